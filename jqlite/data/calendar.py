@@ -1,0 +1,74 @@
+"""XSHG trading calendar (exchange_calendars) and the session times of an A-share day.
+
+Session times are data here, not arithmetic scattered through the engine (architecture brief
+§8): the call auction ends 09:25, continuous trading runs 09:30-11:30 and 13:00-15:00.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from functools import lru_cache
+
+import pandas as pd
+
+OPEN = _dt.time(9, 30)
+MORNING_CLOSE = _dt.time(11, 30)
+AFTERNOON_OPEN = _dt.time(13, 0)
+CLOSE = _dt.time(15, 0)
+BEFORE_OPEN = _dt.time(9, 0)     # before_trading_start
+AFTER_CLOSE = _dt.time(15, 30)   # after_trading_end
+
+# exchange_calendars 4.5.x (the last release that runs with numpy < 1.24, which JoinQuant-era
+# strategy code needs) does not yet hold the whole 2025 holiday schedule.  These closures are
+# from the exchanges' published 2025 schedule (上交所/深交所 2025年部分节假日休市安排: Spring Festival
+# Jan 28-Feb 4, Labour Day May 1-5, Dragon Boat May 31-Jun 2, National Day Oct 1-8).
+_EXTRA_CLOSED = pd.DatetimeIndex([
+    "2025-01-28", "2025-02-04", "2025-05-02", "2025-05-05", "2025-06-02",
+    "2025-10-06", "2025-10-07", "2025-10-08",
+])
+
+
+@lru_cache(maxsize=8)
+def xshg_trading_days(start: str, end: str) -> pd.DatetimeIndex:
+    """Return the XSHG (Shanghai Stock Exchange) trading days between two dates, inclusive.
+
+    Parameters
+    ----------
+    start, end : str
+        ISO dates ``'YYYY-MM-DD'``.
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        Tz-naive, normalised trading days, ascending.
+
+    Notes
+    -----
+    Uses ``exchange_calendars``' ``XSHG`` calendar (holidays as published by the exchange).
+    Importers cross-check it against the dates present in their data
+    (:func:`check_against_calendar`). Immutable input -> cached result, which is safe.
+    """
+    import exchange_calendars as xcals
+
+    cal = xcals.get_calendar("XSHG", start=min(start, "2005-01-04"), end=max(end, "2005-12-31"))
+    days = cal.sessions_in_range(start, end)
+    days = pd.DatetimeIndex(days.tz_localize(None) if days.tz is not None else days).normalize()
+    return days.difference(_EXTRA_CLOSED)
+
+
+def check_against_calendar(data_dates: pd.DatetimeIndex, calendar: pd.DatetimeIndex) -> tuple[list, list]:
+    """Compare the dates found in data with a trading calendar over the data's span.
+
+    Returns
+    -------
+    (extra, missing) : tuple of list of pandas.Timestamp
+        ``extra``: dates in the data that are not trading days; ``missing``: trading days
+        (between the first and last data date) with no data at all.
+    """
+    data_dates = pd.DatetimeIndex(data_dates).normalize().unique().sort_values()
+    if len(data_dates) == 0:
+        return [], []
+    span = calendar[(calendar >= data_dates[0]) & (calendar <= data_dates[-1])]
+    extra = list(data_dates.difference(calendar))
+    missing = list(span.difference(data_dates))
+    return extra, missing

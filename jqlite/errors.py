@@ -1,0 +1,83 @@
+"""Exception hierarchy of jqlite.
+
+Every error derives from :class:`JqliteError` and from the matching builtin, so user code that
+catches ``ValueError`` / ``KeyError`` / ``IOError`` keeps working.
+"""
+
+from __future__ import annotations
+
+
+class JqliteError(Exception):
+    """Root of all jqlite errors."""
+
+
+class ConfigError(JqliteError, ValueError):
+    """A setting or command-line argument is invalid."""
+
+
+class DataError(JqliteError, ValueError):
+    """The data store is missing, unreadable or inconsistent."""
+
+
+class DataValidationError(DataError):
+    """Input data was rejected by the validator; names the file, row and column at fault.
+
+    Parameters
+    ----------
+    file : str
+        The input file (or table) the bad value came from.
+    row : int or None
+        0-based row in that file (None when the problem concerns the whole table).
+    column : str or None
+        The column at fault.
+    message : str
+        What is wrong.
+    """
+
+    def __init__(self, file: str, row: int | None, column: str | None, message: str):
+        self.file, self.row, self.column = file, row, column
+        where = file
+        if row is not None:
+            where += f", row {row}"
+        if column is not None:
+            where += f", column '{column}'"
+        super().__init__(f"{where}: {message}")
+
+
+class SecurityNotFoundError(DataError, KeyError):
+    """A security code is not in the store."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class ParamsError(JqliteError, ValueError):
+    """Bad arguments to a JoinQuant API function (JoinQuant's own error name)."""
+
+
+class FutureDataError(JqliteError, ValueError):
+    """Data after ``context.current_dt`` was requested while ``avoid_future_data`` is on."""
+
+
+class NoActiveRunError(JqliteError, RuntimeError):
+    """A backtest-only API function was called while no backtest is running."""
+
+
+class StrategyError(JqliteError, RuntimeError):
+    """A strategy callback raised; carries the strategy traceback, date and callback.
+
+    Parameters
+    ----------
+    callback : str
+        Name of the user callback that raised (``initialize``, ``trading_logic`` ...).
+    dt : datetime.datetime or None
+        Simulated time of the failure.
+    traceback_text : str
+        The traceback restricted to frames in the strategy file and below.
+    """
+
+    def __init__(self, callback: str, dt, traceback_text: str, original: BaseException):
+        self.callback, self.dt, self.traceback_text, self.original = callback, dt, traceback_text, original
+        super().__init__(
+            f"strategy callback {callback}() raised {type(original).__name__} at {dt}:\n{traceback_text}"
+        )
