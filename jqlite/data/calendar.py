@@ -22,6 +22,7 @@ AFTER_CLOSE = _dt.time(15, 30)   # after_trading_end
 # strategy code needs) does not yet hold the whole 2025 holiday schedule.  These closures are
 # from the exchanges' published 2025 schedule (上交所/深交所 2025年部分节假日休市安排: Spring Festival
 # Jan 28-Feb 4, Labour Day May 1-5, Dragon Boat May 31-Jun 2, National Day Oct 1-8).
+_CAL_END = "2025-12-31"  # last year with a full holiday schedule in exchange_calendars 4.5.x
 _EXTRA_CLOSED = pd.DatetimeIndex([
     "2025-01-28", "2025-02-04", "2025-05-02", "2025-05-05", "2025-06-02",
     "2025-10-06", "2025-10-07", "2025-10-08",
@@ -50,8 +51,12 @@ def xshg_trading_days(start: str, end: str) -> pd.DatetimeIndex:
     """
     import exchange_calendars as xcals
 
-    cal = xcals.get_calendar("XSHG", start=min(start, "2005-01-04"), end=max(end, "2005-12-31"))
-    days = cal.sessions_in_range(start, end)
+    cal = xcals.get_calendar("XSHG", start="2005-01-04", end=_CAL_END)
+    lo = max(pd.Timestamp(start), pd.Timestamp("2005-01-04"))
+    hi = min(pd.Timestamp(end), cal.last_session)
+    if hi < lo:
+        return pd.DatetimeIndex([])
+    days = cal.sessions_in_range(lo, hi)
     days = pd.DatetimeIndex(days.tz_localize(None) if days.tz is not None else days).normalize()
     return days.difference(_EXTRA_CLOSED)
 

@@ -1,0 +1,1 @@
+"""``jqlib``: JoinQuant's helper libraries (``jqlib.technical_analysis``)."""

@@ -1,0 +1,33 @@
+"""JoinQuant's global API as thin facades over the active run (``from jqdata import *``)."""
+
+from __future__ import annotations
+
+from ..execution.costs import (FixedSlippage, OrderCost, PerTrade, PriceRelatedSlippage,
+                               StepRelatedSlippage)
+from ..execution.orders import LimitOrderStyle, MarketOrderStyle, OrderStatus
+from .events import DividendsEvent, ForcedLiquidationEvent
+from .files import read_file, write_file
+from .market import (attribute_history, get_all_securities, get_all_trade_days, get_bars,
+                     get_current_data, get_extras, get_index_stocks, get_price,
+                     get_security_info, get_trade_days, history, normalize_code)
+from .scheduling import run_daily, run_monthly, run_weekly, unschedule_all
+from .settings import (SubPortfolioConfig, disable_cache, enable_profile, g, log, record,
+                       send_message, set_benchmark, set_commission, set_option, set_order_cost,
+                       set_params, set_slippage, set_subportfolios, set_universe)
+from .trading import (cancel_order, get_open_orders, get_orders, get_trades, inout_cash, order,
+                      order_target, order_target_value, order_value)
+
+__all__ = [
+    "FixedSlippage", "OrderCost", "PerTrade", "PriceRelatedSlippage", "StepRelatedSlippage",
+    "LimitOrderStyle", "MarketOrderStyle", "OrderStatus", "DividendsEvent", "ForcedLiquidationEvent",
+    "read_file", "write_file",
+    "attribute_history", "get_all_securities", "get_all_trade_days", "get_bars", "get_current_data",
+    "get_extras", "get_index_stocks", "get_price", "get_security_info", "get_trade_days", "history",
+    "normalize_code",
+    "run_daily", "run_monthly", "run_weekly", "unschedule_all",
+    "SubPortfolioConfig", "disable_cache", "enable_profile", "g", "log", "record", "send_message",
+    "set_benchmark", "set_commission", "set_option", "set_order_cost", "set_params", "set_slippage",
+    "set_subportfolios", "set_universe",
+    "cancel_order", "get_open_orders", "get_orders", "get_trades", "inout_cash", "order",
+    "order_target", "order_target_value", "order_value",
+]

@@ -1,0 +1,592 @@
+"""Market-data API: get_price, history, attribute_history, get_bars, get_current_data,
+calendar and security-master functions (spec ``jq_data_api.md`` §1-7).
+
+All of them read the store's ``(n_days, n_securities)`` arrays; per-stock calls slice one
+column, so calling ``get_price`` for one stock in a loop stays cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..data.calendar import OPEN, CLOSE
+from ..errors import FutureDataError, ParamsError
+from ._binding import active_store, current_run, run_or_none, timed
+
+PRICE_FIELDS = ("open", "close", "high", "low", "pre_close", "high_limit", "low_limit", "avg", "price")
+ALL_FIELDS = ("open", "close", "high", "low", "volume", "money", "factor", "high_limit", "low_limit",
+              "avg", "pre_close", "paused", "price")
+DEFAULT_FIELDS = ["open", "close", "high", "low", "volume", "money"]
+
+
+# ---------------------------------------------------------------------------- helpers
+def _codes(security) -> tuple[list[str], bool]:
+    if isinstance(security, str):
+        return [security], True
+    if isinstance(security, (list, tuple, np.ndarray, pd.Index, set)):
+        return [str(s) for s in security], False
+    raise ParamsError(f"security must be a code or a list of codes, was {security!r}")
+
+
+def _ref_day(store, run, fq) -> int | None:
+    """Day index of the forward-adjustment reference (None = raw / post)."""
+    if fq == "pre":
+        if run is not None and run.settings.use_real_price:
+            return run.day_i
+        return -1  # store end ("backtest creation date" / research today)
+    return None
+
+
+def _scale(store, rows: np.ndarray | slice, cols: list[int], fq, run) -> np.ndarray | None:
+    """Per-cell multiplier for price fields under ``fq`` (None when raw)."""
+    if fq is None:
+        return None
+    f = store.field("factor")[rows][:, cols]
+    if fq == "post":
+        return f
+    if fq != "pre":
+        raise ParamsError(f"fq must be 'pre', 'post' or None, was {fq!r}")
+    ref_i = _ref_day(store, run, fq)
+    if ref_i == -1:
+        ref = _last_factor(store)[cols]
+    else:
+        ref = store.field("factor")[ref_i, cols]
+        bad = ~(ref == ref)
+        if bad.any():
+            ref = np.where(bad, _last_factor(store)[cols], ref)
+    return f / ref
+
+
+def _last_factor(store) -> np.ndarray:
+    def build():
+        last = pd.DataFrame(store.field("factor")).ffill().to_numpy()[-1]
+        return np.where(np.isnan(last), 1.0, last)
+    return store.cached("ref_factor_last", build)
+
+
+def _values(store, field: str, rows, cols: list[int], fq, run) -> np.ndarray:
+    """Field values (rows × cols) with the price adjustment of ``fq`` applied."""
+    if field == "price":
+        field = "avg"
+    if field not in ALL_FIELDS:
+        raise ParamsError(f"unknown field {field!r}; allowed: {list(ALL_FIELDS)}")
+    v = store.field(field)[rows][:, cols]
+    if field in PRICE_FIELDS:
+        s = _scale(store, rows, cols, fq, run)
+        if s is not None:
+            v = np.round(v * s, 2) if fq is not None else v
+    elif field == "volume":
+        s = _scale(store, rows, cols, fq, run)
+        if s is not None:
+            v = v / s
+    elif field == "factor":
+        s = _scale(store, rows, cols, fq, run)
+        v = s if s is not None else np.where(np.isnan(v), np.nan, 1.0)
+    return v
+
+
+def _window(run, codes: list[str], field: str, count: int, end_i: int, fq="pre") -> np.ndarray:
+    store = run.store
+    cols = [store.col(c) for c in codes]
+    a = max(end_i - count + 1, 0)
+    v = _values(store, field, slice(a, end_i + 1), cols, fq, run)
+    if end_i - count + 1 < 0:
+        pad = np.full((-(end_i - count + 1), len(cols)), np.nan)
+        v = np.vstack([pad, v])
+    return v
+
+
+def _to_date(x) -> _dt.date:
+    return pd.Timestamp(x).date()
+
+
+def _unit_days(unit: str, func: str) -> int | None:
+    """Days per bar for 'Xd' units; None for minute units."""
+    u = str(unit).strip().lower()
+    if u in ("daily", "1d", "d"):
+        return 1
+    m = re.fullmatch(r"(\d+)d", u)
+    if m:
+        return int(m.group(1))
+    if u in ("minute", "1m") or re.fullmatch(r"\d+m", u):
+        return None
+    raise ParamsError(f"{func}(): unit/frequency {unit!r} is not supported (use '1d', 'Xd' or minute units)")
+
+
+def _minute_latest(run, codes, field, func):
+    """A daily engine serves the one-bar minute helper ``history(1, '1m', 'close')`` from the
+    current price (spec real_strategy_api_usage §4)."""
+    cols = [run.store.col(c) for c in codes]
+    if field in ("close", "price", "avg", "open", "high", "low"):
+        return np.array([[run.latest_price(j) for j in cols]])
+    raise ParamsError(f"{func}(): minute bars are not in this data store; only the latest price "
+                      f"(count=1, field 'close') can be served from daily bars")
+
+
+def _aggregate(values: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """Combine daily rows into sliding X-day bars counted back from the end (spec §3.1)."""
+    out = {}
+    L = next(iter(values.values())).shape[0]
+    ends = np.arange(L - 1, -1, -n)[::-1]
+    for f, v in values.items():
+        rows = []
+        for e in ends:
+            s = max(e - n + 1, 0)
+            seg = v[s:e + 1]
+            if f == "open":
+                rows.append(seg[0])
+            elif f in ("close", "factor", "pre_close", "paused", "high_limit", "low_limit", "avg", "price"):
+                rows.append(seg[-1])
+            elif f == "high":
+                rows.append(np.nanmax(seg, axis=0))
+            elif f == "low":
+                rows.append(np.nanmin(seg, axis=0))
+            else:
+                rows.append(np.nansum(seg, axis=0))
+        out[f] = np.array(rows)
+    return out, ends
+
+
+# ---------------------------------------------------------------------------- get_price
+@timed("data")
+def get_price(security, start_date=None, end_date=None, frequency="daily", fields=None,
+              skip_paused=False, fq="pre", count=None, panel=True, fill_paused=True):
+    """Bars of one or several securities (spec ``jq_data_api.md`` §3.1).
+
+    Parameters
+    ----------
+    security : str or list of str
+    start_date, end_date : date-like, optional
+        Inclusive.  ``count`` XOR ``start_date``.  Defaults: in a backtest ``end_date`` is the
+        current time (today's bar included, as on JoinQuant — a known look-ahead source);
+        in research the store's last day.  Without both ``start_date`` and ``count``,
+        ``start_date='2015-01-01'``.
+    frequency : str
+        ``'daily'``/``'1d'`` or ``'Xd'`` (sliding X-day bars labelled by their last day).
+    fields : list of str, optional
+        Default ``['open','close','high','low','volume','money']``.
+    skip_paused : bool
+        Drop suspended / unlisted days (one security, or ``panel=False``).
+    fq : {'pre', 'post', None}
+        Adjustment; 'pre' is relative to the current backtest day in real-price mode, to
+        the store's last day otherwise.  Adjusted prices are rounded to 0.01.
+    count : int, optional
+    panel : bool
+        Several securities: True -> DataFrame with (field, code) column MultiIndex so that
+        ``df['close']`` is a dates x codes frame (pandas has no Panel); False -> long frame
+        with ``time``, ``code`` columns.
+    fill_paused : bool
+        False leaves suspended days' prices NaN.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    ParamsError
+        Both ``count`` and ``start_date``, unknown field or frequency.
+    FutureDataError
+        With ``avoid_future_data`` on, an ``end_date`` after the current time.
+    SecurityNotFoundError
+        Unknown code (named).
+    """
+    run = run_or_none()
+    store = active_store()
+    codes, single = _codes(security)
+    if count is not None and start_date is not None:
+        raise ParamsError("get_price(): (start_date, count) only one param is required")
+    fields = list(DEFAULT_FIELDS if fields is None else ([fields] if isinstance(fields, str) else fields))
+    ndays = _unit_days(frequency, "get_price")
+    if ndays is None:
+        if run is not None and count == 1:
+            v = _minute_latest(run, codes, fields[0] if len(fields) == 1 else "close", "get_price")
+            idx = pd.DatetimeIndex([run.current_dt])
+            if single:
+                return pd.DataFrame({f: v[0] for f in fields}, index=idx)
+            return pd.DataFrame(v, index=idx, columns=codes)
+        raise ParamsError("get_price(): minute bars are not in this data store (daily bars only)")
+    if end_date is None:
+        end = run.current_dt if run is not None else store.dates[-1].to_pydatetime()
+    else:
+        end = pd.Timestamp(end_date).to_pydatetime()
+    if run is not None and run.settings.avoid_future_data:
+        _check_future(run, end, fields, "get_price")
+    end_i = store.day_index(end, "right")
+    if count is not None:
+        start_i = end_i - int(count) * ndays + 1
+    else:
+        start_i = store.day_index(pd.Timestamp(start_date or "2015-01-01"), "left")
+    start_i = max(start_i, 0)
+    cols = [store.col(c) for c in codes]
+    rows = slice(start_i, end_i + 1)
+    vals = {f: _values(store, f, rows, cols, fq, run) for f in fields}
+    dates = store.dates[start_i:end_i + 1]
+    need_mask = skip_paused or not fill_paused
+    if need_mask:
+        paused = store.field("paused")[rows][:, cols] == 1
+        listed = ~np.isnan(store.field("close")[rows][:, cols])
+    if not fill_paused:
+        for f in fields:
+            if f in PRICE_FIELDS:
+                vals[f] = np.where(paused, np.nan, vals[f])
+    if ndays > 1:
+        vals, ends = _aggregate(vals, ndays)
+        dates = dates[ends]
+    if single:
+        df = pd.DataFrame({f: vals[f][:, 0] for f in fields}, index=dates)
+        if skip_paused and ndays == 1:
+            df = df[(~paused[:, 0]) & listed[:, 0]]
+        return df
+    if panel and not skip_paused:
+        frames = {f: pd.DataFrame(vals[f], index=dates, columns=codes) for f in fields}
+        return pd.concat(frames, axis=1)
+    n, k = len(dates), len(codes)
+    long = pd.DataFrame({"time": np.tile(dates.values, k), "code": np.repeat(codes, n)})
+    for f in fields:
+        long[f] = vals[f].T.reshape(-1)
+    if skip_paused and ndays == 1:
+        keep = ((~paused) & listed).T.reshape(-1)
+        long = long[keep].reset_index(drop=True)
+    return long
+
+
+def _check_future(run, end: _dt.datetime, fields, func: str) -> None:
+    cur = run.current_dt
+    if end.date() > cur.date():
+        raise FutureDataError(f"avoid_future_data=True时,{func}的end_date({end})不能大于当前日期({cur})")
+    if end.date() == cur.date() and cur.time() < CLOSE:
+        allowed = {"open", "high_limit", "low_limit", "paused", "factor", "pre_close"} if cur.time() >= OPEN \
+            else {"high_limit", "low_limit", "paused", "factor", "pre_close"}
+        bad = [f for f in fields if f not in allowed]
+        if bad:
+            raise FutureDataError(f"avoid_future_data=True时,{func}不能在{cur}获取当天的{bad}")
+
+
+# ---------------------------------------------------------------------------- history
+@timed("data")
+def history(count, unit="1d", field="avg", security_list=None, df=True, skip_paused=False, fq="pre"):
+    """The last ``count`` bars of one field for several securities, **excluding today**
+    (spec §3.2).  ``security_list`` defaults to ``context.universe``.
+
+    Returns a DataFrame (dates x codes) or, with ``df=False``, dict code -> ndarray.
+    """
+    run = current_run("history")
+    codes = list(run.universe) if security_list is None else _codes(security_list)[0]
+    ndays = _unit_days(unit, "history")
+    if ndays is None:
+        if count == 1:
+            v = _minute_latest(run, codes, field, "history")
+            if not df:
+                return {c: v[:, i] for i, c in enumerate(codes)}
+            return pd.DataFrame(v, index=pd.DatetimeIndex([run.current_dt]), columns=codes)
+        raise ParamsError("history(): minute bars are not in this data store (daily bars only)")
+    end_i = run.day_i - 1
+    if skip_paused:
+        out = {c: _skip_paused_series(run, c, field, count * ndays, end_i, fq) for c in codes}
+        if not df:
+            return {c: v for c, (v, _d) in out.items()}
+        return pd.DataFrame({c: pd.Series(v) for c, (v, _d) in out.items()})
+    v = _window(run, codes, field, count * ndays, end_i, fq)
+    a = max(end_i - count * ndays + 1, 0)
+    dates = run.store.dates[a:end_i + 1]
+    if len(dates) < v.shape[0]:
+        v = v[v.shape[0] - len(dates):]
+    if ndays > 1:
+        agg, ends = _aggregate({field: v}, ndays)
+        v, dates = agg[field], dates[ends]
+    if not df:
+        return {c: v[:, i] for i, c in enumerate(codes)}
+    return pd.DataFrame(v, index=dates, columns=codes)
+
+
+def _skip_paused_series(run, code, field, count, end_i, fq):
+    store = run.store
+    j = store.col(code)
+    paused = store.field("paused")[:end_i + 1, j]
+    ok = np.flatnonzero(paused == 0)
+    rows = ok[-count:] if count > 0 else ok[:0]
+    v = _values(store, field, rows, [j], fq, run)[:, 0]
+    return v, store.dates[rows]
+
+
+@timed("data")
+def attribute_history(security, count, unit="1d", fields=("open", "close", "high", "low", "volume", "money"),
+                      skip_paused=True, df=True, fq="pre"):
+    """The last ``count`` bars of several fields of one security, excluding today; suspended
+    days skipped by default (spec §3.3).  DataFrame (dates x fields) or dict field -> ndarray."""
+    run = current_run("attribute_history")
+    fields = [fields] if isinstance(fields, str) else list(fields)
+    ndays = _unit_days(unit, "attribute_history")
+    if ndays is None:
+        if count == 1:
+            vals = {f: _minute_latest(run, [security], f, "attribute_history")[:, 0] for f in fields}
+            if not df:
+                return vals
+            return pd.DataFrame(vals, index=pd.DatetimeIndex([run.current_dt]))
+        raise ParamsError("attribute_history(): minute bars are not in this data store (daily bars only)")
+    store = run.store
+    j = store.col(security)
+    end_i = run.day_i - 1
+    n = count * ndays
+    if skip_paused:
+        paused = store.field("paused")[:end_i + 1, j]
+        listed = store.field("close")[:end_i + 1, j]
+        ok = np.flatnonzero((paused == 0) & (listed == listed))
+        rows = ok[-n:] if n > 0 else ok[:0]
+    else:
+        a = max(end_i - n + 1, 0)
+        rows = np.arange(a, end_i + 1)
+    vals = {f: _values(store, f, rows, [j], fq, run)[:, 0] for f in fields}
+    dates = store.dates[rows]
+    if ndays > 1:
+        vals, ends = _aggregate({f: v[:, None] for f, v in vals.items()}, ndays)
+        vals = {f: v[:, 0] for f, v in vals.items()}
+        dates = dates[ends]
+    if not df:
+        return vals
+    return pd.DataFrame(vals, index=dates)
+
+
+@timed("data")
+def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", "close"), include_now=False,
+             end_dt=None, fq_ref_date=None, df=False):
+    """Bars like common charting software (spec §3.4): suspended days absent, fewer than
+    ``count`` rows when history is short.  ``df=False`` -> structured ndarray (one code) or
+    dict code -> ndarray; ``df=True`` -> DataFrame (MultiIndex (code, i) for several)."""
+    run = run_or_none()
+    store = active_store()
+    codes, single = _codes(security)
+    fields = [fields] if isinstance(fields, str) else list(fields)
+    if _unit_days(unit, "get_bars") != 1:
+        raise ParamsError(f"get_bars(): unit {unit!r} is not supported yet with daily bars (use '1d')")
+    if end_dt is None:
+        end = run.current_dt if run is not None else store.dates[-1].to_pydatetime() + _dt.timedelta(hours=16)
+    else:
+        end = pd.Timestamp(end_dt).to_pydatetime()
+    end_i = store.day_index(end, "right")
+    if not include_now and end.time() < _dt.time(15, 0) and end_i >= 0 and store.dates[end_i].date() == end.date():
+        end_i -= 1
+    if fq_ref_date is None and end_dt is None and run is None:
+        fq = "pre"
+    out = {}
+    for c in codes:
+        j = store.col(c)
+        paused = store.field("paused")[:end_i + 1, j]
+        listed = store.field("close")[:end_i + 1, j]
+        ok = np.flatnonzero((paused == 0) & (listed == listed))[-count:]
+        rec = []
+        dtypes = []
+        for f in fields:
+            if f == "date":
+                rec.append(np.array([d.date() for d in store.dates[ok]], dtype=object))
+                dtypes.append((f, "O"))
+            else:
+                if f == "factor":
+                    v = store.field("factor")[ok, j]
+                elif fq_ref_date is None and run is not None and end_dt is None:
+                    v = _values(store, f, ok, [j], "pre", run)[:, 0]
+                else:
+                    v = _values(store, f, ok, [j], "pre" if fq_ref_date is not None else None, run)[:, 0]
+                rec.append(v)
+                dtypes.append((f, "f8"))
+        arr = np.empty(len(ok), dtype=dtypes)
+        for (f, _t), v in zip(dtypes, rec):
+            arr[f] = v
+        out[c] = arr
+    if not df:
+        return out[codes[0]] if single else out
+    frames = {c: pd.DataFrame(out[c]) for c in codes}
+    if single:
+        return frames[codes[0]]
+    return pd.concat(frames)
+
+
+# ---------------------------------------------------------------------------- current data
+class _CurrentUnit:
+    __slots__ = ("security", "last_price", "high_limit", "low_limit", "paused", "is_st", "day_open",
+                 "name", "industry_code", "pre_close")
+
+    def __repr__(self) -> str:
+        return (f"CurrentData(security={self.security}, last_price={self.last_price}, "
+                f"high_limit={self.high_limit}, low_limit={self.low_limit}, paused={self.paused}, "
+                f"is_st={self.is_st}, name={self.name})")
+
+
+class CurrentData(dict):
+    """``get_current_data()``: lazily filled dict code -> unit with ``last_price``,
+    ``high_limit``, ``low_limit``, ``paused`` (also True when unlisted), ``is_st``,
+    ``day_open`` (from 09:27), ``name`` (that day's name), ``industry_code`` (spec §4)."""
+
+    def __init__(self, run):
+        super().__init__()
+        self._run = run
+
+    def __missing__(self, code: str) -> _CurrentUnit:
+        run = self._run
+        store = run.store
+        j = store.col(code)
+        u = _CurrentUnit()
+        u.security = code
+        listed = run.is_listed(j)
+        scale = run.price_scale(j)
+        u.last_price = run.latest_price(j) if listed else float("nan")
+        u.high_limit = run.bar("high_limit", j) * scale if listed else float("nan")
+        u.low_limit = run.bar("low_limit", j) * scale if listed else float("nan")
+        u.pre_close = run.bar("pre_close", j) * scale if listed else float("nan")
+        u.paused = (not listed) or run.is_paused(j)
+        u.is_st = bool(store.st_matrix()[run.day_i, j])
+        u.day_open = run.bar("open", j) * scale if listed and run.current_dt.time() >= _dt.time(9, 27) else float("nan")
+        u.name = store.display_name(code, run.current_date)
+        u.industry_code = None
+        self[code] = u
+        return u
+
+
+def get_current_data() -> CurrentData:
+    """Today's per-security snapshot (backtest only); values must not be kept across days."""
+    return CurrentData(current_run("get_current_data"))
+
+
+# ---------------------------------------------------------------------------- calendar
+def _default_today():
+    run = run_or_none()
+    if run is not None:
+        return run.current_date
+    return active_store().dates[-1].date()
+
+
+def get_trade_days(start_date=None, end_date=None, count=None) -> np.ndarray:
+    """Trading days in ``[start_date, end_date]`` (or the ``count`` days ending at
+    ``end_date``) as an object ndarray of ``datetime.date`` (spec §5.1).  ``end_date``
+    defaults to today (the store's last day in research)."""
+    if start_date is not None and count is not None:
+        raise ParamsError("get_trade_days(): start_date 参数与 count 参数只能二选一")
+    store = active_store()
+    run = run_or_none()
+    end = pd.Timestamp(end_date) if end_date is not None else pd.Timestamp(_dt.date.today())
+    if run is not None and run.settings.avoid_future_data and end_date is None:
+        end = pd.Timestamp(run.current_date)
+    e = store.day_index(end, "right")
+    if count is not None:
+        s = max(e - int(count) + 1, 0)
+    elif start_date is not None:
+        s = store.day_index(pd.Timestamp(start_date), "left")
+    else:
+        s = 0
+    return np.array([d.date() for d in store.dates[s:e + 1]], dtype=object)
+
+
+def get_all_trade_days() -> np.ndarray:
+    """All trading days of the store (ndarray of ``datetime.date``)."""
+    return np.array([d.date() for d in active_store().dates], dtype=object)
+
+
+# ---------------------------------------------------------------------------- securities
+class SecurityInfo:
+    """``get_security_info`` result: code, display_name, name, start_date, end_date, type, parent."""
+
+    def __init__(self, code, display_name, name, start_date, end_date, type_, parent=None):
+        self.code, self.display_name, self.name = code, display_name, name
+        self.start_date, self.end_date, self.type, self.parent = start_date, end_date, type_, parent
+
+    def __repr__(self) -> str:
+        return self.code
+
+    __str__ = __repr__
+
+
+def get_security_info(code: str, date=None) -> SecurityInfo | None:
+    """Security master row of ``code`` (None when unknown; spec §5.3)."""
+    store = active_store()
+    if code not in store.code_index:
+        return None
+    r = store.securities.loc[code]
+    name = store.display_name(code, date) if date is not None else str(r["display_name"])
+    return SecurityInfo(code, name, str(r["name"]), r["start_date"].date(), r["end_date"].date(), str(r["type"]))
+
+
+_FUND_TYPES = {"etf", "lof", "fja", "fjb", "fjm", "mmf", "open_fund", "bond_fund", "stock_fund",
+               "QDII_fund", "money_market_fund", "mixture_fund"}
+
+
+def get_all_securities(types=(), date=None) -> pd.DataFrame:
+    """Securities of ``types`` (default stocks) listed on ``date`` (all when None); DataFrame
+    indexed by code with display_name, name, start_date, end_date, type (spec §5.4)."""
+    store = active_store()
+    if isinstance(types, str):
+        types = [types]
+    types = list(types) or ["stock"]
+    want = set(types)
+    if "fund" in want:
+        want |= _FUND_TYPES
+    sec = store.securities
+    df = sec[sec["type"].isin(want)]
+    if date is not None:
+        d = pd.Timestamp(date)
+        df = df[(df["start_date"] <= d) & (df["end_date"] >= d)]
+    out = df[["display_name", "name", "start_date", "end_date", "type"]].copy()
+    out.index.name = None
+    return out
+
+
+def get_index_stocks(index_symbol: str, date=None) -> list[str]:
+    """Constituents of an index on ``date`` (default: today in a backtest / the store's last
+    day in research), listed that day (spec §6)."""
+    store = active_store()
+    d = pd.Timestamp(date) if date is not None else pd.Timestamp(_default_today())
+    members = store.index_members(index_symbol, d)
+    if not members:
+        return []
+    sec = store.securities
+    sub = sec.loc[[m for m in members if m in store.code_index]]
+    ok = (sub["start_date"] <= d) & (sub["end_date"] >= d)
+    return list(sub.index[ok.to_numpy()])
+
+
+def get_extras(info, security_list, start_date="2015-01-01", end_date="2015-12-31", df=True, count=None):
+    """``is_st`` over a date range (DataFrame dates x codes of bool, or dict code -> ndarray)."""
+    if info != "is_st":
+        raise ParamsError(f"get_extras(): info {info!r} is not available in this data store (only 'is_st')")
+    if count is not None and start_date not in (None, "2015-01-01"):
+        raise ParamsError("get_extras(): start_date 参数与 count 参数只能二选一")
+    store = active_store()
+    codes, _ = _codes(security_list)
+    e = store.day_index(pd.Timestamp(end_date), "right")
+    s = e - int(count) + 1 if count is not None else store.day_index(pd.Timestamp(start_date), "left")
+    s = max(s, 0)
+    cols = [store.col(c) for c in codes]
+    v = store.st_matrix()[s:e + 1][:, cols]
+    if not df:
+        return {c: v[:, i] for i, c in enumerate(codes)}
+    return pd.DataFrame(v, index=store.dates[s:e + 1], columns=codes)
+
+
+_CODE_RE = re.compile(r"^(?:(sh|sz|bj)\.?)?(\d{6})(?:\.?(sh|sz|bj|xshg|xshe|bjse))?$", re.I)
+
+
+def normalize_code(code) -> str | list[str]:
+    """``'000001'``, ``'SZ000001'``, ``'000001SZ'``, ``'000001.sz'`` -> ``'000001.XSHE'``."""
+    if not isinstance(code, str):
+        return [normalize_code(c) for c in code]
+    m = _CODE_RE.match(code.strip())
+    if not m:
+        raise ParamsError(f"normalize_code(): cannot understand {code!r}")
+    num = m.group(2)
+    ex = (m.group(1) or m.group(3) or "").lower()
+    if ex in ("sh", "xshg"):
+        return num + ".XSHG"
+    if ex in ("sz", "xshe"):
+        return num + ".XSHE"
+    if ex in ("bj", "bjse"):
+        return num + ".BJSE"
+    if num[0] in "569":
+        return num + ".XSHG"
+    if num[0] in "48":
+        return num + ".BJSE"
+    return num + ".XSHE"

@@ -1,0 +1,164 @@
+"""Order functions: order, order_value, order_target, order_target_value, cancel_order,
+get_open_orders, get_orders, get_trades (spec ``jq_trading_semantics.md`` §3)."""
+
+from __future__ import annotations
+
+import math
+
+from ..execution.broker import lot_rules
+from ..execution.orders import LimitOrderStyle, Order, OrderStatus, OrderStyle
+from ._binding import current_run
+
+
+def _check_side(side: str, func: str) -> bool:
+    if side != "long":
+        current_run(func).log.order_warning(f"{func}(): 股票/基金不支持 side='{side}', 订单取消")
+        return False
+    return True
+
+
+def _sizing_price(run, security: str, style: OrderStyle | None) -> float:
+    """Price used to turn yuan into shares: the limit price of a limit order, otherwise the
+    latest price without slippage (spec §3.1 / FAQ S2)."""
+    if isinstance(style, LimitOrderStyle):
+        return style.limit_price
+    j = run.store.col(security)
+    return run.latest_price(j)
+
+
+def order(security: str, amount: int, style: OrderStyle | None = None, side: str = "long",
+          pindex: int = 0, close_today: bool = False) -> Order | None:
+    """Buy (``amount`` > 0) or sell (< 0) ``amount`` shares of ``security``.
+
+    Returns the Order (possibly ``canceled`` when it could not fill) or None when it could
+    not be created (suspended, unlisted, zero after lot rounding ...; spec §3.2).
+    Buys are rounded down to 100-share lots (STAR: 200 minimum, then single shares); a sell
+    of the whole closeable position may be an odd lot (spec §4.3).
+    """
+    run = current_run("order")
+    if not _check_side(side, "order"):
+        return None
+    return run.broker.place(security, int(amount), style)
+
+
+def order_value(security: str, value: float, style: OrderStyle | None = None, side: str = "long",
+                pindex: int = 0, close_today: bool = False) -> Order | None:
+    """Buy (``value`` > 0) or sell (< 0) about ``value`` yuan of ``security``: shares =
+    value / latest price (no slippage), rounded down to the lot (spec §3.1)."""
+    run = current_run("order_value")
+    if not _check_side(side, "order_value"):
+        return None
+    price = _sizing_price(run, security, style)
+    if not (price > 0):
+        run.log.order_warning(f"{security} 没有价格 (未上市/停牌), 订单取消")
+        return None
+    shares = abs(value) / price
+    sec_type = run.sec_type(security)
+    lot, mn, step = lot_rules(security, sec_type)
+    if value < 0:
+        pos = run.portfolio.long_positions.get(security)
+        closeable = pos.closeable_amount if pos is not None else 0
+        if shares >= closeable - 1e-6 and closeable > 0:
+            return run.broker.place(security, -closeable, style)
+    q = int(math.floor(shares + 1e-6))
+    q = (q // step) * step if q >= mn else 0
+    if q == 0:
+        run.log.order_warning(f"{security} 下单金额{value:.2f}不足一手, 下单数量为0, 订单取消")
+        return None
+    return run.broker.place(security, q if value > 0 else -q, style)
+
+
+def order_target(security: str, amount: int, style: OrderStyle | None = None, side: str = "long",
+                 pindex: int = 0, close_today: bool = False) -> Order | None:
+    """Trade so that the position holds ``amount`` shares; first cancels the security's
+    unfinished orders (spec §3.1).  ``amount`` 0 sells the whole closeable position."""
+    run = current_run("order_target")
+    if not _check_side(side, "order_target"):
+        return None
+    run.broker.cancel_open_for(security)
+    pos = run.portfolio.long_positions.get(security)
+    held = (pos.total_amount + pos.locked_amount) if pos is not None else 0
+    delta = int(amount) - held
+    if delta == 0:
+        run.log.order_warning(f"{security} 目标数量已经满足, 没有提交委托")
+        return None
+    return run.broker.place(security, delta, style)
+
+
+def order_target_value(security: str, value: float, style: OrderStyle | None = None, side: str = "long",
+                       pindex: int = 0, close_today: bool = False) -> Order | None:
+    """Trade so that the position is worth about ``value`` yuan; first cancels the security's
+    unfinished orders.  ``value`` 0 sells the whole closeable position (never leaves an odd
+    lot through float error, spec §9.1 item 21)."""
+    run = current_run("order_target_value")
+    if not _check_side(side, "order_target_value"):
+        return None
+    run.broker.cancel_open_for(security)
+    pos = run.portfolio.long_positions.get(security)
+    held = (pos.total_amount + pos.locked_amount) if pos is not None else 0
+    if value <= 0:
+        if held == 0:
+            run.log.order_warning(f"{security} 目标数量已经满足, 没有提交委托")
+            return None
+        return run.broker.place(security, -held, style)
+    price = _sizing_price(run, security, style)
+    if not (price > 0):
+        run.log.order_warning(f"{security} 没有价格 (未上市/停牌), 订单取消")
+        return None
+    delta_value = value - held * price
+    sec_type = run.sec_type(security)
+    lot, mn, step = lot_rules(security, sec_type)
+    shares = abs(delta_value) / price
+    q = int(math.floor(shares + 1e-6))
+    if delta_value < 0:
+        closeable = pos.closeable_amount if pos is not None else 0
+        if q >= closeable:
+            q = closeable
+        else:
+            q = (q // step) * step if (held - q >= mn or q >= mn) else 0
+        if q <= 0:
+            run.log.order_warning(f"{security} 目标数量已经满足, 没有提交委托")
+            return None
+        return run.broker.place(security, -q, style)
+    q = (q // step) * step if q >= mn else 0
+    if q <= 0:
+        run.log.order_warning(f"{security} 下单数量为0, 订单取消")
+        return None
+    return run.broker.place(security, q, style)
+
+
+def cancel_order(order) -> Order | None:
+    """Cancel an unfinished order (Order or order_id); None if it does not exist today."""
+    return current_run("cancel_order").broker.cancel(order)
+
+
+def get_open_orders() -> dict[int, Order]:
+    """Today's unfinished orders: dict order_id -> Order."""
+    return dict(current_run("get_open_orders").broker.open_orders)
+
+
+def get_orders(order_id=None, security=None, status=None) -> dict[int, Order]:
+    """Today's orders, optionally filtered by id, security and status (OrderStatus or name)."""
+    out = {}
+    for oid, o in current_run("get_orders").broker.orders.items():
+        if order_id is not None and oid != order_id:
+            continue
+        if security is not None and o.security != security:
+            continue
+        if status is not None and o.status != status:
+            continue
+        out[oid] = o
+    return out
+
+
+def get_trades() -> dict:
+    """Today's fills: dict trade_id -> Trade."""
+    return dict(current_run("get_trades").broker.trades)
+
+
+def inout_cash(cash: float, pindex: int = 0) -> None:
+    """Deposit (+) or withdraw (-) cash in yuan; it counts as principal from today."""
+    run = current_run("inout_cash")
+    pf = run.portfolio
+    pf.available_cash += float(cash)
+    pf.inout_cash += float(cash)

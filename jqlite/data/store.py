@@ -1,0 +1,266 @@
+"""Read a jqlite data store into per-field ``(n_days, n_securities)`` arrays.
+
+The store on disk is described in :mod:`jqlite.data.schema`.  :func:`open_store` returns a
+:class:`Store` that is immutable once loaded and cached per (path, content version), so a
+second backtest in the same process does not read the files again.  Nothing in a Store
+depends on a run: runs keep their own state elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from ..errors import DataError, SecurityNotFoundError
+from . import schema
+
+FAR_FUTURE = pd.Timestamp(schema.FAR_FUTURE)
+
+
+def default_store_path() -> Path:
+    """Return the default store folder: ``$JQLITE_DATA`` or ``~/.cache/jqlite/sample``."""
+    env = os.environ.get("JQLITE_DATA")
+    if env:
+        return Path(env).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "jqlite" / "sample"
+
+
+class Store:
+    """A loaded data store.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+    meta : dict
+        Contents of ``meta.json`` (``version`` is a content hash).
+    dates : pandas.DatetimeIndex
+        Trading days, shape ``(n_days,)``.
+    codes : numpy.ndarray of str
+        Security codes, shape ``(n_securities,)``, sorted; column order of every field array.
+    code_index : dict of str to int
+        Code -> column.
+    securities : pandas.DataFrame
+        Securities master indexed by code (columns of ``schema.SECURITIES``).
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        meta_file = self.path / "meta.json"
+        if not meta_file.exists():
+            raise DataError(f"no jqlite data store at {self.path} (meta.json missing); "
+                            f"run `jqlite data sample` or `jqlite data import`")
+        self.meta = json.loads(meta_file.read_text())
+        if self.meta.get("format") != schema.FORMAT_VERSION:
+            raise DataError(f"{meta_file}: store format {self.meta.get('format')} is not "
+                            f"{schema.FORMAT_VERSION}; re-create the store")
+        self.version = str(self.meta.get("version"))
+        cal = pd.read_parquet(self.path / "calendar.parquet")
+        self.dates = pd.DatetimeIndex(pd.to_datetime(cal["date"])).sort_values()
+        self._dates_i8 = self.dates.values.astype("datetime64[D]").astype(np.int64)
+        sec = pd.read_parquet(self.path / "securities.parquet")
+        for c in ("start_date", "end_date"):
+            sec[c] = pd.to_datetime(sec[c])
+        sec = sec.sort_values("code").set_index("code", drop=False)
+        self.securities = sec
+        self.codes = sec["code"].to_numpy().astype(str)
+        self.code_index = {c: i for i, c in enumerate(self.codes)}
+        self._fields: dict[str, np.ndarray] = {}
+        self._tables: dict[str, pd.DataFrame] = {}
+        self._lock = threading.Lock()
+        self._cache: dict = {}
+
+    # ------------------------------------------------------------------ shapes / lookups
+    @property
+    def n_days(self) -> int:
+        return len(self.dates)
+
+    @property
+    def n_securities(self) -> int:
+        return len(self.codes)
+
+    def col(self, code: str) -> int:
+        """Return the column of ``code``; raise SecurityNotFoundError naming it."""
+        try:
+            return self.code_index[code]
+        except KeyError:
+            raise SecurityNotFoundError(f"security {code!r} is not in the data store {self.path}") from None
+
+    def day_index(self, date, side: str = "right") -> int:
+        """Position of ``date`` in :attr:`dates`.
+
+        ``side='right'`` gives the index of the last trading day <= date (-1 if none);
+        ``side='left'`` the first trading day >= date (n_days if none).
+        """
+        d = np.datetime64(pd.Timestamp(date).normalize().date(), "D").astype(np.int64)
+        if side == "right":
+            return int(np.searchsorted(self._dates_i8, d, side="right")) - 1
+        return int(np.searchsorted(self._dates_i8, d, side="left"))
+
+    # ------------------------------------------------------------------ bars
+    def field(self, name: str) -> np.ndarray:
+        """Return the ``(n_days, n_securities)`` float64 array of one bar field.
+
+        ``name`` is one of ``schema.BAR_FIELDS`` (prices in yuan, raw; volume in shares; money
+        in yuan; paused 0/1; factor the cumulative post-adjustment factor), or ``'avg'``
+        (money / volume, the day's average price) or ``'listed'`` (1.0 where the security
+        has a bar).  Cells with no bar (not listed / delisted) are NaN.  The array is shared:
+        do not modify it.
+        """
+        arr = self._fields.get(name)
+        if arr is not None:
+            return arr
+        with self._lock:
+            if not self._fields:
+                self._load_bars()
+            if name == "avg" and "avg" not in self._fields:
+                vol, money, close = self._fields["volume"], self._fields["money"], self._fields["close"]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    avg = np.where(vol > 0, money / vol, close)
+                self._fields["avg"] = np.round(avg, 2)
+            if name == "listed" and "listed" not in self._fields:
+                self._fields["listed"] = (~np.isnan(self._fields["close"])).astype(np.float64)
+        try:
+            return self._fields[name]
+        except KeyError:
+            raise DataError(f"unknown bar field {name!r}; known: {list(schema.BAR_FIELDS) + ['avg']}") from None
+
+    def _load_bars(self) -> None:
+        files = sorted((self.path / "bars_daily").glob("*.parquet"))
+        if not files:
+            raise DataError(f"{self.path / 'bars_daily'}: no bar files")
+        cols = ["date", "code", *schema.BAR_FIELDS]
+        nd, ns = self.n_days, self.n_securities
+        out = {f: np.full((nd, ns), np.nan) for f in schema.BAR_FIELDS}
+        codes_sorted = self.codes
+        for fp in files:
+            t = pq.read_table(fp, columns=cols)
+            d = t.column("date").to_numpy().astype("datetime64[D]").astype(np.int64)
+            ri = np.searchsorted(self._dates_i8, d)
+            code_arr = t.column("code").to_numpy(zero_copy_only=False).astype(str)
+            ci = np.searchsorted(codes_sorted, code_arr)
+            ci = np.clip(ci, 0, ns - 1)
+            bad = (codes_sorted[ci] != code_arr) | (ri >= nd) | (self._dates_i8[np.clip(ri, 0, nd - 1)] != d)
+            if bad.any():
+                raise DataError(f"{fp}: row {int(np.flatnonzero(bad)[0])} has a code or date "
+                                f"missing from the securities master / calendar")
+            for f in schema.BAR_FIELDS:
+                out[f][ri, ci] = t.column(f).to_numpy(zero_copy_only=False).astype(np.float64)
+        self._fields.update(out)
+
+    # ------------------------------------------------------------------ other tables
+    def table(self, name: str) -> pd.DataFrame:
+        """Return an optional table (``index_members``, ``st``, ``xrxd``, ``names``) as a
+        DataFrame with datetime64 date columns; an empty frame with the schema's columns when
+        the store has none."""
+        df = self._tables.get(name)
+        if df is not None:
+            return df
+        p = self.path / f"{name}.parquet"
+        if p.exists():
+            df = pd.read_parquet(p)
+        else:
+            df = pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if t == "date32" else ("float64" if t == "float64" else object))
+                               for c, t in schema.TABLES[name].items()})
+        for c, t in schema.TABLES[name].items():
+            if t == "date32":
+                df[c] = pd.to_datetime(df[c])
+        self._tables[name] = df
+        return df
+
+    def cached(self, key, build):
+        """Memoise a derived, run-independent value (e.g. the ST matrix) on this store."""
+        v = self._cache.get(key)
+        if v is None:
+            with self._lock:
+                v = self._cache.get(key)
+                if v is None:
+                    v = build()
+                    self._cache[key] = v
+        return v
+
+    def st_matrix(self) -> np.ndarray:
+        """``(n_days, n_securities)`` bool array: True where the security is ST that day."""
+        def build():
+            m = np.zeros((self.n_days, self.n_securities), dtype=bool)
+            st = self.table("st")
+            for code, s, e in zip(st["code"], st["start_date"], st["end_date"]):
+                j = self.code_index.get(code)
+                if j is None:
+                    continue
+                a, b = self.day_index(s, "left"), self.day_index(e, "right")
+                if b >= a:
+                    m[a:b + 1, j] = True
+            return m
+        return self.cached("st_matrix", build)
+
+    def index_members(self, index_code: str, date) -> list[str]:
+        """Codes that are members of ``index_code`` on ``date`` (sorted)."""
+        im = self.cached("index_members_by_index", lambda: {
+            k: (g["code"].to_numpy().astype(str), g["start_date"].to_numpy(), g["end_date"].to_numpy())
+            for k, g in self.table("index_members").groupby("index_code")})
+        if index_code not in im:
+            return []
+        codes, s, e = im[index_code]
+        d = np.datetime64(pd.Timestamp(date).normalize())
+        return sorted(set(codes[(s <= d) & (e >= d)].tolist()))
+
+    def xrxd_by_day(self) -> dict[int, list[tuple[str, float, float]]]:
+        """Ex-date day index -> list of (code, bonus_pre_tax per 10 shares, scale_factor)."""
+        def build():
+            out: dict[int, list] = {}
+            x = self.table("xrxd")
+            for code, d, b, s in zip(x["code"], x["date"], x["bonus_pre_tax"], x["scale_factor"]):
+                i = self.day_index(d, "left")
+                if i < self.n_days and self.dates[i] == pd.Timestamp(d):
+                    out.setdefault(i, []).append((str(code), float(b), float(s)))
+            return out
+        return self.cached("xrxd_by_day", build)
+
+    def display_name(self, code: str, date=None) -> str:
+        """The security's name on ``date`` (latest name when None or no history)."""
+        if date is not None:
+            names = self.cached("names_by_code", lambda: {
+                k: g.sort_values("start_date") for k, g in self.table("names").groupby("code")})
+            g = names.get(code)
+            if g is not None:
+                d = pd.Timestamp(date)
+                hit = g[(g["start_date"] <= d) & (g["end_date"] >= d)]
+                if len(hit):
+                    return str(hit["display_name"].iloc[-1])
+        return str(self.securities.at[code, "display_name"]) if code in self.code_index else code
+
+
+_STORES: dict[tuple[str, str], Store] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def open_store(path: str | os.PathLike | None = None) -> Store:
+    """Open (or reuse) the store at ``path`` (default :func:`default_store_path`).
+
+    Stores are cached per (resolved path, content version from meta.json): the cache is
+    keyed by immutable data, so a store re-written by an import is re-read.
+
+    Raises
+    ------
+    DataError
+        When there is no store at ``path``.
+    """
+    p = Path(path) if path is not None else default_store_path()
+    meta = p / "meta.json"
+    if not meta.exists():
+        raise DataError(f"no jqlite data store at {p} (meta.json missing); "
+                        f"run `jqlite data sample` or `jqlite data import`")
+    version = json.loads(meta.read_text()).get("version", "")
+    key = (str(p.resolve()), str(version))
+    with _STORES_LOCK:
+        st = _STORES.get(key)
+        if st is None:
+            st = Store(p)
+            _STORES[key] = st
+    return st

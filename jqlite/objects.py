@@ -1,0 +1,192 @@
+"""Strategy-facing objects: ``g``, ``context``, ``log``, run parameters, SecurityUnitData."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import sys
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .run import Run
+
+LEVELS = {"debug": 10, "info": 20, "warn": 30, "warning": 30, "error": 40, "critical": 50}
+
+
+class GlobalVars:
+    """``g``: a fresh, picklable attribute bag per run (spec §1.2)."""
+
+    def __repr__(self) -> str:
+        return f"g({', '.join(k for k in vars(self) if not k.startswith('__'))})"
+
+
+class RunParams:
+    """``context.run_params``: start_date, end_date (datetime.date), type, frequency."""
+
+    def __init__(self, start_date: _dt.date, end_date: _dt.date, frequency: str = "day"):
+        self.start_date = start_date
+        self.end_date = end_date
+        self.type = "full_backtest"
+        self.frequency = frequency
+
+    def __repr__(self) -> str:
+        return f"RunParams(start_date={self.start_date}, end_date={self.end_date}, type='{self.type}', frequency='{self.frequency}')"
+
+
+class Context:
+    """``context``: system fields come from the run; user attributes may be added and shadow a
+    system field until deleted (spec §1.3)."""
+
+    _SYSTEM = ("portfolio", "subportfolios", "current_dt", "previous_date", "universe", "run_params")
+
+    def __init__(self, run: "Run"):
+        object.__setattr__(self, "_run", run)
+
+    def __getattr__(self, name: str) -> Any:
+        run = object.__getattribute__(self, "_run")
+        if name == "portfolio":
+            return run.portfolio
+        if name == "subportfolios":
+            return [run.portfolio]
+        if name == "current_dt":
+            return run.current_dt
+        if name == "previous_date":
+            return run.previous_date
+        if name == "universe":
+            return list(run.universe)
+        if name == "run_params":
+            return run.run_params
+        raise AttributeError(f"'Context' object has no attribute '{name}'")
+
+    def __repr__(self) -> str:
+        return f"Context(current_dt={self.current_dt})"
+
+
+class StrategyLog:
+    """``log``: JoinQuant's logger (spec §6.4).
+
+    Lines look like ``2024-01-02 09:30:00 - INFO  - message`` with the simulated time.
+    ``set_level(channel, level)`` filters the channels ``order``, ``history``, ``strategy``
+    and ``system``; the default level of every channel is ``debug``.
+    """
+
+    def __init__(self, run: "Run | None", echo: bool = False):
+        self._run = run
+        self.lines: list[str] = []
+        self.levels = {"order": 10, "history": 10, "strategy": 10, "system": 10}
+        self.echo = echo
+        self._py = logging.getLogger("jqlite.strategy")
+
+    def _emit(self, channel: str, level: str, msg: Any, args: tuple) -> None:
+        lv = LEVELS[level]
+        if lv < self.levels.get(channel, 10):
+            return
+        text = str(msg)
+        if args:
+            try:
+                text = text % args
+            except (TypeError, ValueError):
+                text = " ".join([text, *map(str, args)])
+        dt = self._run.current_dt if self._run is not None else _dt.datetime.now()
+        name = "WARNING" if level == "warn" else level.upper()
+        line = f"{dt:%Y-%m-%d %H:%M:%S} - {name:<5} - {text}"
+        self.lines.append(line)
+        if self.echo:
+            print(line, file=sys.stdout)
+
+    def debug(self, msg, *args):
+        self._emit("strategy", "debug", msg, args)
+
+    def info(self, msg, *args):
+        self._emit("strategy", "info", msg, args)
+
+    def warn(self, msg, *args):
+        self._emit("strategy", "warning", msg, args)
+
+    warning = warn
+
+    def error(self, msg, *args):
+        self._emit("strategy", "error", msg, args)
+
+    def critical(self, msg, *args):
+        self._emit("strategy", "critical", msg, args)
+
+    def set_level(self, name: str, level: str) -> None:
+        """Suppress messages of channel ``name`` below ``level`` ('debug' < 'info' < 'warning' < 'error')."""
+        if level not in LEVELS:
+            raise ValueError(f"log.set_level(): level must be one of debug/info/warning/error, was {level!r}")
+        if name not in self.levels:
+            raise ValueError(f"log.set_level(): name must be one of {list(self.levels)}, was {name!r}")
+        self.levels[name] = LEVELS[level]
+
+    # engine-side channels
+    def order_warning(self, msg: str) -> None:
+        self._emit("order", "warning", msg, ())
+
+    def system_info(self, msg: str) -> None:
+        self._emit("system", "info", msg, ())
+
+    def system_warning(self, msg: str) -> None:
+        self._emit("system", "warning", msg, ())
+
+    def history_warning(self, msg: str) -> None:
+        self._emit("history", "warning", msg, ())
+
+
+class SecurityUnitData:
+    """``data[code]`` in ``handle_data``: the previous day's bar of one security, plus
+    ``mavg``/``vwap``/``returns``/``stddev`` helpers (JoinQuant SecurityUnitData)."""
+
+    def __init__(self, run: "Run", code: str):
+        self._run, self.security = run, code
+        j = run.store.col(code)
+        i = run.day_i - 1
+        self._j = j
+        vals = {}
+        if i >= 0:
+            for f in ("open", "close", "high", "low", "volume", "money", "pre_close", "high_limit",
+                      "low_limit", "paused", "factor"):
+                vals[f] = run.adjusted_value(f, i, j)
+        self.__dict__.update(vals)
+        v, m = vals.get("volume", np.nan), vals.get("money", np.nan)
+        self.avg = round(m / v, 2) if v and v == v and v > 0 else vals.get("close", np.nan)
+        self.price = self.avg
+        self.paused = bool(vals.get("paused", 1) == 1) if i >= 0 else True
+        self.isnan = lambda: bool(np.isnan(self.close)) if i >= 0 else True
+
+    def _hist(self, days: int, field: str = "close") -> np.ndarray:
+        from .api import market
+        return market._window(self._run, [self.security], field, days, self._run.day_i - 1,
+                              fq="pre")[:, 0]
+
+    def mavg(self, days: int, field: str = "close") -> float:
+        return float(np.nanmean(self._hist(days, field)))
+
+    def vwap(self, days: int) -> float:
+        m = self._hist(days, "money")
+        v = self._hist(days, "volume")
+        return float(np.nansum(m) / np.nansum(v)) if np.nansum(v) > 0 else float("nan")
+
+    def stddev(self, days: int) -> float:
+        return float(np.nanstd(self._hist(days + 0, "close"), ddof=1))
+
+    def returns(self) -> float:
+        return float(self.close / self.pre_close - 1.0)
+
+    def __repr__(self) -> str:
+        return f"SecurityUnitData({self.security}, close={getattr(self, 'close', None)})"
+
+
+class BarData(dict):
+    """``data`` passed to ``handle_data``: fills ``data[code]`` lazily."""
+
+    def __init__(self, run: "Run"):
+        super().__init__()
+        self._run = run
+
+    def __missing__(self, code: str) -> SecurityUnitData:
+        v = SecurityUnitData(self._run, code)
+        self[code] = v
+        return v

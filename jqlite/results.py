@@ -1,0 +1,159 @@
+"""Turn a finished (or failed) run into tables and write the run folder.
+
+Folder layout (``--out``)::
+
+    daily.parquet / daily.csv        date, total_value, available_cash, positions_value,
+                                     benchmark_close, returns, benchmark_returns, buy_value,
+                                     sell_value, record_<name>...
+    orders.parquet / orders.csv      every order of the run
+    trades.parquet / trades.csv      every fill
+    positions.parquet / positions.csv  end-of-day holdings
+    metrics.json                     the 收益概述 panel (stable English keys) + config
+    log.txt                          the strategy log
+    profile.json                     wall time per callback, split into data / factor / other
+    strategy.py                      the strategy source
+    error.json                       only when a callback raised
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class BacktestResult:
+    """Results of one run: tables (pandas DataFrames) and the metrics dict."""
+
+    daily: pd.DataFrame
+    orders: pd.DataFrame
+    trades: pd.DataFrame
+    positions: pd.DataFrame
+    metrics: dict[str, Any]
+    log: list[str]
+    profile: dict[str, Any]
+    error: str | None = None
+    out: Path | None = None
+    run: Any = field(default=None, repr=False)
+
+
+def collect(run) -> BacktestResult:
+    """Build a :class:`BacktestResult` from ``run`` (works on partial runs too)."""
+    daily = pd.DataFrame(run.ledger, columns=["date", "total_value", "available_cash", "positions_value",
+                                              "buy_value", "sell_value"])
+    n = len(daily)
+    bm = run.benchmark_series()
+    cash0 = run.portfolio.inout_cash
+    daily["returns"] = daily["total_value"] / cash0 - 1.0 if n else []
+    if bm is not None and n:
+        closes, base = bm
+        daily["benchmark_close"] = closes[:n]
+        daily["benchmark_returns"] = closes[:n] / base - 1.0
+    else:
+        daily["benchmark_close"] = np.nan
+        daily["benchmark_returns"] = np.nan
+    if run.records:
+        rec = pd.DataFrame.from_dict(run.records, orient="index")
+        rec.columns = [f"record_{c}" for c in rec.columns]
+        daily = daily.merge(rec, left_on="date", right_index=True, how="left")
+    daily = daily[["date", "total_value", "available_cash", "positions_value", "benchmark_close", "returns",
+                   "benchmark_returns", "buy_value", "sell_value"] +
+                  [c for c in daily.columns if c.startswith("record_")]]
+    orders = pd.DataFrame([(o.order_id, o.add_time, o.security, o.is_buy, o.amount, o.filled, o.price,
+                            o.avg_cost, o.commission, o.tax, str(o.status), type(o.style).__name__,
+                            o.style.limit_price, o._reason) for o in run.broker.all_orders],
+                          columns=["order_id", "add_time", "security", "is_buy", "amount", "filled", "price",
+                                   "avg_cost", "commission", "tax", "status", "style", "limit_price", "reason"])
+    trades = pd.DataFrame([(t.trade_id, t.order_id, t.time, t.security, t.is_buy, t.amount, t.price,
+                            t.amount * t.price, t.commission, t.tax) for t in run.broker.all_trades],
+                          columns=["trade_id", "order_id", "time", "security", "is_buy", "amount", "price",
+                                   "value", "commission", "tax"])
+    positions = pd.DataFrame(run.position_rows, columns=["date", "security", "total_amount", "closeable_amount",
+                                                         "avg_cost", "price", "value"])
+    metrics = compute_run_metrics(run, daily, orders, bm)
+    profile = {k: {**v, "other": v["total"] - v["data"] - v["factor"]} for k, v in run.profile.items()}
+    err = run.error.traceback_text if run.error is not None else None
+    return BacktestResult(daily, orders, trades, positions, metrics, list(run.log.lines), profile, err, run=run)
+
+
+def compute_run_metrics(run, daily: pd.DataFrame, orders: pd.DataFrame, bm) -> dict[str, Any]:
+    """The 收益概述 metrics of a run (via :mod:`jqlite.analysis.metrics`)."""
+    sells = orders[(~orders["is_buy"].astype(bool)) & (orders["filled"] > 0)] if len(orders) else orders
+    sell_pnl = ((sells["price"] - sells["avg_cost"]) * sells["filled"]).to_numpy() if len(sells) else np.array([])
+    cfg = {"strategy": str(run.config.strategy), "start": str(run.run_dates[0].date()),
+           "end": str(run.run_dates[-1].date()), "cash": run.portfolio.inout_cash,
+           "benchmark": run.settings.benchmark if not isinstance(run.settings.benchmark, dict) else dict(run.settings.benchmark),
+           "seed": run.config.seed, "data": str(run.store.path), "data_version": run.store.version,
+           "storage": str(run.storage), "days_run": len(daily), "use_real_price": run.settings.use_real_price}
+    if len(daily) == 0:
+        return {"config": cfg}
+    from .analysis.metrics import compute_metrics
+    closes, base = (bm if bm is not None else (None, None))
+    m = compute_metrics([pd.Timestamp(d) for d in daily["date"]], daily["total_value"].to_numpy(),
+                        run.portfolio.inout_cash, None if closes is None else closes[:len(daily)], base, sell_pnl)
+    m["config"] = cfg
+    return m
+
+
+def _clean(o):
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    if isinstance(o, (np.floating,)):
+        return _clean(float(o))
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, dict):
+        return {str(k): _clean(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean(v) for v in o]
+    if hasattr(o, "isoformat"):
+        return o.isoformat()
+    return o
+
+
+def write(result: BacktestResult, out: str | Path) -> Path:
+    """Write the run folder (see module docstring); returns it."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("daily", "orders", "trades", "positions"):
+        df = getattr(result, name)
+        df.to_csv(out / f"{name}.csv", index=False)
+        try:
+            df.to_parquet(out / f"{name}.parquet", index=False)
+        except Exception:  # pragma: no cover - exotic dtypes; CSV is still there
+            pass
+    (out / "metrics.json").write_text(json.dumps(_clean(result.metrics), indent=2, ensure_ascii=False))
+    (out / "log.txt").write_text("\n".join(result.log) + ("\n" if result.log else ""), encoding="utf-8")
+    (out / "profile.json").write_text(json.dumps(_clean(result.profile), indent=2))
+    run = result.run
+    if run is not None:
+        src = Path(run.config.strategy)
+        if run.config.source is not None:
+            (out / "strategy.py").write_text(run.config.source, encoding="utf-8")
+        elif src.exists():
+            shutil.copyfile(src, out / "strategy.py")
+    if result.error:
+        err = run.error if run is not None else None
+        (out / "error.json").write_text(json.dumps({
+            "callback": getattr(err, "callback", None),
+            "dt": str(getattr(err, "dt", "")),
+            "exception": type(getattr(err, "original", None)).__name__ if err else None,
+            "traceback": result.error}, indent=2, ensure_ascii=False))
+    elif (out / "error.json").exists():
+        (out / "error.json").unlink()
+    result.out = out
+    try:
+        from .analysis.report import render_report
+        render_report(out)
+    except ImportError:
+        pass
+    except Exception as exc:  # a report problem must not lose the results
+        (out / "report_error.txt").write_text(f"{type(exc).__name__}: {exc}\n")
+    return out

@@ -1,0 +1,453 @@
+"""One backtest run: owns the clock, broker, portfolio, scheduler, settings, ``g`` and log.
+
+Nothing a run changes lives in module globals: two runs in one process (or two threads) do
+not see each other (architecture brief §1, §4).  The event order inside a day follows spec
+``jq_trading_semantics.md`` §1.1/§2.4::
+
+    day start: T+1 unlock, corporate actions (real-price mode), clear today's orders
+    for each time of day (ascending): run_monthly > run_weekly > run_daily tasks,
+        then before_trading_start (09:00), handle_data (09:30), after_trading_end (15:30)
+    09:30 before callbacks: orders waiting for the open are matched
+    15:00 before callbacks at/after 15:00: resting limit orders matched, the rest cancelled
+    day end: mark to market, ledger row
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import random
+import time as _time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from .accounting.portfolio import Portfolio, Position
+from .data.calendar import AFTER_CLOSE, BEFORE_OPEN, CLOSE, OPEN
+from .data.store import Store, open_store
+from .errors import ConfigError, DataError, StrategyError
+from .execution.broker import Broker
+from .execution.costs import CostBook
+from .objects import BarData, Context, GlobalVars, RunParams, StrategyLog
+from .scheduler import PRIORITY, Task, fire_days
+
+
+@dataclass
+class Settings:
+    """Per-run options set by ``set_option`` / ``set_benchmark`` (spec §6)."""
+
+    use_real_price: bool = False
+    order_volume_ratio: float = 1.0
+    avoid_future_data: bool = False
+    match_by_signal: bool = False
+    t0_mode: bool = False
+    benchmark: str | dict | None = "000300.XSHG"
+
+
+@dataclass
+class BacktestConfig:
+    """What to run.
+
+    Parameters
+    ----------
+    strategy : path
+        The JoinQuant strategy file.
+    start, end : str or datetime.date
+        First and last day (inclusive); non-trading days are rolled inward.
+    cash : float
+        Starting cash in yuan (JoinQuant's default 100,000).
+    benchmark : str, optional
+        Overrides the strategy's ``set_benchmark``.
+    data : path, optional
+        Store folder (default :func:`jqlite.data.store.default_store_path`).
+    out : path, optional
+        Result folder (not written when None).
+    seed : int
+        Seeds Python's and numpy's global RNGs before ``initialize``.
+    storage : path, optional
+        Folder of ``write_file``/``read_file`` (default ``~/.jqlite/storage/<strategy stem>``).
+    echo_log : bool
+        Print log lines while running.
+    """
+
+    strategy: str | os.PathLike
+    start: Any
+    end: Any
+    cash: float = 100000.0
+    benchmark: str | None = None
+    data: str | os.PathLike | None = None
+    out: str | os.PathLike | None = None
+    seed: int = 0
+    storage: str | os.PathLike | None = None
+    echo_log: bool = False
+    progress: Callable[[int, int, "Run"], None] | None = None
+    store: Store | None = None
+    source: str | None = None   # strategy source text (tests); read from file when None
+
+
+def default_storage(strategy: str | os.PathLike) -> Path:
+    """``~/.jqlite/storage/<strategy stem>`` or ``$JQLITE_STORAGE/<stem>``."""
+    root = os.environ.get("JQLITE_STORAGE")
+    base = Path(root).expanduser() if root else Path.home() / ".jqlite" / "storage"
+    return base / Path(strategy).stem
+
+
+class Run:
+    """A single backtest; create with a :class:`BacktestConfig` and call :meth:`execute`."""
+
+    def __init__(self, config: BacktestConfig):
+        self.config = config
+        self.store = config.store or open_store(config.data)
+        start = pd.Timestamp(config.start).normalize()
+        end = pd.Timestamp(config.end).normalize()
+        if end < start:
+            raise ConfigError(f"backtest: end ({end.date()}) must not be before start ({start.date()})")
+        i0 = self.store.day_index(start, "left")
+        i1 = self.store.day_index(end, "right")
+        if i0 >= self.store.n_days or i1 < i0:
+            raise ConfigError(f"backtest: no trading day of the data store {self.store.path} "
+                              f"({self.store.dates[0].date()} .. {self.store.dates[-1].date()}) "
+                              f"lies in {start.date()} .. {end.date()}")
+        if config.cash <= 0:
+            raise ConfigError(f"backtest: cash must be > 0 yuan, was {config.cash}")
+        self.i0, self.i1 = i0, i1
+        self.run_dates = self.store.dates[i0:i1 + 1]
+        self.day_i = i0
+        self.current_dt = _dt.datetime.combine(self.run_dates[0].date(), _dt.time(0, 0))
+        self.phase = "init"
+        self.settings = Settings()
+        self.costs = CostBook()
+        self.portfolio = Portfolio(config.cash)
+        self.broker = Broker(self)
+        self.g = GlobalVars()
+        self.log = StrategyLog(self, echo=config.echo_log)
+        self.context = Context(self)
+        self.universe: list[str] = []
+        self.run_params = RunParams(self.run_dates[0].date(), self.run_dates[-1].date())
+        self.tasks: list[Task] = []
+        self.records: dict[_dt.date, dict] = {}
+        self.storage = Path(config.storage) if config.storage else default_storage(config.strategy)
+        self.profile: dict[str, dict[str, float]] = {}
+        self.api_time: dict[str, float] = {"data": 0.0, "factor": 0.0}
+        self.ledger: list[tuple] = []
+        self.position_rows: list[tuple] = []
+        self.error: StrategyError | None = None
+        self.namespace: dict[str, Any] = {}
+        self._sec_type = self.store.cached("sec_type", lambda: dict(zip(self.store.securities["code"], self.store.securities["type"])))
+        self._adj_cache: dict = {}
+        self._benchmark_cache: tuple | None = None
+        self.finished_days = 0
+
+    # ------------------------------------------------------------------ market state
+    @property
+    def previous_date(self) -> _dt.date | None:
+        return self.store.dates[self.day_i - 1].date() if self.day_i > 0 else None
+
+    @property
+    def current_date(self) -> _dt.date:
+        return self.store.dates[self.day_i].date()
+
+    def sec_type(self, code: str) -> str:
+        t = self._sec_type.get(code)
+        if t is None:
+            self.store.col(code)  # raises SecurityNotFoundError naming it
+        return t
+
+    def bar(self, field: str, j: int, i: int | None = None) -> float:
+        """Raw bar value of column ``j`` on day ``i`` (default today)."""
+        return float(self.store.field(field)[self.day_i if i is None else i, j])
+
+    def ref_factor(self) -> np.ndarray:
+        """Per-security factor of the adjustment reference in non-real-price mode: the last
+        factor in the store ("backtest creation date", spec §6.2)."""
+        def build():
+            f = self.store.field("factor")
+            last = pd.DataFrame(f).ffill().to_numpy()[-1]
+            return np.where(np.isnan(last), 1.0, last)
+        return self.store.cached("ref_factor_last", build)
+
+    def price_scale(self, j: int, i: int | None = None) -> float:
+        """Multiplier from raw to trading prices: 1 in real-price mode, else the forward
+        adjustment to the store's last date (``factor(d) / factor(last)``)."""
+        if self.settings.use_real_price:
+            return 1.0
+        f = self.store.field("factor")[self.day_i if i is None else i, j]
+        return float(f / self.ref_factor()[j]) if f == f else 1.0
+
+    def adjusted_value(self, field: str, i: int, j: int) -> float:
+        """A bar value as the strategy sees it in its price mode (pre-adjusted to today in
+        real-price mode, to the store end otherwise; volume divided by the same factor)."""
+        v = float(self.store.field(field)[i, j])
+        if field in ("open", "close", "high", "low", "pre_close", "high_limit", "low_limit", "avg"):
+            return v * self._fq_scale(i, j)
+        if field == "volume":
+            return v / self._fq_scale(i, j)
+        if field == "factor":
+            return self._fq_scale(i, j)
+        return v
+
+    def _fq_scale(self, i: int, j: int) -> float:
+        f = self.store.field("factor")
+        ref = f[self.day_i, j] if self.settings.use_real_price else self.ref_factor()[j]
+        if not (ref == ref):
+            ref = self.ref_factor()[j]
+        return float(f[i, j] / ref) if f[i, j] == f[i, j] else float("nan")
+
+    def is_listed(self, j: int) -> bool:
+        return bool(self.store.field("close")[self.day_i, j] == self.store.field("close")[self.day_i, j])
+
+    def is_paused(self, j: int) -> bool:
+        return bool(self.store.field("paused")[self.day_i, j] == 1)
+
+    def latest_price(self, j: int) -> float:
+        """The "latest price" at ``current_dt`` (spec §4.1) in trading-price terms: before the
+        open the previous close (today's ``pre_close``), at 09:30 the open, later the close."""
+        t = self.current_dt.time()
+        if t < OPEN:
+            f = "pre_close"
+        elif t == OPEN:
+            f = "open"
+        else:
+            f = "close"
+        return self.bar(f, j) * self.price_scale(j)
+
+    def new_position(self, code: str) -> Position:
+        p = Position(code, self.current_dt)
+        self.portfolio.long_positions[code] = p
+        return p
+
+    # ------------------------------------------------------------------ scheduling
+    def add_task(self, kind: str, func: Callable, time: _dt.time, n: int = 0, force: bool = True) -> None:
+        days = fire_days(kind, n, force, self.run_dates, self.store.dates, self.i0)
+        self.tasks.append(Task(kind, func, time, n, force, len(self.tasks), days))
+
+    def _events_of(self, pos: int) -> list[tuple]:
+        ev = []
+        for t in self.tasks:
+            if pos in t.days:
+                ev.append((t.time, PRIORITY[t.kind], t.seq, t.func.__name__, t.func))
+        ns = self.namespace
+        for name, tm, pr in (("before_trading_start", BEFORE_OPEN, 3), ("handle_data", OPEN, 4),
+                             ("after_trading_end", AFTER_CLOSE, 5)):
+            fn = ns.get(name)
+            if callable(fn):
+                ev.append((tm, pr, 0, name, fn))
+        ev.sort(key=lambda e: (e[0], e[1], e[2]))
+        return ev
+
+    # ------------------------------------------------------------------ callbacks
+    def call(self, name: str, fn: Callable, *args) -> Any:
+        t0 = _time.perf_counter()
+        d0, f0 = self.api_time["data"], self.api_time["factor"]
+        try:
+            return fn(*args)
+        except StrategyError:
+            raise
+        except Exception as exc:  # the strategy's own error
+            raise StrategyError(name, self.current_dt, self._user_traceback(exc), exc) from exc
+        finally:
+            el = _time.perf_counter() - t0
+            p = self.profile.setdefault(name, {"calls": 0, "total": 0.0, "data": 0.0, "factor": 0.0})
+            p["calls"] += 1
+            p["total"] += el
+            p["data"] += self.api_time["data"] - d0
+            p["factor"] += self.api_time["factor"] - f0
+
+    def _user_traceback(self, exc: BaseException) -> str:
+        tb = traceback.extract_tb(exc.__traceback__)
+        path = str(Path(self.config.strategy).resolve())
+        keep = [i for i, fr in enumerate(tb) if fr.filename == path]
+        frames = tb[keep[0]:] if keep else tb
+        return "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)) + \
+            "".join(traceback.format_exception_only(type(exc), exc))
+
+    # ------------------------------------------------------------------ main loop
+    def execute(self) -> "Run":
+        """Run the backtest; raises StrategyError after the partial results are complete."""
+        from .api._binding import bind
+        from .strategy import load_strategy
+
+        random.seed(self.config.seed)
+        np.random.seed(self.config.seed)
+        with bind(self):
+            try:
+                self.namespace = load_strategy(self)
+                ns = self.namespace
+                self.phase = "initialize"
+                init = ns.get("initialize")
+                if callable(init):
+                    self.call("initialize", init, self.context)
+                for name in ("after_code_changed", "process_initialize"):
+                    if callable(ns.get(name)):
+                        self.call(name, ns[name], self.context)
+                if self.config.benchmark:
+                    self.settings.benchmark = self.config.benchmark
+                self.phase = "trading"
+                n = len(self.run_dates)
+                handle = ns.get("handle_data")
+                for pos in range(n):
+                    self._run_day(pos, handle)
+                    self.finished_days = pos + 1
+                    if self.config.progress is not None:
+                        self.config.progress(pos + 1, n, self)
+                self.phase = "end"
+                if callable(ns.get("on_strategy_end")):
+                    self.call("on_strategy_end", ns["on_strategy_end"], self.context)
+            except StrategyError as err:
+                self.error = err
+                raise
+            finally:
+                self.phase = "done"
+        return self
+
+    def _set_time(self, t: _dt.time) -> None:
+        self.current_dt = _dt.datetime.combine(self.run_dates[self.day_i - self.i0].date(), t)
+
+    def _run_day(self, pos: int, handle: Callable | None) -> None:
+        self.day_i = self.i0 + pos
+        self._start_day()
+        events = self._events_of(pos)
+        opened = closed = False
+        for tm, _prio, _seq, name, fn in events:
+            if not opened and tm >= OPEN:
+                self._set_time(OPEN)
+                self._open()
+                opened = True
+            if not closed and tm >= CLOSE:
+                self._set_time(CLOSE)
+                self._close()
+                closed = True
+            self._set_time(tm)
+            self._mark(tm)
+            if name == "handle_data":
+                self.call(name, fn, self.context, BarData(self))
+            else:
+                self.call(name, fn, self.context)
+        if not opened:
+            self._set_time(OPEN)
+            self._open()
+        if not closed:
+            self._set_time(CLOSE)
+            self._close()
+        self._end_day()
+
+    def _start_day(self) -> None:
+        self.broker.start_day()
+        pf = self.portfolio
+        pf._prev_total_value = pf.total_value if self.ledger else pf.inout_cash
+        for p in pf.long_positions.values():
+            p.closeable_amount = p.total_amount
+            p.today_amount = 0
+        if self.settings.use_real_price:
+            self._corporate_actions()
+        self._set_time(_dt.time(0, 0))
+        self._mark(_dt.time(0, 0))
+
+    def _corporate_actions(self) -> None:
+        """Cash dividends (20 % tax withheld on stocks) and bonus shares on the ex-date, for
+        positions held at the previous close (spec §7.6)."""
+        events = self.store.xrxd_by_day().get(self.day_i)
+        if not events:
+            return
+        pf = self.portfolio
+        for code, bonus, scale in events:
+            p = pf.long_positions.get(code)
+            if p is None or p.total_amount + p.locked_amount <= 0:
+                continue
+            held = p.total_amount + p.locked_amount
+            cash_ps = bonus / 10.0
+            is_stock = self.sec_type(code) == "stock"
+            net = cash_ps * held * (0.8 if is_stock else 1.0)
+            if net:
+                pf.available_cash += round(net, 2)
+            if scale > 1.0:
+                j = self.store.col(code)
+                exact = held * scale
+                new_total = int(np.floor(exact + 1e-9))
+                add = new_total - held
+                frac = exact - new_total
+                ref = self.bar("pre_close", j)
+                pf.available_cash += frac * ref  # keep total value unchanged (spec §7.6 注意2)
+                p.total_amount += add
+                p.closeable_amount = p.total_amount
+                p.avg_cost = (p.avg_cost - cash_ps) / scale
+                p.acc_avg_cost = (p.acc_avg_cost - cash_ps) / scale
+                p.hold_cost = (p.hold_cost - cash_ps) / scale
+            elif cash_ps:
+                p.avg_cost -= cash_ps
+                p.acc_avg_cost -= cash_ps
+                p.hold_cost -= cash_ps
+            self.log.system_info(f"{code} 分红送股: 每10股派{bonus:g}元, 送转比例{scale:g}, 持仓{held}股")
+            fn = self.namespace.get("on_event")
+            if callable(fn):
+                from .api.events import DividendsEvent
+                ev = DividendsEvent(code, [{"date": self.current_date, "scale_factor": scale,
+                                            "bonus_pre_tax": bonus}])
+                self.call("on_event", fn, self.context, ev)
+
+    def _mark(self, t: _dt.time) -> None:
+        for p in self.portfolio.long_positions.values():
+            j = self.store.col(p.security)
+            px = self.latest_price(j)
+            if px == px:
+                p.price = px
+
+    def _open(self) -> None:
+        self._mark(OPEN)
+        self.broker.at_open()
+
+    def _close(self) -> None:
+        self._mark(CLOSE)
+        self.broker.at_close()
+
+    def _end_day(self) -> None:
+        self._set_time(CLOSE)
+        self.broker.cancel_all("")
+        self._mark(CLOSE)
+        pf = self.portfolio
+        d = self.current_date
+        pv = 0.0
+        for p in pf.long_positions.values():
+            amt = p.total_amount + p.locked_amount
+            pv += p.price * amt
+            self.position_rows.append((d, p.security, p.total_amount, p.closeable_amount,
+                                       p.avg_cost, p.price, p.price * amt))
+        self.ledger.append((d, pf.available_cash + pf.locked_cash + pv, pf.available_cash,
+                            pv, self.broker.day_buy_value, self.broker.day_sell_value))
+        pf.transferable_cash = pf.available_cash
+
+    # ------------------------------------------------------------------ benchmark
+    def benchmark_series(self) -> tuple[np.ndarray, float] | None:
+        """(closes over the run days, close of the day before the start) of the benchmark,
+        post-adjusted for stocks/funds; None when there is no usable benchmark."""
+        bm = self.settings.benchmark
+        if not bm:
+            return None
+        items = bm.items() if isinstance(bm, dict) else [(bm, 1.0)]
+        total = np.zeros(len(self.run_dates) + 1)
+        wsum = 0.0
+        for code, w in items:
+            if not w:
+                continue
+            j = self.store.code_index.get(code)
+            if j is None:
+                self.log.system_warning(f"benchmark {code} is not in the data store; no benchmark")
+                return None
+            a = max(self.i0 - 1, 0)
+            c = self.store.field("close")[a:self.i1 + 1, j] * self.store.field("factor")[a:self.i1 + 1, j]
+            c = pd.Series(c).ffill().bfill().to_numpy()
+            if self.i0 == 0:
+                c = np.concatenate([[c[0]], c])
+            if not np.isfinite(c).all():
+                self.log.system_warning(f"benchmark {code} has no data in the run window; no benchmark")
+                return None
+            total += w * c / c[0]
+            wsum += w
+        if wsum == 0:
+            return None
+        total += (1.0 - wsum)  # idle remainder (spec §6.1)
+        return total[1:], float(total[0])

@@ -1,0 +1,1 @@
+"""``kuanke``: JoinQuant's user-space package names, mapped to jqlite."""
