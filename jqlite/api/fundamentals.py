@@ -1,0 +1,591 @@
+"""JoinQuant fundamentals API: ``query``, the fundamentals tables, ``get_fundamentals`` & co.
+
+SQL layer
+---------
+Query objects are **SQLAlchemy Core** expressions (``valuation.market_cap.desc()``,
+``valuation.code.in_(...)``, ``and_``/``or_``/``not_``, arithmetic between columns, whole
+table selects, ``order_by``/``limit``/``offset``/``group_by`` all come from SQLAlchemy, so
+any expression a JoinQuant strategy builds is accepted).  They are executed by **DuckDB**:
+for the requested date each referenced table becomes one small pandas frame (one row per
+security: the valuation of that day, or the latest report with ``pubDate <= date``), taken
+from the point-in-time arrays of :mod:`jqlite.data.fundamentals` with only the referenced
+columns, and the compiled SQL runs over them.  Tables are implicitly joined on ``code``
+(as JoinQuant does).  A whole-market query on one date takes a few milliseconds warm
+(see ``benchmarks/bench_fundamentals.py``); a hand-written evaluator of the expression tree
+would be marginally faster but would have to re-implement SQL semantics (NULL logic,
+ordering of NULLs, group_by, functions) - not simpler.
+
+Returned frames use JoinQuant's column names; ``day``, ``pubDate`` and ``statDate`` are
+``'YYYY-MM-DD'`` strings as the JoinQuant SDK returns them.  No 5000/10000-row cap is applied.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import threading
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as _pg
+from sqlalchemy.sql import visitors as _visitors
+
+from ..data import fundamentals as F
+from ..errors import DataError, ParamsError
+
+__all__ = [
+    "query", "valuation", "income", "balance", "cash_flow", "indicator", "and_", "or_",
+    "not_", "desc", "asc", "func", "get_fundamentals", "get_fundamentals_continuously",
+    "get_valuation", "get_history_fundamentals",
+]
+
+and_ = sa.and_
+or_ = sa.or_
+not_ = sa.not_
+desc = sa.desc
+asc = sa.asc
+func = sa.func
+
+_MD = sa.MetaData()
+_KEY_COLS = {
+    "valuation": ("id", "code", "day"),
+    "income": ("id", "code", "day", "pubDate", "statDate"),
+    "balance": ("id", "code", "day", "pubDate", "statDate"),
+    "cash_flow": ("id", "code", "day", "pubDate", "statDate"),
+    "indicator": ("id", "code", "day", "pubDate", "statDate"),
+}
+
+
+class FundamentalsTable:
+    """A JoinQuant fundamentals table: ``valuation.market_cap`` is a SQLAlchemy column;
+    an unknown column raises AttributeError naming table and column."""
+
+    def __init__(self, name: str):
+        cols = [sa.Column("id", sa.Integer)]
+        cols += [sa.Column(c, sa.String) for c in _KEY_COLS[name][1:]]
+        cols += [sa.Column(c, sa.Float) for c in F.COLUMNS[name]]
+        self.__dict__["_name"] = name
+        self.__dict__["__table__"] = sa.Table(name, _MD, *cols)
+
+    def __clause_element__(self):
+        return self.__table__
+
+    def __getattr__(self, item):
+        if item.startswith("__"):
+            raise AttributeError(item)
+        try:
+            return self.__table__.c[item]
+        except KeyError:
+            raise AttributeError(f"type object '{self._name}' has no attribute '{item}' "
+                                 f"(JoinQuant table {self._name} has no column {item!r})") from None
+
+    def __setattr__(self, key, value):
+        raise AttributeError(f"fundamentals table {self._name} is read-only")
+
+    def __repr__(self):
+        return f"<fundamentals table {self._name}>"
+
+    def __dir__(self):
+        return list(self.__table__.c.keys())
+
+
+valuation = FundamentalsTable("valuation")
+income = FundamentalsTable("income")
+balance = FundamentalsTable("balance")
+cash_flow = FundamentalsTable("cash_flow")
+indicator = FundamentalsTable("indicator")
+_TABLES = {t._name: t for t in (valuation, income, balance, cash_flow, indicator)}
+
+
+class Query:
+    """``query(...)`` result: an immutable SQLAlchemy ``Select`` with JoinQuant's chaining
+    methods (``filter``, ``order_by``, ``limit``, ``offset``, ``group_by``, ``having``)."""
+
+    def __init__(self, entities, stmt=None):
+        self._entities = tuple(entities)
+        if stmt is None:
+            if not entities:
+                raise ParamsError("query() needs at least one table or column")
+            for e in entities:
+                if isinstance(e, str):
+                    raise ParamsError(f"query() takes table columns such as valuation.market_cap, "
+                                      f"not the string {e!r}")
+            stmt = sa.select(*entities)
+        self.statement = stmt
+
+    def _new(self, stmt):
+        return Query(self._entities, stmt)
+
+    def filter(self, *criteria):
+        return self._new(self.statement.where(*criteria))
+
+    where = filter
+
+    def order_by(self, *clauses):
+        return self._new(self.statement.order_by(*clauses))
+
+    def limit(self, n):
+        return self._new(self.statement.limit(int(n)))
+
+    def offset(self, n):
+        return self._new(self.statement.offset(int(n)))
+
+    def group_by(self, *clauses):
+        return self._new(self.statement.group_by(*clauses))
+
+    def having(self, *criteria):
+        return self._new(self.statement.having(*criteria))
+
+    def distinct(self):
+        return self._new(self.statement.distinct())
+
+    def subquery(self, name=None):
+        return self.statement.subquery(name)
+
+    def __str__(self):
+        return str(self.statement.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True}))
+
+    __repr__ = __str__
+
+
+def query(*entities) -> Query:
+    """JoinQuant ``query(table_or_column, ...)``."""
+    return Query(entities)
+
+
+_DIALECT = _pg.dialect()
+
+
+# ---------------------------------------------------------------------------- context
+def _current_date():
+    """The simulated date inside a backtest, None in research."""
+    try:
+        from ._binding import current_date_or_none  # type: ignore
+    except ImportError:
+        return None
+    return current_date_or_none()
+
+
+def _store():
+    try:
+        from ._binding import active_store  # type: ignore
+    except ImportError:
+        active_store = None
+    if active_store is not None:
+        return active_store()
+    from ..data.store import open_store
+    return open_store()
+
+
+def _to_date(d) -> _dt.date:
+    if isinstance(d, _dt.datetime):
+        return d.date()
+    if isinstance(d, _dt.date):
+        return d
+    try:
+        return pd.Timestamp(d).date()
+    except (ValueError, TypeError):
+        raise ParamsError(f"cannot parse date {d!r}") from None
+
+
+def _default_date(store) -> _dt.date:
+    """JoinQuant's default ``date``: the day before the simulated date in a backtest; the
+    latest data date of the store in research."""
+    cur = _current_date()
+    if cur is not None:
+        return _to_date(cur) - _dt.timedelta(days=1)
+    return store.dates[-1].date()
+
+
+# ---------------------------------------------------------------------------- snapshots
+_STR_CACHE_LOCK = threading.Lock()
+
+
+def _date_strings(days_int: np.ndarray) -> np.ndarray:
+    return np.datetime_as_string(days_int.astype("datetime64[D]"), unit="D").astype(object)
+
+
+def _stmt_strings(panel, table):
+    """Cached pyarrow string arrays: statDate per quarter, pubDate per (security, quarter)
+    flattened row-major."""
+    import pyarrow as pa
+
+    def build():
+        st = panel.statement(table)
+        q = np.arange(st.nq) + st.q0
+        sd = _date_strings(F.quarter_end(q).values.astype("datetime64[D]").astype(np.int64))
+        pub = np.where(st.has_report, st.pub_days, 0)
+        ps = _date_strings(pub.ravel())
+        return pa.array(sd.astype(str), type=pa.string()), pa.array(ps.astype(str), type=pa.string())
+    return panel.store.cached(("fund_strings", panel.version, table), build)
+
+
+def _code_array(store):
+    import pyarrow as pa
+    return store.cached("fund_codes_pa", lambda: pa.array(store.codes.astype(str), type=pa.string()))
+
+
+def _listed_mask(store, day: _dt.date) -> np.ndarray:
+    sec = store.cached("fund_listing_i8", lambda: (
+        store.securities["start_date"].to_numpy().astype("datetime64[D]").astype(np.int64),
+        store.securities["end_date"].to_numpy().astype("datetime64[D]").astype(np.int64)))
+    d = np.datetime64(day, "D").astype(np.int64)
+    return (sec[0] <= d) & (sec[1] >= d)
+
+
+def _parse_stat_date(s) -> tuple[int, bool]:
+    """'2019q3' -> (quarter ordinal, False); '2019' -> (Q4 ordinal, True)."""
+    m = re.fullmatch(r"\s*(\d{4})(?:\s*[qQ]([1-4]))?\s*", str(s))
+    if not m:
+        raise ParamsError(f"statDate {s!r} is not 'YYYY' or 'YYYYqN' (e.g. '2019' or '2019q3')")
+    y = int(m.group(1))
+    if m.group(2):
+        return y * 4 + int(m.group(2)) - 1, False
+    return y * 4 + 3, True
+
+
+def _table_frame(panel, name: str, cols: list[str], day: _dt.date | None,
+                 stat_q: int | None = None, annual: bool = False) -> pd.DataFrame:
+    """One frame per referenced table: one row per security, the requested columns."""
+    store = panel.store
+    if name == "valuation":
+        if day is None:   # statDate query: last trading day of the period
+            qe = F.quarter_end([stat_q])[0]
+            if annual:
+                qe = pd.Timestamp(year=qe.year, month=12, day=31)
+            i = store.day_index(qe)
+            day = store.dates[i].date() if i >= 0 else qe.date()
+        else:
+            i = store.day_index(day)
+        if i < 0:
+            return _arrow({"id": np.zeros(0, np.int64), "code": np.zeros(0, dtype=str),
+                           "day": np.zeros(0, dtype=str),
+                           **{c: np.zeros(0) for c in cols if c not in ("id", "code", "day")}})
+        s = np.flatnonzero(panel.valuation_present()[i])
+        trading = store.dates[i].date() == day
+        data = {"id": s + 1, "code": _code_array(store).take(s), "day": _repeat(str(day), len(s))}
+        for c in cols:
+            if c in ("id", "code", "day"):
+                continue
+            if c == "turnover_ratio" and not trading:
+                data[c] = np.full(len(s), np.nan)
+            else:
+                data[c] = panel.valuation(c)[i, s]
+        return _arrow(data)
+    st = panel.statement(name)
+    if stat_q is None:
+        s, qi = st.latest_on(np.datetime64(day, "D").astype(np.int64))
+        lm = _listed_mask(store, day)
+        keep = lm[s]
+        s, qi = s[keep], qi[keep]
+    else:
+        k = stat_q - st.q0
+        if k < 0 or k >= st.nq:
+            s = np.zeros(0, np.int64)
+        else:
+            s = np.flatnonzero(st.has_report[:, k])
+        qi = np.full(len(s), max(k, 0), dtype=np.int64) if stat_q is not None else qi
+    sd, ps = _stmt_strings(panel, name)
+    day_s = str(day) if day is not None else None
+    if day_s is None:
+        day_s = str(F.quarter_end([stat_q])[0].date())
+    data = {"id": s + 1, "code": _code_array(store).take(s), "day": _repeat(day_s, len(s)),
+            "pubDate": ps.take(s * st.nq + qi), "statDate": sd.take(qi)}
+    for c in cols:
+        if c in data:
+            continue
+        if annual or not st.cumulative:
+            v = st.raw(c)
+        else:
+            v = st.single(c)[0]
+        data[c] = v[s, qi]
+    return _arrow(data)
+
+
+def _repeat(value: str, n: int):
+    import pyarrow as pa
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)),
+                                          pa.array([value], type=pa.string())).cast(pa.string())
+
+
+def _arrow(data: dict):
+    """A pyarrow table from numpy columns (DuckDB scans Arrow much faster than object
+    columns of a pandas frame)."""
+    import pyarrow as pa
+    cols = {}
+    for k, v in data.items():
+        if isinstance(v, (pa.Array, pa.ChunkedArray)):
+            cols[k] = v
+            continue
+        v = np.asarray(v)
+        if v.dtype.kind in "OU":
+            cols[k] = pa.array(v.astype(str) if v.dtype.kind == "O" else v, type=pa.string())
+        else:
+            cols[k] = pa.array(v)
+    return pa.table(cols)
+
+
+_local = threading.local()
+
+
+def _conn():
+    con = getattr(_local, "con", None)
+    if con is None:
+        import duckdb
+        con = duckdb.connect(":memory:")
+        con.execute("SET threads TO 1")
+        _local.con = con
+    return con
+
+
+def _plan(q: Query):
+    """(compiled SQL, {table name: [columns needed]}) for a query; cached per Query."""
+    plan = getattr(q, "_plan_cache", None)
+    if plan is not None:
+        return plan
+    stmt = q.statement
+    froms = stmt.get_final_froms()
+    names = []
+    for f in froms:
+        n = getattr(f, "name", None)
+        if n not in _TABLES or _TABLES[n].__table__ is not f:
+            raise ParamsError(f"get_fundamentals only queries the fundamentals tables "
+                              f"{list(_TABLES)}; got {f}")
+        names.append(n)
+    if not names:
+        raise ParamsError("the query selects no fundamentals table")
+    needed: dict[str, set] = {n: set() for n in names}
+    for e in q._entities:
+        t = e.__clause_element__() if isinstance(e, FundamentalsTable) else e
+        if isinstance(t, sa.Table) and t.name in needed:
+            needed[t.name].update(t.c.keys())
+    for el in _visitors.iterate(stmt):
+        if isinstance(el, sa.Column) and el.table is not None and el.table.name in needed:
+            needed[el.table.name].add(el.name)
+    first = _TABLES[names[0]]
+    for n in names[1:]:
+        stmt = stmt.where(_TABLES[n].code == first.code)
+        needed[n].add("code")
+        needed[names[0]].add("code")
+    sql = str(stmt.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True}))
+    plan = (sql, {n: sorted(c for c in v if c not in ("id", "code", "day", "pubDate", "statDate"))
+                  + [c for c in ("id", "code", "day", "pubDate", "statDate") if c in v]
+                  for n, v in needed.items()})
+    try:
+        q._plan_cache = plan
+    except AttributeError:
+        pass
+    return plan
+
+
+def _run(q: Query, panel, day=None, stat_q=None, annual=False) -> pd.DataFrame:
+    sql, needed = _plan(q)
+    con = _conn()
+    for n, cols in needed.items():
+        con.register(n, _table_frame(panel, n, cols, day, stat_q, annual))
+    try:
+        return con.execute(sql).arrow().to_pandas()
+    finally:
+        for n in needed:
+            try:
+                con.unregister(n)
+            except Exception:
+                pass
+
+
+def _panel(store):
+    if not (store.path / F.DIRNAME).exists():
+        raise DataError(f"the data store {store.path} has no fundamentals "
+                        f"(fundamentals/ missing); re-create it with `jqlite data sample` or import them")
+    return F.fundamentals_panel(store)
+
+
+def _check_query(q):
+    if not isinstance(q, Query):
+        if isinstance(q, sa.sql.Select):
+            return Query((), q)
+        raise ParamsError(f"expected a query(...) object, got {type(q).__name__}")
+    return q
+
+
+# ---------------------------------------------------------------------------- public API
+def get_fundamentals(query_object, date=None, statDate=None) -> pd.DataFrame:
+    """JoinQuant ``get_fundamentals``: run ``query_object`` on ``date`` (valuation of that day,
+    statements with ``pubDate <= date``) or on the report period ``statDate``
+    (``'2019q3'`` single quarter, ``'2019'`` full year), never both.
+
+    Default date: the day before the simulated date inside a backtest, the store's last
+    date in research.
+    """
+    q = _check_query(query_object)
+    if date is not None and statDate is not None:
+        raise ParamsError("get_fundamentals: date and statDate cannot both be given")
+    store = _store()
+    panel = _panel(store)
+    if statDate is not None:
+        sq, annual = _parse_stat_date(statDate)
+        return _run(q, panel, None, sq, annual)
+    day = _to_date(date) if date is not None else _default_date(store)
+    return _run(q, panel, day)
+
+
+def get_fundamentals_continuously(query_object, end_date=None, count=None, panel=True):
+    """Run the query on each of the last ``count`` trading days up to ``end_date``.
+
+    ``panel=False``: a DataFrame with ``day`` and ``code`` columns, sorted by code then day.
+    ``panel=True`` (pandas has no Panel any more): a DataFrame indexed by day with
+    (field, code) MultiIndex columns, so ``result['market_cap']`` is a day x code frame as
+    the old Panel item was.
+    """
+    q = _check_query(query_object)
+    if count is None:
+        raise ParamsError("get_fundamentals_continuously: count is required")
+    store = _store()
+    fp = _panel(store)
+    end = _to_date(end_date) if end_date is not None else _default_date(store)
+    i = store.day_index(end)
+    days = store.dates[max(0, i - int(count) + 1): i + 1]
+    # make sure code and day come back
+    sql_q = q
+    sel = q.statement.selected_columns
+    names = [c.name for c in sel if hasattr(c, "name")]
+    tbl = _TABLES[next(iter(_plan(q)[1]))]
+    extra = [c for c in ("code", "day") if c not in names]
+    if extra:
+        sql_q = Query(q._entities, q.statement.add_columns(*[getattr(tbl, c) for c in extra]))
+    frames = [_run(sql_q, fp, d.date()) for d in days]
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["code", "day"])
+    df = df.sort_values(["code", "day"], kind="stable").reset_index(drop=True)
+    if not panel:
+        return df
+    vals = [c for c in df.columns if c not in ("code", "day", "id")]
+    wide = df.pivot_table(index="day", columns="code", values=vals, aggfunc="first", dropna=False)
+    wide.index = pd.to_datetime(wide.index)
+    return wide
+
+
+def _codes(security_list) -> list[str]:
+    if isinstance(security_list, str):
+        return [security_list]
+    return list(security_list)
+
+
+def get_valuation(security_list, start_date=None, end_date=None, fields=None, count=None) -> pd.DataFrame:
+    """JoinQuant ``get_valuation``: daily valuation rows (``code``, ``day`` as datetime.date,
+    fields), sorted by code then day; a suspended day has no row.  ``start_date`` and
+    ``count`` are exclusive."""
+    if start_date is not None and count is not None:
+        raise ParamsError("get_valuation: start_date and count cannot both be given")
+    if start_date is None and count is None:
+        raise ParamsError("get_valuation: one of start_date and count is required")
+    store = _store()
+    fp = _panel(store)
+    end = _to_date(end_date) if end_date is not None else _default_date(store)
+    j = store.day_index(end)
+    if count is not None:
+        i = max(0, j - int(count) + 1)
+    else:
+        i = store.day_index(_to_date(start_date), side="left")
+    if isinstance(fields, str):
+        fields = [fields]
+    fields = list(fields) if fields else [c for c in F.VALUATION_COLUMNS if fp.has("valuation", c)]
+    for f in fields:
+        if f not in F.VALUATION_COLUMNS:
+            raise ParamsError(f"get_valuation: {f!r} is not a valuation column")
+    codes = _codes(security_list)
+    cols = np.array([store.col(c) for c in codes], dtype=np.int64)
+    if j < i or not len(cols):
+        return pd.DataFrame(columns=["code", "day"] + fields)
+    pres = fp.valuation_present()[i:j + 1][:, cols]
+    paused = store.field("paused")[i:j + 1][:, cols]
+    ok = pres & ~(paused == 1)
+    rr, cc = np.nonzero(ok.T)  # code-major order
+    di = cc + i
+    out = {"code": np.asarray(codes, dtype=object)[rr],
+           "day": store.dates[di].date}
+    for f in fields:
+        out[f] = fp.valuation(f)[di, cols[rr]]
+    return pd.DataFrame(out)
+
+
+def _field_of(f):
+    if isinstance(f, str):
+        if "." not in f:
+            raise ParamsError(f"field {f!r} must be 'table.column' (e.g. 'income.net_profit')")
+        t, c = f.split(".", 1)
+        if t not in _TABLES:
+            raise ParamsError(f"unknown fundamentals table {t!r}")
+        getattr(_TABLES[t], c)
+        return t, c
+    if isinstance(f, sa.Column) and f.table is not None and f.table.name in _TABLES:
+        return f.table.name, f.name
+    raise ParamsError(f"bad field {f!r}")
+
+
+def get_history_fundamentals(security, fields, watch_date=None, stat_date=None, count=1,
+                             interval="1q", stat_by_year=False) -> pd.DataFrame:
+    """JoinQuant ``get_history_fundamentals``: ``count`` report periods per security ending
+    at ``stat_date`` (or at each security's latest report visible on ``watch_date``), one
+    row per (code, statDate).  ``interval`` '1q' (quarters) or '1y' (years); single-quarter
+    values, or full-year cumulative values with ``stat_by_year=True``.  Valuation fields
+    are not allowed (as on JoinQuant)."""
+    if watch_date is not None and stat_date is not None:
+        raise ParamsError("get_history_fundamentals: watch_date and stat_date cannot both be given")
+    if interval not in ("1q", "1y"):
+        raise ParamsError("get_history_fundamentals: interval must be '1q' or '1y'")
+    fl = [_field_of(f) for f in (fields if isinstance(fields, (list, tuple)) else [fields])]
+    for t, c in fl:
+        if t == "valuation":
+            raise ParamsError("get_history_fundamentals does not support valuation fields")
+    store = _store()
+    fp = _panel(store)
+    codes = _codes(security)
+    cols = np.array([store.col(c) for c in codes], dtype=np.int64)
+    step = 4 if (interval == "1y" or stat_by_year) else 1
+    wd = None
+    if stat_date is not None:
+        end_q, annual = _parse_stat_date(stat_date)
+        end = np.full(len(cols), end_q, dtype=np.int64)
+    else:
+        wd = _to_date(watch_date) if watch_date is not None else _default_date(store)
+        wdi = np.datetime64(wd, "D").astype(np.int64)
+        st0 = fp.statement(fl[0][0])
+        vis = st0.pub_days[cols] <= wdi
+        last = st0.nq - 1 - np.argmax(vis[:, ::-1], axis=1) + st0.q0
+        end = np.where(vis.any(axis=1), last, -10**9)
+        if stat_by_year:  # last completed fiscal year
+            end = np.where(end % 4 == 3, end, end - (end % 4) - 1)
+    rows = {"code": [], "statDate": []}
+    qs = (end[:, None] - step * np.arange(count)[::-1][None, :])  # (n_codes, count)
+    data = {}
+    names = []
+    for t, c in fl:
+        nm = c if sum(1 for _, c2 in fl if c2 == c) == 1 else f"{t}.{c}"
+        names.append(nm)
+        st = fp.statement(t)
+        v = st.raw(c) if (stat_by_year or not st.cumulative) else st.single(c)[0]
+        k = qs - st.q0
+        okk = (k >= 0) & (k < st.nq)
+        kc = np.clip(k, 0, st.nq - 1)
+        val = np.where(okk, v[cols[:, None], kc], np.nan)
+        if wd is not None:
+            pub = st.pub_days[cols[:, None], kc]
+            val = np.where(okk & (pub <= wdi), val, np.nan)
+        data[nm] = val
+    has = np.zeros(qs.shape, dtype=bool)
+    for t, _c in fl:
+        st = fp.statement(t)
+        k = qs - st.q0
+        okk = (k >= 0) & (k < st.nq)
+        h = np.where(okk, st.has_report[cols[:, None], np.clip(k, 0, st.nq - 1)], False)
+        if wd is not None:
+            h &= np.where(okk, st.pub_days[cols[:, None], np.clip(k, 0, st.nq - 1)] <= wdi, False)
+        has |= h
+    ri, ki = np.nonzero(has)
+    sd = F.quarter_end(qs[ri, ki]) if len(ri) else pd.DatetimeIndex([])
+    out = {"code": np.asarray(codes, dtype=object)[ri],
+           "statDate": [str(d.date()) for d in sd]}
+    for nm in names:
+        out[nm] = data[nm][ri, ki]
+    return pd.DataFrame(out)

@@ -1,0 +1,648 @@
+"""Point-in-time fundamentals: on-disk layout, validating writer and panel reader.
+
+Layout (inside a store folder, see :mod:`jqlite.data.schema`)::
+
+    STORE/fundamentals/
+      meta.json            {"format": 1, "version": str (content hash), "tables": [...]}
+      income.parquet       long: code, statDate, pubDate, <JoinQuant income columns>
+      balance.parquet      long: code, statDate, pubDate, <JoinQuant balance columns>
+      cash_flow.parquet    long: code, statDate, pubDate, <JoinQuant cash_flow columns>
+      indicator.parquet    long: code, statDate, pubDate, <JoinQuant indicator columns>
+      valuation.parquet    daily: day, code, <JoinQuant valuation columns>
+
+Every table is optional; a column JoinQuant has but the source lacks is simply absent
+(read back as NaN).  Column names are JoinQuant's (typos included: ``advance_peceipts``,
+``taxs_payable``, ``invesment_profit_to_profit``).
+
+Units (JoinQuant's):
+
+* statements (income, balance, cash_flow): yuan; ``basic_eps``/``diluted_eps`` yuan/share.
+* **income and cash_flow are stored as reported: cumulative year-to-date** (Q2 row = H1,
+  Q4 row = full year), except the stock item ``cash_flow.cash_and_equivalents_at_end``.
+  The reader derives JoinQuant's single-quarter figures (Q2 = H1 - Q1 ...), which is what
+  ``get_fundamentals(date=...)`` serves; ``statDate='2019'`` serves the cumulative Q4 row.
+* balance: point-in-time balances at statDate.
+* indicator: single-quarter values as JoinQuant serves them; ratios in **percent**
+  (``roe`` 12.3 = 12.3 %), money items (adjusted_profit, operating_profit,
+  value_change_profit) in yuan, eps in yuan.
+* valuation: ``market_cap``/``circulating_market_cap`` 亿元 (1e8 yuan), ``capitalization``/
+  ``circulating_cap`` 万股 (1e4 shares), ``turnover_ratio`` %, ``pe_ratio`` (TTM),
+  ``pe_ratio_lyr``, ``pb_ratio``, ``ps_ratio`` (TTM), ``pcf_ratio`` (TTM) plain ratios.
+
+``statDate`` is a quarter end (03-31, 06-30, 09-30, 12-31); ``pubDate`` the announcement
+date, ``pubDate >= statDate``; (code, statDate) is unique (one version per report: the
+store does not model restatements).  A report is visible on day D when ``pubDate <= D``.
+
+Reader: :func:`fundamentals_panel` returns a :class:`FundamentalsPanel` cached on the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import DataError, DataValidationError
+
+FORMAT_VERSION = 1
+DIRNAME = "fundamentals"
+
+# ---------------------------------------------------------------------------- columns
+VALUATION_COLUMNS = (
+    "capitalization", "circulating_cap", "market_cap", "circulating_market_cap",
+    "turnover_ratio", "pe_ratio", "pe_ratio_lyr", "pb_ratio", "ps_ratio", "pcf_ratio",
+    "pcf_ratio2", "dividend_ratio", "free_cap", "free_market_cap", "a_cap", "a_market_cap",
+)
+
+INCOME_COLUMNS = (
+    "total_operating_revenue", "operating_revenue", "interest_income", "premiums_earned",
+    "commission_income", "total_operating_cost", "operating_cost", "interest_expense",
+    "commission_expense", "refunded_premiums", "net_pay_insurance_claims",
+    "withdraw_insurance_contract_reserve", "policy_dividend_payout", "reinsurance_cost",
+    "operating_tax_surcharges", "sale_expense", "administration_expense", "rd_expenses",
+    "financial_expense", "interest_cost_fin", "interest_income_fin", "asset_impairment_loss",
+    "credit_impairment_loss", "fair_value_variable_income", "investment_income",
+    "invest_income_associates", "exchange_income", "other_income", "asset_disposal_income",
+    "operating_profit", "non_operating_revenue", "non_operating_expense",
+    "disposal_loss_non_current_liability", "total_profit", "income_tax_expense", "net_profit",
+    "np_parent_company_owners", "minority_profit", "basic_eps", "diluted_eps",
+    "other_composite_income", "total_composite_income", "ci_parent_company_owners",
+    "ci_minority_owners",
+)
+
+BALANCE_COLUMNS = (
+    "cash_equivalents", "settlement_provi", "lend_capital", "trading_assets",
+    "bill_receivable", "account_receivable", "advance_payment", "insurance_receivables",
+    "reinsurance_receivables", "reinsurance_contract_reserves_receivable",
+    "interest_receivable", "dividend_receivable", "other_receivable",
+    "bought_sellback_assets", "inventories", "non_current_asset_in_one_year",
+    "other_current_assets", "total_current_assets", "loan_and_advance",
+    "hold_for_sale_assets", "hold_to_maturity_investments", "longterm_receivable_account",
+    "longterm_equity_invest", "investment_property", "fixed_assets", "constru_in_process",
+    "construction_materials", "fixed_assets_liquidation", "biological_assets", "oil_gas_assets",
+    "intangible_assets", "development_expenditure", "good_will", "long_deferred_expense",
+    "deferred_tax_assets", "other_non_current_assets", "total_non_current_assets",
+    "total_assets", "shortterm_loan", "borrowing_from_centralbank", "deposit_in_interbank",
+    "borrowing_capital", "trading_liability", "notes_payable", "accounts_payable",
+    "advance_peceipts", "sold_buyback_secu_proceeds", "commission_payable",
+    "salaries_payable", "taxs_payable", "interest_payable", "dividend_payable",
+    "other_payable", "reinsurance_payables", "insurance_contract_reserves",
+    "proxy_secu_proceeds", "receivings_from_vicariously_sold_securities",
+    "non_current_liability_in_one_year", "other_current_liability",
+    "total_current_liability", "longterm_loan", "bonds_payable", "longterm_account_payable",
+    "specific_account_payable", "estimate_liability", "deferred_tax_liability",
+    "other_non_current_liability", "total_non_current_liability", "total_liability",
+    "paidin_capital", "capital_reserve_fund", "treasury_stock", "specific_reserves",
+    "surplus_reserve_fund", "ordinary_risk_reserve_fund", "retained_profit",
+    "foreign_currency_report_conv_diff", "equities_parent_company_owners",
+    "minority_interests", "total_owner_equities", "total_sheet_owner_equities",
+    "other_comprehensive_income", "deferred_earning", "settlement_provi_other",
+    "other_equity_tools", "preferred_shares_equity", "perpetual_bonds_equity",
+    "bond_invest", "other_bond_invest", "other_equity_tools_invest",
+    "other_non_current_financial_assets", "contract_assets", "contract_liability",
+    "lease_liability", "usufruct_assets", "receivable_fin",
+)
+
+CASH_FLOW_COLUMNS = (
+    "goods_sale_and_service_render_cash", "net_deposit_increase",
+    "tax_levy_refund", "subtotal_operate_cash_inflow",
+    "goods_and_services_cash_paid", "staff_behalf_paid", "tax_payments",
+    "subtotal_operate_cash_outflow", "net_operate_cash_flow",
+    "invest_withdrawal_cash", "invest_proceeds", "fix_intan_other_asset_dispo_cash",
+    "subtotal_invest_cash_inflow", "fix_intan_other_asset_acqui_cash", "invest_cash_paid",
+    "subtotal_invest_cash_outflow", "net_invest_cash_flow", "cash_from_invest",
+    "cash_from_borrowing", "cash_from_bonds_issue", "subtotal_finance_cash_inflow",
+    "borrowing_repayment", "dividend_interest_payment", "subtotal_finance_cash_outflow",
+    "net_finance_cash_flow", "exchange_rate_change_effect", "cash_equivalent_increase",
+    "cash_equivalents_at_beginning", "cash_and_equivalents_at_end",
+)
+#: Indirect-method supplement items JoinQuant keeps in ``finance.STK_CASHFLOW_STATEMENT``;
+#: jqlite stores them in cash_flow.parquet (cumulative YTD like the rest) for the factor
+#: library, but they are NOT columns of the ``cash_flow`` query table (JoinQuant has none).
+CASH_FLOW_SUPPLEMENT = (
+    "fixed_assets_depreciation", "intangible_assets_amortization",
+    "defferred_expense_amortization",
+)
+
+INDICATOR_COLUMNS = (
+    "eps", "adjusted_profit", "operating_profit", "value_change_profit", "roe",
+    "inc_return", "roa", "net_profit_margin", "gross_profit_margin",
+    "expense_to_total_revenue", "operation_profit_to_total_revenue",
+    "net_profit_to_total_revenue", "operating_expense_to_total_revenue",
+    "ga_expense_to_total_revenue", "financing_expense_to_total_revenue",
+    "operating_profit_to_profit", "invesment_profit_to_profit", "adjusted_profit_to_profit",
+    "goods_sale_and_service_to_revenue", "ocf_to_revenue", "ocf_to_operating_profit",
+    "inc_total_revenue_year_on_year", "inc_total_revenue_annual", "inc_revenue_year_on_year",
+    "inc_revenue_annual", "inc_operation_profit_year_on_year", "inc_operation_profit_annual",
+    "inc_net_profit_year_on_year", "inc_net_profit_annual",
+    "inc_net_profit_to_shareholders_year_on_year", "inc_net_profit_to_shareholders_annual",
+)
+
+STATEMENT_TABLES = ("income", "balance", "cash_flow", "indicator")
+TABLES = ("valuation",) + STATEMENT_TABLES
+#: Query-visible value columns of each table (JoinQuant's).
+COLUMNS = {
+    "valuation": VALUATION_COLUMNS,
+    "income": INCOME_COLUMNS,
+    "balance": BALANCE_COLUMNS,
+    "cash_flow": CASH_FLOW_COLUMNS,
+    "indicator": INDICATOR_COLUMNS,
+}
+#: Columns the parquet files may hold (query columns + storage-only extras).
+STORABLE = {**COLUMNS, "cash_flow": CASH_FLOW_COLUMNS + CASH_FLOW_SUPPLEMENT}
+#: Tables stored cumulative year-to-date (single quarters are derived on read).
+CUMULATIVE_TABLES = ("income", "cash_flow")
+#: Stock (balance-type) items inside cumulative tables: never differenced.
+STOCK_ITEMS = {"cash_flow": ("cash_and_equivalents_at_end", "cash_equivalents_at_beginning")}
+KEY_COLUMNS = {"valuation": ("day", "code")}
+for _t in STATEMENT_TABLES:
+    KEY_COLUMNS[_t] = ("code", "statDate", "pubDate")
+#: The raw fields jq_factors.md §11 requires (checked by the sample generator's tests).
+FACTOR_FIELDS = {
+    "valuation": ("market_cap", "circulating_market_cap", "capitalization", "circulating_cap",
+                  "turnover_ratio", "pb_ratio", "ps_ratio", "pcf_ratio", "pe_ratio"),
+    "balance": ("total_current_assets", "total_current_liability", "total_assets",
+                "total_liability", "total_non_current_assets", "total_non_current_liability",
+                "equities_parent_company_owners", "total_owner_equities", "other_equity_tools",
+                "capital_reserve_fund", "surplus_reserve_fund", "cash_equivalents",
+                "trading_assets", "bill_receivable", "account_receivable", "other_receivable",
+                "interest_receivable", "dividend_receivable", "hold_for_sale_assets",
+                "hold_to_maturity_investments", "advance_peceipts", "notes_payable",
+                "accounts_payable", "salaries_payable", "taxs_payable", "interest_payable",
+                "other_payable", "other_current_liability", "fixed_assets", "constru_in_process",
+                "construction_materials", "intangible_assets", "development_expenditure",
+                "good_will", "longterm_loan"),
+    "income": ("net_profit", "np_parent_company_owners", "total_profit", "income_tax_expense",
+               "financial_expense", "operating_profit", "total_operating_revenue",
+               "operating_revenue", "total_operating_cost", "operating_cost",
+               "operating_tax_surcharges", "interest_expense", "commission_expense",
+               "sale_expense", "administration_expense", "rd_expenses", "asset_impairment_loss",
+               "credit_impairment_loss", "invest_income_associates", "basic_eps",
+               "premiums_earned"),
+    "cash_flow": ("net_operate_cash_flow", "cash_equivalent_increase",
+                  "cash_and_equivalents_at_end") + CASH_FLOW_SUPPLEMENT,
+    "indicator": ("adjusted_profit", "operating_profit"),
+}
+
+
+def quarter_number(dates) -> np.ndarray:
+    """Quarter ordinal ``year*4 + quarter-1`` of quarter-end dates (array-like of dates)."""
+    d = pd.DatetimeIndex(pd.to_datetime(dates))
+    return (d.year.to_numpy() * 4 + (d.month.to_numpy() - 1) // 3).astype(np.int64)
+
+
+def quarter_end(q) -> pd.DatetimeIndex:
+    """Inverse of :func:`quarter_number`: the quarter-end dates of quarter ordinals."""
+    q = np.asarray(q, dtype=np.int64)
+    y, k = q // 4, q % 4
+    start = pd.to_datetime({"year": y, "month": 3 * k + 1, "day": np.ones_like(y)})
+    return pd.DatetimeIndex(start + pd.offsets.QuarterEnd(0))
+
+
+def _days(values) -> np.ndarray:
+    """Dates -> int64 days since epoch."""
+    return pd.to_datetime(values).to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+# ---------------------------------------------------------------------------- writer
+def validate_fundamentals(name: str, df: pd.DataFrame, codes=None, calendar=None) -> pd.DataFrame:
+    """Check one fundamentals table and return it normalised (key columns first, sorted).
+
+    Raises
+    ------
+    DataValidationError
+        Unknown table or column, missing key column, unparsable date, statDate not a quarter
+        end, ``pubDate < statDate``, duplicate (code, statDate) / (code, day), a code unknown
+        to the store (when ``codes`` is given), a valuation day off the store's calendar.
+    """
+    src = f"fundamentals/{name}"
+    if name not in TABLES:
+        raise DataValidationError(src, None, None, f"unknown fundamentals table {name!r}; known: {list(TABLES)}")
+    keys = KEY_COLUMNS[name]
+    missing = [c for c in keys if c not in df.columns]
+    if missing:
+        raise DataValidationError(src, None, missing[0], f"missing required column(s) {missing}")
+    allowed = set(keys) | set(STORABLE[name])
+    unknown = [c for c in df.columns if c not in allowed and c != "_row"]
+    if unknown:
+        raise DataValidationError(src, None, unknown[0],
+                                  f"column(s) {unknown} are not JoinQuant {name} columns")
+    out = pd.DataFrame(index=df.index)
+    row_of = (lambda pos: int(df["_row"].iloc[pos])) if "_row" in df.columns else (lambda pos: int(pos))
+
+    def fail(mask, col, msg):
+        mask = np.asarray(mask)
+        if mask.any():
+            pos = int(np.flatnonzero(mask)[0])
+            raise DataValidationError(src, row_of(pos), col, f"{msg} (code {out['code'].iloc[pos]})")
+
+    if df["code"].isna().any():
+        pos = int(np.flatnonzero(df["code"].isna().to_numpy())[0])
+        raise DataValidationError(src, row_of(pos), "code", "missing value")
+    out["code"] = df["code"].astype(str)
+    for c in keys:
+        if c == "code":
+            continue
+        v = pd.to_datetime(df[c], errors="coerce")
+        bad = v.isna().to_numpy()
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise DataValidationError(src, row_of(pos), c, f"not a date: {df[c].iloc[pos]!r}")
+        out[c] = v.dt.normalize()
+    cols = [c for c in STORABLE[name] if c in df.columns]
+    for c in cols:
+        try:
+            out[c] = pd.to_numeric(df[c], errors="raise").astype(np.float64)
+        except (ValueError, TypeError) as exc:
+            raise DataValidationError(src, None, c, f"not numeric ({exc})") from exc
+    if codes is not None:
+        fail(~out["code"].isin(set(codes)).to_numpy(), "code", "security is not in the store's securities master")
+    if name == "valuation":
+        if calendar is not None:
+            fail(~out["day"].isin(calendar).to_numpy(), "day", "day is not a trading day of the store")
+        key = ["code", "day"]
+    else:
+        sd = out["statDate"]
+        fail(~sd.dt.is_quarter_end.to_numpy(), "statDate", "statDate is not a quarter end")
+        fail((out["pubDate"] < sd).to_numpy(), "pubDate", "pubDate before statDate")
+        key = ["code", "statDate"]
+    fail(out.duplicated(key, keep="first").to_numpy(), key[-1], f"duplicate row for key {key}")
+    if "_row" in df.columns:
+        out["_row"] = df["_row"].to_numpy()
+    return out.sort_values(key, kind="stable").reset_index(drop=True)
+
+
+def _write_table(df: pd.DataFrame, name: str, path: Path) -> None:
+    fields = []
+    for c in df.columns:
+        if c == "_row":
+            continue
+        if c in ("day", "statDate", "pubDate"):
+            fields.append((c, pa.date32()))
+        elif c == "code":
+            fields.append((c, pa.string()))
+        else:
+            fields.append((c, pa.float64()))
+    df = df.drop(columns=[c for c in df.columns if c == "_row"])
+    t = pa.Table.from_pandas(df, schema=pa.schema(fields), preserve_index=False)
+    pq.write_table(t, path, compression="zstd")
+
+
+def write_fundamentals_dir(target: str | os.PathLike, tables: Mapping[str, pd.DataFrame],
+                           codes=None, calendar=None, keep_from: str | os.PathLike | None = None) -> Path:
+    """Validate ``tables`` and write them as a fundamentals folder ``target`` (which must not
+    exist).  Tables not given are copied from ``keep_from`` when that folder has them.
+    Usable as a ``write_store(extra_files={'fundamentals': ...})`` callable."""
+    target = Path(target)
+    clean = {n: validate_fundamentals(n, df, codes, calendar) for n, df in tables.items()}
+    target.mkdir(parents=True)
+    h = hashlib.sha256()
+    names = []
+    for n in TABLES:
+        if n in clean:
+            _write_table(clean[n], n, target / f"{n}.parquet")
+        elif keep_from is not None and (Path(keep_from) / f"{n}.parquet").exists():
+            shutil.copy2(Path(keep_from) / f"{n}.parquet", target / f"{n}.parquet")
+        else:
+            continue
+        names.append(n)
+        with open(target / f"{n}.parquet", "rb") as fh:
+            h.update(n.encode())
+            h.update(hashlib.sha256(fh.read()).digest())
+    meta = {"format": FORMAT_VERSION, "version": h.hexdigest()[:16], "tables": names}
+    (target / "meta.json").write_text(json.dumps(meta, indent=2))
+    return target
+
+
+def write_fundamentals(store_path: str | os.PathLike, tables: Mapping[str, pd.DataFrame]) -> Path:
+    """Validate ``tables`` (name -> DataFrame, names from :data:`TABLES`) and write them into
+    ``store_path/fundamentals/``, atomically.
+
+    Tables not given keep their current content.  Everything is validated first and written
+    to a temporary sibling folder that is swapped in with renames: on any failure the
+    existing store (and its fundamentals) are untouched.
+
+    Raises
+    ------
+    DataError
+        No store at ``store_path``.
+    DataValidationError
+        A table is invalid (names table, row and column).
+    """
+    from .store import Store
+
+    store_path = Path(store_path)
+    if not (store_path / "meta.json").exists():
+        raise DataError(f"no jqlite data store at {store_path} (meta.json missing)")
+    st = Store(store_path)  # fresh read: codes and calendar for validation
+    final = store_path / DIRNAME
+    tmp = Path(tempfile.mkdtemp(prefix=f".{DIRNAME}.tmp-", dir=store_path))
+    try:
+        out = tmp / DIRNAME
+        write_fundamentals_dir(out, tables, codes=st.codes, calendar=st.dates,
+                               keep_from=final if final.exists() else None)
+        old = None
+        if final.exists():
+            old = store_path / f".{DIRNAME}.old-{os.getpid()}"
+            os.replace(final, old)
+        os.replace(out, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+def fundamentals_version(store) -> str | None:
+    """Content version of the store's fundamentals folder (None when it has none)."""
+    p = Path(store.path) / DIRNAME / "meta.json"
+    try:
+        return str(json.loads(p.read_text()).get("version"))
+    except FileNotFoundError:
+        return None
+
+
+# ---------------------------------------------------------------------------- reader
+class _Statement:
+    """One statement table as dense ``(n_securities, n_quarters)`` arrays."""
+
+    def __init__(self, name: str, df: pd.DataFrame, store):
+        self.name = name
+        ns = store.n_securities
+        codes = df["code"].to_numpy().astype(str)
+        ci = np.searchsorted(store.codes, codes)
+        ci = np.clip(ci, 0, max(ns - 1, 0))
+        ok = (store.codes[ci] == codes) if ns else np.zeros(len(codes), bool)
+        df, ci = df[ok], ci[ok]
+        q = quarter_number(df["statDate"])
+        self.q0 = int(q.min()) if len(q) else 0
+        self.nq = int(q.max()) - self.q0 + 1 if len(q) else 1
+        qi = q - self.q0
+        self.rows = (ci, qi)
+        nd = store.n_days
+        pub = _days(df["pubDate"])
+        self.pub_days = np.full((ns, self.nq), np.iinfo(np.int64).max, dtype=np.int64)
+        self.pub_days[ci, qi] = pub
+        pidx = np.searchsorted(store._dates_i8, pub, side="left")
+        self.pub_idx = np.full((ns, self.nq), np.iinfo(np.int32).max, dtype=np.int64)
+        self.pub_idx[ci, qi] = pidx
+        self.has_report = np.zeros((ns, self.nq), dtype=bool)
+        self.has_report[ci, qi] = True
+        self.columns = [c for c in df.columns if c in STORABLE[name]]
+        self._df = df
+        self._raw: dict[str, np.ndarray] = {}
+        self._single: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._ttm: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # latest visible quarter per (day, security): running max of scattered publications
+        lq = np.full((nd, ns), -1, dtype=np.int32)
+        keep = pidx < nd
+        np.maximum.at(lq, (pidx[keep], ci[keep]), qi[keep].astype(np.int32))
+        self.latest_q = np.maximum.accumulate(lq, axis=0) if nd else lq
+        self.cumulative = name in CUMULATIVE_TABLES
+        self.stock_items = set(STOCK_ITEMS.get(name, ()))
+        self.store = store
+
+    def raw(self, col: str) -> np.ndarray:
+        """Dense (n_sec, n_q) values as stored (YTD for cumulative tables)."""
+        v = self._raw.get(col)
+        if v is None:
+            v = np.full(self.pub_idx.shape, np.nan)
+            if col in self._df.columns:
+                v[self.rows] = self._df[col].to_numpy(dtype=np.float64)
+            self._raw[col] = v
+        return v
+
+    def single(self, col: str) -> tuple[np.ndarray, np.ndarray]:
+        """(single-quarter values, trading-day index from which they are visible)."""
+        r = self._single.get(col)
+        if r is None:
+            y = self.raw(col)
+            if not self.cumulative or col in self.stock_items:
+                r = (y, self.pub_idx)
+            else:
+                qnum = np.arange(self.nq) + self.q0
+                first = (qnum % 4 == 0)[None, :]
+                prev = np.full_like(y, np.nan)
+                prev[:, 1:] = y[:, :-1]
+                pprev = np.full_like(self.pub_idx, np.iinfo(np.int32).max)
+                pprev[:, 1:] = self.pub_idx[:, :-1]
+                s = np.where(first, y, y - prev)
+                p = np.where(first, self.pub_idx, np.maximum(self.pub_idx, pprev))
+                r = (s, p)
+            self._single[col] = r
+        return r
+
+    def ttm(self, col: str) -> tuple[np.ndarray, np.ndarray]:
+        r = self._ttm.get(col)
+        if r is None:
+            s, p = self.single(col)
+            t = s.copy()
+            pt = p.copy()
+            for k in (1, 2, 3):
+                sh = np.full_like(s, np.nan)
+                sh[:, k:] = s[:, :-k]
+                ph = np.full_like(p, np.iinfo(np.int32).max)
+                ph[:, k:] = p[:, :-k]
+                t = t + sh
+                pt = np.maximum(pt, ph)
+            r = (t, pt)
+            self._ttm[col] = r
+        return r
+
+    def on_days(self, vals: np.ndarray, avail: np.ndarray, lag: int = 0) -> np.ndarray:
+        """Map dense per-quarter values to (n_days, n_sec): quarter ``latest - lag``."""
+        lq = self.latest_q
+        nd, ns = lq.shape
+        tq = lq.astype(np.int64) - lag
+        ok = (lq >= 0) & (tq >= 0)
+        tqc = np.where(ok, tq, 0)
+        sidx = np.broadcast_to(np.arange(ns), (nd, ns))
+        out = vals[sidx, tqc]
+        vis = avail[sidx, tqc] <= np.arange(nd)[:, None]
+        return np.where(ok & vis, out, np.nan)
+
+    # ---- single-date snapshot (for queries)
+    def latest_on(self, day_int: int, lag_quarters: int = 0):
+        """(security columns, quarter indexes) of the latest report with pubDate <= day."""
+        vis = self.pub_days <= day_int
+        any_ = vis.any(axis=1)
+        last = self.nq - 1 - np.argmax(vis[:, ::-1], axis=1)
+        s = np.flatnonzero(any_)
+        return s, last[s]
+
+
+class FundamentalsPanel:
+    """Point-in-time fundamentals of one store, as ``(n_days, n_securities)`` arrays.
+
+    Day ``i`` (``store.dates[i]``) sees a report when its ``pubDate <= dates[i]``.  Columns
+    are JoinQuant's; see the module docstring for units.
+    """
+
+    def __init__(self, store):
+        self.store = store
+        self.path = Path(store.path) / DIRNAME
+        self.version = fundamentals_version(store)
+        self._lock = threading.RLock()
+        self._stmt: dict[str, _Statement] = {}
+        self._val: dict[str, np.ndarray] = {}
+        self._val_cols: tuple[str, ...] | None = None
+        self._val_present: np.ndarray | None = None
+        self._stmt_cols: dict[str, tuple[str, ...]] = {}
+
+    # ---- discovery
+    def tables(self) -> list[str]:
+        return [t for t in TABLES if (self.path / f"{t}.parquet").exists()]
+
+    def stored_columns(self, table: str) -> tuple[str, ...]:
+        """Value columns physically present in the table's file (empty if no file)."""
+        cols = self._stmt_cols.get(table)
+        if cols is None:
+            p = self.path / f"{table}.parquet"
+            if not p.exists():
+                cols = ()
+            else:
+                names = pq.read_schema(p).names
+                cols = tuple(c for c in names if c in STORABLE.get(table, ()))
+            self._stmt_cols[table] = cols
+        return cols
+
+    def has(self, table: str, column: str) -> bool:
+        """True when the store holds ``table.column`` (the values may still be NaN)."""
+        return table in TABLES and column in self.stored_columns(table)
+
+    def _check(self, table: str, column: str) -> None:
+        if table not in TABLES:
+            raise DataError(f"unknown fundamentals table {table!r}; known: {list(TABLES)}")
+        if column not in STORABLE[table]:
+            raise DataError(f"{table} has no column {column!r}")
+
+    # ---- statements
+    def statement(self, table: str) -> _Statement:
+        st = self._stmt.get(table)
+        if st is None:
+            with self._lock:
+                st = self._stmt.get(table)
+                if st is None:
+                    if table not in STATEMENT_TABLES:
+                        raise DataError(f"{table!r} is not a statement table {list(STATEMENT_TABLES)}")
+                    p = self.path / f"{table}.parquet"
+                    if p.exists():
+                        df = pd.read_parquet(p)
+                    else:
+                        df = pd.DataFrame({"code": pd.Series(dtype=object),
+                                           "statDate": pd.Series(dtype="datetime64[ns]"),
+                                           "pubDate": pd.Series(dtype="datetime64[ns]")})
+                    st = _Statement(table, df, self.store)
+                    self._stmt[table] = st
+        return st
+
+    def latest(self, table: str, column: str, lag: int = 0, ytd: bool = False) -> np.ndarray:
+        """``(n_days, n_securities)`` value of the report ``lag`` quarters before the latest
+        report visible that day (``lag=0`` the latest, ``lag=4`` the same quarter a year
+        earlier); NaN where there is none or it was not yet published.
+
+        income / cash_flow give single-quarter values (JoinQuant's tables), or the stored
+        cumulative year-to-date values with ``ytd=True``.
+        """
+        self._check(table, column)
+        st = self.statement(table)
+        if ytd:
+            return st.on_days(st.raw(column), st.pub_idx, lag)
+        v, p = st.single(column)
+        return st.on_days(v, p, lag)
+
+    def ttm(self, table: str, column: str) -> np.ndarray:
+        """``(n_days, n_securities)`` sum of the last four single quarters ending with the
+        latest visible report; NaN unless all four are known and published."""
+        self._check(table, column)
+        st = self.statement(table)
+        v, p = st.ttm(column)
+        return st.on_days(v, p, 0)
+
+    def report_dates(self, table: str, lag: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """``(statDate, pubDate)`` of the report :meth:`latest` uses, as ``datetime64[D]``
+        arrays ``(n_days, n_securities)`` (NaT where none)."""
+        st = self.statement(table)
+        q = np.arange(st.nq) + st.q0
+        sd = np.broadcast_to(quarter_end(q).values.astype("datetime64[D]").astype(np.int64),
+                             st.pub_days.shape).astype(np.float64)
+        sd = np.where(st.has_report, sd, np.nan)
+        pdays = np.where(st.has_report, st.pub_days, 0).astype(np.float64)
+        a = st.on_days(sd, st.pub_idx, lag)
+        b = st.on_days(np.where(st.has_report, pdays, np.nan), st.pub_idx, lag)
+
+        def conv(x):
+            out = np.full(x.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+            ok = ~np.isnan(x)
+            out[ok] = x[ok].astype(np.int64).astype("datetime64[D]")
+            return out
+        return conv(a), conv(b)
+
+    # ---- valuation
+    def _valuation_columns(self) -> tuple[str, ...]:
+        return self.stored_columns("valuation")
+
+    def _load_valuation_index(self):
+        if self._val_present is None:
+            p = self.path / "valuation.parquet"
+            nd, ns = self.store.n_days, self.store.n_securities
+            present = np.zeros((nd, ns), dtype=bool)
+            if p.exists():
+                t = pq.read_table(p, columns=["day", "code"])
+                ri, ci, ok = self._val_positions(t)
+                self._val_rows = (ri[ok], ci[ok], ok)
+                present[ri[ok], ci[ok]] = True
+            else:
+                self._val_rows = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool))
+            self._val_present = present
+        return self._val_rows
+
+    def _val_positions(self, t):
+        st = self.store
+        d = t.column("day").to_numpy().astype("datetime64[D]").astype(np.int64)
+        ri = np.searchsorted(st._dates_i8, d)
+        codes = t.column("code").to_numpy(zero_copy_only=False).astype(str)
+        ci = np.clip(np.searchsorted(st.codes, codes), 0, max(st.n_securities - 1, 0))
+        rc = np.clip(ri, 0, max(st.n_days - 1, 0))
+        ok = (ri < st.n_days) & (st._dates_i8[rc] == d) & (st.codes[ci] == codes)
+        return rc, ci, ok
+
+    def valuation_present(self) -> np.ndarray:
+        """``(n_days, n_securities)`` bool: the store has a valuation row that day."""
+        with self._lock:
+            self._load_valuation_index()
+        return self._val_present
+
+    def valuation(self, column: str) -> np.ndarray:
+        """``(n_days, n_securities)`` daily valuation column (NaN where no row / no value)."""
+        self._check("valuation", column)
+        v = self._val.get(column)
+        if v is None:
+            with self._lock:
+                v = self._val.get(column)
+                if v is None:
+                    ri, ci, ok = self._load_valuation_index()
+                    v = np.full((self.store.n_days, self.store.n_securities), np.nan)
+                    if column in self._valuation_columns():
+                        t = pq.read_table(self.path / "valuation.parquet", columns=[column])
+                        vals = t.column(column).to_numpy(zero_copy_only=False).astype(np.float64)
+                        v[ri, ci] = vals[ok]
+                    v.setflags(write=False)
+                    self._val[column] = v
+        return v
+
+
+def fundamentals_panel(store) -> FundamentalsPanel:
+    """The store's :class:`FundamentalsPanel` (cached on the store per fundamentals version)."""
+    ver = fundamentals_version(store)
+    return store.cached(("fundamentals_panel", ver), lambda: FundamentalsPanel(store))

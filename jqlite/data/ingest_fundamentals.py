@@ -1,0 +1,135 @@
+"""Import the real fundamentals found under ``/work/shared/data/real`` into a store.
+
+Sources (see that folder's SOURCES.md, section "fundamentals/") and their JoinQuant mapping
+-- the unavailable columns are listed in ``docs/fundamentals.md``:
+
+* ``daily/xbx/xbx_stock_daily_*.parquet`` (every A share, 2015-2022): total_shares /
+  float_shares and close -> valuation.capitalization / circulating_cap (万股),
+  market_cap / circulating_market_cap (亿元), turnover_ratio (volume / float shares, %).
+* ``fundamentals/baostock_daily_valuation_byz670_2014_2022.parquet`` (669 CSI300/500 stocks):
+  peTTM -> pe_ratio, pbMRQ -> pb_ratio, psTTM -> ps_ratio, pcfNcfTTM -> pcf_ratio (TTM net
+  increase in cash, JoinQuant's pcf definition), turn -> turnover_ratio (preferred over xbx).
+* ``fundamentals/baostock_profit_data_byz670.parquet`` (+ growth; with pubDate): netProfit
+  (YTD, yuan) -> income.net_profit; netProfit / npMargin -> income.total_operating_revenue
+  and operating_revenue (YTD; approximate: baostock's margin base is 营业收入);
+  indicator.roe (single quarter, %) = difference of the YTD roeAvg, net_profit_margin and
+  gross_profit_margin (single quarter, %) from the derived single-quarter items,
+  inc_net_profit_year_on_year / inc_net_profit_annual (single quarter, %).
+* ``fundamentals/tushare_old_report_2014_2016.parquet`` (full market, 2014Q1-2016Q2) for
+  stocks baostock lacks: net_profits (万元, YTD, parent) -> income.np_parent_company_owners,
+  eps -> income.basic_eps (YTD); pubDate = ann_date_derived.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import fundamentals as F
+
+
+def _root(src_dir) -> Path:
+    p = Path(src_dir)
+    if (p / "fundamentals").is_dir():
+        return p
+    if p.name == "fundamentals":
+        return p.parent
+    raise FileNotFoundError(f"{p}: no fundamentals/ folder (expected the real-data root)")
+
+
+def _single(df: pd.DataFrame, col: str) -> pd.Series:
+    """Single-quarter values from YTD ``col`` (df sorted by code, statDate)."""
+    sd = pd.to_datetime(df["statDate"])
+    prev = df.groupby("code")[col].shift(1)
+    prev_sd = sd.groupby(df["code"]).shift(1)
+    q1 = sd.dt.month == 3
+    consecutive = (sd.dt.year == prev_sd.dt.year) & (sd.dt.quarter == prev_sd.dt.quarter + 1)
+    return pd.Series(np.where(q1, df[col], np.where(consecutive, df[col] - prev, np.nan)), index=df.index)
+
+
+def read_real_fundamentals(src_dir, codes=None, days=None) -> dict[str, pd.DataFrame]:
+    """Map the real sources to JoinQuant-named tables (not yet filtered to a store)."""
+    root = _root(src_dir)
+    fd = root / "fundamentals"
+    want = set(codes) if codes is not None else None
+    filt = (lambda d: d[d["code"].isin(want)]) if want is not None else (lambda d: d)
+    # ---- statements from baostock profit data
+    prof = filt(pd.read_parquet(fd / "baostock_profit_data_byz670.parquet"))
+    prof = prof.dropna(subset=["pubDate", "statDate"])
+    prof["statDate"] = pd.to_datetime(prof["statDate"])
+    prof["pubDate"] = pd.to_datetime(prof["pubDate"])
+    prof = prof[prof["pubDate"] >= prof["statDate"]]
+    prof = prof.sort_values(["code", "statDate"]).drop_duplicates(["code", "statDate"]).reset_index(drop=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rev = np.where(prof["npMargin"].abs() > 1e-9, prof["netProfit"] / prof["npMargin"], np.nan)
+    prof["rev_ytd"] = rev
+    prof["gp_ytd"] = prof["gpMargin"] * prof["rev_ytd"]
+    prof["roe_ytd"] = prof["roeAvg"] * 100.0
+    inc = pd.DataFrame({"code": prof["code"], "statDate": prof["statDate"], "pubDate": prof["pubDate"],
+                        "net_profit": prof["netProfit"], "total_operating_revenue": prof["rev_ytd"],
+                        "operating_revenue": prof["rev_ytd"]})
+    np_q = _single(prof, "netProfit")
+    rev_q = _single(prof, "rev_ytd")
+    gp_q = _single(prof, "gp_ytd")
+    roe_q = _single(prof, "roe_ytd")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ind = pd.DataFrame({"code": prof["code"], "statDate": prof["statDate"], "pubDate": prof["pubDate"],
+                            "roe": roe_q, "net_profit_margin": np_q / rev_q * 100.0,
+                            "gross_profit_margin": gp_q / rev_q * 100.0})
+        g = pd.DataFrame({"code": prof["code"], "sd": prof["statDate"], "v": np_q})
+        q_ord = F.quarter_number(g["sd"])
+        key = pd.Series(np_q.to_numpy(), index=pd.MultiIndex.from_arrays([g["code"], q_ord]))
+        lag4 = key.reindex(pd.MultiIndex.from_arrays([g["code"], q_ord - 4])).to_numpy()
+        lag1 = key.reindex(pd.MultiIndex.from_arrays([g["code"], q_ord - 1])).to_numpy()
+        ind["inc_net_profit_year_on_year"] = (np_q.to_numpy() - lag4) / np.abs(lag4) * 100.0
+        ind["inc_net_profit_annual"] = (np_q.to_numpy() - lag1) / np.abs(lag1) * 100.0
+    # ---- tushare old report data for stocks baostock does not cover
+    rep = filt(pd.read_parquet(fd / "tushare_old_report_2014_2016.parquet"))
+    rep = rep[~rep["code"].isin(set(prof["code"]))].copy()
+    rep["statDate"] = pd.to_datetime(rep["end_date"])
+    rep["pubDate"] = pd.to_datetime(rep["ann_date_derived"], errors="coerce")
+    rep = rep.dropna(subset=["pubDate"])
+    rep = rep[rep["pubDate"] >= rep["statDate"]].drop_duplicates(["code", "statDate"])
+    ts = pd.DataFrame({"code": rep["code"], "statDate": rep["statDate"], "pubDate": rep["pubDate"],
+                       "np_parent_company_owners": rep["net_profits"] * 1e4, "basic_eps": rep["eps"]})
+    inc = pd.concat([inc, ts], ignore_index=True)
+    # ---- valuation: xbx shares + baostock ratios
+    frames = []
+    for fp in sorted((root / "daily" / "xbx").glob("xbx_stock_daily_*.parquet")):
+        d = pd.read_parquet(fp, columns=["date", "code", "close", "volume", "float_shares", "total_shares"])
+        d = filt(d)
+        if days is not None:
+            d = d[pd.to_datetime(d["date"]).isin(days)]
+        frames.append(d)
+    x = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["date", "code", "close", "volume", "float_shares", "total_shares"])
+    close = x["close"].to_numpy(dtype=float) / 100.0
+    tot = x["total_shares"].to_numpy(dtype=float)
+    flo = x["float_shares"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        val = pd.DataFrame({"day": pd.to_datetime(x["date"]), "code": x["code"].to_numpy(),
+                            "capitalization": tot / 1e4, "circulating_cap": flo / 1e4,
+                            "market_cap": close * tot / 1e8, "circulating_market_cap": close * flo / 1e8,
+                            "turnover_ratio": x["volume"].to_numpy(dtype=float) / flo * 100.0})
+    bv = filt(pd.read_parquet(fd / "baostock_daily_valuation_byz670_2014_2022.parquet"))
+    bv = pd.DataFrame({"day": pd.to_datetime(bv["date"]), "code": bv["code"], "pe_ratio": bv["peTTM"],
+                       "pb_ratio": bv["pbMRQ"], "ps_ratio": bv["psTTM"], "pcf_ratio": bv["pcfNcfTTM"],
+                       "turn_bs": bv["turn"]})
+    val = val.merge(bv, on=["day", "code"], how="left")
+    val["turnover_ratio"] = val["turn_bs"].where(val["turn_bs"].notna(), val["turnover_ratio"])
+    val = val.drop(columns=["turn_bs"]).drop_duplicates(["code", "day"])
+    return {"income": inc, "indicator": ind, "valuation": val}
+
+
+def import_real_fundamentals(src_dir, store_path) -> Path:
+    """Read the real fundamentals under ``src_dir`` (the real-data root or its
+    ``fundamentals/`` folder), keep the store's codes and trading days, and write them into
+    ``store_path/fundamentals`` with :func:`jqlite.data.fundamentals.write_fundamentals`."""
+    from .store import Store
+    st = Store(store_path)
+    tables = read_real_fundamentals(src_dir, codes=list(st.codes), days=st.dates)
+    val = tables["valuation"]
+    tables["valuation"] = val[val["day"].isin(st.dates)]
+    return F.write_fundamentals(store_path, tables)

@@ -1,0 +1,365 @@
+"""Synthetic, internally consistent fundamentals for the sample market.
+
+:func:`generate_sample_fundamentals` builds quarterly statements (income / cash_flow stored
+cumulative year-to-date, balance sheets, indicator) and daily valuation for every stock of a
+store, vectorised over stocks.  Identities that hold exactly:
+
+* balance: total_assets = total_liability + total_owner_equities
+  = total_current_assets + total_non_current_assets; each total = sum of its items;
+  total_owner_equities = equities_parent_company_owners + minority_interests.
+* income (single quarter and YTD): total_operating_cost = sum of its cost items;
+  operating_profit = total_operating_revenue - total_operating_cost - credit_impairment_loss
+  + investment_income + fair_value_variable_income + other_income;
+  total_profit = operating_profit + non_operating_revenue - non_operating_expense;
+  net_profit = total_profit - income_tax_expense = np_parent_company_owners + minority_profit.
+* cash flow: cash_equivalent_increase = net operate + invest + finance cash flow;
+  cash_and_equivalents_at_end(q) = cash_and_equivalents_at_end(q-1) + increase(q).
+* valuation: market_cap = close x capitalization (亿元 = yuan x 万股 x 1e4 / 1e8), ratios from
+  the point-in-time statements (pe = market cap / TTM parent net profit, ...).
+
+Announcement dates: Q1 late April, H1 August, Q3 late October, annual March-April (never
+after the next Q1 report).  Size comes from the store's traded money (or from
+``jqlite.data.sample.sample_latents`` when that exists), growth from the stock's price trend.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import fundamentals as F
+
+_CUR_ASSETS = {"trading_assets": .05, "bill_receivable": .08, "account_receivable": .30,
+               "advance_payment": .05, "interest_receivable": .005, "dividend_receivable": .005,
+               "other_receivable": .05, "inventories": .40, "other_current_assets": .06}
+_NONCUR_ASSETS = {"hold_for_sale_assets": .03, "hold_to_maturity_investments": .02,
+                  "longterm_equity_invest": .08, "investment_property": .02, "fixed_assets": .45,
+                  "constru_in_process": .08, "construction_materials": .01,
+                  "intangible_assets": .10, "development_expenditure": .01, "good_will": .05,
+                  "long_deferred_expense": .02, "deferred_tax_assets": .03,
+                  "other_non_current_assets": .10}
+_CUR_LIAB = {"shortterm_loan": .20, "notes_payable": .08, "accounts_payable": .30,
+             "advance_peceipts": .10, "salaries_payable": .04, "taxs_payable": .03,
+             "interest_payable": .01, "dividend_payable": .01, "other_payable": .08,
+             "non_current_liability_in_one_year": .05, "other_current_liability": .10}
+_NONCUR_LIAB = {"longterm_loan": .55, "bonds_payable": .25, "deferred_tax_liability": .05,
+                "estimate_liability": .05, "other_non_current_liability": .10}
+_SEASON = np.array([0.85, 1.0, 1.0, 1.15])
+
+
+def _latents(store, seed, idx, close, money):
+    """(log mean market cap in yuan, quality z, growth z) per stock."""
+    rng = np.random.default_rng(seed + 1)
+    n = len(idx)
+    try:
+        from .sample import sample_latents  # type: ignore
+        lat = sample_latents(seed, n)
+        get = (lambda k: np.asarray(lat[k], dtype=float)) if not isinstance(lat, pd.DataFrame) \
+            else (lambda k: lat[k].to_numpy(dtype=float))
+        size, quality, growth = get("size"), get("quality"), get("growth")
+        if not (len(size) == len(quality) == len(growth) == n):
+            raise ValueError
+    except Exception:
+        size = quality = growth = None
+    with np.errstate(invalid="ignore"):
+        mean_money = np.nanmean(np.where(money > 0, money, np.nan), axis=0)
+    mean_money = np.where(np.isfinite(mean_money), mean_money, 1e7)
+    turn = np.exp(rng.normal(np.log(0.015), 0.4, n))
+    logcap = np.log(mean_money / turn)
+    if quality is None:
+        quality = rng.normal(0, 1, n)
+    if growth is None:
+        first = np.array([close[:, j][~np.isnan(close[:, j])][0] if (~np.isnan(close[:, j])).any() else 1.0
+                          for j in range(close.shape[1])])
+        last = np.array([close[:, j][~np.isnan(close[:, j])][-1] if (~np.isnan(close[:, j])).any() else 1.0
+                         for j in range(close.shape[1])])
+        trend = np.log(last / first)
+        z = (trend - trend.mean()) / (trend.std() + 1e-9)
+        growth = 0.5 * z + 0.5 * rng.normal(0, 1, n)
+    elif size is not None:
+        logcap = logcap + 0.0 * size
+    return logcap, np.asarray(quality, float), np.asarray(growth, float)
+
+
+def generate_sample_fundamentals(store, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """Return ``{'income', 'balance', 'cash_flow', 'indicator', 'valuation'}`` frames for the
+    stocks of ``store`` (write them with :func:`jqlite.data.fundamentals.write_fundamentals`)."""
+    rng = np.random.default_rng(seed)
+    sec = store.securities
+    stock_mask = (sec["type"].to_numpy() == "stock")
+    idx = np.flatnonzero(stock_mask)
+    codes = store.codes[idx]
+    n = len(idx)
+    close_all = store.field("close")
+    close = close_all[:, idx]
+    money = store.field("money")[:, idx]
+    logcap, quality, growth = _latents(store, seed, idx, close, money)
+    float_frac = rng.uniform(0.5, 1.0, n)
+    # ---- shares: base count, multiplied by the scale factor on every bonus-share ex-date
+    with np.errstate(invalid="ignore"):
+        mean_close = np.nanmean(close, axis=0)
+    mean_close = np.where(np.isfinite(mean_close), mean_close, 10.0)
+    base_shares = np.round(np.exp(logcap) / mean_close / float_frac / 1e4) * 1e4
+    base_shares = np.maximum(base_shares, 1e7)
+    nd = store.n_days
+    scale = np.ones((nd, n))
+    x = store.table("xrxd")
+    pos = {c: k for k, c in enumerate(codes)}
+    for c, d, s in zip(x["code"], x["date"], x["scale_factor"]):
+        k = pos.get(c)
+        if k is not None and s > 1:
+            i = store.day_index(d, "left")
+            if i < nd:
+                scale[i, k] *= s
+    scale = np.cumprod(scale, axis=0)
+    # normalise so the average share count matches the size target
+    scale /= np.nanmean(np.where(np.isnan(close), np.nan, scale), axis=0).clip(1e-9)
+    shares = np.round(base_shares[None, :] * scale / 1e4) * 1e4      # (nd, n) shares
+
+    # ---- quarters
+    first_year = store.dates[0].year - 1
+    last_q = F.quarter_number([store.dates[-1]])[0] - 1
+    q = np.arange(first_year * 4, last_q + 1)
+    nq = len(q)
+    qe = F.quarter_end(q)
+    qe_idx = np.clip(np.searchsorted(store._dates_i8, qe.values.astype("datetime64[D]").astype(np.int64),
+                                     side="right") - 1, 0, nd - 1)
+    sh_q = shares[qe_idx]                                               # (nq, n)
+    t_years = (q - q[0]) / 4.0
+    g = 0.08 + 0.08 * growth
+    ps = np.exp(rng.normal(np.log(2.5), 0.5, n) + 0.3 * quality)
+    rev0 = np.exp(logcap) / ps / 4.0
+    noise = lambda s: np.exp(rng.normal(0, s, (nq, n)))
+    rev = rev0[None, :] * np.exp(g[None, :] * (t_years - t_years.mean())[:, None]) \
+        * _SEASON[q % 4][:, None] * noise(0.06)
+    gm = np.clip(0.26 + 0.07 * quality + rng.normal(0, 0.02, n), 0.05, 0.8)[None, :] * noise(0.03)
+    inc = {}
+    inc["total_operating_revenue"] = rev
+    inc["operating_revenue"] = rev
+    inc["interest_income"] = np.zeros_like(rev)
+    inc["premiums_earned"] = np.zeros_like(rev)
+    inc["operating_cost"] = rev * (1 - gm)
+    inc["interest_expense"] = rev * 0.002
+    inc["commission_expense"] = rev * 0.001
+    inc["operating_tax_surcharges"] = rev * 0.01
+    inc["sale_expense"] = rev * 0.06 * noise(0.1)
+    inc["administration_expense"] = rev * 0.05 * noise(0.1)
+    inc["rd_expenses"] = rev * 0.03 * noise(0.1)
+    inc["financial_expense"] = rev * 0.01 * noise(0.2)
+    inc["interest_cost_fin"] = inc["financial_expense"] * 1.2
+    inc["interest_income_fin"] = inc["financial_expense"] * 0.2
+    inc["asset_impairment_loss"] = rev * 0.004 * noise(0.5)
+    inc["credit_impairment_loss"] = np.where(q[:, None] >= 2019 * 4, rev * 0.002 * noise(0.5), 0.0)
+    inc["total_operating_cost"] = sum(inc[k] for k in (
+        "operating_cost", "interest_expense", "commission_expense", "operating_tax_surcharges",
+        "sale_expense", "administration_expense", "rd_expenses", "financial_expense",
+        "asset_impairment_loss"))
+    inc["investment_income"] = rev * 0.01 * noise(0.5)
+    inc["invest_income_associates"] = inc["investment_income"] * 0.5
+    inc["fair_value_variable_income"] = rev * 0.002 * rng.normal(0, 1, (nq, n))
+    inc["other_income"] = rev * 0.002
+    inc["operating_profit"] = (rev - inc["total_operating_cost"] - inc["credit_impairment_loss"]
+                               + inc["investment_income"] + inc["fair_value_variable_income"]
+                               + inc["other_income"])
+    inc["non_operating_revenue"] = rev * 0.002
+    inc["non_operating_expense"] = rev * 0.001
+    inc["total_profit"] = inc["operating_profit"] + inc["non_operating_revenue"] - inc["non_operating_expense"]
+    inc["income_tax_expense"] = np.maximum(inc["total_profit"], 0) * 0.2
+    inc["net_profit"] = inc["total_profit"] - inc["income_tax_expense"]
+    mi = rng.uniform(0.0, 0.12, n)[None, :]
+    inc["minority_profit"] = inc["net_profit"] * mi
+    inc["np_parent_company_owners"] = inc["net_profit"] - inc["minority_profit"]
+    inc["basic_eps"] = inc["np_parent_company_owners"] / sh_q
+    inc["diluted_eps"] = inc["basic_eps"]
+    inc["total_composite_income"] = inc["net_profit"]
+    inc["ci_parent_company_owners"] = inc["np_parent_company_owners"]
+    inc["ci_minority_owners"] = inc["minority_profit"]
+
+    # ---- balance sheet
+    annual_rev = rev0 * 4 * np.exp(g[None, :] * (t_years - t_years.mean())[:, None])
+    ta = annual_rev / np.clip(rng.normal(0.7, 0.15, n), 0.2, 2.0)[None, :] * noise(0.02)
+    lev = np.clip(0.5 - 0.08 * quality + rng.normal(0, 0.1, n), 0.1, 0.9)[None, :] * noise(0.02)
+    tl = ta * np.clip(lev, 0.05, 0.95)
+    te = ta - tl
+    bal = {"total_assets": ta, "total_liability": tl, "total_owner_equities": te,
+           "total_sheet_owner_equities": ta}
+    tca = ta * np.clip(rng.normal(0.55, 0.1, n), 0.2, 0.85)[None, :]
+    bal["total_current_assets"] = tca
+    bal["total_non_current_assets"] = ta - tca
+    cash_frac = np.clip(rng.normal(0.25, 0.06, n), 0.08, 0.5)[None, :] * noise(0.05)
+    bal["cash_equivalents"] = tca * cash_frac
+
+    def split(total, fracs, into):
+        w = {k: v * np.exp(rng.normal(0, 0.2, (1, n))) * noise(0.05) for k, v in fracs.items()}
+        s = sum(w.values())
+        for k, v in w.items():
+            into[k] = total * v / s
+    split(tca - bal["cash_equivalents"], _CUR_ASSETS, bal)
+    split(ta - tca, _NONCUR_ASSETS, bal)
+    tcl = tl * np.clip(rng.normal(0.65, 0.1, n), 0.3, 0.95)[None, :]
+    bal["total_current_liability"] = tcl
+    bal["total_non_current_liability"] = tl - tcl
+    split(tcl, _CUR_LIAB, bal)
+    split(tl - tcl, _NONCUR_LIAB, bal)
+    bal["minority_interests"] = te * mi
+    ep = te - bal["minority_interests"]
+    bal["equities_parent_company_owners"] = ep
+    has_oet = (rng.uniform(size=n) < 0.05)[None, :]
+    bal["other_equity_tools"] = np.where(has_oet, ep * 0.05, 0.0)
+    bal["perpetual_bonds_equity"] = bal["other_equity_tools"]
+    bal["preferred_shares_equity"] = np.zeros_like(ep)
+    rest0 = ep - bal["other_equity_tools"]
+    paid = np.minimum(sh_q.astype(float), rest0 * 0.5)
+    bal["paidin_capital"] = paid
+    rest = rest0 - paid
+    bal["capital_reserve_fund"] = rest * 0.35
+    bal["surplus_reserve_fund"] = rest * 0.15
+    bal["retained_profit"] = rest * 0.5
+
+    # ---- cash flow (single quarter), cash balance from the balance sheet
+    cf = {}
+    cash_end = bal["cash_equivalents"] * 0.95
+    prev_end = np.vstack([cash_end[:1] / 1.02, cash_end[:-1]])
+    cf["cash_and_equivalents_at_end"] = cash_end
+    cf["cash_equivalents_at_beginning"] = np.zeros_like(cash_end)  # filled after YTD below
+    cf["cash_equivalent_increase"] = cash_end - prev_end
+    cf["net_operate_cash_flow"] = inc["net_profit"] * (1.1 + rng.normal(0, 0.3, (nq, n)))
+    cf["goods_sale_and_service_render_cash"] = rev * 1.1 * noise(0.03)
+    cf["subtotal_operate_cash_inflow"] = cf["goods_sale_and_service_render_cash"] * 1.02
+    cf["subtotal_operate_cash_outflow"] = cf["subtotal_operate_cash_inflow"] - cf["net_operate_cash_flow"]
+    cf["fix_intan_other_asset_acqui_cash"] = rev * 0.05 * noise(0.2)
+    cf["net_invest_cash_flow"] = -cf["fix_intan_other_asset_acqui_cash"] + rev * 0.01 * rng.normal(0, 1, (nq, n))
+    cf["net_finance_cash_flow"] = (cf["cash_equivalent_increase"] - cf["net_operate_cash_flow"]
+                                   - cf["net_invest_cash_flow"])
+    cf["fixed_assets_depreciation"] = bal["fixed_assets"] * 0.02
+    cf["intangible_assets_amortization"] = bal["intangible_assets"] * 0.025
+    cf["defferred_expense_amortization"] = bal["long_deferred_expense"] * 0.05
+
+    # ---- indicator (single quarter, percent)
+    ind = {}
+    prev = lambda a: np.vstack([np.full((1, n), np.nan), a[:-1]])
+    lag4 = lambda a: np.vstack([np.full((4, n), np.nan), a[:-4]])
+    npp = inc["np_parent_company_owners"]
+    avg_ep = (ep + np.where(np.isnan(prev(ep)), ep, prev(ep))) / 2
+    avg_ta = (ta + np.where(np.isnan(prev(ta)), ta, prev(ta))) / 2
+    pct = lambda a, b: a / b * 100.0
+    ind["eps"] = npp / sh_q
+    ind["adjusted_profit"] = npp - np.abs(npp) * 0.05 * rng.normal(0, 1, (nq, n))
+    ind["operating_profit"] = rev - inc["total_operating_cost"]
+    ind["value_change_profit"] = inc["fair_value_variable_income"] + inc["investment_income"]
+    ind["roe"] = pct(npp, avg_ep)
+    ind["inc_return"] = pct(ind["adjusted_profit"], avg_ep)
+    ind["roa"] = pct(inc["net_profit"], avg_ta)
+    ind["net_profit_margin"] = pct(inc["net_profit"], rev)
+    ind["gross_profit_margin"] = pct(rev - inc["operating_cost"], rev)
+    ind["expense_to_total_revenue"] = pct(inc["total_operating_cost"], rev)
+    ind["operation_profit_to_total_revenue"] = pct(inc["operating_profit"], rev)
+    ind["net_profit_to_total_revenue"] = pct(inc["net_profit"], rev)
+    ind["operating_expense_to_total_revenue"] = pct(inc["sale_expense"], rev)
+    ind["ga_expense_to_total_revenue"] = pct(inc["administration_expense"], rev)
+    ind["financing_expense_to_total_revenue"] = pct(inc["financial_expense"], rev)
+    ind["operating_profit_to_profit"] = pct(ind["operating_profit"], inc["total_profit"])
+    ind["invesment_profit_to_profit"] = pct(ind["value_change_profit"], inc["total_profit"])
+    ind["adjusted_profit_to_profit"] = pct(ind["adjusted_profit"], npp)
+    ind["goods_sale_and_service_to_revenue"] = pct(cf["goods_sale_and_service_render_cash"], rev)
+    ind["ocf_to_revenue"] = pct(cf["net_operate_cash_flow"], rev)
+    ind["ocf_to_operating_profit"] = pct(cf["net_operate_cash_flow"], ind["operating_profit"])
+    for name, a in (("total_revenue", rev), ("revenue", inc["operating_revenue"]),
+                    ("operation_profit", inc["operating_profit"]), ("net_profit", inc["net_profit"]),
+                    ("net_profit_to_shareholders", npp)):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ind[f"inc_{name}_year_on_year"] = (a / lag4(a) - 1) * np.sign(lag4(a)) * 100
+            ind[f"inc_{name}_annual"] = (a / prev(a) - 1) * np.sign(prev(a)) * 100
+
+    # ---- YTD for income / cash flow
+    year = q // 4
+    def ytd(a):
+        out = a.copy()
+        for k in range(1, nq):
+            same = year[k] == year[k - 1]
+            if same:
+                out[k] = out[k - 1] + a[k]
+        return out
+    first_full = np.flatnonzero(q % 4 == 0)
+    start = int(first_full[0]) if len(first_full) else 0   # begin at a Q1 so YTD is complete
+    inc_ytd = {k: ytd(v) for k, v in inc.items() if k not in ("basic_eps", "diluted_eps")}
+    inc_ytd["basic_eps"] = inc_ytd["np_parent_company_owners"] / sh_q
+    inc_ytd["diluted_eps"] = inc_ytd["basic_eps"]
+    stock_items = set(F.STOCK_ITEMS["cash_flow"])
+    cf_ytd = {k: (v if k in stock_items else ytd(v)) for k, v in cf.items()}
+    cf_ytd["cash_equivalents_at_beginning"] = cash_end - cf_ytd["cash_equivalent_increase"]
+
+    # ---- announcement dates
+    k4 = q % 4
+    lo = np.array([25, 30, 22, 60])[k4]
+    hi = np.array([30, 61, 30, 118])[k4]
+    lag_days = lo[:, None] + np.floor(rng.uniform(size=(nq, n)) * (hi - lo + 1)[:, None]).astype(int)
+    qe_days = qe.values.astype("datetime64[D]").astype(np.int64)
+    pub = qe_days[:, None] + lag_days
+    # an annual report never comes after the next Q1 report
+    for k in range(nq):
+        if k4[k] == 0 and k >= 1:
+            pub[k] = np.maximum(pub[k], pub[k - 1])
+    # ---- long frames: rows (quarter, stock) for quarters the company existed and published
+    end = sec["end_date"].to_numpy()[idx].astype("datetime64[D]").astype(np.int64)
+    listed_start = sec["start_date"].to_numpy()[idx].astype("datetime64[D]").astype(np.int64)
+    valid = (np.arange(nq)[:, None] >= start) & (qe_days[:, None] <= end[None, :]) \
+        & (pub <= store._dates_i8[-1]) & (qe_days[:, None] >= listed_start[None, :] - 3 * 365)
+    qi, si = np.nonzero(valid)
+    key = {"code": codes[si], "statDate": qe[qi], "pubDate": pub[qi, si].astype("datetime64[D]")}
+
+    def frame(d, table):
+        cols = {k: v[qi, si] for k, v in d.items() if k in F.STORABLE[table]}
+        return pd.DataFrame({**key, **cols})
+    out = {"income": frame(inc_ytd, "income"), "balance": frame(bal, "balance"),
+           "cash_flow": frame(cf_ytd, "cash_flow"), "indicator": frame(ind, "indicator")}
+
+    # ---- valuation from prices and point-in-time statements
+    vol = store.field("volume")[:, idx]
+    cap_sh = shares
+    fl_sh = np.round(cap_sh * float_frac[None, :] / 1e4) * 1e4
+    mc = close * cap_sh / 1e8
+    val = {"capitalization": cap_sh / 1e4, "circulating_cap": fl_sh / 1e4, "market_cap": mc,
+           "circulating_market_cap": close * fl_sh / 1e8, "a_cap": fl_sh / 1e4,
+           "a_market_cap": close * fl_sh / 1e8,
+           "turnover_ratio": vol / fl_sh * 100.0}
+
+    class _S:   # store view restricted to the stock columns, for the PIT helper
+        pass
+    sv = _S()
+    sv.codes, sv.n_securities, sv.n_days, sv._dates_i8 = codes, n, nd, store._dates_i8
+    inc_st = F._Statement("income", out["income"], sv)
+    cf_st = F._Statement("cash_flow", out["cash_flow"], sv)
+    bal_st = F._Statement("balance", out["balance"], sv)
+    ttm = lambda st, c: st.on_days(*st.ttm(c))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        val["pe_ratio"] = mc * 1e8 / ttm(inc_st, "np_parent_company_owners")
+        val["ps_ratio"] = mc * 1e8 / ttm(inc_st, "total_operating_revenue")
+        val["pcf_ratio"] = mc * 1e8 / ttm(cf_st, "cash_equivalent_increase")
+        val["pcf_ratio2"] = mc * 1e8 / ttm(cf_st, "net_operate_cash_flow")
+        book = bal_st.on_days(bal_st.raw("equities_parent_company_owners"), bal_st.pub_idx) \
+            - bal_st.on_days(bal_st.raw("other_equity_tools"), bal_st.pub_idx)
+        val["pb_ratio"] = mc * 1e8 / book
+        # static PE: the latest annual report visible
+        lq = inc_st.latest_q.astype(np.int64)
+        tq = lq - ((lq + inc_st.q0) % 4 + 1) % 4
+        ok = (lq >= 0) & (tq >= 0)
+        y = inc_st.raw("np_parent_company_owners")
+        tqc = np.where(ok, tq, 0)
+        sidx = np.broadcast_to(np.arange(n), lq.shape)
+        ann = np.where(ok & (inc_st.pub_idx[sidx, tqc] <= np.arange(nd)[:, None]), y[sidx, tqc], np.nan)
+        val["pe_ratio_lyr"] = mc * 1e8 / ann
+    di, sj = np.nonzero(~np.isnan(close))
+    vframe = {"day": store.dates[di], "code": codes[sj]}
+    for k, v in val.items():
+        vframe[k] = np.round(v[di, sj], 4)
+    vframe["market_cap"] = (close * cap_sh / 1e8)[di, sj]   # exact, not rounded
+    out["valuation"] = pd.DataFrame(vframe)
+    return out
+
+
+def write_sample_fundamentals(store_path, seed: int = 0):
+    """Generate sample fundamentals for the store at ``store_path`` and write them into it."""
+    from .store import Store
+    st = Store(store_path)
+    return F.write_fundamentals(store_path, generate_sample_fundamentals(st, seed=seed))

@@ -1,0 +1,291 @@
+"""Point-in-time fundamentals: store layout, panel API and get_fundamentals(query(...))."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jqlite.data.fundamentals import (FACTOR_FIELDS, fundamentals_panel, write_fundamentals)
+from jqlite.data.store import open_store
+from jqlite.data.writer import write_store
+from jqlite.errors import DataValidationError, ParamsError
+
+REAL = Path("/work/shared/data/real")
+CODES = ["000001.XSHE", "000002.XSHE", "600000.XSHG"]
+
+
+def _bars(days, codes):
+    rows = []
+    for j, c in enumerate(codes):
+        for i, d in enumerate(days):
+            px = 10.0 + j + 0.01 * i
+            rows.append(dict(date=d, code=c, open=px, close=px, high=px, low=px, volume=1e6,
+                             money=px * 1e6, pre_close=px, high_limit=px * 1.1, low_limit=px * 0.9,
+                             paused=0, factor=1.0))
+    return pd.DataFrame(rows)
+
+
+def _make_store(path):
+    days = pd.bdate_range("2019-01-02", "2020-06-30")
+    sec = pd.DataFrame(dict(code=CODES, display_name=["A", "B", "C"], name=["A", "B", "C"],
+                            type="stock", start_date=pd.Timestamp("2010-01-01"),
+                            end_date=pd.Timestamp("2200-01-01"),
+                            board=["sz_main", "sz_main", "sh_main"]))
+    write_store(path, {"calendar": pd.DataFrame({"date": days}), "securities": sec,
+                       "bars_daily": _bars(days, CODES)}, name="t", source="test")
+    return days
+
+
+def _reports():
+    # 000001: cumulative YTD net_profit 10, 25, 45, 70 for 2019 Q1..Q4, then 2020Q1 = 12
+    inc = pd.DataFrame({
+        "code": ["000001.XSHE"] * 5 + ["000002.XSHE"] * 2,
+        "statDate": ["2019-03-31", "2019-06-30", "2019-09-30", "2019-12-31", "2020-03-31",
+                     "2019-12-31", "2020-03-31"],
+        "pubDate": ["2019-04-20", "2019-08-20", "2019-10-25", "2020-03-20", "2020-04-28",
+                    "2020-04-10", "2020-04-29"],
+        "net_profit": [10.0, 25.0, 45.0, 70.0, 12.0, 100.0, 30.0],
+        "total_operating_revenue": [100.0, 210.0, 330.0, 460.0, 120.0, 1000.0, 300.0],
+    })
+    bal = pd.DataFrame({
+        "code": ["000001.XSHE", "000001.XSHE", "000002.XSHE"],
+        "statDate": ["2019-12-31", "2020-03-31", "2020-03-31"],
+        "pubDate": ["2020-03-20", "2020-04-28", "2020-04-29"],
+        "total_assets": [1000.0, 1100.0, 5000.0],
+        "total_liability": [600.0, 650.0, 4000.0],
+        "total_owner_equities": [400.0, 450.0, 1000.0],
+    })
+    days = pd.bdate_range("2019-01-02", "2020-06-30")
+    val = []
+    for d in days:
+        for j, c in enumerate(CODES):
+            val.append(dict(day=d, code=c, market_cap=100.0 * (j + 1), pe_ratio=5.0 + 10 * j,
+                            capitalization=1e4 * (j + 1), turnover_ratio=1.0))
+    return {"income": inc, "balance": bal, "valuation": pd.DataFrame(val)}
+
+
+@pytest.fixture
+def fstore(tmp_path, monkeypatch):
+    path = tmp_path / "store"
+    _make_store(path)
+    write_fundamentals(path, _reports())
+    monkeypatch.setenv("JQLITE_DATA", str(path))
+    return open_store(path)
+
+
+# ---------------------------------------------------------------------------- panel
+def test_report_visible_only_after_pubdate(fstore):
+    p = fundamentals_panel(fstore)
+    np_ = p.latest("income", "net_profit")
+    j = fstore.code_index["000001.XSHE"]
+    before = fstore.day_index("2020-03-19")
+    on = fstore.day_index("2020-03-20")
+    # before 2020-03-20 the latest visible is 2019Q3: single quarter 45-25 = 20
+    assert np_[before, j] == pytest.approx(20.0)
+    # from the pub date: Q4 single quarter = 70 - 45
+    assert np_[on, j] == pytest.approx(25.0)
+    assert np.isnan(np_[fstore.day_index("2019-04-19"), j])
+    assert np_[fstore.day_index("2019-04-22"), j] == pytest.approx(10.0)
+    ytd = p.latest("income", "net_profit", ytd=True)
+    assert ytd[on, j] == pytest.approx(70.0)
+    # lag=1: the quarter before the latest
+    assert p.latest("income", "net_profit", lag=1)[on, j] == pytest.approx(20.0)
+
+
+def test_ttm_from_cumulative(fstore):
+    p = fundamentals_panel(fstore)
+    t = p.ttm("income", "net_profit")
+    j = fstore.code_index["000001.XSHE"]
+    # after 2019Q4: Q1..Q4 = 10 + 15 + 20 + 25 = 70
+    assert t[fstore.day_index("2020-03-25"), j] == pytest.approx(70.0)
+    # after 2020Q1: 2019Q2..Q4 + 2020Q1 = 15 + 20 + 25 + 12
+    assert t[fstore.day_index("2020-05-06"), j] == pytest.approx(72.0)
+    assert np.isnan(t[fstore.day_index("2019-12-31"), j])   # only 3 quarters known
+    j2 = fstore.code_index["000002.XSHE"]
+    assert np.isnan(t[-1, j2])   # quarters missing
+
+
+def test_valuation_panel_and_has(fstore):
+    p = fundamentals_panel(fstore)
+    assert p.has("valuation", "market_cap") and not p.has("valuation", "pb_ratio")
+    assert p.has("income", "net_profit") and not p.has("income", "operating_cost")
+    mc = p.valuation("market_cap")
+    assert mc.shape == (fstore.n_days, fstore.n_securities)
+    assert mc[0, fstore.code_index["600000.XSHG"]] == 300.0
+    assert np.isnan(p.valuation("pb_ratio")).all()
+    assert fundamentals_panel(fstore) is p
+
+
+# ---------------------------------------------------------------------------- writer
+def test_writer_rejects_bad_tables_and_keeps_store(fstore):
+    path = fstore.path
+    bad = _reports()["income"].copy()
+    bad.loc[0, "pubDate"] = "2019-03-01"
+    with pytest.raises(DataValidationError, match="pubDate before statDate"):
+        write_fundamentals(path, {"income": bad})
+    dup = pd.concat([_reports()["income"], _reports()["income"].iloc[:1]])
+    with pytest.raises(DataValidationError, match="duplicate"):
+        write_fundamentals(path, {"income": dup})
+    with pytest.raises(DataValidationError, match="missing required"):
+        write_fundamentals(path, {"income": _reports()["income"].drop(columns=["pubDate"])})
+    with pytest.raises(DataValidationError, match="not JoinQuant income columns"):
+        write_fundamentals(path, {"income": _reports()["income"].assign(foo=1.0)})
+    assert (path / "fundamentals" / "income.parquet").exists()
+    assert not [p for p in path.iterdir() if p.name.startswith(".fundamentals")]
+    df = pd.read_parquet(path / "fundamentals" / "income.parquet")
+    assert len(df) == 7
+
+
+# ---------------------------------------------------------------------------- query API
+def test_get_fundamentals_pit(fstore):
+    from jqlite.api.fundamentals import get_fundamentals, income, query
+    q = query(income.code, income.net_profit, income.statDate, income.pubDate)
+    a = get_fundamentals(q, date="2020-03-19").set_index("code")
+    b = get_fundamentals(q, date="2020-03-20").set_index("code")
+    assert a.loc["000001.XSHE", "statDate"] == "2019-09-30"
+    assert a.loc["000001.XSHE", "net_profit"] == pytest.approx(20.0)
+    assert "000002.XSHE" not in a.index
+    assert b.loc["000001.XSHE", "statDate"] == "2019-12-31"
+    assert b.loc["000001.XSHE", "pubDate"] == "2020-03-20"
+    assert b.loc["000001.XSHE", "net_profit"] == pytest.approx(25.0)
+
+
+def test_filter_order_limit(fstore):
+    from jqlite.api.fundamentals import get_fundamentals, or_, query, valuation
+    q = (query(valuation.code, valuation.market_cap)
+         .filter(valuation.market_cap > 150).order_by(valuation.market_cap.desc()))
+    df = get_fundamentals(q, date="2020-01-06")
+    assert list(df["code"]) == ["600000.XSHG", "000002.XSHE"]
+    assert list(df.columns) == ["code", "market_cap"]
+    df = get_fundamentals(q.limit(1), date="2020-01-06")
+    assert list(df["code"]) == ["600000.XSHG"]
+    q2 = query(valuation).filter(valuation.code.in_(["000001.XSHE", "600000.XSHG"]),
+                                 or_(valuation.pe_ratio < 10, valuation.pe_ratio > 20))
+    df = get_fundamentals(q2, date="2020-01-06")
+    assert sorted(df["code"]) == ["000001.XSHE", "600000.XSHG"]
+    assert {"code", "day", "market_cap", "pe_ratio"} <= set(df.columns)
+    assert set(df["day"]) == {"2020-01-06"}
+
+
+def test_join_and_arithmetic(fstore):
+    from jqlite.api.fundamentals import balance, get_fundamentals, query, valuation
+    q = query(valuation.code, valuation.market_cap,
+              (balance.total_liability / balance.total_assets).label("lev"))
+    df = get_fundamentals(q, date="2020-05-06").set_index("code")
+    assert df.loc["000001.XSHE", "lev"] == pytest.approx(650 / 1100)
+    assert df.loc["000002.XSHE", "lev"] == pytest.approx(0.8)
+    assert "600000.XSHG" not in df.index   # no balance sheet: inner join on code
+
+
+def test_stat_date_queries(fstore):
+    from jqlite.api.fundamentals import get_fundamentals, income, query
+    q = query(income.code, income.net_profit, income.statDate)
+    y = get_fundamentals(q, statDate="2019").set_index("code")
+    assert y.loc["000001.XSHE", "net_profit"] == pytest.approx(70.0)     # full year
+    assert y.loc["000002.XSHE", "net_profit"] == pytest.approx(100.0)
+    q3 = get_fundamentals(q, statDate="2019q3").set_index("code")
+    assert q3.loc["000001.XSHE", "net_profit"] == pytest.approx(20.0)    # single quarter
+    assert q3.loc["000001.XSHE", "statDate"] == "2019-09-30"
+    with pytest.raises(ParamsError):
+        get_fundamentals(q, date="2020-01-01", statDate="2019")
+    with pytest.raises(ParamsError):
+        get_fundamentals(q, statDate="2019q5")
+
+
+def test_unknown_column_and_table_errors(fstore):
+    from jqlite.api import fundamentals as api
+    with pytest.raises(AttributeError, match=r"valuation.*no_such_col|no_such_col.*valuation"):
+        api.valuation.no_such_col
+    with pytest.raises(AttributeError, match="income"):
+        api.income.market_cap
+    with pytest.raises(AttributeError, match="foo_table"):
+        getattr(api, "foo_table")
+    with pytest.raises(ParamsError, match="foo"):
+        api.get_history_fundamentals("000001.XSHE", ["foo.bar"], stat_date="2019q4")
+
+
+def test_default_date_research_is_last_day(fstore):
+    from jqlite.api.fundamentals import get_fundamentals, query, valuation
+    df = get_fundamentals(query(valuation.code, valuation.day))
+    assert set(df["day"]) == {str(fstore.dates[-1].date())}
+
+
+def test_non_trading_day_carries_valuation(fstore):
+    from jqlite.api.fundamentals import get_fundamentals, query, valuation
+    df = get_fundamentals(query(valuation.code, valuation.market_cap, valuation.turnover_ratio,
+                                valuation.day), date="2020-01-05")   # Sunday
+    assert set(df["day"]) == {"2020-01-05"}
+    assert df["market_cap"].notna().all() and df["turnover_ratio"].isna().all()
+
+
+def test_continuously_valuation_history(fstore):
+    from jqlite.api.fundamentals import (get_fundamentals_continuously, get_history_fundamentals,
+                                         get_valuation, income, query, valuation)
+    q = query(valuation.market_cap).filter(valuation.code.in_(["000001.XSHE", "000002.XSHE"]))
+    df = get_fundamentals_continuously(q, end_date="2020-01-10", count=3, panel=False)
+    assert len(df) == 6 and list(df["code"])[:3] == ["000001.XSHE"] * 3
+    assert list(df["day"])[:3] == ["2020-01-08", "2020-01-09", "2020-01-10"]
+    wide = get_fundamentals_continuously(q, end_date="2020-01-10", count=3)
+    assert wide["market_cap"].shape == (3, 2)
+    v = get_valuation(["000001.XSHE"], end_date="2020-01-10", count=2, fields=["market_cap"])
+    assert list(v.columns) == ["code", "day", "market_cap"]
+    assert v["day"].tolist() == [dt.date(2020, 1, 9), dt.date(2020, 1, 10)]
+    h = get_history_fundamentals("000001.XSHE", [income.net_profit], stat_date="2020q1", count=4)
+    assert h["statDate"].tolist() == ["2019-06-30", "2019-09-30", "2019-12-31", "2020-03-31"]
+    assert h["net_profit"].tolist() == pytest.approx([15, 20, 25, 12])
+    h = get_history_fundamentals("000001.XSHE", ["income.net_profit"], watch_date="2020-03-19", count=2)
+    assert h["statDate"].tolist() == ["2019-06-30", "2019-09-30"]
+
+
+# ---------------------------------------------------------------------------- sample
+def test_sample_fundamentals_add_up(tmp_path):
+    from jqlite.data.sample_fundamentals import generate_sample_fundamentals
+    path = tmp_path / "store"
+    _make_store(path)
+    st = open_store(path)
+    tables = generate_sample_fundamentals(st, seed=3)
+    for t, cols in FACTOR_FIELDS.items():
+        missing = [c for c in cols if c not in tables[t].columns]
+        assert not missing, (t, missing)
+    b = tables["balance"]
+    assert np.allclose(b.total_assets, b.total_liability + b.total_owner_equities)
+    assert np.allclose(b.total_assets, b.total_current_assets + b.total_non_current_assets)
+    assert np.allclose(b.total_liability, b.total_current_liability + b.total_non_current_liability)
+    assert np.allclose(b.total_owner_equities, b.equities_parent_company_owners + b.minority_interests)
+    i = tables["income"]
+    assert np.allclose(i.net_profit, i.total_profit - i.income_tax_expense)
+    assert np.allclose(i.net_profit, i.np_parent_company_owners + i.minority_profit)
+    lag = (pd.to_datetime(i.pubDate) - pd.to_datetime(i.statDate)).dt.days
+    assert lag.between(20, 125).all()
+    q4 = pd.to_datetime(i.statDate).dt.month == 12
+    assert (pd.to_datetime(i.pubDate[q4]).dt.month.isin([3, 4])).all()
+    write_fundamentals(path, tables)
+    p = fundamentals_panel(open_store(path))
+    cap = p.valuation("market_cap")
+    close = st.field("close")
+    shares = p.valuation("capitalization")
+    ok = ~np.isnan(cap)
+    assert ok.any()
+    assert np.allclose(cap[ok], close[ok] * shares[ok] * 1e4 / 1e8)
+    assert np.isfinite(p.ttm("income", "net_profit")[-1]).any()
+
+
+# ---------------------------------------------------------------------------- real data
+@pytest.mark.skipif(not (REAL / "fundamentals").exists(),
+                    reason="real data not present: /work/shared/data/real/fundamentals is absent")
+def test_real_fundamentals_import(tmp_path):
+    from jqlite.data.ingest_fundamentals import read_real_fundamentals
+    tables = read_real_fundamentals(REAL, codes=["600036.XSHG", "600519.XSHG"])
+    ind = tables["indicator"].set_index(["code", "statDate"])
+    roe = ind.loc[("600036.XSHG", pd.Timestamp("2019-12-31")), "roe"]
+    assert 1.0 < roe < 6.0    # single-quarter ROE in percent (16.1 % for the year)
+    inc = tables["income"].set_index(["code", "statDate"])
+    assert inc.loc[("600036.XSHG", pd.Timestamp("2019-12-31")), "net_profit"] == pytest.approx(93.42e9, rel=0.01)
+    val = tables["valuation"]
+    v = val[(val.code == "600036.XSHG") & (val.day == pd.Timestamp("2019-12-31"))]
+    assert v["pe_ratio"].iloc[0] == pytest.approx(10.48, rel=0.01)
+    assert v["market_cap"].iloc[0] > 5000   # 亿元
