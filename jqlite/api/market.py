@@ -543,10 +543,23 @@ def get_index_stocks(index_symbol: str, date=None) -> list[str]:
     members = store.index_members(index_symbol, d)
     if not members:
         return []
-    sec = store.securities
-    sub = sec.loc[[m for m in members if m in store.code_index]]
-    ok = (sub["start_date"] <= d) & (sub["end_date"] >= d)
-    return list(sub.index[ok.to_numpy()])
+    life = _listing_days(store)
+    di = np.datetime64(d.normalize().date(), "D").astype(np.int64)
+    out = []
+    for m in members:
+        j = store.code_index.get(m)
+        if j is not None and life[0][j] <= di <= life[1][j]:
+            out.append(m)
+    return out
+
+
+def _listing_days(store) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) listing dates per store column as int days since the epoch (cached)."""
+    def build():
+        sec = store.securities.loc[store.codes]
+        return (sec["start_date"].values.astype("datetime64[D]").astype(np.int64),
+                sec["end_date"].values.astype("datetime64[D]").astype(np.int64))
+    return store.cached("listing_days", build)
 
 
 def get_extras(info, security_list, start_date="2015-01-01", end_date="2015-12-31", df=True, count=None):
