@@ -1,0 +1,1060 @@
+"""The bundled synthetic sample market: a deterministic, realistic fake A-share market.
+
+:func:`generate_sample_market` writes a complete jqlite store (layout in
+:mod:`jqlite.data.schema`) for every XSHG trading day between ``start`` and ``end``:
+
+* ``n_stocks`` stocks (default 800) spread over the boards -- 40 % ``sh_main`` (600/601 codes
+  for old listings, 603/605 for IPOs after 2014), 15 % ``sz_main`` (000xxx), 20 % ``sme``
+  (002xxx, IPOs only until the 2021-04 board merger), 17 % ``chinext`` (300xxx) and 8 %
+  ``star`` (688xxx, listed from 2019-07-22 on, the first batch on that very day);
+* the indexes 000300.XSHG (top 300 by cap), 000905.XSHG (ranks 301-800, so fewer than 500
+  members with 800 stocks), 399101.XSHE (all 002xxx), 000001.XSHG (all XSHG stocks) and
+  000985.XSHG (all stocks), with ``index_members``.  000300/000905 are re-ranked by average
+  cap (ST and < 60-day-old stocks excluded) on the first trading day after the second Friday
+  of June and December; index bars are cap-weighted (weights ``total_shares * pre_close``,
+  a stock counts from its second day) averages of member price returns, volume/money sums;
+* 13 ETFs tracking an index, a sector basket or (518880) a synthetic gold price;
+* IPOs, delistings, ST periods, suspensions, cash dividends and bonus shares, historical names.
+
+Everything is drawn from ``numpy.random.default_rng`` streams keyed by ``(seed, stream name)``,
+so the same arguments give identical tables.
+
+Price mechanics
+---------------
+Each stock has a latent *fair* price ``F`` that moves every day (also while suspended) by
+``exp(r)`` with::
+
+    r[t,i] = beta_i * m[t] + sector[t, s_i] - 0.8 * size_i * smb[t]
+             + idio_vol_i * volmult[t] * eps[t,i] + jump[t,i]
+             + KAPPA * signal[t-1,i] + 0.00004 * growth_i + event drifts
+
+(``m`` market factor with dated regimes: 2014-15 bubble and crash, 2016 circuit breaker,
+2018 bear, 2024-09 rally ...; ``sector`` ten sector factors with their own booms and busts;
+``smb`` a size factor; ``eps`` unit-variance Student-t(4) shocks; ``jump`` rare news jumps of
+4-12 %).  The traded close is ``F`` rounded to 0.01 yuan and clipped into the day's limits,
+so large moves turn into runs of limit-up / limit-down days, and a gap that exceeds the limit
+by more than 5 % gives a one-price day (一字板: open = high = low = close = limit).
+
+Limit rules (``high_limit``/``low_limit``): ``round_half_up(pre_close * (1 ± r), 2)`` with
+r = 10 % (main boards, SME), 20 % (ChiNext from 2020-08-24, STAR), 5 % while ST (ST is only
+given to main-board and SME stocks).  Rounding is half-up on the decimal product, as the
+exchanges do.  **IPO first day** (for every board): the 44 % rule, ``high_limit =
+round(issue * 1.44, 2)``, ``low_limit = round(issue * 0.64, 2)``, ``pre_close`` = issue price.
+ETFs: ±10 %, prices and limits in 0.001 yuan.  Indexes: NaN limits.
+
+Suspended day: ``paused = 1``, ``open = high = low = close = pre_close`` = last close,
+``volume = money = 0``; limits are still computed from ``pre_close``.
+Ex-dates (``xrxd``): ``pre_close = round((close[t-1] - bonus_pre_tax / 10) / scale_factor, 2)``
+and ``factor[t] = factor[t-1] * close[t-1] / pre_close[t]`` (``factor`` = 1 on a security's first
+row in the store).  Ex-dates never fall on a suspended day or a first day.
+
+Volume (shares, multiples of 100) is ``turnover * total_shares`` with a per-stock base turnover
+(small caps trade more of their shares, large caps more shares and money), market-regime
+multipliers, more trading on big moves, very little on one-price days; ``money = volume * vwap``
+with the vwap inside ``[low, high]``.
+
+The planted signal
+------------------
+See :data:`SIGNAL` (and :data:`SIGNAL_PARAMS`); :func:`sample_signal` returns the score.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from . import schema
+from .calendar import xshg_trading_days
+from .writer import write_store
+
+DEFAULT_SEED = 20240101
+DEFAULT_START = "2014-01-02"
+DEFAULT_END = "2025-12-31"
+
+#: The ten sample sectors: (key, Chinese name, name suffixes with their pinyin initials).
+SECTORS = (
+    ("financials", "金融", (("银行", "YH"), ("证券", "ZQ"), ("保险", "BX"), ("信托", "XT"))),
+    ("real_estate", "房地产", (("地产", "DC"), ("置业", "ZY"), ("发展", "FZ"), ("城建", "CJ"))),
+    ("consumer_staples", "食品饮料", (("食品", "SP"), ("酒业", "JY"), ("乳业", "RY"), ("农业", "NY"))),
+    ("consumer_discretionary", "可选消费", (("电器", "DQ"), ("汽车", "QC"), ("家居", "JJ"), ("服饰", "FS"))),
+    ("healthcare", "医药生物", (("医药", "YY"), ("生物", "SW"), ("药业", "YY"), ("医疗", "YL"))),
+    ("semiconductors", "半导体", (("电子", "DZ"), ("微电", "WD"), ("集成", "JC"), ("光电", "GD"))),
+    ("telecom", "通信传媒", (("通信", "TX"), ("传媒", "CM"), ("网络", "WL"), ("信息", "XX"))),
+    ("new_energy", "新能源", (("能源", "NY"), ("锂业", "LY"), ("新能", "XN"), ("光伏", "GF"))),
+    ("industrials", "机械设备", (("机械", "JX"), ("重工", "ZG"), ("装备", "ZB"), ("精工", "JG"))),
+    ("materials", "基础材料", (("化工", "HG"), ("材料", "CL"), ("钢铁", "GT"), ("有色", "YS"))),
+)
+SECTOR_KEYS = tuple(s[0] for s in SECTORS)
+
+#: Parameters of the planted signal (see :data:`SIGNAL`).
+SIGNAL_PARAMS = {
+    "kappa": 0.00032,         # expected daily log return per unit of score
+    "half_life_days": 60,     # of the persistent latent alpha z
+    "quality_loading": 0.4,   # corr(z, quality) (z = 0.4 * quality_std + sqrt(0.84) * u)
+    "reversal_window": 20,    # trading days of idiosyncratic shocks in the reversal part
+    "reversal_weight": 0.65,  # score = sqrt(1 - w^2) * z + w * reversal
+    "turnover_loading": -0.25,  # log turnover contains -0.25 * z
+    "horizon_days": 10,
+    "rank_ic_range": (0.03, 0.05),  # mean daily cross-sectional Spearman IC, 10-day horizon
+}
+
+#: Exact description of the planted cross-sectional return signal.
+SIGNAL = """\
+Planted signal (jqlite sample market).  For stock i on day t (known at the close of t):
+
+    u[t,i]   AR(1) noise, unit variance, half-life 60 trading days
+    z[t,i] = 0.4 * quality_std_i + sqrt(1 - 0.4**2) * u[t,i]         (latent alpha)
+    rev[t,i] = -sum(eps[t-19..t, i]) / sqrt(20)                       (reversal part; eps =
+               the unit-variance idiosyncratic shocks of the last 20 days)
+    score[t,i] = sqrt(1 - 0.65**2) * z[t,i] + 0.65 * rev[t,i]          (~ N(0, 1) across stocks)
+
+The fair log return of day t+1 contains KAPPA * score[t,i] with KAPPA = 0.00032 (3.2 bp/day per
+unit score).  Measured on the default market: the mean daily cross-sectional rank (Spearman)
+IC of score[t] against the forward 10-day return close[t+10]*factor[t+10] /
+(close[t]*factor[t]) - 1 is about 0.044 (between 0.03 and 0.05), t-stat > 20.
+The raw observable proxies are much weaker (sector and size regimes add momentum): rank IC
+of -(20-day return) about +0.006, of -(20-day mean volume) about +0.006.
+
+Observable leaks: (1) past 20-day return (short-term reversal): low past returns predict high
+future returns, since rev is minus the bulk of the recent idiosyncratic move; (2) turnover:
+log turnover contains -0.25 * z[t,i], low-turnover stocks do better; (3) quality (the
+fundamentals latent of sample_latents) has correlation 0.4 with z.
+sample_signal(seed, n_stocks, start, end) returns score as a (days x codes) DataFrame.
+"""
+
+_FIRST_CHARS = (("华", "H"), ("东", "D"), ("中", "Z"), ("金", "J"), ("宏", "H"), ("天", "T"),
+                ("恒", "H"), ("海", "H"), ("长", "C"), ("新", "X"), ("光", "G"), ("国", "G"),
+                ("万", "W"), ("深", "S"), ("鑫", "X"), ("博", "B"), ("瑞", "R"), ("安", "A"),
+                ("盛", "S"), ("永", "Y"), ("佳", "J"), ("鸿", "H"), ("汇", "H"), ("正", "Z"),
+                ("富", "F"), ("联", "L"), ("力", "L"), ("凯", "K"), ("嘉", "J"), ("德", "D"))
+_SECOND_CHARS = (("星", "X"), ("方", "F"), ("达", "D"), ("润", "R"), ("信", "X"), ("洋", "Y"),
+                 ("明", "M"), ("泰", "T"), ("通", "T"), ("源", "Y"), ("宇", "Y"), ("锦", "J"),
+                 ("丰", "F"), ("阳", "Y"), ("辉", "H"), ("创", "C"), ("远", "Y"), ("祥", "X"),
+                 ("和", "H"), ("峰", "F"))
+
+_BOARD_SHARE = (("sh_main", 0.40), ("sz_main", 0.15), ("sme", 0.20), ("chinext", 0.17), ("star", 0.08))
+
+# board -> (fraction listed inside the store period, first possible in-store IPO date,
+#           last possible in-store IPO date, pre-store listing window)
+_BOARD_IPO = {
+    "sh_main": (0.40, None, None, ("1992-01-02", "2012-10-31")),
+    "sz_main": (0.00, None, None, ("1991-04-03", "2010-12-31")),
+    "sme": (0.35, None, "2021-04-02", ("2004-06-25", "2012-10-31")),
+    "chinext": (0.60, None, None, ("2009-10-30", "2012-10-31")),
+    "star": (1.00, "2019-07-22", None, None),
+}
+_IPO_YEAR_WEIGHT = {2014: 0.6, 2015: 1.1, 2016: 1.1, 2017: 2.2, 2018: 0.5, 2019: 1.0, 2020: 2.0,
+                    2021: 2.2, 2022: 1.6, 2023: 1.2, 2024: 0.4, 2025: 0.5}
+
+# Market regimes: (first day, last day, daily log drift of the market factor, daily vol),
+# shaped after CSI 300's path (2330 -> 5380 in 2015-06 -> 2950 in 2016-01 -> 4400 -> 2960 ...).
+_MARKET_BASE = (0.0, 0.011)
+_MARKET_REGIMES = (
+    ("2014-01-02", "2014-07-18", -0.00045, 0.010),
+    ("2014-07-21", "2015-06-08", 0.0035, 0.015),
+    ("2015-06-09", "2015-07-08", -0.0175, 0.035),
+    ("2015-07-09", "2015-08-17", 0.0032, 0.030),
+    ("2015-08-18", "2015-08-26", -0.037, 0.030),
+    ("2015-08-27", "2015-12-31", 0.0022, 0.018),
+    ("2016-01-04", "2016-01-28", -0.013, 0.030),
+    ("2016-01-29", "2018-01-24", 0.0006, 0.008),
+    ("2018-01-25", "2019-01-03", -0.0017, 0.013),
+    ("2019-01-04", "2019-04-19", 0.0047, 0.015),
+    ("2019-04-22", "2020-01-23", -0.00016, 0.011),
+    ("2020-02-03", "2020-02-03", -0.08, 0.005),
+    ("2020-02-04", "2020-06-30", 0.0012, 0.014),
+    ("2020-07-01", "2020-07-13", 0.016, 0.020),
+    ("2020-07-14", "2021-02-10", 0.0013, 0.012),
+    ("2021-02-18", "2021-03-09", -0.011, 0.020),
+    ("2022-01-04", "2022-04-26", -0.0036, 0.016),
+    ("2022-04-27", "2022-10-31", -0.0006, 0.012),
+    ("2022-11-01", "2023-01-31", 0.0028, 0.012),
+    ("2023-02-01", "2024-02-05", -0.0007, 0.010),
+    ("2024-09-24", "2024-09-30", 0.045, 0.015),
+    ("2024-10-08", "2024-10-08", 0.058, 0.010),
+    ("2024-10-09", "2024-10-09", -0.07, 0.010),
+    ("2024-10-10", "2025-12-31", 0.00047, 0.010),
+)
+# Sector regimes: (sector, first day, last day, daily drift).
+_SECTOR_REGIMES = (
+    ("financials", "2014-11-03", "2015-01-09", 0.003),
+    ("telecom", "2015-01-05", "2015-06-12", 0.0015),
+    ("consumer_staples", "2016-03-01", "2021-02-10", 0.00045),
+    ("consumer_staples", "2021-02-18", "2024-09-13", -0.00035),
+    ("real_estate", "2021-06-01", "2024-09-13", -0.0006),
+    ("semiconductors", "2019-01-02", "2021-12-31", 0.0006),
+    ("semiconductors", "2022-01-04", "2022-10-31", -0.00075),
+    ("new_energy", "2019-06-03", "2021-11-30", 0.0008),
+    ("new_energy", "2021-12-01", "2024-02-05", -0.0006),
+    ("healthcare", "2019-01-02", "2021-06-30", 0.0004),
+    ("healthcare", "2021-07-01", "2023-12-29", -0.0003),
+    ("telecom", "2023-01-03", "2023-06-30", 0.001),
+)
+# Size factor regimes (small minus big): (first day, last day, daily drift).
+_SMB_REGIMES = (
+    ("2014-01-02", "2014-10-31", 0.0006),
+    ("2014-11-03", "2014-12-31", -0.003),
+    ("2015-01-05", "2015-06-12", 0.002),
+    ("2015-06-15", "2015-09-30", -0.001),
+    ("2015-10-08", "2015-12-31", 0.0015),
+    ("2016-01-04", "2016-01-28", -0.002),
+    ("2017-01-03", "2018-12-28", -0.0008),
+    ("2019-01-04", "2019-04-19", 0.0008),
+    ("2021-01-04", "2023-12-29", 0.0002),
+    ("2024-01-02", "2024-02-07", -0.006),
+    ("2024-09-24", "2025-12-31", 0.0003),
+)
+# Turnover regimes: (first day, last day, multiplier).
+_TURNOVER_REGIMES = (
+    ("2014-01-02", "2014-10-31", 0.7),
+    ("2014-11-03", "2015-06-12", 2.4),
+    ("2015-06-15", "2015-12-31", 1.7),
+    ("2018-01-02", "2018-12-28", 0.6),
+    ("2024-09-24", "2024-11-29", 2.0),
+)
+
+# ETFs: code, display_name, name, listing date, underlying, start price, base volume (units).
+_ETFS = (
+    ("510300.XSHG", "沪深300ETF", "HS300ETF", "2012-05-28", "index:000300.XSHG", 2.30, 3e8),
+    ("510500.XSHG", "中证500ETF", "ZZ500ETF", "2013-03-15", "index:000905.XSHG", 1.60, 1.5e8),
+    ("159915.XSHE", "创业板ETF", "CYBETF", "2011-12-09", "board:chinext", 1.10, 4e8),
+    ("510050.XSHG", "上证50ETF", "SZ50ETF", "2005-02-23", "sse50", 1.50, 3e8),
+    ("512880.XSHG", "证券ETF", "ZQETF", "2016-08-08", "sector:financials", 1.00, 6e8),
+    ("512690.XSHG", "酒ETF", "JETF", "2019-05-06", "sector:consumer_staples", 1.00, 2e8),
+    ("515030.XSHG", "新能源车ETF", "XNYCETF", "2020-03-04", "sector:new_energy", 1.00, 2e8),
+    ("512480.XSHG", "半导体ETF", "BDTETF", "2019-06-12", "sector:semiconductors", 1.00, 3e8),
+    ("512760.XSHG", "芯片ETF", "XPETF", "2019-06-12", "sector:semiconductors", 1.00, 2.5e8),
+    ("515050.XSHG", "5GETF", "5GETF", "2019-10-16", "sector:telecom", 1.00, 1.5e8),
+    ("159928.XSHE", "消费ETF", "XFETF", "2013-08-23", "sector:consumer_staples+consumer_discretionary", 1.30, 5e7),
+    ("512010.XSHG", "医药ETF", "YYETF", "2013-09-23", "sector:healthcare", 0.90, 1e8),
+    ("518880.XSHG", "黄金ETF", "HJETF", "2013-07-29", "gold", 2.50, 5e7),
+)
+# Indexes: code, display_name, name, base date, level on the store's first day.
+_INDEXES = (
+    ("000300.XSHG", "沪深300", "HS300", "2005-04-08", 2330.0),
+    ("000905.XSHG", "中证500", "ZZ500", "2007-01-15", 3800.0),
+    ("399101.XSHE", "中小综指", "ZXZZ", "2005-06-07", 5200.0),
+    ("000001.XSHG", "上证指数", "SZZS", "1991-07-15", 2110.0),
+    ("000985.XSHG", "中证全指", "ZZQZ", "2011-08-02", 2900.0),
+)
+
+_CHINEXT_20PCT = pd.Timestamp("2020-08-24")
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def _rng(seed: int, stream: str) -> np.random.Generator:
+    """Independent generator for one named stream of one seed."""
+    return np.random.default_rng(np.random.SeedSequence([int(seed), zlib.crc32(stream.encode())]))
+
+
+def round_half_up(x, decimals: int = 2):
+    """Round half up on the decimal value (exchange rounding): ``round_half_up(11.055) == 11.06``.
+
+    Parameters
+    ----------
+    x : float or numpy.ndarray
+        Prices in yuan.
+    decimals : int
+        2 for stocks (0.01 yuan), 3 for funds (0.001 yuan).
+    """
+    s = 10.0 ** decimals
+    return np.floor(np.asarray(x, dtype=float) * s + 0.5 + 1e-7) / s
+
+
+def _day_mask(days: pd.DatetimeIndex, first: str, last: str) -> np.ndarray:
+    return np.asarray((days >= pd.Timestamp(first)) & (days <= pd.Timestamp(last)))
+
+
+def _std(x: np.ndarray) -> np.ndarray:
+    return (x - x.mean()) / (x.std() or 1.0)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) index pairs of the True runs of a 1-d bool array."""
+    m = np.concatenate([[False], mask.astype(bool), [False]])
+    d = np.diff(m.astype(np.int8))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1) - 1))
+
+
+# ---------------------------------------------------------------------------------------------
+# latents
+
+
+def sample_latents(seed: int = DEFAULT_SEED, n_stocks: int = 800, start: str = DEFAULT_START,
+                   end: str = DEFAULT_END) -> pd.DataFrame:
+    """Per-stock latent variables of the sample market (deterministic in all arguments).
+
+    Later generators (fundamentals, industries) use these so that they stay consistent with
+    the prices.
+
+    Parameters
+    ----------
+    seed : int
+        Random seed.
+    n_stocks : int
+        Number of stocks.
+    start, end : str
+        Store period (ISO dates); listing dates are drawn on its XSHG trading days.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``n_stocks`` rows indexed by ``code`` (sorted), columns: ``board``; ``sector`` (key of
+        :data:`SECTORS`), ``sector_name``; ``size``, ``quality``, ``growth`` (latent scores,
+        roughly N(0, 1); size drives market cap, quality the planted alpha, dividends and ST
+        risk, growth a small drift and bonus shares); ``beta``; ``idio_vol`` (daily, fraction);
+        ``turnover_base`` (daily fraction of shares traded); ``price0`` (yuan: issue price for
+        IPOs inside the period, else the close before the store's first day); ``shares0``
+        (total shares at that time); ``start_date``, ``end_date`` (listing / last trading day,
+        ``2200-01-01`` if listed at the end, ``NaT`` start if the stock would list after
+        ``end``); ``ipo`` (listed inside the period); ``ipo_pop`` (log of fair value / issue
+        price on the first day); ``delist`` (delisted inside the period); ``display_name``
+        (base Chinese name), ``name`` (pinyin initials); ``dividend_yield`` (target cash yield).
+    """
+    days = xshg_trading_days(start, end)
+    T = len(days)
+    n = int(n_stocks)
+    if n < 20:
+        raise ValueError("n_stocks must be at least 20")
+    rng = _rng(seed, "latents")
+    counts = [int(np.floor(n * f)) for _, f in _BOARD_SHARE]
+    counts[0] += n - sum(counts)
+    board = np.concatenate([[b] * c for (b, _), c in zip(_BOARD_SHARE, counts)])
+    bsec = {  # sector probabilities per board
+        "sh_main": [0.16, 0.09, 0.09, 0.10, 0.08, 0.05, 0.07, 0.08, 0.14, 0.14],
+        "sz_main": [0.08, 0.12, 0.10, 0.12, 0.10, 0.06, 0.08, 0.08, 0.12, 0.14],
+        "sme": [0.03, 0.05, 0.10, 0.12, 0.12, 0.12, 0.12, 0.10, 0.14, 0.10],
+        "chinext": [0.02, 0.01, 0.05, 0.08, 0.18, 0.18, 0.20, 0.12, 0.12, 0.04],
+        "star": [0.00, 0.00, 0.00, 0.02, 0.24, 0.34, 0.14, 0.10, 0.14, 0.02],
+    }
+    sector = np.array([rng.choice(10, p=np.array(bsec[b]) / sum(bsec[b])) for b in board])
+    sec_size = np.array([0.9, 0.3, 0.2, 0.0, -0.1, -0.2, -0.2, 0.0, -0.1, 0.0])
+    sec_growth = np.array([-0.3, -0.4, 0.0, 0.0, 0.3, 0.5, 0.3, 0.5, 0.0, -0.3])
+    sec_beta = np.array([-0.15, 0.0, -0.1, 0.0, -0.05, 0.15, 0.1, 0.12, 0.0, 0.05])
+    bd_size = {"sh_main": 0.4, "sz_main": 0.1, "sme": -0.3, "chinext": -0.5, "star": -0.1}
+    bd_growth = {"sh_main": -0.2, "sz_main": -0.2, "sme": 0.0, "chinext": 0.4, "star": 0.6}
+    size = rng.standard_normal(n) + sec_size[sector] + np.array([bd_size[b] for b in board])
+    quality = rng.standard_normal(n) + 0.3 * np.where(sector == 2, 1, 0)
+    growth = 0.9 * rng.standard_normal(n) + sec_growth[sector] + np.array([bd_growth[b] for b in board])
+    beta = np.clip(1.0 + sec_beta[sector] + 0.15 * rng.standard_normal(n), 0.5, 1.7)
+    idio_vol = 0.014 * np.exp(-0.15 * size + 0.15 * rng.standard_normal(n))
+    idio_vol *= np.where(np.isin(board, ["chinext", "star"]), 1.15, 1.0)
+    idio_vol = np.clip(idio_vol, 0.009, 0.035)
+    turnover_base = np.clip(np.exp(np.log(0.012) - 0.45 * size + 0.35 * rng.standard_normal(n)), 5e-4, 0.08)
+
+    # listing dates
+    ipo = np.zeros(n, bool)
+    start_idx = np.full(n, -1)             # day index of the first store row, -1: not listed
+    start_date = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    years = np.asarray(days.year)
+    for b, (frac, lo, hi, pre) in _BOARD_IPO.items():
+        idx = np.flatnonzero(board == b)
+        k = int(round(frac * len(idx)))
+        order = rng.permutation(idx)
+        ipo_i, pre_i = np.sort(order[:k]), np.sort(order[k:])
+        ok = np.ones(T, bool)
+        ok[: min(20, T)] = False
+        ok[max(T - 20, 0):] = False
+        if lo is not None:
+            ok &= np.asarray(days >= pd.Timestamp(lo))
+        if hi is not None:
+            ok &= np.asarray(days <= pd.Timestamp(hi))
+        cand = np.flatnonzero(ok)
+        if len(ipo_i) and len(cand):
+            w = np.array([_IPO_YEAR_WEIGHT.get(int(y), 1.0) for y in years[cand]])
+            d = np.sort(rng.choice(cand, size=len(ipo_i), p=w / w.sum()))
+            if b == "star":  # first batch on the board's first day
+                nfirst = min(len(d) // 4, 25)
+                d[:nfirst] = cand[0]
+                d = np.sort(d)
+            start_idx[ipo_i] = d
+            start_date[ipo_i] = days[d].to_numpy()
+            ipo[ipo_i] = True
+        elif len(ipo_i) and pre is None:
+            pass  # board opens after ``end``: never listed
+        elif len(ipo_i):
+            pre_i = np.sort(np.concatenate([pre_i, ipo_i]))
+        if len(pre_i) and pre is not None:
+            plo, phi = pd.Timestamp(pre[0]), min(pd.Timestamp(pre[1]), days[0] - pd.Timedelta(days=1))
+            bdays = pd.bdate_range(min(plo, phi), phi)
+            start_date[pre_i] = np.sort(rng.choice(bdays.to_numpy(), size=len(pre_i)))
+            start_idx[pre_i] = 0
+
+    # codes, in listing order within a board
+    code = np.empty(n, dtype=object)
+    sd_key = np.where(np.isnat(start_date), np.datetime64("2200-01-01"), start_date).astype("int64")
+    for b in dict(_BOARD_SHARE):
+        idx = np.flatnonzero(board == b)
+        idx = idx[np.lexsort((idx, sd_key[idx]))]
+        if b == "sh_main":
+            pre_i, ipo_i = idx[~ipo[idx]], idx[ipo[idx]]
+            old = np.sort(rng.choice(np.arange(600000, 602000), len(pre_i), replace=False))
+            new = np.sort(rng.choice(np.concatenate([np.arange(603000, 604000), np.arange(605000, 605500)]),
+                                     len(ipo_i), replace=False))
+            code[pre_i] = [f"{c:06d}.XSHG" for c in old]
+            code[ipo_i] = [f"{c:06d}.XSHG" for c in new]
+            continue
+        lo, hi, ex = {"sz_main": (1, 1000, "XSHE"), "sme": (2001, 3000, "XSHE"),
+                      "chinext": (300001, 301000, "XSHE"), "star": (688001, 689000, "XSHG")}[b]
+        nums = np.sort(rng.choice(np.arange(lo, hi), len(idx), replace=False))
+        code[idx] = [f"{c:06d}.{ex}" for c in nums]
+
+    # prices, shares
+    log_cap = np.log(6e9) + 0.9 * size
+    log_cap = np.where(ipo, log_cap - 0.8, log_cap)
+    price0 = np.where(ipo, np.clip(np.exp(np.log(14) + 0.5 * rng.standard_normal(n)), 3, 80),
+                      np.clip(np.exp(np.log(10) + 0.6 * rng.standard_normal(n) + 0.15 * quality), 2.5, 150))
+    price0 = round_half_up(price0, 2)
+    shares0 = np.maximum(np.round(np.exp(log_cap) / price0, -4), 1e6)
+    late = np.asarray(start_date >= np.datetime64("2019-01-01"))
+    ipo_pop = np.where(late, rng.uniform(0.15, 1.1, n), rng.uniform(0.35, 1.6, n))
+
+    # delistings: weak pre-existing main-board / SME stocks
+    end_date = np.full(n, np.datetime64(schema.FAR_FUTURE), dtype="datetime64[ns]")
+    delist = np.zeros(n, bool)
+    elig = np.flatnonzero(np.isin(board, ["sh_main", "sz_main", "sme"]) & ~ipo & (start_idx == 0))
+    n_del = max(1, int(round(0.02 * n))) if T > 600 else 0
+    if n_del and len(elig):
+        score = quality[elig] + 0.5 * rng.standard_normal(len(elig))
+        pick = np.sort(elig[np.argsort(score, kind="stable")[:n_del]])
+        end_idx = rng.integers(550, T - 40, size=len(pick))
+        end_date[pick] = days[end_idx].to_numpy()
+        delist[pick] = True
+
+    dividend_yield = np.clip(0.004 + 0.012 * np.exp(0.45 * quality + 0.4 * rng.standard_normal(n)), 0.002, 0.06)
+
+    # names
+    combos = [(a + b, ia + ib) for a, ia in _FIRST_CHARS for b, ib in _SECOND_CHARS if a != b]
+    used: set[str] = set()
+    display = np.empty(n, dtype=object)
+    abbr = np.empty(n, dtype=object)
+    perm = rng.permutation(len(combos))
+    j = 0
+    for i in range(n):
+        suffixes = SECTORS[sector[i]][2]
+        while True:
+            pz, pi = combos[perm[j % len(combos)]]
+            sz, si = suffixes[(j // len(combos) + i) % len(suffixes)]
+            j += 1
+            if pz + sz not in used:
+                break
+        used.add(pz + sz)
+        display[i], abbr[i] = pz + sz, pi + si
+
+    df = pd.DataFrame({
+        "code": code, "board": board,
+        "sector": [SECTOR_KEYS[s] for s in sector], "sector_name": [SECTORS[s][1] for s in sector],
+        "size": size, "quality": quality, "growth": growth, "beta": beta, "idio_vol": idio_vol,
+        "turnover_base": turnover_base, "price0": price0, "shares0": shares0,
+        "start_date": pd.to_datetime(start_date), "end_date": pd.to_datetime(end_date),
+        "ipo": ipo, "ipo_pop": ipo_pop, "delist": delist, "display_name": display, "name": abbr,
+        "dividend_yield": dividend_yield,
+    })
+    return df.sort_values("code").set_index("code")
+
+
+# ---------------------------------------------------------------------------------------------
+# factor paths and the signal
+
+
+def _signal_parts(seed: int, lat: pd.DataFrame, days: pd.DatetimeIndex):
+    """Idiosyncratic shocks ``eps`` (T, n), latent alpha ``z`` and the score (T, n)."""
+    from scipy.signal import lfilter
+
+    T, n = len(days), len(lat)
+    p = SIGNAL_PARAMS
+    rng = _rng(seed, "idio")
+    eps = (rng.standard_t(4, size=(T, n)) / np.sqrt(2.0))
+    rng = _rng(seed, "alpha")
+    phi = np.exp(-np.log(2) / p["half_life_days"])
+    eta = rng.standard_normal((T, n)) * np.sqrt(1 - phi ** 2)
+    eta[0] = rng.standard_normal(n)
+    u = lfilter([1.0], [1.0, -phi], eta, axis=0)
+    q = _std(lat["quality"].to_numpy())
+    ql = p["quality_loading"]
+    z = ql * q[None, :] + np.sqrt(1 - ql ** 2) * u
+    W = p["reversal_window"]
+    cs = np.cumsum(eps, axis=0)
+    roll = cs.copy()
+    roll[W:] = cs[W:] - cs[:-W]
+    rev = -roll / np.sqrt(np.minimum(np.arange(1, T + 1), W))[:, None]
+    w = p["reversal_weight"]
+    score = np.sqrt(1 - w ** 2) * z + w * rev
+    return eps, z, score
+
+
+def _listing_mask(lat: pd.DataFrame, days: pd.DatetimeIndex) -> np.ndarray:
+    sd = lat["start_date"].to_numpy()
+    ed = lat["end_date"].to_numpy()
+    d = days.to_numpy()[:, None]
+    return (d >= sd[None, :]) & (d <= ed[None, :]) & ~np.isnat(sd)[None, :]
+
+
+def sample_signal(seed: int = DEFAULT_SEED, n_stocks: int = 800, start: str = DEFAULT_START,
+                  end: str = DEFAULT_END) -> pd.DataFrame:
+    """The planted signal score of :data:`SIGNAL`, known at each day's close.
+
+    Parameters
+    ----------
+    seed, n_stocks, start, end
+        As given to :func:`generate_sample_market`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Shape ``(n_days, n_stocks)``: index = trading days, columns = stock codes; the unitless
+        score (about N(0, 1) across stocks), NaN where the stock is not listed.
+    """
+    days = xshg_trading_days(start, end)
+    lat = sample_latents(seed, n_stocks, start, end)
+    _, _, score = _signal_parts(seed, lat, days)
+    score = np.where(_listing_mask(lat, days), score, np.nan)
+    return pd.DataFrame(score, index=days, columns=lat.index)
+
+
+def sample_sectors(path_or_seed=DEFAULT_SEED, n_stocks: int = 800) -> pd.DataFrame:
+    """Sector of every sample stock.
+
+    Parameters
+    ----------
+    path_or_seed : path-like or int
+        A sample store folder (reads its ``sample_sectors.parquet``) or a seed (recomputes
+        from :func:`sample_latents` with the default period).
+    n_stocks : int
+        Number of stocks, when a seed is given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``code``; columns ``sector`` (key of :data:`SECTORS`) and ``sector_name``
+        (Chinese).
+    """
+    if isinstance(path_or_seed, (str, os.PathLike)):
+        return pd.read_parquet(Path(path_or_seed) / "sample_sectors.parquet").set_index("code")
+    lat = sample_latents(int(path_or_seed), n_stocks)
+    return lat.loc[~lat["start_date"].isna(), ["sector", "sector_name"]]
+
+
+# ---------------------------------------------------------------------------------------------
+# events: suspensions, ST, dividends
+
+
+def _events(seed, lat, days, act, first):
+    T, n = act.shape
+    rng = _rng(seed, "events")
+    board = lat["board"].to_numpy()
+    quality = lat["quality"].to_numpy()
+    start_idx = np.where(act.any(0), act.argmax(0), T)
+    end_idx = np.where(act.any(0), T - 1 - act[::-1].argmax(0), -1)
+    years = np.asarray(days.year)
+    year_list = np.unique(years)
+
+    # --- ST periods: (i, first, last, star)
+    st = np.zeros((T, n), bool)
+    st_periods = []
+    for i in np.flatnonzero(lat["delist"].to_numpy()):
+        e = end_idx[i]
+        s = max(int(e - rng.integers(250, 480)), 1)
+        st_periods.append((i, s, e, True))
+    elig = np.flatnonzero(np.isin(board, ["sh_main", "sz_main", "sme"]) & ~lat["delist"].to_numpy()
+                          & (end_idx >= 0))
+    pst = 0.10 / (1 + np.exp(1.2 * quality[elig]))
+    for i in elig[rng.random(len(elig)) < pst * 1.6]:
+        ys = [y for y in year_list if y < year_list[-1]]
+        if not ys:
+            break
+        y = ys[rng.integers(len(ys))]
+        win = np.flatnonzero((years == y) & np.asarray((days.month == 4) & (days.day >= 25) | (days.month == 5) & (days.day <= 10)))
+        if not len(win):
+            continue
+        s = int(win[rng.integers(len(win))])
+        if s < start_idx[i] + 250:
+            continue
+        e = min(s + int(rng.integers(120, 500)), T - 1)
+        st_periods.append((i, s, e, bool(rng.random() < 0.5)))
+    for i, s, e, _ in st_periods:
+        st[s:e + 1, i] = True
+
+    # --- suspensions
+    paused = np.zeros((T, n), bool)
+    for i in range(n):
+        a, b = start_idx[i], end_idx[i]
+        if b < 0 or b - a < 5:
+            continue
+        span = b - a
+        k = rng.poisson(0.8 * span / 244)
+        paused[rng.integers(a + 1, b, size=k), i] = True
+        for y in year_list:
+            lo, hi = max(a + 1, np.searchsorted(years, y)), min(b - 1, np.searchsorted(years, y, "right") - 1)
+            if hi - lo < 20:
+                continue
+            lam = 0.09 if y <= 2016 else 0.03
+            for _ in range(rng.poisson(lam)):
+                s = int(rng.integers(lo, hi))
+                ln = int(min(5 + rng.exponential(20), 120))
+                paused[s:min(s + ln, b), i] = True
+    # July 2015: a wave of "voluntary" suspensions
+    wave = np.flatnonzero(_day_mask(days, "2015-07-06", "2015-07-09"))
+    if len(wave):
+        cand = np.flatnonzero(act[wave[0]] & (start_idx < wave[0]))
+        for i in cand[rng.random(len(cand)) < 0.15]:
+            s = int(wave[rng.integers(len(wave))])
+            ln = int(rng.integers(10, 46))
+            paused[s:min(s + ln, end_idx[i]), i] = True
+    paused &= act
+    paused &= ~first
+    # a stock resumes trading at least on its last day
+    for i in range(n):
+        if end_idx[i] >= 0:
+            paused[end_idx[i], i] = False
+
+    # --- dividends / bonus shares: (T, n) dividend yield targets and a uniform draw that
+    # decides (with the price of the day before) whether bonus shares come with it
+    div_yield = np.zeros((T, n))
+    bonus = np.full((T, n), np.nan)
+    dy = lat["dividend_yield"].to_numpy()
+    growth = lat["growth"].to_numpy()
+    for y in year_list:
+        win = np.flatnonzero((years == y) & np.asarray(((days.month == 5) & (days.day >= 20)) | (days.month == 6)
+                                                      | (days.month == 7)))
+        if not len(win):
+            continue
+        p = 0.35 + 0.4 / (1 + np.exp(-quality))
+        pays = rng.random(n) < p
+        d = win[rng.integers(len(win), size=n)]
+        bon = rng.random(n) * (1.0 - 0.3 * (growth > 0.5))
+        for i in range(n):
+            t = int(d[i])
+            if t <= start_idx[i] + 200 or t > end_idx[i] or st[t, i]:
+                continue
+            while t <= end_idx[i] and paused[t, i]:
+                t += 1
+            if t > end_idx[i] or first[t, i]:
+                continue
+            div_yield[t, i] = dy[i] * np.exp(0.2 * rng.standard_normal()) if pays[i] else 0.0
+            bonus[t, i] = bon[i]
+    return st, st_periods, paused, div_yield, bonus
+
+
+def _bridged(days, segments, noise):
+    """``noise`` minus its mean over each segment (the given date ranges and the gaps)."""
+    seg = np.zeros(len(days), dtype=int)
+    for k, (a, b) in enumerate(segments):
+        seg[_day_mask(days, a, b)] = k + 1
+    seg = np.cumsum(np.concatenate([[1], np.diff(seg) != 0]))
+    out = noise.copy()
+    for g in np.unique(seg):
+        mk = seg == g
+        if mk.sum() > 1:
+            out[mk] -= out[mk].mean()
+    return out
+
+
+def _regime_series(days, base, regimes):
+    out = np.full(len(days), base, dtype=float)
+    for first, last, v in regimes:
+        out[_day_mask(days, first, last)] = v
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the simulation
+
+
+def _simulate(seed, n_stocks, start, end, say):
+    days = xshg_trading_days(start, end)
+    T = len(days)
+    say("latent variables")
+    lat = sample_latents(seed, n_stocks, start, end)
+    lat = lat[~lat["start_date"].isna()]
+    codes = lat.index.to_numpy()
+    n = len(lat)
+    board = lat["board"].to_numpy()
+    sec = np.array([SECTOR_KEYS.index(s) for s in lat["sector"]])
+    act = _listing_mask(lat, days)
+    start_idx = act.argmax(0)
+    first = np.zeros((T, n), bool)
+    first[start_idx, np.arange(n)] = True
+    ipo_first = first & lat["ipo"].to_numpy()[None, :]
+
+    say("factor paths")
+    eps, z, score = _signal_parts(seed, lat, days)
+    rng = _rng(seed, "factors")
+    mdrift = _regime_series(days, _MARKET_BASE[0], [(a, b, d) for a, b, d, _ in _MARKET_REGIMES])
+    mvol = _regime_series(days, _MARKET_BASE[1], [(a, b, v) for a, b, _, v in _MARKET_REGIMES])
+    # factor noise is bridged: it sums to zero over every regime segment, so the factors
+    # follow their planned paths at the regime boundaries
+    m = mdrift + mvol * _bridged(days, [r[:2] for r in _MARKET_REGIMES], rng.standard_normal(T))
+    sect = np.empty((T, 10))
+    for k, key in enumerate(SECTOR_KEYS):
+        regs = [r[1:] for r in _SECTOR_REGIMES if r[0] == key]
+        sect[:, k] = (_regime_series(days, 0.0, regs)
+                      + 0.008 * _bridged(days, [r[:2] for r in regs], rng.standard_normal(T)))
+    smb = (_regime_series(days, 0.0, _SMB_REGIMES)
+           + 0.004 * _bridged(days, [r[:2] for r in _SMB_REGIMES], rng.standard_normal(T)))
+    volmult = np.clip(0.7 + 0.3 * mvol / _MARKET_BASE[1], 0.7, 2.0)
+    jp, jup, jlo, jhi = 0.012, 0.6, 0.05, 0.15
+    jump = (rng.random((T, n)) < jp) * np.where(rng.random((T, n)) < jup, 1, -1) * rng.uniform(jlo, jhi, (T, n))
+    size = lat["size"].to_numpy()
+    size_std = _std(size)
+    ivol = lat["idio_vol"].to_numpy()
+    R = (lat["beta"].to_numpy()[None, :] * m[:, None] + sect[:, sec] - 0.8 * size_std[None, :] * smb[:, None]
+         + ivol[None, :] * volmult[:, None] * eps + jump
+         + 0.00004 * lat["growth"].to_numpy()[None, :])
+    # convexity correction: the non-market parts of exp(r) have mean 1, so cap-weighted
+    # indexes follow the market factor rather than the stocks' volatility
+    jmean = jp * (2 * jup - 1) * (jlo + jhi) / 2
+    jvar = jp * (jlo ** 2 + jlo * jhi + jhi ** 2) / 3 - jmean ** 2
+    R -= (0.5 * (ivol[None, :] * volmult[:, None]) ** 2 + 0.5 * 0.008 ** 2
+          + 0.5 * (0.8 * 0.004 * size_std[None, :]) ** 2 + jmean + 0.5 * jvar)
+    R[1:] += SIGNAL_PARAMS["kappa"] * score[:-1]
+    R[~act] = 0.0
+
+    say("corporate events")
+    st, st_periods, paused, div_yield, bonus = _events(seed, lat, days, act, first)
+    delisting = np.zeros((T, n), bool)
+    for i, s, e, star in st_periods:
+        # news before an ST: the price drifts down; delisting stocks keep falling
+        R[max(s - 40, 0):s, i] -= 0.003
+        if lat["delist"].iloc[i]:
+            R[max(e - 60, s):e + 1, i] -= 0.004
+            delisting[s:e + 1, i] = True
+
+    ratio = np.full((T, n), 0.10)
+    big = (board == "star")[None, :] | ((board == "chinext")[None, :] & np.asarray(days >= _CHINEXT_20PCT)[:, None])
+    ratio[big] = 0.20
+    ratio[st & ~big] = 0.05
+
+    say("price paths")
+    rng = _rng(seed, "bars")
+    n_o = rng.standard_normal((T, n))
+    n_h = np.abs(rng.standard_normal((T, n)))
+    n_l = np.abs(rng.standard_normal((T, n)))
+    sig = lat["idio_vol"].to_numpy()
+    price0 = lat["price0"].to_numpy()
+    ipo_pop = lat["ipo_pop"].to_numpy()
+    shares = lat["shares0"].to_numpy().astype(float).copy()
+    O = np.zeros((T, n)); H = np.zeros((T, n)); L = np.zeros((T, n)); C = np.zeros((T, n))
+    PRE = np.zeros((T, n)); HL = np.zeros((T, n)); LL = np.zeros((T, n)); FAC = np.ones((T, n))
+    SH = np.zeros((T, n)); ONEP = np.zeros((T, n), bool)
+    cash_ps = np.zeros((T, n)); scale_ev = np.ones((T, n))
+    F = price0.copy()
+    cprev = price0.copy()
+    fac = np.ones(n)
+    floor_log = np.log(2.5)
+    for t in range(T):
+        a = act[t]
+        f0 = first[t]
+        ip = ipo_first[t]
+        pz = paused[t]
+        pull = np.where(delisting[t], 0.0, 0.01 * np.maximum(floor_log - np.log(np.maximum(F, 1e-3)), 0.0))
+        F = F * np.exp(R[t] + pull)
+        ex = ~np.isnan(bonus[t]) & a & ~f0 & ~pz
+        pre = cprev.copy()
+        if ex.any():
+            bpt = round_half_up(div_yield[t, ex] * cprev[ex] * 10, 2)
+            cps = bpt / 10.0
+            cp = cprev[ex]
+            # bonus shares (送转): likelier and larger for high-priced stocks
+            sc = np.where(cp >= 80, 2.0, np.where(cp >= 40, 1.5, np.where(cp >= 20, 1.3, 1.2)))
+            sc = np.where(bonus[t, ex] < 0.04 + np.clip((cp - 12.0) / 60.0, 0.0, 0.7), sc, 1.0)
+            sc = np.where(cp >= 12.0, sc, 1.0)
+            keep = (bpt > 0) | (sc > 1)
+            exi = np.flatnonzero(ex)
+            ex[exi[~keep]] = False
+            bpt, cps, sc = bpt[keep], cps[keep], sc[keep]
+            pre[ex] = round_half_up((cprev[ex] - cps) / sc, 2)
+            F[ex] = np.maximum((F[ex] - cps) / sc, 0.05)
+            cash_ps[t, ex] = cps
+            scale_ev[t, ex] = sc
+            shares[ex] = np.round(shares[ex] * sc)
+            fac[ex] = fac[ex] * cprev[ex] / pre[ex]
+        pre[f0] = price0[f0]
+        F[f0] = np.where(ip[f0], price0[f0] * np.exp(ipo_pop[f0]), price0[f0] * np.exp(R[t, f0]))
+        fac[f0] = 1.0
+        up = np.where(ip, 0.44, ratio[t])
+        dn = np.where(ip, 0.36, ratio[t])
+        hl = round_half_up(pre * (1 + up), 2)
+        ll = round_half_up(pre * (1 - dn), 2)
+        gap = np.log(F / pre)
+        c = np.clip(round_half_up(F, 2), ll, hl)
+        o = np.clip(round_half_up(pre * np.exp(0.45 * gap + 0.5 * sig * n_o[t]), 2), ll, hl)
+        ex_up = gap - np.log(hl / pre)
+        ex_dn = np.log(ll / pre) - gap
+        o = np.where(ex_up > 0.02, hl, np.where(ex_dn > 0.02, ll, o))
+        hi = np.minimum(round_half_up(np.maximum(o, c) * np.exp(0.6 * sig * n_h[t]), 2), hl)
+        lo = np.maximum(round_half_up(np.minimum(o, c) * np.exp(-0.6 * sig * n_l[t]), 2), ll)
+        one_up, one_dn = ex_up > 0.05, ex_dn > 0.05
+        for arr, v in ((o, hl), (hi, hl), (lo, hl), (c, hl)):
+            arr[one_up] = v[one_up]
+        for arr, v in ((o, ll), (hi, ll), (lo, ll), (c, ll)):
+            arr[one_dn] = v[one_dn]
+        # suspended: everything at the last close
+        for arr in (o, hi, lo, c):
+            arr[pz] = pre[pz]
+        O[t], H[t], L[t], C[t], PRE[t], HL[t], LL[t] = o, hi, lo, c, pre, hl, ll
+        FAC[t] = fac
+        SH[t] = shares
+        ONEP[t] = (one_up | one_dn) & ~pz
+        cprev = np.where(a, c, cprev)
+
+    say("volumes")
+    rng = _rng(seed, "volume")
+    tmult = _regime_series(days, 1.0, _TURNOVER_REGIMES)
+    absr = np.abs(C / PRE - 1)
+    logturn = (np.log(lat["turnover_base"].to_numpy())[None, :] + np.log(tmult)[:, None]
+               + 0.5 * np.log1p(20 * absr) + SIGNAL_PARAMS["turnover_loading"] * z
+               + 0.35 * rng.standard_normal((T, n)))
+    turn = np.exp(logturn)
+    turn = np.where(ONEP, turn * 0.05, turn)
+    turn = np.where((C == HL) | (C == LL), turn * 1.3, turn)
+    turn = np.where(ipo_first & ~ONEP, np.maximum(turn, 0.4), turn)
+    turn = np.minimum(turn, 0.6)
+    V = np.maximum(np.round(turn * SH / 100.0), 1.0) * 100.0
+    V[paused] = 0.0
+    typ = (O + H + L + C) / 4 * (1 + 0.002 * rng.standard_normal((T, n)))
+    vwap = np.clip(typ, L, H)
+    M = round_half_up(V * vwap, 2)
+    M[paused] = 0.0
+
+    # --- tables for stocks
+    say("stock tables")
+    ti, ci = np.nonzero(act)
+    bars = pd.DataFrame({
+        "date": days.to_numpy()[ti], "code": codes[ci],
+        "open": O[ti, ci], "close": C[ti, ci], "high": H[ti, ci], "low": L[ti, ci],
+        "volume": V[ti, ci], "money": M[ti, ci], "pre_close": PRE[ti, ci],
+        "high_limit": HL[ti, ci], "low_limit": LL[ti, ci],
+        "paused": paused[ti, ci].astype(np.int8), "factor": FAC[ti, ci],
+    })
+
+    xr_t, xr_i = np.nonzero((cash_ps > 0) | (scale_ev > 1))
+    xrxd = pd.DataFrame({
+        "code": codes[xr_i], "date": days.to_numpy()[xr_t],
+        "bonus_pre_tax": np.round(cash_ps[xr_t, xr_i] * 10, 2), "scale_factor": scale_ev[xr_t, xr_i],
+    }).sort_values(["code", "date"], kind="stable").reset_index(drop=True)
+
+    far = pd.Timestamp(schema.FAR_FUTURE)
+    st_rows, name_rows = [], []
+    disp = lat["display_name"].to_numpy()
+    st_by_stock: dict[int, list] = {}
+    for i, s, e, star in sorted(st_periods):
+        st_by_stock.setdefault(i, []).append((s, e, star))
+    latest_name = disp.copy()
+    end_d = lat["end_date"].to_numpy()
+    for i in range(n):
+        listed_end = pd.Timestamp(end_d[i])
+        cur_start = pd.Timestamp(lat["start_date"].iloc[i])
+        for s, e, star in st_by_stock.get(i, []):
+            e_date = far if (e == T - 1 and listed_end == far) else days[e]
+            st_rows.append((codes[i], days[s], e_date))
+            name_rows.append((codes[i], disp[i], cur_start, days[s - 1] if s > 0 else cur_start))
+            stname = ("*ST" if star else "ST") + disp[i]
+            name_rows.append((codes[i], stname, days[s], e_date))
+            latest_name[i] = stname
+            if e_date == far or e == T - 1 or days[e] >= listed_end:
+                cur_start = None
+                break
+            cur_start = days[e + 1]
+            latest_name[i] = disp[i]
+        if cur_start is not None:
+            name_rows.append((codes[i], disp[i], cur_start, listed_end))
+    st_tab = pd.DataFrame(st_rows, columns=["code", "start_date", "end_date"])
+    names = pd.DataFrame(name_rows, columns=["code", "display_name", "start_date", "end_date"])
+    names = names[names["end_date"] >= names["start_date"]].reset_index(drop=True)
+
+    sec_rows = [(codes[i], latest_name[i], lat["name"].iloc[i], "stock", lat["start_date"].iloc[i],
+                 lat["end_date"].iloc[i], board[i]) for i in range(n)]
+
+    # --- indexes
+    say("indexes")
+    cap = SH * C
+    w_base = np.where(act & ~first, SH * PRE, 0.0)
+    years = np.asarray(days.year)
+    reb = [0]
+    for y in np.unique(years):
+        for mo in (6, 12):
+            fridays = pd.date_range(f"{y}-{mo:02d}-01", periods=31, freq="D")
+            fridays = fridays[(fridays.month == mo) & (fridays.weekday == 4)]
+            t = int(np.searchsorted(days, fridays[1], side="right"))
+            if 0 < t < T:
+                reb.append(t)
+    m300 = np.zeros((T, n), bool)
+    m905 = np.zeros((T, n), bool)
+    listed_days = np.cumsum(act, axis=0)
+    end_idx = np.where(act.any(0), T - 1 - act[::-1].argmax(0), -1)
+    for k, t in enumerate(reb):
+        nxt = reb[k + 1] if k + 1 < len(reb) else T
+        r0 = max(t - 10, 0)
+        win = slice(max(r0 - 120, 0), r0 + 1)
+        avgcap = np.where(act[win], cap[win], 0.0).sum(0) / np.maximum(act[win].sum(0), 1)
+        ok = act[r0] & ~st[r0] & (end_idx >= nxt - 1) & ((listed_days[r0] >= 60) | (start_idx == 0) & (t == 0))
+        order = np.flatnonzero(ok)[np.argsort(-avgcap[ok], kind="stable")]
+        m300[t:nxt, order[:300]] = True
+        m905[t:nxt, order[300:800]] = True
+    m300 &= act
+    m905 &= act
+    xshg = np.array([c.endswith(".XSHG") for c in codes])
+    members = {
+        "000300.XSHG": m300, "000905.XSHG": m905,
+        "399101.XSHE": act & (board == "sme")[None, :],
+        "000001.XSHG": act & xshg[None, :], "000985.XSHG": act,
+    }
+    idx_rows = []
+    im_rows = []
+
+    safe = np.where(act, PRE, 1.0)
+    rets = [np.where(act, X / safe - 1, 0.0) for X in (O, H, L, C)]
+
+    def basket(mask):
+        w = np.where(mask, w_base, 0.0)
+        tot = w.sum(1, keepdims=True)
+        w = np.divide(w, tot, out=np.zeros_like(w), where=tot > 0)
+        return tuple((w * r).sum(1) for r in rets)
+
+    index_ret = {}
+    for code, disp_i, nm, base_date, level0 in _INDEXES:
+        mask = members[code]
+        ro, rh, rl, rc = basket(mask)
+        index_ret[code] = (ro, rh, rl, rc)
+        lvl = level0 * np.cumprod(1 + rc)
+        prev = np.concatenate([[level0], lvl[:-1]])
+        cl = round_half_up(lvl, 2)
+        pc = np.concatenate([[round_half_up(level0, 2)], cl[:-1]])
+        op = round_half_up(prev * (1 + ro), 2)
+        mx, mn = np.maximum(ro, rc), np.minimum(ro, rc)
+        hi = np.maximum(round_half_up(prev * (1 + mx + 0.5 * (rh - mx)), 2), np.maximum(op, cl))
+        lo = np.minimum(round_half_up(prev * (1 + mn + 0.5 * (rl - mn)), 2), np.minimum(op, cl))
+        vol = np.where(mask, V, 0.0).sum(1)
+        mon = round_half_up(np.where(mask, M, 0.0).sum(1), 2)
+        idx_rows.append(pd.DataFrame({
+            "date": days.to_numpy(), "code": code, "open": op, "close": cl, "high": hi, "low": lo,
+            "volume": vol, "money": mon, "pre_close": pc, "high_limit": np.nan, "low_limit": np.nan,
+            "paused": np.int8(0), "factor": 1.0,
+        }))
+        sec_rows.append((code, disp_i, nm, "index", pd.Timestamp(base_date), far, "index"))
+        for i in np.flatnonzero(mask.any(0)):
+            for s, e in _runs(mask[:, i]):
+                sd = days[s]
+                if code not in ("000300.XSHG", "000905.XSHG") and s == start_idx[i]:
+                    sd = pd.Timestamp(lat["start_date"].iloc[i])
+                ed = far if e == T - 1 and pd.Timestamp(end_d[i]) == far else days[e]
+                im_rows.append((code, codes[i], sd, ed))
+    index_members = pd.DataFrame(im_rows, columns=["index_code", "code", "start_date", "end_date"])
+    index_members = index_members.sort_values(["index_code", "code", "start_date"]).reset_index(drop=True)
+
+    # --- ETFs
+    say("ETFs")
+    rng = _rng(seed, "etf")
+    etf_rows = []
+    for code, disp_i, nm, listed, under, p0, basev in _ETFS:
+        if under.startswith("index:"):
+            ro, rh, rl, rc = index_ret[under[6:]]
+        elif under.startswith("board:"):
+            ro, rh, rl, rc = basket(act & (board == under[6:])[None, :])
+        elif under == "sse50":
+            ro, rh, rl, rc = basket(m300 & xshg[None, :])
+        elif under.startswith("sector:"):
+            keys = under[7:].split("+")
+            ro, rh, rl, rc = basket(act & np.isin(sec, [SECTOR_KEYS.index(k) for k in keys])[None, :])
+        else:  # gold
+            rc = 0.00025 + 0.009 * rng.standard_normal(T)
+            ro = 0.3 * rc + 0.002 * rng.standard_normal(T)
+            rh = np.maximum(ro, rc) + np.abs(0.004 * rng.standard_normal(T))
+            rl = np.minimum(ro, rc) - np.abs(0.004 * rng.standard_normal(T))
+        te = 0.0004 * rng.standard_normal((T, 2))
+        lday = pd.Timestamp(listed)
+        t0 = int(np.searchsorted(days, lday)) if lday > days[0] else 0
+        if t0 >= T:
+            continue
+        Fv = p0
+        cp = p0
+        out = np.zeros((T - t0, 8))
+        for k, t in enumerate(range(t0, T)):
+            pre = cp
+            Fv = Fv * (1 + rc[t] + te[t, 0])
+            hl, ll = round_half_up(pre * 1.1, 3), round_half_up(pre * 0.9, 3)
+            c = min(max(round_half_up(Fv, 3), ll), hl)
+            o = min(max(round_half_up(pre * (1 + ro[t] + te[t, 1]), 3), ll), hl)
+            mx, mn = max(o, c), min(o, c)
+            h = min(max(round_half_up(pre * (1 + rh[t] + abs(te[t, 1])), 3), mx), hl)
+            lo_ = max(min(round_half_up(pre * (1 + rl[t] - abs(te[t, 0])), 3), mn), ll)
+            out[k] = (o, c, h, lo_, pre, hl, ll, 0)
+            cp = c
+        absr = np.abs(out[:, 1] / out[:, 4] - 1)
+        vol = np.maximum(np.round(basev * tmult[t0:] * np.exp(0.4 * rng.standard_normal(T - t0))
+                                  * (1 + 10 * absr) / 100), 1) * 100
+        vw = np.clip((out[:, 0] + out[:, 1] + out[:, 2] + out[:, 3]) / 4, out[:, 3], out[:, 2])
+        etf_rows.append(pd.DataFrame({
+            "date": days.to_numpy()[t0:], "code": code, "open": out[:, 0], "close": out[:, 1],
+            "high": out[:, 2], "low": out[:, 3], "volume": vol, "money": round_half_up(vol * vw, 2),
+            "pre_close": out[:, 4], "high_limit": out[:, 5], "low_limit": out[:, 6],
+            "paused": np.int8(0), "factor": 1.0,
+        }))
+        sec_rows.append((code, disp_i, nm, "etf", lday, far, "fund"))
+    bars = pd.concat([bars] + idx_rows + etf_rows, ignore_index=True)
+    securities = pd.DataFrame(sec_rows, columns=list(schema.SECURITIES))
+    securities = securities.sort_values("code").reset_index(drop=True)
+    tables = {
+        "calendar": pd.DataFrame({"date": days}),
+        "securities": securities,
+        "bars_daily": bars,
+        "index_members": index_members,
+        "st": st_tab,
+        "xrxd": xrxd,
+        "names": names,
+    }
+    return tables, lat
+
+
+def generate_sample_market(path, *, seed: int = DEFAULT_SEED, start: str = DEFAULT_START,
+                           end: str = DEFAULT_END, n_stocks: int = 800,
+                           progress: Callable[[str], None] | None = None) -> Path:
+    """Generate the synthetic sample market and write it as a jqlite store.
+
+    Parameters
+    ----------
+    path : path-like
+        Store folder to create or replace (atomically, via :func:`jqlite.data.writer.write_store`).
+    seed : int
+        Random seed; the same arguments give identical tables.
+    start, end : str
+        First and last date (ISO); every XSHG trading day in between gets bars.
+    n_stocks : int
+        Number of stocks (at least 20; a few may list after ``end`` and then are left out).
+    progress : callable, optional
+        Called with a short message before each step.
+
+    Returns
+    -------
+    pathlib.Path
+        The store folder.  Besides the schema tables it holds ``sample_sectors.parquet``
+        (code, sector, sector_name) and ``sample_latents.parquet`` (:func:`sample_latents`).
+
+    Notes
+    -----
+    Bars are dense ``(n_days, n_stocks)`` panels: prices in yuan (0.01 for stocks, 0.001 for
+    ETFs), volume in shares (multiples of 100), money in yuan.  The model, the limit rules and
+    the planted signal are described in the module docstring and :data:`SIGNAL`.
+    """
+    say = progress or (lambda _m: None)
+    tables, lat = _simulate(seed, n_stocks, start, end, say)
+
+    def write_sectors(p: Path) -> None:
+        df = lat[["sector", "sector_name"]].reset_index()
+        df.to_parquet(p, index=False)
+
+    def write_latents(p: Path) -> None:
+        lat.reset_index().to_parquet(p, index=False)
+
+    return write_store(path, tables, name="sample", source=f"jqlite synthetic sample market seed={seed}",
+                       progress=say, extra_files={"sample_sectors.parquet": write_sectors,
+                                                  "sample_latents.parquet": write_latents})
