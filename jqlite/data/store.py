@@ -222,17 +222,26 @@ class Store:
             return out
         return self.cached("xrxd_by_day", build)
 
+    def _build_names(self) -> dict:
+        out = {}
+        for k, g in self.table("names").groupby("code"):
+            g = g.sort_values("start_date")
+            out[str(k)] = (g["start_date"].values.astype("datetime64[D]").astype(np.int64),
+                           g["end_date"].values.astype("datetime64[D]").astype(np.int64),
+                           [str(x) for x in g["display_name"]])
+        return out
+
     def display_name(self, code: str, date=None) -> str:
         """The security's name on ``date`` (latest name when None or no history)."""
         if date is not None:
-            names = self.cached("names_by_code", lambda: {
-                k: g.sort_values("start_date") for k, g in self.table("names").groupby("code")})
+            names = self.cached("names_by_code", self._build_names)
             g = names.get(code)
             if g is not None:
-                d = pd.Timestamp(date)
-                hit = g[(g["start_date"] <= d) & (g["end_date"] >= d)]
-                if len(hit):
-                    return str(hit["display_name"].iloc[-1])
+                starts, ends, vals = g
+                d = np.datetime64(pd.Timestamp(date).normalize().date(), "D").astype(np.int64)
+                k = int(np.searchsorted(starts, d, side="right")) - 1
+                if k >= 0 and ends[k] >= d:
+                    return vals[k]
         return str(self.securities.at[code, "display_name"]) if code in self.code_index else code
 
 

@@ -1,0 +1,235 @@
+"""Block cache of computed factor arrays (memory LRU + parquet on disk).
+
+The trading-day axis of a store is cut into blocks of :data:`BLOCK` rows.  A factor value
+block ``k`` holds rows ``[k*BLOCK, (k+1)*BLOCK)`` for **all** securities of the store.  A
+request for rows ``[r0, r1]`` reads the cached blocks and computes the missing ones in one
+pass per contiguous run (slicing the inputs to ``[run_start - lookback, run_end]``), so
+overlapping windows pay once and a one-date request computes at most one block.
+
+* memory: an LRU of blocks per store (``$JQLITE_FACTOR_MEM_MB``, default 1024 MiB);
+* disk: ``STORE/.factor_cache/<store version>/<factor>/<lib version>_<first>_<last>.parquet``
+  (or ``$JQLITE_CACHE/factor_cache/<store name>-<path hash>/...`` when ``$JQLITE_CACHE`` is
+  set), only for bar-only factors (fundamentals are not part of the store version hash).
+  Folders of other store versions are deleted when a store is first used, so a re-imported
+  store never serves stale values.  Set ``JQLITE_FACTOR_DISK_CACHE=0`` to disable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import threading
+import warnings
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import base
+from .base import REGISTRY, Ctx, MissingInput, panel_has
+
+BLOCK = 64
+
+
+def _mem_cap() -> int:
+    try:
+        return int(float(os.environ.get("JQLITE_FACTOR_MEM_MB", "1024")) * 2**20)
+    except ValueError:
+        return 2**30
+
+
+def _disk_enabled() -> bool:
+    return os.environ.get("JQLITE_FACTOR_DISK_CACHE", "1") not in ("0", "false", "no", "")
+
+
+class FactorEngine:
+    """Computes and caches factor arrays of one store (get it with :func:`engine_for`)."""
+
+    def __init__(self, store):
+        self.store = store
+        self.mem: OrderedDict = OrderedDict()
+        self.mem_bytes = 0
+        self.lock = threading.RLock()
+        self._disk_root = None
+        self._disk_checked = False
+        self._warned: set = set()
+        self.stats = {"mem_hits": 0, "disk_hits": 0, "computed_blocks": 0}
+
+    # ------------------------------------------------------------------ availability
+    def missing_inputs(self, name: str, panel) -> list[str]:
+        """Required fundamentals inputs of ``name`` that ``panel`` cannot serve."""
+        fd = REGISTRY[name]
+        return [i for i in fd.required_fundamentals if not panel_has(panel, *i.split(".", 1))]
+
+    # ------------------------------------------------------------------ disk
+    def disk_root(self):
+        if self._disk_checked:
+            return self._disk_root
+        self._disk_checked = True
+        if not _disk_enabled():
+            return None
+        env = os.environ.get("JQLITE_CACHE")
+        if env:
+            h = hashlib.sha1(str(self.store.path.resolve()).encode()).hexdigest()[:10]
+            parent = Path(env).expanduser() / "factor_cache" / f"{self.store.meta.get('name', 'store')}-{h}"
+        else:
+            parent = self.store.path / ".factor_cache"
+        root = parent / str(self.store.version)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            for p in parent.iterdir():     # invalidate caches of other store versions
+                if p.is_dir() and p.name != root.name:
+                    shutil.rmtree(p, ignore_errors=True)
+        except OSError:
+            return None                    # read-only store: memory cache only
+        self._disk_root = root
+        return root
+
+    def _disk_path(self, name, k):
+        root = self.disk_root()
+        if root is None:
+            return None
+        d = self.store.dates
+        r0, r1 = k * BLOCK, min((k + 1) * BLOCK, len(d)) - 1
+        return root / name / f"v{base.LIBRARY_VERSION}_{d[r0]:%Y%m%d}_{d[r1]:%Y%m%d}.parquet"
+
+    def _disk_get(self, name, k, rows):
+        p = self._disk_path(name, k)
+        if p is None or not p.exists():
+            return None
+        try:
+            v = pq.read_table(p).column("v").to_numpy()
+            return v.reshape(rows, self.store.n_securities)
+        except Exception:
+            return None
+
+    def _disk_put(self, name, k, arr):
+        p = self._disk_path(name, k)
+        if p is None:
+            return
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            tmp = p.with_suffix(f".tmp{os.getpid()}.{threading.get_ident()}")
+            pq.write_table(pa.table({"v": np.ascontiguousarray(arr).ravel()}), tmp, compression="lz4")
+            os.replace(tmp, p)
+        except OSError:
+            pass
+
+    # ------------------------------------------------------------------ memory
+    def _mem_get(self, key):
+        v = self.mem.get(key)
+        if v is not None:
+            self.mem.move_to_end(key)
+        return v
+
+    def _mem_put(self, key, arr):
+        if key in self.mem:
+            return
+        self.mem[key] = arr
+        self.mem_bytes += arr.nbytes
+        cap = _mem_cap()
+        while self.mem_bytes > cap and len(self.mem) > 1:
+            _, old = self.mem.popitem(last=False)
+            self.mem_bytes -= old.nbytes
+
+    def clear(self, disk: bool = False):
+        """Drop the memory cache (and the disk cache of this store version when ``disk``)."""
+        with self.lock:
+            self.mem.clear()
+            self.mem_bytes = 0
+            if disk and self.disk_root() is not None:
+                shutil.rmtree(self.disk_root(), ignore_errors=True)
+                self._disk_checked = False
+
+    # ------------------------------------------------------------------ compute
+    def compute(self, names, r0: int, r1: int, panel) -> dict:
+        """Arrays ``(r1 - r0 + 1, n_securities)`` of each factor in ``names`` for rows
+        ``[r0, r1]``; all-NaN for factors whose fundamentals inputs are missing."""
+        st = self.store
+        ns, nd = st.n_securities, st.n_days
+        out = {}
+        todo = []
+        for nm in names:
+            miss = self.missing_inputs(nm, panel)
+            if miss:
+                if nm not in self._warned:
+                    self._warned.add(nm)
+                    warnings.warn(f"jqfactor: factor {nm!r} is unavailable (missing input(s): "
+                                  f"{', '.join(miss)}); returning NaN", RuntimeWarning, stacklevel=4)
+                out[nm] = np.full((r1 - r0 + 1, ns), np.nan)
+            else:
+                todo.append(nm)
+        if not todo:
+            return out
+        k0, k1 = r0 // BLOCK, r1 // BLOCK
+        ptoken = id(panel) if panel is not None else 0
+        with self.lock:
+            blocks: dict = {nm: {} for nm in todo}
+            missing: dict = {}
+            for nm in todo:
+                fd = REGISTRY[nm]
+                for k in range(k0, k1 + 1):
+                    key = (nm, k, 0 if fd.bars_only else ptoken)
+                    a = self._mem_get(key)
+                    if a is not None:
+                        self.stats["mem_hits"] += 1
+                    elif fd.bars_only:
+                        rows = min((k + 1) * BLOCK, nd) - k * BLOCK
+                        a = self._disk_get(nm, k, rows)
+                        if a is not None:
+                            self.stats["disk_hits"] += 1
+                            self._mem_put(key, a)
+                    if a is None:
+                        missing.setdefault(k, []).append(nm)
+                    else:
+                        blocks[nm][k] = a
+            # contiguous runs of blocks with something missing
+            ks = sorted(missing)
+            runs, cur = [], []
+            for k in ks:
+                if cur and k != cur[-1] + 1:
+                    runs.append(cur)
+                    cur = []
+                cur.append(k)
+            if cur:
+                runs.append(cur)
+            for run in runs:
+                need = sorted({nm for k in run for nm in missing[k]})
+                row_a, row_b = run[0] * BLOCK, min((run[-1] + 1) * BLOCK, nd) - 1
+                lb = max(REGISTRY[nm].lookback for nm in need)
+                a0 = max(0, row_a - lb)
+                root = Ctx(st, a0, row_b, panel)
+                for nm in need:
+                    fd = REGISTRY[nm]
+                    ctx = root.view(row_a - fd.lookback)    # rows sized to this factor's lookback
+                    try:
+                        arr = np.asarray(fd.compute(ctx), dtype=np.float64)
+                    except MissingInput as e:
+                        warnings.warn(f"jqfactor: factor {nm!r} is unavailable (missing input(s): {e}); "
+                                      f"returning NaN", RuntimeWarning, stacklevel=4)
+                        arr = np.full((ctx.n, ns), np.nan)
+                    if arr.shape != (ctx.n, ns):
+                        raise RuntimeError(f"factor {nm}: compute returned shape {arr.shape}, "
+                                           f"expected {(ctx.n, ns)}")
+                    arr = arr[row_a - ctx.r0:]
+                    for k in run:
+                        blk = np.ascontiguousarray(arr[k * BLOCK - row_a: min((k + 1) * BLOCK, nd) - row_a])
+                        blk.setflags(write=False)
+                        key = (nm, k, 0 if fd.bars_only else ptoken)
+                        self._mem_put(key, blk)
+                        self.stats["computed_blocks"] += 1
+                        if fd.bars_only:
+                            self._disk_put(nm, k, blk)
+                        blocks[nm][k] = blk
+        for nm in todo:
+            full = np.concatenate([blocks[nm][k] for k in range(k0, k1 + 1)], axis=0)
+            out[nm] = full[r0 - k0 * BLOCK: r1 - k0 * BLOCK + 1]
+        return out
+
+
+def engine_for(store) -> FactorEngine:
+    """The (memoised) :class:`FactorEngine` of ``store``."""
+    return store.cached(("jqlite.factors", "engine"), lambda: FactorEngine(store))

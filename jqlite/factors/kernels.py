@@ -1,0 +1,369 @@
+"""Vectorised rolling kernels over ``(n_days, n_securities)`` float64 arrays.
+
+Every kernel works column by column on the time axis (axis 0) and follows pandas'
+``rolling(w)`` conventions with ``min_periods = w``: a window containing a NaN gives NaN.
+Windows are evaluated directly (``O(w)`` per cell) except :func:`rolling_sum`, a running sum
+re-summed exactly once per window length (values then differ from a direct sum by a few
+ulps at most), so a value depends only on the rows of its window, not on where the computed
+slice starts: the factor cache stays consistent whatever window a caller asked for first.
+
+Operators follow spec ``jq_factors.md`` §1.4.5: ``MA`` includes the current day, ``STD`` is the
+sample std (ddof=1), ``EMA`` is ``ewm(span=N, adjust=False)``, ``REF`` is a shift.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+NAN = np.nan
+
+
+@njit(cache=True, parallel=True)
+def _rolling_sum(x, w):
+    n, m = x.shape
+    out = np.full((m, n), np.nan).T
+    for j in prange(m):
+        s = 0.0
+        nan = 0
+        for i in range(n):
+            v = x[i, j]
+            if v != v:
+                nan += 1
+            else:
+                s += v
+            if i >= w:
+                u = x[i - w, j]
+                if u != u:
+                    nan -= 1
+                else:
+                    s -= u
+            if i >= w - 1 and nan == 0:
+                if (i + 1) % w == 0:          # exact re-sum once per window: bounded drift
+                    s = 0.0
+                    for k in range(i - w + 1, i + 1):
+                        s += x[k, j]
+                out[i, j] = s
+    return out
+
+
+def rolling_mean(x, w):
+    """``MA(X, w)``: simple mean of the last ``w`` rows, current row included."""
+    return rolling_sum(x, w) / w
+
+
+@njit(cache=True, parallel=True)
+def _rolling_std(x, w, ddof):
+    """Rolling standard deviation with ``ddof`` (two-pass within each window)."""
+    n, m = x.shape
+    out = np.full((m, n), np.nan).T
+    for j in prange(m):
+        for i in range(w - 1, n):
+            s = 0.0
+            ok = True
+            for k in range(i - w + 1, i + 1):
+                v = x[k, j]
+                if v != v:
+                    ok = False
+                    break
+                s += v
+            if not ok:
+                continue
+            mu = s / w
+            ss = 0.0
+            for k in range(i - w + 1, i + 1):
+                d = x[k, j] - mu
+                ss += d * d
+            out[i, j] = math.sqrt(ss / (w - ddof))
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _rolling_moments(x, w):
+    """Rolling (variance ddof=1, bias-corrected skewness, bias-corrected excess kurtosis).
+
+    Skewness/kurtosis are pandas' ``rolling(w).skew()`` / ``.kurt()`` estimators
+    (= scipy ``skew(bias=False)`` / ``kurtosis(bias=False)``), spec §8.
+    """
+    n, m = x.shape
+    var = np.full((m, n), np.nan).T
+    skew = np.full((m, n), np.nan).T
+    kurt = np.full((m, n), np.nan).T
+    for j in prange(m):
+        for i in range(w - 1, n):
+            s = 0.0
+            ok = True
+            for k in range(i - w + 1, i + 1):
+                v = x[k, j]
+                if v != v:
+                    ok = False
+                    break
+                s += v
+            if not ok:
+                continue
+            mu = s / w
+            m2 = 0.0
+            m3 = 0.0
+            m4 = 0.0
+            for k in range(i - w + 1, i + 1):
+                d = x[k, j] - mu
+                d2 = d * d
+                m2 += d2
+                m3 += d2 * d
+                m4 += d2 * d2
+            var[i, j] = m2 / (w - 1)
+            m2 /= w
+            m3 /= w
+            m4 /= w
+            if m2 <= 1e-14 * (abs(mu) * abs(mu) + 1e-300) or m2 == 0.0:
+                skew[i, j] = np.nan
+                kurt[i, j] = np.nan
+                continue
+            nn = float(w)
+            g1 = m3 / m2 ** 1.5
+            skew[i, j] = math.sqrt(nn * (nn - 1.0)) / (nn - 2.0) * g1
+            g2 = m4 / (m2 * m2) - 3.0
+            kurt[i, j] = (nn - 1.0) / ((nn - 2.0) * (nn - 3.0)) * ((nn + 1.0) * g2 + 6.0)
+    return var, skew, kurt
+
+
+@njit(cache=True, parallel=True)
+def _rolling_prod1p(x, w):
+    """``prod(1 + x)`` over the last ``w`` rows (NaN if any NaN)."""
+    n, m = x.shape
+    out = np.full((m, n), np.nan).T
+    for j in prange(m):
+        for i in range(w - 1, n):
+            p = 1.0
+            ok = True
+            for k in range(i - w + 1, i + 1):
+                v = x[k, j]
+                if v != v:
+                    ok = False
+                    break
+                p *= 1.0 + v
+            if ok:
+                out[i, j] = p
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _ema(x, span):
+    """``EMA(X, span)`` = pandas ``ewm(span=span, adjust=False).mean()``.
+
+    Starts at the first non-NaN value of each column; rows where ``x`` is NaN are NaN in the
+    output and do not update the state (the security is not listed there).
+    """
+    n, m = x.shape
+    a = 2.0 / (span + 1.0)
+    out = np.full((m, n), np.nan).T
+    for j in prange(m):
+        started = False
+        s = 0.0
+        for i in range(n):
+            v = x[i, j]
+            if v != v:
+                continue
+            if not started:
+                s = v
+                started = True
+            else:
+                s = a * v + (1.0 - a) * s
+            out[i, j] = s
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _rolling_arg_extreme_last(x, w, find_max):
+    """Position (0 = oldest) of the max (``find_max``) or min of the last ``w`` rows, last
+    occurrence on ties (Aroon convention of spec §5)."""
+    n, m = x.shape
+    out = np.full((m, n), np.nan).T
+    for j in prange(m):
+        for i in range(w - 1, n):
+            best = 0.0
+            pos = -1
+            ok = True
+            for k in range(w):
+                v = x[i - w + 1 + k, j]
+                if v != v:
+                    ok = False
+                    break
+                if pos < 0 or (find_max and v >= best) or ((not find_max) and v <= best):
+                    best = v
+                    pos = k
+            if ok:
+                out[i, j] = pos
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _rolling_count_le_last(x, w):
+    """Number of rows in the last ``w`` whose value is <= the current row's value."""
+    n, m = x.shape
+    out = np.full((m, n), np.nan).T
+    for j in prange(m):
+        for i in range(w - 1, n):
+            c = x[i, j]
+            if c != c:
+                continue
+            cnt = 0
+            ok = True
+            for k in range(i - w + 1, i + 1):
+                v = x[k, j]
+                if v != v:
+                    ok = False
+                    break
+                if v <= c:
+                    cnt += 1
+            if ok:
+                out[i, j] = cnt
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _ew_beta(r, rm, w, halflife, min_obs):
+    """Exponentially weighted time-series regression slope of ``r[:, j]`` on ``rm``.
+
+    Window = last ``w`` rows, weight ``0.5 ** (age / halflife)`` (age 0 = current row).
+    Rows where ``r`` is NaN (not listed) are left out; fewer than ``min_obs`` valid rows -> NaN.
+    """
+    n, m = r.shape
+    out = np.full((m, n), np.nan).T
+    wt = np.empty(w)
+    for k in range(w):
+        wt[k] = 0.5 ** ((w - 1 - k) / halflife)
+    for j in prange(m):
+        for i in range(w - 1, n):
+            if r[i, j] != r[i, j]:
+                continue
+            sw = 0.0
+            sx = 0.0
+            sy = 0.0
+            cnt = 0
+            for k in range(w):
+                t = i - w + 1 + k
+                y = r[t, j]
+                xx = rm[t]
+                if y != y or xx != xx:
+                    continue
+                sw += wt[k]
+                sx += wt[k] * xx
+                sy += wt[k] * y
+                cnt += 1
+            if cnt < min_obs or sw == 0.0:
+                continue
+            mx = sx / sw
+            my = sy / sw
+            sxx = 0.0
+            sxy = 0.0
+            for k in range(w):
+                t = i - w + 1 + k
+                y = r[t, j]
+                xx = rm[t]
+                if y != y or xx != xx:
+                    continue
+                sxx += wt[k] * (xx - mx) * (xx - mx)
+                sxy += wt[k] * (xx - mx) * (y - my)
+            if sxx > 0.0:
+                out[i, j] = sxy / sxx
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _ew_sum_lagged(x, w, lag, halflife, min_obs):
+    """Exponentially weighted sum of ``x`` over the ``w`` rows ending ``lag`` rows before the
+    current row (weight ``0.5 ** (age / halflife)``, age 0 = the window's last row); NaN rows
+    count as 0, fewer than ``min_obs`` valid rows -> NaN."""
+    n, m = x.shape
+    out = np.full((m, n), np.nan).T
+    wt = np.empty(w)
+    for k in range(w):
+        wt[k] = 0.5 ** ((w - 1 - k) / halflife)
+    for j in prange(m):
+        for i in range(w - 1 + lag, n):
+            s = 0.0
+            cnt = 0
+            for k in range(w):
+                v = x[i - lag - w + 1 + k, j]
+                if v == v:
+                    s += wt[k] * v
+                    cnt += 1
+            if cnt >= min_obs:
+                out[i, j] = s
+    return out
+
+
+
+# ---------------------------------------------------------------------------- wrappers
+# The kernels walk each column along time; Fortran-ordered inputs/outputs keep that walk
+# contiguous in memory (about 5x faster than strided C-order access).
+def _F(x):
+    return np.asfortranarray(x, dtype=np.float64)
+
+
+def rolling_sum(x, w):
+    """Sum over the last ``w`` rows (current included); NaN if the window holds a NaN."""
+    return _rolling_sum(_F(x), int(w))
+
+
+def rolling_std(x, w, ddof):
+    """Rolling standard deviation with ``ddof`` (two-pass within each window)."""
+    return _rolling_std(_F(x), int(w), int(ddof))
+
+
+def rolling_moments(x, w):
+    """Rolling ``(variance ddof=1, skewness, excess kurtosis)``, pandas' bias-corrected
+    ``rolling(w).var() / .skew() / .kurt()`` estimators (spec §8)."""
+    return _rolling_moments(_F(x), int(w))
+
+
+def rolling_prod1p(x, w):
+    """``prod(1 + x)`` over the last ``w`` rows (NaN if any NaN)."""
+    return _rolling_prod1p(_F(x), int(w))
+
+
+def ema(x, span):
+    """``EMA(X, span)`` = pandas ``ewm(span=span, adjust=False).mean()`` per column, starting at
+    the first non-NaN value; NaN rows stay NaN and do not update the state."""
+    return _ema(_F(x), float(span))
+
+
+def rolling_arg_extreme_last(x, w, find_max):
+    """Position (0 = oldest) of the max/min of the last ``w`` rows, last occurrence on ties."""
+    return _rolling_arg_extreme_last(_F(x), int(w), bool(find_max))
+
+
+def rolling_count_le_last(x, w):
+    """Number of rows in the last ``w`` whose value is <= the current row's value."""
+    return _rolling_count_le_last(_F(x), int(w))
+
+
+def ew_beta(r, rm, w, halflife, min_obs):
+    """Exponentially weighted regression slope of each column of ``r`` on ``rm`` over ``w``
+    rows (weight ``0.5 ** (age / halflife)``); fewer than ``min_obs`` valid rows -> NaN."""
+    return _ew_beta(_F(r), np.ascontiguousarray(rm, dtype=np.float64), int(w), float(halflife), int(min_obs))
+
+
+def ew_sum_lagged(x, w, lag, halflife, min_obs):
+    """Exponentially weighted sum over the ``w`` rows ending ``lag`` rows before each row
+    (NaN rows count 0; fewer than ``min_obs`` valid rows -> NaN)."""
+    return _ew_sum_lagged(_F(x), int(w), int(lag), float(halflife), int(min_obs))
+
+
+def shift(x, n=1):
+    """``REF(X, n)``: the value ``n`` rows earlier (NaN for the first ``n`` rows)."""
+    out = np.full_like(x, np.nan)
+    if n < x.shape[0]:
+        out[n:] = x[:-n] if n > 0 else x
+    return out
+
+
+def safe_div(a, b):
+    """``a / b`` with NaN where ``b == 0`` or either side is NaN (no warnings)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.true_divide(a, b)
+    out[~np.isfinite(out)] = np.nan
+    return out

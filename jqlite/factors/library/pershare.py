@@ -1,0 +1,53 @@
+"""每股指标因子 (pershare), spec ``jq_factors.md`` §6: denominator ``SH`` =
+valuation.capitalization × 1e4 (shares) on date D."""
+
+from __future__ import annotations
+
+from ..base import factor
+from ..kernels import safe_div
+
+_SH = "valuation.capitalization"
+
+
+@factor("capital_reserve_fund_per_share", "pershare", "每股资本公积金", "b(capital_reserve_fund) / SH",
+        ("balance.capital_reserve_fund", _SH), 0, "spec §6 [FS-pershare]")
+def capital_reserve_fund_per_share(ctx):
+    return safe_div(ctx.b("capital_reserve_fund"), ctx.SH)
+
+
+@factor("net_asset_per_share", "pershare", "每股净资产",
+        "(b(equities_parent_company_owners) - b(other_equity_tools, NaN->0)) / SH",
+        ("balance.equities_parent_company_owners", "balance.other_equity_tools?", _SH), 0, "spec §6 [FS-pershare]")
+def net_asset_per_share(ctx):
+    return safe_div(ctx.b("equities_parent_company_owners") - ctx.b("other_equity_tools", optional=True), ctx.SH)
+
+
+@factor("net_operate_cash_flow_per_share", "pershare", "每股经营活动产生的现金流量净额",
+        "q(cash_flow.net_operate_cash_flow) / SH (single quarter)", ("cash_flow.net_operate_cash_flow", _SH), 0,
+        "spec §6 [FS-pershare calibrated]")
+def net_operate_cash_flow_per_share(ctx):
+    return safe_div(ctx.q("cash_flow", "net_operate_cash_flow"), ctx.SH)
+
+
+@factor("operating_profit_per_share", "pershare", "每股营业利润", "q(income.operating_profit) / SH",
+        ("income.operating_profit", _SH), 0, "spec §6 [FS-pershare]")
+def operating_profit_per_share(ctx):
+    return safe_div(ctx.q("income", "operating_profit"), ctx.SH)
+
+
+@factor("total_operating_revenue_per_share", "pershare", "每股营业总收入", "q(income.total_operating_revenue) / SH",
+        ("income.total_operating_revenue", _SH), 0, "spec §6 [FS-pershare]")
+def total_operating_revenue_per_share(ctx):
+    return safe_div(ctx.q("income", "total_operating_revenue"), ctx.SH)
+
+
+@factor("surplus_reserve_fund_per_share", "pershare", "每股盈余公积金", "b(surplus_reserve_fund) / SH",
+        ("balance.surplus_reserve_fund", _SH), 0, "spec §6 [FS-pershare]")
+def surplus_reserve_fund_per_share(ctx):
+    return safe_div(ctx.b("surplus_reserve_fund"), ctx.SH)
+
+
+@factor("eps_ttm", "pershare", "每股收益TTM", "ttm(np_parent_company_owners) / SH",
+        ("income.np_parent_company_owners", _SH), 0, "[D-pershare] (UNCONFIRMED numerator)")
+def eps_ttm(ctx):
+    return safe_div(ctx.ttm("income", "np_parent_company_owners"), ctx.SH)

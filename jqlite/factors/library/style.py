@@ -1,0 +1,324 @@
+"""风格因子 (style, Barra CNE5 as documented by JoinQuant), spec ``jq_factors.md`` §10.
+
+Descriptors (``natural_log_of_market_cap``, ``cash_earnings_to_price_ratio``,
+``earnings_to_price_ratio``, ``raw_beta``, ``relative_strength``, ``share_turnover_*``) are raw.
+Composites go through the §10.1 pipeline, which JoinQuant does not fully publish, so they
+are **approximations**:
+
+* cross-section = the stocks of the store with a value that day;
+* winsorise at mean ± 2.5·std (equal-weight mean and std, ddof=1), then standardise with the
+  total-market-cap-weighted mean and the equal-weight std;
+* descriptor combination with weights renormalised over the available descriptors;
+* orthogonalisation = market-cap-weighted least squares with intercept, residual kept;
+* the industry (``jq_l1``) missing-value fill is **skipped** (no industry data in the store);
+* risk-free rate = 0 for ``momentum``; analyst forecasts are unavailable, so
+  ``earnings_yield`` / ``growth`` use the remaining descriptors (renormalised weights), and
+  ``growth``'s yearly points are TTM sums at 4-quarter steps of the latest report
+  (= annual figures when the latest report is an annual report).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..base import factor
+from ..kernels import ew_beta, ew_sum_lagged, rolling_sum, safe_div
+
+_MC = ("valuation.market_cap",)
+_C = ("bars.close", "bars.factor")
+
+
+# ------------------------------------------------------------------ cross-sectional helpers
+def _rowmask(x, mask):
+    x = np.array(x, dtype=np.float64, copy=True)
+    x[~np.isfinite(x)] = np.nan
+    x[:, ~mask] = np.nan
+    return x
+
+
+def _nanstd(x):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cnt = np.sum(~np.isnan(x), axis=1)
+        mu = np.nanmean(x, axis=1) if x.shape[1] else np.full(x.shape[0], np.nan)
+        ss = np.nansum((x - mu[:, None]) ** 2, axis=1)
+        sd = np.sqrt(ss / (cnt - 1))
+    sd[cnt < 2] = np.nan
+    return mu, sd
+
+
+def winsorize_sigma(x, k=2.5):
+    """Clip each row to ``mean ± k·std`` (row-wise over non-NaN values)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mu, sd = _nanstd(x)
+    lo, hi = (mu - k * sd)[:, None], (mu + k * sd)[:, None]
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(x), np.nan, np.clip(x, lo, hi))
+
+
+def cap_standardize(x, w):
+    """``(x - Σw·x/Σw) / std(x)`` row-wise (cap-weighted mean, equal-weight std)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ok = ~np.isnan(x) & np.isfinite(w) & (w > 0)
+        ww = np.where(ok, w, 0.0)
+        sw = ww.sum(axis=1)
+        mw = np.where(sw > 0, np.nansum(np.where(ok, x, 0.0) * ww, axis=1) / np.where(sw > 0, sw, 1), np.nan)
+        _, sd = _nanstd(x)
+        out = (x - mw[:, None]) / sd[:, None]
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def process(x, w, mask):
+    """§10.1 steps 1/3/5: winsorise ±2.5σ, cap-weighted standardise (stocks only)."""
+    x = _rowmask(x, mask)
+    return cap_standardize(winsorize_sigma(x), w)
+
+
+def combine(parts):
+    """Weighted sum of standardised descriptors, weights renormalised over non-NaN ones."""
+    num = 0.0
+    den = 0.0
+    for wgt, x in parts:
+        ok = ~np.isnan(x)
+        num = num + np.where(ok, x, 0.0) * wgt
+        den = den + ok * wgt
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = num / den
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def orthogonalize(y, x, w):
+    """Residual of the row-wise weighted regression ``y = a + b·x`` (weights ``w``)."""
+    ok = ~np.isnan(y) & ~np.isnan(x) & np.isfinite(w) & (w > 0)
+    ww = np.where(ok, w, 0.0)
+    yy, xx = np.where(ok, y, 0.0), np.where(ok, x, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sw = ww.sum(axis=1, keepdims=True)
+        mx = (ww * xx).sum(axis=1, keepdims=True) / sw
+        my = (ww * yy).sum(axis=1, keepdims=True) / sw
+        sxx = (ww * (xx - mx) ** 2).sum(axis=1, keepdims=True)
+        sxy = (ww * (xx - mx) * (yy - my)).sum(axis=1, keepdims=True)
+        b = np.where(sxx > 0, sxy / sxx, 0.0)
+        res = y - my - b * (x - mx)
+    res[~ok] = np.nan
+    return res
+
+
+def _size(ctx):
+    return ctx.memo("style_size", lambda: process(_lnmc(ctx), ctx.MC, ctx.stock_mask))
+
+
+def _lnmc(ctx):
+    def build():
+        mc = ctx.MC
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.log(np.where(mc > 0, mc, np.nan))
+        return out
+    return ctx.memo("lnmc", build)
+
+
+# ------------------------------------------------------------------ size
+@factor("natural_log_of_market_cap", "style", "对数总市值", "ln(valuation.market_cap * 1e8)", _MC, 0,
+        "spec §10.2 [FS-style GOOD]")
+def natural_log_of_market_cap(ctx):
+    return _lnmc(ctx).copy()
+
+
+@factor("size", "style", "市值因子", "§10.1 pipeline on ln(MC) (approximate)", _MC, 0, "spec §10.1 [D-style]",
+        cross_sectional=True)
+def size(ctx):
+    return _size(ctx)
+
+
+def _cube(ctx):
+    def build():
+        s = _size(ctx)
+        return orthogonalize(s ** 3, s, ctx.MC)
+    return ctx.memo("cube_of_size", build)
+
+
+@factor("cube_of_size", "style", "市值立方因子",
+        "standardised size cubed, orthogonalised to size (cap-weighted regression residual) (approximate)",
+        _MC, 0, "spec §10.2 [D-style]", cross_sectional=True)
+def cube_of_size(ctx):
+    return _cube(ctx)
+
+
+@factor("non_linear_size", "style", "非线性市值因子", "§10.1 pipeline on cube_of_size (approximate)", _MC, 0,
+        "[D-style]", cross_sectional=True)
+def non_linear_size(ctx):
+    return process(_cube(ctx), ctx.MC, ctx.stock_mask)
+
+
+# ------------------------------------------------------------------ beta / momentum
+def _raw_beta(ctx):
+    def build():
+        r = ctx.ret
+        ccap = ctx.val("circulating_market_cap")
+        w = np.full_like(ccap, np.nan)
+        w[1:] = ccap[:-1]                          # yesterday's float cap weights today's return
+        ok = ~np.isnan(r) & np.isfinite(w) & (w > 0) & ctx.stock_mask[None, :]
+        ww = np.where(ok, w, 0.0)
+        sw = ww.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rm = np.where(sw > 0, (np.where(ok, r, 0.0) * ww).sum(axis=1) / np.where(sw > 0, sw, 1.0), np.nan)
+        return ew_beta(r, rm, 252, 63.0, 21)
+    return ctx.memo("raw_beta", build)
+
+
+@factor("raw_beta", "style", "原始贝塔",
+        "EW (half-life 63) regression slope of r on the float-cap-weighted market return over 252 days",
+        _C + ("valuation.circulating_market_cap",), 253, "spec §10.2 [D-style]", cross_sectional=True)
+def raw_beta(ctx):
+    return _raw_beta(ctx)
+
+
+@factor("beta", "style", "贝塔因子", "§10.1 pipeline on raw_beta (approximate)",
+        _C + ("valuation.circulating_market_cap", "valuation.market_cap"), 253, "spec §10.2 [D-style]",
+        cross_sectional=True)
+def beta(ctx):
+    return process(_raw_beta(ctx), ctx.MC, ctx.stock_mask)
+
+
+def _rstr(ctx):
+    def build():
+        r = ctx.ret
+        with np.errstate(invalid="ignore"):
+            lr = np.log1p(r)
+        return ew_sum_lagged(lr, 504, 21, 126.0, 21)
+    return ctx.memo("rstr", build)
+
+
+@factor("relative_strength", "style", "相对强弱",
+        "EW (half-life 126) sum of log returns over 504 days ending 21 days before D (rf = 0, UNCONFIRMED)",
+        _C, 526, "spec §10.2 [D-style]")
+def relative_strength(ctx):
+    return _rstr(ctx)
+
+
+@factor("momentum", "style", "动量因子", "§10.1 pipeline on relative_strength (approximate)",
+        _C + _MC, 526, "spec §10.2 [D-style]", cross_sectional=True)
+def momentum(ctx):
+    return process(_rstr(ctx), ctx.MC, ctx.stock_mask)
+
+
+# ------------------------------------------------------------------ liquidity
+def _sto(ctx, n, months):
+    def build():
+        t = ctx.val("turnover_ratio") / 100.0
+        s = rolling_sum(t, n) / months
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.log(np.where(s > 0, s, np.nan))
+        return out
+    return ctx.memo(("sto", n), build)
+
+
+_T = ("valuation.turnover_ratio",)
+
+
+@factor("share_turnover_monthly", "style", "月换手率", "ln(sum21(turnover_ratio/100))", _T, 21,
+        "spec §10.2 [FS-style GOOD]")
+def share_turnover_monthly(ctx):
+    return _sto(ctx, 21, 1.0)
+
+
+@factor("average_share_turnover_quarterly", "style", "季度平均平均月换手率", "ln(sum63(turnover_ratio/100)/3)",
+        _T, 63, "spec §10.2 [FS-style GOOD]")
+def average_share_turnover_quarterly(ctx):
+    return _sto(ctx, 63, 3.0)
+
+
+@factor("average_share_turnover_annual", "style", "年度平均月换手率", "ln(sum252(turnover_ratio/100)/12)",
+        _T, 252, "spec §10.2 [D-style]")
+def average_share_turnover_annual(ctx):
+    return _sto(ctx, 252, 12.0)
+
+
+@factor("liquidity", "style", "流动性因子",
+        "0.35 STOM + 0.35 STOQ + 0.30 STOA (standardised, renormalised), processed, orthogonalised to size, "
+        "processed (approximate)", _T + _MC, 252, "spec §10.2 [D-style]", cross_sectional=True)
+def liquidity(ctx):
+    mc, m = ctx.MC, ctx.stock_mask
+    x = combine([(0.35, process(_sto(ctx, 21, 1.0), mc, m)), (0.35, process(_sto(ctx, 63, 3.0), mc, m)),
+                 (0.30, process(_sto(ctx, 252, 12.0), mc, m))])
+    x = process(x, mc, m)
+    return process(orthogonalize(x, _size(ctx), mc), mc, m)
+
+
+# ------------------------------------------------------------------ value / earnings
+@factor("book_to_price_ratio", "style", "市净率因子",
+        "§10.1 pipeline on 1/valuation.pb_ratio, negative -> NaN (approximate)",
+        ("valuation.pb_ratio",) + _MC, 0, "spec §10.2 [D-style]", cross_sectional=True)
+def book_to_price_ratio(ctx):
+    bp = safe_div(1.0, ctx.val("pb_ratio"))
+    bp[bp < 0] = np.nan
+    return process(bp, ctx.MC, ctx.stock_mask)
+
+
+def _cetop(ctx):
+    return ctx.memo("cetop", lambda: safe_div(ctx.ttm("cash_flow", "net_operate_cash_flow"), ctx.MC))
+
+
+def _etop(ctx):
+    return ctx.memo("etop", lambda: safe_div(ctx.ttm("income", "np_parent_company_owners"), ctx.MC))
+
+
+@factor("cash_earnings_to_price_ratio", "style", "现金流量市值比", "ttm(net_operate_cash_flow) / MC",
+        ("cash_flow.net_operate_cash_flow",) + _MC, 0, "spec §10.2 [D-style]")
+def cash_earnings_to_price_ratio(ctx):
+    return _cetop(ctx)
+
+
+@factor("earnings_to_price_ratio", "style", "利润市值比", "ttm(np_parent_company_owners) / MC",
+        ("income.np_parent_company_owners",) + _MC, 0, "spec §10.2 [D-style]")
+def earnings_to_price_ratio(ctx):
+    return _etop(ctx)
+
+
+@factor("earnings_yield", "style", "盈利预期因子",
+        "0.21 CETOP + 0.11 ETOP (standardised; predicted E/P unavailable -> renormalised), processed (approximate)",
+        ("cash_flow.net_operate_cash_flow", "income.np_parent_company_owners") + _MC, 0, "spec §10.2 [D-style]",
+        cross_sectional=True)
+def earnings_yield(ctx):
+    mc, m = ctx.MC, ctx.stock_mask
+    x = combine([(0.21, process(_cetop(ctx), mc, m)), (0.11, process(_etop(ctx), mc, m))])
+    return process(x, mc, m)
+
+
+# ------------------------------------------------------------------ growth
+def _slope_growth(ys):
+    """Slope of ``ys`` (list of 5 arrays, oldest first) on [0..4] / |mean|; >= 4 points."""
+    y = np.stack(ys)                              # (5, n, m)
+    ok = ~np.isnan(y)
+    t = np.arange(5.0)[:, None, None] * np.ones_like(y)
+    cnt = ok.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mt = np.where(ok, t, 0).sum(axis=0) / cnt
+        my = np.where(ok, y, 0).sum(axis=0) / cnt
+        sxx = np.where(ok, (t - mt) ** 2, 0).sum(axis=0)
+        sxy = np.where(ok, (t - mt) * (y - my), 0).sum(axis=0)
+        out = (sxy / sxx) / np.abs(my)
+    out[(cnt < 4) | ~np.isfinite(out)] = np.nan
+    return out
+
+
+def _yearly(ctx, table, col):
+    qs = [ctx.q(table, col, lag=k) for k in range(20)]
+    return [qs[k] + qs[k + 1] + qs[k + 2] + qs[k + 3] for k in (16, 12, 8, 4, 0)]
+
+
+@factor("growth", "style", "成长因子",
+        "0.24 earnings_growth + 0.47 sales_growth (slope of 5 yearly basic_eps / operating_revenue TTM points / "
+        "|mean|; forecasts unavailable -> renormalised), processed (approximate)",
+        ("income.basic_eps", "income.operating_revenue") + _MC, 0, "spec §10.2 [D-style]", cross_sectional=True)
+def growth(ctx):
+    mc, m = ctx.MC, ctx.stock_mask
+    eg = _slope_growth(_yearly(ctx, "income", "basic_eps"))
+    sg = _slope_growth(_yearly(ctx, "income", "operating_revenue"))
+    x = combine([(0.24, process(eg, mc, m)), (0.47, process(sg, mc, m))])
+    return process(x, mc, m)
