@@ -296,7 +296,8 @@ def history(count, unit="1d", field="avg", security_list=None, df=True, skip_pau
     a = max(end_i - count * ndays + 1, 0)
     dates = run.store.dates[a:end_i + 1]
     if len(dates) < v.shape[0]:
-        v = v[v.shape[0] - len(dates):]
+        # the store starts later than the window: keep count rows, padded rows are NaN / NaT
+        dates = pd.DatetimeIndex([pd.NaT] * (v.shape[0] - len(dates))).append(dates)
     if ndays > 1:
         agg, ends = _aggregate({field: v}, ndays)
         v, dates = agg[field], dates[ends]
