@@ -54,7 +54,7 @@ def initialize(context):
 def trade(context):
     g.count += 1
     stocks = get_index_stocks('000300.XSHG')
-    h = history(2, '1d', 'close', stocks)
+    h = history(2, '1d', 'close', stocks).dropna()   # rows before the store's first day are NaN
     if len(h) < 2:
         return
     best = (h.iloc[-1] / h.iloc[0]).idxmax()
