@@ -129,6 +129,8 @@ def data_sample(out, seed) -> None:
     path = Path(out) if out else default_store_path()
     t0 = time.perf_counter()
     generate_sample_market(path, seed=seed, progress=lambda m: click.echo(f"  {m}", err=True))
+    from .data import add_sample_fundamentals
+    add_sample_fundamentals(path)
     click.echo(f"sample market written to {path} in {time.perf_counter() - t0:.1f}s")
 
 

@@ -17,4 +17,14 @@ def ensure_default_store(progress: bool = True) -> Store:
         print(f"jqlite: generating the sample market into {path} (first use, about a minute) ...",
               file=sys.stderr)
         generate_sample_market(path, progress=(lambda m: print(f"  {m}", file=sys.stderr)) if progress else None)
+        add_sample_fundamentals(path)
     return open_store(path)
+
+
+def add_sample_fundamentals(path) -> None:
+    """Generate the sample market's point-in-time fundamentals into the store at ``path``."""
+    from .fundamentals import write_fundamentals
+    from .sample_fundamentals import generate_sample_fundamentals
+    from .store import Store
+
+    write_fundamentals(path, generate_sample_fundamentals(Store(path)))
