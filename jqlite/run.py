@@ -164,11 +164,8 @@ class Run:
     def ref_factor(self) -> np.ndarray:
         """Per-security factor of the adjustment reference in non-real-price mode: the last
         factor in the store ("backtest creation date", spec §6.2)."""
-        def build():
-            f = self.store.field("factor")
-            last = pd.DataFrame(f).ffill().to_numpy()[-1]
-            return np.where(np.isnan(last), 1.0, last)
-        return self.store.cached("ref_factor_last", build)
+        from .api.market import _last_factor
+        return _last_factor(self.store)
 
     def price_scale(self, j: int, i: int | None = None) -> float:
         """Multiplier from raw to trading prices: 1 in real-price mode, else the forward

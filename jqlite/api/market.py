@@ -79,7 +79,7 @@ def _values(store, field: str, rows, cols: list[int], fq, run) -> np.ndarray:
     if field in PRICE_FIELDS:
         s = _scale(store, rows, cols, fq, run)
         if s is not None:
-            v = np.round(v * s, 2) if fq is not None else v
+            v = np.round(v * s, 2)
     elif field == "volume":
         s = _scale(store, rows, cols, fq, run)
         if s is not None:
@@ -373,8 +373,6 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
     end_i = store.day_index(end, "right")
     if not include_now and end.time() < _dt.time(15, 0) and end_i >= 0 and store.dates[end_i].date() == end.date():
         end_i -= 1
-    if fq_ref_date is None and end_dt is None and run is None:
-        fq = "pre"
     out = {}
     for c in codes:
         j = store.col(c)
