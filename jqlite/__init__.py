@@ -17,7 +17,7 @@ from typing import Any
 
 def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0, *,
                  benchmark: str | None = None, data: str | os.PathLike | None = None,
-                 out: str | os.PathLike | None = None, seed: int = 0,
+                 out: str | os.PathLike | None = None, seed: int = 0, threads: int | None = None,
                  storage: str | os.PathLike | None = None, echo_log: bool = False,
                  progress=None, store=None, source: str | None = None, raise_errors: bool = True):
     """Run a JoinQuant strategy file over ``[start, end]`` and return a BacktestResult.
@@ -37,7 +37,10 @@ def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0
     out : path, optional
         Write the run folder there (also on failure: partial results + error.json).
     seed : int
-        Seeds Python's and numpy's RNGs before ``initialize``.
+        Seeds Python's, numpy's and PyTorch's generators before the strategy is loaded.
+    threads : int, optional
+        OpenMP/BLAS threads (LightGBM, XGBoost, BLAS, PyTorch); default ``os.cpu_count()``.
+        Same data + strategy + seed + threads => identical orders (:mod:`jqlite.determinism`).
     storage : path, optional
         ``write_file``/``read_file`` folder.
     raise_errors : bool
@@ -63,7 +66,7 @@ def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0
     if store is None and data is None:
         store = ensure_default_store()
     cfg = BacktestConfig(strategy=strategy, start=start, end=end, cash=cash, benchmark=benchmark, data=data,
-                         out=out, seed=seed, storage=storage, echo_log=echo_log, progress=progress,
+                         out=out, seed=seed, threads=threads, storage=storage, echo_log=echo_log, progress=progress,
                          store=store, source=source)
     run = Run(cfg)
     err: StrategyError | None = None

@@ -79,9 +79,12 @@ def _summary(result, out: Path | None) -> None:
 @click.option("--data", default=None, type=click.Path(file_okay=False), help="data store folder")
 @click.option("--out", default=None, type=click.Path(file_okay=False), help="run folder (default runs/<name>-<time>)")
 @click.option("--seed", default=0, show_default=True, type=int, help="random seed")
+@click.option("--threads", default=None, type=int,
+              help="OpenMP/BLAS threads for LightGBM/XGBoost/BLAS/PyTorch (default: CPU count); "
+                   "same seed + threads => identical orders")
 @click.option("--storage", default=None, type=click.Path(file_okay=False), help="write_file/read_file folder")
 @click.option("--quiet", is_flag=True, help="do not echo the strategy log")
-def backtest(strategy, start, end, cash, benchmark, data, out, seed, storage, quiet) -> None:
+def backtest(strategy, start, end, cash, benchmark, data, out, seed, threads, storage, quiet) -> None:
     """Run a JoinQuant strategy file over daily bars."""
     from . import run_backtest
     from .errors import ConfigError, DataError, StrategyError
@@ -100,7 +103,7 @@ def backtest(strategy, start, end, cash, benchmark, data, out, seed, storage, qu
     t0 = time.perf_counter()
     try:
         res = run_backtest(strategy, start, end, cash, benchmark=benchmark, data=data, out=out, seed=seed,
-                           storage=storage, echo_log=not quiet, progress=_progress_printer(),
+                           threads=threads, storage=storage, echo_log=not quiet, progress=_progress_printer(),
                            raise_errors=False)
     except (ConfigError, DataError) as exc:
         click.echo(f"jqlite backtest: {exc}", err=True)

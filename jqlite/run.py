@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import random
 import time as _time
 import traceback
 from dataclasses import dataclass, field
@@ -67,7 +66,11 @@ class BacktestConfig:
     out : path, optional
         Result folder (not written when None).
     seed : int
-        Seeds Python's and numpy's global RNGs before ``initialize``.
+        Seeds Python's, numpy's (hence scikit-learn's default) and PyTorch's generators before
+        the strategy is loaded (:mod:`jqlite.determinism`).
+    threads : int, optional
+        OpenMP/BLAS threads of the run (LightGBM, XGBoost, BLAS, PyTorch); default
+        ``os.cpu_count()``.  Same seed and threads => identical orders.
     storage : path, optional
         Folder of ``write_file``/``read_file`` (default ``~/.jqlite/storage/<strategy stem>``).
     echo_log : bool
@@ -82,6 +85,7 @@ class BacktestConfig:
     data: str | os.PathLike | None = None
     out: str | os.PathLike | None = None
     seed: int = 0
+    threads: int | None = None
     storage: str | os.PathLike | None = None
     echo_log: bool = False
     progress: Callable[[int, int, "Run"], None] | None = None
@@ -141,6 +145,8 @@ class Run:
         self._adj_cache: dict = {}
         self._benchmark_cache: tuple | None = None
         self.finished_days = 0
+        self.wall_time = 0.0    # seconds in execute(): strategy load + callbacks + engine
+        self.load_time = 0.0    # seconds importing/compiling the strategy file
 
     # ------------------------------------------------------------------ market state
     @property
@@ -268,11 +274,16 @@ class Run:
         from .api._binding import bind
         from .strategy import load_strategy
 
-        random.seed(self.config.seed)
-        np.random.seed(self.config.seed)
-        with bind(self):
+        from .determinism import Reproducible
+
+        repro = Reproducible(self.config.seed, self.config.threads)
+        self.threads = repro.threads
+        t_start = _time.perf_counter()
+        with bind(self), repro:
             try:
                 self.namespace = load_strategy(self)
+                repro.after_strategy_loaded()
+                self.load_time = _time.perf_counter() - t_start
                 ns = self.namespace
                 self.phase = "initialize"
                 init = ns.get("initialize")
@@ -299,6 +310,7 @@ class Run:
                 raise
             finally:
                 self.phase = "done"
+                self.wall_time = _time.perf_counter() - t_start
         return self
 
     def _set_time(self, t: _dt.time) -> None:

@@ -46,6 +46,10 @@ def write_file(path: str, content, append: bool = False) -> None:
 def read_file(path: str) -> bytes:
     """Return the raw bytes of ``path`` under the storage folder.
 
+    In a backtest the strategy's own folder is searched first, then the research folder
+    (``~/.jqlite/storage/research``), as JoinQuant lets backtests read files written in its
+    research environment (a research notebook trains, the strategy loads the model).
+
     Raises
     ------
     FileNotFoundError
@@ -54,6 +58,17 @@ def read_file(path: str) -> bytes:
         When ``path`` leaves the storage folder.
     """
     full = _resolve(path, "read_file")
-    if not full.is_file():
-        raise FileNotFoundError(2, f"read_file(): no such file in the storage folder {_root()}", str(path))
-    return full.read_bytes()
+    if full.is_file():
+        return full.read_bytes()
+    searched = [str(_root())]
+    if run_or_none() is not None:
+        # On JoinQuant, files written in the research environment are visible to backtests:
+        # a backtest reads its own folder first, then the research folder.
+        from .research import research_storage
+        rroot = research_storage().resolve()
+        alt = (rroot / Path(str(path))).resolve()
+        if rroot in alt.parents and alt.is_file():
+            return alt.read_bytes()
+        searched.append(str(rroot))
+    raise FileNotFoundError(2, f"read_file(): no such file {path!r} in the storage folder(s) "
+                               f"{' or '.join(searched)}", str(path))

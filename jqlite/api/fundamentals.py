@@ -31,6 +31,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as _pg
 from sqlalchemy.sql import visitors as _visitors
 
+from ._binding import timed
+
 from ..data import fundamentals as F
 from ..errors import DataError, ParamsError
 
@@ -410,6 +412,7 @@ def _check_query(q):
 
 
 # ---------------------------------------------------------------------------- public API
+@timed("data")
 def get_fundamentals(query_object, date=None, statDate=None) -> pd.DataFrame:
     """JoinQuant ``get_fundamentals``: run ``query_object`` on ``date`` (valuation of that day,
     statements with ``pubDate <= date``) or on the report period ``statDate``
@@ -430,6 +433,7 @@ def get_fundamentals(query_object, date=None, statDate=None) -> pd.DataFrame:
     return _run(q, panel, day)
 
 
+@timed("data")
 def get_fundamentals_continuously(query_object, end_date=None, count=None, panel=True):
     """Run the query on each of the last ``count`` trading days up to ``end_date``.
 
@@ -471,6 +475,7 @@ def _codes(security_list) -> list[str]:
     return list(security_list)
 
 
+@timed("data")
 def get_valuation(security_list, start_date=None, end_date=None, fields=None, count=None) -> pd.DataFrame:
     """JoinQuant ``get_valuation``: daily valuation rows (``code``, ``day`` as datetime.date,
     fields), sorted by code then day; a suspended day has no row.  ``start_date`` and
@@ -523,6 +528,7 @@ def _field_of(f):
     raise ParamsError(f"bad field {f!r}")
 
 
+@timed("data")
 def get_history_fundamentals(security, fields, watch_date=None, stat_date=None, count=1,
                              interval="1q", stat_by_year=False) -> pd.DataFrame:
     """JoinQuant ``get_history_fundamentals``: ``count`` report periods per security ending

@@ -357,47 +357,97 @@ def attribute_history(security, count, unit="1d", fields=("open", "close", "high
 @timed("data")
 def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", "close"), include_now=False,
              end_dt=None, fq_ref_date=None, df=False):
-    """Bars like common charting software (spec §3.4): suspended days absent, fewer than
-    ``count`` rows when history is short.  ``df=False`` -> structured ndarray (one code) or
-    dict code -> ndarray; ``df=True`` -> DataFrame (MultiIndex (code, i) for several)."""
+    """Daily, weekly or monthly bars as charting software draws them (spec §3.4).
+
+    Parameters
+    ----------
+    security : str or list of str
+    count : int
+        Number of bars ending at ``end_dt``; fewer when the history is shorter (no padding).
+    unit : {'1d', '1w', '1M'}
+        Day, calendar week (Monday-Sunday) or calendar month.  Minute units (``'1m'``,
+        ``'5m'``, ``'15m'`` ...) raise :class:`ParamsError`: the store holds daily bars only.
+        Case matters, as on JoinQuant: ``'1M'`` is a month, ``'1m'`` a minute.
+    fields : str or sequence of str
+        ``date open close high low volume money factor``; with ``'1d'`` also ``avg
+        pre_close high_limit low_limit paused``.
+    include_now : bool
+        Include the still-forming bar that contains ``end_dt``: today's bar before the close,
+        the current week / month before its last trading day has closed.
+    end_dt : datetime-like, optional
+        Default: ``context.current_dt`` in a backtest, the store's last day after the close
+        in research.  Seconds are dropped; a bare date (or midnight) means the whole day
+        (in a backtest, today's date means ``current_dt``).  In a backtest a later ``end_dt`` raises :class:`FutureDataError` with
+        ``avoid_future_data`` on and is clipped to ``current_dt`` otherwise.
+    fq_ref_date : date-like, optional
+        Reference day of the forward adjustment: prices × ``factor(d) / factor(ref)`` (rounded
+        to 0.01), volume divided by the same ratio; a day before the listing gives post-adjusted
+        (后复权) values.  ``None``: in a backtest, adjusted to the current day (real-price mode)
+        or to the store end, like ``get_price(fq='pre')``; in research, raw prices.
+    df : bool, default False
+        False: structured ndarray (one code) or dict code -> ndarray; True: DataFrame with an
+        integer index (one code) or a ``(code, i)`` MultiIndex.
+
+    Returns
+    -------
+    numpy.ndarray, dict or pandas.DataFrame
+        ``date`` is a ``datetime.date``.
+
+    Raises
+    ------
+    ParamsError
+        A minute or unknown unit, a field the unit does not have, ``count < 1``.
+    FutureDataError
+        ``end_dt`` after ``current_dt`` with ``avoid_future_data`` on.
+
+    Notes
+    -----
+    Decisions (JoinQuant: "bar的分割方式与主流股票软件相同, 同时还支持返回当前时刻所在 bar 的数据";
+    jqdata ``get_price_period``: "当unit是1w或1M时,第一条数据是开始时间date所在的周或月的行情"):
+
+    * Suspended days have no bar; a week / month bar aggregates the days the security
+      traded: open = first open, close = last close, high = max, low = min, volume and money
+      summed, factor = the last day's.  A period in which it never traded has no bar.
+    * ``date`` of a week / month bar is its last traded day (for a still-forming bar, the
+      last day included so far).
+    * A bar is complete once the close of the last XSHG trading day of its period has
+      passed at ``end_dt``; an incomplete bar is returned only with ``include_now=True``.
+    * Intraday in a backtest, ``include_now=True`` takes today's bar as the daily engine
+      sees it: nothing before 09:30, O=H=L=C=open and volume=money=0 at 09:30 (JoinQuant's
+      opening snapshot), the whole day's bar afterwards (the engine's latest price is the
+      close after the open).  Without ``include_now`` today is left out until 15:00.
+    * ``factor`` is the store's cumulative post-adjustment factor, unaffected by
+      ``fq_ref_date`` (spec §1.1).
+    """
     run = run_or_none()
     store = active_store()
     codes, single = _codes(security)
     fields = [fields] if isinstance(fields, str) else list(fields)
-    if _unit_days(unit, "get_bars") != 1:
-        raise ParamsError(f"get_bars(): unit {unit!r} is not supported yet with daily bars (use '1d')")
-    if end_dt is None:
-        end = run.current_dt if run is not None else store.dates[-1].to_pydatetime() + _dt.timedelta(hours=16)
-    else:
-        end = pd.Timestamp(end_dt).to_pydatetime()
-    end_i = store.day_index(end, "right")
-    if not include_now and end.time() < _dt.time(15, 0) and end_i >= 0 and store.dates[end_i].date() == end.date():
-        end_i -= 1
+    kind = _bars_unit(unit)
+    _bars_check_fields(fields, kind)
+    count = int(count)
+    if count < 1:
+        raise ParamsError(f"get_bars(): count must be a positive integer, was {count}")
+    end = _bars_end(run, store, end_dt)
+    end_i, snapshot = _bars_last_row(run, store, end, include_now)
     out = {}
     for c in codes:
         j = store.col(c)
         paused = store.field("paused")[:end_i + 1, j]
         listed = store.field("close")[:end_i + 1, j]
-        ok = np.flatnonzero((paused == 0) & (listed == listed))[-count:]
-        rec = []
-        dtypes = []
-        for f in fields:
-            if f == "date":
-                rec.append(np.array([d.date() for d in store.dates[ok]], dtype=object))
-                dtypes.append((f, "O"))
-            else:
-                if f == "factor":
-                    v = store.field("factor")[ok, j]
-                elif fq_ref_date is None and run is not None and end_dt is None:
-                    v = _values(store, f, ok, [j], "pre", run)[:, 0]
-                else:
-                    v = _values(store, f, ok, [j], "pre" if fq_ref_date is not None else None, run)[:, 0]
-                rec.append(v)
-                dtypes.append((f, "f8"))
-        arr = np.empty(len(ok), dtype=dtypes)
-        for (f, _t), v in zip(dtypes, rec):
-            arr[f] = v
-        out[c] = arr
+        ok = np.flatnonzero((paused == 0) & (listed == listed))
+        vals = _bars_values(store, run, fields, ok, j, fq_ref_date)
+        if snapshot and ok.size and ok[-1] == end_i:
+            _bars_open_snapshot(vals)
+        dates = store.dates[ok]
+        if kind != "1d":
+            vals, dates = _bars_aggregate(vals, dates, kind)
+            if not include_now and len(dates) and not _bars_period_complete(dates[-1], kind, end):
+                vals = {f: v[:-1] for f, v in vals.items()}
+                dates = dates[:-1]
+        vals = {f: v[-count:] for f, v in vals.items()}
+        dates = dates[-count:]
+        out[c] = _bars_record(fields, vals, dates)
     if not df:
         return out[codes[0]] if single else out
     frames = {c: pd.DataFrame(out[c]) for c in codes}
@@ -447,6 +497,7 @@ class CurrentData(dict):
         return u
 
 
+@timed("data")
 def get_current_data() -> CurrentData:
     """Today's per-security snapshot (backtest only); values must not be kept across days."""
     return CurrentData(current_run("get_current_data"))
@@ -460,6 +511,7 @@ def _default_today():
     return active_store().dates[-1].date()
 
 
+@timed("data")
 def get_trade_days(start_date=None, end_date=None, count=None) -> np.ndarray:
     """Trading days in ``[start_date, end_date]`` (or the ``count`` days ending at
     ``end_date``) as an object ndarray of ``datetime.date`` (spec §5.1).  ``end_date``
@@ -481,6 +533,7 @@ def get_trade_days(start_date=None, end_date=None, count=None) -> np.ndarray:
     return np.array([d.date() for d in store.dates[s:e + 1]], dtype=object)
 
 
+@timed("data")
 def get_all_trade_days() -> np.ndarray:
     """All trading days of the store (ndarray of ``datetime.date``)."""
     return np.array([d.date() for d in active_store().dates], dtype=object)
@@ -500,6 +553,7 @@ class SecurityInfo:
     __str__ = __repr__
 
 
+@timed("data")
 def get_security_info(code: str, date=None) -> SecurityInfo | None:
     """Security master row of ``code`` (None when unknown; spec §5.3)."""
     store = active_store()
@@ -514,6 +568,7 @@ _FUND_TYPES = {"etf", "lof", "fja", "fjb", "fjm", "mmf", "open_fund", "bond_fund
                "QDII_fund", "money_market_fund", "mixture_fund"}
 
 
+@timed("data")
 def get_all_securities(types=(), date=None) -> pd.DataFrame:
     """Securities of ``types`` (default stocks) listed on ``date`` (all when None); DataFrame
     indexed by code with display_name, name, start_date, end_date, type (spec §5.4)."""
@@ -534,6 +589,7 @@ def get_all_securities(types=(), date=None) -> pd.DataFrame:
     return out
 
 
+@timed("data")
 def get_index_stocks(index_symbol: str, date=None) -> list[str]:
     """Constituents of an index on ``date`` (default: today in a backtest / the store's last
     day in research), listed that day (spec §6)."""
@@ -561,6 +617,7 @@ def _listing_days(store) -> tuple[np.ndarray, np.ndarray]:
     return store.cached("listing_days", build)
 
 
+@timed("data")
 def get_extras(info, security_list, start_date="2015-01-01", end_date="2015-12-31", df=True, count=None):
     """``is_st`` over a date range (DataFrame dates x codes of bool, or dict code -> ndarray)."""
     if info != "is_st":
@@ -602,3 +659,171 @@ def normalize_code(code) -> str | list[str]:
     if num[0] in "48":
         return num + ".BJSE"
     return num + ".XSHE"
+
+
+# ---------------------------------------------------------------------------- get_bars helpers
+_BAR_FIELDS = ("date", "open", "close", "high", "low", "volume", "money", "factor")
+_BAR_FIELDS_1D = _BAR_FIELDS + ("avg", "pre_close", "high_limit", "low_limit", "paused")
+
+
+def _bars_unit(unit) -> str:
+    """``'1d'`` / ``'1w'`` / ``'1M'`` (case-sensitive, as JoinQuant); minute units raise."""
+    u = str(unit).strip()
+    if u in ("1d", "daily", "d", "1D"):
+        return "1d"
+    if u in ("1w", "1W", "w"):
+        return "1w"
+    if u in ("1M", "M"):
+        return "1M"
+    if re.fullmatch(r"\d+m", u) or u == "minute":
+        raise ParamsError(f"get_bars(): unit {unit!r} needs minute bars, which this data store does not "
+                          f"have (daily bars only); use '1d', '1w' or '1M'")
+    raise ParamsError(f"get_bars(): unit {unit!r} is not supported; use '1d', '1w' or '1M' "
+                      f"(minute units need minute data)")
+
+
+def _bars_check_fields(fields, kind) -> None:
+    allowed = _BAR_FIELDS_1D if kind == "1d" else _BAR_FIELDS
+    bad = [f for f in fields if f not in allowed]
+    if bad:
+        raise ParamsError(f"get_bars(): field(s) {bad} not available with unit {kind!r}; allowed: {list(allowed)}")
+
+
+def _bars_end(run, store, end_dt) -> _dt.datetime:
+    """End datetime: default current_dt / store end after the close; clipped to current_dt
+    in a backtest (FutureDataError with avoid_future_data)."""
+    if end_dt is None:
+        if run is not None:
+            return run.current_dt
+        return _dt.datetime.combine(store.dates[-1].date(), _dt.time(16, 0))
+    end = pd.Timestamp(end_dt).to_pydatetime().replace(second=0, microsecond=0)
+    if end.time() == _dt.time(0, 0):      # a bare date (or midnight): the whole day
+        end = _dt.datetime.combine(end.date(), _dt.time(23, 59))
+        if run is not None and end.date() == run.current_dt.date():
+            end = run.current_dt
+    if run is not None and end > run.current_dt:
+        if run.settings.avoid_future_data:
+            raise FutureDataError(f"avoid_future_data=True时,get_bars的end_dt({end})不能大于当前时间({run.current_dt})")
+        end = run.current_dt
+    return end
+
+
+def _bars_last_row(run, store, end, include_now) -> tuple[int, bool]:
+    """(last store row to use, whether that row is today's opening snapshot)."""
+    end_i = store.day_index(end, "right")
+    if end_i < 0 or store.dates[end_i].date() != end.date() or end.time() >= CLOSE:
+        return end_i, False
+    # end falls on a trading day before its close: today's bar is still forming
+    if not include_now or end.time() < OPEN:
+        return end_i - 1, False
+    return end_i, end.time() == OPEN
+
+
+def _bars_ratio(store, run, j, rows, fq_ref_date):
+    """Per-row price multiplier of column ``j`` (None = raw)."""
+    if fq_ref_date is None:
+        if run is None:
+            return None
+        return _scale(store, rows, [j], "pre", run)[:, 0]
+    f = pd.Series(store.field("factor")[:, j]).ffill().to_numpy()
+    r = store.day_index(pd.Timestamp(fq_ref_date), "right")
+    ref = f[r] if r >= 0 else np.nan
+    if not ref == ref:        # before the listing (or the store): post-adjusted
+        valid = f[f == f]
+        ref = valid[0] if valid.size else 1.0
+    return store.field("factor")[rows, j] / ref
+
+
+def _bars_values(store, run, fields, rows, j, fq_ref_date) -> dict:
+    ratio = _bars_ratio(store, run, j, rows, fq_ref_date)
+    vals = {}
+    for f in fields:
+        if f == "date":
+            continue
+        v = store.field(f)[rows, j].astype(np.float64)
+        if ratio is not None and f in PRICE_FIELDS:
+            v = np.round(v * ratio, 2)
+        elif ratio is not None and f == "volume":
+            v = v / ratio
+        vals[f] = v
+    return vals
+
+
+def _bars_open_snapshot(vals) -> None:
+    """Today's bar at 09:30: O=H=L=C=open, volume = money = 0 (JoinQuant's snapshot)."""
+    if "open" in vals:
+        o = vals["open"][-1]
+        for f in ("high", "low", "close", "avg"):
+            if f in vals:
+                vals[f][-1] = o
+    for f in ("volume", "money"):
+        if f in vals:
+            vals[f][-1] = 0.0
+
+
+def _bars_period_keys(dates: pd.DatetimeIndex, kind: str) -> np.ndarray:
+    if kind == "1w":   # Monday of the week, in days since the epoch
+        d = dates.values.astype("datetime64[D]").astype(np.int64)
+        return d - (d + 3) % 7        # 1970-01-01 was a Thursday
+    return (dates.year * 12 + dates.month - 1).to_numpy()
+
+
+def _bars_aggregate(vals: dict, dates: pd.DatetimeIndex, kind: str):
+    """Week / month bars from the traded days (open first, close last, high max, low min,
+    volume/money sum, factor last); labelled by the last traded day."""
+    if len(dates) == 0:
+        return {f: v[:0] for f, v in vals.items()}, dates
+    keys = _bars_period_keys(dates, kind)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    lasts = np.r_[starts[1:] - 1, len(keys) - 1]
+    out = {}
+    for f, v in vals.items():
+        if f == "open":
+            out[f] = v[starts]
+        elif f == "high":
+            out[f] = np.maximum.reduceat(v, starts)
+        elif f == "low":
+            out[f] = np.minimum.reduceat(v, starts)
+        elif f in ("volume", "money"):
+            out[f] = np.add.reduceat(v, starts)
+        else:   # close, factor
+            out[f] = v[lasts]
+    return out, dates[lasts]
+
+
+def _bars_period_complete(last_day: pd.Timestamp, kind: str, end: _dt.datetime) -> bool:
+    """Whether the week / month containing ``last_day`` has fully traded at ``end``: no XSHG
+    trading day of the period lies after ``end``'s date, and ``end`` is past the close when
+    that date is the period's last trading day."""
+    d = pd.Timestamp(last_day)
+    if kind == "1w":
+        p_end = d + pd.Timedelta(days=6 - d.weekday())
+    else:
+        p_end = d + pd.offsets.MonthEnd(0)
+    e = pd.Timestamp(end.date())
+    if e > p_end:
+        return True
+    later = _trading_days_between(e + pd.Timedelta(days=1), p_end)
+    if later:
+        return False
+    return not (_trading_days_between(e, e) and end.time() < CLOSE)
+
+
+def _trading_days_between(a: pd.Timestamp, b: pd.Timestamp) -> int:
+    """Number of XSHG trading days in ``[a, b]``; weekdays beyond the calendar's range."""
+    if b < a:
+        return 0
+    from ..data.calendar import _CAL_END, xshg_trading_days
+    cal_end = pd.Timestamp(_CAL_END)
+    n = len(xshg_trading_days(a.strftime("%Y-%m-%d"), min(b, cal_end).strftime("%Y-%m-%d"))) if a <= cal_end else 0
+    if b > cal_end:
+        n += len(pd.bdate_range(max(a, cal_end + pd.Timedelta(days=1)), b))
+    return n
+
+
+def _bars_record(fields, vals: dict, dates: pd.DatetimeIndex) -> np.ndarray:
+    dtypes = [(f, "O") if f == "date" else (f, "f8") for f in fields]
+    arr = np.empty(len(dates), dtype=dtypes)
+    for f in fields:
+        arr[f] = np.array([d.date() for d in dates], dtype=object) if f == "date" else vals[f]
+    return arr

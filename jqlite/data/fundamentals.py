@@ -459,16 +459,22 @@ class _Statement:
             self._ttm[col] = r
         return r
 
-    def on_days(self, vals: np.ndarray, avail: np.ndarray, lag: int = 0) -> np.ndarray:
-        """Map dense per-quarter values to (n_days, n_sec): quarter ``latest - lag``."""
+    def on_days(self, vals: np.ndarray, avail: np.ndarray, lag: int = 0,
+                rows: slice | None = None) -> np.ndarray:
+        """Map dense per-quarter values to (n_days, n_sec): quarter ``latest - lag``.
+        ``rows`` (a step-1 slice of day indexes) restricts the output to those days."""
         lq = self.latest_q
+        day0 = 0
+        if rows is not None:
+            day0 = rows.indices(lq.shape[0])[0]
+            lq = lq[rows]
         nd, ns = lq.shape
         tq = lq.astype(np.int64) - lag
         ok = (lq >= 0) & (tq >= 0)
         tqc = np.where(ok, tq, 0)
         sidx = np.broadcast_to(np.arange(ns), (nd, ns))
         out = vals[sidx, tqc]
-        vis = avail[sidx, tqc] <= np.arange(nd)[:, None]
+        vis = avail[sidx, tqc] <= (np.arange(nd) + day0)[:, None]
         return np.where(ok & vis, out, np.nan)
 
     # ---- single-date snapshot (for queries)
@@ -546,28 +552,31 @@ class FundamentalsPanel:
                     self._stmt[table] = st
         return st
 
-    def latest(self, table: str, column: str, lag: int = 0, ytd: bool = False) -> np.ndarray:
+    def latest(self, table: str, column: str, lag: int = 0, ytd: bool = False,
+               rows: slice | None = None) -> np.ndarray:
         """``(n_days, n_securities)`` value of the report ``lag`` quarters before the latest
         report visible that day (``lag=0`` the latest, ``lag=4`` the same quarter a year
         earlier); NaN where there is none or it was not yet published.
 
         income / cash_flow give single-quarter values (JoinQuant's tables), or the stored
-        cumulative year-to-date values with ``ytd=True``.
+        cumulative year-to-date values with ``ytd=True``.  ``rows`` (a step-1 slice of day
+        indexes) returns only those days, much cheaper than slicing the full result.
         """
         self._check(table, column)
         st = self.statement(table)
         if ytd:
-            return st.on_days(st.raw(column), st.pub_idx, lag)
+            return st.on_days(st.raw(column), st.pub_idx, lag, rows)
         v, p = st.single(column)
-        return st.on_days(v, p, lag)
+        return st.on_days(v, p, lag, rows)
 
-    def ttm(self, table: str, column: str) -> np.ndarray:
+    def ttm(self, table: str, column: str, rows: slice | None = None) -> np.ndarray:
         """``(n_days, n_securities)`` sum of the last four single quarters ending with the
-        latest visible report; NaN unless all four are known and published."""
+        latest visible report; NaN unless all four are known and published.  ``rows`` as
+        in :meth:`latest`."""
         self._check(table, column)
         st = self.statement(table)
         v, p = st.ttm(column)
-        return st.on_days(v, p, 0)
+        return st.on_days(v, p, 0, rows)
 
     def report_dates(self, table: str, lag: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """``(statDate, pubDate)`` of the report :meth:`latest` uses, as ``datetime64[D]``

@@ -176,10 +176,11 @@ def _get_factor_values(securities, factors, start_date, end_date, count):
         panel = load_panel(store)
     arrays = engine_for(store).compute(names, r0, r1, panel)
     idx = store.dates[r0:r1 + 1]
+    columns = pd.Index(secs, dtype=object)     # built once: shared by the frames (cheap)
     out = {}
     for nm in names:
-        a = arrays[nm][:, cols]
-        out[nm] = pd.DataFrame(np.round(a, ROUND_DECIMALS), index=idx, columns=secs)
+        a = np.round(arrays[nm][:, cols], ROUND_DECIMALS)
+        out[nm] = pd.DataFrame(a, index=idx, columns=columns, copy=False)
     return out
 
 

@@ -246,8 +246,18 @@ class Ctx:
             return np.zeros((self.n, self.store.n_securities))
         self._need(table, column)
         v = self.memo(("q", table, column, lag),
-                      lambda: np.asarray(self.panel.latest(table, column, lag=lag), dtype=np.float64)[self.r0:self.r1 + 1])
+                      lambda: self._panel_rows(self.panel.latest, table, column, lag=lag))
         return np.nan_to_num(v, nan=0.0) if optional else v
+
+    def _panel_rows(self, method, *args, **kw) -> np.ndarray:
+        """``method(*args, **kw)`` restricted to this window's rows: passes ``rows=`` when the
+        panel supports it (:class:`jqlite.data.fundamentals.FundamentalsPanel` does; computing
+        only the window is ~30x cheaper than slicing the full history), else slices."""
+        rows = slice(self.r0, self.r1 + 1)
+        try:
+            return np.asarray(method(*args, rows=rows, **kw), dtype=np.float64)
+        except TypeError:
+            return np.asarray(method(*args, **kw), dtype=np.float64)[rows]
 
     def b(self, column: str, optional: bool = False) -> np.ndarray:
         """Latest balance-sheet value ``b(x)``."""
@@ -257,7 +267,7 @@ class Ctx:
         """Sum of the latest 4 single quarters (spec §1.4.8)."""
         self._need(table, column)
         return self.memo(("ttm", table, column),
-                         lambda: np.asarray(self.panel.ttm(table, column), dtype=np.float64)[self.r0:self.r1 + 1])
+                         lambda: self._panel_rows(self.panel.ttm, table, column))
 
     def avgq(self, table: str, column: str, optional: bool = False) -> np.ndarray:
         """Mean of the latest 4 quarter-end values (spec §1.4.9)."""

@@ -6,7 +6,8 @@ request for rows ``[r0, r1]`` reads the cached blocks and computes the missing o
 pass per contiguous run (slicing the inputs to ``[run_start - lookback, run_end]``), so
 overlapping windows pay once and a one-date request computes at most one block.
 
-* memory: an LRU of blocks per store (``$JQLITE_FACTOR_MEM_MB``, default 1024 MiB);
+* memory: an LRU of blocks per store (``$JQLITE_FACTOR_MEM_MB``, default 3072 MiB: a 36-month window of the
+  flagship's 86 factors over the real market is ~2.5 GB);
 * disk: ``STORE/.factor_cache/<store version>/<factor>/<lib version>_<first>_<last>.parquet``
   (or ``$JQLITE_CACHE/factor_cache/<store name>-<path hash>/...`` when ``$JQLITE_CACHE`` is
   set), only for bar-only factors (fundamentals are not part of the store version hash).
@@ -32,13 +33,15 @@ from . import base
 from .base import REGISTRY, Ctx, MissingInput, panel_has
 
 BLOCK = 64
+#: Blocks computed ahead of a request's last block in the same pass (see ``compute``).
+PREFETCH = 3
 
 
 def _mem_cap() -> int:
     try:
-        return int(float(os.environ.get("JQLITE_FACTOR_MEM_MB", "1024")) * 2**20)
+        return int(float(os.environ.get("JQLITE_FACTOR_MEM_MB", "3072")) * 2**20)
     except ValueError:
-        return 2**30
+        return 3 * 2**30
 
 
 def _disk_enabled() -> bool:
@@ -196,8 +199,20 @@ class FactorEngine:
                 cur.append(k)
             if cur:
                 runs.append(cur)
+            n_blocks = (nd + BLOCK - 1) // BLOCK
             for run in runs:
                 need = sorted({nm for k in run for nm in missing[k]})
+                # Prefetch: the inputs' lookback (up to ~2 years) costs far more than the
+                # rows, so extend the run over the next PREFETCH blocks not yet cached
+                # (rows after the request are computed from data up to their own date
+                # only, and never returned before their date: no look-ahead).
+                for _ in range(PREFETCH):
+                    nxt = run[-1] + 1
+                    if nxt >= n_blocks or nxt in missing or any(
+                            self._mem_get((nm, nxt, 0 if REGISTRY[nm].bars_only else ptoken)) is not None
+                            for nm in need):
+                        break
+                    run = run + [nxt]
                 row_a, row_b = run[0] * BLOCK, min((run[-1] + 1) * BLOCK, nd) - 1
                 lb = max(REGISTRY[nm].lookback for nm in need)
                 a0 = max(0, row_a - lb)
@@ -225,6 +240,9 @@ class FactorEngine:
                             self._disk_put(nm, k, blk)
                         blocks[nm][k] = blk
         for nm in todo:
+            if k0 == k1:   # one block: a view, no copy
+                out[nm] = blocks[nm][k0][r0 - k0 * BLOCK: r1 - k0 * BLOCK + 1]
+                continue
             full = np.concatenate([blocks[nm][k] for k in range(k0, k1 + 1)], axis=0)
             out[nm] = full[r0 - k0 * BLOCK: r1 - k0 * BLOCK + 1]
         return out

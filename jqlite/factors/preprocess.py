@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["winsorize", "winsorize_med", "standardlize", "standardize", "neutralize",
-           "set_industry_source"]
+           "set_industry_source", "reference_industry_map", "store_sector_map"]
 
 
 def _apply(data, fn, axis):
@@ -166,22 +166,77 @@ def set_industry_source(fn: Callable | None) -> None:
     _industry_source = fn
 
 
-def _industries(kind, codes, date):
-    fn = _industry_source
-    if fn is None:
-        try:  # a data module may provide it later
-            from ..data import industries as _ind  # type: ignore
-            fn = getattr(_ind, "industry_map", None)
-        except Exception:
-            fn = None
-    if fn is None:
-        return None
+def reference_industry_map(kind, codes, date=None):
+    """Industry codes from ``jqlite.api.reference.get_industry`` (JoinQuant's
+    ``get_industry(security, date)`` shape: ``{code: {kind: {'industry_code': ...,
+    'industry_name': ...}}}``).
+
+    Returns
+    -------
+    dict of str to str, or None
+        code -> industry code of classification ``kind``; None when the reference module
+        is not there or knows no industry of ``kind`` for any of ``codes``.
+    """
     try:
-        m = fn(kind, list(codes), date)
-    except Exception as e:
-        warnings.warn(f"neutralize: industry source failed for {kind!r}: {e}", RuntimeWarning, stacklevel=4)
+        from ..api.reference import get_industry  # added by the reference-data work
+    except Exception:   # ImportError or a half-written module
         return None
-    return pd.Series(m).reindex(list(codes)) if m is not None else None
+    got = get_industry(list(codes), date=date) or {}
+    out = {}
+    for c in codes:
+        entry = (got.get(c) or {}).get(kind)
+        if isinstance(entry, dict) and entry.get("industry_code") is not None:
+            out[c] = str(entry["industry_code"])
+    return out or None
+
+
+#: File of the store's own sector assignment (written by the sample market,
+#: :func:`jqlite.data.sample.sample_sectors`): columns ``code``, ``sector``.
+STORE_SECTOR_FILE = "sample_sectors.parquet"
+
+
+def store_sector_map(kind, codes, date=None, store=None):
+    """Fallback industry source: the store's sector table (:data:`STORE_SECTOR_FILE`).
+
+    The sample market has a single, time-invariant classification (10 sectors), so every
+    ``kind`` (``jq_l1``, ``sw_l1`` ...) gets the same assignment and ``date`` is ignored.
+
+    Returns
+    -------
+    dict of str to str, or None
+        code -> sector key; None when the store has no sector table.
+    """
+    if store is None:
+        from .api import active_store
+        store = active_store()
+    path = getattr(store, "path", None)
+    if path is None:
+        return None
+    from pathlib import Path
+    f = Path(path) / STORE_SECTOR_FILE
+    if not f.exists():
+        return None
+    t = pd.read_parquet(f, columns=["code", "sector"]).set_index("code")["sector"]
+    return {c: str(t[c]) for c in codes if c in t.index}
+
+
+def _industries(kind, codes, date):
+    """Industry of each code (Series over ``codes``, NaN when unknown) or None when no source
+    has an assignment.  Sources, first that answers: :func:`set_industry_source`'s function,
+    :func:`reference_industry_map` (``jqlite.api.reference.get_industry``),
+    :func:`store_sector_map` (the store's own sector table)."""
+    sources = [_industry_source] if _industry_source is not None else []
+    sources += [reference_industry_map, store_sector_map]
+    for fn in sources:
+        try:
+            m = fn(kind, list(codes), date)
+        except Exception as e:
+            warnings.warn(f"neutralize: industry source {getattr(fn, '__name__', fn)} failed for {kind!r}: {e}",
+                          RuntimeWarning, stacklevel=4)
+            continue
+        if m:
+            return pd.Series(m, dtype=object).reindex(list(codes))
+    return None
 
 
 def _exposures(how, codes, date):
@@ -192,8 +247,9 @@ def _exposures(how, codes, date):
         if h in _INDUSTRY_TYPES:
             ind = _industries(h, codes, date)
             if ind is None:
-                warnings.warn(f"neutralize: no industry mapping for {h!r} (register one with "
-                              f"jqfactor.set_industry_source); industry neutralisation skipped",
+                warnings.warn(f"neutralize: no industry mapping for {h!r} (no reference data, no store "
+                              f"sector table; register one with jqfactor.set_industry_source); "
+                              f"industry neutralisation skipped",
                               RuntimeWarning, stacklevel=4)
                 continue
             d = pd.get_dummies(ind.astype(object), prefix=h, dtype=float)
@@ -247,8 +303,11 @@ def neutralize(data, how=None, date=None, axis=1, fillna=None, add_constant=Fals
         each column (index = codes); ``axis=1``: each row (columns = codes, e.g. a
         ``get_factor_values`` frame; rows use their own date when ``date`` is None).
     how : list of str, default ``['jq_l1', 'market_cap']``
-        Industry types (``jq_l1, jq_l2, sw_l1, sw_l2, sw_l3, zjw``: one dummy per industry,
-        needs :func:`set_industry_source`, else a warning and skipped) and factor names
+        Industry types (``jq_l1, jq_l2, sw_l1, sw_l2, sw_l3, zjw``: one dummy per industry;
+        the assignment comes from :func:`set_industry_source`'s function, else
+        ``jqlite.api.reference.get_industry``, else the store's sector table
+        (:func:`store_sector_map`; the sample market has one classification used for every
+        type); with none of them a warning and skipped) and factor names
         (``market_cap`` / ``circulating_market_cap`` enter as log market cap; any
         ``get_factor_values`` factor, e.g. style factors, enters as is).
     date : date-like, optional
