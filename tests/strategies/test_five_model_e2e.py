@@ -16,13 +16,12 @@ import pytest
 import jqlite
 
 STRATEGY = Path(__file__).resolve().parents[2] / "strategies" / "five_model_rolling.py"
-ORDER_COLS = ["security", "side", "amount", "filled", "price", "status"]
+ORDER_COLS = ["add_time", "security", "is_buy", "amount", "filled", "price", "commission", "status"]
 
 
 def _orders(res) -> pd.DataFrame:
-    o = res.orders
-    cols = [c for c in ORDER_COLS if c in o.columns]
-    return o[["time"] + cols if "time" in o.columns else cols].reset_index(drop=True)
+    assert len(res.orders) > 0
+    return res.orders[ORDER_COLS].reset_index(drop=True)
 
 
 def _trained_days(res) -> list[str]:
