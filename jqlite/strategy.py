@@ -5,13 +5,16 @@ executed into a new dict pre-filled like JoinQuant's: the whole API (what ``from
 import *`` gives), ``g``/``log``/``context`` proxies, and names real strategies use without
 importing them (``datetime``, ``math``, ``np``, ``pd``, ``timedelta``, ``isnan``, numpy's
 ``mean``/``std``/``array``/... — spec ``real_strategy_api_usage.md`` §8).  The file is never
-imported as a module, so nothing is cached between runs.
+imported from disk, so nothing is cached between runs; its namespace is registered as
+the module ``__jqlite_strategy__`` so that its classes can be pickled.
 """
 
 from __future__ import annotations
 
 import datetime
 import math
+import sys
+import types
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,11 +30,15 @@ _NUMPY_NAMES = ("mean", "std", "array", "exp", "nan", "power", "diff", "log", "s
                 "var", "median", "corrcoef", "cov", "zeros", "ones", "arange", "where", "isnan")
 
 
+#: Module name of a loaded strategy (``sys.modules`` entry; classes pickle under it).
+STRATEGY_MODULE = "__jqlite_strategy__"
+
+
 def base_namespace() -> dict[str, Any]:
     """The globals a strategy starts with (before its own code runs)."""
     import jqdata
 
-    ns: dict[str, Any] = {"__name__": "__jqlite_strategy__", "__builtins__": __builtins__}
+    ns: dict[str, Any] = {"__name__": STRATEGY_MODULE, "__builtins__": __builtins__}
     for name in _NUMPY_NAMES:
         ns[name] = getattr(np, name)
     ns.update({"datetime": datetime, "timedelta": datetime.timedelta, "math": math,
@@ -62,8 +69,15 @@ def load_strategy(run: "Run") -> dict[str, Any]:
         code = compile(src, fname, "exec")
     except SyntaxError as exc:
         raise ConfigError(f"{path}:{exc.lineno}: syntax error: {exc.msg}\n    {(exc.text or '').rstrip()}") from exc
-    ns = base_namespace()
+    # The namespace is a real module's __dict__, registered in sys.modules under the
+    # namespace's __name__, so that pickle.dumps/loads of instances of the strategy's own
+    # classes work (a model object saved with write_file and loaded by the next run), as
+    # on JoinQuant.  The latest loaded strategy owns the name.
+    mod = types.ModuleType(STRATEGY_MODULE)
+    ns = mod.__dict__
+    ns.update(base_namespace())
     ns["__file__"] = fname
+    sys.modules[STRATEGY_MODULE] = mod
     try:
         exec(code, ns)
     except Exception as exc:

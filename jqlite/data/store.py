@@ -247,6 +247,7 @@ class Store:
 
 _STORES: dict[tuple[str, str], Store] = {}
 _STORES_LOCK = threading.Lock()
+_FAST: dict[tuple, Store] = {}
 
 
 def open_store(path: str | os.PathLike | None = None) -> Store:
@@ -262,9 +263,17 @@ def open_store(path: str | os.PathLike | None = None) -> Store:
     """
     p = Path(path) if path is not None else default_store_path()
     meta = p / "meta.json"
-    if not meta.exists():
+    try:
+        stamp = meta.stat()
+    except OSError:
         raise DataError(f"no jqlite data store at {p} (meta.json missing); "
-                        f"run `jqlite data sample` or `jqlite data import`")
+                        f"run `jqlite data sample` or `jqlite data import`") from None
+    # research mode calls this once per API call: skip re-reading meta.json while it is the
+    # same file (a re-import replaces it atomically -> new inode / mtime)
+    fast = (str(p), stamp.st_mtime_ns, stamp.st_ino, stamp.st_size)
+    st = _FAST.get(fast)
+    if st is not None:
+        return st
     version = json.loads(meta.read_text()).get("version", "")
     key = (str(p.resolve()), str(version))
     with _STORES_LOCK:
@@ -272,4 +281,5 @@ def open_store(path: str | os.PathLike | None = None) -> Store:
         if st is None:
             st = Store(p)
             _STORES[key] = st
+        _FAST[fast] = st
     return st
