@@ -557,15 +557,31 @@ class SecurityInfo:
 def get_security_info(code: str, date=None) -> SecurityInfo | None:
     """Security master row of ``code`` (None when unknown; spec §5.3)."""
     store = active_store()
-    if code not in store.code_index:
+    rows = store.cached("security_info_rows", lambda: _security_rows(store))
+    r = rows.get(code)
+    if r is None:
         return None
-    r = store.securities.loc[code]
-    name = store.display_name(code, date) if date is not None else str(r["display_name"])
-    return SecurityInfo(code, name, str(r["name"]), r["start_date"].date(), r["end_date"].date(), str(r["type"]))
+    name = store.display_name(code, date) if date is not None else r[0]
+    return SecurityInfo(code, name, r[1], r[2], r[3], r[4])
+
+
+def _security_rows(store) -> dict:
+    """code -> (display_name, name, start_date, end_date, type), built once per store
+    (a pandas ``.loc`` per call cost ~0.5 ms; strategies call this per stock per day)."""
+    t = store.securities
+    starts = [d.date() for d in pd.to_datetime(t["start_date"])]
+    ends = [d.date() for d in pd.to_datetime(t["end_date"])]
+    return {c: (str(dn), str(n), s0, s1, str(ty)) for c, dn, n, s0, s1, ty in
+            zip(t.index if t.index.name == "code" else t["code"], t["display_name"], t["name"],
+                starts, ends, t["type"])}
 
 
 _FUND_TYPES = {"etf", "lof", "fja", "fjb", "fjm", "mmf", "open_fund", "bond_fund", "stock_fund",
                "QDII_fund", "money_market_fund", "mixture_fund"}
+
+
+_ALL_TYPES = _FUND_TYPES | {"stock", "fund", "index", "futures", "options", "index_futures",
+                            "conbond", "reits", "bond_fund", "fjm"}
 
 
 @timed("data")
@@ -576,6 +592,9 @@ def get_all_securities(types=(), date=None) -> pd.DataFrame:
     if isinstance(types, str):
         types = [types]
     types = list(types) or ["stock"]
+    bad = [t for t in types if t not in _ALL_TYPES]
+    if bad:
+        raise ParamsError(f"get_all_securities(): unknown type(s) {bad}; JoinQuant types are {sorted(_ALL_TYPES)}")
     want = set(types)
     if "fund" in want:
         want |= _FUND_TYPES
@@ -617,11 +636,33 @@ def _listing_days(store) -> tuple[np.ndarray, np.ndarray]:
     return store.cached("listing_days", build)
 
 
+_NAV_INFOS = ("unit_net_value", "acc_net_value", "adj_net_value")
+
+
 @timed("data")
 def get_extras(info, security_list, start_date="2015-01-01", end_date="2015-12-31", df=True, count=None):
-    """``is_st`` over a date range (DataFrame dates x codes of bool, or dict code -> ndarray)."""
-    if info != "is_st":
-        raise ParamsError(f"get_extras(): info {info!r} is not available in this data store (only 'is_st')")
+    """Extra daily data over a date range (spec §7).
+
+    ``info``: ``'is_st'`` (bool); ``'unit_net_value'`` / ``'acc_net_value'`` /
+    ``'adj_net_value'`` (float, 元 per unit) for funds.  The stores have no fund NAVs, so an
+    ETF/fund's **unit NAV is its raw close** and its accumulated/adjusted NAV the
+    post-adjusted close ``close * factor`` (distributions reinvested, = unit NAV until the
+    first distribution); NaN for non-funds and before listing.
+
+    Returns
+    -------
+    pandas.DataFrame or dict
+        ``df=True``: index = trading days (datetime64), columns = codes; ``df=False``:
+        ``{code: numpy.ndarray}``.
+
+    Raises
+    ------
+    ParamsError
+        Unknown ``info``, or both ``start_date`` and ``count``.
+    """
+    if info != "is_st" and info not in _NAV_INFOS:
+        raise ParamsError(f"get_extras(): info {info!r} is not available in this data store "
+                          f"(available: 'is_st', {', '.join(repr(i) for i in _NAV_INFOS)})")
     if count is not None and start_date not in (None, "2015-01-01"):
         raise ParamsError("get_extras(): start_date 参数与 count 参数只能二选一")
     store = active_store()
@@ -630,7 +671,14 @@ def get_extras(info, security_list, start_date="2015-01-01", end_date="2015-12-3
     s = e - int(count) + 1 if count is not None else store.day_index(pd.Timestamp(start_date), "left")
     s = max(s, 0)
     cols = [store.col(c) for c in codes]
-    v = store.st_matrix()[s:e + 1][:, cols]
+    if info == "is_st":
+        v = store.st_matrix()[s:e + 1][:, cols]
+    else:
+        fund = np.array([store.securities.at[c, "type"] in _FUND_TYPES for c in codes], dtype=bool)
+        v = store.field("close")[s:e + 1][:, cols].copy()
+        if info != "unit_net_value":
+            v = v * store.field("factor")[s:e + 1][:, cols]
+        v[:, ~fund] = np.nan
     if not df:
         return {c: v[:, i] for i, c in enumerate(codes)}
     return pd.DataFrame(v, index=store.dates[s:e + 1], columns=codes)
