@@ -140,7 +140,9 @@ def data_sample(out, seed) -> None:
 @data.command("import")
 @click.option("--src", default=None, type=click.Path(file_okay=False), help="real data folder (../shared/data/real)")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="store folder to create")
-def data_import(src, out) -> None:
+@click.option("--fundamentals/--no-fundamentals", default=True, show_default=True,
+              help="also import the statements, valuation and ratios under SRC/fundamentals")
+def data_import(src, out, fundamentals) -> None:
     """Import the real A-share data folder into a store."""
     from .data.ingest import import_real_data
     from .errors import DataError
@@ -149,6 +151,14 @@ def data_import(src, out) -> None:
     try:
         kwargs = {"progress": lambda m: click.echo(f"  {m}", err=True)}
         path = import_real_data(src, out, **kwargs) if src else import_real_data(None, out, **kwargs)
+        if fundamentals:
+            from .data.ingest import default_real_data_dir
+            from .data.ingest_fundamentals import import_real_fundamentals
+            root = Path(src) if src else Path(default_real_data_dir())
+            if (root / "fundamentals").is_dir():
+                t1 = time.perf_counter()
+                import_real_fundamentals(root, path)
+                click.echo(f"  fundamentals and valuation imported in {time.perf_counter() - t1:.1f}s", err=True)
     except DataError as exc:
         click.echo(f"jqlite data import: {exc}", err=True)
         sys.exit(2)
