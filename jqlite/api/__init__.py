@@ -10,6 +10,10 @@ from .files import read_file, write_file
 from .market import (attribute_history, get_all_securities, get_all_trade_days, get_bars,
                      get_current_data, get_extras, get_index_stocks, get_price,
                      get_security_info, get_trade_days, history, normalize_code)
+from .finance import finance
+from .reference import (get_billboard_list, get_concept, get_concept_stocks, get_concepts,
+                        get_index_weights, get_industries, get_industry, get_industry_stocks,
+                        get_money_flow)
 from .scheduling import run_daily, run_monthly, run_weekly, unschedule_all
 from .settings import (SubPortfolioConfig, disable_cache, enable_profile, g, log, record,
                        send_message, set_benchmark, set_commission, set_option, set_order_cost,
@@ -24,6 +28,8 @@ __all__ = [
     "attribute_history", "get_all_securities", "get_all_trade_days", "get_bars", "get_current_data",
     "get_extras", "get_index_stocks", "get_price", "get_security_info", "get_trade_days", "history",
     "normalize_code",
+    "finance", "get_billboard_list", "get_concept", "get_concept_stocks", "get_concepts",
+    "get_index_weights", "get_industries", "get_industry", "get_industry_stocks", "get_money_flow",
     "run_daily", "run_monthly", "run_weekly", "unschedule_all",
     "SubPortfolioConfig", "disable_cache", "enable_profile", "g", "log", "record", "send_message",
     "set_benchmark", "set_commission", "set_option", "set_order_cost", "set_params", "set_slippage",

@@ -411,6 +411,30 @@ def _check_query(q):
     return q
 
 
+def _check_future(func: str, day, q: "Query | None" = None, stat_date=None, valuation=None) -> None:
+    """``set_option('avoid_future_data', True)`` inside a backtest (spec §10): a date after
+    the simulated day raises FutureDataError; so does the simulated day itself before 15:00
+    when valuation is asked for (valuation is published after the close), and ``statDate``
+    (a report period says nothing about when the report was public)."""
+    from ._binding import run_or_none
+    run = run_or_none()
+    if run is None or not getattr(run.settings, "avoid_future_data", False):
+        return
+    from ..errors import FutureDataError
+    cur = run.current_dt
+    if stat_date is not None:
+        raise FutureDataError(f"avoid_future_data=True时,{func}不能使用statDate参数({stat_date}),"
+                              f"请使用date参数")
+    if day > cur.date():
+        raise FutureDataError(f"avoid_future_data=True时,{func}的date({day})不能大于当前日期({cur})")
+    if day == cur.date() and cur.time() < _dt.time(15, 0):
+        if valuation is None:
+            valuation = q is None or "valuation" in _plan(q)[1]
+        if valuation:
+            raise FutureDataError(f"avoid_future_data=True时,{func}不能在{cur}获取当天({day})的估值数据"
+                                  f"(valuation),收盘后才可获取")
+
+
 # ---------------------------------------------------------------------------- public API
 @timed("data")
 def get_fundamentals(query_object, date=None, statDate=None) -> pd.DataFrame:
@@ -420,6 +444,13 @@ def get_fundamentals(query_object, date=None, statDate=None) -> pd.DataFrame:
 
     Default date: the day before the simulated date inside a backtest, the store's last
     date in research.
+
+    Raises
+    ------
+    FutureDataError
+        With ``set_option('avoid_future_data', True)`` in a backtest: ``date`` after the
+        simulated day, the simulated day itself before 15:00 when valuation is queried, or
+        any ``statDate`` (spec §10).
     """
     q = _check_query(query_object)
     if date is not None and statDate is not None:
@@ -427,9 +458,11 @@ def get_fundamentals(query_object, date=None, statDate=None) -> pd.DataFrame:
     store = _store()
     panel = _panel(store)
     if statDate is not None:
+        _check_future("get_fundamentals", None, q, stat_date=statDate)
         sq, annual = _parse_stat_date(statDate)
         return _run(q, panel, None, sq, annual)
     day = _to_date(date) if date is not None else _default_date(store)
+    _check_future("get_fundamentals", day, q)
     return _run(q, panel, day)
 
 
@@ -448,6 +481,7 @@ def get_fundamentals_continuously(query_object, end_date=None, count=None, panel
     store = _store()
     fp = _panel(store)
     end = _to_date(end_date) if end_date is not None else _default_date(store)
+    _check_future("get_fundamentals_continuously", end, q)
     i = store.day_index(end)
     days = store.dates[max(0, i - int(count) + 1): i + 1]
     # make sure code and day come back
@@ -487,6 +521,7 @@ def get_valuation(security_list, start_date=None, end_date=None, fields=None, co
     store = _store()
     fp = _panel(store)
     end = _to_date(end_date) if end_date is not None else _default_date(store)
+    _check_future("get_valuation", end)
     j = store.day_index(end)
     if count is not None:
         i = max(0, j - int(count) + 1)
@@ -555,6 +590,7 @@ def get_history_fundamentals(security, fields, watch_date=None, stat_date=None, 
         end = np.full(len(cols), end_q, dtype=np.int64)
     else:
         wd = _to_date(watch_date) if watch_date is not None else _default_date(store)
+        _check_future("get_history_fundamentals", wd, valuation=False)
         wdi = np.datetime64(wd, "D").astype(np.int64)
         st0 = fp.statement(fl[0][0])
         vis = st0.pub_days[cols] <= wdi

@@ -654,4 +654,9 @@ class FundamentalsPanel:
 def fundamentals_panel(store) -> FundamentalsPanel:
     """The store's :class:`FundamentalsPanel` (cached on the store per fundamentals version)."""
     ver = fundamentals_version(store)
-    return store.cached(("fundamentals_panel", ver), lambda: FundamentalsPanel(store))
+
+    def build():
+        panel = FundamentalsPanel(store)
+        panel.version = ver      # content version: keys the factor disk cache (jqlite.factors.cache)
+        return panel
+    return store.cached(("fundamentals_panel", ver), build)

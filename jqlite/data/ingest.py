@@ -1495,6 +1495,10 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
     if parts:
         tables["index_members"] = pd.concat(parts, ignore_index=True)
     n_members = 0 if not parts else len(tables["index_members"])
+    # ---- Shenwan industry history and CSI 500 weights (jqlite.data.reference)
+    say("industries and index weights")
+    from .reference import read_real_reference
+    tables.update(read_real_reference(src, codes=set(master["code"]), calendar=cal))
     say(f"writing store {out_path}: {stats['bars']:,} bar rows ({stats['inserted_paused']:,} inserted paused), "
         f"{stats['securities']} securities, {n_members:,} membership intervals")
     out = write_store(out_path, tables, name="jqlite-real-ashare", source=f"{src} (see SOURCES.md)",

@@ -1047,6 +1047,8 @@ def generate_sample_market(path, *, seed: int = DEFAULT_SEED, start: str = DEFAU
     """
     say = progress or (lambda _m: None)
     tables, lat = _simulate(seed, n_stocks, start, end, say)
+    from .reference import sample_reference_tables  # industries and concepts
+    tables.update(sample_reference_tables(tables["securities"], lat))
 
     def write_sectors(p: Path) -> None:
         df = lat[["sector", "sector_name"]].reset_index()

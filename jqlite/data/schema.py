@@ -13,6 +13,9 @@ A store is one folder::
       st.parquet                 ST / *ST intervals                (ST_PERIODS)
       xrxd.parquet               ex-rights / ex-dividend events    (XRXD)
       names.parquet              optional: historical display names (NAMES)
+      industry_members.parquet   optional: industry / concept membership (INDUSTRY_MEMBERS)
+      industries.parquet         optional: industry / concept names (INDUSTRIES)
+      index_weights.parquet      optional: index constituent weights (INDEX_WEIGHTS)
       fundamentals/...           optional, see jqlite.data.fundamentals (issue 3)
 
 Daily bars are *dense*: a stock has a row on every trading day from its ``start_date`` to
@@ -106,6 +109,22 @@ XRXD = {
 #: ``get_current_data()[code].name``): name valid from ``start_date`` to ``end_date``.
 NAMES = {"code": "string", "display_name": "string", "start_date": "date32", "end_date": "date32"}
 
+#: Optional industry / concept classification, point in time (see
+#: :mod:`jqlite.data.reference`): ``code`` belongs to ``industry_code`` of ``scheme`` from
+#: ``start_date`` to ``end_date`` (both inclusive, calendar dates; 2200-01-01 if current).
+#: ``scheme`` is JoinQuant's name: ``sw_l1 sw_l2 sw_l3 jq_l1 jq_l2 zjw`` or ``jq_concept``.
+INDUSTRY_MEMBERS = {"scheme": "string", "industry_code": "string", "code": "string",
+                    "start_date": "date32", "end_date": "date32"}
+
+#: Optional industry / concept names: ``name`` of (scheme, industry_code) valid from
+#: ``start_date`` to ``end_date`` (a renamed industry has one row per name).
+INDUSTRIES = {"scheme": "string", "industry_code": "string", "name": "string",
+              "start_date": "date32", "end_date": "date32"}
+
+#: Optional index constituent weights: ``weight`` in **percent** of ``code`` in
+#: ``index_code`` as of ``date`` (a trading day; JoinQuant ``get_index_weights``).
+INDEX_WEIGHTS = {"index_code": "string", "code": "string", "date": "date32", "weight": "float64"}
+
 TABLES = {
     "calendar": CALENDAR,
     "securities": SECURITIES,
@@ -114,6 +133,9 @@ TABLES = {
     "st": ST_PERIODS,
     "xrxd": XRXD,
     "names": NAMES,
+    "industry_members": INDUSTRY_MEMBERS,
+    "industries": INDUSTRIES,
+    "index_weights": INDEX_WEIGHTS,
 }
 
 #: Tables a store must have; the others are optional.

@@ -10,7 +10,9 @@ overlapping windows pay once and a one-date request computes at most one block.
   flagship's 86 factors over the real market is ~2.5 GB);
 * disk: ``STORE/.factor_cache/<store version>/<factor>/<lib version>_<first>_<last>.parquet``
   (or ``$JQLITE_CACHE/factor_cache/<store name>-<path hash>/...`` when ``$JQLITE_CACHE`` is
-  set), only for bar-only factors (fundamentals are not part of the store version hash).
+  set); factors that read fundamentals are cached under the fundamentals folder's own
+  content version as well (``..._f<version>_...``), so a re-imported fundamentals folder
+  is never served stale values.
   Folders of other store versions are deleted when a store is first used, so a re-imported
   store never serves stale values.  Set ``JQLITE_FACTOR_DISK_CACHE=0`` to disable.
 """
@@ -91,16 +93,17 @@ class FactorEngine:
         self._disk_root = root
         return root
 
-    def _disk_path(self, name, k):
+    def _disk_path(self, name, k, fver=None):
         root = self.disk_root()
         if root is None:
             return None
         d = self.store.dates
         r0, r1 = k * BLOCK, min((k + 1) * BLOCK, len(d)) - 1
-        return root / name / f"v{base.LIBRARY_VERSION}_{d[r0]:%Y%m%d}_{d[r1]:%Y%m%d}.parquet"
+        tag = f"_f{fver}" if fver else ""
+        return root / name / f"v{base.LIBRARY_VERSION}{tag}_{d[r0]:%Y%m%d}_{d[r1]:%Y%m%d}.parquet"
 
-    def _disk_get(self, name, k, rows):
-        p = self._disk_path(name, k)
+    def _disk_get(self, name, k, rows, fver=None):
+        p = self._disk_path(name, k, fver)
         if p is None or not p.exists():
             return None
         try:
@@ -109,8 +112,8 @@ class FactorEngine:
         except Exception:
             return None
 
-    def _disk_put(self, name, k, arr):
-        p = self._disk_path(name, k)
+    def _disk_put(self, name, k, arr, fver=None):
+        p = self._disk_path(name, k, fver)
         if p is None:
             return
         try:
@@ -169,6 +172,8 @@ class FactorEngine:
             return out
         k0, k1 = r0 // BLOCK, r1 // BLOCK
         ptoken = id(panel) if panel is not None else 0
+        # fundamentals content version: factors reading fundamentals are disk-cached under it
+        fver = getattr(panel, "version", None) if panel is not None else None
         with self.lock:
             blocks: dict = {nm: {} for nm in todo}
             missing: dict = {}
@@ -179,9 +184,9 @@ class FactorEngine:
                     a = self._mem_get(key)
                     if a is not None:
                         self.stats["mem_hits"] += 1
-                    elif fd.bars_only:
+                    elif fd.bars_only or fver:
                         rows = min((k + 1) * BLOCK, nd) - k * BLOCK
-                        a = self._disk_get(nm, k, rows)
+                        a = self._disk_get(nm, k, rows, None if fd.bars_only else fver)
                         if a is not None:
                             self.stats["disk_hits"] += 1
                             self._mem_put(key, a)
@@ -236,8 +241,8 @@ class FactorEngine:
                         key = (nm, k, 0 if fd.bars_only else ptoken)
                         self._mem_put(key, blk)
                         self.stats["computed_blocks"] += 1
-                        if fd.bars_only:
-                            self._disk_put(nm, k, blk)
+                        if fd.bars_only or fver:
+                            self._disk_put(nm, k, blk, None if fd.bars_only else fver)
                         blocks[nm][k] = blk
         for nm in todo:
             if k0 == k1:   # one block: a view, no copy

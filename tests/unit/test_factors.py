@@ -91,6 +91,7 @@ def store(tmp_path, monkeypatch):
     p = write_store(tmp_path / "store", _make_tables(), name="t", source="t")
     st = open_store(p)
     monkeypatch.setattr(fapi, "active_store", lambda: st)
+    monkeypatch.setattr("jqlite.api._binding.active_store", lambda: st)  # get_industry & co.
     return st
 
 

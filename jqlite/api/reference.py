@@ -1,0 +1,513 @@
+"""JoinQuant reference-data API: industries, concepts, index weights, money flow, billboard.
+
+Point in time: every function answers "as of ``date``" from the interval tables of
+:mod:`jqlite.data.reference` (default date: the simulated day inside a backtest, the store's
+last day in research -- JoinQuant's "today").  What each function returns on the sample and
+on the real store is listed in ``docs/fundamentals.md`` ("Reference data").
+
+Sources: JoinQuant API manual (行业概念数据, get_index_weights, get_money_flow,
+get_billboard_list; spec ``jq_data_api.md`` §6, §9), jqdatasdk ``api.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..data import schema
+from ..errors import ParamsError
+from . import _binding
+from ._binding import run_or_none
+
+__all__ = [
+    "get_industry", "get_industries", "get_industry_stocks", "get_concepts", "get_concept_stocks",
+    "get_concept", "get_index_weights", "get_money_flow", "get_billboard_list",
+]
+
+INDUSTRY_SCHEMES = ("sw_l1", "sw_l2", "sw_l3", "jq_l1", "jq_l2", "zjw")
+CONCEPT_SCHEME = "jq_concept"
+_FAR_I8 = np.datetime64(schema.FAR_FUTURE, "D").astype(np.int64)
+
+
+# ---------------------------------------------------------------------------- helpers
+def _day(d) -> _dt.date:
+    if isinstance(d, _dt.datetime):
+        return d.date()
+    if isinstance(d, _dt.date):
+        return d
+    try:
+        return pd.Timestamp(d).date()
+    except (ValueError, TypeError):
+        raise ParamsError(f"cannot parse date {d!r}") from None
+
+
+def _default_day(store) -> _dt.date:
+    """JoinQuant's default: ``context.current_dt`` in a backtest, today in research (the
+    store's last trading day here)."""
+    run = run_or_none()
+    if run is not None:
+        return run.current_dt.date()
+    return store.dates[-1].date()
+
+
+_MEMO_LOCK = threading.RLock()
+
+
+def memo(store, key, build):
+    """Memoise a derived value on ``store`` (like ``Store.cached``, but re-entrant: the
+    builders here call other cached store accessors, which would deadlock inside
+    ``Store.cached``'s non-re-entrant lock)."""
+    cache = store.__dict__.setdefault("_jqlite_reference_memo", {})
+    if key in cache:
+        return cache[key]
+    with _MEMO_LOCK:
+        if key not in cache:
+            cache[key] = build()
+        return cache[key]
+
+
+def _as_of(func: str, store, date) -> _dt.date:
+    """The query day: ``date`` or the default; with ``avoid_future_data`` on in a backtest a
+    day after the simulated day raises FutureDataError (spec §10)."""
+    if date is None:
+        return _default_day(store)
+    d = _day(date)
+    run = run_or_none()
+    if run is not None and getattr(run.settings, "avoid_future_data", False) and d > run.current_dt.date():
+        from ..errors import FutureDataError
+        raise FutureDataError(f"avoid_future_data=True时,{func}的date({d})不能大于当前日期({run.current_dt})")
+    return d
+
+
+def _i8(d: _dt.date) -> int:
+    return int(np.datetime64(d, "D").astype(np.int64))
+
+
+class _Reference:
+    """Interval tables of one store, indexed for fast point-in-time lookups."""
+
+    def __init__(self, mem: pd.DataFrame, names: pd.DataFrame):
+        mem = mem.sort_values(["code", "scheme", "start_date"], kind="stable").reset_index(drop=True)
+        self.m_scheme = mem["scheme"].to_numpy().astype(str)
+        self.m_ind = mem["industry_code"].to_numpy().astype(str)
+        self.m_code = mem["code"].to_numpy().astype(str)
+        self.m_s = mem["start_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+        self.m_e = mem["end_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+        # rows per code / per industry
+        self.by_code: dict[str, np.ndarray] = {}
+        for c, idx in pd.Series(np.arange(len(mem))).groupby(self.m_code).groups.items():
+            self.by_code[str(c)] = np.asarray(idx)
+        self.by_ind: dict[str, np.ndarray] = {}
+        for c, idx in pd.Series(np.arange(len(mem))).groupby(self.m_ind).groups.items():
+            self.by_ind[str(c)] = np.asarray(idx)
+        names = names.sort_values(["scheme", "industry_code", "start_date"], kind="stable").reset_index(drop=True)
+        self.names = names
+        self.scheme_of: dict[str, str] = {}
+        self.name_eras: dict[str, list] = {}
+        for sch, ic, nm, s, e in zip(names["scheme"], names["industry_code"], names["name"],
+                                     names["start_date"], names["end_date"]):
+            self.scheme_of[str(ic)] = str(sch)
+            self.name_eras.setdefault(str(ic), []).append(
+                (np.datetime64(s, "D").astype(np.int64), np.datetime64(e, "D").astype(np.int64), str(nm)))
+        for ic, sch in zip(self.m_ind, self.m_scheme):
+            self.scheme_of.setdefault(ic, sch)
+        self.schemes = sorted(set(self.m_scheme.tolist()) | set(names["scheme"].astype(str)))
+
+    def name(self, ic: str, d: int) -> str:
+        eras = self.name_eras.get(ic)
+        if not eras:
+            return ic
+        for s, e, nm in eras:
+            if s <= d <= e:
+                return nm
+        return eras[-1][2] if d > eras[-1][1] else eras[0][2]
+
+    def members(self, ic: str, d: int) -> list[str]:
+        idx = self.by_ind.get(ic)
+        if idx is None:
+            return []
+        ok = (self.m_s[idx] <= d) & (self.m_e[idx] >= d)
+        return sorted(set(self.m_code[idx[ok]].tolist()))
+
+
+def _reference(store) -> _Reference:
+    """The store's reference tables (cached on the store).  A sample store written before
+    the tables existed gets them derived in memory from its ``sample_sectors.parquet``."""
+    def build():
+        mem, names = store.table("industry_members"), store.table("industries")
+        if mem.empty and store.meta.get("name") == "sample" and (store.path / "sample_sectors.parquet").exists():
+            from ..data.reference import sample_reference_tables
+            from ..data.sample import sample_sectors
+            t = sample_reference_tables(store.securities.reset_index(drop=True), sample_sectors(store.path))
+            mem, names = t["industry_members"], t["industries"]
+        return _Reference(mem, names)
+    return memo(store, "reference_tables", build)
+
+
+def _listed(store, codes: list[str], d: _dt.date) -> list[str]:
+    sec = store.securities
+    ts = pd.Timestamp(d)
+    out = []
+    for c in codes:
+        if c in store.code_index:
+            r = sec.loc[c]
+            if r["start_date"] <= ts <= r["end_date"]:
+                out.append(c)
+    return out
+
+
+def _codes(security) -> list[str]:
+    if isinstance(security, str):
+        return [security]
+    return [str(c) for c in security]
+
+
+# ---------------------------------------------------------------------------- industries
+def get_industry(security, date=None) -> dict:
+    """Industries of one or more securities on ``date``.
+
+    Parameters
+    ----------
+    security : str or list of str
+        Security code(s).
+    date : date-like, optional
+        Default: the simulated day in a backtest, the store's last day in research.
+
+    Returns
+    -------
+    dict
+        ``{code: {scheme: {'industry_code': str, 'industry_name': str}}}`` with the schemes
+        the store has for that code on that day (``sw_l1``, ``sw_l2``, ``sw_l3``, ``jq_l1``,
+        ...); ``{code: {}}`` for a security without a classification that day (or unknown).
+        Example: ``{'000001.XSHE': {'sw_l1': {'industry_code': '801780', 'industry_name': '银行I'}, ...}}``.
+
+    Notes
+    -----
+    JoinQuant manual, 行业概念数据 / get_industry (spec §6).  Codes and names: see
+    :mod:`jqlite.data.reference` (sw_l2/sw_l3 codes are Shenwan classification codes).
+    """
+    store = _binding.active_store()
+    d = _i8(_as_of("get_industry", store, date))
+    ref = _reference(store)
+    out: dict = {}
+    for c in _codes(security):
+        entry: dict = {}
+        idx = ref.by_code.get(c)
+        if idx is not None:
+            for k in idx:
+                sch = ref.m_scheme[k]
+                if sch == CONCEPT_SCHEME or not (ref.m_s[k] <= d <= ref.m_e[k]):
+                    continue
+                ic = ref.m_ind[k]
+                entry[sch] = {"industry_code": ic, "industry_name": ref.name(ic, d)}
+        out[c] = {k: entry[k] for k in INDUSTRY_SCHEMES if k in entry}
+    return out
+
+
+def _listing(ref: _Reference, scheme: str, date) -> pd.DataFrame:
+    n = ref.names[ref.names["scheme"] == scheme]
+    if date is not None:
+        ts = pd.Timestamp(_day(date))
+        n = n[(n["start_date"] <= ts) & (n["end_date"] >= ts)]
+        first = ref.names[ref.names["scheme"] == scheme].groupby("industry_code")["start_date"].min()
+    else:
+        first = n.groupby("industry_code")["start_date"].min()
+    n = n.sort_values("start_date").drop_duplicates("industry_code", keep="last")
+    df = pd.DataFrame({"name": n["name"].astype(object).to_numpy(),
+                       "start_date": first.reindex(n["industry_code"]).to_numpy()},
+                      index=pd.Index(n["industry_code"].astype(object).to_numpy()))
+    return df.sort_index()
+
+
+def get_industries(name="zjw", date=None) -> pd.DataFrame:
+    """The industries of one classification scheme.
+
+    Parameters
+    ----------
+    name : str
+        ``'sw_l1'``, ``'sw_l2'``, ``'sw_l3'``, ``'jq_l1'``, ``'jq_l2'`` or ``'zjw'``
+        (JoinQuant's default is ``'zjw'``).
+    date : date-like, optional
+        Only industries existing that day (with that day's name); None (default): every
+        industry that ever existed, with its latest name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: industry code (str); columns ``name`` (str, e.g. ``'银行I'``) and
+        ``start_date`` (datetime64: first day the industry has members in the store's data).
+        Empty (same columns) when the store has no data for ``name``.
+
+    Raises
+    ------
+    ParamsError
+        Unknown scheme name.
+    """
+    if name not in INDUSTRY_SCHEMES:
+        raise ParamsError(f"get_industries(): name must be one of {list(INDUSTRY_SCHEMES)}, got {name!r}")
+    return _listing(_reference(_binding.active_store()), name, date)
+
+
+def _members_of(func: str, code: str, date, concept: bool) -> list[str]:
+    store = _binding.active_store()
+    ref = _reference(store)
+    d = _as_of(func, store, date)
+    sch = ref.scheme_of.get(code)
+    if sch is None or (sch == CONCEPT_SCHEME) != concept:
+        kind = "concept" if concept else "industry"
+        have = [s for s in ref.schemes if (s == CONCEPT_SCHEME) == concept]
+        raise ParamsError(f"{func}(): unknown {kind} code {code!r} (this data store has "
+                          f"{'no ' + kind + ' data' if not have else 'schemes ' + str(have)})")
+    return _listed(store, ref.members(code, _i8(d)), d)
+
+
+def get_industry_stocks(industry_code: str, date=None) -> list[str]:
+    """Stocks of an industry on ``date`` (listed that day), sorted.
+
+    Parameters
+    ----------
+    industry_code : str
+        E.g. ``'801780'`` (申万一级 银行), ``'480300'`` (sw_l2 in jqlite), ``'HY007'`` (jq_l1).
+    date : date-like, optional
+        Default: the simulated day in a backtest, the store's last day in research.
+
+    Returns
+    -------
+    list of str
+        Empty when the industry has no members that day.
+
+    Raises
+    ------
+    ParamsError
+        A code the store's classification data does not know (the message lists the
+        schemes the store has).
+    """
+    return _members_of("get_industry_stocks", str(industry_code), date, concept=False)
+
+
+def get_concepts() -> pd.DataFrame:
+    """All concepts (概念板块).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: concept code (e.g. ``'GN001'``); columns ``name`` (str) and ``start_date``
+        (datetime64).  Empty on a store without concept data (the real data set has none).
+    """
+    return _listing(_reference(_binding.active_store()), CONCEPT_SCHEME, None)
+
+
+def get_concept_stocks(concept_code: str, date=None) -> list[str]:
+    """Stocks of a concept on ``date`` (listed that day), sorted; ``[]`` before the concept
+    existed (spec §6).  Default date as :func:`get_industry_stocks`.
+
+    Raises
+    ------
+    ParamsError
+        Unknown concept code.
+    """
+    return _members_of("get_concept_stocks", str(concept_code), date, concept=True)
+
+
+def get_concept(security, date=None) -> dict:
+    """Concepts of one or more securities on ``date``:
+    ``{code: {'jq_concept': [{'concept_code': str, 'concept_name': str}, ...]}}``
+    (an empty list when none)."""
+    store = _binding.active_store()
+    d = _i8(_as_of("get_concept", store, date))
+    ref = _reference(store)
+    out = {}
+    for c in _codes(security):
+        lst = []
+        for k in ref.by_code.get(c, ()):
+            if ref.m_scheme[k] == CONCEPT_SCHEME and ref.m_s[k] <= d <= ref.m_e[k]:
+                ic = ref.m_ind[k]
+                lst.append({"concept_code": ic, "concept_name": ref.name(ic, d)})
+        out[c] = {CONCEPT_SCHEME: sorted(lst, key=lambda x: x["concept_code"])}
+    return out
+
+
+# ---------------------------------------------------------------------------- index weights
+def _month_end_before(store, d: _dt.date) -> int:
+    """Store row of the last trading day of the month before ``d``'s month (-1 if none)."""
+    first = pd.Timestamp(d).replace(day=1)
+    return store.day_index(first - pd.Timedelta(days=1), "right")
+
+
+def get_index_weights(index_id: str, date=None) -> pd.DataFrame:
+    """Constituent weights of an index.
+
+    Parameters
+    ----------
+    index_id : str
+        Index code, e.g. ``'000905.XSHG'``.
+    date : date-like, optional
+        Default: the simulated day in a backtest, the store's last day in research.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``code`` (str); columns ``date`` (str ``'YYYY-MM-DD'``: the weights' date),
+        ``weight`` (float, **percent**; sums to about 100) and ``display_name``.  Sorted by
+        code.  Empty (same columns) when the index has no members or weights.
+
+    Notes
+    -----
+    * Stored weights (real store: JoinQuant's daily CSI 500 weights 2020-01-02 → 2024-06-28,
+      ``000905.XSHG`` only): the latest weights dated on or before ``date`` -- never later
+      ones (JoinQuant may return the "nearest" date, which can be in the future; spec §6).
+    * Otherwise (every sample index; real indexes other than CSI 500 or before 2020):
+      derived weights.  Members are ``get_index_stocks`` on the last trading day of the
+      previous month (JoinQuant's weights are monthly), weighted by their circulating market
+      cap (``valuation.circulating_market_cap``) that day; ``date`` is that day.  Without
+      fundamentals in the store, equal weights.
+    """
+    store = _binding.active_store()
+    d = _as_of("get_index_weights", store, date)
+    cols = ["date", "weight", "display_name"]
+    w = store.table("index_weights")
+    if len(w):
+        wi = memo(store, "index_weights_by_index", lambda: {
+            k: g.sort_values(["date", "code"]) for k, g in w.groupby("index_code")})
+        g = wi.get(index_id)
+        if g is not None:
+            dd = g["date"].to_numpy()
+            ts = np.datetime64(pd.Timestamp(d))
+            k = int(np.searchsorted(dd, ts, side="right"))
+            if k > 0:
+                day = dd[k - 1]
+                sel = g[g["date"] == day]
+                ds = str(pd.Timestamp(day).date())
+                out = pd.DataFrame({"date": ds, "weight": sel["weight"].to_numpy(),
+                                    "display_name": [store.display_name(c, pd.Timestamp(day)) for c in sel["code"]]},
+                                   index=pd.Index(sel["code"].astype(object).to_numpy(), name="code"))
+                return out[cols].sort_index()
+    i = _month_end_before(store, d)
+    empty = pd.DataFrame({c: pd.Series(dtype=object if c != "weight" else float) for c in cols},
+                         index=pd.Index([], name="code", dtype=object))
+    if i < 0:
+        return empty
+    day = store.dates[i]
+    members = store.index_members(index_id, day)
+    members = _listed(store, members, day.date())
+    if not members:
+        return empty
+    cap = None
+    try:
+        from ..data import fundamentals as F
+        if (store.path / F.DIRNAME).exists():
+            panel = F.fundamentals_panel(store)
+            if panel.has("valuation", "circulating_market_cap"):
+                cap = panel.valuation("circulating_market_cap")[i, [store.col(c) for c in members]]
+    except Exception:  # pragma: no cover - no usable fundamentals
+        cap = None
+    if cap is None:
+        cap = np.ones(len(members))
+    cap = np.asarray(cap, dtype=np.float64)
+    ok = np.isfinite(cap) & (cap > 0)
+    members = [m for m, k in zip(members, ok) if k]
+    cap = cap[ok]
+    if not members:
+        return empty
+    wt = cap / cap.sum() * 100.0
+    out = pd.DataFrame({"date": str(day.date()), "weight": wt,
+                        "display_name": [store.display_name(c, day) for c in members]},
+                       index=pd.Index(members, name="code", dtype=object))
+    return out[cols].sort_index()
+
+
+# ---------------------------------------------------------------------------- not in the data
+MONEY_FLOW_COLUMNS = ["date", "sec_code", "change_pct", "net_amount_main", "net_pct_main",
+                      "net_amount_xl", "net_pct_xl", "net_amount_l", "net_pct_l",
+                      "net_amount_m", "net_pct_m", "net_amount_s", "net_pct_s"]
+BILLBOARD_COLUMNS = ["code", "day", "direction", "abnormal_code", "abnormal_name",
+                     "sales_depart_name", "rank", "buy_value", "buy_rate", "sell_value",
+                     "sell_rate", "net_value", "amount", "total_value"]
+
+
+def _warn_once(func: str, what: str) -> None:
+    """One warning per run (per process in research) that ``func`` has no data."""
+    run = run_or_none()
+    key = f"_jqlite_nodata_{func}"
+    msg = (f"{func}(): the data store has no {what}; returning an empty DataFrame "
+           f"with JoinQuant's columns")
+    if run is not None:
+        if getattr(run, "_nodata_warned", None) is None:
+            try:
+                run._nodata_warned = set()
+            except AttributeError:  # pragma: no cover
+                return
+        if func in run._nodata_warned:
+            return
+        run._nodata_warned.add(func)
+        try:
+            run.log.system_warning(msg)
+        except Exception:  # pragma: no cover
+            pass
+        warnings.warn(msg, RuntimeWarning, stacklevel=3)
+        return
+    if globals().get(key):
+        return
+    globals()[key] = True
+    warnings.warn(msg, RuntimeWarning, stacklevel=3)
+
+
+def _check_range(func, start_date, count):
+    if start_date is not None and count is not None:
+        raise ParamsError(f"{func}(): start_date 参数与 count 参数只能二选一")
+
+
+def get_money_flow(security_list=None, start_date=None, end_date=None, fields=None, count=None) -> pd.DataFrame:
+    """Daily money flow (资金流向) of stocks -- not in jqlite's data: always empty.
+
+    Returns
+    -------
+    pandas.DataFrame
+        No rows; columns ``date, sec_code, change_pct (%), net_amount_main (万元),
+        net_pct_main (%), net_amount_xl, net_pct_xl, net_amount_l, net_pct_l, net_amount_m,
+        net_pct_m, net_amount_s, net_pct_s`` (JoinQuant manual, get_money_flow; spec §9),
+        or ``fields`` in that order.  Warns once per run.
+
+    Raises
+    ------
+    ParamsError
+        Both ``start_date`` and ``count``, or an unknown field.
+    """
+    _check_range("get_money_flow", start_date, count)
+    cols = MONEY_FLOW_COLUMNS
+    if fields is not None:
+        f = [fields] if isinstance(fields, str) else list(fields)
+        bad = [x for x in f if x not in MONEY_FLOW_COLUMNS]
+        if bad:
+            raise ParamsError(f"get_money_flow(): unknown field(s) {bad}; known {MONEY_FLOW_COLUMNS}")
+        cols = f
+    _warn_once("get_money_flow", "money-flow data")
+    return pd.DataFrame({c: pd.Series(dtype=object if c in ("date", "sec_code") else float) for c in cols})
+
+
+def get_billboard_list(stock_list=None, start_date=None, end_date=None, count=None) -> pd.DataFrame:
+    """龙虎榜 (billboard) data -- not in jqlite's data: always empty.
+
+    Returns
+    -------
+    pandas.DataFrame
+        No rows; columns ``code, day, direction, abnormal_code, abnormal_name,
+        sales_depart_name, rank, buy_value, buy_rate, sell_value, sell_rate, net_value,
+        amount, total_value`` (JoinQuant manual, get_billboard_list; spec §9).  Warns once
+        per run.
+
+    Raises
+    ------
+    ParamsError
+        Both ``start_date`` and ``count``, or neither given.
+    """
+    _check_range("get_billboard_list", start_date, count)
+    if start_date is None and count is None:
+        raise ParamsError("get_billboard_list(): start_date 参数与 count 参数必须输入一个")
+    _warn_once("get_billboard_list", "billboard (龙虎榜) data")
+    num = {"rank", "buy_value", "buy_rate", "sell_value", "sell_rate", "net_value", "amount", "total_value"}
+    return pd.DataFrame({c: pd.Series(dtype=float if c in num else object) for c in BILLBOARD_COLUMNS})

@@ -1,0 +1,277 @@
+"""Reference data on the sample market: industries, concepts, index weights, finance tables,
+empty money-flow / billboard frames, fund NAVs via get_extras, avoid_future_data for
+fundamentals (issue 3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jqlite.errors import ParamsError
+
+
+@pytest.fixture(scope="module")
+def store():
+    from jqlite.data import ensure_default_store
+    return ensure_default_store(progress=False)
+
+
+@pytest.fixture
+def research(store, monkeypatch):
+    monkeypatch.setenv("JQLITE_DATA", str(store.path))
+    return store
+
+
+def _lithium(store):
+    """Sample stocks named ...锂业 listed on 2021-07-29 and 2021-07-30 (store's own tables)."""
+    from jqlite.data.sample import sample_sectors
+    sec = sample_sectors(store.path)
+    s = store.securities
+    return sorted(c for c in sec.index if sec.at[c, "sector"] == "new_energy"
+                  and str(s.at[c, "display_name"]).endswith("锂业")
+                  and s.at[c, "start_date"] <= pd.Timestamp("2021-07-29")
+                  and s.at[c, "end_date"] >= pd.Timestamp("2021-07-30"))
+
+
+# ---------------------------------------------------------------------------- industries
+def test_get_industry_shape_and_codes(research):
+    from jqdata import get_industry
+    got = get_industry(["000003.XSHE", "000007.XSHE", "600000.XSHG"], date="2020-01-02")
+    # 000003.XSHE 光通医药 (healthcare, suffix 医药) -> SW2021 化学制药 / 化学制剂
+    assert got["000003.XSHE"] == {
+        "sw_l1": {"industry_code": "801150", "industry_name": "医药生物I"},
+        "sw_l2": {"industry_code": "370100", "industry_name": "化学制药II"},
+        "sw_l3": {"industry_code": "370102", "industry_name": "化学制剂III"},
+        "jq_l1": {"industry_code": "HY006", "industry_name": "医药卫生"},
+    }
+    # 000007.XSHE 凯明置业 -> 房地产开发 / 商业地产
+    assert got["000007.XSHE"]["sw_l1"]["industry_code"] == "801180"
+    assert got["000007.XSHE"]["sw_l3"] == {"industry_code": "430102", "industry_name": "商业地产III"}
+    assert got["600000.XSHG"] == {}        # not in the sample market
+    assert get_industry("000003.XSHE", date="1990-01-01") == {"000003.XSHE": {}}  # before listing
+
+
+def test_industry_point_in_time_reclassification(research):
+    from jqdata import get_industry, get_industry_stocks
+    li = _lithium(research)
+    assert len(li) == 19
+    c = li[0]
+    before = get_industry(c, date="2021-07-29")[c]
+    after = get_industry(c, date="2021-07-30")[c]
+    assert before["sw_l1"] == {"industry_code": "801050", "industry_name": "有色金属I"}
+    assert before["sw_l3"]["industry_code"] == "240603"
+    assert after["sw_l1"] == {"industry_code": "801730", "industry_name": "电力设备I"}
+    assert after["sw_l3"] == {"industry_code": "630701", "industry_name": "锂电池III"}
+    # 801730 gains exactly the lithium stocks listed on that day
+    a = set(get_industry_stocks("801730", date="2021-07-29"))
+    b = set(get_industry_stocks("801730", date="2021-07-30"))
+    assert b - a == set(li) and not (a - b)
+    assert len(a) == 28 and len(b) == 47
+
+
+def test_get_industries_names_follow_the_date(research):
+    from jqdata import get_industries
+    all_l1 = get_industries("sw_l1")
+    assert list(all_l1.columns) == ["name", "start_date"]
+    assert len(all_l1) == 21 and all_l1.index.is_unique
+    assert all_l1.loc["801730", "name"] == "电力设备I"     # latest name
+    assert get_industries("sw_l1", date="2020-01-02").loc["801730", "name"] == "电气设备I"
+    assert get_industries("sw_l1", date="2020-01-02").loc["801030", "name"] == "化工I"
+    assert get_industries("jq_l1").loc["HY007", "name"] == "金融"
+    assert get_industries("zjw").empty       # no 证监会 classification in the sample
+    with pytest.raises(ParamsError, match="sw_l4"):
+        get_industries("sw_l4")
+
+
+def test_get_industry_stocks_lists_listed_members(research):
+    from jqdata import get_industry, get_industry_stocks
+    banks = get_industry_stocks("801780", date="2020-01-02")
+    assert len(banks) == 14 and banks == sorted(banks)
+    assert all(get_industry(c, "2020-01-02")[c]["sw_l1"]["industry_code"] == "801780" for c in banks)
+    with pytest.raises(ParamsError, match="801999"):
+        get_industry_stocks("801999")
+
+
+def test_concepts(research):
+    from jqdata import get_concept, get_concept_stocks, get_concepts
+    cs = get_concepts()
+    assert list(cs.index) == ["GN001", "GN002", "GN003", "GN004", "GN005", "GN006"]
+    assert cs.loc["GN003", "name"] == "5G" and cs.loc["GN003", "start_date"] == pd.Timestamp("2019-06-06")
+    assert get_concept_stocks("GN003", date="2019-06-05") == []          # before it existed
+    five_g = get_concept_stocks("GN003", date="2019-06-06")
+    assert len(five_g) == 30
+    c = five_g[0]
+    assert {"concept_code": "GN003", "concept_name": "5G"} in get_concept(c, "2019-06-06")[c]["jq_concept"]
+    assert {"concept_code": "GN003", "concept_name": "5G"} not in get_concept(c, "2019-06-05")[c]["jq_concept"]
+    # 国企改革: half the members join a year after the start
+    assert len(get_concept_stocks("GN004", "2016-01-04")) < len(get_concept_stocks("GN004", "2017-01-03"))
+    with pytest.raises(ParamsError, match="concept"):
+        get_concept_stocks("801780")
+
+
+# ---------------------------------------------------------------------------- index weights
+def test_index_weights_from_circulating_market_cap(research):
+    from jqdata import get_index_stocks, get_index_weights
+    from jqlite.data.fundamentals import fundamentals_panel
+    w = get_index_weights("000300.XSHG", date="2020-03-15")
+    assert list(w.columns) == ["date", "weight", "display_name"] and w.index.name == "code"
+    assert (w["date"] == "2020-02-28").all()           # last trading day of the previous month
+    assert len(w) == 300 and w["weight"].sum() == pytest.approx(100.0)
+    assert set(w.index) == set(get_index_stocks("000300.XSHG", date="2020-02-28"))
+    # independent: circulating market cap share on 2020-02-28
+    p = fundamentals_panel(research)
+    i = research.day_index("2020-02-28")
+    cap = np.array([p.valuation("circulating_market_cap")[i, research.col(c)] for c in w.index])
+    np.testing.assert_allclose(w["weight"].to_numpy(), cap / cap.sum() * 100)
+    assert w.loc["000013.XSHE", "display_name"] == "深明钢铁"
+    assert w.loc["000013.XSHE", "weight"] == pytest.approx(0.197232, abs=1e-6)
+    # the same weights all month; a new month gives new weights
+    assert get_index_weights("000300.XSHG", date="2020-03-31")["date"].iloc[0] == "2020-02-28"
+    assert get_index_weights("000300.XSHG", date="2020-04-01")["date"].iloc[0] == "2020-03-31"
+    assert get_index_weights("399999.XSHE", date="2020-03-15").empty
+
+
+# ---------------------------------------------------------------------------- securities / extras
+def test_get_all_securities_types(research):
+    from jqdata import get_all_securities, get_security_info
+    d = get_all_securities(["stock", "etf", "index", "fund", "lof", "fja", "fjb"], date="2020-01-02")
+    assert set(d["type"]) == {"stock", "etf", "index"}
+    assert len(get_all_securities(["lof", "fja", "fjb"])) == 0
+    assert list(get_all_securities(["fja"]).columns) == ["display_name", "name", "start_date", "end_date", "type"]
+    assert len(get_all_securities("etf")) == 13
+    with pytest.raises(ParamsError, match="bogus"):
+        get_all_securities(["bogus"])
+    info = get_security_info("510300.XSHG")
+    assert (info.type, info.display_name, info.parent) == ("etf", "沪深300ETF", None)
+    assert get_security_info("000003.XSHE").type == "stock"
+
+
+def test_get_extras_nav_and_is_st(research):
+    from jqdata import get_extras, get_price
+    codes = ["510300.XSHG", "000003.XSHE"]
+    u = get_extras("unit_net_value", codes, start_date="2020-01-02", end_date="2020-01-10")
+    px = get_price("510300.XSHG", "2020-01-02", "2020-01-10", fields=["close"], fq=None)["close"]
+    np.testing.assert_allclose(u["510300.XSHG"].to_numpy(), px.to_numpy())
+    assert u["000003.XSHE"].isna().all()              # not a fund
+    a = get_extras("acc_net_value", ["510300.XSHG"], end_date="2020-01-10", count=3, df=False)
+    post = get_price("510300.XSHG", end_date="2020-01-10", count=3, fields=["close"], fq="post")["close"]
+    np.testing.assert_allclose(a["510300.XSHG"], post.to_numpy(), atol=0.0051)  # post prices are rounded
+    st = get_extras("is_st", ["000003.XSHE"], start_date="2020-01-02", end_date="2020-01-03")
+    assert st.dtypes.iloc[0] == bool
+    with pytest.raises(ParamsError, match="futures_positions"):
+        get_extras("futures_positions", codes)
+
+
+def test_money_flow_and_billboard_are_empty_with_joinquant_columns(research):
+    import jqlite.api.reference as R
+    R.__dict__.pop("_jqlite_nodata_get_money_flow", None)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        mf = R.get_money_flow(["000003.XSHE"], start_date="2020-01-02", end_date="2020-01-10")
+        R.get_money_flow(["000003.XSHE"], count=3)
+    assert len([x for x in w if "get_money_flow" in str(x.message)]) == 1   # warned once
+    assert mf.empty and list(mf.columns) == [
+        "date", "sec_code", "change_pct", "net_amount_main", "net_pct_main", "net_amount_xl",
+        "net_pct_xl", "net_amount_l", "net_pct_l", "net_amount_m", "net_pct_m", "net_amount_s",
+        "net_pct_s"]
+    assert list(R.get_money_flow("000003.XSHE", count=2, fields=["date", "net_amount_main"]).columns) == \
+        ["date", "net_amount_main"]
+    R.__dict__.pop("_jqlite_nodata_get_billboard_list", None)
+    with pytest.warns(RuntimeWarning, match="billboard"):
+        bb = R.get_billboard_list(count=5)
+    assert bb.empty and list(bb.columns) == [
+        "code", "day", "direction", "abnormal_code", "abnormal_name", "sales_depart_name", "rank",
+        "buy_value", "buy_rate", "sell_value", "sell_rate", "net_value", "amount", "total_value"]
+    with pytest.raises(ParamsError):
+        R.get_money_flow(["000003.XSHE"], start_date="2020-01-02", count=3)
+
+
+# ---------------------------------------------------------------------------- finance
+def test_finance_stk_xr_xd(research):
+    from jqdata import finance, query
+    t = finance.STK_XR_XD
+    df = finance.run_query(query(t).filter(t.code == "000003.XSHE").order_by(t.a_xr_date).limit(3))
+    assert list(df.columns)[:6] == ["id", "company_id", "company_name", "code", "report_date", "bonus_type"]
+    assert len(df) == 3
+    # store xrxd: 2015-06-09 10送转3 (scale 1.3), 2016-06-06 10派3.84, 2018-06-11 10送转2派1.92
+    assert df["a_xr_date"].tolist() == [dt.date(2015, 6, 9), dt.date(2016, 6, 6), dt.date(2018, 6, 11)]
+    assert df["transfer_ratio"].tolist() == pytest.approx([3.0, 0.0, 2.0])
+    assert df["bonus_ratio_rmb"].tolist() == pytest.approx([0.0, 3.84, 1.92])
+    assert df["report_date"].tolist() == [dt.date(2014, 12, 31), dt.date(2015, 12, 31), dt.date(2017, 12, 31)]
+    assert df["a_registration_date"].iloc[0] == dt.date(2015, 6, 8)
+    assert (df["board_plan_pub_date"] < df["a_xr_date"]).all()
+    assert df["total_capital_before_transfer"].iloc[0] == pytest.approx(22314.0)
+    assert df["total_capital_after_transfer"].iloc[0] == pytest.approx(29009.0)  # x1.3, rounded 万股
+    sel = finance.run_query(query(t.code, t.bonus_ratio_rmb).filter(
+        t.a_xr_date >= dt.date(2020, 1, 1), t.code == "000003.XSHE"))
+    assert list(sel.columns) == ["code", "bonus_ratio_rmb"] and sel["bonus_ratio_rmb"].tolist() == pytest.approx([3.57, 4.70])
+
+
+def test_finance_stk_list_and_capital_change(research):
+    from jqdata import finance, query
+    lst = finance.run_query(query(finance.STK_LIST).filter(finance.STK_LIST.code == "000003.XSHE"))
+    r = lst.iloc[0]
+    assert (r["name"], r["short_name"], r["exchange"], r["start_date"], r["end_date"], r["state"]) == \
+        ("光通医药", "GTYY", "XSHE", dt.date(1991, 5, 13), None, "正常上市")
+    assert len(finance.run_query(query(finance.STK_LIST.code))) == 800
+    cc = finance.STK_CAPITAL_CHANGE
+    ch = finance.run_query(query(cc.change_date, cc.share_total, cc.share_trade_total)
+                           .filter(cc.code == "000003.XSHE").order_by(cc.change_date))
+    assert ch["change_date"].tolist()[:3] == [dt.date(2014, 1, 2), dt.date(2015, 6, 9), dt.date(2018, 6, 11)]
+    assert ch["share_total"].tolist()[:2] == pytest.approx([22314.0, 29009.0])
+
+
+def test_finance_errors(research):
+    from jqdata import finance, query, valuation
+    with pytest.raises(AttributeError, match="STK_HK_HOLD_INFO"):
+        finance.STK_HK_HOLD_INFO
+    with pytest.raises(AttributeError, match="no column 'bonus'"):
+        finance.STK_XR_XD.bonus
+    with pytest.raises(ParamsError, match="finance tables"):
+        finance.run_query(query(valuation.code))
+    with pytest.raises(ParamsError, match="one table"):
+        finance.run_query(query(finance.STK_LIST.code, finance.STK_XR_XD.code))
+
+
+# ---------------------------------------------------------------------------- avoid_future_data
+FUTURE_SRC = """
+from jqdata import *
+
+def initialize(context):
+    set_option('avoid_future_data', True)
+    run_daily(check, time='9:30')
+
+def check(context):
+    d = context.current_dt.date()
+    q = query(valuation.code, valuation.market_cap)
+    for label, kw in (('yesterday', dict(date=d - datetime.timedelta(days=1))),
+                      ('today', dict(date=d)), ('tomorrow', dict(date=d + datetime.timedelta(days=1))),
+                      ('statdate', dict(statDate='2019q3'))):
+        try:
+            n = len(get_fundamentals(q, **kw))
+            log.info('FUT %s ok %d' % (label, n))
+        except Exception as e:
+            log.info('FUT %s %s %s' % (label, type(e).__name__, e))
+    try:
+        get_index_weights('000300.XSHG', date=d + datetime.timedelta(days=3))
+    except Exception as e:
+        log.info('FUT weights %s' % type(e).__name__)
+    # a statement-only query for today is allowed (no valuation)
+    log.info('FUT income-today ok %d' % len(get_fundamentals(query(indicator.code, indicator.roe), date=d)))
+"""
+
+
+def test_avoid_future_data_in_get_fundamentals(store, run_strategy):
+    res = run_strategy(store, FUTURE_SRC, "2020-01-03", "2020-01-03")
+    lines = [m.split("FUT ", 1)[1] for m in res.log if "FUT " in m]
+    assert lines[0].startswith("yesterday ok ") and int(lines[0].split()[-1]) == 624
+    assert lines[1].startswith("today FutureDataError") and "收盘后" in lines[1]
+    assert lines[2].startswith("tomorrow FutureDataError")
+    assert "get_fundamentals的date(2020-01-04)不能大于当前日期(2020-01-03 09:30:00)" in lines[2]
+    assert lines[3].startswith("statdate FutureDataError")
+    assert lines[4] == "weights FutureDataError"
+    assert lines[5].startswith("income-today ok ")
