@@ -598,14 +598,23 @@ def get_all_securities(types=(), date=None) -> pd.DataFrame:
     want = set(types)
     if "fund" in want:
         want |= _FUND_TYPES
-    sec = store.securities
-    df = sec[sec["type"].isin(want)]
-    if date is not None:
-        d = pd.Timestamp(date)
-        df = df[(df["start_date"] <= d) & (df["end_date"] >= d)]
-    out = df[["display_name", "name", "start_date", "end_date", "type"]].copy()
-    out.index.name = None
-    return out
+    d = pd.Timestamp(date).normalize() if date is not None else None
+    # strategies call this every day with the same arguments: memoise the filtered frame per
+    # (types, date) on the store (bounded) and hand out copies (callers may modify them)
+    memo = store.cached("all_securities_memo", dict)
+    key = (frozenset(want), d)
+    hit = memo.get(key)
+    if hit is None:
+        sec = store.securities
+        df = sec[sec["type"].isin(want)]
+        if d is not None:
+            df = df[(df["start_date"] <= d) & (df["end_date"] >= d)]
+        hit = df[["display_name", "name", "start_date", "end_date", "type"]].copy()
+        hit.index.name = None
+        if len(memo) >= 64:
+            memo.pop(next(iter(memo)))
+        memo[key] = hit
+    return hit.copy()
 
 
 @timed("data")
