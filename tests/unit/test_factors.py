@@ -287,8 +287,9 @@ def test_window_independence_and_cache(store):
     before = eng.stats["computed_blocks"]
     jqfactor.get_factor_values(codes, PRICE_FACTORS, start_date=store.dates[10], end_date=store.dates[200])
     assert eng.stats["computed_blocks"] == before
-    # disk cache: a fresh engine reads parquet blocks
-    files = list((store.path / ".factor_cache" / store.version).rglob("*.parquet"))
+    # disk cache: a fresh engine reads Arrow (Feather) blocks (written on a background thread)
+    eng.flush()
+    files = list((store.path / ".factor_cache" / store.version).rglob("*.arrow"))
     assert files
     eng.clear()
     hits = eng.stats["disk_hits"]
