@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 import threading
 import warnings
 from collections import OrderedDict
@@ -48,6 +49,20 @@ PREFETCH_MAX = 3
 def prefetch_blocks(n_securities: int) -> int:
     """Blocks to compute ahead of a request (see :data:`PREFETCH_CELLS`)."""
     return int(min(PREFETCH_MAX, max(1, PREFETCH_CELLS // max(1, n_securities * BLOCK) - 1)))
+
+
+_PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def user_stacklevel() -> int:
+    """``stacklevel`` for :func:`warnings.warn` that points at the first frame outside the
+    jqlite package (the strategy's or notebook's call), whatever the call depth."""
+    f = sys._getframe(1)
+    level = 1
+    while f is not None and os.path.abspath(f.f_code.co_filename).startswith(_PKG_DIR):
+        f = f.f_back
+        level += 1
+    return level
 
 
 def _mem_cap() -> int:
@@ -194,7 +209,7 @@ class FactorEngine:
                 if nm not in self._warned:
                     self._warned.add(nm)
                     warnings.warn(f"jqfactor: factor {nm!r} is unavailable (missing input(s): "
-                                  f"{', '.join(miss)}); returning NaN", RuntimeWarning, stacklevel=4)
+                                  f"{', '.join(miss)}); returning NaN", RuntimeWarning, stacklevel=user_stacklevel())
                 out[nm] = np.full((r1 - r0 + 1, ns), np.nan)
             else:
                 todo.append(nm)
@@ -259,7 +274,7 @@ class FactorEngine:
                         arr = np.asarray(fd.compute(ctx), dtype=np.float64)
                     except MissingInput as e:
                         warnings.warn(f"jqfactor: factor {nm!r} is unavailable (missing input(s): {e}); "
-                                      f"returning NaN", RuntimeWarning, stacklevel=4)
+                                      f"returning NaN", RuntimeWarning, stacklevel=user_stacklevel())
                         arr = np.full((ctx.n, ns), np.nan)
                     if arr.shape != (ctx.n, ns):
                         raise RuntimeError(f"factor {nm}: compute returned shape {arr.shape}, "
