@@ -47,6 +47,47 @@ def base_namespace() -> dict[str, Any]:
     return ns
 
 
+#: lib2to3 fixers for JoinQuant's Python 2 strategy files (spec real_strategy_api_usage.md
+#: §11: all 10 Python 2 files parse after print / except / ... conversion).  Line numbers
+#: are kept (these fixers rewrite in place), so tracebacks still point at the user's lines.
+PY2_FIXERS = ("print", "except", "raise", "ne", "has_key", "long", "unicode", "xrange",
+              "basestring", "dict", "numliterals", "exec", "repr", "apply", "raw_input",
+              "reduce", "next", "funcattrs", "methodattrs", "renames", "standarderror",
+              "sys_exc", "throw", "tuple_params", "filter", "map", "zip", "itertools",
+              "itertools_imports", "intern", "isinstance", "getcwdu", "xreadlines", "idioms",
+              "import", "imports", "imports2", "input", "execfile", "operator", "paren",
+              "buffer", "nonzero", "metaclass", "urllib", "types")
+
+
+def python2_to_3(src: str) -> str | None:
+    """Python 3 text of a Python 2 strategy, or None when ``src`` is not valid Python 2 either.
+
+    Uses the standard library's ``lib2to3`` (deprecated, present through Python 3.12) with
+    :data:`PY2_FIXERS`.  What no converter can fix: ``/`` between integers divides exactly.
+    """
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        try:
+            from lib2to3 import refactor
+        except ImportError:   # Python 3.13+
+            return None
+        names = [f"lib2to3.fixes.fix_{f}" for f in PY2_FIXERS]
+        available = set(refactor.get_fixers_from_package("lib2to3.fixes"))
+        tool = refactor.RefactoringTool([n for n in names if n in available])
+        text = src if src.endswith("\n") else src + "\n"
+        try:
+            out = str(tool.refactor_string(text, "<strategy>"))
+        except Exception:
+            return None
+    try:
+        compile(out, "<strategy>", "exec")
+    except SyntaxError:
+        return None
+    return out
+
+
 def load_strategy(run: "Run") -> dict[str, Any]:
     """Compile and execute the run's strategy file; return its namespace.
 
@@ -68,7 +109,12 @@ def load_strategy(run: "Run") -> dict[str, Any]:
     try:
         code = compile(src, fname, "exec")
     except SyntaxError as exc:
-        raise ConfigError(f"{path}:{exc.lineno}: syntax error: {exc.msg}\n    {(exc.text or '').rstrip()}") from exc
+        py3 = python2_to_3(src)
+        if py3 is None:
+            raise ConfigError(f"{path}:{exc.lineno}: syntax error: {exc.msg}\n    {(exc.text or '').rstrip()}") from exc
+        code = compile(py3, fname, "exec")
+        run.log.warn(f"{path.name}: Python 2 source converted to Python 3 (print statements, "
+                     f"'except X, e', ...); integer division '/' now gives floats")
     # The namespace is a real module's __dict__, registered in sys.modules under the
     # namespace's __name__, so that pickle.dumps/loads of instances of the strategy's own
     # classes work (a model object saved with write_file and loaded by the next run), as
