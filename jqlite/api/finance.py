@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from ..errors import ParamsError
 from . import _binding
 from ._binding import run_or_none
+from .fundamentals import SqlTable
 
 __all__ = ["finance"]
 
@@ -77,34 +78,18 @@ _PUB_COLUMN = {"STK_XR_XD": "implementation_pub_date", "STK_LIST": "start_date",
                "STK_CAPITAL_CHANGE": "pub_date"}
 
 
-class FinanceTable:
+class FinanceTable(SqlTable):
     """A ``finance.*`` table: ``finance.STK_XR_XD.code`` is a SQLAlchemy column; an unknown
     column raises AttributeError naming table and column."""
 
+    _kind = "finance table"
+
     def __init__(self, name: str):
-        self.__dict__["_name"] = name
-        self.__dict__["__table__"] = sa.Table(name, _MD, *[sa.Column(c, t) for c, t in _COLUMNS[name]])
+        super().__init__(name, [sa.Column(c, t) for c, t in _COLUMNS[name]])
 
-    def __clause_element__(self):
-        return self.__table__
-
-    def __getattr__(self, item):
-        if item.startswith("__"):
-            raise AttributeError(item)
-        try:
-            return self.__table__.c[item]
-        except KeyError:
-            raise AttributeError(f"finance.{self._name} has no column {item!r} "
-                                 f"(columns: {', '.join(self.__table__.c.keys())})") from None
-
-    def __setattr__(self, key, value):
-        raise AttributeError(f"finance.{self._name} is read-only")
-
-    def __repr__(self):
-        return f"<finance table {self._name}>"
-
-    def __dir__(self):
-        return list(self.__table__.c.keys())
+    def _missing(self, item: str) -> str:
+        return (f"finance.{self._name} has no column {item!r} "
+                f"(columns: {', '.join(self.__table__.c.keys())})")
 
 
 # ---------------------------------------------------------------------------- table frames

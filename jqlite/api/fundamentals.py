@@ -59,19 +59,22 @@ _KEY_COLS = {
 }
 
 
-class FundamentalsTable:
-    """A JoinQuant fundamentals table: ``valuation.market_cap`` is a SQLAlchemy column;
-    an unknown column raises AttributeError naming table and column."""
+class SqlTable:
+    """Base of JoinQuant's query tables: attribute access gives the SQLAlchemy column
+    (``valuation.market_cap``, ``finance.STK_XR_XD.code``); an unknown column raises
+    AttributeError with :meth:`_missing`'s message; tables are read-only."""
 
-    def __init__(self, name: str):
-        cols = [sa.Column("id", sa.Integer)]
-        cols += [sa.Column(c, sa.String) for c in _KEY_COLS[name][1:]]
-        cols += [sa.Column(c, sa.Float) for c in F.COLUMNS[name]]
+    _kind = "table"
+
+    def __init__(self, name: str, columns: list):
         self.__dict__["_name"] = name
-        self.__dict__["__table__"] = sa.Table(name, _MD, *cols)
+        self.__dict__["__table__"] = sa.Table(name, _MD, *columns)
 
     def __clause_element__(self):
         return self.__table__
+
+    def _missing(self, item: str) -> str:
+        return f"{self._kind} {self._name} has no column {item!r}"
 
     def __getattr__(self, item):
         if item.startswith("__"):
@@ -79,17 +82,33 @@ class FundamentalsTable:
         try:
             return self.__table__.c[item]
         except KeyError:
-            raise AttributeError(f"type object '{self._name}' has no attribute '{item}' "
-                                 f"(JoinQuant table {self._name} has no column {item!r})") from None
+            raise AttributeError(self._missing(item)) from None
 
     def __setattr__(self, key, value):
-        raise AttributeError(f"fundamentals table {self._name} is read-only")
+        raise AttributeError(f"{self._kind} {self._name} is read-only")
 
     def __repr__(self):
-        return f"<fundamentals table {self._name}>"
+        return f"<{self._kind} {self._name}>"
 
     def __dir__(self):
         return list(self.__table__.c.keys())
+
+
+class FundamentalsTable(SqlTable):
+    """A JoinQuant fundamentals table: ``valuation.market_cap`` is a SQLAlchemy column;
+    an unknown column raises AttributeError naming table and column."""
+
+    _kind = "fundamentals table"
+
+    def __init__(self, name: str):
+        cols = [sa.Column("id", sa.Integer)]
+        cols += [sa.Column(c, sa.String) for c in _KEY_COLS[name][1:]]
+        cols += [sa.Column(c, sa.Float) for c in F.COLUMNS[name]]
+        super().__init__(name, cols)
+
+    def _missing(self, item: str) -> str:
+        return (f"type object '{self._name}' has no attribute '{item}' "
+                f"(JoinQuant table {self._name} has no column {item!r})")
 
 
 valuation = FundamentalsTable("valuation")

@@ -21,6 +21,7 @@ import pandas as pd
 from ..data import schema
 from ..errors import ParamsError
 from . import _binding
+from .fundamentals import _to_date
 from ._binding import run_or_none
 
 __all__ = [
@@ -34,17 +35,6 @@ _FAR_I8 = np.datetime64(schema.FAR_FUTURE, "D").astype(np.int64)
 
 
 # ---------------------------------------------------------------------------- helpers
-def _day(d) -> _dt.date:
-    if isinstance(d, _dt.datetime):
-        return d.date()
-    if isinstance(d, _dt.date):
-        return d
-    try:
-        return pd.Timestamp(d).date()
-    except (ValueError, TypeError):
-        raise ParamsError(f"cannot parse date {d!r}") from None
-
-
 def _default_day(store) -> _dt.date:
     """JoinQuant's default: ``context.current_dt`` in a backtest, today in research (the
     store's last trading day here)."""
@@ -75,7 +65,7 @@ def _as_of(func: str, store, date) -> _dt.date:
     day after the simulated day raises FutureDataError (spec §10)."""
     if date is None:
         return _default_day(store)
-    d = _day(date)
+    d = _to_date(date)
     run = run_or_none()
     if run is not None and getattr(run.settings, "avoid_future_data", False) and d > run.current_dt.date():
         from ..errors import FutureDataError
@@ -211,7 +201,7 @@ def get_industry(security, date=None) -> dict:
 def _listing(ref: _Reference, scheme: str, date) -> pd.DataFrame:
     n = ref.names[ref.names["scheme"] == scheme]
     if date is not None:
-        ts = pd.Timestamp(_day(date))
+        ts = pd.Timestamp(_to_date(date))
         n = n[(n["start_date"] <= ts) & (n["end_date"] >= ts)]
         first = ref.names[ref.names["scheme"] == scheme].groupby("industry_code")["start_date"].min()
     else:
