@@ -44,6 +44,11 @@ def base_namespace() -> dict[str, Any]:
     ns.update({"datetime": datetime, "timedelta": datetime.timedelta, "math": math,
                "np": np, "numpy": np, "pd": pd, "pandas": pd})
     ns.update({k: getattr(jqdata, k) for k in jqdata.__all__})
+    # jqfactor's preprocessing is used without an import by real files (spec
+    # real_strategy_api_usage.md: winsorize_med / standardlize / neutralize)
+    import jqfactor
+    for name in ("winsorize", "winsorize_med", "standardlize", "neutralize"):
+        ns.setdefault(name, getattr(jqfactor, name))
     return ns
 
 

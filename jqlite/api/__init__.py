@@ -13,7 +13,8 @@ from .market import (attribute_history, get_all_securities, get_all_trade_days, 
 from .finance import finance
 from .reference import (get_billboard_list, get_concept, get_concept_stocks, get_concepts,
                         get_index_weights, get_industries, get_industry, get_industry_stocks,
-                        get_money_flow)
+                        get_money_flow, get_mtss, get_ticks, get_current_tick, subscribe, unsubscribe,
+                        unsubscribe_all)
 from .scheduling import run_daily, run_monthly, run_weekly, unschedule_all
 from .settings import (SubPortfolioConfig, disable_cache, enable_profile, g, log, record,
                        send_message, set_benchmark, set_commission, set_option, set_order_cost,
@@ -30,6 +31,7 @@ __all__ = [
     "normalize_code",
     "finance", "get_billboard_list", "get_concept", "get_concept_stocks", "get_concepts",
     "get_index_weights", "get_industries", "get_industry", "get_industry_stocks", "get_money_flow",
+    "get_mtss", "get_ticks", "get_current_tick", "subscribe", "unsubscribe", "unsubscribe_all",
     "run_daily", "run_monthly", "run_weekly", "unschedule_all",
     "SubPortfolioConfig", "disable_cache", "enable_profile", "g", "log", "record", "send_message",
     "set_benchmark", "set_commission", "set_option", "set_order_cost", "set_params", "set_slippage",

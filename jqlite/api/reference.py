@@ -419,12 +419,12 @@ BILLBOARD_COLUMNS = ["code", "day", "direction", "abnormal_code", "abnormal_name
                      "sell_rate", "net_value", "amount", "total_value"]
 
 
-def _warn_once(func: str, what: str) -> None:
+def _warn_once(func: str, what: str, result: str = "returning an empty DataFrame with "
+                                                   "JoinQuant's columns") -> None:
     """One warning per run (per process in research) that ``func`` has no data."""
     run = run_or_none()
     key = f"_jqlite_nodata_{func}"
-    msg = (f"{func}(): the data store has no {what}; returning an empty DataFrame "
-           f"with JoinQuant's columns")
+    msg = f"{func}(): the data store has no {what}; {result}"
     if run is not None:
         if getattr(run, "_nodata_warned", None) is None:
             try:
@@ -501,3 +501,71 @@ def get_billboard_list(stock_list=None, start_date=None, end_date=None, count=No
     _warn_once("get_billboard_list", "billboard (龙虎榜) data")
     num = {"rank", "buy_value", "buy_rate", "sell_value", "sell_rate", "net_value", "amount", "total_value"}
     return pd.DataFrame({c: pd.Series(dtype=float if c in num else object) for c in BILLBOARD_COLUMNS})
+
+
+MTSS_COLUMNS = ["date", "sec_code", "fin_value", "fin_buy_value", "fin_refund_value",
+                "sec_value", "sec_sell_value", "sec_refund_value", "fin_sec_value"]
+
+
+def get_mtss(security_list=None, start_date=None, end_date=None, fields=None, count=None) -> pd.DataFrame:
+    """融资融券 (margin trading) data -- not in jqlite's data: always empty.
+
+    Returns
+    -------
+    pandas.DataFrame
+        No rows; columns ``date, sec_code, fin_value, fin_buy_value, fin_refund_value,
+        sec_value, sec_sell_value, sec_refund_value, fin_sec_value`` (yuan / shares;
+        JoinQuant manual, get_mtss), or ``fields`` in that order.  Warns once per run.
+
+    Raises
+    ------
+    ParamsError
+        Both ``start_date`` and ``count``, or an unknown field.
+    """
+    _check_range("get_mtss", start_date, count)
+    cols = MTSS_COLUMNS
+    if fields is not None:
+        f = [fields] if isinstance(fields, str) else list(fields)
+        bad = [x for x in f if x not in MTSS_COLUMNS]
+        if bad:
+            raise ParamsError(f"get_mtss(): unknown field(s) {bad}; known {MTSS_COLUMNS}")
+        cols = f
+    _warn_once("get_mtss", "margin-trading (融资融券) data")
+    return pd.DataFrame({c: pd.Series(dtype=object if c in ("date", "sec_code") else float) for c in cols})
+
+
+# ---------------------------------------------------------------------------- ticks
+def subscribe(security, frequency="tick") -> None:
+    """Tick subscription: a no-op here (daily bars only; ``handle_tick`` is never called).
+    Warns once per run."""
+    _warn_once("subscribe", "tick data", "subscription ignored, handle_tick is never called")
+
+
+def unsubscribe(security, frequency="tick") -> None:
+    """No-op counterpart of :func:`subscribe`."""
+
+
+def unsubscribe_all() -> None:
+    """No-op counterpart of :func:`subscribe`."""
+
+
+def get_ticks(security, end_dt=None, start_dt=None, count=None, fields=None, skip=True, df=False):
+    """Ticks are not in jqlite's data (daily bars only).
+
+    Raises
+    ------
+    ParamsError
+        Always, naming the security.
+    """
+    raise ParamsError(f"get_ticks({security!r}): the data store has daily bars only, no ticks")
+
+
+def get_current_tick(security, dt=None, df=False):
+    """Ticks are not in jqlite's data (daily bars only).
+
+    Raises
+    ------
+    ParamsError
+        Always, naming the security.
+    """
+    raise ParamsError(f"get_current_tick({security!r}): the data store has daily bars only, no ticks")

@@ -275,3 +275,15 @@ def test_avoid_future_data_in_get_fundamentals(store, run_strategy):
     assert lines[3].startswith("statdate FutureDataError")
     assert lines[4] == "weights FutureDataError"
     assert lines[5].startswith("income-today ok ")
+
+
+def test_mtss_empty_frame_and_tick_functions():
+    import jqdata
+    from jqlite.errors import ParamsError
+    with pytest.warns(RuntimeWarning, match="margin-trading"):
+        df = jqdata.get_mtss("000001.XSHE", count=5)
+    assert df.empty and df.columns.tolist()[:3] == ["date", "sec_code", "fin_value"]
+    assert jqdata.get_mtss("000001.XSHE", count=5, fields=["fin_value"]).columns.tolist() == ["fin_value"]
+    with pytest.raises(ParamsError, match="no ticks"):
+        jqdata.get_ticks("000001.XSHE", count=3)
+    assert jqdata.unsubscribe_all() is None
