@@ -144,11 +144,10 @@ class SecurityUnitData:
         j = run.store.col(code)
         i = run.day_i - 1
         self._j = j
-        vals = {}
-        if i >= 0:
-            for f in ("open", "close", "high", "low", "volume", "money", "pre_close", "high_limit",
-                      "low_limit", "paused", "factor"):
-                vals[f] = run.adjusted_value(f, i, j)
+        fields = ("open", "close", "high", "low", "volume", "money", "pre_close", "high_limit",
+                  "low_limit", "paused", "factor")
+        # no bar before the store's first day: every field is NaN (not an AttributeError)
+        vals = {f: run.adjusted_value(f, i, j) if i >= 0 else np.nan for f in fields}
         self.__dict__.update(vals)
         v, m = vals.get("volume", np.nan), vals.get("money", np.nan)
         self.avg = round(m / v, 2) if v and v == v and v > 0 else vals.get("close", np.nan)

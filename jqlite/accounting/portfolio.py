@@ -51,6 +51,12 @@ class Position:
     def sellable_amount(self) -> int:
         return self.closeable_amount
 
+    @property
+    def last_sale_price(self) -> float:
+        """Deprecated alias of ``price`` (the latest market price, as in the old JoinQuant /
+        Quantopian Position); real files use it for stop-loss checks against ``avg_cost``."""
+        return self.price
+
     def __repr__(self) -> str:
         return (f"UserPosition({{'security': '{self.security}', 'price': {self.price}, "
                 f"'acc_avg_cost': {self.acc_avg_cost}, 'avg_cost': {self.avg_cost}, "

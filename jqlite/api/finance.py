@@ -7,6 +7,14 @@ Three tables are served from the store (everything else raises, naming the table
 * ``STK_CAPITAL_CHANGE`` (股本变动) -- one row per change of the valuation table's
   ``capitalization`` / ``circulating_cap`` (needs fundamentals in the store).
 
+Three more finance tables exist with JoinQuant's columns but no data (the store has none):
+``STK_EL_TOP_ACTIVATE`` (市场通十大成交活跃股), ``STK_HK_HOLD_INFO`` (沪深港通持股数据) and
+``STK_AUDIT_OPINION`` (审计意见); ``run_query`` on them returns an empty frame with those
+columns and logs one warning per table per run.  The ``macro`` database
+(``macro.MAC_MANUFACTURING_PMI``, ``macro.run_query``) works the same way.  The ``jy``
+(聚源) database is not available: using it raises :class:`~jqlite.errors.ParamsError`
+saying so.
+
 Queries are the same SQLAlchemy ``query`` objects as ``get_fundamentals`` (filter,
 order_by, limit, ...) and are executed by DuckDB over the table (see
 :mod:`jqlite.api.fundamentals`).  One table per query, as on JoinQuant.  Date columns come
@@ -30,7 +38,7 @@ from . import _binding
 from ._binding import run_or_none
 from .fundamentals import SqlTable
 
-__all__ = ["finance"]
+__all__ = ["finance", "macro", "jy"]
 
 _MD = sa.MetaData()
 _S, _F, _D, _I = sa.String, sa.Float, sa.Date, sa.Integer
@@ -72,7 +80,38 @@ _COLUMNS = {
         ("share_rmb", _F), ("share_b", _F), ("share_h", _F), ("share_limited", _F),
         ("share_management", _F),
     ],
+    # tables without data in the store (empty results): JoinQuant's columns
+    "STK_EL_TOP_ACTIVATE": [
+        ("id", _I), ("day", _D), ("link_id", _I), ("link_name", _S), ("rank", _I), ("code", _S),
+        ("name", _S), ("exchange", _S), ("buy", _F), ("sell", _F), ("total", _F),
+    ],
+    "STK_HK_HOLD_INFO": [
+        ("id", _I), ("day", _D), ("link_id", _I), ("link_name", _S), ("code", _S), ("name", _S),
+        ("share_number", _F), ("share_ratio", _F),
+    ],
+    "STK_AUDIT_OPINION": [
+        ("id", _I), ("company_id", _I), ("company_name", _S), ("code", _S), ("pub_date", _D),
+        ("end_date", _D), ("report_type", _I), ("accounting_firm", _S), ("accountant", _S),
+        ("opinion_type_id", _I), ("opinion_type", _S),
+    ],
 }
+#: the ``macro`` database's tables (JoinQuant's columns; no data in the store)
+_MACRO_COLUMNS = {
+    "MAC_MANUFACTURING_PMI": [
+        ("id", _I), ("stat_month", _S), ("pmi", _F), ("produce_idx", _F), ("new_orders_idx", _F),
+        ("new_export_orders_idx", _F), ("order_in_hand_idx", _F), ("finished_produce_idx", _F),
+        ("purchase_quantity_idx", _F), ("import_idx", _F), ("exfactory_idx", _F),
+        ("purchases_idx", _F), ("raw_material_idx", _F), ("employ_idx", _F),
+        ("delivery_time_idx", _F), ("production_expected_idx", _F),
+    ],
+}
+#: every table's columns, by table name (names are unique across databases)
+_ALL_COLUMNS = {**_COLUMNS, **_MACRO_COLUMNS}
+#: tables the store has no data for -> what the one-time warning calls the data
+_EMPTY = {"STK_EL_TOP_ACTIVATE": "沪深港通十大成交活跃股 (STK_EL_TOP_ACTIVATE) data",
+          "STK_HK_HOLD_INFO": "沪深港通持股 (STK_HK_HOLD_INFO) data",
+          "STK_AUDIT_OPINION": "审计意见 (STK_AUDIT_OPINION) data",
+          "MAC_MANUFACTURING_PMI": "制造业PMI (MAC_MANUFACTURING_PMI) data"}
 #: the column saying when a row became public (used by avoid_future_data)
 _PUB_COLUMN = {"STK_XR_XD": "implementation_pub_date", "STK_LIST": "start_date",
                "STK_CAPITAL_CHANGE": "pub_date"}
@@ -84,11 +123,12 @@ class FinanceTable(SqlTable):
 
     _kind = "finance table"
 
-    def __init__(self, name: str):
-        super().__init__(name, [sa.Column(c, t) for c, t in _COLUMNS[name]])
+    def __init__(self, name: str, db: str = "finance"):
+        super().__init__(name, [sa.Column(c, t) for c, t in _ALL_COLUMNS[name]])
+        self.__dict__["_db"] = db
 
     def _missing(self, item: str) -> str:
-        return (f"finance.{self._name} has no column {item!r} "
+        return (f"{self._db}.{self._name} has no column {item!r} "
                 f"(columns: {', '.join(self.__table__.c.keys())})")
 
 
@@ -109,7 +149,7 @@ def _null(n: int, t) -> np.ndarray:
 
 def _frame(name: str, n: int, data: dict) -> pd.DataFrame:
     cols = {}
-    for c, t in _COLUMNS[name]:
+    for c, t in _ALL_COLUMNS[name]:
         cols[c] = data[c] if c in data else _null(n, t)
     return pd.DataFrame(cols)
 
@@ -246,7 +286,8 @@ def _capital_change(store) -> pd.DataFrame:
     return _frame("STK_CAPITAL_CHANGE", n, data)
 
 
-_BUILDERS = {"STK_XR_XD": _xr_xd, "STK_LIST": _stk_list, "STK_CAPITAL_CHANGE": _capital_change}
+_BUILDERS = {"STK_XR_XD": _xr_xd, "STK_LIST": _stk_list, "STK_CAPITAL_CHANGE": _capital_change,
+             **{t: (lambda store, t=t: _frame(t, 0, {})) for t in _EMPTY}}
 
 
 def _table(store, name: str) -> pd.DataFrame:
@@ -259,7 +300,7 @@ def _arrow(df: pd.DataFrame, name: str):
     import pyarrow as pa
     types = {_S: pa.string(), _F: pa.float64(), _D: pa.date32(), _I: pa.int64()}
     arrays = []
-    for c, t in _COLUMNS[name]:
+    for c, t in _ALL_COLUMNS[name]:
         v = df[c]
         if t is _D:
             arrays.append(pa.array(list(v), type=pa.date32()))
@@ -268,26 +309,29 @@ def _arrow(df: pd.DataFrame, name: str):
                                     for x in v], type=pa.int64()))
         else:
             arrays.append(pa.array(v.to_numpy(), type=types[t], from_pandas=True))
-    return pa.Table.from_arrays(arrays, names=[c for c, _ in _COLUMNS[name]])
+    return pa.Table.from_arrays(arrays, names=[c for c, _ in _ALL_COLUMNS[name]])
 
 
 class _Finance:
-    """The ``finance`` namespace: tables as attributes plus ``run_query``."""
+    """The ``finance`` namespace (or another JoinQuant database such as ``macro``): tables
+    as attributes plus ``run_query``."""
 
-    TABLES = tuple(_COLUMNS)
-
-    def __init__(self):
-        for n in _COLUMNS:
-            object.__setattr__(self, n, FinanceTable(n))
+    def __init__(self, db: str = "finance", tables: dict | None = None):
+        tables = _COLUMNS if tables is None else tables
+        object.__setattr__(self, "_db", db)
+        object.__setattr__(self, "_tables", tuple(tables))
+        object.__setattr__(self, "TABLES", tuple(tables))
+        for n in tables:
+            object.__setattr__(self, n, FinanceTable(n, db))
 
     def __getattr__(self, item):
         if item.startswith("__"):
             raise AttributeError(item)
-        raise AttributeError(f"finance.{item} is not available in jqlite (its data is not in the "
-                             f"store); available finance tables: {', '.join(_COLUMNS)}")
+        raise AttributeError(f"{self._db}.{item} is not available in jqlite (its data is not in the "
+                             f"store); available {self._db} tables: {', '.join(self._tables)}")
 
     def __repr__(self):
-        return f"<jqlite finance database: {', '.join(_COLUMNS)}>"
+        return f"<jqlite {self._db} database: {', '.join(self._tables)}>"
 
     def run_query(self, query_object) -> pd.DataFrame:
         """Run ``query(finance.TABLE...)`` (filter/order_by/limit ...) on one finance table.
@@ -317,20 +361,27 @@ class _Finance:
             raise ParamsError(f"finance.run_query() expects a query(...) object, got {type(q).__name__}")
         froms = q.statement.get_final_froms()
         names = []
+        db = self._db
         for f in froms:
             n = getattr(f, "name", None)
-            if n not in _COLUMNS or getattr(self, n).__table__ is not f:
-                raise ParamsError(f"finance.run_query() only queries the finance tables "
-                                  f"{list(_COLUMNS)}; got {n or f}")
+            if n not in self._tables or getattr(self, n).__table__ is not f:
+                raise ParamsError(f"{db}.run_query() only queries the {db} tables "
+                                  f"{list(self._tables)}; got {n or f}")
             names.append(n)
         if len(names) != 1:
-            raise ParamsError(f"finance.run_query(): one table per query (JoinQuant does not join "
-                              f"finance tables); got {names or 'none'}")
+            raise ParamsError(f"{db}.run_query(): one table per query (JoinQuant does not join "
+                              f"{db} tables); got {names or 'none'}")
         name = names[0]
+        if name in _EMPTY:
+            from .reference import _warn_once
+            _warn_once(f"{db}.{name}", _EMPTY[name],
+                       message=f"{db}.run_query(): the data store has no {_EMPTY[name]}; "
+                               f"returning an empty DataFrame with JoinQuant's columns")
         store = _binding.active_store()
         df = _table(store, name)
         run = run_or_none()
-        if run is not None and getattr(run.settings, "avoid_future_data", False):
+        if (run is not None and getattr(run.settings, "avoid_future_data", False)
+                and name in _PUB_COLUMN):
             pub = pd.to_datetime(df[_PUB_COLUMN[name]])
             df = df[~(pub > pd.Timestamp(run.current_dt.date())).to_numpy()]
         if run is None or not getattr(run.settings, "avoid_future_data", False):
@@ -351,3 +402,32 @@ class _Finance:
 
 
 finance = _Finance()
+macro = _Finance("macro", _MACRO_COLUMNS)
+
+
+class _Unavailable:
+    """A JoinQuant database jqlite has no data for (``jy``, 聚源): every table and
+    ``run_query`` raise :class:`~jqlite.errors.ParamsError` naming the database."""
+
+    def __init__(self, db: str, what: str):
+        object.__setattr__(self, "_db", db)
+        object.__setattr__(self, "_what", what)
+
+    def _error(self, item: str) -> ParamsError:
+        return ParamsError(f"{self._db}.{item}: the {self._what} database ({self._db}) is not "
+                           f"available in jqlite; its tables have no data in the store")
+
+    def __getattr__(self, item):
+        if item.startswith("_"):      # dunders and tool probes (_repr_html_, ...)
+            raise AttributeError(item)
+        if item == "run_query":
+            def run_query(*args, **kwargs):
+                raise self._error("run_query()")
+            return run_query
+        raise self._error(item)
+
+    def __repr__(self):
+        return f"<jqlite {self._db} database: not available>"
+
+
+jy = _Unavailable("jy", "聚源 (JuYuan)")

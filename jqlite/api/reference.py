@@ -420,11 +420,12 @@ BILLBOARD_COLUMNS = ["code", "day", "direction", "abnormal_code", "abnormal_name
 
 
 def _warn_once(func: str, what: str, result: str = "returning an empty DataFrame with "
-                                                   "JoinQuant's columns") -> None:
-    """One warning per run (per process in research) that ``func`` has no data."""
+                                                   "JoinQuant's columns", *, message: str | None = None) -> None:
+    """One warning per run (per process in research) that ``func`` has no data
+    (``message`` replaces the default text)."""
     run = run_or_none()
     key = f"_jqlite_nodata_{func}"
-    msg = f"{func}(): the data store has no {what}; {result}"
+    msg = message or f"{func}(): the data store has no {what}; {result}"
     if run is not None:
         if getattr(run, "_nodata_warned", None) is None:
             try:

@@ -227,8 +227,8 @@ def test_finance_stk_list_and_capital_change(research):
 
 def test_finance_errors(research):
     from jqdata import finance, query, valuation
-    with pytest.raises(AttributeError, match="STK_HK_HOLD_INFO"):
-        finance.STK_HK_HOLD_INFO
+    with pytest.raises(AttributeError, match="STK_SHAREHOLDER_TOP10"):
+        finance.STK_SHAREHOLDER_TOP10
     with pytest.raises(AttributeError, match="no column 'bonus'"):
         finance.STK_XR_XD.bonus
     with pytest.raises(ParamsError, match="finance tables"):
