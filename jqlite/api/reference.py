@@ -468,15 +468,22 @@ def get_money_flow(security_list=None, start_date=None, end_date=None, fields=No
     ParamsError
         Both ``start_date`` and ``count``, or an unknown field.
     """
-    _check_range("get_money_flow", start_date, count)
-    cols = MONEY_FLOW_COLUMNS
+    return _empty_daily_frame("get_money_flow", "money-flow data", MONEY_FLOW_COLUMNS, fields,
+                              start_date, count)
+
+
+def _empty_daily_frame(func: str, what: str, columns: list, fields, start_date, count) -> pd.DataFrame:
+    """The empty ``date, sec_code, <numbers>`` frame of a per-stock daily table the store
+    lacks (``fields`` selects and orders columns), after the argument checks; warns once."""
+    _check_range(func, start_date, count)
+    cols = columns
     if fields is not None:
         f = [fields] if isinstance(fields, str) else list(fields)
-        bad = [x for x in f if x not in MONEY_FLOW_COLUMNS]
+        bad = [x for x in f if x not in columns]
         if bad:
-            raise ParamsError(f"get_money_flow(): unknown field(s) {bad}; known {MONEY_FLOW_COLUMNS}")
+            raise ParamsError(f"{func}(): unknown field(s) {bad}; known {columns}")
         cols = f
-    _warn_once("get_money_flow", "money-flow data")
+    _warn_once(func, what)
     return pd.DataFrame({c: pd.Series(dtype=object if c in ("date", "sec_code") else float) for c in cols})
 
 
@@ -523,16 +530,8 @@ def get_mtss(security_list=None, start_date=None, end_date=None, fields=None, co
     ParamsError
         Both ``start_date`` and ``count``, or an unknown field.
     """
-    _check_range("get_mtss", start_date, count)
-    cols = MTSS_COLUMNS
-    if fields is not None:
-        f = [fields] if isinstance(fields, str) else list(fields)
-        bad = [x for x in f if x not in MTSS_COLUMNS]
-        if bad:
-            raise ParamsError(f"get_mtss(): unknown field(s) {bad}; known {MTSS_COLUMNS}")
-        cols = f
-    _warn_once("get_mtss", "margin-trading (融资融券) data")
-    return pd.DataFrame({c: pd.Series(dtype=object if c in ("date", "sec_code") else float) for c in cols})
+    return _empty_daily_frame("get_mtss", "margin-trading (融资融券) data", MTSS_COLUMNS, fields,
+                              start_date, count)
 
 
 # ---------------------------------------------------------------------------- ticks
