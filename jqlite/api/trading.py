@@ -68,6 +68,14 @@ def order_value(security: str, value: float, style: OrderStyle | None = None, si
     return run.broker.place(security, q if value > 0 else -q, style)
 
 
+def _cancel_and_hold(run, security: str):
+    """Cancel the security's unfinished orders (what the order_target* functions do first)
+    and return ``(position or None, shares held incl. locked)``."""
+    run.broker.cancel_open_for(security)
+    pos = run.portfolio.long_positions.get(security)
+    return pos, (pos.total_amount + pos.locked_amount) if pos is not None else 0
+
+
 def order_target(security: str, amount: int, style: OrderStyle | None = None, side: str = "long",
                  pindex: int = 0, close_today: bool = False) -> Order | None:
     """Trade so that the position holds ``amount`` shares; first cancels the security's
@@ -75,9 +83,7 @@ def order_target(security: str, amount: int, style: OrderStyle | None = None, si
     run = current_run("order_target")
     if not _check_side(side, "order_target"):
         return None
-    run.broker.cancel_open_for(security)
-    pos = run.portfolio.long_positions.get(security)
-    held = (pos.total_amount + pos.locked_amount) if pos is not None else 0
+    pos, held = _cancel_and_hold(run, security)
     delta = int(amount) - held
     if delta == 0:
         run.log.order_warning(f"{security} 目标数量已经满足, 没有提交委托")
@@ -93,9 +99,7 @@ def order_target_value(security: str, value: float, style: OrderStyle | None = N
     run = current_run("order_target_value")
     if not _check_side(side, "order_target_value"):
         return None
-    run.broker.cancel_open_for(security)
-    pos = run.portfolio.long_positions.get(security)
-    held = (pos.total_amount + pos.locked_amount) if pos is not None else 0
+    pos, held = _cancel_and_hold(run, security)
     if value <= 0:
         if held == 0:
             run.log.order_warning(f"{security} 目标数量已经满足, 没有提交委托")
