@@ -34,23 +34,19 @@ def default_threads() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def seed_everything(seed: int, threads: int | None = None) -> None:
+def seed_everything(seed: int) -> None:
     """Seed Python's and numpy's global generators, and PyTorch's when it is imported.
 
     Parameters
     ----------
     seed : int
-        Non-negative seed (numpy requires ``0 <= seed < 2**32``).
-    threads : int, optional
-        PyTorch intra-op threads (only when ``torch`` is already imported).
+        Non-negative seed (numpy's is taken modulo 2**32).
     """
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.manual_seed(seed)
-        if threads:
-            torch.set_num_threads(int(threads))
 
 
 class Reproducible:
@@ -67,13 +63,13 @@ class Reproducible:
         self.seed = int(seed)
         self.threads = int(threads) if threads else default_threads()
         self._stack = contextlib.ExitStack()
-        self._env_old: dict[str, str | None] = {}
+        self._omp_old: str | None = None
 
     def __enter__(self) -> "Reproducible":
-        # libraries loaded later read these when their OpenMP runtime starts
-        self._env_old["OMP_NUM_THREADS"] = os.environ.get("OMP_NUM_THREADS")
+        # libraries loaded later read this when their OpenMP runtime starts
+        self._omp_old = os.environ.get("OMP_NUM_THREADS")
         os.environ["OMP_NUM_THREADS"] = str(self.threads)
-        seed_everything(self.seed, self.threads)
+        seed_everything(self.seed)
         self.limit_pools()
         return self
 
@@ -98,8 +94,7 @@ class Reproducible:
 
     def __exit__(self, *exc) -> None:
         self._stack.close()
-        for var, old in self._env_old.items():
-            if old is None:
-                os.environ.pop(var, None)
-            else:
-                os.environ[var] = old
+        if self._omp_old is None:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        else:
+            os.environ["OMP_NUM_THREADS"] = self._omp_old

@@ -82,8 +82,8 @@ def collect(run) -> BacktestResult:
     # where the rest of the wall time went: the strategy file's imports, and the engine's own
     # work outside callbacks (matching, corporate actions, marking to market, ledger)
     in_callbacks = sum(v["total"] for v in run.profile.values())
-    load = getattr(run, "load_time", 0.0)
-    engine = max(getattr(run, "wall_time", 0.0) - load - in_callbacks, 0.0)
+    load = run.load_time
+    engine = max(run.wall_time - load - in_callbacks, 0.0)
     profile["(load strategy)"] = {"calls": 1, "total": load, "data": 0.0, "factor": 0.0, "other": load}
     profile["(engine)"] = {"calls": run.finished_days, "total": engine, "data": 0.0, "factor": 0.0,
                            "other": engine}
@@ -98,7 +98,7 @@ def compute_run_metrics(run, daily: pd.DataFrame, orders: pd.DataFrame, bm) -> d
     cfg = {"strategy": str(run.config.strategy), "start": str(run.run_dates[0].date()),
            "end": str(run.run_dates[-1].date()), "cash": run.portfolio.inout_cash,
            "benchmark": run.settings.benchmark if not isinstance(run.settings.benchmark, dict) else dict(run.settings.benchmark),
-           "seed": run.config.seed, "threads": getattr(run, "threads", None), "data": str(run.store.path), "data_version": run.store.version,
+           "seed": run.config.seed, "threads": run.threads, "data": str(run.store.path), "data_version": run.store.version,
            "storage": str(run.storage), "days_run": len(daily), "use_real_price": run.settings.use_real_price}
     if len(daily) == 0:
         return {"config": cfg}

@@ -147,6 +147,7 @@ class Run:
         self.finished_days = 0
         self.wall_time = 0.0    # seconds in execute(): strategy load + callbacks + engine
         self.load_time = 0.0    # seconds importing/compiling the strategy file
+        self.threads: int | None = None   # OpenMP/BLAS threads, set by execute()
 
     # ------------------------------------------------------------------ market state
     @property
