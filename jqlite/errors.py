@@ -6,6 +6,28 @@ catches ``ValueError`` / ``KeyError`` / ``IOError`` keeps working.
 
 from __future__ import annotations
 
+import os
+import sys
+
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_stacklevel() -> int:
+    """``stacklevel`` for :func:`warnings.warn` pointing at the first frame outside the jqlite
+    package (the strategy's or notebook's own line), whatever the depth of the call.
+
+    Returns
+    -------
+    int
+        1 = the function calling ``warnings.warn``; each jqlite frame above it adds 1.
+    """
+    f = sys._getframe(1)
+    level = 1
+    while f is not None and os.path.abspath(f.f_code.co_filename).startswith(_PKG_DIR):
+        f = f.f_back
+        level += 1
+    return level
+
 
 class JqliteError(Exception):
     """Root of all jqlite errors."""

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import schema
-from ..errors import ParamsError
+from ..errors import ParamsError, user_stacklevel
 from . import _binding
 from .fundamentals import _to_date
 from ._binding import run_or_none
@@ -439,12 +439,12 @@ def _warn_once(func: str, what: str, result: str = "returning an empty DataFrame
             run.log.system_warning(msg)
         except Exception:  # pragma: no cover
             pass
-        warnings.warn(msg, RuntimeWarning, stacklevel=3)
+        warnings.warn(msg, RuntimeWarning, stacklevel=user_stacklevel())
         return
     if globals().get(key):
         return
     globals()[key] = True
-    warnings.warn(msg, RuntimeWarning, stacklevel=3)
+    warnings.warn(msg, RuntimeWarning, stacklevel=user_stacklevel())
 
 
 def _check_range(func, start_date, count):

@@ -18,6 +18,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..errors import user_stacklevel
+
 CATEGORIES = {
     "basics": "基础科目及衍生类因子",
     "quality": "质量类因子",
@@ -120,7 +122,7 @@ def load_panel(store):
         return fundamentals_panel(store)   # cached on the store per fundamentals version
     except Exception as e:  # no fundamentals in this store
         warnings.warn(f"jqfactor: fundamentals unavailable ({type(e).__name__}: {e}); "
-                      f"fundamental factors are NaN", RuntimeWarning, stacklevel=3)
+                      f"fundamental factors are NaN", RuntimeWarning, stacklevel=user_stacklevel())
         return None
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import sys
 import threading
 import warnings
 from collections import OrderedDict
@@ -35,6 +34,7 @@ import pyarrow as pa
 import pyarrow.feather as feather
 
 from . import base
+from ..errors import user_stacklevel
 from .base import REGISTRY, Ctx, MissingInput, panel_has
 
 BLOCK = 64
@@ -49,20 +49,6 @@ PREFETCH_MAX = 3
 def prefetch_blocks(n_securities: int) -> int:
     """Blocks to compute ahead of a request (see :data:`PREFETCH_CELLS`)."""
     return int(min(PREFETCH_MAX, max(1, PREFETCH_CELLS // max(1, n_securities * BLOCK) - 1)))
-
-
-_PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def user_stacklevel() -> int:
-    """``stacklevel`` for :func:`warnings.warn` that points at the first frame outside the
-    jqlite package (the strategy's or notebook's call), whatever the call depth."""
-    f = sys._getframe(1)
-    level = 1
-    while f is not None and os.path.abspath(f.f_code.co_filename).startswith(_PKG_DIR):
-        f = f.f_back
-        level += 1
-    return level
 
 
 def _mem_cap() -> int:

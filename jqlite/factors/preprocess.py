@@ -15,6 +15,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from ..errors import user_stacklevel
+
 __all__ = ["winsorize", "winsorize_med", "standardlize", "standardize", "neutralize",
            "set_industry_source", "reference_industry_map", "store_sector_map"]
 
@@ -232,7 +234,7 @@ def _industries(kind, codes, date):
             m = fn(kind, list(codes), date)
         except Exception as e:
             warnings.warn(f"neutralize: industry source {getattr(fn, '__name__', fn)} failed for {kind!r}: {e}",
-                          RuntimeWarning, stacklevel=4)
+                          RuntimeWarning, stacklevel=user_stacklevel())
             continue
         if m:
             return pd.Series(m, dtype=object).reindex(list(codes))
@@ -250,7 +252,7 @@ def _exposures(how, codes, date):
                 warnings.warn(f"neutralize: no industry mapping for {h!r} (no reference data, no store "
                               f"sector table; register one with jqfactor.set_industry_source); "
                               f"industry neutralisation skipped",
-                              RuntimeWarning, stacklevel=4)
+                              RuntimeWarning, stacklevel=user_stacklevel())
                 continue
             d = pd.get_dummies(ind.astype(object), prefix=h, dtype=float)
             d[ind.isna().to_numpy()] = np.nan
@@ -274,7 +276,7 @@ def _neutralize_one(y: pd.Series, how, date, fillna, add_constant):
         ind = _industries(fillna, codes, date)
         if ind is None:
             warnings.warn(f"neutralize: no industry mapping for fillna={fillna!r}; NaN kept",
-                          RuntimeWarning, stacklevel=3)
+                          RuntimeWarning, stacklevel=user_stacklevel())
         else:
             y = y.fillna(y.groupby(ind).transform("mean"))
     X = _exposures(how, codes, date)
