@@ -107,7 +107,7 @@ class FactorEngine:
         self._disk_root = root
         return root
 
-    def _disk_path(self, name, k, fver=None):
+    def _disk_path(self, name, k, fver=""):
         root = self.disk_root()
         if root is None:
             return None
@@ -116,7 +116,7 @@ class FactorEngine:
         tag = f"_f{fver}" if fver else ""
         return root / name / f"v{base.LIBRARY_VERSION}{tag}_{d[r0]:%Y%m%d}_{d[r1]:%Y%m%d}.arrow"
 
-    def _disk_get(self, name, k, rows, fver=None):
+    def _disk_get(self, name, k, rows, fver=""):
         p = self._disk_path(name, k, fver)
         if p is None or not p.exists():
             return None
@@ -126,7 +126,7 @@ class FactorEngine:
         except Exception:
             return None
 
-    def _disk_put(self, name, k, arr, fver=None):
+    def _disk_put(self, name, k, arr, fver=""):
         """Queue the block for writing on the engine's writer thread (compression and I/O
         overlap the next computation; a cold flagship year spent ~8 s of 16 writing)."""
         p = self._disk_path(name, k, fver)
@@ -205,19 +205,24 @@ class FactorEngine:
         ptoken = id(panel) if panel is not None else 0
         # fundamentals content version: factors reading fundamentals are disk-cached under it
         fver = getattr(panel, "version", None) if panel is not None else None
+
+        def mkey(nm, k):       # memory key: fundamentals factors are per panel object
+            return (nm, k, 0 if REGISTRY[nm].bars_only else ptoken)
+
+        def dver(nm):          # disk tag: "" bar-only, the fundamentals version, None = memory only
+            return "" if REGISTRY[nm].bars_only else fver
         with self.lock:
             blocks: dict = {nm: {} for nm in todo}
             missing: dict = {}
             for nm in todo:
-                fd = REGISTRY[nm]
                 for k in range(k0, k1 + 1):
-                    key = (nm, k, 0 if fd.bars_only else ptoken)
+                    key = mkey(nm, k)
                     a = self._mem_get(key)
                     if a is not None:
                         self.stats["mem_hits"] += 1
-                    elif fd.bars_only or fver:
+                    elif dver(nm) is not None:
                         rows = min((k + 1) * BLOCK, nd) - k * BLOCK
-                        a = self._disk_get(nm, k, rows, None if fd.bars_only else fver)
+                        a = self._disk_get(nm, k, rows, dver(nm))
                         if a is not None:
                             self.stats["disk_hits"] += 1
                             self._mem_put(key, a)
@@ -245,7 +250,7 @@ class FactorEngine:
                 for _ in range(prefetch_blocks(ns)):
                     nxt = run[-1] + 1
                     if nxt >= n_blocks or nxt in missing or any(
-                            self._mem_get((nm, nxt, 0 if REGISTRY[nm].bars_only else ptoken)) is not None
+                            self._mem_get(mkey(nm, nxt)) is not None
                             for nm in need):
                         break
                     run = run + [nxt]
@@ -269,11 +274,11 @@ class FactorEngine:
                     for k in run:
                         blk = np.ascontiguousarray(arr[k * BLOCK - row_a: min((k + 1) * BLOCK, nd) - row_a])
                         blk.setflags(write=False)
-                        key = (nm, k, 0 if fd.bars_only else ptoken)
+                        key = mkey(nm, k)
                         self._mem_put(key, blk)
                         self.stats["computed_blocks"] += 1
-                        if fd.bars_only or fver:
-                            self._disk_put(nm, k, blk, None if fd.bars_only else fver)
+                        if dver(nm) is not None:
+                            self._disk_put(nm, k, blk, dver(nm))
                         blocks[nm][k] = blk
         for nm in todo:
             if k0 == k1:   # one block: a view, no copy
