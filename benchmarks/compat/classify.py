@@ -1,0 +1,335 @@
+"""Classify one compatibility-corpus run: a pure function of what the run left behind.
+
+A run of ``python -m jqlite backtest FILE ...`` ends in one of eight classes:
+
+==================  ==========================================================================
+pass-and-trades     exit 0 and at least one fill
+pass-no-orders      exit 0 and no fill (the strategy may be waiting for a signal)
+api-missing         jqlite lacks something JoinQuant has: a global, a module, an attribute of an
+                    API object, an argument spelling, Python 2 syntax/builtins, a source encoding,
+                    an old pandas/numpy name the JoinQuant image still has
+shape-differs       an API answered, but not in the shape the strategy relies on (missing
+                    column, other index, other type)
+data-absent         the sample market lacks what was asked (unknown code, empty history, table)
+strategy-bug        would fail on JoinQuant too (ZeroDivisionError in the strategy, its own
+                    ``raise``, a name it never defines, a file that is no strategy)
+engine-crash        an exception raised inside jqlite's own code that is none of the above, or a
+                    process that died without a report
+timeout             the run went past the per-file limit
+==================  ==========================================================================
+
+The rules work on the exception type, its message and the traceback's innermost frames: where
+the exception was raised (inside jqlite, inside the strategy file, inside a third-party library)
+and which strategy line called into that code.  Decisions that need judgement (a ``KeyError``
+on a column name inside the strategy: shape or data?) are written out below in :func:`classify`;
+every result also carries a one-line *cause* (``"NameError: xrange"``,
+``"ModuleNotFoundError: pandas.stats"``) that is what the findings group by.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["CLASSES", "Frame", "Outcome", "parse_traceback", "classify"]
+
+CLASSES = ("pass-and-trades", "pass-no-orders", "api-missing", "shape-differs", "data-absent",
+           "strategy-bug", "engine-crash", "timeout")
+
+#: Builtins and modules of Python 2 that a JoinQuant Python 2 strategy may use.
+PY2_NAMES = frozenset({"xrange", "unicode", "long", "basestring", "raw_input", "unichr", "cmp",
+                       "execfile", "file", "reduce", "reload", "buffer", "apply", "intern",
+                       "coerce", "iteritems", "itervalues", "iterkeys", "has_key", "StandardError"})
+PY2_MODULES = frozenset({"cPickle", "StringIO", "cStringIO", "urllib2", "ConfigParser", "Queue",
+                         "commands", "httplib", "HTMLParser", "thread", "__builtin__", "exceptions",
+                         "sets", "md5", "sha", "string.maketrans", "itertools.izip", "itertools.imap",
+                         "itertools.ifilter", "itertools.izip_longest"})
+#: Attributes of pandas/numpy objects that the JoinQuant image's old pandas (0.2x)/numpy had.
+LEGACY_PANDAS_ATTRS = frozenset({
+    "ix", "sort", "as_matrix", "get_value", "set_value", "iteritems", "sortlevel", "order",
+    "convert_objects", "append", "to_panel", "valid", "irow", "icol", "select", "lookup",
+    "rolling_mean", "rolling_std", "rolling_sum", "rolling_max", "rolling_min", "rolling_apply",
+    "rolling_corr", "rolling_cov", "rolling_count", "rolling_median", "rolling_var",
+    "rolling_window", "ewma", "ewmstd", "ewmvar", "ewmcorr", "ewmcov", "expanding_mean",
+    "expanding_std", "expanding_sum", "Panel", "ols", "stats", "TimeGrouper", "datetools",
+    "tslib", "scatter_matrix", "get_store", "tseries", "compat", "ftype", "is_copy", "reindex_axis",
+    "asobject", "get_values", "mad", "swapaxes", "swaplevel", "bool8", "float", "int", "object",
+    "str", "long", "unicode", "asscalar", "rank", "Int64Index", "Float64Index", "np", "msgpack",
+    "to_sparse", "from_items", "from_csv", "clip_lower", "clip_upper", "ptp", "tshift", "pad",
+    "rolling_quantile", "rolling_skew", "rolling_kurt", "ewmvol", "isnull", "notnull", "sum",
+})
+#: Python classes of jqlite's API objects (an AttributeError on one is a missing attribute).
+API_TYPES = frozenset({
+    "Context", "Portfolio", "SubPortfolio", "Position", "Order", "Trade", "SecurityInfo",
+    "SecurityUnitData", "CurrentData", "_CurrentData", "CurrentDataItem", "_SecurityData",
+    "GlobalVars", "_G", "Log", "_Log", "UserLog", "OrderStatus", "OrderStyle", "MarketOrderStyle",
+    "LimitOrderStyle", "OrderCost", "Query", "Table", "Column", "RunParams", "BarData", "Bar",
+    "Tick", "SubPortfolioConfig", "Finance", "Macro", "Jy", "OrderSide", "Event", "module",
+    "Security", "PortfolioPosition", "LongPositions", "ShortPositions", "Run", "Account",
+})
+#: Data-library types: an AttributeError/KeyError on them inside the strategy means an API
+#: returned another shape (or an old-pandas name is used: see LEGACY_PANDAS_ATTRS).
+DATA_TYPES = frozenset({"DataFrame", "Series", "ndarray", "Index", "DatetimeIndex", "MultiIndex",
+                        "Panel", "Timestamp", "dict", "list", "tuple", "float", "int", "str",
+                        "NoneType", "float64", "int64", "bool", "datetime.date", "date", "datetime",
+                        "Timedelta", "RangeIndex", "DataFrameGroupBy", "SeriesGroupBy", "Rolling"})
+
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)')
+_EXC = re.compile(r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Iteration|"
+                  r"NotFound|Absent|Missing)?)(?::\s?(?P<msg>.*))?$")
+_CODE = re.compile(r"\b\d{6}\.(?:XSHG|XSHE|CCFX|XSGE|XDCE|XZCE|XINE|OF)\b")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One traceback frame: file path, line number, function, and the source line (may be '')."""
+
+    file: str
+    line: int
+    func: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The class of one run and its one-line cause (``""`` for passes)."""
+
+    cls: str
+    cause: str
+    where: str = ""    # "jqlite", "strategy", "library", "" when unknown
+    detail: str = ""   # the exact exception line
+
+
+def parse_traceback(text: str) -> tuple[list[Frame], str, str]:
+    """Frames (outermost first), exception type and message of a Python traceback text.
+
+    The last ``Traceback (most recent call last):`` block wins (chained exceptions print the
+    original first).  Returns ``([], "", "")`` for text with no traceback.
+    """
+    if not text:
+        return [], "", ""
+    lines = text.rstrip().splitlines()
+    start = max((i for i, ln in enumerate(lines) if ln.startswith("Traceback (most recent call last)")),
+                default=None)
+    if start is None:
+        # maybe just "ExcType: message"
+        for ln in reversed(lines):
+            m = _EXC.match(ln.strip())
+            if m and (m.group("type").endswith(("Error", "Exception")) or m.group("msg")):
+                return [], m.group("type"), (m.group("msg") or "").strip()
+        return [], "", ""
+    frames: list[Frame] = []
+    i = start + 1
+    exc_line = ""
+    while i < len(lines):
+        m = _FRAME.match(lines[i])
+        if m:
+            src = ""
+            if i + 1 < len(lines) and not _FRAME.match(lines[i + 1]) and lines[i + 1].startswith("    "):
+                src = lines[i + 1].strip()
+            frames.append(Frame(m.group("file"), int(m.group("line")), m.group("func"), src))
+        elif lines[i] and not lines[i].startswith(" "):
+            exc_line = "\n".join(lines[i:]).strip()
+            break
+        i += 1
+    exc_type, msg = "", ""
+    if exc_line:
+        first = exc_line.splitlines()[0]
+        if ":" in first:
+            exc_type, msg = first.split(":", 1)
+            msg = (msg.strip() + ("\n" + "\n".join(exc_line.splitlines()[1:]) if "\n" in exc_line else "")).strip()
+        else:
+            exc_type = first.strip()
+    exc_type = exc_type.strip().rsplit(".", 1)[-1]
+    return frames, exc_type, msg
+
+
+def _where(frame: Frame | None, strategy_path: str) -> str:
+    if frame is None:
+        return ""
+    f = frame.file.replace("\\", "/")
+    if strategy_path and (f == strategy_path or f.endswith("/" + strategy_path.rsplit("/", 1)[-1])):
+        return "strategy"
+    if f in ("<strategy>", "<string>"):
+        return "strategy"
+    if "/jqlite/" in f or "/jqdata/" in f or "/jqfactor/" in f or "/jqlib/" in f or "/kuanke/" in f:
+        return "jqlite"
+    return "library"
+
+
+def _first_line(msg: str) -> str:
+    return msg.strip().splitlines()[0].strip() if msg.strip() else ""
+
+
+def _short(s: str, n: int = 120) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _attr_parts(msg: str) -> tuple[str, str]:
+    """('DataFrame', 'ix') from "'DataFrame' object has no attribute 'ix'"; module names too."""
+    m = re.match(r"""(?:type object )?'([^']+)' object has no attribute '([^']+)'""", msg)
+    if m:
+        return m.group(1), m.group(2)
+    m = re.match(r"""module '([^']+)' has no attribute '([^']+)'""", msg)
+    if m:
+        return "module:" + m.group(1), m.group(2)
+    m = re.match(r"""type object '([^']+)' has no attribute '([^']+)'""", msg)
+    if m:
+        return m.group(1), m.group(2)
+    return "", ""
+
+
+def classify(*, returncode: int | None, timed_out: bool = False, traceback: str = "",
+             stderr: str = "", n_orders: int = 0, n_trades: int = 0, strategy_path: str = "",
+             timeout_s: float | None = None, python2: bool = False) -> Outcome:
+    """Class and one-line cause of one corpus run.
+
+    Parameters
+    ----------
+    returncode : int or None
+        Exit status of ``python -m jqlite backtest`` (None or negative: killed by a signal).
+    timed_out : bool
+        The runner killed it at the per-file limit.
+    traceback : str
+        ``traceback`` of the run's ``error.json`` (a strategy callback raised), else ``""``.
+    stderr : str
+        The process's standard error (used when there is no error.json: load errors, crashes).
+    n_orders, n_trades : int
+        Rows of ``orders.csv`` and ``trades.csv`` (fills).
+    strategy_path : str
+        Path of the strategy file, to tell strategy frames from jqlite and library frames.
+    timeout_s : float, optional
+        The limit, for the cause text.
+    python2 : bool
+        The file does not compile as Python 3 (to name a syntax error as Python 2 syntax).
+
+    Returns
+    -------
+    Outcome
+        ``cls`` is one of :data:`CLASSES`; ``cause`` a short grouping key such as
+        ``"NameError: xrange"``; ``where`` the innermost frame's owner; ``detail`` the exact
+        exception line.
+    """
+    if timed_out:
+        return Outcome("timeout", f"timeout after {timeout_s:g} s" if timeout_s else "timeout")
+    if returncode == 0:
+        if n_trades > 0:
+            return Outcome("pass-and-trades", "")
+        return Outcome("pass-no-orders", f"{n_orders} orders, none filled" if n_orders else "no orders")
+    text = traceback or stderr or ""
+    frames, etype, msg = parse_traceback(text)
+    # load errors reported by the CLI as one line: "jqlite backtest: <path>:<line>: syntax error: ..."
+    if not etype:
+        m = re.search(r"jqlite backtest: (.*)", stderr or "")
+        line = m.group(1).strip() if m else _first_line(stderr or "")
+        if "syntax error" in line:
+            etype, msg = "SyntaxError", line.split("syntax error:", 1)[1].strip()
+        elif line:
+            low = line.lower()
+            if any(k in low for k in ("no data", "not in the data store", "no trading day", "unknown security",
+                                      "not found", "absent")):
+                return Outcome("data-absent", _short("DataError: " + line, 100), "jqlite", line)
+            return Outcome("engine-crash", _short("ConfigError: " + line, 100), "jqlite", line)
+        else:
+            if returncode is None or (returncode is not None and returncode < 0):
+                return Outcome("engine-crash", f"killed by signal {-(returncode or 0)}")
+            return Outcome("engine-crash", f"exit {returncode} without a report")
+    detail = _short(f"{etype}: {_first_line(msg)}" if msg else etype, 200)
+    inner = frames[-1] if frames else None
+    where = _where(inner, strategy_path)
+    strat_frames = [f for f in frames if _where(f, strategy_path) == "strategy"]
+    last_strat = strat_frames[-1] if strat_frames else None
+    first_msg = _first_line(msg)
+
+    def out(cls: str, cause: str) -> Outcome:
+        return Outcome(cls, _short(cause, 100), where, detail)
+
+    # ---- load-time problems -------------------------------------------------------------
+    if etype in ("UnicodeDecodeError",):
+        return out("api-missing", "encoding: source is not UTF-8 (GBK?)")
+    if etype in ("SyntaxError", "IndentationError", "TabError"):
+        if python2:
+            return out("api-missing", f"Python 2 source not converted ({etype})")
+        return out("strategy-bug", f"{etype}: {first_msg.split('(')[0].strip()}")
+    if etype == "MemoryError":
+        return out("engine-crash", "MemoryError")
+    # ---- missing modules ----------------------------------------------------------------
+    if etype in ("ModuleNotFoundError", "ImportError"):
+        m = re.search(r"No module named '([^']+)'", msg) or re.search(r"cannot import name '([^']+)'(?: from '([^']+)')?", msg)
+        if m and m.re.pattern.startswith("cannot"):
+            name = f"{m.group(2)}.{m.group(1)}" if m.group(2) else m.group(1)
+        else:
+            name = m.group(1) if m else first_msg
+        return out("api-missing", f"{etype}: {name}")
+    # ---- data gaps ----------------------------------------------------------------------
+    if etype in ("SecurityNotFoundError", "DataError", "DataValidationError", "FutureDataError"):
+        code = _CODE.search(msg)
+        gist = re.sub(r"\b\d{6}\.[A-Z]{4}\b", "<code>", first_msg)
+        gist = re.sub(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?", "<date>", gist)
+        if etype == "FutureDataError":
+            return out("strategy-bug", f"{etype}: {gist}")
+        return out("data-absent", f"{etype}: {gist}" + ("" if code else ""))
+    # ---- Python 2 names -----------------------------------------------------------------
+    if etype == "NameError":
+        m = re.search(r"name '([^']+)' is not defined", msg)
+        name = m.group(1) if m else first_msg
+        return out("api-missing", f"NameError: {name}")
+    if etype == "UnboundLocalError":
+        return out("strategy-bug", "UnboundLocalError")
+    if etype == "AttributeError":
+        typ, attr = _attr_parts(first_msg)
+        if typ.startswith("module:"):
+            return out("api-missing", f"AttributeError: {typ[7:]}.{attr}")
+        if typ in API_TYPES or (where == "jqlite" and typ not in DATA_TYPES):
+            return out("api-missing", f"AttributeError: {typ}.{attr}")
+        if attr in PY2_NAMES or attr in LEGACY_PANDAS_ATTRS and typ in DATA_TYPES | {"DatetimeIndex", "Index"}:
+            return out("api-missing", f"AttributeError: {typ}.{attr} (legacy)")
+        if typ == "NoneType":
+            return out("shape-differs", f"AttributeError: None.{attr} (an API returned None?)")
+        if typ in DATA_TYPES:
+            return out("shape-differs", f"AttributeError: {typ}.{attr}")
+        if where == "strategy":
+            return out("strategy-bug", f"AttributeError: {typ}.{attr}")
+        return out("engine-crash", f"AttributeError: {typ}.{attr}")
+    # ---- errors raised inside jqlite ----------------------------------------------------
+    if where == "jqlite":
+        if etype == "TypeError" and re.search(r"unexpected keyword argument|positional argument|"
+                                              r"required positional|takes \d+ positional|"
+                                              r"got multiple values", msg):
+            fn = re.match(r"(\w+(?:\.\w+)?)\(\)", first_msg)
+            return out("api-missing", f"TypeError: {_short(first_msg, 90)}" if not fn else
+                       f"TypeError: {first_msg}")
+        if etype in ("ParamsError",):
+            return out("strategy-bug", f"ParamsError: {_short(first_msg, 80)}")
+        if etype == "NotImplementedError":
+            return out("api-missing", f"NotImplementedError: {_short(first_msg, 80)}")
+        if etype in ("KeyError",) and _CODE.search(msg):
+            return out("data-absent", "KeyError: <security code> (not in the sample market)")
+        gist = re.sub(r"\b\d{6}\.[A-Z]{4}\b", "<code>", first_msg)
+        return out("engine-crash", f"{etype} in jqlite {inner.func}(): {_short(gist, 70)}")
+    # ---- errors raised in the strategy or in a library called by the strategy ------------
+    if etype in ("ZeroDivisionError", "AssertionError", "RecursionError"):
+        return out("strategy-bug", etype)
+    if where == "strategy" and inner is not None and re.match(r"raise\b", inner.text or ""):
+        return out("strategy-bug", f"{etype} raised by the strategy")
+    if etype == "KeyError":
+        if _CODE.search(msg):
+            return out("data-absent", "KeyError: <security code> (not in the sample market)")
+        key = first_msg.strip()
+        return out("shape-differs", f"KeyError: {_short(key, 60)}")
+    if etype == "IndexError" or (etype in ("ValueError", "TypeError") and re.search(
+            r"out-of-bounds|out of bounds|empty|zero-size|0 elements|length 0|must not be empty|"
+            r"NoneType' object is not subscriptable|argmax of an empty|attempt to get arg(?:max|min)",
+            msg)):
+        return out("data-absent", f"{etype}: {_short(re.sub(r'[0-9]+', 'N', first_msg), 70)} (empty data?)")
+    if etype == "TypeError" and "NoneType" in msg:
+        return out("shape-differs", f"TypeError: {_short(first_msg, 80)}")
+    if where == "library" and last_strat is not None:
+        lib = inner.file.replace("\\", "/")
+        m = re.search(r"/(?:site|dist)-packages/([^/]+)/", lib) or re.search(r"/lib/python3[^/]*/([^/]+)", lib)
+        libname = m.group(1) if m else lib.rsplit("/", 1)[-1]
+        gist = re.sub(r"'[^']*'", "'…'", first_msg)
+        return out("shape-differs", f"{etype} in {libname}: {_short(gist, 70)}")
+    gist = re.sub(r"\b\d{6}\.[A-Z]{4}\b", "<code>", first_msg)
+    return out("shape-differs", f"{etype}: {_short(gist, 80)}")

@@ -1,0 +1,221 @@
+"""Run the JoinQuant compatibility corpus through ``jqlite backtest`` and classify each result.
+
+Usage (from the repository root, with jqlite importable)::
+
+    python benchmarks/compat/run.py                       # every *.py in the cache folder
+    python benchmarks/compat/run.py DIR_OR_FILE ... --jobs 2 --timeout 180 \
+        --results benchmarks/compat/results/latest.tsv
+
+Each file runs as ``python -m jqlite backtest FILE --start 2021-01-04 --end 2021-03-31
+--cash 1000000 --out <tmp>/<id> --quiet`` (3 months of the sample market) in its own process,
+``--jobs`` at a time, killed after ``--timeout`` seconds.  The class of each run comes from
+:func:`classify.classify` (exit code, ``error.json``, the traceback's innermost frames).  The
+results are written as TSV (``--results``) and JSON (same name, ``.json``), joined with the
+manifest's columns (frequency, asset, python, ml) when the file's id is in the manifest, and a
+summary table is printed.
+
+The cache folder defaults to ``$JQLITE_COMPAT_CACHE/files`` or ``/work/compat-cache/files``
+(see ``fetch.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from classify import CLASSES, classify  # noqa: E402
+from features import describe  # noqa: E402
+
+DEFAULT_CACHE = Path(os.environ.get("JQLITE_COMPAT_CACHE", "/work/compat-cache")) / "files"
+MANIFEST = HERE / "manifest.tsv"
+FIELDS = ["id", "cls", "cause", "where", "detail", "returncode", "seconds", "orders", "trades",
+          "frequency", "asset", "python", "ml", "repo", "path"]
+
+
+def read_manifest(path: Path = MANIFEST) -> dict[str, dict[str, str]]:
+    """Rows of ``manifest.tsv`` keyed by id (``{}`` when the file does not exist)."""
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as f:
+        return {r["id"]: r for r in csv.DictReader(f, delimiter="\t")}
+
+
+def _count_rows(p: Path) -> int:
+    try:
+        with p.open(encoding="utf-8", errors="replace") as f:
+            return max(sum(1 for _ in f) - 1, 0)
+    except OSError:
+        return 0
+
+
+def run_one(path: Path, out_root: Path, *, start: str, end: str, cash: float, timeout: float,
+            python: str, data: str | None = None) -> dict:
+    """Run one strategy file in a subprocess; return the raw facts plus its classification."""
+    sid = path.stem
+    out = out_root / sid
+    cmd = [python, "-m", "jqlite", "backtest", str(path), "--start", start, "--end", end,
+           "--cash", str(cash), "--out", str(out), "--quiet"]
+    if data:
+        cmd += ["--data", data]
+    env = dict(os.environ)
+    env.setdefault("OMP_NUM_THREADS", "1")
+    env["MPLBACKEND"] = "Agg"
+    t0 = time.perf_counter()
+    timed_out = False
+    # own process group, so that a timeout also ends the children of the run (joblib, torch)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        so, se = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        so, se = proc.communicate()
+    secs = time.perf_counter() - t0
+    stderr = se.decode("utf-8", "replace")
+    tb = ""
+    err = out / "error.json"
+    if err.exists():
+        try:
+            tb = json.loads(err.read_text(encoding="utf-8")).get("traceback") or ""
+        except (OSError, ValueError):
+            tb = ""
+    n_orders = _count_rows(out / "orders.csv")
+    n_trades = _count_rows(out / "trades.csv")
+    raw = path.read_bytes()
+    desc = describe(raw)
+    res = classify(returncode=None if timed_out else proc.returncode, timed_out=timed_out,
+                   traceback=tb, stderr=stderr[-20000:], n_orders=n_orders, n_trades=n_trades,
+                   strategy_path=str(path.resolve()), timeout_s=timeout,
+                   python2=desc["python"] == "2")
+    return {"id": sid, "cls": res.cls, "cause": res.cause, "where": res.where, "detail": res.detail,
+            "returncode": "" if timed_out else proc.returncode, "seconds": round(secs, 1),
+            "orders": n_orders, "trades": n_trades, **desc, "path_local": str(path),
+            "stderr_tail": stderr[-3000:], "traceback": tb[-6000:]}
+
+
+def collect(paths: list[str]) -> list[Path]:
+    """Strategy files from folders (``*.py``, sorted), files, and ``@list`` files of paths."""
+    files: list[Path] = []
+    for p in paths:
+        if p.startswith("@"):
+            files += [Path(x.strip()) for x in Path(p[1:]).read_text().splitlines() if x.strip()]
+            continue
+        q = Path(p)
+        files += sorted(q.glob("*.py")) if q.is_dir() else [q]
+    return files
+
+
+def summarize(rows: list[dict]) -> str:
+    """The printed summary: counts per class for all files and for Python 3 daily files."""
+    def table(sub: list[dict], title: str) -> list[str]:
+        c = Counter(r["cls"] for r in sub)
+        n = len(sub) or 1
+        lines = [f"{title} ({len(sub)} files)", f"  {'class':18s} {'files':>5s} {'share':>7s}"]
+        for k in CLASSES:
+            lines.append(f"  {k:18s} {c.get(k, 0):5d} {100 * c.get(k, 0) / n:6.1f}%")
+        ok = c.get("pass-and-trades", 0) + c.get("pass-no-orders", 0) + c.get("strategy-bug", 0)
+        lines.append(f"  {'no jqlite-only error':18s} {ok:5d} {100 * ok / n:6.1f}%  "
+                     "(passes + strategy bugs JoinQuant would raise too)")
+        return lines
+    out = table(rows, "all files")
+    py3d = [r for r in rows if r.get("python") == "3" and r.get("frequency") == "daily"]
+    out += [""] + table(py3d, "Python 3 daily files")
+    causes: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r in rows:
+        if r["cls"] not in ("pass-and-trades", "pass-no-orders"):
+            causes[(r["cls"], r["cause"])].append(r["id"])
+    out += ["", "failure causes (files blocked):"]
+    for (cls, cause), ids in sorted(causes.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        out.append(f"  {len(ids):4d}  {cls:14s} {cause}   e.g. {', '.join(ids[:2])}")
+    return "\n".join(out)
+
+
+def write_results(rows: list[dict], path: Path) -> None:
+    """TSV (FIELDS columns) at ``path`` and the full rows as JSON beside it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=FIELDS, delimiter="\t", extrasaction="ignore")
+        w.writeheader()
+        for r in sorted(rows, key=lambda r: r["id"]):
+            w.writerow({k: str(r.get(k, "")).replace("\t", " ").replace("\n", " ") for k in FIELDS})
+    path.with_suffix(".json").write_text(json.dumps(sorted(rows, key=lambda r: r["id"]), indent=1,
+                                                    ensure_ascii=False), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("paths", nargs="*", help=f"folders, files or @listfiles (default {DEFAULT_CACHE})")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--timeout", type=float, default=180.0, help="seconds per file")
+    ap.add_argument("--start", default="2021-01-04")
+    ap.add_argument("--end", default="2021-03-31")
+    ap.add_argument("--cash", type=float, default=1_000_000)
+    ap.add_argument("--data", default=None, help="data store folder (default: jqlite's sample market)")
+    ap.add_argument("--results", default="compat-results.tsv", help="TSV path; JSON written beside it")
+    ap.add_argument("--out-root", default=None, help="keep run folders here (default: a temp folder)")
+    ap.add_argument("--python", default=sys.executable)
+    ap.add_argument("--limit", type=int, default=0, help="run only the first N files")
+    args = ap.parse_args(argv)
+
+    files = collect(args.paths or [str(DEFAULT_CACHE)])
+    if args.limit:
+        files = files[: args.limit]
+    if not files:
+        print("no strategy files found", file=sys.stderr)
+        return 2
+    manifest = read_manifest()
+    tmp = None
+    if args.out_root:
+        out_root = Path(args.out_root)
+        out_root.mkdir(parents=True, exist_ok=True)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="jqcompat-")
+        out_root = Path(tmp.name)
+    rows: list[dict] = []
+    t0 = time.perf_counter()
+    results = Path(args.results)
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
+        futs = {ex.submit(run_one, f, out_root, start=args.start, end=args.end, cash=args.cash,
+                          timeout=args.timeout, python=args.python, data=args.data): f for f in files}
+        for i, fut in enumerate(as_completed(futs), 1):
+            f = futs[fut]
+            try:
+                r = fut.result()
+            except Exception as exc:  # the runner itself must go on
+                r = {"id": f.stem, "cls": "engine-crash", "cause": f"runner: {type(exc).__name__}: {exc}",
+                     "where": "", "detail": "", "returncode": "", "seconds": 0, "orders": 0, "trades": 0}
+            m = manifest.get(r["id"], {})
+            for k in ("repo", "path", "frequency", "asset", "python", "ml"):
+                if m.get(k):
+                    r[k] = m[k]
+            rows.append(r)
+            print(f"[{i}/{len(files)}] {r['id']} {r['cls']:15s} {r['seconds']:6.1f}s {r['cause']}",
+                  flush=True)
+            if i % 10 == 0:
+                write_results(rows, results)
+    write_results(rows, results)
+    print(f"\n{len(rows)} files in {time.perf_counter() - t0:.0f} s; results: {results}\n")
+    print(summarize(rows))
+    if tmp is not None:
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

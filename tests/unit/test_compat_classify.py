@@ -1,0 +1,187 @@
+"""Classification rules of the compatibility-corpus runner (benchmarks/compat/classify.py).
+
+Synthetic tracebacks, exit codes and stderr texts; no corpus needed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"_compat_{name}", _ROOT / "benchmarks" / "compat" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+C = _load("classify")
+F = _load("features")
+
+STRAT = "/cache/files/abcd.py"
+
+
+def tb(*frames: tuple[str, int, str, str], exc: str) -> str:
+    """A Python traceback text with the given (file, line, func, source) frames."""
+    lines = ["Traceback (most recent call last):"]
+    for file, line, func, src in frames:
+        lines.append(f'  File "{file}", line {line}, in {func}')
+        if src:
+            lines.append(f"    {src}")
+    lines.append(exc)
+    return "\n".join(lines) + "\n"
+
+
+S = (STRAT, 10, "market_open", "x = f(context)")
+JQ = ("/repo/jqlite/api/market.py", 200, "get_price", "return _impl(**kw)")
+PD = ("/venv/lib/python3.11/site-packages/pandas/core/frame.py", 4000, "__getitem__", "")
+
+
+def cl(**kw):
+    kw.setdefault("strategy_path", STRAT)
+    return C.classify(**kw)
+
+
+def test_passes_split_on_fills():
+    assert cl(returncode=0, n_orders=3, n_trades=2).cls == "pass-and-trades"
+    o = cl(returncode=0, n_orders=3, n_trades=0)
+    assert (o.cls, o.cause) == ("pass-no-orders", "3 orders, none filled")
+    assert cl(returncode=0).cause == "no orders"
+
+
+def test_timeout_wins_over_everything():
+    o = cl(returncode=None, timed_out=True, timeout_s=180, traceback=tb(S, exc="KeyError: 'x'"))
+    assert (o.cls, o.cause) == ("timeout", "timeout after 180 s")
+
+
+def test_parse_traceback_frames_and_exception():
+    text = tb(S, JQ, exc="TypeError: get_price() got an unexpected keyword argument 'frequncy'")
+    frames, etype, msg = C.parse_traceback(text)
+    assert [f.func for f in frames] == ["market_open", "get_price"]
+    assert frames[0].line == 10 and frames[0].text == "x = f(context)"
+    assert etype == "TypeError"
+    assert msg == "get_price() got an unexpected keyword argument 'frequncy'"
+
+
+def test_parse_traceback_takes_the_last_chained_block():
+    text = tb(S, exc="KeyError: 'a'") + "\nDuring handling of the above exception, another exception occurred:\n\n" \
+        + tb(S, exc="ValueError: boom")
+    _, etype, msg = C.parse_traceback(text)
+    assert (etype, msg) == ("ValueError", "boom")
+
+
+def test_module_not_found_names_the_module():
+    o = cl(returncode=1, traceback=tb(S, exc="ModuleNotFoundError: No module named 'pandas.stats'"))
+    assert (o.cls, o.cause) == ("api-missing", "ModuleNotFoundError: pandas.stats")
+    o = cl(returncode=1, traceback=tb(S, exc="ImportError: cannot import name 'Panel' from 'pandas' (/x/__init__.py)"))
+    assert (o.cls, o.cause) == ("api-missing", "ImportError: pandas.Panel")
+
+
+def test_name_error_is_api_missing_with_the_name():
+    o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'xrange' is not defined"))
+    assert (o.cls, o.cause, o.where) == ("api-missing", "NameError: xrange", "strategy")
+    assert o.detail == "NameError: name 'xrange' is not defined"
+
+
+def test_attribute_error_on_api_object_and_module():
+    o = cl(returncode=1, traceback=tb(S, exc="AttributeError: 'Position' object has no attribute 'sellable_amount'"))
+    assert (o.cls, o.cause) == ("api-missing", "AttributeError: Position.sellable_amount")
+    o = cl(returncode=1, traceback=tb(S, exc="AttributeError: module 'jqdata' has no attribute 'get_money_flow2'"))
+    assert (o.cls, o.cause) == ("api-missing", "AttributeError: jqdata.get_money_flow2")
+
+
+def test_attribute_error_legacy_pandas_vs_shape():
+    o = cl(returncode=1, traceback=tb(S, exc="AttributeError: 'DataFrame' object has no attribute 'ix'"))
+    assert (o.cls, o.cause) == ("api-missing", "AttributeError: DataFrame.ix (legacy)")
+    o = cl(returncode=1, traceback=tb(S, exc="AttributeError: 'DataFrame' object has no attribute 'high_limit'"))
+    assert (o.cls, o.cause) == ("shape-differs", "AttributeError: DataFrame.high_limit")
+    o = cl(returncode=1, traceback=tb(S, exc="AttributeError: 'NoneType' object has no attribute 'index'"))
+    assert o.cls == "shape-differs"
+
+
+def test_security_not_found_is_data_absent_with_code_masked():
+    o = cl(returncode=1, traceback=tb(S, JQ, exc="SecurityNotFoundError: security '600519.XSHG' is not in the data store /d"))
+    assert o.cls == "data-absent"
+    assert o.cause == "SecurityNotFoundError: security '<code>' is not in the data store /d"
+    assert "600519.XSHG" in o.detail
+
+
+def test_keyword_spelling_inside_jqlite_is_api_missing_other_jqlite_errors_crash():
+    o = cl(returncode=1, traceback=tb(S, JQ, exc="TypeError: get_price() got an unexpected keyword argument 'frequncy'"))
+    assert (o.cls, o.where) == ("api-missing", "jqlite")
+    assert o.cause == "TypeError: get_price() got an unexpected keyword argument 'frequncy'"
+    o = cl(returncode=1, traceback=tb(S, JQ, exc="ValueError: cannot reshape array of size 3"))
+    assert (o.cls, o.cause) == ("engine-crash", "ValueError in jqlite get_price(): cannot reshape array of size 3")
+
+
+def test_strategy_own_errors_are_strategy_bugs():
+    o = cl(returncode=1, traceback=tb(S, exc="ZeroDivisionError: division by zero"))
+    assert (o.cls, o.cause) == ("strategy-bug", "ZeroDivisionError")
+    raise_frame = (STRAT, 30, "check", "raise ValueError('bad universe')")
+    o = cl(returncode=1, traceback=tb(S, raise_frame, exc="ValueError: bad universe"))
+    assert (o.cls, o.cause) == ("strategy-bug", "ValueError raised by the strategy")
+
+
+def test_empty_data_and_library_errors():
+    o = cl(returncode=1, traceback=tb(S, PD, exc="IndexError: single positional indexer is out-of-bounds"))
+    assert o.cls == "data-absent"
+    o = cl(returncode=1, traceback=tb(S, PD, exc="KeyError: 'close'"))
+    assert (o.cls, o.cause) == ("shape-differs", "KeyError: 'close'")
+    o = cl(returncode=1, traceback=tb(S, PD, exc="TypeError: unsupported operand type(s) for -: 'str' and 'int'"))
+    assert (o.cls, o.cause, o.where) == ("shape-differs", "TypeError in pandas: unsupported operand type(s) for -: '…' and '…'", "library")
+
+
+def test_load_errors_from_stderr():
+    o = cl(returncode=2, stderr="jqlite backtest: /c/f.py:12: syntax error: Missing parentheses in call to 'print'\n",
+           python2=True)
+    assert (o.cls, o.cause) == ("api-missing", "Python 2 source not converted (SyntaxError)")
+    o = cl(returncode=2, stderr="jqlite backtest: /c/f.py:3: syntax error: invalid syntax\n", python2=False)
+    assert (o.cls, o.cause) == ("strategy-bug", "SyntaxError: invalid syntax")
+    crash = tb(("/repo/jqlite/strategy.py", 112, "load_strategy", "src = path.read_text()"),
+               exc="UnicodeDecodeError: 'utf-8' codec can't decode byte 0xb3 in position 2: invalid start byte")
+    o = cl(returncode=1, stderr="some log\n" + crash)
+    assert (o.cls, o.cause) == ("api-missing", "encoding: source is not UTF-8 (GBK?)")
+
+
+def test_process_deaths_are_engine_crashes():
+    assert cl(returncode=-9).cause == "killed by signal 9"
+    assert cl(returncode=-9).cls == "engine-crash"
+    assert cl(returncode=1, stderr="").cause == "exit 1 without a report"
+
+
+def test_every_result_is_one_of_the_classes():
+    cases = [dict(returncode=0), dict(returncode=1, traceback=tb(S, exc="RuntimeError: x")),
+             dict(returncode=1, traceback=tb(S, JQ, exc="MemoryError")),
+             dict(returncode=3, stderr="Segmentation fault")]
+    for kw in cases:
+        assert cl(**kw).cls in C.CLASSES
+
+
+@pytest.mark.parametrize("src,freq", [
+    ("def initialize(context):\n    run_daily(f, 'every_bar')\n", "minute"),
+    ("def initialize(context):\n    get_price('a', frequency='1m')\n", "minute"),
+    ("def initialize(context):\n    pass\ndef handle_tick(context, tick):\n    pass\n", "tick"),
+    ("def initialize(context):\n    run_daily(f, '14:50')\n", "daily"),
+])
+def test_frequency_guess(src, freq):
+    assert F.guess_frequency(src) == freq
+
+
+def test_asset_python_ml_guesses():
+    assert F.guess_asset("order('510300.XSHG', 100)") == "etf"
+    assert F.guess_asset("order('600519.XSHG', 100); order('510300.XSHG', 1)") == "mixed"
+    assert F.guess_asset("set_benchmark('000300.XSHG'); q = query(valuation.code)") == "stock"
+    assert F.guess_asset("order('IF2103.CCFX', 1)") == "future"
+    assert F.guess_python("print 'hi'\n") == "2"
+    assert F.guess_python("print('hi')\n") == "3"
+    assert F.guess_ml("import numpy as np\nfrom sklearn.svm import SVR\n") == "yes"
+    assert F.guess_ml("# sklearn is not used\n") == "no"
+    assert F.decode_source("价格".encode("gbk")) == "价格"
+    assert F.decode_source("\ufeff价格".encode("utf-8")) == "价格"
