@@ -29,9 +29,10 @@ every result also carries a one-line *cause* (``"NameError: xrange"``,
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 
-__all__ = ["CLASSES", "Frame", "Outcome", "parse_traceback", "classify"]
+__all__ = ["CLASSES", "Frame", "Outcome", "parse_traceback", "classify", "syntax_error_at_end"]
 
 CLASSES = ("pass-and-trades", "pass-no-orders", "api-missing", "shape-differs", "data-absent",
            "strategy-bug", "engine-crash", "timeout")
@@ -73,6 +74,24 @@ DATA_TYPES = frozenset({"DataFrame", "Series", "ndarray", "Index", "DatetimeInde
                         "Panel", "Timestamp", "dict", "list", "tuple", "float", "int", "str",
                         "NoneType", "float64", "int64", "bool", "datetime.date", "date", "datetime",
                         "Timedelta", "RangeIndex", "DataFrameGroupBy", "SeriesGroupBy", "Rolling"})
+
+#: Top-level modules a JoinQuant strategy can import there besides the standard library
+#: (JoinQuant's own modules and its preinstalled third-party libraries).  A missing module not
+#: in this set and not in the standard library (``src``, ``my_utils``) is the author's own file,
+#: which JoinQuant does not have either.
+JQ_MODULES = frozenset({
+    "jqdata", "jqfactor", "jqlib", "kuanke", "jqfactor_analyzer", "jqdatasdk", "jqresearch",
+    "numpy", "pandas", "scipy", "statsmodels", "sklearn", "talib", "xgboost", "lightgbm",
+    "catboost", "tensorflow", "keras", "torch", "matplotlib", "seaborn", "cvxpy", "cvxopt",
+    "pykalman", "arch", "hmmlearn", "six", "tushare", "requests", "bs4", "sympy", "pywt",
+    "numba", "prettytable", "tqdm", "gensim", "jieba", "networkx", "pulp", "empyrical", "pyfolio",
+    "zipline", "pylab", "mpl_toolkits", "dateutil", "pytz", "patsy", "joblib", "h5py", "tables",
+    "xlrd", "openpyxl", "lxml", "yaml", "PIL", "cv2", "theano", "hmm", "deap", "gplearn",
+    "bayes_opt", "hyperopt", "optuna", "mlxtend", "imblearn", "shap", "alphalens", "ta",
+    "pandas_ta", "scikits", "quantstats", "riskfolio", "pypfopt", "scikit_learn", "cPickle",
+    "StringIO", "cStringIO", "urllib2", "ConfigParser", "Queue", "commands", "httplib", "sets",
+    "__builtin__", "exceptions", "md5", "sha", "thread", "HTMLParser",
+})
 
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)')
 _EXC = re.compile(r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Iteration|"
@@ -144,6 +163,14 @@ def parse_traceback(text: str) -> tuple[list[Frame], str, str]:
     return frames, exc_type, msg
 
 
+def syntax_error_at_end(stderr: str, source: str) -> bool:
+    """True when jqlite's "<file>:<line>: syntax error" names the source's last non-blank line."""
+    m = re.search(r":(\d+): syntax error", stderr or "")
+    if not m:
+        return False
+    return int(m.group(1)) >= len(source.rstrip().splitlines())
+
+
 def _where(frame: Frame | None, strategy_path: str) -> str:
     if frame is None:
         return ""
@@ -182,7 +209,7 @@ def _attr_parts(msg: str) -> tuple[str, str]:
 
 def classify(*, returncode: int | None, timed_out: bool = False, traceback: str = "",
              stderr: str = "", n_orders: int = 0, n_trades: int = 0, strategy_path: str = "",
-             timeout_s: float | None = None, python2: bool = False) -> Outcome:
+             timeout_s: float | None = None, python2: bool = False, truncated: bool = False) -> Outcome:
     """Class and one-line cause of one corpus run.
 
     Parameters
@@ -203,6 +230,9 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
         The limit, for the cause text.
     python2 : bool
         The file does not compile as Python 3 (to name a syntax error as Python 2 syntax).
+    truncated : bool
+        The file's syntax error is at its very last line (an unfinished block: the file was cut
+        short where it was published); JoinQuant could not run it either.
 
     Returns
     -------
@@ -249,9 +279,13 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
     if etype in ("UnicodeDecodeError",):
         return out("api-missing", "encoding: source is not UTF-8 (GBK?)")
     if etype in ("SyntaxError", "IndentationError", "TabError"):
+        gist = re.sub(r"\s*\(.*\)$|\s+on line \d+$", "", first_msg).strip()
+        gist = re.sub(r"^/?[^:]*:\d+:\s*", "", gist)
+        if truncated:
+            return out("strategy-bug", f"{etype}: file ends inside a block (truncated file)")
         if python2:
-            return out("api-missing", f"Python 2 source not converted ({etype})")
-        return out("strategy-bug", f"{etype}: {first_msg.split('(')[0].strip()}")
+            return out("api-missing", f"Python 2 source not converted: {gist}")
+        return out("strategy-bug", f"{etype}: {gist}")
     if etype == "MemoryError":
         return out("engine-crash", "MemoryError")
     # ---- missing modules ----------------------------------------------------------------
@@ -261,6 +295,9 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
             name = f"{m.group(2)}.{m.group(1)}" if m.group(2) else m.group(1)
         else:
             name = m.group(1) if m else first_msg
+        top = name.split(".")[0]
+        if top and top not in JQ_MODULES and top not in sys.stdlib_module_names:
+            return out("strategy-bug", f"{etype}: {name} (the author's own module)")
         return out("api-missing", f"{etype}: {name}")
     # ---- data gaps ----------------------------------------------------------------------
     if etype in ("SecurityNotFoundError", "DataError", "DataValidationError", "FutureDataError"):
@@ -292,6 +329,8 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
         if where == "strategy":
             return out("strategy-bug", f"AttributeError: {typ}.{attr}")
         return out("engine-crash", f"AttributeError: {typ}.{attr}")
+    if etype in ("FileNotFoundError", "IOError") and any(f.func == "read_file" for f in frames):
+        return out("data-absent", "read_file(): a file the author uploaded to JoinQuant is absent")
     # ---- errors raised inside jqlite ----------------------------------------------------
     if where == "jqlite":
         if etype == "TypeError" and re.search(r"unexpected keyword argument|positional argument|"

@@ -35,8 +35,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from classify import CLASSES, classify  # noqa: E402
-from features import describe  # noqa: E402
+from classify import CLASSES, classify, syntax_error_at_end  # noqa: E402
+from features import decode_source, describe  # noqa: E402
 
 DEFAULT_CACHE = Path(os.environ.get("JQLITE_COMPAT_CACHE", "/work/compat-cache")) / "files"
 MANIFEST = HERE / "manifest.tsv"
@@ -102,11 +102,34 @@ def run_one(path: Path, out_root: Path, *, start: str, end: str, cash: float, ti
     res = classify(returncode=None if timed_out else proc.returncode, timed_out=timed_out,
                    traceback=tb, stderr=stderr[-20000:], n_orders=n_orders, n_trades=n_trades,
                    strategy_path=str(path.resolve()), timeout_s=timeout,
-                   python2=desc["python"] == "2")
+                   python2=desc["python"] == "2",
+                   truncated=syntax_error_at_end(stderr, decode_source(raw)))
     return {"id": sid, "cls": res.cls, "cause": res.cause, "where": res.where, "detail": res.detail,
             "returncode": "" if timed_out else proc.returncode, "seconds": round(secs, 1),
             "orders": n_orders, "trades": n_trades, **desc, "path_local": str(path),
             "stderr_tail": stderr[-3000:], "traceback": tb[-6000:]}
+
+
+def reclassify(rows: list[dict], timeout: float) -> list[dict]:
+    """Rows of an earlier results .json classified again with the current rules (no runs)."""
+    out = []
+    for r in rows:
+        r = dict(r)
+        if r.get("cls") == "timeout" or "stderr_tail" not in r:
+            out.append(r)
+            continue
+        p = Path(r.get("path_local") or "")
+        raw = p.read_bytes() if p.is_file() else b""
+        rc = r.get("returncode")
+        res = classify(returncode=int(rc) if str(rc).lstrip("-").isdigit() else None,
+                       traceback=r.get("traceback", ""), stderr=r.get("stderr_tail", ""),
+                       n_orders=int(r.get("orders") or 0), n_trades=int(r.get("trades") or 0),
+                       strategy_path=str(p.resolve()) if raw else "", timeout_s=timeout,
+                       python2=r.get("python") == "2",
+                       truncated=syntax_error_at_end(r.get("stderr_tail", ""), decode_source(raw)))
+        r.update(cls=res.cls, cause=res.cause, where=res.where, detail=res.detail)
+        out.append(r)
+    return out
 
 
 def collect(paths: list[str]) -> list[Path]:
@@ -171,7 +194,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out-root", default=None, help="keep run folders here (default: a temp folder)")
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--limit", type=int, default=0, help="run only the first N files")
+    ap.add_argument("--reclassify", default=None, metavar="RESULTS_JSON",
+                    help="do not run: apply the current rules again to a previous results .json")
     args = ap.parse_args(argv)
+    if args.reclassify:
+        rows = reclassify(json.loads(Path(args.reclassify).read_text(encoding="utf-8")), args.timeout)
+        write_results(rows, Path(args.results))
+        print(summarize(rows))
+        return 0
 
     files = collect(args.paths or [str(DEFAULT_CACHE)])
     if args.limit:

@@ -82,6 +82,10 @@ def test_module_not_found_names_the_module():
     assert (o.cls, o.cause) == ("api-missing", "ModuleNotFoundError: pandas.stats")
     o = cl(returncode=1, traceback=tb(S, exc="ImportError: cannot import name 'Panel' from 'pandas' (/x/__init__.py)"))
     assert (o.cls, o.cause) == ("api-missing", "ImportError: pandas.Panel")
+    o = cl(returncode=1, traceback=tb(S, exc="ModuleNotFoundError: No module named 'src'"))
+    assert (o.cls, o.cause) == ("strategy-bug", "ModuleNotFoundError: src (the author's own module)")
+    o = cl(returncode=1, traceback=tb(S, exc="ModuleNotFoundError: No module named 'cPickle'"))
+    assert (o.cls, o.cause) == ("api-missing", "ModuleNotFoundError: cPickle")
 
 
 def test_name_error_is_api_missing_with_the_name():
@@ -141,13 +145,24 @@ def test_empty_data_and_library_errors():
 def test_load_errors_from_stderr():
     o = cl(returncode=2, stderr="jqlite backtest: /c/f.py:12: syntax error: Missing parentheses in call to 'print'\n",
            python2=True)
-    assert (o.cls, o.cause) == ("api-missing", "Python 2 source not converted (SyntaxError)")
+    assert (o.cls, o.cause) == ("api-missing", "Python 2 source not converted: Missing parentheses in call to 'print'")
+    err = "jqlite backtest: /c/f.py:4: syntax error: expected an indented block after function definition on line 4\n"
+    src = "def initialize(context):\n    pass\n\ndef close_position(p):\n\n"
+    assert C.syntax_error_at_end(err, src) and not C.syntax_error_at_end(err, src + "    return 1\nx = 2\n")
+    o = cl(returncode=2, stderr=err, python2=True, truncated=True)
+    assert (o.cls, o.cause) == ("strategy-bug", "SyntaxError: file ends inside a block (truncated file)")
     o = cl(returncode=2, stderr="jqlite backtest: /c/f.py:3: syntax error: invalid syntax\n", python2=False)
     assert (o.cls, o.cause) == ("strategy-bug", "SyntaxError: invalid syntax")
     crash = tb(("/repo/jqlite/strategy.py", 112, "load_strategy", "src = path.read_text()"),
                exc="UnicodeDecodeError: 'utf-8' codec can't decode byte 0xb3 in position 2: invalid start byte")
     o = cl(returncode=1, stderr="some log\n" + crash)
     assert (o.cls, o.cause) == ("api-missing", "encoding: source is not UTF-8 (GBK?)")
+
+
+def test_missing_uploaded_file_is_data_absent():
+    rf = ("/repo/jqlite/api/files.py", 40, "read_file", "raise FileNotFoundError(...)")
+    o = cl(returncode=1, traceback=tb(S, rf, exc="FileNotFoundError: [Errno 2] read_file(): no such file './m.pkl'"))
+    assert (o.cls, o.cause) == ("data-absent", "read_file(): a file the author uploaded to JoinQuant is absent")
 
 
 def test_process_deaths_are_engine_crashes():
