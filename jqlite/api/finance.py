@@ -393,7 +393,10 @@ class _Finance:
         con = _conn()
         con.register(name, tbl)
         try:
-            return con.execute(sql).arrow().to_pandas()
+            res = con.execute(sql)
+            # duckdb >= 1.4: .arrow() is a RecordBatchReader and fetch_arrow_table() is deprecated
+            table = res.to_arrow_table() if hasattr(res, "to_arrow_table") else res.fetch_arrow_table()
+            return table.to_pandas()
         finally:
             try:
                 con.unregister(name)

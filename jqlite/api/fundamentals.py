@@ -406,7 +406,10 @@ def _run(q: Query, panel, day=None, stat_q=None, annual=False) -> pd.DataFrame:
     for n, cols in needed.items():
         con.register(n, _table_frame(panel, n, cols, day, stat_q, annual))
     try:
-        return con.execute(sql).arrow().to_pandas()
+        res = con.execute(sql)
+        # duckdb >= 1.4: .arrow() is a RecordBatchReader and fetch_arrow_table() is deprecated
+        table = res.to_arrow_table() if hasattr(res, "to_arrow_table") else res.fetch_arrow_table()
+        return table.to_pandas()
     finally:
         for n in needed:
             try:
