@@ -281,8 +281,9 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
     if etype in ("SyntaxError", "IndentationError", "TabError"):
         gist = re.sub(r"\s*\(.*\)$|\s+on line \d+$", "", first_msg).strip()
         gist = re.sub(r"^/?[^:]*:\d+:\s*", "", gist)
-        if truncated:
-            return out("strategy-bug", f"{etype}: file ends inside a block (truncated file)")
+        if truncated or "invalid character" in gist:
+            return out("strategy-bug", f"{etype}: " + ("file ends inside a block (truncated file)" if truncated
+                                                     else gist))
         if python2:
             return out("api-missing", f"Python 2 source not converted: {gist}")
         return out("strategy-bug", f"{etype}: {gist}")
@@ -318,7 +319,9 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
         typ, attr = _attr_parts(first_msg)
         if typ.startswith("module:"):
             return out("api-missing", f"AttributeError: {typ[7:]}.{attr}")
-        if typ in API_TYPES or (where == "jqlite" and typ not in DATA_TYPES):
+        if where == "jqlite" and (typ not in API_TYPES or inner.func != "__getattr__"):
+            return out("engine-crash", f"AttributeError in jqlite {inner.func}(): {typ}.{attr}")
+        if typ in API_TYPES:
             return out("api-missing", f"AttributeError: {typ}.{attr}")
         if attr in PY2_NAMES or attr in LEGACY_PANDAS_ATTRS and typ in DATA_TYPES | {"DatetimeIndex", "Index"}:
             return out("api-missing", f"AttributeError: {typ}.{attr} (legacy)")
@@ -340,6 +343,13 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
             return out("api-missing", f"TypeError: {_short(first_msg, 90)}" if not fn else
                        f"TypeError: {first_msg}")
         if etype in ("ParamsError",):
+            m = re.search(r"Invalid factors: \[([^\]]*)\]", first_msg)
+            if m:
+                names = re.findall(r"'([^']+)'", m.group(1))
+                more = f" (+{len(names) - 1} more)" if len(names) > 1 else ""
+                return out("api-missing", f"get_factor_values: unknown factor '{names[0] if names else '?'}'{more}")
+            if re.search(r"daily bars only|no ticks|no minute", first_msg):
+                return out("data-absent", "ticks/minute bars asked of a daily-only store")
             return out("strategy-bug", f"ParamsError: {_short(first_msg, 80)}")
         if etype == "NotImplementedError":
             return out("api-missing", f"NotImplementedError: {_short(first_msg, 80)}")

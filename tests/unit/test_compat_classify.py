@@ -101,6 +101,15 @@ def test_attribute_error_on_api_object_and_module():
     assert (o.cls, o.cause) == ("api-missing", "AttributeError: jqdata.get_money_flow2")
 
 
+def test_attribute_error_raised_inside_jqlite_is_a_crash_unless_api_getattr():
+    o = cl(returncode=1, traceback=tb(S, ("/r/jqlite/api/fundamentals.py", 409, "_run", "return x.to_pandas()"),
+                                      exc="AttributeError: 'pyarrow.lib.RecordBatchReader' object has no attribute 'to_pandas'"))
+    assert (o.cls, o.cause) == ("engine-crash", "AttributeError in jqlite _run(): pyarrow.lib.RecordBatchReader.to_pandas")
+    ga = ("/r/jqlite/objects.py", 50, "__getattr__", "raise AttributeError(name)")
+    o = cl(returncode=1, traceback=tb(S, ga, exc="AttributeError: 'Context' object has no attribute 'universe'"))
+    assert (o.cls, o.cause) == ("api-missing", "AttributeError: Context.universe")
+
+
 def test_attribute_error_legacy_pandas_vs_shape():
     o = cl(returncode=1, traceback=tb(S, exc="AttributeError: 'DataFrame' object has no attribute 'ix'"))
     assert (o.cls, o.cause) == ("api-missing", "AttributeError: DataFrame.ix (legacy)")
@@ -157,6 +166,18 @@ def test_load_errors_from_stderr():
                exc="UnicodeDecodeError: 'utf-8' codec can't decode byte 0xb3 in position 2: invalid start byte")
     o = cl(returncode=1, stderr="some log\n" + crash)
     assert (o.cls, o.cause) == ("api-missing", "encoding: source is not UTF-8 (GBK?)")
+
+
+def test_params_errors_inside_jqlite():
+    fac = ("/repo/jqlite/factors/api.py", 90, "get_factor_values", "raise ParamsError(msg)")
+    o = cl(returncode=1, traceback=tb(S, fac, exc="ParamsError: Invalid factors: ['SGAI', 'roe_ttm']. Unknown factor name(s): 'SGAI'"))
+    assert (o.cls, o.cause) == ("api-missing", "get_factor_values: unknown factor 'SGAI' (+1 more)")
+    o = cl(returncode=1, traceback=tb(S, JQ, exc="ParamsError: get_current_tick('000001.XSHG'): the data store has daily bars only, no ticks"))
+    assert (o.cls, o.cause) == ("data-absent", "ticks/minute bars asked of a daily-only store")
+    o = cl(returncode=1, traceback=tb(S, JQ, exc="ParamsError: order amount must be a number, got 'abc'"))
+    assert (o.cls, o.cause) == ("strategy-bug", "ParamsError: order amount must be a number, got 'abc'")
+    o = cl(returncode=2, stderr="jqlite backtest: /c/f.py:9: syntax error: invalid character '，' (U+FF0C)\n", python2=True)
+    assert (o.cls, o.cause) == ("strategy-bug", "SyntaxError: invalid character '，'")
 
 
 def test_missing_uploaded_file_is_data_absent():
