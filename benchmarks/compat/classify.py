@@ -117,6 +117,7 @@ class Outcome:
     cause: str
     where: str = ""    # "jqlite", "strategy", "library", "" when unknown
     detail: str = ""   # the exact exception line
+    at: str = ""       # the innermost strategy frame: "L<line> <func>: <source line>"
 
 
 def parse_traceback(text: str) -> tuple[list[Frame], str, str]:
@@ -209,7 +210,8 @@ def _attr_parts(msg: str) -> tuple[str, str]:
 
 def classify(*, returncode: int | None, timed_out: bool = False, traceback: str = "",
              stderr: str = "", n_orders: int = 0, n_trades: int = 0, strategy_path: str = "",
-             timeout_s: float | None = None, python2: bool = False, truncated: bool = False) -> Outcome:
+             timeout_s: float | None = None, python2: bool = False, truncated: bool = False,
+             source: str = "") -> Outcome:
     """Class and one-line cause of one corpus run.
 
     Parameters
@@ -233,6 +235,10 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
     truncated : bool
         The file's syntax error is at its very last line (an unfinished block: the file was cut
         short where it was published); JoinQuant could not run it either.
+    source : str, optional
+        The strategy's text: a ``NameError`` on a name the file never defines, imports or
+        assigns is marked "(defined nowhere in the file)" (a JoinQuant global jqlite lacks, or a
+        strategy bug: still counted as api-missing, the conservative side).
 
     Returns
     -------
@@ -272,8 +278,10 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
     last_strat = strat_frames[-1] if strat_frames else None
     first_msg = _first_line(msg)
 
+    at = f"L{last_strat.line} {last_strat.func}: {last_strat.text}" if last_strat else ""
+
     def out(cls: str, cause: str) -> Outcome:
-        return Outcome(cls, _short(cause, 100), where, detail)
+        return Outcome(cls, _short(cause, 100), where, detail, _short(at, 160))
 
     # ---- load-time problems -------------------------------------------------------------
     if etype in ("UnicodeDecodeError",):
@@ -312,6 +320,11 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
     if etype == "NameError":
         m = re.search(r"name '([^']+)' is not defined", msg)
         name = m.group(1) if m else first_msg
+        if source and name not in PY2_NAMES and not re.search(
+                rf"(?:\bdef\s+|\bclass\s+|\bimport\s+[^\n]*\b|\bas\s+|\bfor\s+[^\n]*\b|^\s*|,\s*){re.escape(name)}\b\s*(?:[=(:,]|in\b|$)",
+                source, re.M):
+            # conservative: still counted against jqlite (JoinQuant's namespace may have it)
+            return out("api-missing", f"NameError: {name} (defined nowhere in the file)")
         return out("api-missing", f"NameError: {name}")
     if etype == "UnboundLocalError":
         return out("strategy-bug", "UnboundLocalError")

@@ -40,7 +40,7 @@ from features import decode_source, describe  # noqa: E402
 
 DEFAULT_CACHE = Path(os.environ.get("JQLITE_COMPAT_CACHE", "/work/compat-cache")) / "files"
 MANIFEST = HERE / "manifest.tsv"
-FIELDS = ["id", "cls", "cause", "where", "detail", "returncode", "seconds", "orders", "trades",
+FIELDS = ["id", "cls", "cause", "where", "detail", "at", "returncode", "seconds", "orders", "trades",
           "frequency", "asset", "python", "ml", "repo", "path"]
 
 
@@ -103,8 +103,8 @@ def run_one(path: Path, out_root: Path, *, start: str, end: str, cash: float, ti
                    traceback=tb, stderr=stderr[-20000:], n_orders=n_orders, n_trades=n_trades,
                    strategy_path=str(path.resolve()), timeout_s=timeout,
                    python2=desc["python"] == "2",
-                   truncated=syntax_error_at_end(stderr, decode_source(raw)))
-    return {"id": sid, "cls": res.cls, "cause": res.cause, "where": res.where, "detail": res.detail,
+                   truncated=syntax_error_at_end(stderr, decode_source(raw)), source=decode_source(raw))
+    return {"id": sid, "cls": res.cls, "cause": res.cause, "where": res.where, "detail": res.detail, "at": res.at,
             "returncode": "" if timed_out else proc.returncode, "seconds": round(secs, 1),
             "orders": n_orders, "trades": n_trades, **desc, "path_local": str(path),
             "stderr_tail": stderr[-3000:], "traceback": tb[-6000:]}
@@ -126,8 +126,9 @@ def reclassify(rows: list[dict], timeout: float) -> list[dict]:
                        n_orders=int(r.get("orders") or 0), n_trades=int(r.get("trades") or 0),
                        strategy_path=str(p.resolve()) if raw else "", timeout_s=timeout,
                        python2=r.get("python") == "2",
-                       truncated=syntax_error_at_end(r.get("stderr_tail", ""), decode_source(raw)))
-        r.update(cls=res.cls, cause=res.cause, where=res.where, detail=res.detail)
+                       truncated=syntax_error_at_end(r.get("stderr_tail", ""), decode_source(raw)),
+                       source=decode_source(raw))
+        r.update(cls=res.cls, cause=res.cause, where=res.where, detail=res.detail, at=res.at)
         out.append(r)
     return out
 
@@ -169,6 +170,83 @@ def summarize(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+_PY2_BUILTINS = ("xrange", "unicode", "long", "basestring", "raw_input", "unichr", "cmp", "execfile",
+                 "file", "reduce", "reload", "buffer", "apply", "iteritems", "has_key")
+
+
+def owner(cls: str, cause: str) -> str:
+    """Which part of jqlite a failure cause points at (for the findings; a guess from the cause).
+
+    ``runtime`` (strategy loading, Python 2, encodings, legacy pandas/numpy idioms, third-party
+    imports), ``data`` (sample market content, fundamentals, uploaded files), ``minute``
+    (minute bars, ticks), ``api`` (JoinQuant functions/objects/attributes/arguments), ``engine``
+    (a crash inside jqlite), ``-`` (strategy bugs, timeouts).
+    """
+    c = cause
+    if cls == "strategy-bug":
+        return "-"
+    if cls == "timeout":
+        return "engine (speed)"
+    if c.startswith(("Python 2", "encoding")) or "(legacy)" in c or any(f"NameError: {n}" == c for n in _PY2_BUILTINS):
+        return "runtime"
+    if c.startswith(("ModuleNotFoundError", "ImportError")):
+        mod = c.split(":", 1)[1].strip()
+        return "api" if mod.split(".")[0] in ("jqdata", "jqfactor", "jqlib", "kuanke") else "runtime"
+    if "ticks/minute" in c or "minute" in c.lower():
+        return "minute"
+    if cls == "data-absent":
+        return "data"
+    if c.startswith("get_factor_values: unknown factor"):
+        return "api (factors)"
+    if cls == "engine-crash":
+        return "engine: " + ("api" if "jqlite" in c else "?")
+    if cls == "shape-differs":
+        return "api (shape)" if " in pandas" not in c and " in numpy" not in c else "runtime (pandas idiom?)"
+    return "api"
+
+
+def class_table(rows: list[dict]) -> list[str]:
+    """Markdown table: files and share per class, for all files and for Python 3 daily files."""
+    groups = [("all files", rows),
+              ("Python 3 daily", [r for r in rows if r.get("python") == "3" and r.get("frequency") == "daily"]),
+              ("Python 3 minute/tick", [r for r in rows if r.get("python") == "3" and r.get("frequency") != "daily"]),
+              ("Python 2", [r for r in rows if r.get("python") == "2"])]
+    head = "| class | " + " | ".join(f"{g} ({len(sub)})" for g, sub in groups) + " |"
+    lines = [head, "|---|" + "---:|" * len(groups)]
+    counts = [Counter(r["cls"] for r in sub) for _, sub in groups]
+    for k in CLASSES:
+        cells = [f"{c.get(k, 0)} ({100 * c.get(k, 0) / max(len(sub), 1):.0f} %)" for c, (_, sub) in zip(counts, groups)]
+        lines.append(f"| {k} | " + " | ".join(cells) + " |")
+    ok = [c.get("pass-and-trades", 0) + c.get("pass-no-orders", 0) + c.get("strategy-bug", 0) for c in counts]
+    lines.append("| **no error JoinQuant would not raise** (passes + strategy bugs) | " + " | ".join(
+        f"**{o} ({100 * o / max(len(sub), 1):.0f} %)**" for o, (_, sub) in zip(ok, groups)) + " |")
+    return lines
+
+
+def cause_table(rows: list[dict], owner=None) -> list[str]:
+    """Markdown table of failure causes, most files first, with example ids and exact error lines."""
+    causes: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in rows:
+        if r["cls"] not in ("pass-and-trades", "pass-no-orders"):
+            causes[(r["cls"], r["cause"])].append(r)
+    head = "| files | class | cause | examples (id: exact error line) |"
+    if owner:
+        head = "| files | class | cause | owner | examples (id: exact error line) |"
+    lines = [head, "|---:|---|---|" + ("---|" if owner else "") + "---|"]
+    for (cls, cause), rs in sorted(causes.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        ex = "<br>".join(f"`{r['id']}`: `{(r.get('detail') or '').replace('|', '/')[:160]}`"
+                         + (f" at `{r['at'].replace('|', '/')[:120]}`" if r.get("at") else "") for r in rs[:2])
+        own = f" {owner(cls, cause)} |" if owner else ""
+        lines.append(f"| {len(rs)} | {cls} | {cause.replace('|', '/')} |{own} {ex} |")
+    return lines
+
+
+def write_markdown(rows: list[dict], path: Path) -> None:
+    """The class table and the cause table as one Markdown file."""
+    path.write_text("\n".join([f"{len(rows)} files.", "", *class_table(rows), "", "Failure causes:", "",
+                                *cause_table(rows, owner)]) + "\n", encoding="utf-8")
+
+
 def write_results(rows: list[dict], path: Path) -> None:
     """TSV (FIELDS columns) at ``path`` and the full rows as JSON beside it."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -194,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out-root", default=None, help="keep run folders here (default: a temp folder)")
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--limit", type=int, default=0, help="run only the first N files")
+    ap.add_argument("--markdown", default=None, help="also write the class and cause tables as Markdown here")
     ap.add_argument("--reclassify", default=None, metavar="RESULTS_JSON",
                     help="do not run: apply the current rules again to a previous results .json")
     args = ap.parse_args(argv)
@@ -201,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = reclassify(json.loads(Path(args.reclassify).read_text(encoding="utf-8")), args.timeout)
         write_results(rows, Path(args.results))
         print(summarize(rows))
+        if args.markdown:
+            write_markdown(rows, Path(args.markdown))
         return 0
 
     files = collect(args.paths or [str(DEFAULT_CACHE)])
@@ -242,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     write_results(rows, results)
     print(f"\n{len(rows)} files in {time.perf_counter() - t0:.0f} s; results: {results}\n")
     print(summarize(rows))
+    if args.markdown:
+        write_markdown(rows, Path(args.markdown))
     if tmp is not None:
         tmp.cleanup()
     return 0

@@ -94,6 +94,16 @@ def test_name_error_is_api_missing_with_the_name():
     assert o.detail == "NameError: name 'xrange' is not defined"
 
 
+def test_name_error_on_a_name_the_file_never_defines_is_marked():
+    src = "def initialize(context):\n    x = unpaused(context)\n\ndef helper(a, b):\n    total = 1\n"
+    o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'unpaused' is not defined"), source=src)
+    assert (o.cls, o.cause) == ("api-missing", "NameError: unpaused (defined nowhere in the file)")
+    o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'total' is not defined"), source=src)
+    assert o.cause == "NameError: total"
+    o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'xrange' is not defined"), source=src)
+    assert o.cause == "NameError: xrange"
+
+
 def test_attribute_error_on_api_object_and_module():
     o = cl(returncode=1, traceback=tb(S, exc="AttributeError: 'Position' object has no attribute 'sellable_amount'"))
     assert (o.cls, o.cause) == ("api-missing", "AttributeError: Position.sellable_amount")
@@ -149,6 +159,7 @@ def test_empty_data_and_library_errors():
     assert (o.cls, o.cause) == ("shape-differs", "KeyError: 'close'")
     o = cl(returncode=1, traceback=tb(S, PD, exc="TypeError: unsupported operand type(s) for -: 'str' and 'int'"))
     assert (o.cls, o.cause, o.where) == ("shape-differs", "TypeError in pandas: unsupported operand type(s) for -: '…' and '…'", "library")
+    assert o.at == "L10 market_open: x = f(context)"
 
 
 def test_load_errors_from_stderr():
