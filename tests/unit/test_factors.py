@@ -502,3 +502,25 @@ def test_with_real_fundamentals_panel(tmp_path, monkeypatch):
     for n in FLAGSHIP_FACTORS:
         if n not in ("momentum", "growth"):    # need 526 days / 4+ years of reports
             assert res[n].notna().any().any(), n
+
+
+def test_growth_descriptors_sales_and_earnings_growth(store, panel):
+    """sales_growth / earnings_growth (the corpus's most asked-for missing factors): slope of 5
+    yearly points on [0..4] over |mean|, hand-computed from the fake panel's quarters."""
+    codes = list(store.codes)
+    res = jqfactor.get_factor_values(codes, ["sales_growth", "earnings_growth"], end_date=store.dates[-1], count=1)
+    for name, col in (("sales_growth", "operating_revenue"), ("earnings_growth", "basic_eps")):
+        q = [panel.latest("income", col, k)[-1] for k in range(20)]
+        ys = np.array([q[k] + q[k + 1] + q[k + 2] + q[k + 3] for k in (16, 12, 8, 4, 0)])   # oldest first
+        t = np.arange(5.0)
+        slope = ((t - t.mean())[:, None] * (ys - ys.mean(axis=0))).sum(axis=0) / ((t - t.mean()) ** 2).sum()
+        exp = slope / np.abs(ys.mean(axis=0))
+        np.testing.assert_allclose(res[name].iloc[-1].to_numpy(), exp, rtol=0, atol=5e-7, err_msg=name)  # 6 decimals
+    # one code, by hand: yearly points 10, 12, 13, 15, 20 -> slope 2.3, mean 14 -> 0.1642857
+    from jqlite.factors.library.style import _slope_growth
+    pts = [np.full((1, 1), v) for v in (10.0, 12.0, 13.0, 15.0, 20.0)]
+    assert _slope_growth(pts)[0, 0] == pytest.approx(2.3 / 14)
+    pts[0][:] = np.nan            # 4 points still enough: 12,13,15,20 on t=1..4 -> slope 2.6, mean 15
+    assert _slope_growth(pts)[0, 0] == pytest.approx(2.6 / 15)
+    pts[1][:] = np.nan            # 3 points: NaN
+    assert np.isnan(_slope_growth(pts)[0, 0])
