@@ -329,6 +329,8 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
     if etype == "UnboundLocalError":
         return out("strategy-bug", "UnboundLocalError")
     if etype == "AttributeError":
+        if "is not available in jqlite (its data is not in the store)" in first_msg:
+            return out("data-absent", _short(first_msg.split(" is not available")[0] + " table not in the store", 90))
         typ, attr = _attr_parts(first_msg)
         if typ.startswith("module:"):
             return out("api-missing", f"AttributeError: {typ[7:]}.{attr}")

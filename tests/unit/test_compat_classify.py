@@ -120,6 +120,13 @@ def test_attribute_error_raised_inside_jqlite_is_a_crash_unless_api_getattr():
     assert (o.cls, o.cause) == ("api-missing", "AttributeError: Context.universe")
 
 
+def test_finance_table_without_data_is_data_absent():
+    fin = ("/r/jqlite/api/finance.py", 120, "__getattr__", "raise AttributeError(msg)")
+    o = cl(returncode=1, traceback=tb(S, fin, exc="AttributeError: finance.STK_ML_QUOTA is not available in jqlite "
+                                                   "(its data is not in the store); available finance tables: STK_XR_XD"))
+    assert (o.cls, o.cause) == ("data-absent", "finance.STK_ML_QUOTA table not in the store")
+
+
 def test_attribute_error_legacy_pandas_vs_shape():
     o = cl(returncode=1, traceback=tb(S, exc="AttributeError: 'DataFrame' object has no attribute 'ix'"))
     assert (o.cls, o.cause) == ("api-missing", "AttributeError: DataFrame.ix (legacy)")
