@@ -387,6 +387,10 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
             r"NoneType' object is not subscriptable|argmax of an empty|attempt to get arg(?:max|min)",
             msg)):
         return out("data-absent", f"{etype}: {_short(re.sub(r'[0-9]+', 'N', first_msg), 70)} (empty data?)")
+    if etype == "TypeError" and re.search(r"datetime64\[ns\] and date|Timestamp with datetime\.date|"
+                                          r"'DatetimeArray' and 'datetime\.date'|'datetime\.date' and 'DatetimeArray'|"
+                                          r"'datetime\.date' and 'Timestamp'|'Timestamp' and 'datetime\.date'", msg):
+        return out("shape-differs", "datetime.date vs datetime64/Timestamp (pandas >= 2 refuses; old pandas allowed)")
     if etype == "TypeError" and "NoneType" in msg:
         return out("shape-differs", f"TypeError: {_short(first_msg, 80)}")
     if where == "library" and last_strat is not None:

@@ -169,6 +169,14 @@ def test_empty_data_and_library_errors():
     assert o.at == "L10 market_open: x = f(context)"
 
 
+def test_date_vs_datetime64_is_one_cause():
+    for m in ("TypeError: Invalid comparison between dtype=datetime64[ns] and date",
+              "TypeError: Cannot compare Timestamp with datetime.date. Use ts == pd.Timestamp(date)",
+              "TypeError: unsupported operand type(s) for -: 'DatetimeArray' and 'datetime.date'"):
+        o = cl(returncode=1, traceback=tb(S, PD, exc=m))
+        assert (o.cls, o.cause) == ("shape-differs", "datetime.date vs datetime64/Timestamp (pandas >= 2 refuses; old pandas allowed)")
+
+
 def test_load_errors_from_stderr():
     o = cl(returncode=2, stderr="jqlite backtest: /c/f.py:12: syntax error: Missing parentheses in call to 'print'\n",
            python2=True)
