@@ -26,11 +26,28 @@ DEFAULT_FIELDS = ["open", "close", "high", "low", "volume", "money"]
 
 # ---------------------------------------------------------------------------- helpers
 def _codes(security) -> tuple[list[str], bool]:
+    """(codes, single) of a ``security`` argument: one code, or any iterable of codes.
+
+    JoinQuant strategies pass lists, tuples, sets, numpy arrays, ``pd.Index``, ``pd.Series``
+    (``df['code']``), dict keys and dicts (``context.portfolio.positions`` iterates its codes).
+    """
     if isinstance(security, str):
         return [security], True
-    if isinstance(security, (list, tuple, np.ndarray, pd.Index, set)):
-        return [str(s) for s in security], False
-    raise ParamsError(f"security must be a code or a list of codes, was {security!r}")
+    if isinstance(security, (bytes, int, float)) or security is None or not hasattr(security, "__iter__"):
+        raise ParamsError(f"security must be a code or a list of codes, was {security!r}")
+    return [str(s) for s in security], False
+
+
+class _FieldsFrame(pd.DataFrame):
+    """``get_price(codes, panel=True)`` for an empty code list: no columns, yet
+    ``df['close']`` is an empty dates x codes frame, as JoinQuant's Panel gives."""
+
+    _metadata = ["_jq_fields"]
+
+    def __getitem__(self, key):
+        if isinstance(key, str) and key in (getattr(self, "_jq_fields", None) or ()):
+            return pd.DataFrame(index=self.index, columns=pd.Index([], dtype=object), dtype=float)
+        return super().__getitem__(key)
 
 
 def _ref_day(store, run, fq) -> int | None:
@@ -244,6 +261,10 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
             df = df[(~paused[:, 0]) & listed[:, 0]]
         return df
     if panel and not skip_paused:
+        if not codes:
+            empty = _FieldsFrame(index=dates)
+            empty._jq_fields = tuple(fields)
+            return empty
         frames = {f: pd.DataFrame(vals[f], index=dates, columns=codes) for f in fields}
         return pd.concat(frames, axis=1)
     n, k = len(dates), len(codes)
