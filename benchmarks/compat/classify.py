@@ -164,6 +164,32 @@ def parse_traceback(text: str) -> tuple[list[Frame], str, str]:
     return frames, exc_type, msg
 
 
+def defined_names(source: str) -> frozenset[str] | None:
+    """Every name a source binds anywhere (def, class, assignment, import, loop/with/except
+    target, argument, global); None when it does not parse as Python 3."""
+    import ast
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    out: set[str] = set()
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(n.name)
+        elif isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            out.add(n.id)
+        elif isinstance(n, ast.arg):
+            out.add(n.arg)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            for a in n.names:
+                out.add((a.asname or a.name).split(".")[0])
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            out.add(n.name)
+        elif isinstance(n, (ast.Global, ast.Nonlocal)):
+            out.update(n.names)
+    return frozenset(out)
+
+
 def syntax_error_at_end(stderr: str, source: str) -> bool:
     """True when jqlite's "<file>:<line>: syntax error" names the source's last non-blank line."""
     m = re.search(r":(\d+): syntax error", stderr or "")
@@ -320,9 +346,8 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
     if etype == "NameError":
         m = re.search(r"name '([^']+)' is not defined", msg)
         name = m.group(1) if m else first_msg
-        if source and name not in PY2_NAMES and not re.search(
-                rf"(?:\bdef\s+|\bclass\s+|\bimport\s+[^\n]*\b|\bas\s+|\bfor\s+[^\n]*\b|^\s*|,\s*){re.escape(name)}\b\s*(?:[=(:,]|in\b|$)",
-                source, re.M):
+        defined = defined_names(source) if source else None
+        if defined is not None and name not in PY2_NAMES and name not in defined:
             # conservative: still counted against jqlite (JoinQuant's namespace may have it)
             return out("api-missing", f"NameError: {name} (defined nowhere in the file)")
         return out("api-missing", f"NameError: {name}")
