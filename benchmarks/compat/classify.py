@@ -416,6 +416,10 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
                                           r"'DatetimeArray' and 'datetime\.date'|'datetime\.date' and 'DatetimeArray'|"
                                           r"'datetime\.date' and 'Timestamp'|'Timestamp' and 'datetime\.date'", msg):
         return out("shape-differs", "datetime.date vs datetime64/Timestamp (pandas >= 2 refuses; old pandas allowed)")
+    if etype == "RuntimeError" and "changed size during iteration" in msg:
+        pos = "positions" in (last_strat.text if last_strat else "")
+        return out("shape-differs", "dict changed size during iteration" + (" (loop over positions while ordering)"
+                                                                           if pos else ""))
     if etype == "TypeError" and "NoneType" in msg:
         return out("shape-differs", f"TypeError: {_short(first_msg, 80)}")
     if where == "library" and last_strat is not None:

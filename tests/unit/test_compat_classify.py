@@ -181,6 +181,12 @@ def test_date_vs_datetime64_is_one_cause():
         assert (o.cls, o.cause) == ("shape-differs", "datetime.date vs datetime64/Timestamp (pandas >= 2 refuses; old pandas allowed)")
 
 
+def test_positions_changed_during_iteration():
+    loop = (STRAT, 93, "trade", "for s in context.portfolio.positions:")
+    o = cl(returncode=1, traceback=tb(loop, exc="RuntimeError: dictionary changed size during iteration"))
+    assert (o.cls, o.cause) == ("shape-differs", "dict changed size during iteration (loop over positions while ordering)")
+
+
 def test_load_errors_from_stderr():
     o = cl(returncode=2, stderr="jqlite backtest: /c/f.py:12: syntax error: Missing parentheses in call to 'print'\n",
            python2=True)
