@@ -524,3 +524,24 @@ def test_growth_descriptors_sales_and_earnings_growth(store, panel):
     assert _slope_growth(pts)[0, 0] == pytest.approx(2.6 / 15)
     pts[1][:] = np.nan            # 3 points: NaN
     assert np.isnan(_slope_growth(pts)[0, 0])
+
+
+def test_peg_profit_growth_and_tvstd(store, panel):
+    """PEG, total_profit_growth_rate, TVSTD6/20 (asked for by corpus files), from the fake panel."""
+    codes = list(store.codes)
+    res = jqfactor.get_factor_values(codes, ["PEG", "total_profit_growth_rate", "TVSTD20", "TVSTD6"],
+                                     start_date=store.dates[150], end_date=store.dates[152])
+    sl = slice(150, 153)
+    L = lambda c, k: panel.latest("income", c, k)[sl]
+    ttm = lambda c, a: sum(L(c, k) for k in range(a, a + 4))
+    g_tp = ttm("total_profit", 0) / ttm("total_profit", 4) - 1      # fake data is all positive
+    np.testing.assert_allclose(res["total_profit_growth_rate"].to_numpy(), g_tp, atol=5e-7)
+    g = ttm("np_parent_company_owners", 0) / ttm("np_parent_company_owners", 4) - 1
+    pe = panel.valuation("pe_ratio")[sl]
+    exp = np.where(g > 0, pe / (g * 100), np.nan)
+    np.testing.assert_allclose(res["PEG"].to_numpy(), exp, atol=5e-7)
+    assert np.isnan(exp).any() and (~np.isnan(exp)).any()           # both branches exercised
+    money = store.field("money")
+    for n, w in (("TVSTD20", 20), ("TVSTD6", 6)):
+        e = np.array([np.std(money[i - w + 1:i + 1], axis=0, ddof=1) for i in range(150, 153)])
+        np.testing.assert_allclose(res[n].to_numpy(), e, rtol=1e-6, err_msg=n)
