@@ -124,6 +124,14 @@ def test_attribute_error_raised_inside_jqlite_is_a_crash_unless_api_getattr():
     assert (o.cls, o.cause) == ("api-missing", "AttributeError: Context.universe")
 
 
+def test_security_info_none_is_data_absent():
+    line = (STRAT, 293, "delNewStock", "if get_security_info(stock).start_date < deltaDate:")
+    o = cl(returncode=1, traceback=tb(line, exc="AttributeError: 'NoneType' object has no attribute 'start_date'"))
+    assert (o.cls, o.cause) == ("data-absent", "get_security_info() gave None: code not in the store")
+    o = cl(returncode=1, traceback=tb(S, exc="AttributeError: 'NoneType' object has no attribute 'display_name'"))
+    assert o.cls == "data-absent"
+
+
 def test_finance_table_without_data_is_data_absent():
     fin = ("/r/jqlite/api/finance.py", 120, "__getattr__", "raise AttributeError(msg)")
     o = cl(returncode=1, traceback=tb(S, fin, exc="AttributeError: finance.STK_ML_QUOTA is not available in jqlite "
