@@ -356,6 +356,9 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
     if etype == "AttributeError":
         if "is not available in jqlite (its data is not in the store)" in first_msg:
             return out("data-absent", _short(first_msg.split(" is not available")[0] + " table not in the store", 90))
+        m = re.search(r"\(JoinQuant table (\S+) has no column '([^']+)'\)", first_msg)
+        if m:   # jqlite knows JoinQuant's schema: JoinQuant raises the same AttributeError
+            return out("strategy-bug", f"AttributeError: JoinQuant table {m.group(1)} has no column")
         typ, attr = _attr_parts(first_msg)
         if typ.startswith("module:"):
             return out("api-missing", f"AttributeError: {typ[7:]}.{attr}")

@@ -132,6 +132,13 @@ def test_security_info_none_is_data_absent():
     assert o.cls == "data-absent"
 
 
+def test_column_joinquant_lacks_too_is_a_strategy_bug():
+    ga = ("/r/jqlite/api/fundamentals.py", 95, "__getattr__", "raise AttributeError(self._missing(item))")
+    o = cl(returncode=1, traceback=tb(S, ga, exc="AttributeError: type object 'indicator' has no attribute 'roic' "
+                                                  "(JoinQuant table indicator has no column 'roic')"))
+    assert (o.cls, o.cause) == ("strategy-bug", "AttributeError: JoinQuant table indicator has no column")
+
+
 def test_finance_table_without_data_is_data_absent():
     fin = ("/r/jqlite/api/finance.py", 120, "__getattr__", "raise AttributeError(msg)")
     o = cl(returncode=1, traceback=tb(S, fin, exc="AttributeError: finance.STK_ML_QUOTA is not available in jqlite "
