@@ -337,8 +337,10 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
     # ---- data gaps ----------------------------------------------------------------------
     if etype in ("SecurityNotFoundError", "DataError", "DataValidationError", "FutureDataError"):
         code = _CODE.search(msg)
-        gist = re.sub(r"\b\d{6}\.[A-Z]{4}\b", "<code>", first_msg)
+        gist = re.sub(r"np\.str_\(('[^']*')\)", r"\1", first_msg)
+        gist = re.sub(r"\b(?:\d{6}|[A-Z]{1,2}\d{3,4})\.[A-Z]{4}\b", "<code>", gist)
         gist = re.sub(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?", "<date>", gist)
+        gist = re.sub(r"(data store) \S+", r"\1", gist)
         if etype == "FutureDataError":
             return out("strategy-bug", f"{etype}: {gist}")
         return out("data-absent", f"{etype}: {gist}" + ("" if code else ""))
@@ -395,6 +397,8 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
                 names = re.findall(r"'([^']+)'", m.group(1))
                 more = f" (+{len(names) - 1} more)" if len(names) > 1 else ""
                 return out("api-missing", f"get_factor_values: unknown factor '{names[0] if names else '?'}'{more}")
+            if re.search(r"unknown industry code|unknown concept code|this data store has", first_msg):
+                return out("data-absent", "industry/concept code of a scheme the store lacks")
             if re.search(r"daily bars only|no ticks|no minute", first_msg):
                 return out("data-absent", "ticks/minute bars asked of a daily-only store")
             return out("strategy-bug", f"ParamsError: {_short(first_msg, 80)}")

@@ -158,8 +158,10 @@ def test_attribute_error_legacy_pandas_vs_shape():
 def test_security_not_found_is_data_absent_with_code_masked():
     o = cl(returncode=1, traceback=tb(S, JQ, exc="SecurityNotFoundError: security '600519.XSHG' is not in the data store /d"))
     assert o.cls == "data-absent"
-    assert o.cause == "SecurityNotFoundError: security '<code>' is not in the data store /d"
+    assert o.cause == "SecurityNotFoundError: security '<code>' is not in the data store"
     assert "600519.XSHG" in o.detail
+    o = cl(returncode=1, traceback=tb(S, JQ, exc="SecurityNotFoundError: security np.str_('LH8888.XDCE') is not in the data store /d"))
+    assert o.cause == "SecurityNotFoundError: security '<code>' is not in the data store"
 
 
 def test_keyword_spelling_inside_jqlite_is_api_missing_other_jqlite_errors_crash():
@@ -225,6 +227,9 @@ def test_params_errors_inside_jqlite():
     assert (o.cls, o.cause) == ("api-missing", "get_factor_values: unknown factor 'SGAI' (+1 more)")
     o = cl(returncode=1, traceback=tb(S, JQ, exc="ParamsError: get_current_tick('000001.XSHG'): the data store has daily bars only, no ticks"))
     assert (o.cls, o.cause) == ("data-absent", "ticks/minute bars asked of a daily-only store")
+    o = cl(returncode=1, traceback=tb(S, JQ, exc="ParamsError: get_industry_stocks(): unknown industry code 'HY001' "
+                                                  "(this data store has schemes sw_l1)"))
+    assert (o.cls, o.cause) == ("data-absent", "industry/concept code of a scheme the store lacks")
     o = cl(returncode=1, traceback=tb(S, JQ, exc="ParamsError: order amount must be a number, got 'abc'"))
     assert (o.cls, o.cause) == ("strategy-bug", "ParamsError: order amount must be a number, got 'abc'")
     o = cl(returncode=2, stderr="jqlite backtest: /c/f.py:9: syntax error: invalid character '，' (U+FF0C)\n", python2=True)
