@@ -174,6 +174,19 @@ _PY2_BUILTINS = ("xrange", "unicode", "long", "basestring", "raw_input", "unichr
                  "file", "reduce", "reload", "buffer", "apply", "iteritems", "has_key")
 
 
+#: JoinQuant strategy-API names jqlite does not provide yet (seen in the corpus or in JoinQuant's
+#: API list); a NameError on one of them is the API area's, on another name the namespace's or
+#: the strategy's own.
+JQ_API_NAMES = frozenset({
+    "get_future_contracts", "get_dominant_future", "set_redeem_latency", "purchase", "redeem",
+    "get_call_auction", "transfer_cash", "get_locked_shares", "get_margincash_stocks",
+    "get_marginsec_stocks", "get_fund_info", "margincash_open", "margincash_close",
+    "marginsec_open", "marginsec_close", "margincash_direct_refund", "marginsec_direct_refund",
+    "get_all_factors", "calc_factors", "Factor", "portfolio_optimizer", "get_factor_kanban_values",
+    "order_target_percent", "get_last_price", "get_fundamentals_continuously", "bond", "opt", "sup",
+})
+
+
 def owner(cls: str, cause: str) -> str:
     """Which part of jqlite a failure cause points at (for the findings; a guess from the cause).
 
@@ -194,14 +207,22 @@ def owner(cls: str, cause: str) -> str:
         return "api" if mod.split(".")[0] in ("jqdata", "jqfactor", "jqlib", "kuanke") else "runtime"
     if "ticks/minute" in c or "minute" in c.lower():
         return "minute"
-    if cls == "data-absent":
+    if cls == "data-absent" or c.startswith("AttributeError: None.code"):
         return "data"
+    if c.startswith("NameError:"):
+        name = c.split(":", 1)[1].split("(")[0].strip()
+        if name in JQ_API_NAMES:
+            return "api"
+        if "defined nowhere" in c:
+            return "runtime (namespace) or strategy bug"
+        return "runtime"
     if c.startswith("get_factor_values: unknown factor"):
         return "api (factors)"
     if cls == "engine-crash":
         return "engine: " + ("api" if "jqlite" in c else "?")
     if cls == "shape-differs":
-        return "api (shape)" if " in pandas" not in c and " in numpy" not in c else "runtime (pandas idiom?)"
+        lib = any(f" in {m}" in c for m in ("pandas", "numpy", "groupby.pyx", "lib.pyx", "scipy"))
+        return "runtime (pandas idiom?)" if lib else "api (shape)"
     return "api"
 
 

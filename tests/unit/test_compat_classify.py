@@ -277,3 +277,17 @@ def test_asset_python_ml_guesses():
     assert F.guess_ml("# sklearn is not used\n") == "no"
     assert F.decode_source("价格".encode("gbk")) == "价格"
     assert F.decode_source("\ufeff价格".encode("utf-8")) == "价格"
+
+
+def test_owner_of_causes():
+    R = _load("run")
+    assert R.owner("api-missing", "encoding: source is not UTF-8 (GBK?)") == "runtime"
+    assert R.owner("api-missing", "ModuleNotFoundError: jqlib.optimizer") == "api"
+    assert R.owner("api-missing", "ModuleNotFoundError: pandas.stats") == "runtime"
+    assert R.owner("api-missing", "NameError: get_dominant_future (defined nowhere in the file)") == "api"
+    assert R.owner("api-missing", "NameError: sign (defined nowhere in the file)") == "runtime (namespace) or strategy bug"
+    assert R.owner("data-absent", "ticks/minute bars asked of a daily-only store") == "minute"
+    assert R.owner("data-absent", "SecurityNotFoundError: security '<code>' is not in the data store") == "data"
+    assert R.owner("shape-differs", "TypeError in groupby.pyx: unsupported operand") == "runtime (pandas idiom?)"
+    assert R.owner("shape-differs", "KeyError: 'close'") == "api (shape)"
+    assert R.owner("strategy-bug", "ZeroDivisionError") == "-"
