@@ -133,6 +133,12 @@ def reclassify(rows: list[dict], timeout: float) -> list[dict]:
     return out
 
 
+def merge_rows(new: list[dict], old: list[dict], timeout: float) -> list[dict]:
+    """``new`` plus the (reclassified) rows of ``old`` whose id is not in ``new``."""
+    ids = {r["id"] for r in new}
+    return list(new) + [r for r in reclassify(old, timeout) if r["id"] not in ids]
+
+
 def collect(paths: list[str]) -> list[Path]:
     """Strategy files from folders (``*.py``, sorted), files, and ``@list`` files of paths."""
     files: list[Path] = []
@@ -296,9 +302,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--markdown", default=None, help="also write the class and cause tables as Markdown here")
     ap.add_argument("--reclassify", default=None, metavar="RESULTS_JSON",
                     help="do not run: apply the current rules again to a previous results .json")
+    ap.add_argument("--merge", default=None, metavar="OLD_JSON",
+                    help="after running the given files, add the rows of OLD_JSON for the files not run now "
+                         "(re-run a subset after a fix and keep one complete results file)")
     args = ap.parse_args(argv)
     if args.reclassify:
         rows = reclassify(json.loads(Path(args.reclassify).read_text(encoding="utf-8")), args.timeout)
+        if args.merge:
+            rows = merge_rows(rows, json.loads(Path(args.merge).read_text(encoding="utf-8")), args.timeout)
         write_results(rows, Path(args.results))
         print(summarize(rows))
         if args.markdown:
@@ -341,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
             if i % 10 == 0:
                 write_results(rows, results)
+    if args.merge:
+        rows = merge_rows(rows, json.loads(Path(args.merge).read_text(encoding="utf-8")), args.timeout)
     write_results(rows, results)
     print(f"\n{len(rows)} files in {time.perf_counter() - t0:.0f} s; results: {results}\n")
     print(summarize(rows))

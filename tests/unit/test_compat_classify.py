@@ -291,3 +291,11 @@ def test_owner_of_causes():
     assert R.owner("shape-differs", "TypeError in groupby.pyx: unsupported operand") == "runtime (pandas idiom?)"
     assert R.owner("shape-differs", "KeyError: 'close'") == "api (shape)"
     assert R.owner("strategy-bug", "ZeroDivisionError") == "-"
+
+
+def test_merge_keeps_new_rows_and_fills_the_rest():
+    R = _load("run")
+    old = [{"id": "a", "cls": "api-missing", "cause": "x"}, {"id": "b", "cls": "timeout", "cause": "t"}]
+    new = [{"id": "a", "cls": "pass-and-trades", "cause": ""}]
+    got = {r["id"]: r["cls"] for r in R.merge_rows(new, old, 180)}
+    assert got == {"a": "pass-and-trades", "b": "timeout"}
