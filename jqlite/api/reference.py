@@ -27,6 +27,7 @@ from ._binding import run_or_none
 __all__ = [
     "get_industry", "get_industries", "get_industry_stocks", "get_concepts", "get_concept_stocks",
     "get_concept", "get_index_weights", "get_money_flow", "get_billboard_list",
+    "get_future_contracts", "get_dominant_future",
 ]
 
 INDUSTRY_SCHEMES = ("sw_l1", "sw_l2", "sw_l3", "jq_l1", "jq_l2", "zjw")
@@ -569,3 +570,104 @@ def get_current_tick(security, dt=None, df=False):
         Always, naming the security.
     """
     raise ParamsError(f"get_current_tick({security!r}): the data store has daily bars only, no ticks")
+
+
+# ---------------------------------------------------------------------------- futures
+_FUTURE_CODE = r"^{sym}(\d{{3,4}})\.[A-Z]{{4}}$"
+
+
+def _today(date) -> _dt.date:
+    if date is not None:
+        return _to_date(date)
+    run = run_or_none()
+    if run is not None:
+        return run.current_date
+    return _binding.active_store().dates[-1].date()
+
+
+def get_future_contracts(underlying_symbol: str, date=None) -> list[str]:
+    """Futures contracts of one underlying that trade on ``date`` (JoinQuant API).
+
+    Parameters
+    ----------
+    underlying_symbol : str
+        Variety code in capitals, e.g. ``'IF'``, ``'AG'``, ``'C'``.
+    date : date-like, optional
+        Default: the current day in a backtest, the store's last day in research.
+
+    Returns
+    -------
+    list of str
+        Codes such as ``'IF2103.CCFX'`` of the store's ``futures`` securities whose code is the
+        symbol followed by the delivery year-month (continuous codes ``IF8888``/``IF9999`` are
+        not contracts), listed on ``date`` (``start_date <= date <= end_date``), nearest
+        delivery first.  Empty when there is none; a store without any futures says so once
+        in the run log (JoinQuant answers ``[]`` for an unknown variety).
+
+    Raises
+    ------
+    ParamsError
+        ``underlying_symbol`` is not a string.
+    """
+    import re
+    if not isinstance(underlying_symbol, str) or not underlying_symbol:
+        raise ParamsError(f"get_future_contracts(): underlying_symbol must be a variety code such as 'IF', "
+                          f"was {underlying_symbol!r}")
+    store = _binding.active_store()
+    sec = store.securities
+    fut = sec[sec["type"].isin(["futures", "index_futures"])]
+    if fut.empty:
+        _warn_once("get_future_contracts", "futures contracts", "returning []")
+        return []
+    d = np.datetime64(_today(date), "D")
+    codes = fut["code"] if "code" in fut.columns else pd.Series(fut.index, index=fut.index)
+    pat = re.compile(_FUTURE_CODE.format(sym=re.escape(underlying_symbol.upper())))
+    out = []
+    for i, c in enumerate(codes):
+        m = pat.match(str(c))
+        if not m or m.group(1) in ("8888", "9999", "888", "999"):
+            continue
+        s0 = np.datetime64(pd.Timestamp(fut["start_date"].iloc[i]).date(), "D")
+        s1 = np.datetime64(pd.Timestamp(fut["end_date"].iloc[i]).date(), "D")
+        if s0 <= d <= s1:
+            out.append(str(c))
+    # delivery month order: the digits (2-digit year + month; CZCE's 3 digits sort by year digit)
+    return sorted(out, key=lambda c: int(pat.match(c).group(1)))
+
+
+def get_dominant_future(underlying_symbol: str, date=None, end_date=None):
+    """The dominant (主力) contract of a futures variety on ``date`` (JoinQuant API).
+
+    JoinQuant's dominant contract is the one with the largest open interest, switched over
+    from the previous day's figures.  jqlite picks, among :func:`get_future_contracts` of
+    ``date``, the contract with the largest ``open_interest`` on the trading day before
+    ``date`` (ties: nearest delivery).
+
+    Returns
+    -------
+    str
+        The code, or ``''`` when the variety has no contract on that day or the store has no
+        open interest (said once in the run log), as JoinQuant answers ``''``.  With
+        ``end_date`` (JoinQuant's range form) a Series indexed by trading day.
+    """
+    if end_date is not None:
+        store = _binding.active_store()
+        a, b = pd.Timestamp(_today(date)), pd.Timestamp(_to_date(end_date))
+        days = store.dates[(store.dates >= a) & (store.dates <= b)]
+        return pd.Series([get_dominant_future(underlying_symbol, d.date()) for d in days], index=days)
+    contracts = get_future_contracts(underlying_symbol, date)
+    if not contracts:
+        return ""
+    store = _binding.active_store()
+    try:
+        oi = store.field("open_interest")
+    except Exception:
+        _warn_once("get_dominant_future", "open interest", "returning ''")
+        return ""
+    i = store.day_index(pd.Timestamp(_today(date)), "left") - 1
+    if i < 0:
+        return ""
+    vals = np.array([oi[i, store.col(c)] for c in contracts], dtype=float)
+    if np.isnan(vals).all():
+        return ""
+    return contracts[int(np.nanargmax(vals))]
