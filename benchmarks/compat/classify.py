@@ -427,6 +427,9 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
                                           r"'DatetimeArray' and 'datetime\.date'|'datetime\.date' and 'DatetimeArray'|"
                                           r"'datetime\.date' and 'Timestamp'|'Timestamp' and 'datetime\.date'", msg):
         return out("shape-differs", "datetime.date vs datetime64/Timestamp (pandas >= 2 refuses; old pandas allowed)")
+    if etype == "TypeError" and re.search(r"only 0-dimensional arrays can be converted|only (?:size|length)-1 arrays "
+                                          r"can be converted", msg):
+        return out("shape-differs", "float()/int() of a size-1 array (numpy >= 2 refuses; older numpy allowed)")
     if etype == "RuntimeError" and "changed size during iteration" in msg:
         pos = "positions" in (last_strat.text if last_strat else "")
         return out("shape-differs", "dict changed size during iteration" + (" (loop over positions while ordering)"

@@ -206,7 +206,8 @@ def owner(cls: str, cause: str) -> str:
         return "-"
     if cls == "timeout":
         return "engine (speed)"
-    if c.startswith(("Python 2", "encoding", "datetime.date vs", "dict changed size")) or "(legacy)" in c or any(f"NameError: {n}" == c for n in _PY2_BUILTINS):
+    if c.startswith(("Python 2", "encoding", "datetime.date vs", "dict changed size", "float()/int() of a size-1")) \
+            or "(legacy)" in c or any(f"NameError: {n}" == c for n in _PY2_BUILTINS):
         return "runtime"
     if c.startswith(("ModuleNotFoundError", "ImportError")):
         mod = c.split(":", 1)[1].strip()

@@ -198,6 +198,13 @@ def test_date_vs_datetime64_is_one_cause():
         assert (o.cls, o.cause) == ("shape-differs", "datetime.date vs datetime64/Timestamp (pandas >= 2 refuses; old pandas allowed)")
 
 
+def test_numpy2_scalar_conversion_is_one_cause():
+    o = cl(returncode=1, traceback=tb(S, exc="TypeError: only 0-dimensional arrays can be converted to Python scalars"))
+    assert (o.cls, o.cause) == ("shape-differs", "float()/int() of a size-1 array (numpy >= 2 refuses; older numpy allowed)")
+    R = _load("run")
+    assert R.owner(o.cls, o.cause) == "runtime"
+
+
 def test_positions_changed_during_iteration():
     loop = (STRAT, 93, "trade", "for s in context.portfolio.positions:")
     o = cl(returncode=1, traceback=tb(loop, exc="RuntimeError: dictionary changed size during iteration"))
