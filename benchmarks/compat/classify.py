@@ -190,6 +190,14 @@ def defined_names(source: str) -> frozenset[str] | None:
     return frozenset(out)
 
 
+def first_data_warning(log_text: str) -> str:
+    """The first run-log warning saying data is missing (``''`` when none), without its time stamp."""
+    for line in (log_text or "").splitlines():
+        if "WARN" in line and re.search(r"data store has no|not in the data store|no data|absent|missing", line):
+            return re.sub(r"^.*?WARNING\s*-\s*", "", line).strip()
+    return ""
+
+
 def syntax_error_at_end(stderr: str, source: str) -> bool:
     """True when jqlite's "<file>:<line>: syntax error" names the source's last non-blank line."""
     m = re.search(r":(\d+): syntax error", stderr or "")
@@ -237,7 +245,7 @@ def _attr_parts(msg: str) -> tuple[str, str]:
 def classify(*, returncode: int | None, timed_out: bool = False, traceback: str = "",
              stderr: str = "", n_orders: int = 0, n_trades: int = 0, strategy_path: str = "",
              timeout_s: float | None = None, python2: bool = False, truncated: bool = False,
-             source: str = "") -> Outcome:
+             source: str = "", data_warning: str = "") -> Outcome:
     """Class and one-line cause of one corpus run.
 
     Parameters
@@ -261,6 +269,9 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
     truncated : bool
         The file's syntax error is at its very last line (an unfinished block: the file was cut
         short where it was published); JoinQuant could not run it either.
+    data_warning : str, optional
+        The first "data store has no ..." warning of the run log, shown in a pass-no-orders
+        cause (a strategy that found no data places no orders).
     source : str, optional
         The strategy's text: a ``NameError`` on a name the file never defines, imports or
         assigns is marked "(defined nowhere in the file)" (a JoinQuant global jqlite lacks, or a
@@ -278,7 +289,10 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
     if returncode == 0:
         if n_trades > 0:
             return Outcome("pass-and-trades", "")
-        return Outcome("pass-no-orders", f"{n_orders} orders, none filled" if n_orders else "no orders")
+        why = f"{n_orders} orders, none filled" if n_orders else "no orders"
+        if data_warning:   # the run log said data was missing: the strategy may have starved
+            why += f"; log: {_short(data_warning, 80)}"
+        return Outcome("pass-no-orders", why)
     text = traceback or stderr or ""
     frames, etype, msg = parse_traceback(text)
     # load errors reported by the CLI as one line: "jqlite backtest: <path>:<line>: syntax error: ..."

@@ -35,7 +35,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from classify import CLASSES, classify, syntax_error_at_end  # noqa: E402
+from classify import CLASSES, classify, first_data_warning, syntax_error_at_end  # noqa: E402
 from features import decode_source, describe  # noqa: E402
 
 DEFAULT_CACHE = Path(os.environ.get("JQLITE_COMPAT_CACHE", "/work/compat-cache")) / "files"
@@ -95,6 +95,10 @@ def run_one(path: Path, out_root: Path, *, start: str, end: str, cash: float, ti
             tb = json.loads(err.read_text(encoding="utf-8")).get("traceback") or ""
         except (OSError, ValueError):
             tb = ""
+    try:
+        data_warning = first_data_warning((out / "log.txt").read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        data_warning = ""
     n_orders = _count_rows(out / "orders.csv")
     n_trades = _count_rows(out / "trades.csv")
     raw = path.read_bytes()
@@ -103,18 +107,29 @@ def run_one(path: Path, out_root: Path, *, start: str, end: str, cash: float, ti
                    traceback=tb, stderr=stderr[-20000:], n_orders=n_orders, n_trades=n_trades,
                    strategy_path=str(path.resolve()), timeout_s=timeout,
                    python2=desc["python"] == "2",
-                   truncated=syntax_error_at_end(stderr, decode_source(raw)), source=decode_source(raw))
+                   truncated=syntax_error_at_end(stderr, decode_source(raw)), source=decode_source(raw),
+                   data_warning=data_warning)
     return {"id": sid, "cls": res.cls, "cause": res.cause, "where": res.where, "detail": res.detail, "at": res.at,
             "returncode": "" if timed_out else proc.returncode, "seconds": round(secs, 1),
             "orders": n_orders, "trades": n_trades, **desc, "path_local": str(path),
-            "stderr_tail": stderr[-3000:], "traceback": tb[-6000:]}
+            "stderr_tail": stderr[-3000:], "traceback": tb[-6000:], "data_warning": data_warning}
 
 
-def reclassify(rows: list[dict], timeout: float) -> list[dict]:
-    """Rows of an earlier results .json classified again with the current rules (no runs)."""
+def reclassify(rows: list[dict], timeout: float, out_roots: tuple = ()) -> list[dict]:
+    """Rows of an earlier results .json classified again with the current rules (no runs).
+
+    ``out_roots``: run folders of those runs (``--out-root``), searched for each file's
+    ``log.txt`` when a row predates the ``data_warning`` column.
+    """
     out = []
     for r in rows:
         r = dict(r)
+        if "data_warning" not in r:
+            for root in out_roots:
+                log = Path(root) / r["id"] / "log.txt"
+                if log.exists():
+                    r["data_warning"] = first_data_warning(log.read_text(encoding="utf-8", errors="replace"))
+                    break
         if r.get("cls") == "timeout" or "stderr_tail" not in r:
             out.append(r)
             continue
@@ -127,7 +142,7 @@ def reclassify(rows: list[dict], timeout: float) -> list[dict]:
                        strategy_path=str(p.resolve()) if raw else "", timeout_s=timeout,
                        python2=r.get("python") == "2",
                        truncated=syntax_error_at_end(r.get("stderr_tail", ""), decode_source(raw)),
-                       source=decode_source(raw))
+                       source=decode_source(raw), data_warning=r.get("data_warning", ""))
         r.update(cls=res.cls, cause=res.cause, where=res.where, detail=res.detail, at=res.at)
         out.append(r)
     return out
@@ -297,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cash", type=float, default=1_000_000)
     ap.add_argument("--data", default=None, help="data store folder (default: jqlite's sample market)")
     ap.add_argument("--results", default="compat-results.tsv", help="TSV path; JSON written beside it")
-    ap.add_argument("--out-root", default=None, help="keep run folders here (default: a temp folder)")
+    ap.add_argument("--out-root", default=None, help="keep run folders here (default: a temp folder); with "
+                    "--reclassify: comma-separated run folders to read logs from")
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--limit", type=int, default=0, help="run only the first N files")
     ap.add_argument("--markdown", default=None, help="also write the class and cause tables as Markdown here")
@@ -308,9 +324,11 @@ def main(argv: list[str] | None = None) -> int:
                          "(re-run a subset after a fix and keep one complete results file)")
     args = ap.parse_args(argv)
     if args.reclassify:
-        rows = reclassify(json.loads(Path(args.reclassify).read_text(encoding="utf-8")), args.timeout)
+        roots = tuple(args.out_root.split(",")) if args.out_root else ()
+        rows = reclassify(json.loads(Path(args.reclassify).read_text(encoding="utf-8")), args.timeout, roots)
         if args.merge:
-            rows = merge_rows(rows, json.loads(Path(args.merge).read_text(encoding="utf-8")), args.timeout)
+            rows = merge_rows(rows, reclassify(json.loads(Path(args.merge).read_text(encoding="utf-8")),
+                                               args.timeout, roots), args.timeout)
         write_results(rows, Path(args.results))
         print(summarize(rows))
         if args.markdown:

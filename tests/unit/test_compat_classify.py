@@ -56,6 +56,16 @@ def test_passes_split_on_fills():
     assert cl(returncode=0).cause == "no orders"
 
 
+def test_pass_without_orders_names_the_missing_data():
+    log = ("2021-01-04 09:00:00 - INFO  - start\n"
+           "2021-01-04 09:00:00 - WARNING - get_dominant_future(): the data store has no open interest; returning ''\n")
+    w = C.first_data_warning(log)
+    assert w == "get_dominant_future(): the data store has no open interest; returning ''"
+    o = cl(returncode=0, data_warning=w)
+    assert o.cause.startswith("no orders; log: get_dominant_future(): the data store has no open interest")
+    assert C.first_data_warning("2021-01-04 - INFO - fine\n") == ""
+
+
 def test_timeout_wins_over_everything():
     o = cl(returncode=None, timed_out=True, timeout_s=180, traceback=tb(S, exc="KeyError: 'x'"))
     assert (o.cls, o.cause) == ("timeout", "timeout after 180 s")
