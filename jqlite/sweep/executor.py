@@ -100,6 +100,7 @@ def run_task(task: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     """
     from .. import run_backtest
     from ..data.store import open_store
+    from .isolation import private_random
 
     t0 = time.perf_counter()
     folder = Path(spec["out"]) / "tasks" / task["task_id"]
@@ -114,9 +115,10 @@ def run_task(task: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
         if folder.exists():
             shutil.rmtree(folder)
         (folder / "storage").mkdir(parents=True)
-        res = run_backtest(spec["strategy"], task["start"], task["end"], spec["cash"], benchmark=spec.get("benchmark"),
-                           store=store, out=folder / "run", seed=task["seed"], threads=1, storage=folder / "storage",
-                           source=task["source"], raise_errors=False)
+        with private_random():   # the worker's threads draw from random.* too (see .isolation)
+            res = run_backtest(spec["strategy"], task["start"], task["end"], spec["cash"],
+                               benchmark=spec.get("benchmark"), store=store, out=folder / "run", seed=task["seed"],
+                               threads=1, storage=folder / "storage", source=task["source"], raise_errors=False)
         row["run_s"] = time.perf_counter() - t1
         row["metrics"] = _scalar_metrics(res.metrics)
         if res.error is None:
