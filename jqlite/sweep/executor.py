@@ -213,18 +213,27 @@ def _write_results(out: Path, records: dict[str, dict], order: Sequence[str]) ->
 
 
 def load_results(out: str | Path) -> pd.DataFrame:
-    """Read a sweep folder's results: ``results.parquet`` brought up to date with any
-    ``tasks/*/result.json`` it lacks (a sweep stopped between the two writes)."""
+    """Read a sweep folder's results from its ``tasks/*/result.json`` records (a superset of
+    ``results.parquet`` when a sweep stopped between the two writes), limited to the tasks of
+    its ``sweep.json`` (a resumed sweep with another grid leaves other tasks' folders behind).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of results.parquet; empty when nothing finished.
+    """
     out = Path(out)
     meta = json.loads((out / "sweep.json").read_text(encoding="utf-8")) if (out / "sweep.json").exists() else {}
     order = meta.get("task_ids", [])
+    wanted = set(order)
     records = {}
     for p in sorted((out / "tasks").glob("*/result.json")):
         try:
             r = json.loads(p.read_text(encoding="utf-8"))
         except ValueError:
             continue
-        records[r["task_id"]] = r
+        if not order or r["task_id"] in wanted:
+            records[r["task_id"]] = r
     return results_frame(list(records.values()), order) if records else pd.DataFrame()
 
 

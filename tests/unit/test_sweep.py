@@ -333,3 +333,25 @@ def test_separate_process_scheduler_gives_local_results(env, tmp_path):
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+def test_cli_grid_file_runs_records_failure_and_writes_report(env, tmp_path):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("AMOUNT: [100, 200]\nBOOM: [false, true]\n", encoding="utf-8")
+    out = tmp_path / "o"
+    args = ["sweep", str(env["strategy"]), "--grid", str(grid), "--start", "2024-01-02", "--end", "2024-01-17",
+            "--data", str(env["store"].path), "--out", str(out), "--workers", "0", "--metric", "total_returns"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 1, r.output          # two of four tasks raise
+    assert "4 run, 0 skipped (complete), 2 failed" in r.output
+    df = pd.read_parquet(out / "results.parquet")
+    assert sorted(zip(df["AMOUNT"], df["BOOM"], df["status"])) == [
+        (100, False, "ok"), (100, True, "error"), (200, False, "ok"), (200, True, "error")]
+    html_text = (out / "sweep.html").read_text(encoding="utf-8")
+    assert "total_returns" in html_text and "AMOUNT" in html_text
+    meta = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
+    assert meta["grid"] == {"AMOUNT": [100, 200], "BOOM": [False, True]} and len(meta["task_ids"]) == 4
+    r = CliRunner().invoke(main, args)           # results there, no --resume: refused
+    assert r.exit_code == 2 and "--resume" in r.output
+    r = CliRunner().invoke(main, args + ["--resume"])   # failed tasks run again, ok ones skipped
+    assert r.exit_code == 1 and "2 run, 2 skipped (complete), 2 failed" in r.output
