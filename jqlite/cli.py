@@ -300,7 +300,8 @@ def sweep(strategy, grid_file, params, start, end, windows, seeds, seed, cash, b
     click.echo(f"jqlite sweep: {len(tasks)} task(s) ({len(tasks) // (len(wins) * len(seed_list))} grid point(s) x "
                f"{len(wins)} window(s) x {len(seed_list)} seed(s)) -> {out}", err=True)
     try:
-        outcome = run_sweep(path, tasks, out, data=store.path, cash=cash, benchmark=benchmark, workers=workers,
+        outcome = run_sweep(path, tasks, out, data=store.path, cash=cash, benchmark=benchmark,
+                            data_version=store.version, workers=workers,
                             scheduler=scheduler, resume=resume, meta=meta, on_result=progress)
     except ConfigError as exc:
         fail(str(exc))

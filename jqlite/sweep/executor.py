@@ -89,7 +89,7 @@ def run_task(task: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
         :meth:`SweepTask.describe` plus ``source``.
     spec : dict
         ``strategy`` (path), ``data`` (store folder), ``out`` (results folder), ``cash``,
-        ``benchmark``.
+        ``benchmark``, ``data_version`` (optional: the store version the sweep expects).
 
     Returns
     -------
@@ -108,6 +108,10 @@ def run_task(task: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
                            "worker": _worker_name(), "run_dir": str(folder / "run"), "store_s": 0.0, "run_s": 0.0}
     try:
         store = open_store(spec["data"])
+        if spec.get("data_version") and store.version != spec["data_version"]:
+            raise RuntimeError(f"store {spec['data']} on {socket.gethostname()} has content version "
+                               f"{store.version}, the sweep was planned on {spec['data_version']}: "
+                               f"copy the same store to every machine")
         store.field("close")   # the bars load once per worker process; counted in store_s
         t1 = time.perf_counter()
         row["store_s"] = t1 - t0
@@ -251,6 +255,7 @@ def _start_client(workers: int | None, scheduler: str | None):
 
 def run_sweep(strategy: str | os.PathLike, tasks: Sequence[SweepTask], out: str | os.PathLike, *,
               data: str | os.PathLike, cash: float = 100000.0, benchmark: str | None = None,
+              data_version: str | None = None,
               workers: int | None = None, scheduler: str | None = None, resume: bool = False,
               meta: dict[str, Any] | None = None,
               on_result: Callable[[dict[str, Any], int, int], None] | None = None,
@@ -267,6 +272,9 @@ def run_sweep(strategy: str | os.PathLike, tasks: Sequence[SweepTask], out: str 
         Results folder.
     data : path
         Store folder, readable by every worker at this path.
+    data_version : str, optional
+        The store's content version the tasks were built for; a worker whose store at
+        ``data`` has another version records the task as an error instead of running it.
     cash, benchmark :
         As in :func:`jqlite.run_backtest`.
     workers : int, optional
@@ -310,7 +318,7 @@ def run_sweep(strategy: str | os.PathLike, tasks: Sequence[SweepTask], out: str 
                           f"run only the missing ones, or choose another --out")
     out.mkdir(parents=True, exist_ok=True)
     spec = {"strategy": str(Path(strategy).resolve()), "data": str(Path(data).resolve()), "out": str(out.resolve()),
-            "cash": float(cash), "benchmark": benchmark}
+            "cash": float(cash), "benchmark": benchmark, "data_version": data_version}
     _write_json(out / "sweep.json", {**(meta or {}), **spec, "task_ids": order,
                                      "tasks": [t.describe() for t in tasks]})
     records: dict[str, dict] = {tid: r for tid, r in existing.items() if tid in set(order)}

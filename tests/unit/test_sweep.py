@@ -355,3 +355,14 @@ def test_cli_grid_file_runs_records_failure_and_writes_report(env, tmp_path):
     assert r.exit_code == 2 and "--resume" in r.output
     r = CliRunner().invoke(main, args + ["--resume"])   # failed tasks run again, ok ones skipped
     assert r.exit_code == 1 and "2 run, 2 skipped (complete), 2 failed" in r.output
+
+
+def test_worker_with_another_store_version_records_an_error(env, tmp_path):
+    from jqlite.sweep import run_task
+
+    t = _tasks(env, {"AMOUNT": [100]})[0]
+    row = run_task({**t.describe(), "source": t.source},
+                   {"strategy": str(env["strategy"]), "data": str(env["store"].path), "out": str(tmp_path),
+                    "cash": 100000.0, "benchmark": None, "data_version": "not-this-one"})
+    assert row["status"] == "error" and "content version" in row["error"] and "not-this-one" in row["error"]
+    assert not (tmp_path / "tasks" / t.task_id / "run").exists()
