@@ -19,6 +19,13 @@ the sum of the tasks' own backtest time, the per-task overhead ``(wall x workers
 backtest time) / tasks`` (everything that is not a backtest: cluster start, worker imports,
 store load, scheduling, result writing), the scheduler's own round trip per task (100 no-op
 tasks through the same cluster), and the load average (the machine is shared).
+
+CPU columns: ``cpu_s`` is the CPU time of the worker process while it ran the task; the busiest
+worker's total is the wall time the sweep would take if every worker had a core to itself, and
+its ratio to the sequential total is the speed-up a non-shared machine would show.  On a shared
+Linux box with ``kernel.sched_autogroup_enabled = 1`` all processes of one session share one CPU
+share, so extra worker processes cannot get more CPU while other sessions keep the cores busy:
+there the wall ratio says little, the CPU ratio is the measure.
 """
 
 from __future__ import annotations
@@ -67,7 +74,9 @@ def _case(name, tasks, out, store, **kw):
     wall = time.perf_counter() - t0
     df = res.results
     assert res.failed == 0, df[df["status"] != "ok"]["error"].tolist()
+    per_worker_cpu = df.groupby("worker")["cpu_s"].sum()
     return {"case": name, "wall": wall, "startup": res.startup_s, "run_sum": float(df["run_s"].sum()),
+            "cpu_sum": float(df["cpu_s"].sum()), "cpu_critical": float(per_worker_cpu.max()),
             "store_s": float(df["store_s"].max()), "workers": int(df["worker"].nunique()), "df": df, "out": out}
 
 
@@ -138,15 +147,16 @@ def main() -> None:
     print(f"16-task grid {json.dumps(GRID)} of {STRATEGY.name}, {args.start}..{args.end}, sample market; "
           f"load average {load0[0]:.1f} before, {load1[0]:.1f} after; {os.cpu_count()} cores")
     print("| case | wall s | ratio to sequential | Σ backtest s | per-task overhead s | store load s (per worker) "
-          "| workers used | results = sequential |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| Σ task CPU s | busiest worker CPU s | CPU ratio | workers used | results = sequential |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         n = len(r["df"])
         used = 1 if r["case"] == "sequential" else args.workers
         over = (r["wall"] * used - r["run_sum"]) / n
         same = _signature(r["out"], r["df"]) == ref
         print(f"| {r['case']} | {r['wall']:.1f} | {r['wall'] / seq['wall']:.2f} | {r['run_sum']:.1f} | {over:.2f} "
-              f"| {r['store_s']:.1f} | {r['workers']} | {'yes' if same else 'NO'} |")
+              f"| {r['store_s']:.1f} | {r['cpu_sum']:.1f} | {r['cpu_critical']:.1f} "
+              f"| {r['cpu_critical'] / seq['cpu_critical']:.2f} | {r['workers']} | {'yes' if same else 'NO'} |")
     print(f"scheduler round trip per no-op task: LocalCluster {rt_local * 1000:.1f} ms"
           + (f", separate scheduler {rt_sep * 1000:.1f} ms" if rt_sep is not None else ""))
     print(f"median backtest per task (sequential): {seq['df']['run_s'].median():.2f} s; results in {root}")

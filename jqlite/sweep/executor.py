@@ -5,7 +5,8 @@ Results folder (``--out``)::
     sweep.json                  what was swept (strategy, data, grid, windows, seeds, task ids)
     results.parquet             one row per finished task: task_id, status, parameters, window,
                                 start, end, seed, scalar metrics, wall_s (task on the worker),
-                                run_s (the backtest), store_s (opening the store; its bars are
+                                run_s (the backtest), cpu_s (CPU seconds of the worker process
+                                during the task), store_s (opening the store; its bars are
                                 read by a worker's first task only), worker, error
     tasks/<task_id>/result.json the same row; written when the task's result arrives -- the
                                 record of completion that ``--resume`` reads
@@ -102,7 +103,7 @@ def run_task(task: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     from ..data.store import open_store
     from .isolation import private_random
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     folder = Path(spec["out"]) / "tasks" / task["task_id"]
     row: dict[str, Any] = {"task_id": task["task_id"], "status": "error", "error": None, "metrics": {},
                            "worker": _worker_name(), "run_dir": str(folder / "run"), "store_s": 0.0, "run_s": 0.0}
@@ -132,6 +133,7 @@ def run_task(task: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     except Exception:   # a run that cannot start (bad window, data error): recorded, not raised
         row["error"] = traceback.format_exc()
     row["wall_s"] = time.perf_counter() - t0
+    row["cpu_s"] = time.process_time() - c0   # CPU of the whole worker process meanwhile
     return row
 
 
@@ -189,7 +191,7 @@ def _flat(record: dict[str, Any]) -> dict[str, Any]:
         row[k] = v
     row.update({"window": record["window"], "start": record["start"], "end": record["end"], "seed": record["seed"]})
     row.update(record.get("metrics") or {})
-    for k in ("wall_s", "run_s", "store_s", "worker", "finished_at", "run_dir", "error"):
+    for k in ("wall_s", "run_s", "store_s", "cpu_s", "worker", "finished_at", "run_dir", "error"):
         row[k] = record.get(k)
     return row
 
@@ -241,15 +243,29 @@ def load_results(out: str | Path) -> pd.DataFrame:
     return results_frame(list(records.values()), order) if records else pd.DataFrame()
 
 
+#: Dask settings of the local workers.  A worker samples its task thread's Python stack every
+#: 10 ms (statistical profiler) and polls its memory every 100 ms; both take the GIL from the
+#: backtest, which is pure-Python-heavy (pandas).  On a machine whose cores are busy, each GIL
+#: hand-back waits for a time slice, and the 16-task benchmark ran 3-4 x slower per task on the
+#: workers than in one process.  Off / slower, a worker runs a task at in-process speed.
+#: For ``dask worker`` on other machines: ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``
+#: (see docs/scaling.md).
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False,
+                 "distributed.worker.memory.monitor-interval": "1s",
+                 "distributed.admin.system-monitor.gil.enabled": False}
+
+
 def _start_client(workers: int | None, scheduler: str | None):
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler:
         client = Client(scheduler, timeout="30s")
         return client, None
     n = workers or max(1, os.cpu_count() or 1)
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None, silence_logs=40)
+    with dask.config.set(WORKER_CONFIG):
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None, silence_logs=40)
     return Client(cluster), cluster
 
 
