@@ -337,7 +337,8 @@ def run_sweep(strategy: str | os.PathLike, tasks: Sequence[SweepTask], out: str 
             "cash": float(cash), "benchmark": benchmark, "data_version": data_version}
     _write_json(out / "sweep.json", {**(meta or {}), **spec, "task_ids": order,
                                      "tasks": [t.describe() for t in tasks]})
-    records: dict[str, dict] = {tid: r for tid, r in existing.items() if tid in set(order)}
+    in_sweep = set(order)
+    records: dict[str, dict] = {tid: r for tid, r in existing.items() if tid in in_sweep}
     done_ok = {tid for tid, r in records.items() if r.get("status") == "ok"}
     pending = [t for t in tasks if t.task_id not in done_ok]
     skipped = len(tasks) - len(pending)
