@@ -153,6 +153,17 @@ class Store:
                 out[f][ri, ci] = t.column(f).to_numpy(zero_copy_only=False).astype(np.float64)
         self._fields.update(out)
 
+    # ------------------------------------------------------------------ minute bars
+    def minute_bars(self):
+        """The store's 1-minute bars (:class:`jqlite.data.minute.MinuteBars`), or None when
+        it has none (layout and the sample market's synthetic bars: :mod:`jqlite.data.minute`)."""
+        from .minute import MinuteBars
+
+        def build():
+            return MinuteBars(self) if MinuteBars.available(self) else False
+        mb = self.cached("minute_bars", build)
+        return mb or None
+
     # ------------------------------------------------------------------ other tables
     def table(self, name: str) -> pd.DataFrame:
         """Return an optional table (``index_members``, ``st``, ``xrxd``, ``names``) as a
