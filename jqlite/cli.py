@@ -66,6 +66,8 @@ def _summary(result, out: Path | None) -> None:
         t.add_row(str(label), str(text))
     con = Console(file=sys.stdout)
     con.print(t)
+    for note in getattr(result.run, "notes", None) or []:
+        con.print(f"[yellow]note:[/yellow] {note}")
     if out is not None:
         con.print(f"results: {out}")
 
@@ -84,7 +86,9 @@ def _summary(result, out: Path | None) -> None:
                    "same seed + threads => identical orders")
 @click.option("--storage", default=None, type=click.Path(file_okay=False), help="write_file/read_file folder")
 @click.option("--quiet", is_flag=True, help="do not echo the strategy log")
-def backtest(strategy, start, end, cash, benchmark, data, out, seed, threads, storage, quiet) -> None:
+@click.option("--frequency", default="day", show_default=True, type=click.Choice(["day", "minute", "tick"]),
+              help="JoinQuant backtest frequency; 'minute' needs minute bars (tick is not supported)")
+def backtest(strategy, start, end, cash, benchmark, data, out, seed, threads, storage, quiet, frequency) -> None:
     """Run a JoinQuant strategy file over daily bars."""
     from . import run_backtest
     from .errors import ConfigError, DataError, StrategyError
@@ -104,7 +108,7 @@ def backtest(strategy, start, end, cash, benchmark, data, out, seed, threads, st
     try:
         res = run_backtest(strategy, start, end, cash, benchmark=benchmark, data=data, out=out, seed=seed,
                            threads=threads, storage=storage, echo_log=not quiet, progress=_progress_printer(),
-                           raise_errors=False)
+                           raise_errors=False, frequency=frequency)
     except (ConfigError, DataError) as exc:
         click.echo(f"jqlite backtest: {exc}", err=True)
         sys.exit(2)

@@ -178,14 +178,54 @@ class SecurityUnitData:
         return f"SecurityUnitData({self.security}, close={getattr(self, 'close', None)})"
 
 
+class MinuteUnitData(SecurityUnitData):
+    """``data[code]`` in minute frequency: the bar that has just ended (the bar labelled
+    HH:MM at HH:MM; at 09:30 the previous day's 15:00 bar, at 13:00 the 11:30 bar), prices
+    in the run's price mode.  ``pre_close`` equals ``open`` (JoinQuant's minute
+    SecurityUnitData), ``high_limit``/``low_limit``/``factor`` are the bar's day's, ``paused``
+    is True when the security has no bar that minute (suspended: prices = the day's close,
+    volume 0)."""
+
+    def __init__(self, run: "Run", code: str):
+        from .data.minute import slot_of
+        self._run, self.security = run, code
+        j = run.store.col(code)
+        self._j = j
+        i, s = run.day_i, slot_of(run.current_dt.time())
+        if s < 0:
+            i, s = i - 1, 239
+        bars = run.minute.day(j, i) if i >= 0 else None
+        listed = i >= 0 and run.store.field("close")[i, j] == run.store.field("close")[i, j]
+        sc = run._fq_scale(i, j) if listed else float("nan")
+        if bars is not None:
+            o, c, h, lo = (float(bars[f][s]) * sc for f in ("open", "close", "high", "low"))
+            v, m = float(bars["volume"][s]) / sc, float(bars["money"][s])
+            self.paused = False
+        else:
+            c = run.store.field("close")[i, j] * sc if listed else float("nan")
+            o = h = lo = c
+            v = m = 0.0 if listed else float("nan")
+            self.paused = True
+        self.open, self.close, self.high, self.low, self.volume, self.money = o, c, h, lo, v, m
+        self.pre_close = o
+        self.high_limit = run.store.field("high_limit")[i, j] * sc if listed else float("nan")
+        self.low_limit = run.store.field("low_limit")[i, j] * sc if listed else float("nan")
+        self.factor = sc
+        self.avg = round(m / v, 2) if v and v == v and v > 0 else c
+        self.price = self.avg
+        self.isnan = (lambda: True) if not listed else (lambda: bool(np.isnan(self.close)))
+
+
 class BarData(dict):
-    """``data`` passed to ``handle_data``: fills ``data[code]`` lazily."""
+    """``data`` passed to ``handle_data``: fills ``data[code]`` lazily (the previous day's
+    bar in daily frequency, the just-ended minute bar in minute frequency)."""
 
     def __init__(self, run: "Run"):
         super().__init__()
         self._run = run
+        self._cls = MinuteUnitData if getattr(run, "frequency", "day") == "minute" else SecurityUnitData
 
     def __missing__(self, code: str) -> SecurityUnitData:
-        v = SecurityUnitData(self._run, code)
+        v = self._cls(self._run, code)
         self[code] = v
         return v

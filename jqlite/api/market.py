@@ -128,6 +128,109 @@ def _minute_latest(run, codes, field, func):
                       f"(count=1, field 'close') can be served from daily bars")
 
 
+# ---------------------------------------------------------------------------- minute bars
+_MINUTE_OK = ("open", "close", "high", "low", "volume", "money", "avg", "price", "factor", "high_limit",
+              "low_limit", "pre_close", "paused")
+_ONE_MINUTE = _dt.timedelta(minutes=1)
+
+
+def _unit_minutes(unit) -> int:
+    """Bars per unit of a minute unit: ``'1m'``/``'minute'`` -> 1, ``'Xm'`` -> X (1..240)."""
+    u = str(unit).strip().lower()
+    if u in ("minute", "1m"):
+        return 1
+    x = int(u[:-1])
+    if not 1 <= x <= 240:
+        raise ParamsError(f"minute unit {unit!r}: X must be 1..240")
+    return x
+
+
+def _minute_bars_of(store, func: str):
+    mb = store.minute_bars()
+    if mb is None:
+        raise ParamsError(f"{func}(): minute bars are not in this data store ({store.path} has daily bars "
+                          f"only; import 1-minute bars with `jqlite data import`)")
+    return mb
+
+
+def _minute_series(store, run, code: str, fields, end: _dt.datetime, nbars: int | None, start,
+                   fq, skip_paused: bool, x: int, func: str):
+    """(times, {field: values}) of one security's minute bars ending at ``end`` (bar labels
+    <= end), the last ``nbars`` or those from ``start`` on, aggregated to ``x`` minutes
+    (sliding windows counted back from the end)."""
+    from ..data.minute import MINUTE_FIELDS, aggregate_sliding, slot_of
+    mb = _minute_bars_of(store, func)
+    bad = [f for f in fields if f not in (_MINUTE_OK if x == 1 else MINUTE_FIELDS)]
+    if bad:
+        raise ParamsError(f"{func}(): field(s) {bad} not available for minute unit {x}m; allowed: "
+                          f"{list(_MINUTE_OK if x == 1 else MINUTE_FIELDS)}")
+    j = store.col(code)
+    end_i = store.day_index(end, "right")
+    if end_i < 0:
+        return pd.DatetimeIndex([]), {f: np.zeros(0) for f in fields}
+    end_slot = slot_of(end.time()) if store.dates[end_i].date() == end.date() else 239
+    start_i = store.day_index(start, "left") if start is not None else None
+    rows, slots, vals = mb.window(j, end_i, end_slot, count=nbars, start_i=start_i, fill_paused=not skip_paused)
+    times = mb.times(rows, slots)
+    if start is not None:
+        keep = np.asarray(times >= pd.Timestamp(start))
+        rows, slots, times = rows[keep], slots[keep], times[keep]
+        vals = {f: v[keep] for f, v in vals.items()}
+    sc = _scale(store, rows, [j], fq, run)
+    sc = None if sc is None else sc[:, 0]
+    nd = 2 if run is None or run.sec_type(code) == "stock" else 3
+    out = {}
+    for f in fields:
+        ff = "avg" if f == "price" else f
+        if ff in MINUTE_FIELDS:
+            v = vals[ff].copy()
+        elif ff == "avg":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                v = np.where(vals["volume"] > 0, vals["money"] / vals["volume"], vals["close"])
+        elif ff == "pre_close":
+            v = vals["open"].copy()
+        else:
+            v = store.field(ff)[rows, j].astype(np.float64)
+        if ff in PRICE_FIELDS and sc is not None:
+            v = np.round(v * sc, nd)
+        elif ff == "volume" and sc is not None:
+            v = v / sc
+        elif ff == "factor":
+            v = sc if sc is not None else np.ones(len(v))
+        out[f] = v
+    if x > 1:
+        out, ends = aggregate_sliding(out, x)
+        times = times[ends]
+    return times, out
+
+
+def _minute_result(series: dict, fields, single: bool, panel: bool = True, df_out: bool = True):
+    """Shape per-code minute series like get_price's daily output."""
+    codes = list(series)
+    if single:
+        t, v = series[codes[0]]
+        return pd.DataFrame({f: v[f] for f in fields}, index=t)
+    if panel:
+        frames = {f: pd.DataFrame({c: pd.Series(series[c][1][f], index=series[c][0]) for c in codes})
+                  for f in fields}
+        return pd.concat(frames, axis=1)
+    parts = []
+    for c in codes:
+        t, v = series[c]
+        d = pd.DataFrame({"time": t, "code": c})
+        for f in fields:
+            d[f] = v[f]
+        parts.append(d)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _minute_history_end(run) -> _dt.datetime:
+    """history/attribute_history with minute units exclude the current minute: at HH:MM the
+    last bar is the one labelled HH:MM-1 (spec jq_data_api §3.2/§3.3 "不包括当前分钟",
+    implementation hint "end_date = previous minute")."""
+    return run.current_dt.replace(second=0, microsecond=0) - _ONE_MINUTE
+
+
 def _aggregate(values: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
     """Combine daily rows into sliding X-day bars counted back from the end (spec §3.1)."""
     out = {}
@@ -203,6 +306,20 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
         raise ParamsError("get_price(): (start_date, count) only one param is required")
     fields = list(DEFAULT_FIELDS if fields is None else ([fields] if isinstance(fields, str) else fields))
     ndays = _unit_days(frequency, "get_price")
+    if ndays is None and store.minute_bars() is not None:
+        x = _unit_minutes(frequency)
+        if end_date is None:
+            end = run.current_dt if run is not None else _dt.datetime.combine(store.dates[-1].date(), CLOSE)
+        else:
+            end = pd.Timestamp(end_date).to_pydatetime()
+        if run is not None and run.settings.avoid_future_data and end > run.current_dt:
+            raise FutureDataError(f"avoid_future_data=True时,get_price的end_date({end})不能大于当前时间({run.current_dt})")
+        start = None
+        if count is None:
+            start = pd.Timestamp(start_date or "2015-01-01").to_pydatetime()
+        series = {c: _minute_series(store, run, c, fields, end, None if count is None else int(count) * x, start,
+                                    fq, skip_paused, x, "get_price") for c in codes}
+        return _minute_result(series, fields, single, panel and not skip_paused)
     if ndays is None:
         if run is not None and count == 1:
             v = _minute_latest(run, codes, fields[0] if len(fields) == 1 else "close", "get_price")
@@ -279,6 +396,16 @@ def history(count, unit="1d", field="avg", security_list=None, df=True, skip_pau
     run = current_run("history")
     codes = list(run.universe) if security_list is None else _codes(security_list)[0]
     ndays = _unit_days(unit, "history")
+    if ndays is None and run.minute is not None:
+        x = _unit_minutes(unit)
+        end = _minute_history_end(run)
+        series = {c: _minute_series(run.store, run, c, [field], end, int(count) * x, None, fq, skip_paused, x,
+                                    "history") for c in codes}
+        if not df:
+            return {c: v[field] for c, (_t, v) in series.items()}
+        if skip_paused:
+            return pd.DataFrame({c: pd.Series(v[field]) for c, (_t, v) in series.items()})
+        return pd.DataFrame({c: pd.Series(v[field], index=t) for c, (t, v) in series.items()})
     if ndays is None:
         if count == 1:
             v = _minute_latest(run, codes, field, "history")
@@ -324,6 +451,13 @@ def attribute_history(security, count, unit="1d", fields=("open", "close", "high
     run = current_run("attribute_history")
     fields = [fields] if isinstance(fields, str) else list(fields)
     ndays = _unit_days(unit, "attribute_history")
+    if ndays is None and run.minute is not None:
+        x = _unit_minutes(unit)
+        t, vals = _minute_series(run.store, run, security, fields, _minute_history_end(run), int(count) * x, None,
+                                 fq, skip_paused, x, "attribute_history")
+        if not df:
+            return vals
+        return pd.DataFrame(vals, index=t)
     if ndays is None:
         if count == 1:
             vals = {f: _minute_latest(run, [security], f, "attribute_history")[:, 0] for f in fields}

@@ -213,6 +213,7 @@ def _synth_day_nb(seed, o, h, l, c, vol, money, hl, ll, tick, out):
     """Fill ``out`` (240, 6: open close high low volume money) for one day."""
     n = 240
     st = np.uint64(seed)
+    inv = np.floor(1.0 / tick + 0.5)     # 100 or 1000: k / inv is the double nearest to the decimal
     lim_up = (not np.isnan(hl)) and c >= hl - tick * 0.5 and h > l
     lim_dn = (not np.isnan(ll)) and c <= ll + tick * 0.5 and h > l
     y = np.empty(n + 1)
@@ -262,7 +263,7 @@ def _synth_day_nb(seed, o, h, l, c, vol, money, hl, ll, tick, out):
                 v = oc_hi + (v - oc_hi) / (hx - oc_hi) * (h - oc_hi)
             elif v < oc_lo:
                 v = oc_lo - (oc_lo - v) / (oc_lo - lx) * (oc_lo - l)
-            v = np.floor(v / tick + 0.5) * tick
+            v = np.floor(v / tick + 0.5) / inv
             y[k] = min(max(v, l), h)
         y[kh] = h
         y[kl] = l
@@ -286,9 +287,9 @@ def _synth_day_nb(seed, o, h, l, c, vol, money, hl, ll, tick, out):
         sealed = touch >= 0 and k >= touch
         if not sealed:
             st, u = _uniform(st)
-            hi = min(hi + np.floor(u * 2.2) * tick, h)
+            hi = min(np.floor(hi * inv + 0.5 + np.floor(u * 2.2)) / inv, h)
             st, u = _uniform(st)
-            lo = max(lo - np.floor(u * 2.2) * tick, l)
+            lo = max(np.floor(lo * inv + 0.5 - np.floor(u * 2.2)) / inv, l)
         out[k, 0] = bo
         out[k, 1] = bc
         out[k, 2] = hi
@@ -578,7 +579,8 @@ class MinuteBars:
         return rows, slots, vals
 
     def _first_row(self, j: int) -> int:
-        first = self.store.cached("minute_first_row", lambda: np.argmax(~np.isnan(self.store.field("close")), axis=0))
+        close = self.store.field("close")   # outside cached(): its build runs under the store lock
+        first = self.store.cached("minute_first_row", lambda: np.argmax(~np.isnan(close), axis=0))
         return int(first[j])
 
     def times(self, rows: np.ndarray, slots: np.ndarray) -> pd.DatetimeIndex:
