@@ -26,7 +26,9 @@ files directly (``pandas.read_feather``).
 
 Sample stores (``meta.json`` ``name == "sample"``) have no minute files when generated;
 :class:`MinuteBars` synthesises a (security, month) on first use with :func:`synth_minute_days`
-and caches it under ``bars_minute/`` (see that function for the daily-consistency rules).
+and caches it, in the same file format, under
+``STORE/bars_minute_synthetic/<store version>-v<SYNTH_VERSION>/YYYY-MM/<code>.arrow`` (see
+that function for the daily-consistency rules).
 
 Derived frequencies
 -------------------
@@ -57,6 +59,10 @@ from numba import njit
 from ..errors import DataError
 
 MINUTE_DIR = "bars_minute"
+#: Cache folder of synthetic minute bars (sample stores); the path holds the store version and
+#: SYNTH_VERSION, so a regenerated store or a changed kernel never reads stale bars.
+SYNTH_DIR = "bars_minute_synthetic"
+SYNTH_VERSION = 1
 BARS_PER_DAY = 240
 MINUTE_FIELDS = ("open", "close", "high", "low", "volume", "money")
 
@@ -114,9 +120,9 @@ def bucket_of_slot(x: int) -> np.ndarray:
 
 
 # ============================================================================ writing
-def minute_file(store_path: str | os.PathLike, code: str, year: int, month: int) -> Path:
-    """Path of the minute file of ``code`` for a month."""
-    return Path(store_path) / MINUTE_DIR / f"{year:04d}-{month:02d}" / f"{code}.arrow"
+def minute_file(store_path: str | os.PathLike, code: str, year: int, month: int, root: str = MINUTE_DIR) -> Path:
+    """Path of the minute file of ``code`` for a month (``root``: the folder under the store)."""
+    return Path(store_path) / root / f"{year:04d}-{month:02d}" / f"{code}.arrow"
 
 
 def write_minute_file(path: Path, times: np.ndarray, cols: dict[str, np.ndarray]) -> None:
@@ -270,11 +276,17 @@ def _synth_day_nb(seed, o, h, l, c, vol, money, hl, ll, tick, out):
         y[0] = o
         y[n] = c
         touch = -1
-        if lim_up:          # sealed at limit-up from the first touch to the close
+        if lim_up:          # sealed at limit-up from the first touch (kh) to the close
+            for k in range(1, kh):
+                if y[k] >= h:
+                    y[k] = max((np.floor(h * inv + 0.5) - 1.0) / inv, l)
             touch = kh
             for k in range(kh, n + 1):
                 y[k] = h
         elif lim_dn:
+            for k in range(1, kl):
+                if y[k] <= l:
+                    y[k] = min((np.floor(l * inv + 0.5) + 1.0) / inv, h)
             touch = kl
             for k in range(kl, n + 1):
                 y[k] = l
@@ -434,8 +446,9 @@ class MinuteBars:
 
     def __init__(self, store):
         self.store = store
-        self.root = Path(store.path) / MINUTE_DIR
         self.synthetic = store.meta.get("name") == "sample"
+        self.subdir = f"{SYNTH_DIR}/{store.version}-v{SYNTH_VERSION}" if self.synthetic else MINUTE_DIR
+        self.root = Path(store.path) / self.subdir
         m = re.search(r"seed=(\d+)", str(store.meta.get("source", "")))
         self.seed = int(m.group(1)) if m else 20240101
         self._lock = threading.Lock()
@@ -472,7 +485,7 @@ class MinuteBars:
     def _load(self, j: int, ym: int) -> _Month:
         code = str(self.store.codes[j])
         y, m = divmod(ym, 12)
-        p = minute_file(self.store.path, code, y, m + 1)
+        p = minute_file(self.store.path, code, y, m + 1, self.subdir)
         if not p.exists():
             if not self.synthetic:
                 return _EMPTY
