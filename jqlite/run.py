@@ -143,6 +143,8 @@ class Run:
         self.frequency = freq
         #: engine notes shown in the run summary (e.g. the daily-bar fallback for intraday orders)
         self.notes: list[str] = []
+        self._minute_days: dict = {}   # day * 1_000_003 + column -> objects._MinuteDay, reset daily
+        self._today: tuple | None = None
         self.i0, self.i1 = i0, i1
         self.run_dates = self.store.dates[i0:i1 + 1]
         self.day_i = i0
@@ -365,7 +367,10 @@ class Run:
         return self
 
     def _set_time(self, t: _dt.time) -> None:
-        self.current_dt = _dt.datetime.combine(self.run_dates[self.day_i - self.i0].date(), t)
+        d = self._today
+        if d is None or d[0] != self.day_i:
+            d = self._today = (self.day_i, self.run_dates[self.day_i - self.i0].date())
+        self.current_dt = _dt.datetime.combine(d[1], t)
 
     def _run_day(self, pos: int, handle: Callable | None) -> None:
         self.day_i = self.i0 + pos
@@ -399,6 +404,7 @@ class Run:
 
     def _start_day(self) -> None:
         self.broker.start_day()
+        self._minute_days = {}
         pf = self.portfolio
         pf._prev_total_value = pf.total_value if self.ledger else pf.inout_cash
         for p in pf.long_positions.values():

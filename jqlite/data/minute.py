@@ -130,6 +130,7 @@ def write_minute_file(path: Path, times: np.ndarray, cols: dict[str, np.ndarray]
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = [pa.array(np.asarray(times).astype("datetime64[s]"), type=pa.timestamp("s"))]
     arrays += [pa.array(np.ascontiguousarray(cols[f], dtype=np.float64)) for f in MINUTE_FIELDS]
+    path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_arrays(arrays, schema=_SCHEMA)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     with pa.OSFile(str(tmp), "wb") as sink:
@@ -456,7 +457,7 @@ class MinuteBars:
         self._max_months = 20000
         self._ym = store.dates.year.to_numpy() * 12 + store.dates.month.to_numpy() - 1
         self._days_i8 = store.dates.values.astype("datetime64[D]").astype(np.int64)
-        self._tick = None
+        self._types = None
 
     @staticmethod
     def available(store) -> bool:
@@ -489,9 +490,8 @@ class MinuteBars:
         if not p.exists():
             if not self.synthetic:
                 return _EMPTY
-            self._synthesise(j, ym, p)
-            if not p.exists():
-                return _EMPTY
+            # the freshly synthesised arrays serve this process; the file serves later ones
+            return self._synthesise(j, ym, p)
         src = pa.memory_map(str(p), "r")
         t = pa.ipc.open_file(src).read_all()
         times = t.column("time").to_numpy()
@@ -509,19 +509,21 @@ class MinuteBars:
             cols[f] = col.chunk(0).to_numpy(zero_copy_only=True) if col.num_chunks == 1 else col.to_numpy()
         return _Month(rows.astype(np.int64), cols)
 
-    def _synthesise(self, j: int, ym: int, path: Path) -> None:
+    def _synthesise(self, j: int, ym: int, path: Path) -> _Month:
         st = self.store
         rows = np.flatnonzero(self._ym == ym)
         if rows.size == 0:
-            return
+            return _EMPTY
         close = st.field("close")[rows, j]
         paused = st.field("paused")[rows, j]
         keep = (close == close) & (paused != 1)
         rows = rows[keep]
         if rows.size == 0:
-            return
+            return _EMPTY
         code = str(st.codes[j])
-        typ = str(st.securities["type"].iloc[j]) if "type" in st.securities else "stock"
+        if self._types is None:
+            self._types = st.securities["type"].to_numpy().astype(str)
+        typ = self._types[j]
         tick = 0.01 if typ in ("stock", "index") else 0.001
         bars = {f: st.field(f)[rows, j] for f in ("open", "high", "low", "close", "volume", "money",
                                                  "high_limit", "low_limit")}
@@ -529,7 +531,9 @@ class MinuteBars:
         arr = synth_minute_days(code, days, bars, seed=self.seed, tick=tick)
         times = (days[:, None].astype("datetime64[s]") + LABEL_OFFSETS[None, :]).reshape(-1)
         flat = arr.reshape(-1, 6)
-        write_minute_file(path, times, {f: flat[:, k] for k, f in enumerate(MINUTE_FIELDS)})
+        cols = {f: np.ascontiguousarray(flat[:, k]) for k, f in enumerate(MINUTE_FIELDS)}
+        write_minute_file(path, times, cols)
+        return _Month(rows.astype(np.int64), cols)
 
     # ------------------------------------------------------------------ access
     def day(self, j: int, i: int) -> dict[str, np.ndarray] | None:
