@@ -146,12 +146,31 @@ def data_sample(out, seed) -> None:
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="store folder to create")
 @click.option("--fundamentals/--no-fundamentals", default=True, show_default=True,
               help="also import the statements, valuation and ratios under SRC/fundamentals")
-def data_import(src, out, fundamentals) -> None:
-    """Import the real A-share data folder into a store."""
+@click.option("--minute", "minute", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="1-minute or 5-minute bar file (csv/parquet; repeatable).  Without --src and with an "
+                   "existing --out store, only the minute bars are added to it")
+@click.option("--minute-freq", default="1m", show_default=True, type=click.Choice(["1m", "5m"]))
+@click.option("--minute-label", default="end", show_default=True, type=click.Choice(["end", "start"]),
+              help="what the files' timestamps mark: the bar's end (JoinQuant) or its start")
+@click.option("--minute-code", default=None, help="security of minute files without a code column")
+def data_import(src, out, fundamentals, minute, minute_freq, minute_label, minute_code) -> None:
+    """Import the real A-share data folder (and/or minute bar files) into a store."""
     from .data.ingest import import_real_data
     from .errors import DataError
 
     t0 = time.perf_counter()
+    if minute and src is None and (Path(out) / "meta.json").exists():
+        from .data.ingest_minute import import_minute_bars
+        try:
+            r = import_minute_bars(out, minute, freq=minute_freq, label=minute_label, code=minute_code,
+                                   progress=lambda m: click.echo(f"  {m}", err=True))
+        except DataError as exc:
+            click.echo(f"jqlite data import: {exc}", err=True)
+            sys.exit(2)
+        for c, d, n, why in r["skipped"][:20]:
+            click.echo(f"  skipped {c} {d or ''}: {why}", err=True)
+        click.echo(f"minute bars added to {out} in {time.perf_counter() - t0:.1f}s")
+        return
     try:
         kwargs = {"progress": lambda m: click.echo(f"  {m}", err=True)}
         path = import_real_data(src, out, **kwargs) if src else import_real_data(None, out, **kwargs)
@@ -163,6 +182,12 @@ def data_import(src, out, fundamentals) -> None:
                 t1 = time.perf_counter()
                 import_real_fundamentals(root, path)
                 click.echo(f"  fundamentals and valuation imported in {time.perf_counter() - t1:.1f}s", err=True)
+        if minute:
+            from .data.ingest_minute import import_minute_bars
+            r = import_minute_bars(path, minute, freq=minute_freq, label=minute_label, code=minute_code,
+                                   progress=lambda m: click.echo(f"  {m}", err=True))
+            for c, d, n, why in r["skipped"][:20]:
+                click.echo(f"  skipped {c} {d or ''}: {why}", err=True)
     except DataError as exc:
         click.echo(f"jqlite data import: {exc}", err=True)
         sys.exit(2)

@@ -145,30 +145,43 @@ def _unit_minutes(unit) -> int:
     return x
 
 
-def _minute_bars_of(store, func: str):
+def _has_minute(store) -> bool:
+    return store.minute_bars() is not None or store.minute_bars(5) is not None
+
+
+def _minute_bars_of(store, x: int, func: str):
+    """(bars, stored bars per unit): 1-minute bars, else imported 5-minute bars for units
+    that are multiples of 5 minutes."""
     mb = store.minute_bars()
-    if mb is None:
-        raise ParamsError(f"{func}(): minute bars are not in this data store ({store.path} has daily bars "
-                          f"only; import 1-minute bars with `jqlite data import`)")
-    return mb
+    if mb is not None:
+        return mb, x
+    mb5 = store.minute_bars(5)
+    if mb5 is not None and x % 5 == 0:
+        return mb5, x // 5
+    if mb5 is not None:
+        raise ParamsError(f"{func}(): the data store {store.path} has 5-minute bars only; unit {x}m needs "
+                          f"1-minute bars (use a multiple of 5 minutes)")
+    raise ParamsError(f"{func}(): minute bars are not in this data store ({store.path} has daily bars "
+                      f"only; import 1-minute bars with `jqlite data import`)")
 
 
-def _minute_series(store, run, code: str, fields, end: _dt.datetime, nbars: int | None, start,
+def _minute_series(store, run, code: str, fields, end: _dt.datetime, count: int | None, start,
                    fq, skip_paused: bool, x: int, func: str):
     """(times, {field: values}) of one security's minute bars ending at ``end`` (bar labels
-    <= end), the last ``nbars`` or those from ``start`` on, aggregated to ``x`` minutes
-    (sliding windows counted back from the end)."""
-    from ..data.minute import MINUTE_FIELDS, aggregate_sliding, slot_of
-    mb = _minute_bars_of(store, func)
+    <= end), the last ``count`` ``x``-minute bars or those from ``start`` on (sliding windows
+    of the stored bars counted back from the end)."""
+    from ..data.minute import MINUTE_FIELDS, aggregate_sliding
     bad = [f for f in fields if f not in (_MINUTE_OK if x == 1 else MINUTE_FIELDS)]
     if bad:
         raise ParamsError(f"{func}(): field(s) {bad} not available for minute unit {x}m; allowed: "
                           f"{list(_MINUTE_OK if x == 1 else MINUTE_FIELDS)}")
+    mb, x = _minute_bars_of(store, x, func)
+    nbars = None if count is None else int(count) * x
     j = store.col(code)
     end_i = store.day_index(end, "right")
     if end_i < 0:
         return pd.DatetimeIndex([]), {f: np.zeros(0) for f in fields}
-    end_slot = slot_of(end.time()) if store.dates[end_i].date() == end.date() else 239
+    end_slot = mb.slot(end.time()) if store.dates[end_i].date() == end.date() else mb.n - 1
     start_i = store.day_index(start, "left") if start is not None else None
     rows, slots, vals = mb.window(j, end_i, end_slot, count=nbars, start_i=start_i, fill_paused=not skip_paused)
     times = mb.times(rows, slots)
@@ -306,7 +319,7 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
         raise ParamsError("get_price(): (start_date, count) only one param is required")
     fields = list(DEFAULT_FIELDS if fields is None else ([fields] if isinstance(fields, str) else fields))
     ndays = _unit_days(frequency, "get_price")
-    if ndays is None and store.minute_bars() is not None:
+    if ndays is None and _has_minute(store):
         x = _unit_minutes(frequency)
         if end_date is None:
             end = run.current_dt if run is not None else _dt.datetime.combine(store.dates[-1].date(), CLOSE)
@@ -317,7 +330,7 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
         start = None
         if count is None:
             start = pd.Timestamp(start_date or "2015-01-01").to_pydatetime()
-        series = {c: _minute_series(store, run, c, fields, end, None if count is None else int(count) * x, start,
+        series = {c: _minute_series(store, run, c, fields, end, None if count is None else int(count), start,
                                     fq, skip_paused, x, "get_price") for c in codes}
         return _minute_result(series, fields, single, panel and not skip_paused)
     if ndays is None:
@@ -396,10 +409,10 @@ def history(count, unit="1d", field="avg", security_list=None, df=True, skip_pau
     run = current_run("history")
     codes = list(run.universe) if security_list is None else _codes(security_list)[0]
     ndays = _unit_days(unit, "history")
-    if ndays is None and run.minute is not None:
+    if ndays is None and _has_minute(run.store):
         x = _unit_minutes(unit)
         end = _minute_history_end(run)
-        series = {c: _minute_series(run.store, run, c, [field], end, int(count) * x, None, fq, skip_paused, x,
+        series = {c: _minute_series(run.store, run, c, [field], end, int(count), None, fq, skip_paused, x,
                                     "history") for c in codes}
         if not df:
             return {c: v[field] for c, (_t, v) in series.items()}
@@ -451,9 +464,9 @@ def attribute_history(security, count, unit="1d", fields=("open", "close", "high
     run = current_run("attribute_history")
     fields = [fields] if isinstance(fields, str) else list(fields)
     ndays = _unit_days(unit, "attribute_history")
-    if ndays is None and run.minute is not None:
+    if ndays is None and _has_minute(run.store):
         x = _unit_minutes(unit)
-        t, vals = _minute_series(run.store, run, security, fields, _minute_history_end(run), int(count) * x, None,
+        t, vals = _minute_series(run.store, run, security, fields, _minute_history_end(run), int(count), None,
                                  fq, skip_paused, x, "attribute_history")
         if not df:
             return vals

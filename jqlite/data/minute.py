@@ -77,6 +77,12 @@ LABEL_MINUTES = np.r_[np.arange(9 * 60 + 31, 11 * 60 + 31), np.arange(13 * 60 + 
 #: Bar labels as ``timedelta64[s]`` offsets from midnight.
 LABEL_OFFSETS = (LABEL_MINUTES * 60).astype("timedelta64[s]")
 
+#: Imported 5-minute bars (no 1-minute source): ``STORE/bars_5m/YYYY-MM/<code>.arrow``, same
+#: columns, 48 end-labelled bars a day (09:35 ... 11:30, 13:05 ... 15:00).
+MINUTE5_DIR = "bars_5m"
+#: base (minutes per stored bar) -> (folder, bar-end minutes of the day)
+BASES = {1: (MINUTE_DIR, LABEL_MINUTES), 5: (MINUTE5_DIR, LABEL_MINUTES[4::5])}
+
 _M_OPEN, _M_AM_END, _M_PM_START, _M_CLOSE = 9 * 60 + 30, 11 * 60 + 30, 13 * 60, 15 * 60
 
 
@@ -139,17 +145,21 @@ def write_minute_file(path: Path, times: np.ndarray, cols: dict[str, np.ndarray]
     os.replace(tmp, path)
 
 
-def write_minute_bars(store_path: str | os.PathLike, df: pd.DataFrame, *, source: str = "<minute bars>") -> int:
-    """Write 1-minute bars into a store, one file per (security, month).
+def write_minute_bars(store_path: str | os.PathLike, df: pd.DataFrame, *, source: str = "<minute bars>",
+                      base: int = 1) -> int:
+    """Write 1-minute (``base=1``) or 5-minute (``base=5``, folder ``bars_5m``) bars into a
+    store, one file per (security, month).
 
     Parameters
     ----------
     store_path : path-like
         An existing store folder.
     df : pandas.DataFrame
-        Columns ``code``, ``time`` (datetime64, end label 09:31..11:30 / 13:01..15:00) and
-        ``open close high low volume money``.  Each (code, day) present must have all 240
-        bars.
+        Columns ``code``, ``time`` (datetime64, end label 09:31..11:30 / 13:01..15:00; for
+        5-minute bars 09:35..11:30 / 13:05..15:00) and ``open close high low volume money``.
+        Each (code, day) present must have all 240 (48) bars.
+    base : {1, 5}
+        Minutes per bar.
     source : str
         Named in error messages.
 
@@ -174,11 +184,13 @@ def write_minute_bars(store_path: str | os.PathLike, df: pd.DataFrame, *, source
     t = df["time"].to_numpy().astype("datetime64[s]")
     day = t.astype("datetime64[D]")
     mod = ((t - day).astype(np.int64) // 60)
-    ok = np.isin(mod, LABEL_MINUTES) & ((t - day).astype(np.int64) % 60 == 0)
+    folder, labels = BASES[base]
+    per_day = len(labels)
+    ok = np.isin(mod, labels) & ((t - day).astype(np.int64) % 60 == 0)
     if not ok.all():
         k = int(np.flatnonzero(~ok)[0])
-        raise DataError(f"{source}: {df['code'].iloc[k]} {pd.Timestamp(t[k])}: not a 1-minute bar end label "
-                        f"(09:31..11:30, 13:01..15:00)")
+        raise DataError(f"{source}: {df['code'].iloc[k]} {pd.Timestamp(t[k])}: not a {base}-minute bar end "
+                        f"label ({'09:31..11:30, 13:01..15:00' if base == 1 else '09:35..11:30, 13:05..15:00'})")
     n = 0
     codes = df["code"].to_numpy().astype(str)
     month = day.astype("datetime64[M]")
@@ -187,12 +199,12 @@ def write_minute_bars(store_path: str | os.PathLike, df: pd.DataFrame, *, source
         idx = np.asarray(idx)
         dd = day[idx]
         u, cnt = np.unique(dd, return_counts=True)
-        if (cnt != BARS_PER_DAY).any():
-            bad = u[cnt != BARS_PER_DAY][0]
-            raise DataError(f"{source}: {code} {bad}: {int(cnt[cnt != BARS_PER_DAY][0])} minute bars, "
-                            f"expected {BARS_PER_DAY} (or none for a suspended day)")
+        if (cnt != per_day).any():
+            bad = u[cnt != per_day][0]
+            raise DataError(f"{source}: {code} {bad}: {int(cnt[cnt != per_day][0])} {base}-minute bars, "
+                            f"expected {per_day} (or none for a suspended day)")
         mm = pd.Timestamp(m)
-        write_minute_file(minute_file(store_path, code, mm.year, mm.month), t[idx],
+        write_minute_file(minute_file(store_path, code, mm.year, mm.month, folder), t[idx],
                           {f: df[f].to_numpy(dtype=np.float64)[idx] for f in MINUTE_FIELDS})
         n += 1
     return n
@@ -445,10 +457,14 @@ class MinuteBars:
         True for the sample market (missing months are generated and cached).
     """
 
-    def __init__(self, store):
+    def __init__(self, store, base: int = 1):
         self.store = store
-        self.synthetic = store.meta.get("name") == "sample"
-        self.subdir = f"{SYNTH_DIR}/{store.version}-v{SYNTH_VERSION}" if self.synthetic else MINUTE_DIR
+        self.base = base
+        folder, labels = BASES[base]
+        self.n = len(labels)                       # bars per day
+        self.offsets = (labels * 60).astype("timedelta64[s]")
+        self.synthetic = store.meta.get("name") == "sample" and base == 1
+        self.subdir = f"{SYNTH_DIR}/{store.version}-v{SYNTH_VERSION}" if self.synthetic else folder
         self.root = Path(store.path) / self.subdir
         m = re.search(r"seed=(\d+)", str(store.meta.get("source", "")))
         self.seed = int(m.group(1)) if m else 20240101
@@ -460,12 +476,18 @@ class MinuteBars:
         self._types = None
 
     @staticmethod
-    def available(store) -> bool:
-        """Whether ``store`` has minute bars (files, or a sample store that synthesises them)."""
-        if store.meta.get("name") == "sample":
+    def available(store, base: int = 1) -> bool:
+        """Whether ``store`` has ``base``-minute bars (files, or for 1-minute bars a sample
+        store that synthesises them)."""
+        if base == 1 and store.meta.get("name") == "sample":
             return True
-        root = Path(store.path) / MINUTE_DIR
+        root = Path(store.path) / BASES[base][0]
         return root.is_dir() and any(root.iterdir())
+
+    def slot(self, t: _dt.time) -> int:
+        """Index of the last stored bar that ended at or before ``t`` (-1: none today)."""
+        s = slot_of(t)
+        return s if self.base == 1 else (s + 1) // self.base - 1
 
     # ------------------------------------------------------------------ months
     def month(self, j: int, ym: int) -> _Month:
@@ -495,9 +517,9 @@ class MinuteBars:
         src = pa.memory_map(str(p), "r")
         t = pa.ipc.open_file(src).read_all()
         times = t.column("time").to_numpy()
-        if len(times) % BARS_PER_DAY:
-            raise DataError(f"{p}: {len(times)} rows is not a whole number of 240-bar days")
-        d = times[::BARS_PER_DAY].astype("datetime64[D]").astype(np.int64)
+        if len(times) % self.n:
+            raise DataError(f"{p}: {len(times)} rows is not a whole number of {self.n}-bar days")
+        d = times[::self.n].astype("datetime64[D]").astype(np.int64)
         rows = np.searchsorted(self._days_i8, d)
         bad = (rows >= len(self._days_i8)) | (self._days_i8[np.minimum(rows, len(self._days_i8) - 1)] != d)
         if bad.any():
@@ -543,8 +565,8 @@ class MinuteBars:
         k = mo.pos.get(i)
         if k is None:
             return None
-        a = k * BARS_PER_DAY
-        return {f: v[a:a + BARS_PER_DAY] for f, v in mo.cols.items()}
+        a = k * self.n
+        return {f: v[a:a + self.n] for f, v in mo.cols.items()}
 
     def value(self, j: int, i: int, field: str, slot: int) -> float:
         """One raw bar value (NaN when the day has no bars)."""
@@ -552,7 +574,7 @@ class MinuteBars:
         k = mo.pos.get(i)
         if k is None:
             return float("nan")
-        return float(mo.cols[field][k * BARS_PER_DAY + slot])
+        return float(mo.cols[field][k * self.n + slot])
 
     def window(self, j: int, end_i: int, end_slot: int, count: int | None = None,
                start_i: int | None = None, fields=MINUTE_FIELDS, fill_paused: bool = False):
@@ -573,12 +595,12 @@ class MinuteBars:
         lo = max(start_i if start_i is not None else 0, self._first_row(j))
         i = end_i
         while i >= lo and (need is None or need > 0):
-            last = end_slot if i == end_i else BARS_PER_DAY - 1
+            last = end_slot if i == end_i else self.n - 1
             d = self.day(j, i) if last >= 0 else None
             if d is None and last >= 0 and fill_paused:
                 c = float(st.field("close")[i, j])
                 if c == c:
-                    d = {f: np.full(BARS_PER_DAY, c if f in ("open", "close", "high", "low") else 0.0)
+                    d = {f: np.full(self.n, c if f in ("open", "close", "high", "low") else 0.0)
                          for f in MINUTE_FIELDS}
             if d is not None:
                 a = max(0, last + 1 - need) if need is not None else 0
@@ -603,7 +625,7 @@ class MinuteBars:
     def times(self, rows: np.ndarray, slots: np.ndarray) -> pd.DatetimeIndex:
         """End labels of (store day, slot) pairs."""
         d = self.store.dates.values[rows].astype("datetime64[s]")
-        return pd.DatetimeIndex(d + LABEL_OFFSETS[slots]).astype("datetime64[ns]")
+        return pd.DatetimeIndex(d + self.offsets[slots]).astype("datetime64[ns]")
 
 
 def aggregate_sliding(vals: dict[str, np.ndarray], x: int) -> tuple[dict[str, np.ndarray], np.ndarray]:

@@ -154,14 +154,15 @@ class Store:
         self._fields.update(out)
 
     # ------------------------------------------------------------------ minute bars
-    def minute_bars(self):
-        """The store's 1-minute bars (:class:`jqlite.data.minute.MinuteBars`), or None when
-        it has none (layout and the sample market's synthetic bars: :mod:`jqlite.data.minute`)."""
+    def minute_bars(self, base: int = 1):
+        """The store's 1-minute (or, ``base=5``, imported 5-minute) bars
+        (:class:`jqlite.data.minute.MinuteBars`), or None when it has none (layout and the
+        sample market's synthetic bars: :mod:`jqlite.data.minute`)."""
         from .minute import MinuteBars
 
         def build():
-            return MinuteBars(self) if MinuteBars.available(self) else False
-        mb = self.cached("minute_bars", build)
+            return MinuteBars(self, base) if MinuteBars.available(self, base) else False
+        mb = self.cached(("minute_bars", base), build)
         return mb or None
 
     # ------------------------------------------------------------------ other tables

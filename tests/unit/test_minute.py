@@ -300,5 +300,5 @@ def test_write_minute_bars_rejects_bad_labels_and_short_days(tmp_path):
     bad.loc[0, "time"] = pd.Timestamp("2024-01-02 09:30")
     with pytest.raises(DataError, match="600000.XSHG 2024-01-02 09:30:00"):
         write_minute_bars(st.path, bad, source="x.csv")
-    with pytest.raises(DataError, match="239 minute bars"):
+    with pytest.raises(DataError, match="239 1-minute bars, expected 240"):
         write_minute_bars(st.path, df.iloc[1:], source="x.csv")
