@@ -153,7 +153,9 @@ def data_sample(out, seed) -> None:
 @click.option("--minute-label", default="end", show_default=True, type=click.Choice(["end", "start"]),
               help="what the files' timestamps mark: the bar's end (JoinQuant) or its start")
 @click.option("--minute-code", default=None, help="security of minute files without a code column")
-def data_import(src, out, fundamentals, minute, minute_freq, minute_label, minute_code) -> None:
+@click.option("--minute-volume-unit", default="share", show_default=True, type=click.Choice(["share", "lot"]),
+              help="unit of the minute files' volume column")
+def data_import(src, out, fundamentals, minute, minute_freq, minute_label, minute_code, minute_volume_unit) -> None:
     """Import the real A-share data folder (and/or minute bar files) into a store."""
     from .data.ingest import import_real_data
     from .errors import DataError
@@ -163,7 +165,7 @@ def data_import(src, out, fundamentals, minute, minute_freq, minute_label, minut
         from .data.ingest_minute import import_minute_bars
         try:
             r = import_minute_bars(out, minute, freq=minute_freq, label=minute_label, code=minute_code,
-                                   progress=lambda m: click.echo(f"  {m}", err=True))
+                                   volume_unit=minute_volume_unit, progress=lambda m: click.echo(f"  {m}", err=True))
         except DataError as exc:
             click.echo(f"jqlite data import: {exc}", err=True)
             sys.exit(2)
@@ -185,7 +187,7 @@ def data_import(src, out, fundamentals, minute, minute_freq, minute_label, minut
         if minute:
             from .data.ingest_minute import import_minute_bars
             r = import_minute_bars(path, minute, freq=minute_freq, label=minute_label, code=minute_code,
-                                   progress=lambda m: click.echo(f"  {m}", err=True))
+                                   volume_unit=minute_volume_unit, progress=lambda m: click.echo(f"  {m}", err=True))
             for c, d, n, why in r["skipped"][:20]:
                 click.echo(f"  skipped {c} {d or ''}: {why}", err=True)
     except DataError as exc:

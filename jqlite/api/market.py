@@ -570,6 +570,10 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
     store = active_store()
     codes, single = _codes(security)
     fields = [fields] if isinstance(fields, str) else list(fields)
+    u = str(unit).strip()
+    if (re.fullmatch(r"\d+m", u) or u == "minute") and _has_minute(store):
+        return _get_bars_minute(run, store, codes, single, fields, int(count), _unit_minutes(u), include_now,
+                                end_dt, fq_ref_date, df)
     kind = _bars_unit(unit)
     _bars_check_fields(fields, kind)
     count = int(count)
@@ -601,6 +605,58 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
     if single:
         return frames[codes[0]]
     return pd.concat(frames)
+
+
+def _get_bars_minute(run, store, codes, single, fields, count, x, include_now, end_dt, fq_ref_date, df):
+    """get_bars with a minute unit: bars split from each session's open like charting
+    software (:func:`jqlite.data.minute.bucket_of_slot`), labelled with their last bar's end
+    time; suspended minutes absent; the still-forming bar only with ``include_now``."""
+    from ..data.minute import aggregate_buckets, bucket_of_slot
+    allowed = ("date", "open", "close", "high", "low", "volume", "money", "factor")
+    bad = [f for f in fields if f not in allowed]
+    if bad:
+        raise ParamsError(f"get_bars(): field(s) {bad} not available with a minute unit; allowed: {list(allowed)}")
+    if count < 1:
+        raise ParamsError(f"get_bars(): count must be a positive integer, was {count}")
+    end = _bars_end(run, store, end_dt)
+    out = {}
+    for c in codes:
+        mb, xs = _minute_bars_of(store, x, "get_bars")
+        j = store.col(c)
+        end_i = store.day_index(end, "right")
+        end_slot = mb.slot(end.time()) if end_i >= 0 and store.dates[end_i].date() == end.date() else mb.n - 1
+        rows, slots, vals = mb.window(j, end_i, end_slot, count=(count + 1) * xs + mb.n) if end_i >= 0 else \
+            (np.zeros(0, np.int64), np.zeros(0, np.int64), {})
+        need = [f for f in fields if f not in ("date", "factor")]
+        vals = {f: vals[f] for f in need} if len(rows) else {f: np.zeros(0) for f in need}
+        ratio = _bars_ratio(store, run, j, rows, fq_ref_date) if len(rows) else None
+        if ratio is not None:
+            nd = 2 if run is None or run.sec_type(c) == "stock" else 3
+            for f in ("open", "close", "high", "low"):
+                if f in vals:
+                    vals[f] = np.round(vals[f] * ratio, nd)
+            if "volume" in vals:
+                vals["volume"] = vals["volume"] / ratio
+        if "factor" in fields:
+            vals["factor"] = store.field("factor")[rows, j] if len(rows) else np.zeros(0)
+        vals, ends = aggregate_buckets(vals, rows, slots, xs, mb.n)
+        times = mb.times(rows[ends], slots[ends]) if len(rows) else pd.DatetimeIndex([])
+        if len(ends) and not include_now:
+            b = bucket_of_slot(xs, mb.n)
+            last = slots[ends[-1]]
+            if last < mb.n - 1 and b[last + 1] == b[last]:      # the bar is still forming
+                vals = {f: v[:-1] for f, v in vals.items()}
+                times = times[:-1]
+        vals = {f: v[-count:] for f, v in vals.items()}
+        times = times[-count:]
+        arr = np.empty(len(times), dtype=[(f, "O") if f == "date" else (f, "f8") for f in fields])
+        for f in fields:
+            arr[f] = np.array(times.to_pydatetime(), dtype=object) if f == "date" else vals[f]
+        out[c] = arr
+    if not df:
+        return out[codes[0]] if single else out
+    frames = {c: pd.DataFrame(out[c]) for c in codes}
+    return frames[codes[0]] if single else pd.concat(frames)
 
 
 # ---------------------------------------------------------------------------- current data

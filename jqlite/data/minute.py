@@ -114,14 +114,15 @@ CALL_TIMES = tuple(_dt.time(m // 60, m % 60) for m in
                    list(range(_M_OPEN, _M_AM_END)) + list(range(_M_PM_START, _M_CLOSE)))
 
 
-def bucket_of_slot(x: int) -> np.ndarray:
+def bucket_of_slot(x: int, n: int = BARS_PER_DAY) -> np.ndarray:
     """Charting-software bucket id (0-based within the day) of each of the 240 slots for an
     ``x``-minute unit: buckets are counted from each session's open, so a bucket never spans
     the lunch break when ``x`` divides 120 (5, 15, 30, 60, 120); other ``x`` are counted from
     the day's open over the 240 bars (JoinQuant: "其他 xm 从每天开盘算起")."""
-    s = np.arange(BARS_PER_DAY)
-    if 120 % x == 0:
-        return np.where(s < 120, s // x, 120 // x + (s - 120) // x)
+    s = np.arange(n)
+    half = n // 2          # bars per session (120 one-minute, 24 five-minute)
+    if half % x == 0:
+        return np.where(s < half, s // x, half // x + (s - half) // x)
     return s // x
 
 
@@ -637,11 +638,12 @@ def aggregate_sliding(vals: dict[str, np.ndarray], x: int) -> tuple[dict[str, np
     return _reduce(vals, starts, ends), ends
 
 
-def aggregate_buckets(vals: dict[str, np.ndarray], rows: np.ndarray, slots: np.ndarray, x: int):
-    """Charting-software ``x``-minute bars: bars grouped by (day, bucket of the slot)."""
+def aggregate_buckets(vals: dict[str, np.ndarray], rows: np.ndarray, slots: np.ndarray, x: int,
+                      n: int = BARS_PER_DAY):
+    """Charting-software ``x``-bar bars: stored bars grouped by (day, bucket of the slot)."""
     if len(rows) == 0:
         return vals, np.zeros(0, np.int64)
-    key = rows * 1000 + bucket_of_slot(x)[slots]
+    key = rows * 1000 + bucket_of_slot(x, n)[slots]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     ends = np.r_[starts[1:] - 1, len(key) - 1]
     return _reduce(vals, starts, ends), ends

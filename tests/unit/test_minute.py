@@ -302,3 +302,29 @@ def test_write_minute_bars_rejects_bad_labels_and_short_days(tmp_path):
         write_minute_bars(st.path, bad, source="x.csv")
     with pytest.raises(DataError, match="239 1-minute bars, expected 240"):
         write_minute_bars(st.path, df.iloc[1:], source="x.csv")
+
+
+def test_get_bars_minute_units_split_from_the_open(mstore, run_strategy):
+    src = """
+    from jqdata import *
+    def initialize(context):
+        set_option('use_real_price', True)
+        run_daily(look, '10:03')
+    def look(context):
+        if context.current_dt.day == 3:
+            g.b = get_bars('600000.XSHG', 2, '5m', ['date', 'open', 'close', 'low', 'volume'])
+            g.now = get_bars('600000.XSHG', 1, '5m', ['date', 'close', 'volume'], include_now=True)
+            g.h = get_bars('600000.XSHG', 2, '60m', ['date', 'close'], end_dt='2024-01-03 15:00')
+    """
+    r = run_strategy(mstore, src, D1, D3)
+    g = r.run.g
+    # 5m bars from 09:30: (09:55 09:56..10:00]; at 10:03 the 10:01-10:05 bar is still forming
+    assert [d.strftime("%H:%M") for d in g.b["date"]] == ["09:55", "10:00"]
+    assert list(g.b["close"]) == pytest.approx([10.01, 10.06])
+    assert g.b["open"][1] == pytest.approx(10.01) and g.b["volume"][1] == 5000.0
+    # include_now: the forming bar 10:01..10:03 (volumes 300 + 400 + 500, low 10.10)
+    assert g.now["date"][0].strftime("%H:%M") == "10:03" and g.now["volume"][0] == 1200.0
+    # 60m bars end 10:30, 11:30, 14:00, 15:00; end_dt is clipped to now (10:03), when today's
+    # 10:30 bar is still forming: the last two complete ones are yesterday's
+    assert [d.strftime("%m-%d %H:%M") for d in g.h["date"]] == ["01-02 14:00", "01-02 15:00"]
+    assert list(g.h["close"]) == pytest.approx([10.0, 10.0])
