@@ -283,7 +283,12 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
         in research the store's last day.  Without both ``start_date`` and ``count``,
         ``start_date='2015-01-01'``.
     frequency : str
-        ``'daily'``/``'1d'`` or ``'Xd'`` (sliding X-day bars labelled by their last day).
+        ``'daily'``/``'1d'`` or ``'Xd'`` (sliding X-day bars labelled by their last day);
+        with minute bars in the store ``'minute'``/``'1m'`` or ``'Xm'`` (sliding X-minute
+        bars counted back from ``end_date``, labelled by their last bar's end time; a
+        date-only ``end_date`` means 00:00, i.e. before that day's bars).  Fields for minute
+        units: ``open close high low volume money avg price`` (+ ``factor high_limit
+        low_limit paused``, and ``pre_close`` = ``open``, for ``'1m'``).
     fields : list of str, optional
         Default ``['open','close','high','low','volume','money']``.
     skip_paused : bool
@@ -511,10 +516,13 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
     security : str or list of str
     count : int
         Number of bars ending at ``end_dt``; fewer when the history is shorter (no padding).
-    unit : {'1d', '1w', '1M'}
-        Day, calendar week (Monday-Sunday) or calendar month.  Minute units (``'1m'``,
-        ``'5m'``, ``'15m'`` ...) raise :class:`ParamsError`: the store holds daily bars only.
-        Case matters, as on JoinQuant: ``'1M'`` is a month, ``'1m'`` a minute.
+    unit : {'1d', '1w', '1M', '1m', '5m', '15m', '30m', '60m', '120m', 'Xm'}
+        Day, calendar week (Monday-Sunday) or calendar month; with minute bars in the store
+        also minute units, split from each session's open like charting software (see
+        :func:`jqlite.data.minute.bucket_of_slot`; ``date`` is then the bar's end
+        ``datetime``, fields ``date open close high low volume money factor``).  Without
+        minute bars minute units raise :class:`ParamsError`.  Case matters, as on
+        JoinQuant: ``'1M'`` is a month, ``'1m'`` a minute.
     fields : str or sequence of str
         ``date open close high low volume money factor``; with ``'1d'`` also ``avg
         pre_close high_limit low_limit paused``.
