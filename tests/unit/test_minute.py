@@ -328,3 +328,25 @@ def test_get_bars_minute_units_split_from_the_open(mstore, run_strategy):
     # 10:30 bar is still forming: the last two complete ones are yesterday's
     assert [d.strftime("%m-%d %H:%M") for d in g.h["date"]] == ["01-02 14:00", "01-02 15:00"]
     assert list(g.h["close"]) == pytest.approx([10.0, 10.0])
+
+
+def test_avoid_future_data_is_enforced_to_the_minute(mstore, run_strategy):
+    src = """
+    from jqdata import *
+    import datetime as dt
+    def initialize(context):
+        set_option('avoid_future_data', True)
+        run_daily(look, '10:00')
+    def look(context):
+        if context.current_dt.day == 3:
+            g.ok = get_price('600000.XSHG', end_date=context.current_dt, count=1, frequency='1m', fields=['close'])
+            try:
+                get_price('600000.XSHG', end_date=context.current_dt + dt.timedelta(minutes=1), count=1,
+                          frequency='1m', fields=['close'])
+                g.err = None
+            except Exception as e:
+                g.err = type(e).__name__
+    """
+    r = run_strategy(mstore, src, D1, D3)
+    assert r.run.g.ok.index[-1] == pd.Timestamp("2024-01-03 10:00")
+    assert r.run.g.err == "FutureDataError"
