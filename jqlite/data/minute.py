@@ -513,10 +513,15 @@ class MinuteBars:
         if not p.exists():
             if not self.synthetic:
                 return _EMPTY
-            # the freshly synthesised arrays serve this process; the file serves later ones
-            return self._synthesise(j, ym, p)
+            # read back through a memory map: a year of 800 stocks would not fit in RAM as
+            # arrays, while mapped pages are file-backed and reclaimable
+            if self._synthesise(j, ym, p) is _EMPTY:
+                return _EMPTY
         src = pa.memory_map(str(p), "r")
-        t = pa.ipc.open_file(src).read_all()
+        try:
+            t = pa.ipc.open_file(src).read_all()
+        finally:
+            src.close()   # frees the descriptor; the mapping lives on while its buffers do
         times = t.column("time").to_numpy()
         if len(times) % self.n:
             raise DataError(f"{p}: {len(times)} rows is not a whole number of {self.n}-bar days")
