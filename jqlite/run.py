@@ -145,6 +145,7 @@ class Run:
         self.notes: list[str] = []
         self._minute_days: dict = {}   # day * 1_000_003 + column -> objects._MinuteDay, reset daily
         self._today: tuple | None = None
+        self._minute_gaps: set[str] = set()
         self.i0, self.i1 = i0, i1
         self.run_dates = self.store.dates[i0:i1 + 1]
         self.day_i = i0
@@ -255,6 +256,13 @@ class Run:
                     v = self.minute.value(j, self.day_i, "close", s)
                     if v == v:
                         return v * self.price_scale(j)
+                    if not self.is_paused(j) and self.is_listed(j):
+                        # a traded day without minute bars (partial import): say so once
+                        code = str(self.store.codes[j])
+                        if code not in self._minute_gaps:
+                            self._minute_gaps.add(code)
+                            self.note(f"{code} has no minute bars on {self.current_date} (first gap): its "
+                                      f"intraday prices fell back to the day's close")
         return self.bar(f, j) * self.price_scale(j)
 
     def note(self, text: str) -> None:

@@ -350,3 +350,23 @@ def test_avoid_future_data_is_enforced_to_the_minute(mstore, run_strategy):
     r = run_strategy(mstore, src, D1, D3)
     assert r.run.g.ok.index[-1] == pd.Timestamp("2024-01-03 10:00")
     assert r.run.g.err == "FutureDataError"
+
+
+def test_a_security_without_minute_bars_is_named_in_the_run_summary(tmp_path, run_strategy):
+    st = tiny_store(tmp_path / "p", {"600000.XSHG": [10.0, 10.5], "600001.XSHG": [20.0, 21.0]})
+    write_minute_bars(st.path, pd.concat([make_minute_bars("600000.XSHG", D1, 10.0),
+                                          make_minute_bars("600000.XSHG", D2, 10.5)]))
+    src = """
+    from jqdata import *
+    def initialize(context):
+        set_option('use_real_price', True)
+        set_slippage(FixedSlippage(0))
+        run_daily(buy, '14:50')
+    def buy(context):
+        if context.current_dt.day == 3:
+            order('600001.XSHG', 100)
+    """
+    r = run_strategy(st, src, D1, D2)
+    assert r.trades.iloc[0].price == 21.0          # the day's close: no minute bar to use
+    notes = r.metrics["config"]["engine_notes"]
+    assert len(notes) == 1 and "600001.XSHG has no minute bars on 2024-01-03" in notes[0]
