@@ -62,7 +62,7 @@ MINUTE_DIR = "bars_minute"
 #: Cache folder of synthetic minute bars (sample stores); the path holds the store version and
 #: SYNTH_VERSION, so a regenerated store or a changed kernel never reads stale bars.
 SYNTH_DIR = "bars_minute_synthetic"
-SYNTH_VERSION = 1
+SYNTH_VERSION = 2
 BARS_PER_DAY = 240
 MINUTE_FIELDS = ("open", "close", "high", "low", "volume", "money")
 
@@ -229,6 +229,31 @@ def _uniform(state: np.uint64) -> tuple:
 
 
 @njit(cache=True, nogil=True)
+def _arg_ext(y, a, b, sign, skip):
+    """Index in [a, b] of the max (sign 1) / min (sign -1) of ``y``, never ``skip``."""
+    best = -1
+    bv = -1e300
+    for k in range(a, b + 1):
+        if k == skip:
+            continue
+        v = sign * y[k]
+        if v > bv:
+            bv = v
+            best = k
+    return best
+
+
+@njit(cache=True, nogil=True)
+def _tent(y, k0, height, w):
+    """Add a tent of ``height`` at ``k0``, zero from ``w`` minutes away (interior points only)."""
+    n = y.shape[0] - 1
+    if w < 1:
+        w = 1
+    for k in range(max(1, k0 - w + 1), min(n - 1, k0 + w - 1) + 1):
+        y[k] += height * (1.0 - abs(k - k0) / w)
+
+
+@njit(cache=True, nogil=True)
 def _synth_day_nb(seed, o, h, l, c, vol, money, hl, ll, tick, out):
     """Fill ``out`` (240, 6: open close high low volume money) for one day."""
     n = 240
@@ -254,27 +279,32 @@ def _synth_day_nb(seed, o, h, l, c, vol, money, hl, ll, tick, out):
             w[k] = w[k - 1] + z * sig
         for k in range(n + 1):
             y[k] = o + (c - o) * k / n + (w[k] - w[n] * k / n) * (h - l) / 12.0
-        # the high and the low are touched at random minutes
-        st, u = _uniform(st)
-        kh = 1 + int(u * (n - 1))
-        st, u = _uniform(st)
-        kl = 1 + int(u * (n - 1))
-        if kl == kh:
-            kl = kh - 1 if kh > 1 else kh + 1
-        if lim_up and kl > kh:
-            kh, kl = kl, kh
-        if lim_dn and kh > kl:
-            kh, kl = kl, kh
+        # the day's high and low are where the random path peaks and bottoms; a tent-shaped
+        # bump (10 minutes wide) makes them strict extremes beyond the open and close without
+        # a one-minute spike.  A day closing at limit-up must bottom before it seals (and
+        # vice versa), so the sealing extreme is placed first and the other one before it.
         mx = -1e300
         mn = 1e300
         for k in range(n + 1):
             mx = max(mx, y[k])
             mn = min(mn, y[k])
         span = mx - mn + 1e-9
-        y[kh] = mx + 0.05 * span
-        y[kl] = mn - 0.05 * span
         oc_hi = max(o, c)
         oc_lo = min(o, c)
+        if lim_dn:
+            kl = _arg_ext(y, 2, n - 1, -1.0, -1)
+            _tent(y, kl, -(max(y[kl] - oc_lo, 0.0) + 0.05 * span), 10)
+            kh = _arg_ext(y, 1, kl - 1, 1.0, -1)
+            _tent(y, kh, max(oc_hi - y[kh], 0.0) + 0.05 * span, min(10, kl - kh))
+        else:
+            kh = _arg_ext(y, 2 if lim_up else 1, n - 1, 1.0, -1)
+            _tent(y, kh, max(oc_hi - y[kh], 0.0) + 0.05 * span, 10)
+            if lim_up:
+                kl = _arg_ext(y, 1, kh - 1, -1.0, -1)
+            else:
+                kl = _arg_ext(y, 1, n - 1, -1.0, kh)
+            gap = abs(kh - kl)
+            _tent(y, kl, -(max(y[kl] - oc_lo, 0.0) + 0.05 * span), min(10, gap))
         hx = y[kh]
         lx = y[kl]
         for k in range(1, n):
