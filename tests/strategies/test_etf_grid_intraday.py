@@ -4,7 +4,6 @@ fixed slippage), and the gold ETF's T+0 lets lots bought today be sold today."""
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
