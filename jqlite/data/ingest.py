@@ -1101,9 +1101,9 @@ def check_xrxd_plausible(bars: pd.DataFrame, xrxd: pd.DataFrame, high_limit: np.
     ev = xrxd[xrxd["scale_factor"].to_numpy() > 1.0]
     if ev.empty:
         return
-    key = _code_date_key(bars["code"].to_numpy(object), bars["date"].to_numpy("datetime64[ns]"))
-    ekey = _code_date_key(ev["code"].to_numpy(object), ev["date"].to_numpy("datetime64[ns]"))
-    pos = pd.Index(key).get_indexer(ekey)
+    key = pd.MultiIndex.from_arrays([bars["code"].to_numpy(object), bars["date"].to_numpy("datetime64[ns]")])
+    pos = key.get_indexer(pd.MultiIndex.from_arrays([ev["code"].to_numpy(object),
+                                                     ev["date"].to_numpy("datetime64[ns]")]))
     close = bars["close"].to_numpy(np.float64)
     rows = bars["_row"].to_numpy() if "_row" in bars.columns else np.full(len(bars), -1)
     sf = ev["scale_factor"].to_numpy()

@@ -1051,6 +1051,8 @@ def generate_sample_market(path, *, seed: int = DEFAULT_SEED, start: str = DEFAU
     the planted signal are described in the module docstring and :data:`SIGNAL`.
     """
     say = progress or (lambda _m: None)
+    from .writer import check_replaceable
+    check_replaceable(path)      # before the minute of simulation: never replace a non-store folder
     tables, lat = _simulate(seed, n_stocks, start, end, say)
     from .reference import sample_reference_tables  # industries and concepts
     tables.update(sample_reference_tables(tables["securities"], lat))
