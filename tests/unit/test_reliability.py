@@ -19,11 +19,14 @@ from click.testing import CliRunner
 
 import jqlite
 from jqlite.cli import main as cli
-from jqlite.data.ingest import ColumnMapping, import_bars_files, read_source
-from jqlite.data.writer import STORE_MARKER, clean_stale
-from jqlite.errors import (ConfigError, DataError, DataValidationError, FutureDataError, ParamsError,
-                           StrategyError)
+from jqlite.data.ingest import ColumnMapping, import_bars_files
+from jqlite.errors import ConfigError, DataError, DataValidationError
 from jqlite.testing import tiny_store
+
+
+def read_source(*a, **kw):
+    from jqlite.data.ingest import read_source as rs
+    return rs(*a, **kw)
 
 ROOT = Path(__file__).resolve().parents[2]
 MAP = ColumnMapping.jqlite()
@@ -77,6 +80,7 @@ def test_import_refuses_to_replace_a_folder_of_documents(tmp_path):
 
 
 def test_import_replaces_an_existing_store_and_marks_it(good_store, tmp_path):
+    from jqlite.data.writer import STORE_MARKER
     assert (good_store / STORE_MARKER).is_file()
     before = tree_digest(good_store)
     src = bars_csv(tmp_path / "b.csv", good_rows(n=5))
@@ -168,6 +172,7 @@ def test_stale_temp_folders_of_killed_imports_are_cleaned(good_store, tmp_path):
 
 
 def test_clean_stale_restores_a_store_moved_aside(good_store):
+    from jqlite.data.writer import clean_stale
     aside = good_store.with_name(".good.old-999999999")
     os.replace(good_store, aside)          # killed between the two renames of the fallback swap
     clean_stale(good_store)
