@@ -1067,7 +1067,7 @@ def derive_xrxd(bars: pd.DataFrame, boards: np.ndarray | None = None) -> tuple[p
 
 
 def check_xrxd_plausible(bars: pd.DataFrame, xrxd: pd.DataFrame, high_limit: np.ndarray,
-                         low_limit: np.ndarray, source: str | Callable[[str], str] = "<bars>") -> None:
+                         low_limit: np.ndarray, source: str | Callable[[str, pd.Timestamp], str] = "<bars>") -> None:
     """Reject ex-rights events that no A-share corporate action can produce.
 
     An event inferred from ``pre_close`` (:func:`derive_xrxd`) turns into bonus shares in
@@ -1082,6 +1082,10 @@ def check_xrxd_plausible(bars: pd.DataFrame, xrxd: pd.DataFrame, high_limit: np.
     3. the event day's close lies within its limits, which are derived from the new
        ``pre_close`` (checks a mis-scaled ``pre_close``), when it has limits.
 
+    Rules 2 and 3 are skipped when the security resumes from a suspension that day (the
+    previous row is paused): the first day after a restructuring has no price limit
+    (600733.XSHG on 2018-09-27: pre_close 15.05 after 52.69, closed at 9.50).
+
     Parameters
     ----------
     bars : pandas.DataFrame
@@ -1091,7 +1095,7 @@ def check_xrxd_plausible(bars: pd.DataFrame, xrxd: pd.DataFrame, high_limit: np.
     high_limit, low_limit : numpy.ndarray of float64, shape (len(bars),)
         Price limits per row (NaN = no limit that day).
     source : str or callable
-        Label of the source file in errors, or ``code -> label``.
+        Label of the source file in errors, or ``(code, date) -> label``.
 
     Raises
     ------
@@ -1105,6 +1109,7 @@ def check_xrxd_plausible(bars: pd.DataFrame, xrxd: pd.DataFrame, high_limit: np.
     pos = key.get_indexer(pd.MultiIndex.from_arrays([ev["code"].to_numpy(object),
                                                      ev["date"].to_numpy("datetime64[ns]")]))
     close = bars["close"].to_numpy(np.float64)
+    paused = bars["paused"].to_numpy() if "paused" in bars.columns else np.zeros(len(bars))
     rows = bars["_row"].to_numpy() if "_row" in bars.columns else np.full(len(bars), -1)
     sf = ev["scale_factor"].to_numpy()
     tol = 0.011
@@ -1115,7 +1120,7 @@ def check_xrxd_plausible(bars: pd.DataFrame, xrxd: pd.DataFrame, high_limit: np.
         why = None
         if sf[k] > schema.MAX_SCALE_FACTOR:
             why = f"ratio {sf[k]:g} is above {schema.MAX_SCALE_FACTOR:g}, more than any A-share bonus/transfer issue"
-        else:
+        elif paused[i - 1] != 1:
             for j, label in ((i - 1, "the previous close"), (i, "the close of the event day")):
                 hi, lo = high_limit[j], low_limit[j]
                 if np.isfinite(hi) and np.isfinite(lo) and not (lo - tol <= close[j] <= hi + tol):
@@ -1125,7 +1130,7 @@ def check_xrxd_plausible(bars: pd.DataFrame, xrxd: pd.DataFrame, high_limit: np.
         if why is None:
             continue
         code = str(ev["code"].iloc[k])
-        label = source(code) if callable(source) else source
+        label = source(code, pd.Timestamp(ev["date"].iloc[k])) if callable(source) else source
         r = int(rows[i]) if rows[i] >= 0 else None
         raise DataValidationError(label, r, "pre_close",
                                   f"implausible ex-rights event for {code} on {pd.Timestamp(ev['date'].iloc[k]).date()}: "
@@ -1143,7 +1148,7 @@ def build_store_tables(raw: pd.DataFrame, calendar: pd.DatetimeIndex, *,
                        spans: pd.DataFrame | None = None,
                        ipo_dates: Mapping[str, pd.Timestamp] | None = None,
                        progress: Progress = None,
-                       source: str | Callable[[str], str] = "<bars>") -> tuple[dict[str, pd.DataFrame], dict]:
+                       source: str | Callable[[str, pd.Timestamp], str] = "<bars>") -> tuple[dict[str, pd.DataFrame], dict]:
     """Turn raw bars of any securities into the store tables (everything but memberships).
 
     Parameters
@@ -1164,7 +1169,7 @@ def build_store_tables(raw: pd.DataFrame, calendar: pd.DatetimeIndex, *,
     progress : callable, optional
         Called with short progress messages.
     source : str or callable
-        Source file label (or ``code -> label``) for errors about single rows.
+        Source file label (or ``(code, date) -> label``) for errors about single rows.
 
     Returns
     -------
@@ -1354,12 +1359,13 @@ def import_bars_files(paths: Sequence[str | Path] | str | Path, mapping: ColumnM
         raise DataValidationError(str(files[file_of[pos]]), int(raw["_row"].iloc[pos]), m.date,
                                   f"duplicate row for ({raw['code'].iloc[pos]}, {raw['date'].iloc[pos].date()}) "
                                   "(also in an earlier file)")
-    file_by_code = {}
-    for f, fr in zip(files, frames):
-        for c in pd.unique(fr["code"]):
-            file_by_code.setdefault(c, str(f))
+    def file_of_row(code, date):
+        for f, fr in zip(files, frames):
+            if ((fr["code"] == code) & (fr["date"] == date)).any():
+                return str(f)
+        return str(files[0])
     tables, stats = build_store_tables(raw.reset_index(drop=True), cal, securities=securities,
-                                       progress=say, source=lambda c: file_by_code.get(c, str(files[0])))
+                                       progress=say, source=file_of_row)
     if index_members is not None:
         tables["index_members"] = index_members
     src = files[0] if len(files) == 1 else f"{len(files)} files: {', '.join(map(str, files[:3]))}{' ...' if len(files) > 3 else ''}"
@@ -1629,10 +1635,17 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
 
     file_label = {"bars_daily": f"{src}/daily/xbx/xbx_stock_daily_*.parquet | {etf_file} | {idx_file} "
                                 "(row = 0-based row in its own file)"}
-    file_by_code = dict(zip(raw["code"], raw["_file"]))
+    file_index = pd.Series(raw["_file"].to_numpy(), index=pd.MultiIndex.from_arrays([raw["code"], raw["date"]]))
+
+    def file_of_row(code, date):
+        try:
+            v = file_index.loc[(code, date)]
+        except KeyError:
+            return str(src)
+        return str(v.iloc[0] if isinstance(v, pd.Series) else v)
     raw = raw.drop(columns=["_file"])
     tables, stats = build_store_tables(raw, cal, securities=sec_in, spans=spans, ipo_dates=ipo, progress=say,
-                                       source=lambda c: file_by_code.get(c, str(src)))
+                                       source=file_of_row)
 
     # ---- index memberships
     say("index memberships")
