@@ -53,6 +53,12 @@ def _progress_printer():
                 eta_s = "?" if eta is None else f"{eta:.1f}s"
                 print(f"[{done}/{total}] {date} value={val:,.2f} elapsed={el:.1f}s eta={eta_s}",
                       file=sys.stderr)
+
+    def close() -> None:
+        """Stop a live progress bar (a run stopped early leaves it running otherwise)."""
+        if state["bar"] is not None:
+            state["bar"].stop()
+    cb.close = close
     return cb
 
 
@@ -134,10 +140,12 @@ def backtest(strategy, start, end, cash, benchmark, data, out, force, seed, thre
     created = None
     if out is None:
         out = created = new_run_folder(strategy)
+    progress = _progress_printer()
     try:
         res = run_backtest(strategy, start, end, cash, benchmark=benchmark, data=data, out=out, seed=seed,
-                           threads=threads, storage=storage, echo_log=not quiet, progress=_progress_printer(),
+                           threads=threads, storage=storage, echo_log=not quiet, progress=progress,
                            raise_errors=False, force=force, verbose=verbose)
+        progress.close()
     except (ConfigError, DataError) as exc:
         if created is not None:
             shutil.rmtree(created, ignore_errors=True)   # nothing was written: no empty run folder
