@@ -20,7 +20,8 @@ def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0
                  out: str | os.PathLike | None = None, seed: int = 0, threads: int | None = None,
                  storage: str | os.PathLike | None = None, echo_log: bool = False,
                  progress=None, store=None, source: str | None = None, raise_errors: bool = True,
-                 force: bool = False, catch_signals: bool = True, verbose: bool = False):
+                 force: bool = False, catch_signals: bool = True, verbose: bool = False,
+                 hold_signals: bool = False):
     """Run a JoinQuant strategy file over ``[start, end]`` and return a BacktestResult.
 
     Parameters
@@ -55,6 +56,9 @@ def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0
         With ``echo_log``, print each order warning ("下单数量为0, 订单取消" ...) as it happens;
         by default they are only counted per kind (``result.run.log.counts_text()``).  They
         are in ``result.log`` / ``log.txt`` either way, as on JoinQuant.
+    hold_signals : bool
+        Leave SIGINT/SIGTERM ignored when returning (the CLI, which only prints
+        afterwards: a late Ctrl-C must not turn a complete run into a traceback).
     catch_signals : bool
         In the main thread, turn SIGTERM into :class:`~jqlite.errors.RunInterrupted` while
         the run executes (SIGINT already raises ``KeyboardInterrupt``), so that both stop
@@ -75,6 +79,7 @@ def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0
         Bad arguments or data.
     """
     import signal
+    import sys
     import threading
 
     from .data import ensure_default_store
@@ -93,13 +98,18 @@ def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0
     err: StrategyError | None = None
     stop: BaseException | None = None
     main = catch_signals and threading.current_thread() is threading.main_thread()
-    old_term = None
+    old_term = old_int = None
     if main:
         def _on_term(signum, _frame):
             raise RunInterrupted(signum)
         old_term = signal.signal(signal.SIGTERM, _on_term)
+        old_int = signal.getsignal(signal.SIGINT)
         if old_term is None:          # installed outside Python
             old_term = signal.SIG_DFL
+    late: list[int] = []
+
+    def _defer(signum, _frame):       # while results are written: note the signal, finish first
+        late.append(signum)
     try:
         try:
             run.execute()
@@ -108,20 +118,32 @@ def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0
         except (KeyboardInterrupt, RunInterrupted) as e:
             stop = e
             run.interrupted = RunInterrupted(signal.SIGINT) if isinstance(e, KeyboardInterrupt) else e
-        # a second Ctrl-C must not lose the partial results being written
-        old_int = signal.signal(signal.SIGINT, signal.SIG_IGN) if (main and stop is not None) else None
-        if main:
-            signal.signal(signal.SIGTERM, signal.SIG_IGN if stop is not None else old_term)
         try:
-            result = collect(run)
-            if out is not None:
-                write(result, out)
-        finally:
-            if old_int is not None:
-                signal.signal(signal.SIGINT, old_int)
+            if main:
+                signal.signal(signal.SIGINT, _defer)
+                signal.signal(signal.SIGTERM, _defer)
+        except (KeyboardInterrupt, RunInterrupted) as e:   # arrived just before the line above
+            late.append(getattr(e, "signum", signal.SIGINT))
+            if main:
+                signal.signal(signal.SIGINT, _defer)
+                signal.signal(signal.SIGTERM, _defer)
+        # the results are written whatever arrives now: a second Ctrl-C must not lose them
+        result = collect(run)
+        if out is not None:
+            write(result, out)
+    except BaseException:
+        hold = False
+        raise
+    else:
+        hold = hold_signals
     finally:
-        if main:
+        if main and not hold:
             signal.signal(signal.SIGTERM, old_term)
+            signal.signal(signal.SIGINT, old_int if old_int is not None else signal.default_int_handler)
+    if late and stop is None and err is None:
+        # the run had finished: its results are complete; the signal only came too late
+        sys.stderr.write(f"jqlite: {signal.Signals(late[0]).name} received while the finished run's "
+                         "results were written; they are complete\n")
     if stop is not None and raise_errors:
         raise stop
     if err is not None and raise_errors:

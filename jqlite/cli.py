@@ -144,7 +144,7 @@ def backtest(strategy, start, end, cash, benchmark, data, out, force, seed, thre
     try:
         res = run_backtest(strategy, start, end, cash, benchmark=benchmark, data=data, out=out, seed=seed,
                            threads=threads, storage=storage, echo_log=not quiet, progress=progress,
-                           raise_errors=False, force=force, verbose=verbose)
+                           raise_errors=False, force=force, verbose=verbose, hold_signals=True)
         progress.close()
     except (ConfigError, DataError) as exc:
         if created is not None:
