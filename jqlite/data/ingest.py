@@ -461,7 +461,10 @@ def _parse_dates(s: pd.Series, fmt: str | None, file: str, col: str) -> np.ndarr
         else:
             # parse each distinct string once (fast for long files)
             uniq = pd.unique(s.astype(object))
-            parsed = pd.to_datetime(pd.Series(uniq), errors="coerce")
+            with warnings.catch_warnings():
+                # mixed/odd formats: each value is parsed alone; a bad one is reported below
+                warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+                parsed = pd.to_datetime(pd.Series(uniq), errors="coerce")
             out = s.map(dict(zip(uniq, parsed)))
             out = pd.to_datetime(out)
         if getattr(out.dt, "tz", None) is not None:
