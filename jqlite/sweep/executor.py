@@ -123,7 +123,10 @@ def run_task(task: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
         with private_random():   # the worker's threads draw from random.* too (see .isolation)
             res = run_backtest(spec["strategy"], task["start"], task["end"], spec["cash"],
                                benchmark=spec.get("benchmark"), store=store, out=folder / "run", seed=task["seed"],
-                               threads=1, storage=folder / "storage", source=task["source"], raise_errors=False)
+                               threads=1, storage=folder / "storage", source=task["source"], raise_errors=False,
+                               catch_signals=False)   # Ctrl-C stops the sweep; the task stays not done
+        if getattr(res, "interrupted", None):   # Ctrl-C inside the run: stop the sweep, not a result
+            raise KeyboardInterrupt
         row["run_s"] = time.perf_counter() - t1
         row["metrics"] = _scalar_metrics(res.metrics)
         if res.error is None:

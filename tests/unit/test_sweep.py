@@ -366,3 +366,25 @@ def test_worker_with_another_store_version_records_an_error(env, tmp_path):
                     "cash": 100000.0, "benchmark": None, "data_version": "not-this-one"})
     assert row["status"] == "error" and "content version" in row["error"] and "not-this-one" in row["error"]
     assert not (tmp_path / "tasks" / t.task_id / "run").exists()
+
+
+def test_ctrl_c_inside_a_run_stops_the_sweep_without_recording_the_task(env, tmp_path):
+    import _thread
+    import threading
+
+    src = STRATEGY.replace("    g.day += 1\n", "    g.day += 1\n    if AMOUNT == 200 and g.day == 3:\n"
+                                                 "        import time; time.sleep(5)\n", 1)
+    strat = tmp_path / "slow.py"
+    strat.write_text(src, encoding="utf-8")
+    tasks = build_tasks(src, {"AMOUNT": [100, 200, 300]}, [("2024-01-02", "2024-01-17")], [0],
+                        data_version=env["store"].version)
+    out = tmp_path / "o"
+
+    def on_result(rec, done, total):
+        if done == 1:   # Ctrl-C while the second task sleeps in its third day
+            threading.Timer(1.5, _thread.interrupt_main).start()
+
+    res = run_sweep(strat, tasks, out, data=env["store"].path, workers=0, on_result=on_result)
+    assert res.interrupted and res.ran == 1
+    assert not (out / "tasks" / tasks[1].task_id / "result.json").exists()
+    assert list(pd.read_parquet(out / "results.parquet")["task_id"]) == [tasks[0].task_id]
