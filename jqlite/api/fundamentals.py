@@ -204,10 +204,8 @@ def _to_date(d) -> _dt.date:
         return d.date()
     if isinstance(d, _dt.date):
         return d
-    try:
-        return pd.Timestamp(d).date()
-    except (ValueError, TypeError):
-        raise ParamsError(f"cannot parse date {d!r}") from None
+    from ..compat.dates import to_date
+    return to_date(d)
 
 
 def _default_date(store) -> _dt.date:
