@@ -172,6 +172,30 @@ def python2_to_3(src: str) -> str | None:
     return out
 
 
+_SHARE_HEADER = "该策略由聚宽用户分享"
+_SHARE_MARKERS = ("源代码如下", "源码如下")
+
+
+def strip_share_header(text: str) -> tuple[str, int]:
+    """Comment out the prose header of a strategy exported from a JoinQuant community post.
+
+    Such exports start with ``该策略由聚宽用户分享，仅供学习交流使用。`` / ``原文网址：...`` /
+    ``原文策略源代码如下：`` before the code (28 of ~240 public files).  The header lines
+    become comments, so line numbers stay those of the file.  Returns ``(text, lines
+    commented)``; text without such a header is returned unchanged.
+    """
+    if not text.lstrip().startswith(_SHARE_HEADER):
+        return text, 0
+    lines = text.split("\n")
+    end = next((i for i, ln in enumerate(lines[:30]) if any(m in ln for m in _SHARE_MARKERS)), None)
+    if end is None:
+        return text, 0
+    for i in range(end + 1):
+        if lines[i].strip():
+            lines[i] = "# " + lines[i]
+    return "\n".join(lines), end + 1
+
+
 def read_strategy(path: str | Path, source: str | None = None) -> Source:
     """Decode (and when needed convert) a strategy file.
 
@@ -198,6 +222,10 @@ def read_strategy(path: str | Path, source: str | None = None) -> Source:
             notes.append(f"{path.name}: source decoded as {enc} (not UTF-8)")
     else:
         text, enc = source, "utf-8"
+    text, n_header = strip_share_header(text)
+    if n_header:
+        notes.append(f"{path.name}: lines 1-{n_header} are a JoinQuant community post's header "
+                     f"(该策略由聚宽用户分享 ... 源代码如下), not code: read as comments")
     try:
         compile(text, str(path), "exec")
         return Source(text, enc, False, notes)
