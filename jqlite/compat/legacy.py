@@ -655,6 +655,37 @@ def _stats_modules() -> None:
     _module_getattr(pd, pd_names, "pandas")
 
 
+# ---------------------------------------------------------------------------- nuisance columns
+
+_NUMERIC_REDUCTIONS = ("sum", "mean", "median", "std", "var", "prod", "sem", "skew", "kurt")
+
+
+def _numeric_fallback(cls: type, name: str) -> None:
+    """pandas < 2 dropped non-numeric ("nuisance") columns in reductions such as
+    ``df.groupby('code').sum()`` on a frame with a date column; pandas 2 raises TypeError.
+    Wrap ``cls.name``: when *user code* calls it without ``numeric_only`` and it raises
+    TypeError, retry with ``numeric_only=True`` (warning once).  Calls that work are
+    untouched; library calls keep raising."""
+    orig = cls.__dict__.get(name)
+    if orig is None or getattr(orig, "_jqlite_legacy", False):
+        return
+
+    @functools.wraps(orig)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return orig(self, *args, **kwargs)
+        except TypeError:
+            if "numeric_only" in kwargs or not _caller_is_user(2):
+                raise
+            used(f"{cls.__name__}.{name}() over non-numeric columns",
+                 f".{name}(numeric_only=True)")
+            kwargs["numeric_only"] = True
+            return orig(self, *args, **kwargs)
+
+    wrapper._jqlite_legacy = True  # type: ignore[attr-defined]
+    setattr(cls, name, wrapper)
+
+
 _INSTALLED = False
 
 
@@ -684,6 +715,12 @@ def install() -> None:
     _add(S, "nonzero", _nonzero, "np.nonzero(s.to_numpy())")
     if not getattr(D.sort_index, "_jqlite_legacy", False):
         D.sort_index = _frame_sort_index
+    from pandas.core.groupby.generic import DataFrameGroupBy
+    from pandas.core.groupby.groupby import GroupBy
+    for name in _NUMERIC_REDUCTIONS:
+        _numeric_fallback(D, name)
+        _numeric_fallback(GroupBy, name)
+    del DataFrameGroupBy
     _stats_modules()
     _module_getattr(np, _NP_NAMES, "numpy")
     _INSTALLED = True

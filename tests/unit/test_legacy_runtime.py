@@ -418,3 +418,13 @@ def test_keras_backend_is_torch_before_import(market, monkeypatch):
     import os
     run_backtest("k.py", market=market, source="def initialize(context):\n    pass\n")
     assert os.environ["KERAS_BACKEND"] == "torch"
+
+
+def test_reductions_drop_non_numeric_columns_as_old_pandas():
+    df = pd.DataFrame({"code": ["a", "a", "b"], "day": [dt.date(2020, 1, 1)] * 3,
+                       "v": [1.0, 2.0, 3.0]})
+    # pandas 2 raises TypeError summing dates; pandas < 2 dropped the "nuisance" column
+    assert quiet(lambda: df.groupby("code").sum()).to_dict() == {"v": {"a": 3.0, "b": 3.0}}
+    assert quiet(lambda: df[["day", "v"]].mean()).to_dict() == {"v": 2.0}
+    with pytest.raises(TypeError):
+        df.groupby("code").sum(numeric_only=False)   # explicit modern call: unchanged
