@@ -21,6 +21,8 @@ is loaded):
 from __future__ import annotations
 
 import functools
+import importlib.abc
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -55,7 +57,15 @@ def missing_module_error(exc: ModuleNotFoundError) -> ModuleNotFoundError:
     exc : ModuleNotFoundError
         The original error (``exc.name`` is the module).
     """
-    name = (exc.name or "").split(".")[0]
+    full = exc.name or ""
+    name = full.split(".")[0]
+    if full != name and importlib.util.find_spec(name) is not None:
+        # the package exists, a submodule does not (kuanke.wizard, sklearn.cross_validation)
+        new = ModuleNotFoundError(f"No module named '{full}': the package '{name}' is installed "
+                                  f"but has no module '{full[len(name) + 1:]}' (jqlite does not "
+                                  f"provide it)", name=full)
+        new.__traceback__ = exc.__traceback__
+        return new
     extra = MODULE_EXTRAS.get(name)
     if extra:
         msg = (f"No module named '{name}': JoinQuant preinstalls it; install it with "
@@ -69,6 +79,39 @@ def missing_module_error(exc: ModuleNotFoundError) -> ModuleNotFoundError:
     new = ModuleNotFoundError(msg, name=exc.name)
     new.__traceback__ = exc.__traceback__
     return new
+
+
+# ---------------------------------------------------------------------------- Python 2 modules
+
+#: Python 2 standard-library module names -> their Python 3 modules.  Files that otherwise
+#: compile as Python 3 still ``import cPickle`` (JoinQuant's Python 2 era); fissix renames
+#: these only in files it converts.
+PY2_MODULES = {
+    "cPickle": "pickle", "cStringIO": "io", "StringIO": "io", "Queue": "queue",
+    "ConfigParser": "configparser", "urllib2": "urllib.request", "urlparse": "urllib.parse",
+    "httplib": "http.client", "HTMLParser": "html.parser", "cookielib": "http.cookiejar",
+    "__builtin__": "builtins", "copy_reg": "copyreg", "commands": "subprocess",
+}
+
+
+class _Py2Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Import ``cPickle`` & co. as their Python 3 modules (names Python 3 does not have)."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname in PY2_MODULES:
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec):
+        return importlib.import_module(PY2_MODULES[spec.name])
+
+    def exec_module(self, module):
+        pass
+
+
+def _install_py2_aliases() -> None:
+    if not any(isinstance(f, _Py2Alias) for f in sys.meta_path):
+        sys.meta_path.append(_Py2Alias())   # last: a real module of that name wins
 
 
 # ---------------------------------------------------------------------------- matplotlib
@@ -179,6 +222,7 @@ def install(run: "Run", source: str = "") -> None:
     then: tushare takes seconds to import).
     """
     os.environ.setdefault("MPLBACKEND", "Agg")
+    _install_py2_aliases()
     if "keras" not in sys.modules:
         os.environ.setdefault("KERAS_BACKEND", "torch")
     if any(k in source for k in ("matplotlib", "pylab", "seaborn")) or "matplotlib" in sys.modules:

@@ -428,3 +428,38 @@ def test_reductions_drop_non_numeric_columns_as_old_pandas():
     assert quiet(lambda: df[["day", "v"]].mean()).to_dict() == {"v": 2.0}
     with pytest.raises(TypeError):
         df.groupby("code").sum(numeric_only=False)   # explicit modern call: unchanged
+
+
+def test_python2_module_names_import_as_python3_modules(market):
+    src = "import cPickle\nfrom cStringIO import StringIO\nimport urllib2\n" \
+          "def initialize(context):\n    g.ok = cPickle.loads(cPickle.dumps([1, 2])) == [1, 2]\n" \
+          "    g.s = StringIO('x').read()\n"
+    r = run_backtest("py2mods.py", market=market, source=src)
+    assert r.run.g.ok is True and r.run.g.s == "x"
+
+
+def test_missing_submodule_of_an_installed_package_is_named():
+    from jqlite.compat.libs import missing_module_error
+    err = missing_module_error(ModuleNotFoundError("No module named 'kuanke.nothere'", name="kuanke.nothere"))
+    assert "No module named 'kuanke.nothere'" in str(err) and "package 'kuanke' is installed" in str(err)
+
+
+def test_share_header_of_community_posts_becomes_comments():
+    from jqlite.compat.source import strip_share_header
+    text = ("该策略由聚宽用户分享，仅供学习交流使用。\n原文网址：https://www.joinquant.com/post/1\n\n"
+            "原文策略源代码如下：\n\nx = 1\n")
+    out, n = strip_share_header(text)
+    assert n == 4 and out.count("\n") == text.count("\n")
+    ns = {}
+    exec(compile(out, "s.py", "exec"), ns)
+    assert ns["x"] == 1
+    assert strip_share_header("x = 1\n") == ("x = 1\n", 0)
+
+
+def test_stat_date_with_a_python3_float_quarter_reads_as_python2():
+    from jqlite.api.fundamentals import _parse_stat_date
+    # str(2015) + 'q' + str(12 / 3) under Python 3 is '2015q4.0'; Python 2 gave '2015q4'
+    assert quiet(lambda: _parse_stat_date("2015q4.0")) == _parse_stat_date("2015q4") == (2015 * 4 + 3, False)
+    assert quiet(lambda: _parse_stat_date("2015q3.3333333333333335")) == (2015 * 4 + 2, False)
+    with pytest.raises(ParamsError):
+        _parse_stat_date("2015q5.0")
