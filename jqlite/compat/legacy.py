@@ -660,7 +660,18 @@ def _stats_modules() -> None:
 _NUMERIC_REDUCTIONS = ("sum", "mean", "median", "std", "var", "prod", "sem", "skew", "kurt")
 
 
-def _numeric_fallback(cls: type, name: str) -> None:
+def _has_non_numeric(gb) -> bool:
+    from pandas.core.groupby.generic import DataFrameGroupBy
+    if not isinstance(gb, DataFrameGroupBy):
+        return False
+    obj = getattr(gb, "_obj_with_exclusions", None)
+    if not isinstance(obj, pd.DataFrame):
+        return False
+    return any(not (pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t))
+               for t in obj.dtypes)
+
+
+def _numeric_fallback(cls: type, name: str, group: bool = False) -> None:
     """pandas < 2 dropped non-numeric ("nuisance") columns in reductions such as
     ``df.groupby('code').sum()`` on a frame with a date column; pandas 2 raises TypeError.
     Wrap ``cls.name``: when *user code* calls it without ``numeric_only`` and it raises
@@ -672,6 +683,13 @@ def _numeric_fallback(cls: type, name: str) -> None:
 
     @functools.wraps(orig)
     def wrapper(self, *args, **kwargs):
+        if group and "numeric_only" not in kwargs and _has_non_numeric(self) and _caller_is_user(2):
+            # pandas < 2: DataFrameGroupBy reductions defaulted to numeric_only=True (text
+            # columns dropped, not concatenated by sum nor raising in mean)
+            used(f"DataFrameGroupBy.{name}() dropping non-numeric columns",
+                 f".{name}(numeric_only=True)")
+            kwargs["numeric_only"] = True
+            return orig(self, *args, **kwargs)
         try:
             return orig(self, *args, **kwargs)
         except TypeError:
@@ -682,6 +700,52 @@ def _numeric_fallback(cls: type, name: str) -> None:
             kwargs["numeric_only"] = True
             return orig(self, *args, **kwargs)
 
+    wrapper._jqlite_legacy = True  # type: ignore[attr-defined]
+    setattr(cls, name, wrapper)
+
+
+# ---------------------------------------------------------------------------- set indexers
+
+def _sorted_list(key):
+    try:
+        return sorted(key)
+    except TypeError:  # pragma: no cover - mixed types
+        return sorted(key, key=repr)
+
+
+def _set_key(key):
+    """A set (or a tuple holding one) as a sorted list: pandas < 2 accepted ``s[set(...)]``
+    (in set order, arbitrary); sorted keeps runs deterministic."""
+    t = type(key)
+    if t is set or t is frozenset:
+        return _sorted_list(key), True
+    if t is tuple and any(type(k) in (set, frozenset) for k in key):
+        return tuple(_sorted_list(k) if type(k) in (set, frozenset) else k for k in key), True
+    return key, False
+
+
+def _set_indexer(cls: type, name: str, label: str) -> None:
+    orig = getattr(cls, name)
+    if getattr(orig, "_jqlite_legacy", False):
+        return
+    if name == "__getitem__":
+        @functools.wraps(orig)
+        def wrapper(self, key):
+            if type(key) in (set, frozenset, tuple):
+                key2, hit = _set_key(key)
+                if hit and _caller_is_user(2):
+                    used(f"{label}[set]", f"{label}[sorted(the_set)]")
+                    key = key2
+            return orig(self, key)
+    else:
+        @functools.wraps(orig)
+        def wrapper(self, key, value):
+            if type(key) in (set, frozenset, tuple):
+                key2, hit = _set_key(key)
+                if hit and _caller_is_user(2):
+                    used(f"{label}[set]", f"{label}[sorted(the_set)]")
+                    key = key2
+            return orig(self, key, value)
     wrapper._jqlite_legacy = True  # type: ignore[attr-defined]
     setattr(cls, name, wrapper)
 
@@ -719,8 +783,12 @@ def install() -> None:
     from pandas.core.groupby.groupby import GroupBy
     for name in _NUMERIC_REDUCTIONS:
         _numeric_fallback(D, name)
-        _numeric_fallback(GroupBy, name)
+        _numeric_fallback(GroupBy, name, group=True)
     del DataFrameGroupBy
+    from pandas.core.indexing import _LocIndexer
+    for cls, label in ((S, "Series"), (D, "DataFrame"), (_LocIndexer, ".loc")):
+        _set_indexer(cls, "__getitem__", label)
+        _set_indexer(cls, "__setitem__", label)
     _stats_modules()
     _module_getattr(np, _NP_NAMES, "numpy")
     _INSTALLED = True

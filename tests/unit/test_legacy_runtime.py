@@ -463,3 +463,22 @@ def test_stat_date_with_a_python3_float_quarter_reads_as_python2():
     assert quiet(lambda: _parse_stat_date("2015q3.3333333333333335")) == (2015 * 4 + 2, False)
     with pytest.raises(ParamsError):
         _parse_stat_date("2015q5.0")
+
+
+def test_groupby_reductions_drop_text_columns_as_pandas_1():
+    df = pd.DataFrame({"time": [1, 1, 2], "code": ["a", "b", "a"], "close": [1.0, 2.0, 3.0]})
+    # pandas 2 would concatenate the codes ('ab'); JoinQuant's pandas dropped the column
+    out = quiet(lambda: df.groupby("time").sum())
+    assert list(out.columns) == ["close"] and out["close"].tolist() == [3.0, 3.0]
+    assert df.groupby("time").sum(numeric_only=False)["code"].tolist() == ["ab", "a"]
+    assert df.groupby("time")["close"].mean().tolist() == [1.5, 3.0]
+
+
+def test_sets_as_indexers_are_sorted_lists():
+    s = pd.Series([0] * 4, index=["a", "b", "c", "d"])
+    quiet(lambda: s.__setitem__({"c", "a"}, 1))            # s[set(...)] = 1
+    assert s.tolist() == [1, 0, 1, 0]
+    assert quiet(lambda: s[{"d", "a"}]).index.tolist() == ["a", "d"]
+    df = pd.DataFrame({"x": [1, 2], "y": [3, 4]})
+    assert quiet(lambda: df[{"y", "x"}]).columns.tolist() == ["x", "y"]
+    assert quiet(lambda: df.loc[{1}, "x"]).tolist() == [2]
