@@ -149,6 +149,11 @@ def load_strategy(run: "Run") -> dict[str, Any]:
     sys.modules[STRATEGY_MODULE] = mod
     try:
         exec(code, ns)
+    except SystemExit as exc:
+        new = RuntimeError(f"the strategy called exit()/sys.exit({exc.code!r}) while loading: "
+                           "the backtest stops here")
+        new.__traceback__ = exc.__traceback__
+        raise StrategyError("<module>", run.current_dt, run._user_traceback(new), new) from exc
     except ModuleNotFoundError as exc:
         new = libs.missing_module_error(exc)
         raise StrategyError("<module>", run.current_dt, run._user_traceback(new), new) from exc

@@ -482,3 +482,12 @@ def test_sets_as_indexers_are_sorted_lists():
     df = pd.DataFrame({"x": [1, 2], "y": [3, 4]})
     assert quiet(lambda: df[{"y", "x"}]).columns.tolist() == ["x", "y"]
     assert quiet(lambda: df.loc[{1}, "x"]).tolist() == [2]
+
+
+def test_exit_in_a_callback_ends_the_backtest_not_python(market):
+    src = "def initialize(context):\n    run_daily(f, 'open')\n\ndef f(context):\n    g.n = getattr(g, 'n', 0) + 1\n    exit()\n"
+    with pytest.raises(StrategyError) as ei:
+        run_backtest("exit.py", market=market, source=src)
+    assert "called exit()" in str(ei.value) and "line 6, in f" in ei.value.traceback_text
+    r = run_backtest("exit.py", market=market, source=src, raise_errors=False)
+    assert r.run.g.n == 1 and r.run.error is not None   # stopped on the first day
