@@ -91,6 +91,10 @@ PY2_MODULES = {
     "ConfigParser": "configparser", "urllib2": "urllib.request", "urlparse": "urllib.parse",
     "httplib": "http.client", "HTMLParser": "html.parser", "cookielib": "http.cookiejar",
     "__builtin__": "builtins", "copy_reg": "copyreg", "commands": "subprocess",
+    # scikit-learn < 0.20 module names (model selection moved to sklearn.model_selection)
+    "sklearn.cross_validation": "sklearn.model_selection",
+    "sklearn.grid_search": "sklearn.model_selection",
+    "sklearn.learning_curve": "sklearn.model_selection",
 }
 
 

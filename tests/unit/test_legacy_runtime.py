@@ -436,6 +436,9 @@ def test_python2_module_names_import_as_python3_modules(market):
           "    g.s = StringIO('x').read()\n"
     r = run_backtest("py2mods.py", market=market, source=src)
     assert r.run.g.ok is True and r.run.g.s == "x"
+    from sklearn import cross_validation      # scikit-learn < 0.20 name (alias installed above)
+    from sklearn.model_selection import train_test_split
+    assert cross_validation.train_test_split is train_test_split
 
 
 def test_missing_submodule_of_an_installed_package_is_named():
