@@ -51,14 +51,22 @@ def _frame_safe(np_func):
     return f
 
 
+_PY_ITERABLES = (type({}.keys()), type({}.values()), type({}.items()), set, frozenset, map,
+                 filter, zip, range, __import__("types").GeneratorType)
+
+
 def _numpy1_sum(a, *args, **kwargs):
-    """numpy 1.x's ``sum`` (what JoinQuant's namespace gives): a generator is summed by
-    Python's ``sum`` (numpy 2 raises); a DataFrame without ``axis`` sums per column; the rest
-    is ``numpy.sum`` (``sum(df, 1)`` sums rows)."""
-    import types as _types
-    if isinstance(a, _types.GeneratorType):
+    """numpy 1.x's ``sum`` (what JoinQuant's namespace gives), forgiving where numpy is not.
+
+    A generator, iterator, set or dict view (``sum(d.values())``: Python 2's list became a
+    view in Python 3, which numpy would "sum" to the view itself) is summed by Python's
+    ``sum`` (a second positional argument is then its ``start``); a DataFrame without
+    ``axis`` sums per column; the rest is ``numpy.sum`` (``sum(df, 1)`` sums rows)."""
+    if isinstance(a, _PY_ITERABLES) or (hasattr(a, "__next__") and not isinstance(a, np.ndarray)):
         import builtins as _b
-        return _b.sum(a, *args[1:2]) if len(args) > 1 else _b.sum(a)
+        start = args[0] if args and isinstance(args[0], (int, float)) and \
+            not isinstance(args[0], bool) else 0
+        return _b.sum(a, start)
     if isinstance(a, pd.DataFrame) and not args and kwargs.get("axis") is None:
         kwargs["axis"] = 0
     return np.sum(a, *args, **kwargs)

@@ -253,6 +253,8 @@ def test_strategy_namespace_matches_joinquant():
     frame = pd.DataFrame({"a": [1, 2], "b": [10, 20]})
     assert ns["sum"](frame, 1).tolist() == [11, 22]         # sum(df, 1): row sums
     assert ns["sum"](x * x for x in range(4)) == 14         # generators (numpy 2 raises)
+    assert ns["sum"]({"a": 0.5, "b": 0.25}.values()) == 0.75  # dict views: numpy returns the view
+    assert ns["sum"](map(float, [1, 2]), 10) == 13.0        # Python's start argument
     assert ns["mean"](frame).tolist() == [1.5, 15.0]
     assert builtins.max(1, 2) == 2
 
