@@ -22,6 +22,8 @@ from jqlite.testing import run_backtest, tiny_market
 
 legacy.install()
 
+pytestmark = pytest.mark.smoke  # runtime compatibility: also run on Python 3.12 / 3.13 by .ci/run
+
 MARKET = {"600000.XSHG": [10.0, 10.5, 11.0, 11.5], "600001.XSHG": [20.0, 20.0, 21.0, 22.0],
           "000002.XSHE": [5.0, 5.5, 6.0, 6.5], "000300.XSHG": [3000, 3010, 3020, 3030]}
 
@@ -394,6 +396,7 @@ def f(context):
     plt.plot([1, 2, 3])
     plt.show()
 """
+    pytest.importorskip("matplotlib")
     r = run_backtest("plot.py", "2024-03-05", "2024-03-06", market=market, source=src, out=tmp_path / "out")
     import matplotlib
     assert matplotlib.get_backend().lower() == "agg"
@@ -438,6 +441,7 @@ def test_python2_module_names_import_as_python3_modules(market):
           "    g.s = StringIO('x').read()\n"
     r = run_backtest("py2mods.py", market=market, source=src)
     assert r.run.g.ok is True and r.run.g.s == "x"
+    pytest.importorskip("sklearn")
     from sklearn import cross_validation      # scikit-learn < 0.20 name (alias installed above)
     from sklearn.model_selection import train_test_split
     assert cross_validation.train_test_split is train_test_split
