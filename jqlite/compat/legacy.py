@@ -62,7 +62,10 @@ import pandas as pd
 def _lib_dirs() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
     dirs = {paths.get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-    dirs.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # jqlite/
+    jq = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    dirs.add(jq)  # jqlite/
+    for pkg in ("jqdata", "jqfactor", "jqlib", "kuanke"):  # jqlite's JoinQuant-named packages
+        dirs.add(os.path.join(os.path.dirname(jq), pkg))
     dirs.add(os.path.dirname(np.__file__))
     dirs.add(os.path.dirname(pd.__file__))
     for p in sys.path:
@@ -78,7 +81,7 @@ _USER_CACHE: dict[str, bool] = {}
 def is_user_file(filename: str) -> bool:
     """True when ``filename`` (a code object's ``co_filename``) is user code: a strategy file,
     a notebook cell, a test — anything outside the standard library, site-packages, numpy,
-    pandas and jqlite's own package."""
+    pandas and jqlite's own packages (jqlite, jqdata, jqfactor, jqlib, kuanke)."""
     r = _USER_CACHE.get(filename)
     if r is None:
         if filename.startswith("<frozen"):
