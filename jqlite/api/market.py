@@ -330,12 +330,12 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
         if end_date is None:
             end = run.current_dt if run is not None else _dt.datetime.combine(store.dates[-1].date(), CLOSE)
         else:
-            end = pd.Timestamp(end_date).to_pydatetime()
+            end = to_datetime(end_date, "end_date", "get_price")
         if run is not None and run.settings.avoid_future_data and end > run.current_dt:
             raise FutureDataError(f"avoid_future_data=True时,get_price的end_date({end})不能大于当前时间({run.current_dt})")
         start = None
         if count is None:
-            start = pd.Timestamp(start_date or "2015-01-01").to_pydatetime()
+            start = to_datetime(start_date or "2015-01-01", "start_date", "get_price")
         series = {c: _minute_series(store, run, c, fields, end, None if count is None else int(count), start,
                                     fq, skip_paused, x, "get_price") for c in codes}
         return _minute_result(series, fields, single, panel and not skip_paused)
