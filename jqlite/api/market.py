@@ -570,8 +570,11 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
       passed at ``end_dt``; an incomplete bar is returned only with ``include_now=True``.
     * Intraday in a backtest, ``include_now=True`` takes today's bar as the daily engine
       sees it: nothing before 09:30, O=H=L=C=open and volume=money=0 at 09:30 (JoinQuant's
-      opening snapshot), the whole day's bar afterwards (the engine's latest price is the
-      close after the open).  Without ``include_now`` today is left out until 15:00.
+      opening snapshot, whichever fields are asked for), the whole day's bar afterwards (the
+      engine's latest price is the close after the open) -- except under
+      ``avoid_future_data``, where any field beyond date/open/pre_close/limits/paused/factor
+      of the still-forming bar raises :class:`FutureDataError`, as ``get_price`` does.
+      Without ``include_now`` today is left out until 15:00.
     * ``factor`` is the store's cumulative post-adjustment factor, unaffected by
       ``fq_ref_date`` (spec §1.1).
     """
@@ -590,6 +593,14 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
         raise ParamsError(f"get_bars(): count must be a positive integer, was {count}")
     end = _bars_end(run, store, end_dt)
     end_i, snapshot = _bars_last_row(run, store, end, include_now)
+    if (run is not None and run.settings.avoid_future_data and not snapshot and end_i >= 0
+            and store.dates[end_i].date() == end.date() and end.time() < CLOSE):
+        # today's bar before the close: only what is known intraday (spec §10), as get_price
+        known = {"date", "open", "high_limit", "low_limit", "paused", "factor", "pre_close"}
+        bad = [f for f in fields if f not in known]
+        if bad:
+            raise FutureDataError(f"avoid_future_data=True时,get_bars(include_now=True)不能在{end}获取当天"
+                                  f"尚未走完的bar的{bad} (今日的收盘/最高/最低/成交量要到15:00才知道)")
     out = {}
     for c in codes:
         j = store.col(c)
@@ -598,7 +609,9 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
         ok = np.flatnonzero((paused == 0) & (listed == listed))
         vals = _bars_values(store, run, fields, ok, j, fq_ref_date)
         if snapshot and ok.size and ok[-1] == end_i:
-            _bars_open_snapshot(vals)
+            # the snapshot needs today's open even when 'open' is not among the fields
+            op = vals["open"] if "open" in vals else _bars_values(store, run, ["open"], ok, j, fq_ref_date)["open"]
+            _bars_open_snapshot(vals, op[-1])
         dates = store.dates[ok]
         if kind != "1d":
             vals, dates = _bars_aggregate(vals, dates, kind)
@@ -839,6 +852,10 @@ def get_index_stocks(index_symbol: str, date=None) -> list[str]:
     day in research), listed that day (spec §6)."""
     store = active_store()
     d = to_timestamp(date, "date", "get_index_stocks") if date is not None else pd.Timestamp(_default_today())
+    run = run_or_none()
+    if run is not None and run.settings.avoid_future_data and d.date() > run.current_dt.date():
+        raise FutureDataError(f"avoid_future_data=True时,get_index_stocks的date({d.date()})不能大于当前日期"
+                              f"({run.current_dt.date()})")
     members = store.index_members(index_symbol, d)
     if not members:
         return []
@@ -884,6 +901,10 @@ def get_extras(info, security_list, start_date="2015-01-01", end_date="2015-12-3
     ------
     ParamsError
         Unknown ``info``, or both ``start_date`` and ``count``.
+    FutureDataError
+        In a backtest with ``avoid_future_data``: ``end_date`` after the current day, or the
+        current day itself before 15:00 for a NAV (the day's close; ``is_st`` of today is
+        known before the open).
     """
     if info != "is_st" and info not in _NAV_INFOS:
         raise ParamsError(f"get_extras(): info {info!r} is not available in this data store "
@@ -892,6 +913,13 @@ def get_extras(info, security_list, start_date="2015-01-01", end_date="2015-12-3
         raise ParamsError("get_extras(): start_date 参数与 count 参数只能二选一")
     store = active_store()
     codes, _ = _codes(security_list)
+    run = run_or_none()
+    if run is not None and run.settings.avoid_future_data:
+        cur = run.current_dt
+        ed = to_date(end_date, "end_date", "get_extras")
+        if ed > cur.date() or (ed == cur.date() and info != "is_st" and cur.time() < CLOSE):
+            raise FutureDataError(f"avoid_future_data=True时,get_extras({info!r})的end_date({ed})不能大于"
+                                  f"当前日期({cur}){'' if ed > cur.date() else ', 当天净值收盘后才可获取'}")
     e = store.day_index(to_timestamp(end_date, "end_date", "get_extras"), "right")
     s = e - int(count) + 1 if count is not None else store.day_index(to_timestamp(start_date, "start_date", "get_extras"), "left")
     s = max(s, 0)
@@ -1022,13 +1050,11 @@ def _bars_values(store, run, fields, rows, j, fq_ref_date) -> dict:
     return vals
 
 
-def _bars_open_snapshot(vals) -> None:
-    """Today's bar at 09:30: O=H=L=C=open, volume = money = 0 (JoinQuant's snapshot)."""
-    if "open" in vals:
-        o = vals["open"][-1]
-        for f in ("high", "low", "close", "avg"):
-            if f in vals:
-                vals[f][-1] = o
+def _bars_open_snapshot(vals, o: float) -> None:
+    """Today's bar at 09:30: O=H=L=C=open ``o``, volume = money = 0 (JoinQuant's snapshot)."""
+    for f in ("high", "low", "close", "avg"):
+        if f in vals:
+            vals[f][-1] = o
     for f in ("volume", "money"):
         if f in vals:
             vals[f][-1] = 0.0
