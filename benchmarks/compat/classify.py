@@ -411,6 +411,8 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
                 names = re.findall(r"'([^']+)'", m.group(1))
                 more = f" (+{len(names) - 1} more)" if len(names) > 1 else ""
                 return out("api-missing", f"get_factor_values: unknown factor '{names[0] if names else '?'}'{more}")
+            if re.search(r"is not available in jqlite", first_msg):
+                return out("data-absent", _short(first_msg.split(":")[0] + ": database/table not available in jqlite", 90))
             if re.search(r"unknown industry code|unknown concept code|this data store has", first_msg):
                 return out("data-absent", "industry/concept code of a scheme the store lacks")
             if re.search(r"daily bars only|no ticks|no minute", first_msg):

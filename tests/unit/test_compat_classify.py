@@ -247,6 +247,9 @@ def test_params_errors_inside_jqlite():
     o = cl(returncode=1, traceback=tb(S, JQ, exc="ParamsError: get_industry_stocks(): unknown industry code 'HY001' "
                                                   "(this data store has schemes sw_l1)"))
     assert (o.cls, o.cause) == ("data-absent", "industry/concept code of a scheme the store lacks")
+    o = cl(returncode=1, traceback=tb(S, JQ, exc="ParamsError: jy.SecuMain: the 聚源 (JuYuan) database (jy) is not "
+                                                  "available in jqlite; its tables are not in the store"))
+    assert (o.cls, o.cause) == ("data-absent", "jy.SecuMain: database/table not available in jqlite")
     o = cl(returncode=1, traceback=tb(S, JQ, exc="ParamsError: order amount must be a number, got 'abc'"))
     assert (o.cls, o.cause) == ("strategy-bug", "ParamsError: order amount must be a number, got 'abc'")
     o = cl(returncode=2, stderr="jqlite backtest: /c/f.py:9: syntax error: invalid character '，' (U+FF0C)\n", python2=True)
