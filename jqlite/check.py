@@ -329,10 +329,13 @@ def python2_constructs(src: str) -> dict[str, list[int]]:
             def transform(node, results, _orig=orig, _name=fname):
                 before = str(node)
                 line = node.get_lineno()
+                first = (line or 0) - node.prefix.count("\n")   # line where str(node) starts
                 new = _orig(node, results)
                 after = str(new) if new is not None else str(node)
                 if after != before and line:
-                    out.setdefault(_name, set()).add(int(line))
+                    b, a = before.splitlines(), after.splitlines()
+                    i = next((k for k, (x, y) in enumerate(zip(b, a)) if x != y), min(len(a), len(b)))
+                    out.setdefault(_name, set()).add(max(first + i, line))
                 return new
             fixer.transform = transform
         text = src if src.endswith("\n") else src + "\n"
@@ -644,7 +647,9 @@ class _Checker:
     def check_names(self) -> None:
         if self.star_unknown:
             return   # a failed star import: its names are unknown (the import is reported)
-        st = symtable.symtable(self.src, self.filename, "exec")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            st = symtable.symtable(self.src, self.filename, "exec")
         bound: set[str] = set()
         for s in st.get_symbols():
             if s.is_assigned() or s.is_imported() or s.is_namespace():
@@ -719,6 +724,10 @@ class _Checker:
                 obj = self.impl.namespace[name]
                 if isinstance(obj, (_Finance, _Unavailable, SqlTable)):
                     roots[name] = obj
+        for node in ast.walk(self.tree):   # tables used whole: query(valuation)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and \
+                    isinstance(roots.get(node.id), SqlTable):
+                self._table_used(roots[node.id], node.lineno)
         seen: set[int] = set()
         for node in ast.walk(self.tree):
             if not isinstance(node, ast.Attribute) or id(node) in seen:
@@ -745,6 +754,8 @@ class _Checker:
                     break
                 if isinstance(obj, SqlTable):
                     self._table_column(obj, attr, attr_node.lineno)
+                if isinstance(value, SqlTable):
+                    self._table_used(value, attr_node.lineno)
                 obj, path = value, label
                 if not (type(obj).__name__ == "module" or isinstance(obj, (_Finance, SqlTable))):
                     break
@@ -796,26 +807,31 @@ class _Checker:
         elif isinstance(obj, SqlTable):
             self.add("finance", label, line, BLOCKER, f"{err}")
 
-    def _table_column(self, table, column, line) -> None:
-        """Data checks on a fundamentals/finance column the store serves."""
+    def _table_used(self, table, line) -> None:
+        """Data checks on a fundamentals/finance table the file queries."""
         from .api.finance import _EMPTY, FinanceTable
         from .api.fundamentals import FundamentalsTable
-        if column.startswith("_") or column in ("c", "columns"):
-            return
         name = table._name
         if isinstance(table, FinanceTable):
             if name in _EMPTY:
                 self.add("finance", f"{table._db}.{name}", line, WARNING,
                          f"{table._db}.{name}: the data store has no {_EMPTY[name]}; "
                          f"run_query returns an empty DataFrame")
+        elif isinstance(table, FundamentalsTable) and self.store is not None and self._panel() is None:
+            self.add("fundamentals", "fundamentals", line, BLOCKER,
+                     f"the data store {self.store.path} has no fundamentals (get_fundamentals raises "
+                     f"DataError); import them with `jqlite data import`")
+
+    def _table_column(self, table, column, line) -> None:
+        """Data checks on a fundamentals column the store serves (NaN when not stored)."""
+        from .api.fundamentals import FundamentalsTable
+        if column.startswith("_") or column in ("c", "columns"):
             return
+        name = table._name
         if not isinstance(table, FundamentalsTable) or self.store is None:
             return
         panel = self._panel()
         if panel is None:
-            self.add("fundamentals", name, line, BLOCKER,
-                     f"the data store {self.store.path} has no fundamentals (get_fundamentals raises "
-                     f"DataError); import them with `jqlite data import`")
             return
         if column in ("code", "day", "pubDate", "statDate", "id"):
             return
@@ -1123,8 +1139,58 @@ class _Checker:
                  f"{name}(..., {u!r}) needs minute bars, which the data store does not hold (ParamsError); "
                  f"only count=1 of a price field is served from daily bars")
 
+    def _enclosing_function(self, node):
+        p = self._parents.get(id(node))
+        while p is not None and not isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            p = self._parents.get(id(p))
+        return p
+
+    def _resolve_strs(self, expr, at, depth: int = 0) -> list[str] | None:
+        """String literals ``expr`` (seen at node ``at``) can hold: a literal, a list of
+        literals, a name assigned such a list in the same function, or a parameter of the
+        enclosing function that its callers in the file pass literals to (one level)."""
+        if expr is None or depth > 2:
+            return None
+        direct = _str_list(expr)
+        if direct is not None:
+            return direct
+        if isinstance(expr, (ast.List, ast.Tuple)):
+            out: list[str] = []
+            for e in expr.elts:
+                v = self._resolve_strs(e, at, depth + 1)
+                if v is None:
+                    return None
+                out += v
+            return out
+        if not isinstance(expr, ast.Name):
+            return None
+        func = self._enclosing_function(at)
+        scope = func if func is not None else self.tree
+        vals: list[str] = []
+        found = False
+        for n in ast.walk(scope):
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == expr.id for t in n.targets):
+                v = _str_list(n.value)
+                if v is None:
+                    return None
+                vals += v
+                found = True
+        if found:
+            return vals
+        if func is not None:
+            params = [a.arg for a in func.args.args]
+            if expr.id in params:
+                i = params.index(expr.id)
+                for n in ast.walk(self.tree):
+                    if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == func.name:
+                        v = self._resolve_strs(_arg(n, i, expr.id), n, depth + 1)
+                        if v:
+                            vals += v
+                            found = True
+        return vals if found else None
+
     def _check_factors(self, node: ast.Call) -> None:
-        names = _str_list(_arg(node, 1, "factors"))
+        names = self._resolve_strs(_arg(node, 1, "factors"), node)
         if not names:
             return
         from jqfactor import get_all_factors
@@ -1305,7 +1371,9 @@ def check_source(src: str, filename: str = "<strategy>", store=None) -> CheckRep
     report = CheckReport(file=str(filename), store=str(store.path) if store is not None else None)
     code = src
     try:
-        compile(src, filename, "exec", dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # SyntaxWarning ('is' with a literal): the run shows it
+            compile(src, filename, "exec", dont_inherit=True)
     except SyntaxError as exc:
         py3 = to_python3(src)
         if py3 is None:
@@ -1396,3 +1464,94 @@ def reports_json(reports: list[CheckReport]) -> str:
     """``--json`` output: ``{"ok": bool, "files": [CheckReport.to_dict(), ...]}``."""
     return json.dumps({"ok": all(r.ok for r in reports), "files": [r.to_dict() for r in reports]},
                       ensure_ascii=False, indent=1)
+
+
+# ==================================================================== agreement with real runs
+#: run classes (benchmarks/compat/classify.py) that mean "the run finished without error"
+PASS_CLASSES = frozenset({"pass-and-trades", "pass-no-orders"})
+#: classes that say nothing about compatibility (left out of the agreement)
+UNDECIDED_CLASSES = frozenset({"timeout"})
+_LOG_LINE = re.compile(r"^\[\d+/\d+\]\s+(\S+)\s+(\S+)")
+
+
+def read_results(path: str | Path) -> dict[str, str]:
+    """Outcome class of each corpus run: file id (the strategy file's stem) -> class.
+
+    Reads what ``benchmarks/compat/run.py`` writes: its results ``.json`` (list of rows with
+    ``id`` and ``cls``), ``.tsv`` (same columns) or its progress log (``[i/n] ID CLASS ...``).
+    Rows without a class but with ``ok``/``returncode`` are mapped to ``pass-and-trades`` /
+    ``error``.
+    """
+    p = Path(path)
+    text = p.read_text(encoding="utf-8", errors="replace")
+    rows: list[dict] = []
+    if p.suffix == ".json":
+        data = json.loads(text)
+        rows = data if isinstance(data, list) else data.get("rows", data.get("results", []))
+    elif p.suffix in (".tsv", ".csv"):
+        import csv
+        rows = list(csv.DictReader(io.StringIO(text), delimiter="\t" if p.suffix == ".tsv" else ","))
+    else:
+        for line in text.splitlines():
+            m = _LOG_LINE.match(line.strip())
+            if m:
+                rows.append({"id": m.group(1), "cls": m.group(2)})
+    out: dict[str, str] = {}
+    for r in rows:
+        rid = str(r.get("id") or Path(str(r.get("file", ""))).stem)
+        cls = r.get("cls")
+        if not cls:
+            ok = r.get("ok")
+            if ok is None and r.get("returncode") not in (None, ""):
+                ok = str(r.get("returncode")) == "0"
+            cls = "pass-and-trades" if str(ok).lower() in ("true", "1") else "error"
+        out[rid] = str(cls)
+    return out
+
+
+def agreement(reports: list[CheckReport], results: str | Path | dict[str, str]) -> dict[str, Any]:
+    """How often ``jqlite check``'s verdict agrees with the real run of the same file.
+
+    Agreement on a file: the check finds no blocker exactly when the run finished without
+    error (class in :data:`PASS_CLASSES`).  Files without a result, or whose run timed out,
+    are left out.
+
+    Returns
+    -------
+    dict
+        ``n`` (files compared), ``agree``, ``rate`` (agree / n, 0..1), ``false_blockers``
+        (ids: the check blocked, the run passed), ``missed`` (ids: the check passed, the run
+        failed: id -> run class), ``left_out`` (count).
+    """
+    res = read_results(results) if not isinstance(results, dict) else results
+    n = agree = left = 0
+    false_blockers: list[str] = []
+    missed: dict[str, str] = {}
+    for r in reports:
+        rid = Path(r.file).stem
+        cls = res.get(rid)
+        if cls is None or cls in UNDECIDED_CLASSES:
+            left += 1
+            continue
+        n += 1
+        passed = cls in PASS_CLASSES
+        if passed == r.ok:
+            agree += 1
+        elif passed:
+            false_blockers.append(rid)
+        else:
+            missed[rid] = cls
+    return {"n": n, "agree": agree, "rate": agree / n if n else float("nan"),
+            "false_blockers": false_blockers, "missed": missed, "left_out": left}
+
+
+def format_agreement(a: dict[str, Any]) -> str:
+    """One paragraph: the agreement figure and the disagreeing file ids."""
+    lines = [f"agreement with the real runs: {a['agree']}/{a['n']} files = {100 * a['rate']:.1f} % "
+             f"({a['left_out']} left out: no result or timeout)"]
+    if a["false_blockers"]:
+        lines.append(f"  check blocked, run passed ({len(a['false_blockers'])}): {' '.join(a['false_blockers'])}")
+    if a["missed"]:
+        lines.append(f"  check passed, run failed ({len(a['missed'])}): "
+                     + " ".join(f"{k}[{v}]" for k, v in a["missed"].items()))
+    return "\n".join(lines)

@@ -1,7 +1,8 @@
-"""Command line: ``jqlite backtest``, ``jqlite data sample|import``, ``jqlite report``.
+"""Command line: ``jqlite backtest``, ``jqlite check``, ``jqlite data sample|import``, ``jqlite report``.
 
 Exit codes of ``backtest``: 0 success, 1 a strategy callback raised (partial results are
-written), 2 bad arguments or data.
+written), 2 bad arguments or data.  ``check``: 0 nothing blocks, 1 a blocker was found, 2 bad
+arguments (a missing file or ``--data`` store).
 """
 
 from __future__ import annotations
@@ -114,6 +115,46 @@ def backtest(strategy, start, end, cash, benchmark, data, out, seed, threads, st
         click.echo(f"\nstrategy error in {res.run.error.callback}() at {res.run.error.dt}:\n{res.error}", err=True)
         click.echo(f"partial results written to {out}", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--data", default=None, type=click.Path(file_okay=False),
+              help="data store whose contents are checked (default store)")
+@click.option("--json", "as_json", is_flag=True, help="print a machine-readable report")
+@click.option("--quiet", "-q", is_flag=True, help="one summary line per file")
+@click.option("--agreement", default=None, type=click.Path(dir_okay=False, exists=True),
+              help="corpus run results (JSON/CSV: file + outcome): print how often the check's "
+                   "verdict agrees with the real run")
+def check(files, data, as_json, quiet, agreement) -> None:
+    """Compatibility report on JoinQuant strategy FILES before running them (docs/check.md).
+
+    Exit 0 when nothing blocks, 1 when a blocker was found.
+    """
+    from .check import check_paths, format_report, reports_json
+    from .errors import DataError
+
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        click.echo(f"jqlite check: strategy file {missing[0]} does not exist", err=True)
+        sys.exit(2)
+    try:
+        reports = check_paths(files, data=data)
+    except DataError as exc:
+        click.echo(f"jqlite check: {exc}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(reports_json(reports))
+    else:
+        for r in reports:
+            click.echo(format_report(r, verbose=not quiet))
+        if len(reports) > 1:
+            n_ok = sum(r.ok for r in reports)
+            click.echo(f"{n_ok} of {len(reports)} files have no blocker")
+    if agreement:
+        from .check import agreement as _agreement, format_agreement
+        click.echo(format_agreement(_agreement(reports, agreement)), err=as_json)
+    sys.exit(0 if all(r.ok for r in reports) else 1)
 
 
 @main.group()

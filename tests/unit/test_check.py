@@ -1,0 +1,308 @@
+"""``jqlite check``: static compatibility report on strategy sources (jqlite/check.py)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import types
+
+import pytest
+from click.testing import CliRunner
+
+from jqlite import check as C
+from jqlite.cli import main
+from jqlite.testing.builders import tiny_store
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    root = tmp_path_factory.mktemp("checkstore")
+    return tiny_store(root / "store", {"000001.XSHE": [10.0] * 5, "510300.XSHG": [4.0] * 5,
+                                       "000300.XSHG": [3500.0] * 5},
+                      types={"510300.XSHG": "etf", "000300.XSHG": "index"},
+                      index_members={"000300.XSHG": ["000001.XSHE"]})
+
+
+def run_check(src: str, store=None) -> C.CheckReport:
+    return C.check_source(textwrap.dedent(src).lstrip("\n"), "s.py", store=store)
+
+
+def only(report, kind, severity=None):
+    return [f for f in report.findings if f.kind == kind and (severity is None or f.severity == severity)]
+
+
+CLEAN = """
+from jqdata import *
+
+def initialize(context):
+    set_benchmark('000300.XSHG')
+    set_option('use_real_price', True)
+    g.security = '000001.XSHE'
+    run_daily(market_open, time='open')
+
+def market_open(context):
+    s = g.security
+    cd = get_current_data()
+    if cd[s].paused:
+        return
+    h = attribute_history(s, 5, '1d', ['close'])
+    p = history(1, '1m', 'close', [s])
+    cash = context.portfolio.available_cash
+    for pos in context.portfolio.positions.values():
+        log.info(pos.security, pos.avg_cost, math.floor(pos.closeable_amount / 100.0))
+    o = order_value(s, cash)
+    if o is not None:
+        log.info(o.filled, datetime.date.today(), isnan(o.price))
+"""
+
+
+def test_clean_file_has_no_blocker_and_checks_store(store):
+    r = run_check(CLEAN, store)
+    assert r.ok and not r.python2
+    assert r.store == str(store.path)
+    # history(1, '1m', 'close') is the one-bar helper: served from daily bars, a warning
+    (w,) = only(r, "frequency")
+    assert w.severity == C.WARNING and w.line == 15
+
+
+def test_unknown_api_name_is_a_blocker_with_its_lines():
+    r = run_check("""
+        def initialize(context):
+            set_benchmark('000300.XSHG')
+            x = get_future_contracts('IF')
+            y = get_future_contracts('IC')
+            z = context.portfolio.positions['000001.XSHE'].no_such_field
+            context.my_value = 1
+            w = context.my_value + context.not_assigned
+            cd = get_current_data()['000001.XSHE'].is_stt
+        """)
+    names = {f.name: f for f in r.blockers}
+    assert names["get_future_contracts"].kind == "name"
+    assert names["get_future_contracts"].lines == [3, 4]
+    assert names["Position.no_such_field"].line == 5
+    assert names["context.not_assigned"].line == 7
+    assert "context.my_value" not in names             # user attributes are allowed
+    assert names["get_current_data()[s].is_stt"].line == 8
+    assert not r.ok
+
+
+def test_python2_only_builtin_in_python3_file_is_a_blocker():
+    r = run_check("""
+        def f(context):
+            for i in xrange(3):
+                pass
+        """)
+    (b,) = r.blockers
+    assert (b.kind, b.name, b.line) == ("name", "xrange", 2)
+    assert "Python 2 only" in b.message
+
+
+def test_missing_module_names_the_extra(monkeypatch):
+    real = C.importlib.util.find_spec
+
+    def fake(name, *a, **k):
+        return None if name == "lightgbm" else real(name, *a, **k)
+    monkeypatch.setattr(C.importlib.util, "find_spec", fake)
+    r = run_check("""
+        import lightgbm as lgb
+        import no_such_module_jqlite_xyz
+        try:
+            import another_missing_module_xyz
+        except ImportError:
+            another_missing_module_xyz = None
+        from sklearn.cross_validation import train_test_split
+        from pandas import no_such_name_xyz
+        """)
+    f = {x.name: x for x in r.findings}
+    assert f["lightgbm"].severity == C.BLOCKER and f["lightgbm"].line == 1
+    assert "jqlite-engine[ml]" in f["lightgbm"].message
+    assert f["no_such_module_jqlite_xyz"].severity == C.BLOCKER
+    assert "no jqlite extra" in f["no_such_module_jqlite_xyz"].message
+    assert f["another_missing_module_xyz"].severity == C.WARNING      # handled by the file
+    assert f["sklearn.cross_validation"].severity == C.BLOCKER and f["sklearn.cross_validation"].line == 7
+    assert f["pandas.no_such_name_xyz"].severity == C.BLOCKER
+
+
+def test_python2_print_is_converted_warning():
+    r = run_check("""
+        def initialize(context):
+            print 'hello'
+            d = {}
+            if d.has_key('a'):
+                print 'a'
+            try:
+                pass
+            except Exception, e:
+                print e
+        """)
+    assert r.python2 and r.ok
+    f = {x.name: x for x in only(r, "python2")}
+    assert f["print"].lines == [2, 5, 9] and f["print"].severity == C.WARNING
+    assert f["has_key"].lines == [4]
+    assert f["except"].lines == [8]
+
+
+def test_integer_division_sites_in_python2_files():
+    r = run_check("""
+        def f(context):
+            stocks = ['a', 'b', 'c']
+            n = len(stocks)
+            half = n / 2
+            mid = stocks[len(stocks) / 2]
+            ratio = context.portfolio.total_value / 2
+            print half
+        """)
+    d = {x.line: x for x in only(r, "division")}
+    assert d[4].severity == C.WARNING and d[4].name == "n / 2"
+    assert d[5].severity == C.BLOCKER                  # a float index raises TypeError
+    assert 6 not in d                                  # not integer by construction
+    # the same divisions in a Python 3 file are not reported
+    r3 = run_check("def f():\n    n = len([1])\n    return n / 2\n")
+    assert not only(r3, "division")
+
+
+@pytest.mark.parametrize("has_layer,severity", [(True, C.WARNING), (False, C.BLOCKER)])
+def test_legacy_idioms(monkeypatch, has_layer, severity):
+    monkeypatch.setattr(C, "_legacy_layer", lambda: types.ModuleType("legacy") if has_layer else None)
+    r = run_check("""
+        import numpy as np
+        import pandas as pd
+        def f(df, s):
+            a = np.float(3)
+            m = pd.rolling_mean(s, 5)
+            df = df.sort(columns='close')
+            df = df.append(s, ignore_index=True)
+            v = df.ix[0]
+            x = [3, 1]
+            x.sort()
+            x.append(2)
+        """)
+    f = {x.name: x for x in only(r, "legacy")}
+    assert set(f) == {"np.float", "pd.rolling_mean", ".sort", ".append", ".ix"}
+    assert {x.severity for x in f.values()} == {severity}
+    assert f["np.float"].line == 4 and f[".ix"].line == 8
+
+
+def test_security_literals_against_the_store(store):
+    r = run_check("""
+        def initialize(context):
+            set_benchmark('000300.XSHG')
+            g.pool = ['510300.XSHG', '159915.XSHE']
+            a = get_index_stocks('000300.XSHG')
+            b = get_index_stocks('000905.XSHG')
+        """, store)
+    f = {x.name: x for x in only(r, "security")}
+    assert set(f) == {"159915.XSHE", "000905.XSHG"}
+    assert f["159915.XSHE"].severity == C.BLOCKER and f["159915.XSHE"].line == 3
+    assert f["000905.XSHG"].severity == C.WARNING          # unknown index: empty list
+    assert "get_index_stocks returns []" in f["000905.XSHG"].message
+
+
+def test_minute_frequency(store):
+    r = run_check("""
+        def handle_data(context, data):
+            p = history(1, '1m', 'close', ['000001.XSHE'])
+            q = get_price('000001.XSHE', count=30, frequency='1m', fields=['close'])
+            b = get_bars('000001.XSHE', 5, '1m')
+            w = get_bars('000001.XSHE', 5, '1M')
+            if context.current_dt.minute == 50:
+                pass
+        def initialize(context):
+            run_daily(handle_data, '14:50')
+            run_daily(handle_data, 'sometime')
+        """, store)
+    f = {x.line: x for x in r.findings if x.kind in ("frequency", "schedule")}
+    assert f[2].severity == C.WARNING                     # one-bar helper
+    assert f[3].severity == C.BLOCKER and f[4].severity == C.BLOCKER
+    assert 5 not in f                                     # '1M' is a month
+    assert f[1].severity == C.WARNING and f[1].name == "handle_data"
+    assert f[9].severity == C.WARNING and "day's close" in f[9].message
+    assert f[10].severity == C.BLOCKER
+
+
+def test_fundamentals_finance_and_factors(store):
+    r = run_check("""
+        def f(context):
+            q = query(valuation.code, valuation.market_capp, indicator.roe)
+            t = finance.run_query(query(finance.STK_HK_HOLD_INFO).limit(3))
+            u = finance.NO_SUCH_TABLE
+            fv = get_factor_values(['000001.XSHE'], ['roe_ttm', 'no_such_factor'], count=1)
+        """, store)
+    f = {x.name: x for x in r.findings}
+    assert f["valuation.market_capp"].severity == C.BLOCKER and f["valuation.market_capp"].line == 2
+    # the tiny store has no fundamentals at all: get_fundamentals would raise
+    assert f["fundamentals"].severity == C.BLOCKER
+    assert f["finance.STK_HK_HOLD_INFO"].severity == C.WARNING
+    assert f["finance.NO_SUCH_TABLE"].severity == C.BLOCKER
+    assert f["no_such_factor"].severity == C.BLOCKER
+    # a known factor whose fundamentals inputs the store lacks: NaN values, a warning
+    assert f["roe_ttm"].severity == C.WARNING and "NaN" in f["roe_ttm"].message
+
+
+def test_factor_names_passed_through_a_helper():
+    r = run_check("""
+        def pick(stocks, factor):
+            return get_factor_values(stocks, factor, count=1)
+        def f(context):
+            pick(['000001.XSHE'], 'no_such_factor_b')
+        """)
+    (b,) = r.blockers
+    assert (b.kind, b.name) == ("factor", "no_such_factor_b")
+
+
+def test_syntax_error_that_no_conversion_fixes():
+    r = run_check("""
+        def initialize(context):
+            x = (1,
+        """)
+    (b,) = r.findings
+    assert (b.kind, b.severity, b.line) == ("syntax", C.BLOCKER, 2)
+
+
+def _write(tmp_path, name, src):
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(src).lstrip("\n"), encoding="utf-8")
+    return p
+
+
+def test_cli_exit_codes_and_json_schema(tmp_path, store):
+    good = _write(tmp_path, "good.py", CLEAN)
+    bad = _write(tmp_path, "bad.py", "def initialize(context):\n    no_such_api_xyz()\n")
+    runner = CliRunner()
+    res = runner.invoke(main, ["check", str(good), "--data", str(store.path)])
+    assert res.exit_code == 0, res.output
+    assert "good.py: OK" in res.output
+    res = runner.invoke(main, ["check", str(good), str(bad), "--data", str(store.path), "--json"])
+    assert res.exit_code == 1
+    doc = json.loads(res.output)
+    assert doc["ok"] is False and [f["file"].rsplit("/", 1)[1] for f in doc["files"]] == ["good.py", "bad.py"]
+    finding = doc["files"][1]["findings"][0]
+    assert set(finding) == {"kind", "name", "line", "severity", "message", "lines"}
+    assert (finding["kind"], finding["name"], finding["line"], finding["severity"]) == \
+        ("name", "no_such_api_xyz", 2, "blocker")
+    assert doc["files"][1]["blockers"] == 1 and doc["files"][0]["ok"] is True
+    res = runner.invoke(main, ["check", str(tmp_path / "absent.py")])
+    assert res.exit_code == 2
+
+
+def test_agreement_with_run_results(tmp_path, store):
+    good = _write(tmp_path, "aaa.py", CLEAN)
+    bad = _write(tmp_path, "bbb.py", "def initialize(context):\n    no_such_api_xyz()\n")
+    also_bad = _write(tmp_path, "ccc.py", "def initialize(context):\n    no_such_api_xyz()\n")
+    slow = _write(tmp_path, "ddd.py", CLEAN)
+    reports = C.check_paths([good, bad, also_bad, slow], data=store.path)
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps([{"id": "aaa", "cls": "pass-no-orders"},
+                                   {"id": "bbb", "cls": "api-missing"},
+                                   {"id": "ccc", "cls": "pass-and-trades"},
+                                   {"id": "ddd", "cls": "timeout"}]))
+    a = C.agreement(reports, results)
+    assert (a["n"], a["agree"], a["left_out"]) == (3, 2, 1)
+    assert a["rate"] == pytest.approx(2 / 3)
+    assert a["false_blockers"] == ["ccc"] and a["missed"] == {}
+    log = tmp_path / "run.log"
+    log.write_text("[1/2] aaa pass-and-trades 3.0s\n[2/2] bbb data-absent 2.0s Security...\n")
+    assert C.read_results(log) == {"aaa": "pass-and-trades", "bbb": "data-absent"}
+    res = CliRunner().invoke(main, ["check", str(good), str(bad), "--data", str(store.path), "-q",
+                                    "--agreement", str(log)])
+    assert "2/2 files = 100.0 %" in res.output
