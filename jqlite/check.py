@@ -224,18 +224,22 @@ class CheckReport:
 def read_source(path: str | Path) -> str:
     """Text of a strategy file, decoded as ``jqlite backtest`` decodes it.
 
-    Uses :mod:`jqlite.strategy`'s decoder when it has one (``read_source`` /
-    ``decode_source``); otherwise UTF-8 (with or without BOM), then GB18030.
+    Uses :func:`jqlite.compat.source.decode_source` (coding line, BOM, UTF-8, then
+    charset-normalizer's guess) when this jqlite has it; otherwise UTF-8 (with or without
+    BOM), then GB18030.
+
+    Raises
+    ------
+    jqlite.errors.ConfigError
+        When the bytes cannot be decoded.
     """
-    from . import strategy
-    for name in ("read_source", "decode_source", "read_strategy_source"):
-        fn = getattr(strategy, name, None)
-        if callable(fn):
-            try:
-                return fn(path)
-            except TypeError:
-                return fn(Path(path).read_bytes())
     data = Path(path).read_bytes()
+    try:
+        from .compat.source import decode_source
+    except ImportError:
+        decode_source = None
+    if decode_source is not None:
+        return decode_source(data, str(path))[0]
     for enc in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(enc)
@@ -303,6 +307,8 @@ _FIXER_TEXT = {
     "getcwdu": "os.getcwdu -> os.getcwd",
     "types": "types.StringType ... -> str ...",
     "urllib": "urllib/urllib2 -> urllib.request/parse",
+    "old_div": "a / b -> old_div(a, b): integer operands still floor, as in Python 2",
+    "string_consts": "string.letters/lowercase/uppercase -> string.ascii_*",
 }
 
 
@@ -318,6 +324,13 @@ def python2_constructs(src: str) -> dict[str, list[int]]:
     fixers = getattr(strategy, "PY2_FIXERS", tuple(_FIXER_TEXT))
     available = set(refactor.get_fixers_from_package(f"{pkg}.fixes"))
     names = [f"{pkg}.fixes.fix_{f}" for f in fixers if f"{pkg}.fixes.fix_{f}" in available]
+    try:   # jqlite's own fixers (old_div, ...) when this jqlite has them
+        from .compat import source as _src
+        division = not re.search(r"^\s*from\s+__future__\s+import\s+[^#\n]*\bdivision\b", src, re.M)
+        names += [f"jqlite.compat.fixes.fix_{f}" for f in getattr(_src, "JQ_FIXERS", ())
+                  if division or f != "old_div"]
+    except ImportError:
+        pass
     out: dict[str, set[int]] = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -481,18 +494,43 @@ def _legacy_layer():
 
 
 def _legacy_view():
-    """Context in which module attributes look as the strategy sees them (legacy patches on)."""
+    """Context in which imports see what the strategy sees: the legacy layer installed
+    (``pandas.stats``) before a module is imported or looked into."""
     mod = _legacy_layer()
-    for name in ("legacy_view", "strategy_view", "enabled", "patched", "installed"):
-        cm = getattr(mod, name, None) if mod is not None else None
-        if callable(cm):
-            try:
-                ctx = cm()
-                if hasattr(ctx, "__enter__"):
-                    return ctx
-            except Exception:
-                pass
+    install = getattr(mod, "install", None) if mod is not None else None
+    if callable(install):
+        try:
+            with _quiet():
+                install()
+        except Exception:  # pragma: no cover - a broken layer: the imports say so
+            pass
     return contextlib.nullcontext()
+
+
+def legacy_restored() -> dict[str, set[str]] | None:
+    """Names jqlite's legacy layer restores: ``{'numpy': {...}, 'pandas': {...},
+    'methods': {...}}`` (methods of Series/DataFrame, ``'sort_index(by=)'`` included), or
+    None when this jqlite has no legacy layer.  A layer without a ``RESTORED`` table is
+    taken to restore every name of :data:`LEGACY_MODULE_ATTRS` and :data:`LEGACY_METHODS`."""
+    mod = _legacy_layer()
+    if mod is None:
+        return None
+    table = getattr(mod, "RESTORED", None)
+    if not isinstance(table, dict):
+        return {"numpy": set(LEGACY_MODULE_ATTRS["numpy"]), "pandas": set(LEGACY_MODULE_ATTRS["pandas"]),
+                "methods": set(LEGACY_METHODS) | {"sort", "append", "sort_index(by=)"}}
+    methods = set(table.get("Series", ())) | set(table.get("DataFrame", ()))
+    return {"numpy": set(table.get("numpy", ())), "pandas": set(table.get("pandas", ())),
+            "methods": methods}
+
+
+def python2_namespace() -> dict[str, Any]:
+    """Extra globals a converted Python 2 file gets (``reduce``, ``cmp``, ``old_div``, ...)."""
+    try:
+        from .compat.source import PY2_NAMESPACE
+        return dict(PY2_NAMESPACE)
+    except ImportError:
+        return {}
 
 
 # ==================================================================== the checker
@@ -509,7 +547,7 @@ class _Checker:
         for node in ast.walk(self.tree):
             for child in ast.iter_child_nodes(node):
                 self._parents[id(child)] = node
-        self.legacy = _legacy_layer() is not None
+        self.restored = legacy_restored()
         self._assigned_names = self._collect_assigned_names()
 
     # ------------------------------------------------------------- bookkeeping
@@ -524,9 +562,15 @@ class _Checker:
         self.findings.append(Finding(kind, name, line, severity, message,
                                      sorted(set(lines or ([line] if line is not None else [])))))
 
-    def _legacy(self, name, line, message) -> None:
-        if self.legacy:
+    def _legacy(self, name, line, message, group: str = "methods", key: str | None = None) -> None:
+        """A removed pandas/numpy name: a warning when the legacy layer restores it."""
+        restored = self.restored
+        key = key if key is not None else name.lstrip(".").split(".")[-1]
+        if restored is not None and key in restored.get(group, ()):
             self.add("legacy", name, line, WARNING, f"{message}; runs through jqlite's legacy layer")
+        elif restored is not None:
+            self.add("legacy", name, line, BLOCKER,
+                     f"{message}; jqlite's legacy layer does not restore it (AttributeError)")
         else:
             self.add("legacy", name, line, BLOCKER,
                      f"{message}; this jqlite has no legacy layer (jqlite.compat.legacy) to run it")
@@ -666,6 +710,8 @@ class _Checker:
                 walk(c, False)
         walk(st, True)
         known = bound | self.impl.builtins | set(self.impl.namespace) | self.star_names
+        if self.python2:
+            known |= set(python2_namespace())
         unknown = used - known
         if not unknown:
             return
@@ -787,9 +833,12 @@ class _Checker:
         if type(obj).__name__ == "module":
             top = obj.__name__.split(".")[0]
             legacy = LEGACY_MODULE_ATTRS.get(top, {})
-            if obj.__name__ == top and attr in legacy:
+            restored = (self.restored or {}).get(top, set())
+            if obj.__name__ == top and (attr in legacy or attr in restored):
                 ver = getattr(obj, "__version__", "")
-                self._legacy(label, line, f"{label} was removed from {top} (installed {ver}; use {legacy[attr]})")
+                use = f"; use {legacy[attr]}" if attr in legacy else ""
+                self._legacy(label, line, f"{label} was removed from {top} (installed {ver}{use})",
+                             group=top, key=attr)
                 return
             if obj.__name__ in ("jqdata", "jqfactor") or obj.__name__.startswith(("jqlib", "kuanke")):
                 self.add("attribute", label, line, BLOCKER,
@@ -1030,7 +1079,8 @@ class _Checker:
                     self._legacy(".sort", node.lineno,
                                  "DataFrame.sort/Series.sort was removed in pandas 0.20 (use sort_values/sort_index)")
             elif a == "sort_index" and is_call and any(k.arg == "by" for k in parent.keywords):
-                self._legacy(".sort_index(by=)", node.lineno, "sort_index(by=...) was removed (use sort_values(by=...))")
+                self._legacy(".sort_index(by=)", node.lineno, "sort_index(by=...) was removed (use sort_values(by=...))",
+                             key="sort_index(by=)")
             elif a == "append" and is_call:
                 kws = {k.arg for k in parent.keywords}
                 recv_frame = isinstance(node.value, ast.Name) and node.value.id in frames
@@ -1052,6 +1102,11 @@ class _Checker:
         st = self.store
         if st is None:
             return False
+        try:
+            from .data.minute import MinuteBars
+            return bool(MinuteBars.available(st))
+        except ImportError:
+            pass
         for name in ("has_minute", "has_minute_bars"):
             v = getattr(st, name, None)
             if v is not None:
@@ -1269,7 +1324,13 @@ class _Checker:
             return False
 
         for node in ast.walk(self.tree):
-            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and is_int(node.left) and is_int(node.right):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "old_div" \
+                    and len(node.args) == 2 and is_int(node.args[0]) and is_int(node.args[1]):
+                text = f"{ast.unparse(node.args[0])} / {ast.unparse(node.args[1])}"
+                self.add("division", text, node.lineno, WARNING,
+                         f"'{text}' divides integers: the conversion keeps Python 2's floor division "
+                         f"(old_div), as JoinQuant's Python 2 computed it")
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and is_int(node.left) and is_int(node.right):
                 text = ast.unparse(node)
                 if self._index_context(node):
                     self.add("division", text, node.lineno, BLOCKER,
