@@ -157,7 +157,7 @@ class Finding:
     kind : str
         ``syntax``, ``python2``, ``division``, ``name``, ``attribute``, ``import``,
         ``legacy``, ``option``, ``schedule``, ``frequency``, ``fundamentals``, ``finance``,
-        ``security``, ``factor``, ``store``.
+        ``security``, ``factor``, ``file`` (``read_file``), ``store``.
     name : str
         What the finding is about (an API name, module, security code, column, ...).
     line : int or None
@@ -535,8 +535,9 @@ def python2_namespace() -> dict[str, Any]:
 
 # ==================================================================== the checker
 class _Checker:
-    def __init__(self, src: str, filename: str, store=None, python2: bool = False):
+    def __init__(self, src: str, filename: str, store=None, python2: bool = False, storage=None):
         self.src = src
+        self.storage = storage
         self.filename = filename
         self.store = store
         self.python2 = python2
@@ -1152,6 +1153,8 @@ class _Checker:
                              f"set_option({key!r}) is not a jqlite option: it is ignored (warned at run time)")
             elif name == "get_factor_values":
                 self._check_factors(node)
+            elif name == "read_file":
+                self._check_read_file(node)
             elif name == "set_benchmark":
                 pass  # security literals are checked in check_securities
         for node in ast.walk(self.tree):
@@ -1162,6 +1165,47 @@ class _Checker:
                     self.add("frequency", "handle_data", node.lineno, WARNING,
                              "handle_data reads the time of day (.hour/.minute) but runs once a day on daily "
                              "bars (JoinQuant's minute mode calls it every minute)")
+
+    def _check_read_file(self, node: ast.Call) -> None:
+        """``read_file('model.pkl')``: the file must be in the run's storage folder (or the
+        research folder), where the author uploaded it on JoinQuant."""
+        names = self._resolve_strs(_arg(node, 0, "path"), node)
+        if not names or self.storage is None:
+            return
+        written = set()
+        for n in ast.walk(self.tree):
+            if isinstance(n, ast.Call) and _call_name(n) == "write_file":
+                written.update(self._resolve_strs(_arg(n, 0, "path"), n) or ())
+        from .api.research import research_storage
+        folders = [Path(self.storage), research_storage()]
+        handled = self._handled(node, {"IOError", "OSError", "FileNotFoundError", "Exception",
+                                       "BaseException", "EnvironmentError"})
+        for f in names:
+            if any((d / f).is_file() for d in folders):
+                continue
+            if f in written or handled:
+                self.add("file", f, node.lineno, WARNING,
+                         f"read_file({f!r}): not in the storage folder {folders[0]} yet "
+                         f"({'the file writes it first' if f in written else 'the read is inside try/except'})")
+            else:
+                self.add("file", f, node.lineno, BLOCKER,
+                         f"read_file({f!r}): no such file in the storage folders {folders[0]} or {folders[1]} "
+                         f"(on JoinQuant the author uploaded it; copy it there or pass --storage)")
+
+    def _handled(self, node, names: set[str]) -> bool:
+        """True when ``node`` lies in the body of a try whose handlers catch one of ``names``
+        (or everything)."""
+        child, p = node, self._parents.get(id(node))
+        while p is not None:
+            if isinstance(p, ast.Try) and child in p.body:
+                for h in p.handlers:
+                    if h.type is None:
+                        return True
+                    if {n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(h.type)
+                            if isinstance(n, (ast.Name, ast.Attribute))} & names:
+                        return True
+            child, p = p, self._parents.get(id(p))
+        return False
 
     def _check_unit(self, node: ast.Call, name: str, minute: bool) -> None:
         pos, kw, count_pos = _BAR_CALLS[name]
@@ -1413,7 +1457,7 @@ def _open_store(data):
     return open_store(data)
 
 
-def check_source(src: str, filename: str = "<strategy>", store=None) -> CheckReport:
+def check_source(src: str, filename: str = "<strategy>", store=None, storage=None) -> CheckReport:
     """Check the text of a strategy (see :func:`check_file`).
 
     Parameters
@@ -1424,6 +1468,9 @@ def check_source(src: str, filename: str = "<strategy>", store=None) -> CheckRep
         Shown in the report.
     store : jqlite.data.store.Store, optional
         The data store whose contents are checked; None skips the data checks.
+    storage : path, optional
+        The run's ``read_file`` folder (``jqlite backtest --storage``); default
+        ``~/.jqlite/storage/<file stem>`` (:func:`jqlite.run.default_storage`).
 
     Returns
     -------
@@ -1451,14 +1498,17 @@ def check_source(src: str, filename: str = "<strategy>", store=None) -> CheckRep
                 "python2", fixer, lines[0], WARNING,
                 f"Python 2: {what} ({len(lines)} site{'s' if len(lines) > 1 else ''}; converted when the file loads)",
                 lines))
-    checker = _Checker(code, str(filename), store=store, python2=report.python2)
+    if storage is None:
+        from .run import default_storage
+        storage = default_storage(filename)
+    checker = _Checker(code, str(filename), store=store, python2=report.python2, storage=storage)
     findings = checker.run()
     report.findings.extend(findings)
     report.findings.sort(key=lambda f: (f.line or 0, f.severity != BLOCKER, f.kind, f.name))
     return report
 
 
-def check_file(path: str | Path, store=None) -> CheckReport:
+def check_file(path: str | Path, store=None, storage=None) -> CheckReport:
     """Compatibility report on the JoinQuant strategy file ``path``.
 
     Parameters
@@ -1467,6 +1517,8 @@ def check_file(path: str | Path, store=None) -> CheckReport:
         The strategy file (UTF-8, GBK/GB18030; Python 3 or 2).
     store : jqlite.data.store.Store, optional
         Data store to check the file's data needs against (see :func:`check_paths`).
+    storage : path, optional
+        ``read_file`` folder (see :func:`check_source`).
 
     Returns
     -------
@@ -1480,12 +1532,20 @@ def check_file(path: str | Path, store=None) -> CheckReport:
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"strategy file {p} does not exist")
-    return check_source(read_source(p), str(p), store=store)
+    from .errors import ConfigError
+    try:
+        src = read_source(p)
+    except ConfigError as exc:
+        return CheckReport(str(p), findings=[Finding("syntax", "encoding", None, BLOCKER, str(exc))],
+                           store=str(store.path) if store is not None else None)
+    return check_source(src, str(p), store=store, storage=storage)
 
 
-def check_paths(paths: Iterable[str | Path], data: str | Path | None = None) -> list[CheckReport]:
+def check_paths(paths: Iterable[str | Path], data: str | Path | None = None,
+                storage: str | Path | None = None) -> list[CheckReport]:
     """:func:`check_file` on each path against the store ``data`` (default: jqlite's default
-    store; when there is none the data checks are skipped and each report says so)."""
+    store; when there is none the data checks are skipped and each report says so) and the
+    ``read_file`` folder ``storage`` (default: each file's own, as ``jqlite backtest``)."""
     from .errors import DataError
     store = None
     note = None
@@ -1497,7 +1557,7 @@ def check_paths(paths: Iterable[str | Path], data: str | Path | None = None) -> 
         note = str(exc)
     out = []
     for p in paths:
-        r = check_file(p, store=store)
+        r = check_file(p, store=store, storage=storage)
         if note:
             r.findings.insert(0, Finding("store", "store", None, WARNING,
                                          f"data checks skipped: {note}"))

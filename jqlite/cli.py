@@ -121,12 +121,14 @@ def backtest(strategy, start, end, cash, benchmark, data, out, seed, threads, st
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--data", default=None, type=click.Path(file_okay=False),
               help="data store whose contents are checked (default store)")
+@click.option("--storage", default=None, type=click.Path(file_okay=False),
+              help="read_file folder (default ~/.jqlite/storage/<file stem>, as backtest)")
 @click.option("--json", "as_json", is_flag=True, help="print a machine-readable report")
 @click.option("--quiet", "-q", is_flag=True, help="one summary line per file")
 @click.option("--agreement", default=None, type=click.Path(dir_okay=False, exists=True),
               help="corpus run results (JSON/CSV: file + outcome): print how often the check's "
                    "verdict agrees with the real run")
-def check(files, data, as_json, quiet, agreement) -> None:
+def check(files, data, storage, as_json, quiet, agreement) -> None:
     """Compatibility report on JoinQuant strategy FILES before running them (docs/check.md).
 
     Exit 0 when nothing blocks, 1 when a blocker was found.
@@ -139,7 +141,7 @@ def check(files, data, as_json, quiet, agreement) -> None:
         click.echo(f"jqlite check: strategy file {missing[0]} does not exist", err=True)
         sys.exit(2)
     try:
-        reports = check_paths(files, data=data)
+        reports = check_paths(files, data=data, storage=storage)
     except DataError as exc:
         click.echo(f"jqlite check: {exc}", err=True)
         sys.exit(2)

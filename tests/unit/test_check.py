@@ -310,3 +310,42 @@ def test_agreement_with_run_results(tmp_path, store):
     res = CliRunner().invoke(main, ["check", str(good), str(bad), "--data", str(store.path), "-q",
                                     "--agreement", str(log)])
     assert "2/2 files = 100.0 %" in res.output
+
+
+def test_read_file_needs_the_uploaded_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("JQLITE_STORAGE", str(tmp_path / "base"))    # research folder: empty
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "model.pkl").write_bytes(b"x")
+    r = C.check_source(textwrap.dedent("""
+        def initialize(context):
+            m = read_file('model.pkl')
+            n = read_file('absent.csv')
+            write_file('later.csv', 'a')
+            k = read_file('later.csv')
+            try:
+                o = read_file('optional.csv')
+            except IOError:
+                o = None
+        """).lstrip("\n"), "s.py", storage=own)
+    f = {x.name: x for x in only(r, "file")}
+    assert set(f) == {"absent.csv", "later.csv", "optional.csv"}
+    assert f["absent.csv"].severity == C.BLOCKER and f["absent.csv"].line == 3
+    assert f["later.csv"].severity == C.WARNING and f["optional.csv"].severity == C.WARNING
+
+
+def test_legacy_name_the_layer_does_not_restore_blocks(monkeypatch):
+    layer = types.ModuleType("legacy")
+    layer.RESTORED = {"Series": ["sort"], "DataFrame": ["sort"], "pandas": ["rolling_mean"], "numpy": ["float"]}
+    monkeypatch.setattr(C, "_legacy_layer", lambda: layer)
+    r = run_check("""
+        import numpy as np
+        def f(df):
+            a = np.float(1)
+            b = np.asscalar(df)
+            c = df.irow(0)
+        """)
+    f = {x.name: x for x in only(r, "legacy")}
+    assert f["np.float"].severity == C.WARNING
+    assert f["np.asscalar"].severity == C.BLOCKER and "does not restore" in f["np.asscalar"].message
+    assert f[".irow"].severity == C.BLOCKER
