@@ -700,13 +700,18 @@ class _Checker:
             if s.is_assigned() or s.is_imported() or s.is_namespace():
                 bound.add(s.get_name())
         used: set[str] = set()
+        # names each scope resolves globally, by (scope type, first line, name) -- the key an
+        # AST scope node maps to (two lambdas on one line share a key: their sets are merged)
+        global_in: dict[tuple, set[str]] = {}
 
         def walk(t, top: bool) -> None:
+            here = global_in.setdefault((t.get_type() if not top else "module", t.get_lineno(), t.get_name()), set())
             for s in t.get_symbols():
                 if s.is_declared_global() and s.is_assigned():
                     bound.add(s.get_name())
                 if s.is_referenced() and (top or s.is_global()):
                     used.add(s.get_name())
+                    here.add(s.get_name())
             for c in t.get_children():
                 walk(c, False)
         walk(st, True)
@@ -719,8 +724,37 @@ class _Checker:
         handled = self._name_error_handled()
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in unknown:
+                scope = global_in.get(self._scope_key(node))
+                if scope is not None and node.id not in scope:
+                    continue    # local (a parameter or assignment of an enclosing scope)
                 sev = WARNING if id(node) in handled else BLOCKER
                 self.add("name", node.id, node.lineno, sev, self._name_message(node.id))
+
+    _COMPREHENSIONS = {ast.ListComp: "listcomp", ast.SetComp: "setcomp", ast.DictComp: "dictcomp",
+                       ast.GeneratorExp: "genexpr"}
+
+    def _scope_key(self, node) -> tuple:
+        """The symtable key of the innermost scope holding ``node``."""
+        child, p = node, self._parents.get(id(node))
+        while p is not None:
+            if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef)) and child not in p.decorator_list \
+                    and child is not p.returns and child not in p.args.defaults:
+                return ("function", p.lineno, p.name)
+            if isinstance(p, ast.Lambda) and child is p.body:
+                return ("function", p.lineno, "lambda")
+            if isinstance(p, ast.ClassDef) and child in p.body:
+                return ("class", p.lineno, p.name)
+            if type(p) in self._COMPREHENSIONS:
+                # the first generator's iterable is evaluated in the enclosing scope
+                if not (p.generators and child is p.generators[0]):
+                    return ("function", p.lineno, self._COMPREHENSIONS[type(p)])
+            if isinstance(p, ast.comprehension) and child is p.iter:
+                gp = self._parents.get(id(p))
+                if gp is not None and gp.generators and gp.generators[0] is p:
+                    child, p = gp, self._parents.get(id(gp))
+                    continue
+            child, p = p, self._parents.get(id(p))
+        return ("module", 0, "top")
 
     def _name_error_handled(self) -> set[int]:
         out: set[int] = set()

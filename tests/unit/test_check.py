@@ -349,3 +349,16 @@ def test_legacy_name_the_layer_does_not_restore_blocks(monkeypatch):
     assert f["np.float"].severity == C.WARNING
     assert f["np.asscalar"].severity == C.BLOCKER and "does not restore" in f["np.asscalar"].message
     assert f[".irow"].severity == C.BLOCKER
+
+
+def test_unknown_name_is_reported_only_where_it_is_global():
+    r = run_check("""
+        def helper(date):
+            return context.portfolio.cash
+        def trade(context):
+            x = context.portfolio.cash
+            f = lambda context: context.current_dt
+            return [context for context in range(3)]
+        """)
+    (b,) = r.blockers
+    assert (b.kind, b.name, b.lines) == ("name", "context", [2])
