@@ -601,8 +601,87 @@ class _Checker:
             self.check_division()
         if self.store is not None:
             self.check_securities()
+        self._downgrade_unreachable()
         self.findings.sort(key=lambda f: (f.line or 0, f.severity != BLOCKER, f.kind, f.name))
         return self.findings
+
+    # ------------------------------------------------------------- reachability
+    def unreachable_functions(self) -> list[ast.AST]:
+        """Functions nothing in the file can call: not a JoinQuant callback, not referenced
+        (called, scheduled, passed) from module-level code or from a reachable function.
+        Empty when the file looks names up dynamically (``globals()``, ``eval``, ``getattr``
+        with a computed name)."""
+        funcs: dict[str, list[ast.AST]] = {}
+        classes: dict[str, ast.ClassDef] = {}
+        for n in ast.walk(self.tree):
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                funcs.setdefault(n.name, []).append(n)
+            elif isinstance(n, ast.ClassDef):
+                classes[n.name] = n
+            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and \
+                    n.func.id in ("globals", "eval", "exec", "locals", "vars"):
+                return []
+            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "getattr" \
+                    and len(n.args) >= 2 and _const_str(n.args[1]) is None:
+                return []
+
+        def own_refs(body_nodes) -> set[str]:
+            out: set[str] = set()
+            stack = list(body_nodes)
+            while stack:
+                x = stack.pop()
+                if isinstance(x, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    stack.extend(x.decorator_list)
+                    stack.extend(x.args.defaults)
+                    continue
+                if isinstance(x, ast.ClassDef):
+                    stack.extend(x.bases)
+                    stack.extend(x.body)     # a class body runs where it is defined
+                    continue
+                if isinstance(x, ast.Name):
+                    out.add(x.id)
+                elif isinstance(x, ast.Attribute):
+                    out.add(x.attr)
+                else:
+                    s = _const_str(x)
+                    if s is not None and s.isidentifier():
+                        out.add(s)           # getattr(obj, 'name'), callbacks by name
+                stack.extend(ast.iter_child_nodes(x))
+            return out
+
+        reach: set[int] = set()
+        todo = set(own_refs(self.tree.body)) | _CALLBACKS
+        seen_names: set[str] = set()
+        while todo:
+            name = todo.pop()
+            if name in seen_names:
+                continue
+            seen_names.add(name)
+            for f in funcs.get(name, ()):
+                if id(f) not in reach:
+                    reach.add(id(f))
+                    todo |= own_refs(f.body) - seen_names
+            if name in classes:
+                for m in classes[name].body:
+                    if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and id(m) not in reach:
+                        reach.add(id(m))
+                        todo |= own_refs(m.body) - seen_names
+        # a function nested in an unreachable one is unreachable too: keep outermost only
+        out = [f for fs in funcs.values() for f in fs if id(f) not in reach]
+        return out
+
+    def _downgrade_unreachable(self) -> None:
+        dead = self.unreachable_functions()
+        if not dead:
+            return
+        spans = [(f.lineno, getattr(f, "end_lineno", f.lineno) or f.lineno, f.name) for f in dead]
+        for fd in self.findings:
+            if fd.severity != BLOCKER or not fd.lines:
+                continue
+            owners = [next((nm for a, b, nm in spans if a <= ln <= b), None) for ln in fd.lines]
+            if all(o is not None for o in owners):
+                fd.severity = WARNING
+                fd.message += f" [only in {', '.join(sorted(set(owners)))}(), which nothing in the file calls]"
 
     # ------------------------------------------------------------- imports
     def check_imports(self) -> None:

@@ -88,7 +88,7 @@ def test_unknown_api_name_is_a_blocker_with_its_lines():
 
 def test_python2_only_builtin_in_python3_file_is_a_blocker():
     r = run_check("""
-        def f(context):
+        def handle_data(context, data):
             for i in xrange(3):
                 pass
         """)
@@ -144,7 +144,7 @@ def test_python2_print_is_converted_warning():
 
 def test_integer_division_sites_in_python2_files():
     r = run_check("""
-        def f(context):
+        def before_trading_start(context):
             stocks = ['a', 'b', 'c']
             n = len(stocks)
             half = n / 2
@@ -180,6 +180,7 @@ def test_legacy_idioms(monkeypatch, has_layer, severity):
             x = [3, 1]
             x.sort()
             x.append(2)
+        f(None, None)
         """)
     f = {x.name: x for x in only(r, "legacy")}
     assert set(f) == {"np.float", "pd.rolling_mean", ".sort", ".append", ".ix"}
@@ -226,7 +227,7 @@ def test_minute_frequency(store):
 
 def test_fundamentals_finance_and_factors(store):
     r = run_check("""
-        def f(context):
+        def after_trading_end(context):
             q = query(valuation.code, valuation.market_capp, indicator.roe)
             t = finance.run_query(query(finance.STK_HK_HOLD_INFO).limit(3))
             u = finance.NO_SUCH_TABLE
@@ -247,7 +248,7 @@ def test_factor_names_passed_through_a_helper():
     r = run_check("""
         def pick(stocks, factor):
             return get_factor_values(stocks, factor, count=1)
-        def f(context):
+        def initialize(context):
             pick(['000001.XSHE'], 'no_such_factor_b')
         """)
     (b,) = r.blockers
@@ -344,6 +345,7 @@ def test_legacy_name_the_layer_does_not_restore_blocks(monkeypatch):
             a = np.float(1)
             b = np.asscalar(df)
             c = df.irow(0)
+        f(None)
         """)
     f = {x.name: x for x in only(r, "legacy")}
     assert f["np.float"].severity == C.WARNING
@@ -359,6 +361,25 @@ def test_unknown_name_is_reported_only_where_it_is_global():
             x = context.portfolio.cash
             f = lambda context: context.current_dt
             return [context for context in range(3)]
+        run_daily(trade, 'open'); helper(None)
         """)
     (b,) = r.blockers
     assert (b.kind, b.name, b.lines) == ("name", "context", [2])
+
+
+def test_blockers_in_functions_nothing_calls_are_warnings():
+    r = run_check("""
+        def initialize(context):
+            run_daily(trade, 'open')
+        def trade(context):
+            helper()
+        def helper():
+            get_future_contracts('IF')
+        def old_unused(context):
+            get_dominant_future('IF')
+        """)
+    f = {x.name: x for x in only(r, "name")}
+    assert f["get_future_contracts"].severity == C.BLOCKER          # initialize -> trade -> helper
+    assert f["get_dominant_future"].severity == C.WARNING
+    assert "old_unused()" in f["get_dominant_future"].message
+    assert r.ok is False
