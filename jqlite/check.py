@@ -650,7 +650,8 @@ class _Checker:
             return out
 
         reach: set[int] = set()
-        todo = set(own_refs(self.tree.body)) | _CALLBACKS
+        main_blocks = {id(b) for b in self._main_blocks()}
+        todo = set(own_refs([n for n in self.tree.body if id(n) not in main_blocks])) | _CALLBACKS
         seen_names: set[str] = set()
         while todo:
             name = todo.pop()
@@ -670,18 +671,33 @@ class _Checker:
         out = [f for fs in funcs.values() for f in fs if id(f) not in reach]
         return out
 
+    def _main_blocks(self) -> list[ast.If]:
+        """``if __name__ == '__main__':`` blocks (JoinQuant IDE launchers): a backtest runs
+        the file under another ``__name__``, so they never run."""
+        out = []
+        for n in self.tree.body:
+            t = n.test if isinstance(n, ast.If) else None
+            if isinstance(t, ast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], ast.Eq):
+                sides = [t.left, t.comparators[0]]
+                if any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides) and \
+                        any(_const_str(x) == "__main__" for x in sides):
+                    out.append(n)
+        return out
+
     def _downgrade_unreachable(self) -> None:
         dead = self.unreachable_functions()
-        if not dead:
+        spans = [(f.lineno, getattr(f, "end_lineno", f.lineno) or f.lineno, f.name + "()") for f in dead]
+        spans += [(b.lineno, b.end_lineno or b.lineno, "the if __name__ == '__main__' block")
+                  for b in self._main_blocks()]
+        if not spans:
             return
-        spans = [(f.lineno, getattr(f, "end_lineno", f.lineno) or f.lineno, f.name) for f in dead]
         for fd in self.findings:
             if fd.severity != BLOCKER or not fd.lines:
                 continue
             owners = [next((nm for a, b, nm in spans if a <= ln <= b), None) for ln in fd.lines]
             if all(o is not None for o in owners):
                 fd.severity = WARNING
-                fd.message += f" [only in {', '.join(sorted(set(owners)))}(), which nothing in the file calls]"
+                fd.message += f" [only in {', '.join(sorted(set(owners)))}, which a backtest never runs]"
 
     # ------------------------------------------------------------- imports
     def check_imports(self) -> None:

@@ -383,3 +383,11 @@ def test_blockers_in_functions_nothing_calls_are_warnings():
     assert f["get_dominant_future"].severity == C.WARNING
     assert "old_unused()" in f["get_dominant_future"].message
     assert r.ok is False
+    r = run_check("""
+        if __name__ == '__main__':
+            import jqsdk_not_installed_xyz
+            jqsdk_not_installed_xyz.run({})
+        def initialize(context):
+            pass
+        """)
+    assert r.ok and only(r, "import")[0].severity == C.WARNING
