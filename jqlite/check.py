@@ -819,7 +819,8 @@ class _Checker:
         handled = self._name_error_handled()
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in unknown:
-                scope = global_in.get(self._scope_key(node))
+                # innermost scope symtable knows (3.12+ inlines comprehensions: no table)
+                scope = next((global_in[k] for k in self._scope_keys(node) if k in global_in), None)
                 if scope is not None and node.id not in scope:
                     continue    # local (a parameter or assignment of an enclosing scope)
                 sev = WARNING if id(node) in handled else BLOCKER
@@ -828,28 +829,30 @@ class _Checker:
     _COMPREHENSIONS = {ast.ListComp: "listcomp", ast.SetComp: "setcomp", ast.DictComp: "dictcomp",
                        ast.GeneratorExp: "genexpr"}
 
-    def _scope_key(self, node) -> tuple:
-        """The symtable key of the innermost scope holding ``node``."""
+    def _scope_keys(self, node) -> list[tuple]:
+        """symtable keys of the scopes holding ``node``, innermost first."""
+        keys: list[tuple] = []
         child, p = node, self._parents.get(id(node))
         while p is not None:
             if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef)) and child not in p.decorator_list \
                     and child is not p.returns and child not in p.args.defaults:
-                return ("function", p.lineno, p.name)
-            if isinstance(p, ast.Lambda) and child is p.body:
-                return ("function", p.lineno, "lambda")
-            if isinstance(p, ast.ClassDef) and child in p.body:
-                return ("class", p.lineno, p.name)
-            if type(p) in self._COMPREHENSIONS:
+                keys.append(("function", p.lineno, p.name))
+            elif isinstance(p, ast.Lambda) and child is p.body:
+                keys.append(("function", p.lineno, "lambda"))
+            elif isinstance(p, ast.ClassDef) and child in p.body:
+                keys.append(("class", p.lineno, p.name))
+            elif type(p) in self._COMPREHENSIONS:
                 # the first generator's iterable is evaluated in the enclosing scope
                 if not (p.generators and child is p.generators[0]):
-                    return ("function", p.lineno, self._COMPREHENSIONS[type(p)])
+                    keys.append(("function", p.lineno, self._COMPREHENSIONS[type(p)]))
             if isinstance(p, ast.comprehension) and child is p.iter:
                 gp = self._parents.get(id(p))
                 if gp is not None and gp.generators and gp.generators[0] is p:
                     child, p = gp, self._parents.get(id(gp))
                     continue
             child, p = p, self._parents.get(id(p))
-        return ("module", 0, "top")
+        keys.append(("module", 0, "top"))
+        return keys
 
     def _name_error_handled(self) -> set[int]:
         out: set[int] = set()
