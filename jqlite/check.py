@@ -157,7 +157,7 @@ class Finding:
     kind : str
         ``syntax``, ``python2``, ``division``, ``name``, ``attribute``, ``import``,
         ``legacy``, ``option``, ``schedule``, ``frequency``, ``fundamentals``, ``finance``,
-        ``security``, ``factor``, ``file`` (``read_file``), ``store``.
+        ``security``, ``factor``, ``file`` (``read_file``), ``iteration``, ``store``.
     name : str
         What the finding is about (an API name, module, security code, column, ...).
     line : int or None
@@ -533,6 +533,27 @@ def python2_namespace() -> dict[str, Any]:
         return {}
 
 
+def positions_unsafe_iterations() -> set[str]:
+    """Ways of iterating ``context.portfolio.positions`` that fail when the loop's orders add
+    or remove a position (``RuntimeError: dictionary changed size during iteration``),
+    probed on jqlite's real ``Positions``: a subset of ``{'iter', 'keys', 'values', 'items'}``."""
+    from .accounting.portfolio import Position, Positions
+    bad = set()
+    for form in ("iter", "keys", "values", "items"):
+        p = Positions()
+        for c in ("a", "b"):
+            dict.__setitem__(p, c, Position(c))
+        it = {"iter": lambda: p, "keys": p.keys, "values": p.values, "items": p.items}[form]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for _ in it():
+                    dict.pop(p, "b", None)     # a sale that empties a position removes it
+        except RuntimeError:
+            bad.add(form)
+    return bad
+
+
 # ==================================================================== the checker
 class _Checker:
     def __init__(self, src: str, filename: str, store=None, python2: bool = False, storage=None):
@@ -596,6 +617,7 @@ class _Checker:
         self.check_object_chains()
         self.check_kinds()
         self.check_legacy_methods()
+        self.check_position_loops()
         self.check_calls()
         if self.python2:
             self.check_division()
@@ -1179,6 +1201,49 @@ class _Checker:
                 self.add("attribute", f"{label}.{n.attr}", n.lineno, BLOCKER,
                          f"{label} has no attribute {n.attr!r} in jqlite (AttributeError when the line runs){sev_note}")
 
+    # ------------------------------------------------------------- positions changed in a loop
+    def check_position_loops(self) -> None:
+        """``for s in context.portfolio.positions: order_target(s, 0)`` fails where jqlite's
+        positions iterate live (the sale removes the key while the loop runs)."""
+        bad = positions_unsafe_iterations()
+        if not bad:
+            return
+        funcs: dict[str, list[ast.AST]] = {}
+        for n in ast.walk(self.tree):
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                funcs.setdefault(n.name, []).append(n)
+
+        def calls(node) -> set[str]:
+            return {_call_name(c) for c in ast.walk(node) if isinstance(c, ast.Call)} - {None}
+        ordering = set(_ORDER_FUNCS)
+        changed = True
+        while changed:       # functions of the file that (transitively) place orders
+            changed = False
+            for name, defs in funcs.items():
+                if name not in ordering and any(calls(d) & ordering for d in defs):
+                    ordering.add(name)
+                    changed = True
+        for scope, nodes in self._scopes():
+            env = self._env(scope, nodes)
+            for n in nodes:
+                if not isinstance(n, ast.For):
+                    continue
+                it = n.iter
+                form = None
+                if self._kind(it, env) == "positions":
+                    form = "iter"
+                elif isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and \
+                        it.func.attr in ("keys", "values", "items") and not it.args and \
+                        self._kind(it.func.value, env) == "positions":
+                    form = it.func.attr
+                if form is None or form not in bad:
+                    continue
+                if any(calls(stmt) & ordering for stmt in n.body):
+                    self.add("iteration", "positions", n.lineno, BLOCKER,
+                             "orders placed while iterating over context.portfolio.positions change it "
+                             "(RuntimeError: dictionary changed size during iteration); iterate over "
+                             "list(context.portfolio.positions)")
+
     # ------------------------------------------------------------- legacy method idioms
     def check_legacy_methods(self) -> None:
         frame_calls = {"get_price", "attribute_history", "history", "get_fundamentals", "DataFrame",
@@ -1355,12 +1420,20 @@ class _Checker:
             return
         count = _arg(node, count_pos, "count") if count_pos is not None else _arg(node, None, "count")
         n = _const_int(count) if count is not None else None
+        # jqlite.api.market serves count=1 from the current price: get_price with several
+        # fields (or the default ones) answers 'close' for each; a single field, history's
+        # field and every attribute_history field must be a price field
         if name == "get_price":
-            fields = _str_list(_arg(node, 4, "fields"))
+            f_node = _arg(node, 4, "fields")
+            fields = ["close"] if f_node is None else _str_list(f_node)
+            if fields is not None and len(fields) > 1:
+                fields = ["close"]
         elif name == "history":
-            fields = _str_list(_arg(node, 2, "field")) or ["avg"]
+            f_node = _arg(node, 2, "field")
+            fields = ["avg"] if f_node is None else _str_list(f_node)
         else:
-            fields = _str_list(_arg(node, 3, "fields")) or ["open", "close", "high", "low", "volume", "money"]
+            f_node = _arg(node, 3, "fields")
+            fields = ["open", "close", "high", "low", "volume", "money"] if f_node is None else _str_list(f_node)
         if n == 1 and fields is not None and set(fields) <= _ONE_BAR_FIELDS:
             self.add("frequency", f"{name}({u!r}, count=1)", node.lineno, WARNING,
                      f"{name}(count=1, {u!r}): no minute bars in the store; the latest price is served from "

@@ -398,3 +398,44 @@ def test_blockers_in_functions_nothing_calls_are_warnings():
             pass
         """)
     assert r.ok and only(r, "import")[0].severity == C.WARNING
+
+
+def test_minute_one_bar_rules_follow_jqlite():
+    r = run_check("""
+        def handle_data(context, data):
+            a = get_price('000001.XSHE', count=1, frequency='1m', fields=['close', 'high_limit'])
+            b = attribute_history('000001.XSHE', 1, '1m')
+            c = attribute_history('000001.XSHE', 1, '1m', ['close'])
+            d = history(1, '1m', 'volume')
+        """)
+    f = {x.line: x.severity for x in only(r, "frequency")}
+    if C._Checker("x = 1\n", "x.py")._has_minute():
+        assert f == {}
+    else:
+        assert f == {2: C.WARNING, 3: C.BLOCKER, 4: C.WARNING, 5: C.BLOCKER}
+
+
+def test_ordering_while_iterating_positions(monkeypatch):
+    src = """
+        def handle_data(context, data):
+            for s in context.portfolio.positions:
+                sell(s)
+            for s in list(context.portfolio.positions.keys()):
+                order_target(s, 0)
+            for p in context.portfolio.positions.values():
+                log.info(p.price)
+        def sell(s):
+            order_target_value(s, 0)
+        """
+    monkeypatch.setattr(C, "positions_unsafe_iterations", lambda: {"iter", "keys", "values", "items"})
+    (b,) = run_check(src).blockers
+    assert (b.kind, b.line) == ("iteration", 2)
+    monkeypatch.setattr(C, "positions_unsafe_iterations", lambda: set())
+    assert run_check(src).ok
+
+
+def test_positions_probe_matches_jqlite():
+    from jqlite.accounting.portfolio import Positions
+    bad = C.positions_unsafe_iterations()
+    assert bad <= {"iter", "keys", "values", "items"}
+    assert ("iter" in bad) == (Positions.__iter__ is dict.__iter__)
