@@ -62,7 +62,8 @@ from typing import Any, Iterable
 BLOCKER = "blocker"
 WARNING = "warning"
 
-#: module (top-level import name) -> the jqlite extra that installs it (pyproject.toml)
+#: module (top-level import name) -> the jqlite extra that installs it (pyproject.toml);
+#: jqlite.compat.libs' table when this jqlite has it (one definition with the run's message)
 EXTRAS = {
     "sklearn": "ml", "lightgbm": "ml", "xgboost": "ml", "statsmodels": "ml", "tqdm": "ml",
     "networkx": "ml", "torch": "dl", "matplotlib": "jq", "seaborn": "jq", "pykalman": "jq",
@@ -73,6 +74,12 @@ NOT_PROVIDED = {
     "tensorflow": "jqlite runs Keras 3 on the torch backend (extra 'jq'); TensorFlow is not provided",
     "jqdatasdk": "jqdatasdk is JoinQuant's remote client; inside a strategy use jqdata",
 }
+try:
+    from .compat.libs import MODULE_EXTRAS as EXTRAS  # noqa: F811
+    from .compat.libs import NOT_PROVIDED as _NP
+    NOT_PROVIDED = {**NOT_PROVIDED, **_NP}
+except ImportError:
+    pass
 
 #: removed pandas/numpy module attributes (legacy idioms) -> what replaced them
 LEGACY_MODULE_ATTRS = {
