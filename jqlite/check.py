@@ -164,7 +164,8 @@ class Finding:
     kind : str
         ``syntax``, ``python2``, ``division``, ``name``, ``attribute``, ``import``,
         ``legacy``, ``option``, ``schedule``, ``frequency``, ``fundamentals``, ``finance``,
-        ``security``, ``factor``, ``file`` (``read_file``), ``iteration``, ``store``.
+        ``security``, ``factor``, ``file`` (``read_file``), ``iteration``, ``source``
+        (the loader's remarks), ``store``.
     name : str
         What the finding is about (an API name, module, security code, column, ...).
     line : int or None
@@ -806,10 +807,12 @@ class _Checker:
                 return importlib.import_module(f"{modname}.{name}")
         except Exception:
             pass
-        ver = getattr(sys.modules.get(modname.split(".")[0]), "__version__", "")
+        top = modname.split(".")[0]
+        ver = getattr(sys.modules.get(top), "__version__", "")
+        where = f" (installed {top} {ver})" if ver else (" (jqlite's module)" if top in (
+            "jqdata", "jqfactor", "jqlib", "kuanke") else "")
         self.add("import", f"{modname}.{name}", node.lineno, WARNING if handled else BLOCKER,
-                 f"cannot import name {name!r} from {modname!r} (installed {modname.split('.')[0]} {ver})"
-                 .replace(" )", ")"))
+                 f"cannot import name {name!r} from {modname!r}{where}")
         return None
 
     # ------------------------------------------------------------- free names
@@ -1674,6 +1677,54 @@ def _open_store(data):
     return open_store(data)
 
 
+def _syntax_error(text: str, filename: str) -> SyntaxError | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # SyntaxWarning ('is' with a literal): the run shows it
+            compile(text, filename, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return exc
+    return None
+
+
+def load_python3(src: str, filename: str = "<strategy>"):
+    """The Python 3 code the loader would run, as :func:`jqlite.compat.source.read_strategy`
+    (or, in a jqlite without it, :func:`jqlite.strategy.python2_to_3`) makes it.
+
+    Returns
+    -------
+    tuple
+        ``(python3_text or None, text_before_conversion, python2, notes, syntax_error or None)``;
+        ``notes`` are the loader's remarks other than the Python 2 conversion (reported as
+        ``python2`` findings instead).
+    """
+    try:
+        from .compat import source as _src
+    except ImportError:
+        _src = None
+    pre = src
+    strip = getattr(_src, "strip_share_header", None)
+    if callable(strip):
+        pre = strip(src)[0]
+    read = getattr(_src, "read_strategy", None)
+    if callable(read):
+        from .errors import ConfigError
+        try:
+            s = read(filename, source=src)
+        except ConfigError:
+            exc = _syntax_error(pre, filename) or SyntaxError("syntax error")
+            return None, pre, False, [], exc
+        notes = [n for n in s.notes if "Python 2 source converted" not in n]
+        return s.text, pre, bool(s.python2), notes, None
+    exc = _syntax_error(pre, filename)
+    if exc is None:
+        return pre, pre, False, [], None
+    py3 = to_python3(pre)
+    if py3 is None:
+        return None, pre, False, [], exc
+    return py3, pre, True, [], None
+
+
 def check_source(src: str, filename: str = "<strategy>", store=None, storage=None) -> CheckReport:
     """Check the text of a strategy (see :func:`check_file`).
 
@@ -1694,22 +1745,18 @@ def check_source(src: str, filename: str = "<strategy>", store=None, storage=Non
     CheckReport
     """
     report = CheckReport(file=str(filename), store=str(store.path) if store is not None else None)
-    code = src
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")   # SyntaxWarning ('is' with a literal): the run shows it
-            compile(src, filename, "exec", dont_inherit=True)
-    except SyntaxError as exc:
-        py3 = to_python3(src)
-        if py3 is None:
-            report.findings.append(Finding(
-                "syntax", "SyntaxError", exc.lineno, BLOCKER,
-                f"syntax error: {exc.msg}: {(exc.text or '').strip()[:120]} (not valid Python 3, and the "
-                f"Python 2 conversion does not fix it)", [exc.lineno] if exc.lineno else []))
-            return report
+    code, pre, python2, notes, error = load_python3(src, str(filename))
+    for note in notes:
+        report.findings.append(Finding("source", "source", None, WARNING, note))
+    if error is not None:
+        report.findings.append(Finding(
+            "syntax", "SyntaxError", error.lineno, BLOCKER,
+            f"syntax error: {error.msg}: {(error.text or '').strip()[:120]} (not valid Python 3, and the "
+            f"Python 2 conversion does not fix it)", [error.lineno] if error.lineno else []))
+        return report
+    if python2:
         report.python2 = True
-        code = py3
-        for fixer, lines in sorted(python2_constructs(src).items(), key=lambda kv: kv[1][0]):
+        for fixer, lines in sorted(python2_constructs(pre).items(), key=lambda kv: kv[1][0]):
             what = _FIXER_TEXT.get(fixer, fixer)
             report.findings.append(Finding(
                 "python2", fixer, lines[0], WARNING,
