@@ -164,7 +164,8 @@ class Finding:
     kind : str
         ``syntax``, ``python2``, ``division``, ``name``, ``attribute``, ``import``,
         ``legacy``, ``option``, ``schedule``, ``frequency``, ``fundamentals``, ``finance``,
-        ``security``, ``factor``, ``file`` (``read_file``), ``iteration``, ``source``
+        ``security``, ``factor``, ``file`` (``read_file``), ``iteration``, ``unsupported``
+        (an API function this jqlite always raises in), ``source``
         (the loader's remarks), ``store``.
     name : str
         What the finding is about (an API name, module, security code, column, ...).
@@ -539,6 +540,36 @@ def python2_namespace() -> dict[str, Any]:
         return dict(PY2_NAMESPACE)
     except ImportError:
         return {}
+
+
+_RAISES_CACHE: dict[int, str | None] = {}
+
+
+def always_raises(fn) -> str | None:
+    """The error an API function always raises (its body returns nothing and ends in
+    ``raise``: ``get_ticks`` on a store without ticks), or None.  Read from the function's
+    own source, so a jqlite that implements it is never flagged."""
+    import inspect
+    key = id(fn)
+    if key in _RAISES_CACHE:
+        return _RAISES_CACHE[key]
+    out = None
+    try:
+        f = inspect.unwrap(fn)
+        if inspect.isfunction(f):
+            tree = ast.parse(__import__("textwrap").dedent(inspect.getsource(f)))
+            d = tree.body[0]
+            if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef)) and d.body and \
+                    isinstance(d.body[-1], ast.Raise) and \
+                    not any(isinstance(n, (ast.Return, ast.Yield, ast.YieldFrom)) for n in ast.walk(d)):
+                exc = d.body[-1].exc
+                msg = exc.args[0] if isinstance(exc, ast.Call) and exc.args else None
+                text = ast.unparse(msg) if msg is not None else ast.unparse(exc) if exc is not None else "raise"
+                out = f"{ast.unparse(exc.func) if isinstance(exc, ast.Call) else 'error'}: {text.strip(chr(34) + chr(39) + 'f')}"
+    except (OSError, TypeError, SyntaxError, IndexError):
+        out = None
+    _RAISES_CACHE[key] = out
+    return out
 
 
 def positions_unsafe_iterations() -> set[str]:
@@ -1252,9 +1283,9 @@ class _Checker:
                 if form is None or form not in bad:
                     continue
                 if any(calls(stmt) & ordering for stmt in n.body):
-                    # a warning: it fails only when an order in the loop sells a position
-                    # out (or opens one) -- in a run holding nothing it never does
-                    self.add("iteration", "positions", n.lineno, WARNING,
+                    # fails once an order in the loop sells a position out (a run that never
+                    # holds anything passes: on the corpus, the runs that traded failed)
+                    self.add("iteration", "positions", n.lineno, BLOCKER,
                              "orders placed while iterating over context.portfolio.positions fail with "
                              "'RuntimeError: dictionary changed size during iteration' in this jqlite "
                              "as soon as one sells a position out; iterate over list(context.portfolio.positions)")
@@ -1367,6 +1398,11 @@ class _Checker:
                 self._check_factors(node)
             elif name == "read_file":
                 self._check_read_file(node)
+            elif name in self.impl.namespace and name not in self._assigned_names:
+                why = always_raises(self.impl.namespace[name])
+                if why is not None:
+                    self.add("unsupported", name, node.lineno, BLOCKER,
+                             f"{name}() always raises in this jqlite: {why}")
             elif name == "set_benchmark":
                 pass  # security literals are checked in check_securities
         for node in ast.walk(self.tree):

@@ -429,8 +429,8 @@ def test_ordering_while_iterating_positions(monkeypatch):
         """
     monkeypatch.setattr(C, "positions_unsafe_iterations", lambda: {"iter", "keys", "values", "items"})
     r = run_check(src)
-    (w,) = only(r, "iteration")       # line 4 lists a snapshot; line 6 places no order
-    assert (w.line, w.severity) == (2, C.WARNING) and r.ok
+    (b,) = only(r, "iteration")       # line 4 lists a snapshot; line 6 places no order
+    assert (b.line, b.severity) == (2, C.BLOCKER) and not r.ok
     monkeypatch.setattr(C, "positions_unsafe_iterations", lambda: set())
     assert not only(run_check(src), "iteration")
 
@@ -440,3 +440,24 @@ def test_positions_probe_matches_jqlite():
     bad = C.positions_unsafe_iterations()
     assert bad <= {"iter", "keys", "values", "items"}
     assert ("iter" in bad) == (Positions.__iter__ is dict.__iter__)
+
+
+def test_api_function_that_always_raises():
+    def get_x(security):
+        """doc"""
+        raise ValueError(f"get_x({security!r}): no such data")
+
+    def get_y(security):
+        if security:
+            return 1
+        raise ValueError("no")
+    assert C.always_raises(get_x).startswith("ValueError: get_x(")
+    assert C.always_raises(get_y) is None
+    from jqlite.api import reference
+    if C.always_raises(reference.get_current_tick) is not None:   # a jqlite without ticks
+        r = run_check("""
+            def handle_data(context, data):
+                t = get_current_tick('000001.XSHE')
+            """)
+        (b,) = r.blockers
+        assert (b.kind, b.name, b.line) == ("unsupported", "get_current_tick", 2)
