@@ -1545,18 +1545,28 @@ class _Checker:
         return vals if found else None
 
     def _check_factors(self, node: ast.Call) -> None:
-        names = self._resolve_strs(_arg(node, 1, "factors"), node)
-        if not names:
-            return
         from jqfactor import get_all_factors
         known = set(get_all_factors()["factor"])
+        names = self._resolve_strs(_arg(node, 1, "factors"), node)
+        sites: list[tuple[str, int]]
+        if names:
+            sites = [(f, node.lineno) for f in names]
+        else:
+            # not resolvable (g.factor_list of (names, weights) pairs, ...): the file's
+            # literal lists of strings that name at least one known factor are factor lists
+            sites = []
+            for n in ast.walk(self.tree):
+                if isinstance(n, (ast.List, ast.Tuple)) and n.elts:
+                    vals = [_const_str(e) for e in n.elts]
+                    if all(v is not None for v in vals) and set(vals) & known:
+                        sites += [(v, e.lineno) for v, e in zip(vals, n.elts)]
         avail = self._factor_availability()
-        for f in names:
+        for f, line in sites:
             if f not in known:
-                self.add("factor", f, node.lineno, BLOCKER,
+                self.add("factor", f, line, BLOCKER,
                          f"factor {f!r} is not one of jqlite's {len(known)} jqfactor factors (get_all_factors())")
             elif avail is not None and f in avail.index and not bool(avail.loc[f, "available"]):
-                self.add("factor", f, node.lineno, WARNING,
+                self.add("factor", f, line, WARNING,
                          f"factor {f!r} needs fundamentals the store lacks ({avail.loc[f, 'missing']}): NaN values")
 
     def _factor_availability(self):

@@ -260,6 +260,17 @@ def test_factor_names_passed_through_a_helper():
         """)
     (b,) = r.blockers
     assert (b.kind, b.name) == ("factor", "no_such_factor_b")
+    # factor lists the check cannot follow: literal lists naming a known factor
+    r = run_check("""
+        def initialize(context):
+            g.factor_list = [(['roe_ttm', 'no_such_factor_c'], [0.5, 0.5])]
+        def handle_data(context, data):
+            for names, weights in g.factor_list:
+                get_factor_values(['000001.XSHE'], names, count=1)
+            log.info(['close', 'open'])
+        """)
+    (b,) = r.blockers
+    assert (b.kind, b.name, b.line) == ("factor", "no_such_factor_c", 2)
 
 
 def test_syntax_error_that_no_conversion_fixes():
