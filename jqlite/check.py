@@ -165,7 +165,8 @@ class Finding:
         ``syntax``, ``python2``, ``division``, ``name``, ``attribute``, ``import``,
         ``legacy``, ``option``, ``schedule``, ``frequency``, ``fundamentals``, ``finance``,
         ``security``, ``factor``, ``file`` (``read_file``), ``iteration``, ``unsupported``
-        (an API function this jqlite always raises in), ``source``
+        (an API function this jqlite always raises in), ``shape`` (a comparison this jqlite's
+        frames refuse), ``source``
         (the loader's remarks), ``store``.
     name : str
         What the finding is about (an API name, module, security code, column, ...).
@@ -572,6 +573,31 @@ def always_raises(fn) -> str | None:
     return out
 
 
+_DATE_COLUMNS_PROBE: list = []
+
+
+def date_columns_refuse_dates() -> bool:
+    """True when the date columns jqlite's frames hold (``get_all_securities()``'s
+    ``start_date``/``end_date``) refuse a comparison with a ``datetime.date`` -- pandas >= 2
+    raises ``TypeError`` where JoinQuant's old pandas compared.  Probed on the real column
+    (research mode on the default store); False when it cannot be probed."""
+    if not _DATE_COLUMNS_PROBE:
+        import datetime as _dt
+        result = False
+        try:
+            with _quiet():
+                import jqdata
+                col = jqdata.get_all_securities()["start_date"]
+            try:
+                _ = col > _dt.date(2000, 1, 1)
+            except TypeError:
+                result = True
+        except Exception:
+            result = False
+        _DATE_COLUMNS_PROBE.append(result)
+    return _DATE_COLUMNS_PROBE[0]
+
+
 def positions_unsafe_iterations() -> set[str]:
     """Ways of iterating ``context.portfolio.positions`` that fail when the loop's orders add
     or remove a position (``RuntimeError: dictionary changed size during iteration``),
@@ -657,6 +683,7 @@ class _Checker:
         self.check_kinds()
         self.check_legacy_methods()
         self.check_position_loops()
+        self.check_date_comparisons()
         self.check_calls()
         if self.python2:
             self.check_division()
@@ -1289,6 +1316,37 @@ class _Checker:
                              "orders placed while iterating over context.portfolio.positions fail with "
                              "'RuntimeError: dictionary changed size during iteration' in this jqlite "
                              "as soon as one sells a position out; iterate over list(context.portfolio.positions)")
+
+    # ------------------------------------------------------------- date columns vs dates
+    def check_date_comparisons(self) -> None:
+        """``df['start_date'] > context.previous_date``: pandas >= 2 refuses to compare a
+        datetime64 column with a ``datetime.date`` (probed on jqlite's real column)."""
+        def is_date_column(e) -> bool:
+            return isinstance(e, ast.Subscript) and _const_str(e.slice) in ("start_date", "end_date")
+
+        def is_date(e) -> bool:
+            if isinstance(e, ast.BinOp):
+                return is_date(e.left)
+            if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and e.func.attr == "date" and not e.args:
+                return True      # x.date()
+            if isinstance(e, ast.Attribute) and e.attr == "previous_date":
+                return True
+            if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and e.func.attr == "today" \
+                    and isinstance(e.func.value, ast.Attribute) and e.func.value.attr == "date":
+                return True      # datetime.date.today()
+            return False
+        hits = []
+        for n in ast.walk(self.tree):
+            if isinstance(n, ast.Compare) and len(n.comparators) == 1 and \
+                    isinstance(n.ops[0], (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
+                a, b = n.left, n.comparators[0]
+                if (is_date_column(a) and is_date(b)) or (is_date_column(b) and is_date(a)):
+                    hits.append(n)
+        if hits and date_columns_refuse_dates():
+            for n in hits:
+                self.add("shape", ast.unparse(n)[:60], n.lineno, BLOCKER,
+                         "comparing a start_date/end_date column with a datetime.date raises TypeError "
+                         "with pandas >= 2 (JoinQuant's pandas compared them); compare with pd.Timestamp(...)")
 
     # ------------------------------------------------------------- legacy method idioms
     def check_legacy_methods(self) -> None:

@@ -472,3 +472,17 @@ def test_api_function_that_always_raises():
             """)
         (b,) = r.blockers
         assert (b.kind, b.name, b.line) == ("unsupported", "get_current_tick", 2)
+
+
+def test_date_column_compared_with_a_date(monkeypatch):
+    src = """
+        def before_trading_start(context):
+            df = get_all_securities()
+            new = df[df['start_date'] > context.previous_date]
+            old = df[df['start_date'] < '2015-01-01']
+        """
+    monkeypatch.setattr(C, "date_columns_refuse_dates", lambda: True)
+    (b,) = run_check(src).blockers
+    assert (b.kind, b.line) == ("shape", 3)
+    monkeypatch.setattr(C, "date_columns_refuse_dates", lambda: False)
+    assert run_check(src).ok
