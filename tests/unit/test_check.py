@@ -486,3 +486,11 @@ def test_date_column_compared_with_a_date(monkeypatch):
     assert (b.kind, b.line) == ("shape", 3)
     monkeypatch.setattr(C, "date_columns_refuse_dates", lambda: False)
     assert run_check(src).ok
+
+
+def test_gbk_file_is_decoded_as_the_loader_does(tmp_path):
+    p = tmp_path / "gbk.py"
+    p.write_bytes("# 中文注释：沪深300\ndef initialize(context):\n    no_such_api_gbk()\n".encode("gbk"))
+    r = C.check_file(p)
+    (b,) = r.blockers
+    assert (b.kind, b.name, b.line) == ("name", "no_such_api_gbk", 3)
