@@ -166,7 +166,7 @@ class Finding:
         ``legacy``, ``option``, ``schedule``, ``frequency``, ``fundamentals``, ``finance``,
         ``security``, ``factor``, ``file`` (``read_file``), ``iteration``, ``unsupported``
         (an API function this jqlite always raises in), ``shape`` (a comparison this jqlite's
-        frames refuse), ``source``
+        frames refuse), ``classification`` (industry/concept codes), ``source``
         (the loader's remarks), ``store``.
     name : str
         What the finding is about (an API name, module, security code, column, ...).
@@ -1456,6 +1456,8 @@ class _Checker:
                 self._check_factors(node)
             elif name == "read_file":
                 self._check_read_file(node)
+            elif name in ("get_industry_stocks", "get_concept_stocks") and self.store is not None:
+                self._check_classification(node, name)
             elif name in self.impl.namespace and name not in self._assigned_names:
                 why = always_raises(self.impl.namespace[name])
                 if why is not None:
@@ -1471,6 +1473,25 @@ class _Checker:
                     self.add("frequency", "handle_data", node.lineno, WARNING,
                              "handle_data reads the time of day (.hour/.minute) but runs once a day on daily "
                              "bars (JoinQuant's minute mode calls it every minute)")
+
+    def _check_classification(self, node: ast.Call, name: str) -> None:
+        """An industry/concept code the store's classification does not know raises."""
+        concept = name == "get_concept_stocks"
+        codes = self._resolve_strs(_arg(node, 0, "concept_code" if concept else "industry_code"), node)
+        if not codes:
+            return
+        try:
+            from .api.reference import CONCEPT_SCHEME, _reference
+            ref = _reference(self.store)
+            scheme_of = ref.scheme_of
+        except Exception:
+            return       # this jqlite's classification internals differ: not checked
+        for c in codes:
+            sch = scheme_of.get(c)
+            if sch is None or (sch == CONCEPT_SCHEME) != concept:
+                kind = "concept" if concept else "industry"
+                self.add("classification", c, node.lineno, BLOCKER,
+                         f"{name}({c!r}): the data store's classification has no {kind} {c!r} (ParamsError)")
 
     def _check_read_file(self, node: ast.Call) -> None:
         """``read_file('model.pkl')``: the file must be in the run's storage folder (or the
@@ -1562,7 +1583,7 @@ class _Checker:
         """String literals ``expr`` (seen at node ``at``) can hold: a literal, a list of
         literals, a name assigned such a list in the same function, or a parameter of the
         enclosing function that its callers in the file pass literals to (one level)."""
-        if expr is None or depth > 2:
+        if expr is None or depth > 4:
             return None
         direct = _str_list(expr)
         if direct is not None:
@@ -1588,8 +1609,25 @@ class _Checker:
                     return None
                 vals += v
                 found = True
+            elif isinstance(n, (ast.For, ast.comprehension)) and isinstance(n.target, ast.Name) \
+                    and n.target.id == expr.id:
+                v = self._resolve_strs(n.iter, n.iter, depth + 1)     # for code in CODES
+                if v is None:
+                    return None
+                vals += v
+                found = True
         if found:
             return vals
+        if func is not None and not any(isinstance(a, ast.arg) and a.arg == expr.id for a in ast.walk(func.args)):
+            for n in self.tree.body:              # a module-level constant list
+                if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == expr.id for t in n.targets):
+                    v = _str_list(n.value)
+                    if v is None:
+                        return None
+                    vals += v
+                    found = True
+            if found:
+                return vals
         if func is not None:
             params = [a.arg for a in func.args.args]
             if expr.id in params:

@@ -494,3 +494,19 @@ def test_gbk_file_is_decoded_as_the_loader_does(tmp_path):
     r = C.check_file(p)
     (b,) = r.blockers
     assert (b.kind, b.name, b.line) == ("name", "no_such_api_gbk", 3)
+
+
+def test_industry_code_the_store_does_not_classify(store):
+    r = run_check("""
+        def before_trading_start(context):
+            a = get_industry_stocks('HY001')
+        """, store)
+    (b,) = r.blockers         # the tiny store has no classification data at all
+    assert (b.kind, b.name, b.line) == ("classification", "HY001", 2)
+    r = run_check("""
+        CODES = ['HY002', 'HY003']
+        def before_trading_start(context):
+            for c in CODES:
+                get_industry_stocks(c)
+        """, store)
+    assert sorted(b.name for b in r.blockers) == ["HY002", "HY003"]
