@@ -1598,6 +1598,17 @@ class _Checker:
             return out
         if not isinstance(expr, ast.Name):
             return None
+        # the innermost loop around ``at`` that binds the name: for code in CODES: f(code)
+        child, p = at, self._parents.get(id(at))
+        while p is not None and not isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if isinstance(p, ast.For) and child is not p.iter and isinstance(p.target, ast.Name) \
+                    and p.target.id == expr.id:
+                return self._resolve_strs(p.iter, p.iter, depth + 1)
+            if type(p) in self._COMPREHENSIONS:
+                for gen in p.generators:
+                    if isinstance(gen.target, ast.Name) and gen.target.id == expr.id:
+                        return self._resolve_strs(gen.iter, gen.iter, depth + 1)
+            child, p = p, self._parents.get(id(p))
         func = self._enclosing_function(at)
         scope = func if func is not None else self.tree
         vals: list[str] = []
@@ -1605,13 +1616,6 @@ class _Checker:
         for n in ast.walk(scope):
             if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == expr.id for t in n.targets):
                 v = _str_list(n.value)
-                if v is None:
-                    return None
-                vals += v
-                found = True
-            elif isinstance(n, (ast.For, ast.comprehension)) and isinstance(n.target, ast.Name) \
-                    and n.target.id == expr.id:
-                v = self._resolve_strs(n.iter, n.iter, depth + 1)     # for code in CODES
                 if v is None:
                     return None
                 vals += v
