@@ -16,8 +16,8 @@ def ensure_default_store(progress: bool = True) -> Store:
         from .sample import generate_sample_market
         print(f"jqlite: generating the sample market into {path} (first use, about a minute) ...",
               file=sys.stderr)
-        generate_sample_market(path, progress=(lambda m: print(f"  {m}", file=sys.stderr)) if progress else None)
-        add_sample_fundamentals(path)
+        generate_sample_market(path, progress=(lambda m: print(f"  {m}", file=sys.stderr)) if progress else None,
+                               post_write=add_sample_fundamentals)
     return open_store(path)
 
 
