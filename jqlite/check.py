@@ -1404,6 +1404,13 @@ class _Checker:
         st = self.store
         if st is None:
             return False
+        try:   # the data API's own test (1-minute or imported 5-minute bars)
+            from .api.market import _has_minute
+            return bool(_has_minute(st))
+        except ImportError:
+            pass
+        except Exception:
+            return False
         try:
             from .data.minute import MinuteBars
             return bool(MinuteBars.available(st))
