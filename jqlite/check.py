@@ -1411,16 +1411,7 @@ class _Checker:
             pass
         except Exception:
             return False
-        try:
-            from .data.minute import MinuteBars
-            return bool(MinuteBars.available(st))
-        except ImportError:
-            pass
-        for name in ("has_minute", "has_minute_bars"):
-            v = getattr(st, name, None)
-            if v is not None:
-                return bool(v() if callable(v) else v)
-        return any((Path(st.path) / d).exists() for d in ("bars_minute", "bars_1m", "minute"))
+        return False     # a jqlite without minute support in its data API
 
     def check_calls(self) -> None:
         from .scheduler import parse_time
