@@ -1,4 +1,5 @@
-"""Command line: ``jqlite backtest``, ``jqlite check``, ``jqlite data sample|import``, ``jqlite report``.
+"""Command line: ``jqlite backtest``, ``jqlite check``, ``jqlite data sample|import``, ``jqlite report``,
+``jqlite sweep``.
 
 Exit codes of ``backtest``: 0 success, 1 a strategy callback raised (partial results are
 written), 2 bad arguments or data.  ``check``: 0 nothing blocks, 1 a blocker was found, 2 bad
@@ -350,3 +351,125 @@ def compare(run_dirs, out, open_) -> None:
     if open_:
         import webbrowser
         webbrowser.open(Path(p).resolve().as_uri())
+
+
+# ---------------------------------------------------------------------------- jqlite sweep
+# (self-contained block: parameter sweeps / walk-forward windows / seed repeats on Dask)
+@main.command()
+@click.argument("strategy", type=click.Path(dir_okay=False))
+@click.option("--grid", "grid_file", default=None, type=click.Path(dir_okay=False),
+              help="YAML file 'name: [values]' of parameters to sweep")
+@click.option("--param", "params", multiple=True, metavar="NAME=V1,V2",
+              help="a parameter and its values (repeatable); NAME is a module constant or g.NAME set in initialize")
+@click.option("--start", default=None, help="first day, YYYY-MM-DD (or use --windows)")
+@click.option("--end", default=None, help="last day, YYYY-MM-DD")
+@click.option("--windows", default=None, metavar="START:END/STEP",
+              help="walk-forward windows, e.g. 2016-01-01:2024-12-31/1y (STEP Ny, Nm, Nw or Nd)")
+@click.option("--seeds", default=None, metavar="A..B", help="repeat every task with these seeds, e.g. 0..9")
+@click.option("--seed", default=0, show_default=True, type=int, help="the seed when --seeds is not given")
+@click.option("--cash", default=100000.0, show_default=True, type=float, help="starting cash, yuan")
+@click.option("--benchmark", default=None, help="benchmark code (overrides set_benchmark)")
+@click.option("--data", default=None, type=click.Path(file_okay=False), help="data store folder")
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="results folder (default sweeps/<name>-<time>)")
+@click.option("--workers", default=None, type=int,
+              help="local worker processes (default: CPU count; 0 = one by one in this process)")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:8786", help="use an existing Dask cluster")
+@click.option("--resume", is_flag=True, help="run only the tasks of --out without an ok result")
+@click.option("--metric", default="sharpe", show_default=True, help="metric of the heat map and the ranking")
+@click.option("--top", default=5, show_default=True, type=int, help="best runs drawn in sweep.html")
+@click.option("--list-params", is_flag=True, help="print the parameters the file defines and exit")
+def sweep(strategy, grid_file, params, start, end, windows, seeds, seed, cash, benchmark, data, out, workers,
+          scheduler, resume, metric, top, list_params) -> None:
+    """Run STRATEGY over a parameter grid, windows and seeds on Dask; results in one folder.
+
+    Exit codes: 0 every task ok, 1 some task failed (recorded in results.parquet), 2 bad
+    arguments (unknown parameter, bad grid / dates / store), 130 interrupted (the finished
+    results stay in the folder; continue with --resume).
+    """
+    from .errors import ConfigError, DataError
+    from .sweep.params import UnknownParameterError, find_parameters
+    from .sweep.tasks import build_tasks, load_grid, parse_param, parse_seeds, parse_windows
+
+    def fail(msg: str) -> None:
+        click.echo(f"jqlite sweep: {msg}", err=True)
+        sys.exit(2)
+
+    path = Path(strategy)
+    if not path.is_file():
+        fail(f"strategy file {strategy} does not exist")
+    source = path.read_text(encoding="utf-8-sig")
+    try:
+        compile(source, str(path), "exec")
+    except SyntaxError:
+        from .strategy import python2_to_3
+        converted = python2_to_3(source)
+        if converted is None:
+            fail(f"{path}: syntax error")
+        source = converted
+    if list_params:
+        for name, assigns in find_parameters(source, str(path)).items():
+            click.echo(f"{name} = {assigns[0].value}    (line {assigns[0].lineno})")
+        return
+    try:
+        grid = load_grid(grid_file) if grid_file else {}
+        for p in params:
+            name, values = parse_param(p)
+            grid[name] = values
+        if windows:
+            wins = parse_windows(windows)
+        else:
+            if not (start and end):
+                fail("give --start and --end, or --windows")
+            for d in (start, end):
+                _dt.date.fromisoformat(str(d))
+            wins = [(str(start), str(end))]
+        seed_list = parse_seeds(seeds) if seeds else [seed]
+    except (ValueError, OSError) as exc:
+        fail(str(exc))
+    from .data import ensure_default_store
+    from .data.store import open_store
+    try:
+        store = open_store(data) if data else ensure_default_store()
+    except DataError as exc:
+        fail(str(exc))
+    try:
+        tasks = build_tasks(source, grid, wins, seed_list, path=str(path), cash=cash, benchmark=benchmark,
+                            data_version=store.version)
+    except UnknownParameterError as exc:
+        fail(str(exc))
+    except ValueError as exc:
+        fail(str(exc))
+    if out is None:
+        if resume:
+            fail("--resume needs the --out folder of the sweep to continue")
+        out = Path("sweeps") / f"{path.stem}-{_dt.datetime.now():%Y%m%d-%H%M%S}"
+    from .sweep.executor import run_sweep
+    from .sweep.report import render_sweep
+
+    def progress(rec, done, total):
+        shown = ", ".join(f"{k}={v}" for k, v in rec["params"].items())
+        val = (rec.get("metrics") or {}).get(metric)
+        val_txt = f"{metric}={val:.3f}" if isinstance(val, (int, float)) else ""
+        wall = rec.get("wall_s")
+        click.echo(f"[{done}/{total}] {rec['status']:5} {rec['start']}..{rec['end']} seed={rec['seed']} {shown} "
+                   f"{val_txt} {'' if wall is None else f'{wall:.1f}s'} {rec.get('worker') or ''}", err=True)
+
+    meta = {"params": list(grid), "grid": grid, "windows": wins, "seeds": seed_list, "metric": metric}
+    click.echo(f"jqlite sweep: {len(tasks)} task(s) ({len(tasks) // (len(wins) * len(seed_list))} grid point(s) x "
+               f"{len(wins)} window(s) x {len(seed_list)} seed(s)) -> {out}", err=True)
+    try:
+        outcome = run_sweep(path, tasks, out, data=store.path, cash=cash, benchmark=benchmark,
+                            data_version=store.version, workers=workers,
+                            scheduler=scheduler, resume=resume, meta=meta, on_result=progress)
+    except ConfigError as exc:
+        fail(str(exc))
+    page = render_sweep(out, metric=metric, top=top) if len(outcome.results) else None
+    click.echo(f"{outcome.ran} run, {outcome.skipped} skipped (complete), {outcome.failed} failed; "
+               f"wall {outcome.wall_s:.1f}s (cluster start {outcome.startup_s:.1f}s)")
+    click.echo(f"results: {Path(out) / 'results.parquet'}" + (f"\nreport: {page}" if page else ""))
+    if outcome.interrupted:
+        click.echo("interrupted: finished results are in the folder; continue with --resume", err=True)
+        sys.exit(130)
+    if outcome.failed:
+        sys.exit(1)

@@ -331,6 +331,15 @@ class Run:
             return fn(*args)
         except StrategyError:
             raise
+        except SystemExit as exc:  # exit()/sys.exit() in a callback ends the backtest, not Python
+            new = RuntimeError(f"the strategy called exit()/sys.exit({exc.code!r}) in {name}(): "
+                               "the backtest stops here")
+            new.__traceback__ = exc.__traceback__
+            raise StrategyError(name, self.current_dt, self._user_traceback(new), new) from exc
+        except ModuleNotFoundError as exc:  # name the jqlite extra that provides it
+            from .compat.libs import missing_module_error
+            new = missing_module_error(exc)
+            raise StrategyError(name, self.current_dt, self._user_traceback(new), new) from exc
         except Exception as exc:  # the strategy's own error
             raise StrategyError(name, self.current_dt, self._user_traceback(exc), exc) from exc
         finally:
@@ -391,6 +400,8 @@ class Run:
                 raise
             finally:
                 self.phase = "done"
+                from .compat.libs import finish
+                finish(self)
                 self.wall_time = _time.perf_counter() - t_start
         return self
 

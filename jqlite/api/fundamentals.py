@@ -204,10 +204,8 @@ def _to_date(d) -> _dt.date:
         return d.date()
     if isinstance(d, _dt.date):
         return d
-    try:
-        return pd.Timestamp(d).date()
-    except (ValueError, TypeError):
-        raise ParamsError(f"cannot parse date {d!r}") from None
+    from ..compat.dates import to_date
+    return to_date(d)
 
 
 def _default_date(store) -> _dt.date:
@@ -259,6 +257,14 @@ def _parse_stat_date(s) -> tuple[int, bool]:
     """'2019q3' -> (quarter ordinal, False); '2019' -> (Q4 ordinal, True)."""
     m = re.fullmatch(r"\s*(\d{4})(?:\s*[qQ]([1-4]))?\s*", str(s))
     if not m:
+        # 'YYYYq3.0' / 'YYYYq3.3333333333333335': str(month / 3) in a file written for
+        # Python 2, where / floored; read the quarter as Python 2 computed it
+        m2 = re.fullmatch(r"\s*(\d{4})\s*[qQ]([1-4])\.\d+\s*", str(s))
+        if m2:
+            from ..compat.legacy import used
+            used("statDate 'YYYYqN.x' (Python 2 integer division)",
+                 "str(year) + 'q' + str(month // 3)")
+            return int(m2.group(1)) * 4 + int(m2.group(2)) - 1, False
         raise ParamsError(f"statDate {s!r} is not 'YYYY' or 'YYYYqN' (e.g. '2019' or '2019q3')")
     y = int(m.group(1))
     if m.group(2):
