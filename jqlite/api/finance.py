@@ -393,7 +393,7 @@ class _Finance:
         con = _conn()
         con.register(name, tbl)
         try:
-            return con.execute(sql).arrow().to_pandas()
+            return con.execute(sql).to_arrow_table().to_pandas()
         finally:
             try:
                 con.unregister(name)
