@@ -276,6 +276,9 @@ FAMOUS = (
     ("601318.XSHG", "中国平安", "ZGPA", "financials", "保险", "2007-03-01", 7.0e10),
     ("601398.XSHG", "工商银行", "GSYH", "financials", "银行", "2006-10-27", 2.6e11),
     ("601628.XSHG", "中国人寿", "ZGRS", "financials", "保险", "2007-01-09", 8.0e10),
+    ("601818.XSHG", "光大银行", "GDYH", "financials", "银行", "2010-08-18", 2.4e10),
+    ("603799.XSHG", "华友钴业", "HYGY", "materials", "有色", "2015-01-29", 3.0e9),
+    ("300014.XSHE", "亿纬锂能", "YWLN", "new_energy", "锂业", "2009-10-30", 2.0e9),
     ("688111.XSHG", "金山办公", "JSBG", "telecom", "信息", "2019-11-18", 1.0e10),
     ("688599.XSHG", "天合光能", "THGN", "new_energy", "新能", "2020-06-10", 5.0e9),
     ("688981.XSHG", "中芯国际", "ZXGJ", "semiconductors", "集成", "2020-07-16", 2.0e10),
@@ -318,6 +321,12 @@ _MORE_INDEXES = (
     ("399324.XSHE", "深证红利", "SZHL", "2006-01-24", 4600.0, "div:xshe:40"),
     ("399330.XSHE", "深证100", "SZ100", "2002-12-31", 2700.0, "rank:xshe:1:100"),
     ("399673.XSHE", "创业板50", "CYB50", "2014-06-18", 1000.0, "rank:chinext:1:50"),
+    ("399300.XSHE", "沪深300(深)", "HS300S", "2005-04-08", 2330.0, "alias:000300.XSHG"),
+    ("399905.XSHE", "中证500(深)", "ZZ500S", "2007-01-15", 3800.0, "alias:000905.XSHG"),
+    ("399906.XSHE", "中证800(深)", "ZZ800S", "2007-01-15", 2500.0, "alias:000906.XSHG"),
+    ("399317.XSHE", "国证A指", "GZAZ", "2005-01-04", 2600.0, "all:all"),
+    ("399632.XSHE", "深100EW", "S100EW", "2002-12-31", 3000.0, "rank:xshe:1:100"),
+    ("000012.XSHG", "国债指数", "GZZS", "2003-01-02", 140.0, "bond:0.035"),
 )
 # Shenwan L1 industry indexes (JoinQuant codes 801xxx.XSHG): members = the SW L1 industry of
 # the sample's classification (jqlite.data.reference.SAMPLE_SW).
@@ -374,6 +383,10 @@ _MORE_FUNDS = (
     ("512720.XSHG", "计算机ETF", "JSJETF", "2019-07-11", "index:801750.XSHG", 1.00, 5e7, "etf"),
     ("512980.XSHG", "传媒ETF", "CMETF", "2018-01-19", "index:801760.XSHG", 1.00, 1e8, "etf"),
     ("515880.XSHG", "通信ETF", "TXETF", "2019-09-06", "index:801770.XSHG", 1.00, 5e7, "etf"),
+    ("159980.XSHE", "有色ETF", "YSETF", "2019-12-24", "index:801050.XSHG", 1.00, 2e7, "etf"),
+    ("159981.XSHE", "能源化工ETF", "NYHGETF", "2020-01-17", "sector:materials", 1.00, 1e7, "etf"),
+    ("510230.XSHG", "金融ETF", "JRETF", "2011-05-23", "sector:financials", 3.00, 3e7, "etf"),
+    ("512120.XSHG", "医药50ETF", "YY50ETF", "2019-05-24", "sector:healthcare", 1.00, 1e7, "etf"),
     ("512400.XSHG", "有色金属ETF", "YSJSETF", "2017-09-01", "index:801050.XSHG", 1.00, 1e8, "etf"),
     ("515220.XSHG", "煤炭ETF", "MTETF", "2020-03-02", "sector:materials", 1.00, 1e8, "etf"),
     ("515210.XSHG", "钢铁ETF", "GTETF", "2020-03-02", "index:801040.XSHG", 1.00, 5e7, "etf"),
@@ -419,6 +432,8 @@ _MORE_FUNDS = (
     ("160706.XSHE", "嘉实300LOF", "JS300LOF", "2005-09-12", "index:000300.XSHG", 1.00, 1e6, "lof"),
     ("501018.XSHG", "南方原油LOF", "NFYYLOF", "2016-06-15", "foreign:OIL:0.0:0.022", 1.00, 5e6, "lof"),
     ("162411.XSHE", "华宝油气LOF", "HBYQLOF", "2011-09-29", "foreign:XOP:-0.0001:0.020", 1.00, 5e7, "lof"),
+    ("164824.XSHE", "印度基金LOF", "YDJJLOF", "2012-07-11", "foreign:SENSEX:0.0004:0.011", 1.00, 2e6, "lof"),
+    ("162605.XSHE", "景顺鼎益LOF", "JSDYLOF", "2005-05-18", "sector:consumer_staples", 1.50, 2e6, "lof"),
     ("164906.XSHE", "中概互联LOF", "ZGHLLOF", "2017-05-04", "foreign:CNI:0.0002:0.020", 1.00, 5e6, "lof"),
 )
 
@@ -1183,6 +1198,10 @@ def _simulate(seed, n_stocks, start, end, say):
 
     def index_members_of(spec):
         kind, _, arg = spec.partition(":")
+        if kind == "bond":      # a bond index: no stock members, its own carry path
+            return np.zeros((T, n), bool)
+        if kind == "alias":     # the Shenzhen code of a CSI index: the same members
+            return members[arg]
         if kind == "all":
             return act & universes[arg][None, :]
         if kind == "union":
@@ -1212,7 +1231,7 @@ def _simulate(seed, n_stocks, start, end, say):
         h = zlib.crc32(code.encode()) % 1000
         index_specs.append((f"{code}.XSHG", sw_l1_index_name(code), f"SW{code}", "1999-12-30",
                             1500.0 + 3.0 * h, f"sw:{code}"))
-    ranked = {c for c, *_r, spec in index_specs if spec and spec.split(":")[0] in ("rank", "div")}
+    ranked = {c for c, *_r, spec in index_specs if spec and spec.split(":")[0] in ("rank", "div", "alias")}
     ranked |= {"000300.XSHG", "000905.XSHG", "000906.XSHG"}
     idx_rows = []
     im_rows = []
@@ -1230,7 +1249,14 @@ def _simulate(seed, n_stocks, start, end, say):
     for code, disp_i, nm, base_date, level0, spec in index_specs:
         mask = members[code] if spec is None else index_members_of(spec)
         members[code] = mask
-        ro, rh, rl, rc = basket(mask)
+        if spec is not None and spec.startswith("bond:"):
+            br = _rng(seed, f"index:{code}")
+            rc = float(spec[5:]) / 244 + 0.0008 * br.standard_normal(T)
+            ro = 0.3 * rc
+            rh = np.maximum(ro, rc) + np.abs(0.0004 * br.standard_normal(T))
+            rl = np.minimum(ro, rc) - np.abs(0.0004 * br.standard_normal(T))
+        else:
+            ro, rh, rl, rc = basket(mask)
         index_ret[code] = (ro, rh, rl, rc)
         lvl = level0 * np.cumprod(1 + rc)
         prev = np.concatenate([[level0], lvl[:-1]])

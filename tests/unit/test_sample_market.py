@@ -77,12 +77,12 @@ def test_securities_boards_and_codes(market):
     sec = market["sec"]
     counts = sec.groupby(["type", "board"]).size().to_dict()
     # stocks per board unchanged by the famous codes (each replaces a stock of its board);
-    # 5 original + 19 more + 21 Shenwan L1 indexes; 13 original + 71 more ETFs, 4 money-market
-    # funds, 7 LOFs; 18 open-end (OF) funds
+    # 5 original + 25 more + 21 Shenwan L1 indexes; 13 original + 75 more ETFs, 4 money-market
+    # funds, 9 LOFs; 18 open-end (OF) funds
     assert counts == {("stock", "sh_main"): 320, ("stock", "sz_main"): 120, ("stock", "sme"): 160,
                       ("stock", "chinext"): 136, ("stock", "star"): 64,
-                      ("index", "index"): 45, ("etf", "fund"): 84, ("mmf", "fund"): 4,
-                      ("lof", "fund"): 7, ("mixture_fund", "fund"): 6, ("stock_fund", "fund"): 5,
+                      ("index", "index"): 51, ("etf", "fund"): 88, ("mmf", "fund"): 4,
+                      ("lof", "fund"): 9, ("mixture_fund", "fund"): 6, ("stock_fund", "fund"): 5,
                       ("bond_fund", "fund"): 3, ("money_market_fund", "fund"): 2,
                       ("QDII_fund", "fund"): 2}
     prefixes = {"sh_main": ("600", "601", "603", "605"), "sz_main": ("000",), "sme": ("002",),
@@ -395,8 +395,9 @@ def test_indexes_cover_the_codes_files_use(market):
         m = mem[(mem["index_code"] == code) & (mem["start_date"] <= d) & (mem["end_date"] >= d)]
         return set(m["code"])
     day = "2021-01-04"
-    for code in sorted(idx.index):
+    for code in sorted(set(idx.index) - {"000012.XSHG"}):     # (000012 国债指数: bonds)
         assert at(code, day), code                              # every index has members
+    assert at("399905.XSHE", day) == at("000905.XSHG", day)     # Shenzhen code of CSI 500
     s50, s300 = at("000016.XSHG", day), at("000300.XSHG", day)
     assert len(s50) == 50 and all(c.endswith(".XSHG") and not c.startswith("688") for c in s50)
     assert len(at("000906.XSHG", day)) == len(s300 | at("000905.XSHG", day))
