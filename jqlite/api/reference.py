@@ -192,7 +192,7 @@ def get_industry(security, date=None) -> dict:
                 if sch == CONCEPT_SCHEME or not (ref.m_s[k] <= d <= ref.m_e[k]):
                     continue
                 ic = ref.m_ind[k]
-                entry[sch] = {"industry_code": ic, "industry_name": ref.name(ic, d)}
+                entry[sch] = {"industry_code": str(ic), "industry_name": ref.name(ic, d)}
         out[c] = {k: entry[k] for k in INDUSTRY_SCHEMES if k in entry}
     missing = [k for k in INDUSTRY_SCHEMES if k not in ref.schemes]
     if missing:

@@ -74,6 +74,11 @@ from .calendar import xshg_trading_days
 from .writer import write_store
 
 DEFAULT_SEED = 20240101
+#: Version of the generator's output.  Stores written by an older generator are re-generated
+#: by :func:`jqlite.data.ensure_default_store` (the default cache) -- bump it whenever the
+#: generated content changes.  2: famous large caps, 51 indexes, 101 exchange funds, OF funds,
+#: zjw / jq_l2 classification.
+SAMPLE_GENERATOR = 2
 DEFAULT_START = "2014-01-02"
 DEFAULT_END = "2025-12-31"
 
@@ -1460,6 +1465,23 @@ def generate_sample_market(path, *, seed: int = DEFAULT_SEED, start: str = DEFAU
     def write_latents(p: Path) -> None:
         lat.reset_index().to_parquet(p, index=False)
 
+    def write_generator(p: Path) -> None:
+        import json
+        p.write_text(json.dumps({"generator": SAMPLE_GENERATOR, "seed": int(seed), "start": str(start),
+                                 "end": str(end), "n_stocks": int(n_stocks)}))
+
     return write_store(path, tables, name="sample", source=f"jqlite synthetic sample market seed={seed}",
                        progress=say, extra_files={"sample_sectors.parquet": write_sectors,
-                                                  "sample_latents.parquet": write_latents})
+                                                  "sample_latents.parquet": write_latents,
+                                                  "sample_generator.json": write_generator})
+
+
+def sample_is_current(path) -> bool:
+    """Whether the store at ``path`` was written by this version of the sample generator
+    (:data:`SAMPLE_GENERATOR`); False for an older sample or no store."""
+    import json
+    try:
+        g = json.loads((Path(path) / "sample_generator.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return g.get("generator") == SAMPLE_GENERATOR

@@ -149,7 +149,7 @@ def test_prices_inside_limits_and_on_ticks(market):
     e = bars[bars["code"].isin(etf_codes)]
     v = e[["open", "high", "low", "close"]].to_numpy() * 1000
     assert np.abs(v - np.round(v)).max() < 1e-6
-    assert 0.3 < e["close"].min()
+    assert 0.1 < e["close"].min()       # (sector / 中概 ETFs listed at 1.00 can lose 70 %)
     bond_like = {c for c, *r in _MORE_FUNDS if r[3].startswith(("bond:", "money:"))}
     assert e.loc[~e["code"].isin(bond_like), "close"].max() < 12     # bond ETFs trade near 100
     assert np.allclose(e["high_limit"], round_half_up(e["pre_close"] * 1.1, 3))
