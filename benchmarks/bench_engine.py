@@ -39,14 +39,15 @@ def main() -> None:
     build(tmp / "store", a.n, a.days)
     t_build = time.perf_counter() - t0
     strat = HERE / "momentum_bench.py"
-    times = []
+    times, cpu = [], []
     res = None
     for k in range(a.repeat + 1):
         store = Store(tmp / "store") if k == 0 else store
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = jqlite.run_backtest(strat, "2018-01-02", "2030-01-01", 1_000_000, store=store,
                                   storage=tmp / "storage")
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     cold, warm = times[0], statistics.median(times[1:])
     bars = a.n * a.days
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -55,6 +56,8 @@ def main() -> None:
     print(f"{f'momentum {a.n}x{a.days}':<28}{cold:>9.2f}{warm:>9.2f}{bars / warm:>16,.0f}{peak:>9.0f}"
           f"{len(res.trades):>8}{res.daily.total_value.iloc[-1]:>14,.0f}")
     print(f"(store build {t_build:.1f}s, not included; warm = median of {a.repeat})")
+    # CPU seconds of this process (user + system): stable on a shared machine where wall is not
+    print(f"warm cpu s: {statistics.median(cpu[1:]):.3f}")
     if a.real:
         real_src = Path(os.environ.get("JQLITE_REAL_SRC", HERE.parents[1] / "shared" / "data" / "real"))
         from jqlite.data.ingest import import_real_data

@@ -353,7 +353,7 @@ class _Finance:
         ParamsError
             Not a query, a non-finance table, or more than one table.
         """
-        from .fundamentals import Query, _conn, _DIALECT
+        from .fundamentals import Query, _arrow_table, _conn, _DIALECT
         q = query_object
         if isinstance(q, sa.sql.Select):
             q = Query((), q)
@@ -393,7 +393,7 @@ class _Finance:
         con = _conn()
         con.register(name, tbl)
         try:
-            return con.execute(sql).to_arrow_table().to_pandas()
+            return _arrow_table(con.execute(sql)).to_pandas()
         finally:
             try:
                 con.unregister(name)

@@ -434,6 +434,12 @@ def _conn():
     return con
 
 
+def _arrow_table(result):
+    """The Arrow table of a DuckDB result (``to_arrow_table`` from duckdb 1.4; older names before)."""
+    fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
+    return fetch()
+
+
 def _plan(q: Query):
     """(compiled SQL, {table name: [columns needed]}) for a query; cached per Query."""
     plan = getattr(q, "_plan_cache", None)
@@ -482,7 +488,7 @@ def _run(q: Query, panel, day=None, stat_q=None, annual=False, api="get_fundamen
     for n, cols in needed.items():
         con.register(n, _table_frame(panel, n, cols, day, stat_q, annual))
     try:
-        return con.execute(sql).to_arrow_table().to_pandas()
+        return _arrow_table(con.execute(sql)).to_pandas()
     finally:
         for n in needed:
             try:

@@ -18,15 +18,12 @@ CLOSE = _dt.time(15, 0)
 BEFORE_OPEN = _dt.time(9, 0)     # before_trading_start
 AFTER_CLOSE = _dt.time(15, 30)   # after_trading_end
 
-# exchange_calendars 4.5.x (the last release that runs with numpy < 1.24, which JoinQuant-era
-# strategy code needs) does not yet hold the whole 2025 holiday schedule.  These closures are
-# from the exchanges' published 2025 schedule (上交所/深交所 2025年部分节假日休市安排: Spring Festival
-# Jan 28-Feb 4, Labour Day May 1-5, Dragon Boat May 31-Jun 2, National Day Oct 1-8).
-_CAL_END = "2025-12-31"  # last year with a full holiday schedule in exchange_calendars 4.5.x
-_EXTRA_CLOSED = pd.DatetimeIndex([
-    "2025-01-28", "2025-02-04", "2025-05-02", "2025-05-05", "2025-06-02",
-    "2025-10-06", "2025-10-07", "2025-10-08",
-])
+# exchange_calendars >= 4.13 holds the exchanges' published schedule through 2026; checked
+# session by session against akshare's trade calendar (../shared/data/real/calendar): identical
+# 2005-01-04 .. 2026-12-31 (5,343 sessions).  Earlier releases (4.5.x, the last for numpy < 1.24)
+# lacked eight 2025 closures, which jqlite used to list by hand; the project now runs on numpy 2,
+# so the library's own calendar is used as it is.
+_CAL_END = "2026-12-31"  # last year with a full holiday schedule in exchange_calendars 4.13
 
 
 @lru_cache(maxsize=8)
@@ -58,7 +55,7 @@ def xshg_trading_days(start: str, end: str) -> pd.DatetimeIndex:
         return pd.DatetimeIndex([])
     days = cal.sessions_in_range(lo, hi)
     days = pd.DatetimeIndex(days.tz_localize(None) if days.tz is not None else days).normalize()
-    return days.difference(_EXTRA_CLOSED)
+    return days
 
 
 def check_against_calendar(data_dates: pd.DatetimeIndex, calendar: pd.DatetimeIndex) -> tuple[list, list]:

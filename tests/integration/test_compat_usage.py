@@ -12,6 +12,8 @@ import pytest
 import jqlite
 import jqlite.errors
 
+pytestmark = pytest.mark.smoke  # also run on Python 3.12 / 3.13 by .ci/run
+
 HEAD = """
 def _zero_costs():
     set_order_cost(OrderCost(open_tax=0, close_tax=0, open_commission=0, close_commission=0,

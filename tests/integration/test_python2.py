@@ -1,7 +1,11 @@
 """Python 2 JoinQuant files (spec real_strategy_api_usage.md §11) run after an in-memory
 lib2to3 conversion; the user's line numbers are kept."""
 
+import pytest
+
 import jqlite
+
+pytestmark = pytest.mark.smoke  # also run on Python 3.12 / 3.13 by .ci/run
 
 PY2 = """
 from jqdata import *

@@ -1,7 +1,11 @@
 """Third-party modules real JoinQuant files import at the top (spec real_strategy_api_usage.md
 §10): talib, six (BytesIO with read_file), prettytable, statsmodels."""
 
+import pytest
+
 import jqlite
+
+pytestmark = pytest.mark.smoke  # also run on Python 3.12 / 3.13 by .ci/run
 
 SRC = """
 from jqdata import *

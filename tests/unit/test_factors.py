@@ -118,8 +118,8 @@ def _reference(st):
         (O - L).clip(lower=0).where(O.notna()).rolling(26).sum() * 100
     br = (H - pc).rolling(26).sum() / (pc - L).rolling(26).sum() * 100
     ref["ARBR"] = ref["AR"] - br
-    tr = pd.concat([(H - L).stack(dropna=False), (H - pc).abs().stack(dropna=False),
-                    (L - pc).abs().stack(dropna=False)], axis=1).max(axis=1, skipna=False).unstack()
+    tr = pd.concat([(H - L).stack(future_stack=True), (H - pc).abs().stack(future_stack=True),
+                    (L - pc).abs().stack(future_stack=True)], axis=1).max(axis=1, skipna=False).unstack()
     tr = tr.reindex(index=C.index, columns=C.columns)
     ref["ATR6"] = tr.rolling(6).mean()
     ref["TVMA6"] = d["M"].rolling(6).mean()
