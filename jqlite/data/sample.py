@@ -880,8 +880,13 @@ def _events(seed, lat, days, act, first):
             continue
         e = min(s + int(rng.integers(120, 500)), T - 1)
         star = bool(rng.random() < 0.5)
-        if not famous[i]:       # (drawn all the same: the other stocks' draws do not move)
-            st_periods.append((i, s, e, star))
+        st_periods.append((i, s, e, star))
+    # famous stocks are never ST; their would-be periods still steer the dividend draws below
+    # (so no other stock's random draws move)
+    st_draws = np.zeros((T, n), bool)
+    for i, s, e, _ in st_periods:
+        st_draws[s:e + 1, i] = True
+    st_periods = [p for p in st_periods if not famous[p[0]]]
     for i, s, e, _ in st_periods:
         st[s:e + 1, i] = True
 
@@ -935,7 +940,7 @@ def _events(seed, lat, days, act, first):
         bon = rng.random(n) * (1.0 - 0.3 * (growth > 0.5))
         for i in range(n):
             t = int(d[i])
-            if t <= start_idx[i] + 200 or t > end_idx[i] or st[t, i]:
+            if t <= start_idx[i] + 200 or t > end_idx[i] or st_draws[t, i]:
                 continue
             while t <= end_idx[i] and paused[t, i]:
                 t += 1

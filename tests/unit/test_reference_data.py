@@ -62,9 +62,9 @@ def test_get_industry_shape_and_codes(research):
 def test_industry_point_in_time_reclassification(research):
     from jqdata import get_industry, get_industry_stocks
     li = _lithium(research)
-    # 18 synthetic ...锂业 stocks + 300750 宁德时代 + 300014 亿纬锂能 (famous, industry 锂业); the
-    # synthetic 600503 瑞创锂业 became 600519 贵州茅台
-    assert len(li) == 20
+    # 18 synthetic ...锂业 stocks + 300750 宁德时代, 300014 亿纬锂能, 300073 当升科技 (famous,
+    # industry 锂业); the synthetic 600503 瑞创锂业 became 600519 贵州茅台
+    assert len(li) == 21
     c = li[0]
     before = get_industry(c, date="2021-07-29")[c]
     after = get_industry(c, date="2021-07-30")[c]
@@ -76,8 +76,9 @@ def test_industry_point_in_time_reclassification(research):
     a = set(get_industry_stocks("801730", date="2021-07-29"))
     b = set(get_industry_stocks("801730", date="2021-07-30"))
     assert b - a == set(li) and not (a - b)
-    # 28 synthetic 光伏/新能 stocks + 601012 隆基绿能; 29 + the 20 lithium stocks
-    assert len(a) == 29 and len(b) == 49
+    # 28 synthetic 光伏/新能 stocks - 601327 安通光伏 (became 601328 交通银行) + 601012 隆基绿能;
+    # 28 + the 21 lithium stocks
+    assert len(a) == 28 and len(b) == 49
 
 
 def test_get_industries_names_follow_the_date(research):
@@ -100,9 +101,10 @@ def test_get_industries_names_follow_the_date(research):
 def test_get_industry_stocks_lists_listed_members(research):
     from jqdata import get_industry, get_industry_stocks
     banks = get_industry_stocks("801780", date="2020-01-02")
-    # 14 synthetic banks - 600258 鑫祥银行 (became 600276 恒瑞医药) + 7 famous banks (000001 600000
-    # 600036 601166 601288 601398 601818)
-    assert len(banks) == 20 and banks == sorted(banks)
+    # 14 synthetic banks - 600258 鑫祥银行 / 600808 深源银行 (became 600276 恒瑞医药 / 600809 山西汾酒)
+    # + 12 famous banks (000001 600000 600016 600036 601166 601288 601328 601398 601658 601818
+    # 601939 601988)
+    assert len(banks) == 24 and banks == sorted(banks)
     assert {"000001.XSHE", "600036.XSHG", "601398.XSHG"} <= set(banks)
     assert all(get_industry(c, "2020-01-02")[c]["sw_l1"]["industry_code"] == "801780" for c in banks)
     with pytest.raises(ParamsError, match="801999"):
@@ -143,9 +145,9 @@ def test_index_weights_from_circulating_market_cap(research):
     cap = np.array([p.valuation("circulating_market_cap")[i, research.col(c)] for c in w.index])
     np.testing.assert_allclose(w["weight"].to_numpy(), cap / cap.sum() * 100)
     assert w.loc["000013.XSHE", "display_name"] == "深明钢铁"
-    # 0.197232 before the famous large caps joined 000300 (601398 工商银行 alone weighs 8.7 %)
-    assert w.loc["000013.XSHE", "weight"] == pytest.approx(0.165706, abs=1e-6)
-    assert w.loc["601398.XSHG", "weight"] == pytest.approx(8.671169, abs=1e-6)
+    # 0.197232 before the famous large caps joined 000300 (601398 工商银行 alone weighs 8.3 %)
+    assert w.loc["000013.XSHE", "weight"] == pytest.approx(0.159182, abs=1e-6)
+    assert w.loc["601398.XSHG", "weight"] == pytest.approx(8.329797, abs=1e-6)
     # the same weights all month; a new month gives new weights
     assert get_index_weights("000300.XSHG", date="2020-03-31")["date"].iloc[0] == "2020-02-28"
     assert get_index_weights("000300.XSHG", date="2020-04-01")["date"].iloc[0] == "2020-03-31"
@@ -158,9 +160,9 @@ def test_get_all_securities_types(research):
     d = get_all_securities(["stock", "etf", "index", "fund", "lof", "fja", "fjb"], date="2020-01-02")
     assert set(d["type"]) == {"stock", "etf", "index", "lof", "mmf", "mixture_fund", "stock_fund", "bond_fund",
                               "money_market_fund", "QDII_fund"}
-    assert len(get_all_securities(["lof", "fja", "fjb"])) == 9
+    assert len(get_all_securities(["lof", "fja", "fjb"])) == 10
     assert list(get_all_securities(["fja"]).columns) == ["display_name", "name", "start_date", "end_date", "type"]
-    assert len(get_all_securities("etf")) == 88
+    assert len(get_all_securities("etf")) == 92
     assert len(get_all_securities("fja")) == 0
     of = get_all_securities("open_fund")          # 场外基金: every .OF fund, whatever its sub-type
     assert len(of) == 18 and of.index.str.endswith(".OF").all()

@@ -77,12 +77,12 @@ def test_securities_boards_and_codes(market):
     sec = market["sec"]
     counts = sec.groupby(["type", "board"]).size().to_dict()
     # stocks per board unchanged by the famous codes (each replaces a stock of its board);
-    # 5 original + 25 more + 21 Shenwan L1 indexes; 13 original + 75 more ETFs, 4 money-market
-    # funds, 9 LOFs; 18 open-end (OF) funds
+    # 5 original + 27 more + 21 Shenwan L1 indexes; 13 original + 79 more ETFs, 4 money-market
+    # funds, 10 LOFs; 18 open-end (OF) funds
     assert counts == {("stock", "sh_main"): 320, ("stock", "sz_main"): 120, ("stock", "sme"): 160,
                       ("stock", "chinext"): 136, ("stock", "star"): 64,
-                      ("index", "index"): 51, ("etf", "fund"): 88, ("mmf", "fund"): 4,
-                      ("lof", "fund"): 9, ("mixture_fund", "fund"): 6, ("stock_fund", "fund"): 5,
+                      ("index", "index"): 53, ("etf", "fund"): 92, ("mmf", "fund"): 4,
+                      ("lof", "fund"): 10, ("mixture_fund", "fund"): 6, ("stock_fund", "fund"): 5,
                       ("bond_fund", "fund"): 3, ("money_market_fund", "fund"): 2,
                       ("QDII_fund", "fund"): 2}
     prefixes = {"sh_main": ("600", "601", "603", "605"), "sz_main": ("000",), "sme": ("002",),
@@ -331,7 +331,7 @@ def test_famous_codes(market):
     the neighbour in code order, so no random draw moved)."""
     sec = market["sec"].set_index("code")
     placed = [f for f in FAMOUS if f[0] in sec.index]
-    assert len(placed) >= 30
+    assert len(placed) == len(FAMOUS) - 3        # 600031, 601989, 601998: no usable neighbour
     for code, name, abbr, *_ in placed:
         assert (sec.loc[code, "display_name"], sec.loc[code, "name"], sec.loc[code, "type"]) == (name, abbr, "stock")
     assert {"000001.XSHE", "600519.XSHG", "600036.XSHG", "601318.XSHG", "000858.XSHE", "300750.XSHE",
