@@ -19,7 +19,8 @@ def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0
                  benchmark: str | None = None, data: str | os.PathLike | None = None,
                  out: str | os.PathLike | None = None, seed: int = 0, threads: int | None = None,
                  storage: str | os.PathLike | None = None, echo_log: bool = False,
-                 progress=None, store=None, source: str | None = None, raise_errors: bool = True):
+                 progress=None, store=None, source: str | None = None, raise_errors: bool = True,
+                 frequency: str = "day"):
     """Run a JoinQuant strategy file over ``[start, end]`` and return a BacktestResult.
 
     Parameters
@@ -43,6 +44,10 @@ def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0
         Same data + strategy + seed + threads => identical orders (:mod:`jqlite.determinism`).
     storage : path, optional
         ``write_file``/``read_file`` folder.
+    frequency : {'day', 'minute'}
+        JoinQuant's backtest frequency (``context.run_params.frequency``).  ``'minute'``
+        runs handle_data and ``run_daily(f, 'every_bar')`` at the 240 minutes of each day
+        and needs minute bars; ``'tick'`` raises ConfigError (no tick data).
     raise_errors : bool
         Re-raise a StrategyError after writing partial results (default); False returns the
         partial result with ``result.error`` set.
@@ -67,7 +72,7 @@ def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0
         store = ensure_default_store()
     cfg = BacktestConfig(strategy=strategy, start=start, end=end, cash=cash, benchmark=benchmark, data=data,
                          out=out, seed=seed, threads=threads, storage=storage, echo_log=echo_log, progress=progress,
-                         store=store, source=source)
+                         store=store, source=source, frequency=frequency)
     run = Run(cfg)
     err: StrategyError | None = None
     try:

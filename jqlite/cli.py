@@ -81,6 +81,8 @@ def _summary(result, out: Path | None) -> None:
         t.add_row(str(label), str(text))
     con = Console(file=sys.stdout)
     con.print(t)
+    for note in getattr(result.run, "notes", None) or []:
+        con.print(f"[yellow]note:[/yellow] {note}")
     for line in gap_summary_lines(m):
         con.print(line, markup=False, highlight=False)
     if out is not None:
@@ -101,7 +103,9 @@ def _summary(result, out: Path | None) -> None:
                    "same seed + threads => identical orders")
 @click.option("--storage", default=None, type=click.Path(file_okay=False), help="write_file/read_file folder")
 @click.option("--quiet", is_flag=True, help="do not echo the strategy log")
-def backtest(strategy, start, end, cash, benchmark, data, out, seed, threads, storage, quiet) -> None:
+@click.option("--frequency", default="day", show_default=True, type=click.Choice(["day", "minute", "tick"]),
+              help="JoinQuant backtest frequency; 'minute' needs minute bars (tick is not supported)")
+def backtest(strategy, start, end, cash, benchmark, data, out, seed, threads, storage, quiet, frequency) -> None:
     """Run a JoinQuant strategy file over daily bars."""
     from . import run_backtest
     from .errors import ConfigError, DataError, StrategyError
@@ -121,7 +125,7 @@ def backtest(strategy, start, end, cash, benchmark, data, out, seed, threads, st
     try:
         res = run_backtest(strategy, start, end, cash, benchmark=benchmark, data=data, out=out, seed=seed,
                            threads=threads, storage=storage, echo_log=not quiet, progress=_progress_printer(),
-                           raise_errors=False)
+                           raise_errors=False, frequency=frequency)
     except (ConfigError, DataError) as exc:
         click.echo(f"jqlite backtest: {exc}", err=True)
         sys.exit(2)
@@ -159,12 +163,33 @@ def data_sample(out, seed) -> None:
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="store folder to create")
 @click.option("--fundamentals/--no-fundamentals", default=True, show_default=True,
               help="also import the statements, valuation and ratios under SRC/fundamentals")
-def data_import(src, out, fundamentals) -> None:
-    """Import the real A-share data folder into a store."""
+@click.option("--minute", "minute", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="1-minute or 5-minute bar file (csv/parquet; repeatable).  Without --src and with an "
+                   "existing --out store, only the minute bars are added to it")
+@click.option("--minute-freq", default="1m", show_default=True, type=click.Choice(["1m", "5m"]))
+@click.option("--minute-label", default="end", show_default=True, type=click.Choice(["end", "start"]),
+              help="what the files' timestamps mark: the bar's end (JoinQuant) or its start")
+@click.option("--minute-code", default=None, help="security of minute files without a code column")
+@click.option("--minute-volume-unit", default="share", show_default=True, type=click.Choice(["share", "lot"]),
+              help="unit of the minute files' volume column")
+def data_import(src, out, fundamentals, minute, minute_freq, minute_label, minute_code, minute_volume_unit) -> None:
+    """Import the real A-share data folder (and/or minute bar files) into a store."""
     from .data.ingest import import_real_data
     from .errors import DataError
 
     t0 = time.perf_counter()
+    if minute and src is None and (Path(out) / "meta.json").exists():
+        from .data.ingest_minute import import_minute_bars
+        try:
+            r = import_minute_bars(out, minute, freq=minute_freq, label=minute_label, code=minute_code,
+                                   volume_unit=minute_volume_unit, progress=lambda m: click.echo(f"  {m}", err=True))
+        except DataError as exc:
+            click.echo(f"jqlite data import: {exc}", err=True)
+            sys.exit(2)
+        for c, d, n, why in r["skipped"][:20]:
+            click.echo(f"  skipped {c} {d or ''}: {why}", err=True)
+        click.echo(f"minute bars added to {out} in {time.perf_counter() - t0:.1f}s")
+        return
     try:
         kwargs = {"progress": lambda m: click.echo(f"  {m}", err=True)}
         path = import_real_data(src, out, **kwargs) if src else import_real_data(None, out, **kwargs)
@@ -176,6 +201,12 @@ def data_import(src, out, fundamentals) -> None:
                 t1 = time.perf_counter()
                 import_real_fundamentals(root, path)
                 click.echo(f"  fundamentals and valuation imported in {time.perf_counter() - t1:.1f}s", err=True)
+        if minute:
+            from .data.ingest_minute import import_minute_bars
+            r = import_minute_bars(path, minute, freq=minute_freq, label=minute_label, code=minute_code,
+                                   volume_unit=minute_volume_unit, progress=lambda m: click.echo(f"  {m}", err=True))
+            for c, d, n, why in r["skipped"][:20]:
+                click.echo(f"  skipped {c} {d or ''}: {why}", err=True)
     except DataError as exc:
         click.echo(f"jqlite data import: {exc}", err=True)
         sys.exit(2)

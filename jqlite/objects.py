@@ -178,14 +178,111 @@ class SecurityUnitData:
         return f"SecurityUnitData({self.security}, close={getattr(self, 'close', None)})"
 
 
+class _MinuteDay:
+    """One security's 240 minute bars of one day in the run's price mode, as Python lists
+    (built once per (security, day) by :func:`minute_day`)."""
+
+    __slots__ = ("open", "close", "high", "low", "volume", "money", "high_limit", "low_limit",
+                 "factor", "paused", "listed")
+
+
+def minute_day(run: "Run", j: int, i: int) -> _MinuteDay:
+    """The cached :class:`_MinuteDay` of column ``j`` on store day ``i`` (cache reset daily)."""
+    cache = run._minute_days
+    key = i * 1_000_003 + j
+    d = cache.get(key)
+    if d is not None:
+        return d
+    st = run.store
+    d = _MinuteDay()
+    c_day = st.field("close")[i, j] if i >= 0 else np.nan
+    d.listed = bool(c_day == c_day)
+    sc = run._fq_scale(i, j) if d.listed else float("nan")
+    bars = run.minute.day(j, i) if d.listed else None
+    if bars is not None:
+        for f in ("open", "close", "high", "low"):
+            setattr(d, f, (bars[f] * sc).tolist() if sc != 1.0 else bars[f].tolist())
+        d.volume = (bars["volume"] / sc).tolist() if sc != 1.0 else bars["volume"].tolist()
+        d.money = bars["money"].tolist()
+        d.paused = False
+    else:
+        c = float(c_day * sc) if d.listed else float("nan")
+        d.open = d.close = d.high = d.low = [c] * 240
+        d.volume = d.money = [0.0 if d.listed else float("nan")] * 240
+        d.paused = True
+    d.high_limit = float(st.field("high_limit")[i, j] * sc) if d.listed else float("nan")
+    d.low_limit = float(st.field("low_limit")[i, j] * sc) if d.listed else float("nan")
+    d.factor = sc
+    cache[key] = d
+    return d
+
+
+class MinuteUnitData(SecurityUnitData):
+    """``data[code]`` in minute frequency: the bar that has just ended (the bar labelled
+    HH:MM at HH:MM; at 09:30 the previous day's 15:00 bar, at 13:00 the 11:30 bar), prices
+    in the run's price mode.  ``pre_close`` equals ``open`` (JoinQuant's minute
+    SecurityUnitData), ``high_limit``/``low_limit``/``factor`` are the bar's day's, ``paused``
+    is True when the security has no bar that minute (suspended: prices = the day's close,
+    volume 0).  ``mavg``/``vwap``/``stddev`` work on daily bars as in daily frequency."""
+
+    __slots__ = ("_d", "_s")
+
+    def __init__(self, run: "Run", code: str, i: int, s: int):
+        self._run, self.security = run, code
+        self._j = j = run.store.col(code)
+        self._d = minute_day(run, j, i)
+        self._s = s
+
+    open = property(lambda self: self._d.open[self._s])
+    close = property(lambda self: self._d.close[self._s])
+    high = property(lambda self: self._d.high[self._s])
+    low = property(lambda self: self._d.low[self._s])
+    volume = property(lambda self: self._d.volume[self._s])
+    money = property(lambda self: self._d.money[self._s])
+    pre_close = open
+    high_limit = property(lambda self: self._d.high_limit)
+    low_limit = property(lambda self: self._d.low_limit)
+    factor = property(lambda self: self._d.factor)
+    paused = property(lambda self: self._d.paused)
+
+    @property
+    def avg(self) -> float:
+        v, m = self.volume, self.money
+        return round(m / v, 2) if v and v == v and v > 0 else self.close
+
+    price = avg
+
+    def isnan(self) -> bool:
+        return not self._d.listed or bool(np.isnan(self.close))
+
+
+_new_minute_unit = object.__new__
+
+
 class BarData(dict):
-    """``data`` passed to ``handle_data``: fills ``data[code]`` lazily."""
+    """``data`` passed to ``handle_data``: fills ``data[code]`` lazily (the previous day's
+    bar in daily frequency, the just-ended minute bar in minute frequency)."""
 
     def __init__(self, run: "Run"):
         super().__init__()
         self._run = run
+        self._minute = getattr(run, "frequency", "day") == "minute"
+        if self._minute:
+            from .data.minute import slot_of
+            i, s = run.day_i, slot_of(run.current_dt.time())
+            self._at = (i - 1, 239) if s < 0 else (i, s)
 
     def __missing__(self, code: str) -> SecurityUnitData:
-        v = SecurityUnitData(self._run, code)
+        if self._minute:     # hot path: 50 securities x 240 minutes x 242 days
+            run = self._run
+            j = run.store.code_index.get(code)
+            if j is None:
+                j = run.store.col(code)   # raises SecurityNotFoundError naming it
+            i, s = self._at
+            d = run._minute_days.get(i * 1_000_003 + j)
+            v = _new_minute_unit(MinuteUnitData)
+            v._run, v.security, v._j, v._d, v._s = run, code, j, d if d is not None else minute_day(run, j, i), s
+        else:
+            v = SecurityUnitData(self._run, code)
         self[code] = v
         return v

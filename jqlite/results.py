@@ -99,7 +99,8 @@ def compute_run_metrics(run, daily: pd.DataFrame, orders: pd.DataFrame, bm) -> d
            "end": str(run.run_dates[-1].date()), "cash": run.portfolio.inout_cash,
            "benchmark": run.settings.benchmark if not isinstance(run.settings.benchmark, dict) else dict(run.settings.benchmark),
            "seed": run.config.seed, "threads": run.threads, "data": str(run.store.path), "data_version": run.store.version,
-           "storage": str(run.storage), "days_run": len(daily), "use_real_price": run.settings.use_real_price}
+           "storage": str(run.storage), "days_run": len(daily), "use_real_price": run.settings.use_real_price,
+           "frequency": getattr(run, "frequency", "day"), "engine_notes": list(getattr(run, "notes", []))}
     from .api._gaps import gaps_of
     gaps = gaps_of(run)
     n_orders = int(len(orders))

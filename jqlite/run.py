@@ -10,6 +10,12 @@ not see each other (architecture brief §1, §4).  The event order inside a day 
     09:30 before callbacks: orders waiting for the open are matched
     15:00 before callbacks at/after 15:00: resting limit orders matched, the rest cancelled
     day end: mark to market, ledger row
+
+With minute bars in the store (:mod:`jqlite.data.minute`) the clock also moves inside the
+session: before every event at HH:MM the broker matches resting limit orders against the
+minute bars that ended since the last event, the latest price is the close of the bar
+labelled HH:MM (spec §4.1), and in minute frequency (``frequency='minute'``) handle_data and
+``run_daily(f, 'every_bar')`` run at the 240 call times 09:30 ... 11:29, 13:00 ... 14:59.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import pandas as pd
 
 from .accounting.portfolio import Portfolio, Position
 from .data.calendar import AFTER_CLOSE, BEFORE_OPEN, CLOSE, OPEN
+from .data.minute import CALL_TIMES, slot_of
 from .data.store import Store, open_store
 from .errors import ConfigError, DataError, StrategyError
 from .execution.broker import Broker
@@ -91,6 +98,7 @@ class BacktestConfig:
     progress: Callable[[int, int, "Run"], None] | None = None
     store: Store | None = None
     source: str | None = None   # strategy source text (tests); read from file when None
+    frequency: str = "day"      # 'day' or 'minute' (JoinQuant's run_params.frequency)
 
 
 def default_storage(strategy: str | os.PathLike) -> Path:
@@ -118,6 +126,26 @@ class Run:
                               f"lies in {start.date()} .. {end.date()}")
         if config.cash <= 0:
             raise ConfigError(f"backtest: cash must be > 0 yuan, was {config.cash}")
+        freq = str(config.frequency or "day").strip().lower()
+        freq = {"daily": "day", "1d": "day", "1m": "minute"}.get(freq, freq)
+        if freq == "tick":
+            raise ConfigError("backtest: tick frequency needs tick (snapshot) data and handle_tick/subscribe "
+                              "matching, which jqlite does not have; use frequency 'day' or 'minute'")
+        if freq not in ("day", "minute"):
+            raise ConfigError(f"backtest: frequency must be 'day' or 'minute', was {config.frequency!r}")
+        #: 1-minute bars of the store (None: daily bars only, intraday orders use the
+        #: documented daily fallback, see jqlite.execution.broker)
+        self.minute = self.store.minute_bars()
+        if freq == "minute" and self.minute is None:
+            raise ConfigError(f"backtest: frequency 'minute' needs 1-minute bars, and the data store "
+                              f"{self.store.path} has none (bars_minute/ is missing); import minute bars "
+                              f"(`jqlite data import`) or use the sample market")
+        self.frequency = freq
+        #: engine notes shown in the run summary (e.g. the daily-bar fallback for intraday orders)
+        self.notes: list[str] = []
+        self._minute_days: dict = {}   # day * 1_000_003 + column -> objects._MinuteDay, reset daily
+        self._today: tuple | None = None
+        self._minute_gaps: set[str] = set()
         self.i0, self.i1 = i0, i1
         self.run_dates = self.store.dates[i0:i1 + 1]
         self.day_i = i0
@@ -131,7 +159,7 @@ class Run:
         self.log = StrategyLog(self, echo=config.echo_log)
         self.context = Context(self)
         self.universe: list[str] = []
-        self.run_params = RunParams(self.run_dates[0].date(), self.run_dates[-1].date())
+        self.run_params = RunParams(self.run_dates[0].date(), self.run_dates[-1].date(), freq)
         self.tasks: list[Task] = []
         self.records: dict[_dt.date, dict] = {}
         self.storage = Path(config.storage) if config.storage else default_storage(config.strategy)
@@ -211,7 +239,10 @@ class Run:
 
     def latest_price(self, j: int) -> float:
         """The "latest price" at ``current_dt`` (spec §4.1) in trading-price terms: before the
-        open the previous close (today's ``pre_close``), at 09:30 the open, later the close."""
+        open the previous close (today's ``pre_close``), at 09:30 the open, after the close
+        the close.  In between: with minute bars the close of the last bar that ended (the
+        bar labelled HH:MM at HH:MM:00, 11:30's during the lunch break); without them the
+        day's close (jqlite's documented daily fallback)."""
         t = self.current_dt.time()
         if t < OPEN:
             f = "pre_close"
@@ -219,7 +250,28 @@ class Run:
             f = "open"
         else:
             f = "close"
+            if t < CLOSE and self.minute is not None:
+                s = slot_of(t)
+                if s < 0:
+                    f = "open"
+                else:
+                    v = self.minute.value(j, self.day_i, "close", s)
+                    if v == v:
+                        return v * self.price_scale(j)
+                    if not self.is_paused(j) and self.is_listed(j):
+                        # a traded day without minute bars (partial import): say so once
+                        code = str(self.store.codes[j])
+                        if code not in self._minute_gaps:
+                            self._minute_gaps.add(code)
+                            self.note(f"{code} has no minute bars on {self.current_date} (first gap): its "
+                                      f"intraday prices fell back to the day's close")
         return self.bar(f, j) * self.price_scale(j)
+
+    def note(self, text: str) -> None:
+        """Record an engine note once; it is printed in the run summary and kept in
+        ``metrics['engine_notes']``."""
+        if text not in self.notes:
+            self.notes.append(text)
 
     def new_position(self, code: str) -> Position:
         p = Position(code, self.current_dt)
@@ -227,21 +279,29 @@ class Run:
         return p
 
     # ------------------------------------------------------------------ scheduling
-    def add_task(self, kind: str, func: Callable, time: _dt.time, n: int = 0, force: bool = True) -> None:
+    def add_task(self, kind: str, func: Callable, time: _dt.time, n: int = 0, force: bool = True,
+                 every_bar: bool = False) -> None:
         days = fire_days(kind, n, force, self.run_dates, self.store.dates, self.i0)
-        self.tasks.append(Task(kind, func, time, n, force, len(self.tasks), days))
+        self.tasks.append(Task(kind, func, time, n, force, len(self.tasks), days, every_bar))
 
     def _events_of(self, pos: int) -> list[tuple]:
         ev = []
+        minute = self.frequency == "minute"
         for t in self.tasks:
             if pos in t.days:
-                ev.append((t.time, PRIORITY[t.kind], t.seq, t.func.__name__, t.func))
+                if minute and t.every_bar:   # every minute in minute frequency (spec §2.2)
+                    ev.extend((tm, PRIORITY[t.kind], t.seq, t.func.__name__, t.func) for tm in CALL_TIMES)
+                else:
+                    ev.append((t.time, PRIORITY[t.kind], t.seq, t.func.__name__, t.func))
         ns = self.namespace
         for name, tm, pr in (("before_trading_start", BEFORE_OPEN, 3), ("handle_data", OPEN, 4),
                              ("after_trading_end", AFTER_CLOSE, 5)):
             fn = ns.get(name)
             if callable(fn):
-                ev.append((tm, pr, 0, name, fn))
+                if minute and name == "handle_data":
+                    ev.extend((t, pr, 0, name, fn) for t in CALL_TIMES)
+                else:
+                    ev.append((tm, pr, 0, name, fn))
         ev.sort(key=lambda e: (e[0], e[1], e[2]))
         return ev
 
@@ -319,7 +379,10 @@ class Run:
         return self
 
     def _set_time(self, t: _dt.time) -> None:
-        self.current_dt = _dt.datetime.combine(self.run_dates[self.day_i - self.i0].date(), t)
+        d = self._today
+        if d is None or d[0] != self.day_i:
+            d = self._today = (self.day_i, self.run_dates[self.day_i - self.i0].date())
+        self.current_dt = _dt.datetime.combine(d[1], t)
 
     def _run_day(self, pos: int, handle: Callable | None) -> None:
         self.day_i = self.i0 + pos
@@ -336,6 +399,8 @@ class Run:
                 self._close()
                 closed = True
             self._set_time(tm)
+            if opened and not closed and self.minute is not None:
+                self.broker.advance()     # resting limit orders vs the bars ended since
             self._mark(tm)
             if name == "handle_data":
                 self.call(name, fn, self.context, BarData(self))
@@ -351,6 +416,7 @@ class Run:
 
     def _start_day(self) -> None:
         self.broker.start_day()
+        self._minute_days = {}
         pf = self.portfolio
         pf._prev_total_value = pf.total_value if self.ledger else pf.inout_cash
         for p in pf.long_positions.values():

@@ -77,6 +77,7 @@ class Task:
     force: bool = True
     seq: int = 0
     days: set[int] = field(default_factory=set)   # run-relative day positions it fires on
+    every_bar: bool = False   # 'every_bar': 09:30 in daily, every minute in minute frequency
 
 
 def fire_days(kind: str, n: int, force: bool, run_dates: pd.DatetimeIndex, all_dates: pd.DatetimeIndex,

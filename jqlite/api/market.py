@@ -128,6 +128,122 @@ def _minute_latest(run, codes, field, func):
                       f"(count=1, field 'close') can be served from daily bars")
 
 
+# ---------------------------------------------------------------------------- minute bars
+_MINUTE_OK = ("open", "close", "high", "low", "volume", "money", "avg", "price", "factor", "high_limit",
+              "low_limit", "pre_close", "paused")
+_ONE_MINUTE = _dt.timedelta(minutes=1)
+
+
+def _unit_minutes(unit) -> int:
+    """Bars per unit of a minute unit: ``'1m'``/``'minute'`` -> 1, ``'Xm'`` -> X (1..240)."""
+    u = str(unit).strip().lower()
+    if u in ("minute", "1m"):
+        return 1
+    x = int(u[:-1])
+    if not 1 <= x <= 240:
+        raise ParamsError(f"minute unit {unit!r}: X must be 1..240")
+    return x
+
+
+def _has_minute(store) -> bool:
+    return store.minute_bars() is not None or store.minute_bars(5) is not None
+
+
+def _minute_bars_of(store, x: int, func: str):
+    """(bars, stored bars per unit): 1-minute bars, else imported 5-minute bars for units
+    that are multiples of 5 minutes."""
+    mb = store.minute_bars()
+    if mb is not None:
+        return mb, x
+    mb5 = store.minute_bars(5)
+    if mb5 is not None and x % 5 == 0:
+        return mb5, x // 5
+    if mb5 is not None:
+        raise ParamsError(f"{func}(): the data store {store.path} has 5-minute bars only; unit {x}m needs "
+                          f"1-minute bars (use a multiple of 5 minutes)")
+    raise ParamsError(f"{func}(): minute bars are not in this data store ({store.path} has daily bars "
+                      f"only; import 1-minute bars with `jqlite data import`)")
+
+
+def _minute_series(store, run, code: str, fields, end: _dt.datetime, count: int | None, start,
+                   fq, skip_paused: bool, x: int, func: str):
+    """(times, {field: values}) of one security's minute bars ending at ``end`` (bar labels
+    <= end), the last ``count`` ``x``-minute bars or those from ``start`` on (sliding windows
+    of the stored bars counted back from the end)."""
+    from ..data.minute import MINUTE_FIELDS, aggregate_sliding
+    bad = [f for f in fields if f not in (_MINUTE_OK if x == 1 else MINUTE_FIELDS)]
+    if bad:
+        raise ParamsError(f"{func}(): field(s) {bad} not available for minute unit {x}m; allowed: "
+                          f"{list(_MINUTE_OK if x == 1 else MINUTE_FIELDS)}")
+    mb, x = _minute_bars_of(store, x, func)
+    nbars = None if count is None else int(count) * x
+    j = store.col(code)
+    end_i = store.day_index(end, "right")
+    if end_i < 0:
+        return pd.DatetimeIndex([]), {f: np.zeros(0) for f in fields}
+    end_slot = mb.slot(end.time()) if store.dates[end_i].date() == end.date() else mb.n - 1
+    start_i = store.day_index(start, "left") if start is not None else None
+    rows, slots, vals = mb.window(j, end_i, end_slot, count=nbars, start_i=start_i, fill_paused=not skip_paused)
+    times = mb.times(rows, slots)
+    if start is not None:
+        keep = np.asarray(times >= pd.Timestamp(start))
+        rows, slots, times = rows[keep], slots[keep], times[keep]
+        vals = {f: v[keep] for f, v in vals.items()}
+    sc = _scale(store, rows, [j], fq, run)
+    sc = None if sc is None else sc[:, 0]
+    nd = 2 if run is None or run.sec_type(code) == "stock" else 3
+    out = {}
+    for f in fields:
+        ff = "avg" if f == "price" else f
+        if ff in MINUTE_FIELDS:
+            v = vals[ff].copy()
+        elif ff == "avg":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                v = np.where(vals["volume"] > 0, vals["money"] / vals["volume"], vals["close"])
+        elif ff == "pre_close":
+            v = vals["open"].copy()
+        else:
+            v = store.field(ff)[rows, j].astype(np.float64)
+        if ff in PRICE_FIELDS and sc is not None:
+            v = np.round(v * sc, nd)
+        elif ff == "volume" and sc is not None:
+            v = v / sc
+        elif ff == "factor":
+            v = sc if sc is not None else np.ones(len(v))
+        out[f] = v
+    if x > 1:
+        out, ends = aggregate_sliding(out, x)
+        times = times[ends]
+    return times, out
+
+
+def _minute_result(series: dict, fields, single: bool, panel: bool = True, df_out: bool = True):
+    """Shape per-code minute series like get_price's daily output."""
+    codes = list(series)
+    if single:
+        t, v = series[codes[0]]
+        return pd.DataFrame({f: v[f] for f in fields}, index=t)
+    if panel:
+        frames = {f: pd.DataFrame({c: pd.Series(series[c][1][f], index=series[c][0]) for c in codes})
+                  for f in fields}
+        return pd.concat(frames, axis=1)
+    parts = []
+    for c in codes:
+        t, v = series[c]
+        d = pd.DataFrame({"time": t, "code": c})
+        for f in fields:
+            d[f] = v[f]
+        parts.append(d)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _minute_history_end(run) -> _dt.datetime:
+    """history/attribute_history with minute units exclude the current minute: at HH:MM the
+    last bar is the one labelled HH:MM-1 (spec jq_data_api §3.2/§3.3 "不包括当前分钟",
+    implementation hint "end_date = previous minute")."""
+    return run.current_dt.replace(second=0, microsecond=0) - _ONE_MINUTE
+
+
 def _aggregate(values: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
     """Combine daily rows into sliding X-day bars counted back from the end (spec §3.1)."""
     out = {}
@@ -167,7 +283,12 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
         in research the store's last day.  Without both ``start_date`` and ``count``,
         ``start_date='2015-01-01'``.
     frequency : str
-        ``'daily'``/``'1d'`` or ``'Xd'`` (sliding X-day bars labelled by their last day).
+        ``'daily'``/``'1d'`` or ``'Xd'`` (sliding X-day bars labelled by their last day);
+        with minute bars in the store ``'minute'``/``'1m'`` or ``'Xm'`` (sliding X-minute
+        bars counted back from ``end_date``, labelled by their last bar's end time; a
+        date-only ``end_date`` means 00:00, i.e. before that day's bars).  Fields for minute
+        units: ``open close high low volume money avg price`` (+ ``factor high_limit
+        low_limit paused``, and ``pre_close`` = ``open``, for ``'1m'``).
     fields : list of str, optional
         Default ``['open','close','high','low','volume','money']``.
     skip_paused : bool
@@ -203,6 +324,20 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
         raise ParamsError("get_price(): (start_date, count) only one param is required")
     fields = list(DEFAULT_FIELDS if fields is None else ([fields] if isinstance(fields, str) else fields))
     ndays = _unit_days(frequency, "get_price")
+    if ndays is None and _has_minute(store):
+        x = _unit_minutes(frequency)
+        if end_date is None:
+            end = run.current_dt if run is not None else _dt.datetime.combine(store.dates[-1].date(), CLOSE)
+        else:
+            end = pd.Timestamp(end_date).to_pydatetime()
+        if run is not None and run.settings.avoid_future_data and end > run.current_dt:
+            raise FutureDataError(f"avoid_future_data=True时,get_price的end_date({end})不能大于当前时间({run.current_dt})")
+        start = None
+        if count is None:
+            start = pd.Timestamp(start_date or "2015-01-01").to_pydatetime()
+        series = {c: _minute_series(store, run, c, fields, end, None if count is None else int(count), start,
+                                    fq, skip_paused, x, "get_price") for c in codes}
+        return _minute_result(series, fields, single, panel and not skip_paused)
     if ndays is None:
         if run is not None and count == 1:
             v = _minute_latest(run, codes, fields[0] if len(fields) == 1 else "close", "get_price")
@@ -279,6 +414,16 @@ def history(count, unit="1d", field="avg", security_list=None, df=True, skip_pau
     run = current_run("history")
     codes = list(run.universe) if security_list is None else _codes(security_list)[0]
     ndays = _unit_days(unit, "history")
+    if ndays is None and _has_minute(run.store):
+        x = _unit_minutes(unit)
+        end = _minute_history_end(run)
+        series = {c: _minute_series(run.store, run, c, [field], end, int(count), None, fq, skip_paused, x,
+                                    "history") for c in codes}
+        if not df:
+            return {c: v[field] for c, (_t, v) in series.items()}
+        if skip_paused:
+            return pd.DataFrame({c: pd.Series(v[field]) for c, (_t, v) in series.items()})
+        return pd.DataFrame({c: pd.Series(v[field], index=t) for c, (t, v) in series.items()})
     if ndays is None:
         if count == 1:
             v = _minute_latest(run, codes, field, "history")
@@ -324,6 +469,13 @@ def attribute_history(security, count, unit="1d", fields=("open", "close", "high
     run = current_run("attribute_history")
     fields = [fields] if isinstance(fields, str) else list(fields)
     ndays = _unit_days(unit, "attribute_history")
+    if ndays is None and _has_minute(run.store):
+        x = _unit_minutes(unit)
+        t, vals = _minute_series(run.store, run, security, fields, _minute_history_end(run), int(count), None,
+                                 fq, skip_paused, x, "attribute_history")
+        if not df:
+            return vals
+        return pd.DataFrame(vals, index=t)
     if ndays is None:
         if count == 1:
             vals = {f: _minute_latest(run, [security], f, "attribute_history")[:, 0] for f in fields}
@@ -364,10 +516,13 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
     security : str or list of str
     count : int
         Number of bars ending at ``end_dt``; fewer when the history is shorter (no padding).
-    unit : {'1d', '1w', '1M'}
-        Day, calendar week (Monday-Sunday) or calendar month.  Minute units (``'1m'``,
-        ``'5m'``, ``'15m'`` ...) raise :class:`ParamsError`: the store holds daily bars only.
-        Case matters, as on JoinQuant: ``'1M'`` is a month, ``'1m'`` a minute.
+    unit : {'1d', '1w', '1M', '1m', '5m', '15m', '30m', '60m', '120m', 'Xm'}
+        Day, calendar week (Monday-Sunday) or calendar month; with minute bars in the store
+        also minute units, split from each session's open like charting software (see
+        :func:`jqlite.data.minute.bucket_of_slot`; ``date`` is then the bar's end
+        ``datetime``, fields ``date open close high low volume money factor``).  Without
+        minute bars minute units raise :class:`ParamsError`.  Case matters, as on
+        JoinQuant: ``'1M'`` is a month, ``'1m'`` a minute.
     fields : str or sequence of str
         ``date open close high low volume money factor``; with ``'1d'`` also ``avg
         pre_close high_limit low_limit paused``.
@@ -423,6 +578,10 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
     store = active_store()
     codes, single = _codes(security)
     fields = [fields] if isinstance(fields, str) else list(fields)
+    u = str(unit).strip()
+    if (re.fullmatch(r"\d+m", u) or u == "minute") and _has_minute(store):
+        return _get_bars_minute(run, store, codes, single, fields, int(count), _unit_minutes(u), include_now,
+                                end_dt, fq_ref_date, df)
     kind = _bars_unit(unit)
     _bars_check_fields(fields, kind)
     count = int(count)
@@ -454,6 +613,58 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
     if single:
         return frames[codes[0]]
     return pd.concat(frames)
+
+
+def _get_bars_minute(run, store, codes, single, fields, count, x, include_now, end_dt, fq_ref_date, df):
+    """get_bars with a minute unit: bars split from each session's open like charting
+    software (:func:`jqlite.data.minute.bucket_of_slot`), labelled with their last bar's end
+    time; suspended minutes absent; the still-forming bar only with ``include_now``."""
+    from ..data.minute import aggregate_buckets, bucket_of_slot
+    allowed = ("date", "open", "close", "high", "low", "volume", "money", "factor")
+    bad = [f for f in fields if f not in allowed]
+    if bad:
+        raise ParamsError(f"get_bars(): field(s) {bad} not available with a minute unit; allowed: {list(allowed)}")
+    if count < 1:
+        raise ParamsError(f"get_bars(): count must be a positive integer, was {count}")
+    end = _bars_end(run, store, end_dt)
+    out = {}
+    for c in codes:
+        mb, xs = _minute_bars_of(store, x, "get_bars")
+        j = store.col(c)
+        end_i = store.day_index(end, "right")
+        end_slot = mb.slot(end.time()) if end_i >= 0 and store.dates[end_i].date() == end.date() else mb.n - 1
+        rows, slots, vals = mb.window(j, end_i, end_slot, count=(count + 1) * xs + mb.n) if end_i >= 0 else \
+            (np.zeros(0, np.int64), np.zeros(0, np.int64), {})
+        need = [f for f in fields if f not in ("date", "factor")]
+        vals = {f: vals[f] for f in need} if len(rows) else {f: np.zeros(0) for f in need}
+        ratio = _bars_ratio(store, run, j, rows, fq_ref_date) if len(rows) else None
+        if ratio is not None:
+            nd = 2 if run is None or run.sec_type(c) == "stock" else 3
+            for f in ("open", "close", "high", "low"):
+                if f in vals:
+                    vals[f] = np.round(vals[f] * ratio, nd)
+            if "volume" in vals:
+                vals["volume"] = vals["volume"] / ratio
+        if "factor" in fields:
+            vals["factor"] = store.field("factor")[rows, j] if len(rows) else np.zeros(0)
+        vals, ends = aggregate_buckets(vals, rows, slots, xs, mb.n)
+        times = mb.times(rows[ends], slots[ends]) if len(rows) else pd.DatetimeIndex([])
+        if len(ends) and not include_now:
+            b = bucket_of_slot(xs, mb.n)
+            last = slots[ends[-1]]
+            if last < mb.n - 1 and b[last + 1] == b[last]:      # the bar is still forming
+                vals = {f: v[:-1] for f, v in vals.items()}
+                times = times[:-1]
+        vals = {f: v[-count:] for f, v in vals.items()}
+        times = times[-count:]
+        arr = np.empty(len(times), dtype=[(f, "O") if f == "date" else (f, "f8") for f in fields])
+        for f in fields:
+            arr[f] = np.array(times.to_pydatetime(), dtype=object) if f == "date" else vals[f]
+        out[c] = arr
+    if not df:
+        return out[codes[0]] if single else out
+    frames = {c: pd.DataFrame(out[c]) for c in codes}
+    return frames[codes[0]] if single else pd.concat(frames)
 
 
 # ---------------------------------------------------------------------------- current data

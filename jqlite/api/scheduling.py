@@ -21,7 +21,8 @@ def run_daily(func, time: str = "9:30", reference_security: str = "000001.XSHG")
     """Run ``func(context)`` every trading day at ``time`` (``'HH:MM'``, ``'every_bar'``,
     ``'open'``, ``'before_open'``, ``'after_close'``, ``'open+5m'`` ...)."""
     _check_func(func, "run_daily")
-    current_run("run_daily").add_task("daily", func, parse_time(time))
+    every = isinstance(time, str) and time.strip().lower() == "every_bar"
+    current_run("run_daily").add_task("daily", func, parse_time(time), every_bar=every)
 
 
 def run_weekly(func, weekday: int, time: str = "9:30", reference_security: str = "000001.XSHG",

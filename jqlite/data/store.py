@@ -153,6 +153,18 @@ class Store:
                 out[f][ri, ci] = t.column(f).to_numpy(zero_copy_only=False).astype(np.float64)
         self._fields.update(out)
 
+    # ------------------------------------------------------------------ minute bars
+    def minute_bars(self, base: int = 1):
+        """The store's 1-minute (or, ``base=5``, imported 5-minute) bars
+        (:class:`jqlite.data.minute.MinuteBars`), or None when it has none (layout and the
+        sample market's synthetic bars: :mod:`jqlite.data.minute`)."""
+        from .minute import MinuteBars
+
+        def build():
+            return MinuteBars(self, base) if MinuteBars.available(self, base) else False
+        mb = self.cached(("minute_bars", base), build)
+        return mb or None
+
     # ------------------------------------------------------------------ other tables
     def table(self, name: str) -> pd.DataFrame:
         """Return an optional table (``index_members``, ``st``, ``xrxd``, ``names``) as a

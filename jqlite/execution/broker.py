@@ -1,6 +1,20 @@
-"""The simulated broker: order creation checks, daily-bar matching, fills and the order book.
+"""The simulated broker: order creation checks, bar matching, fills and the order book.
 
-Matching rules (spec ``jq_trading_semantics.md`` §4) with daily bars only:
+Matching rules (spec ``jq_trading_semantics.md`` §4) when the store has **minute bars**
+(:mod:`jqlite.data.minute`), in daily and minute frequency alike:
+
+* orders placed before 09:30 rest with status ``new`` and are matched at the open;
+* market orders (and marketable limit orders) placed at 09:30 fill at the day's open, placed
+  at HH:MM later in the session at the close of the minute bar labelled HH:MM (the last
+  price of the previous minute), ± slippage; the volume cap is the whole day's volume
+  (spec §4.6);
+* resting limit orders are matched at the end of every later minute bar (buy when
+  ``limit > bar low``, sell when ``limit < bar high``, at the limit price, at most
+  ``bar volume * order_volume_ratio`` shares per bar, the rest carried to the next minute);
+  fills are stamped with the bar's label; the commission minimum applies once per order;
+* at 15:00 every unfinished order is cancelled.
+
+With **daily bars only** (the documented fallback, also named in the run summary):
 
 * orders placed before 09:30 rest with status ``new`` and are matched at the open;
 * orders placed at 09:30 fill at the day's **open**;
@@ -22,6 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..data.calendar import CLOSE, OPEN
+from ..data.minute import label_time, slot_of
 from . import nb
 from .costs import category_of
 from .orders import LimitOrderStyle, MarketOrderStyle, Order, OrderStatus, OrderStyle, Trade
@@ -45,6 +60,34 @@ def lot_rules(code: str, sec_type: str) -> tuple[int, int, int]:
     return 100, 100, 100
 
 
+#: Fund code prefixes that trade T+0 on the exchanges: XSHG 511 (bond / money-market ETFs),
+#: 513 (cross-border ETFs), 518 (gold ETFs).  XSHE 159 funds are T+0 when their name says they
+#: are bond, money-market, gold, commodity or cross-border funds (_T0_NAME_WORDS).  JoinQuant
+#: documents no list (spec §4.6 "UNCONFIRMED"); these are the exchanges' rules.
+_T0_PREFIXES = ("511", "513", "518")
+_T0_NAME_WORDS = ("债", "货币", "黄金", "金ETF", "豆粕", "纳指", "纳斯达克", "标普", "恒生", "H股", "港股",
+                  "中概", "日经", "德国", "法国", "美国", "海外", "亚太", "东南亚")
+
+
+def is_t0(code: str, sec_type: str, store=None) -> bool:
+    """Whether a security trades T+0 (shares bought today may be sold today): bond,
+    money-market, gold, commodity and cross-border ETFs (see ``_T0_PREFIXES``)."""
+    if sec_type not in ("etf", "lof", "fund", "mmf"):
+        return False
+    if sec_type == "mmf":
+        return True
+    if code.endswith(".XSHG") and code.startswith(_T0_PREFIXES):
+        return True
+    if store is not None and code.endswith(".XSHE") and code.startswith("159"):
+        name = store.cached("t0_names", lambda: {})
+        v = name.get(code)
+        if v is None:
+            dn = str(store.display_name(code))
+            v = name[code] = any(w in dn for w in _T0_NAME_WORDS)
+        return v
+    return False
+
+
 class Broker:
     """Order book and matching for one run (created by :class:`jqlite.run.Run`)."""
 
@@ -58,6 +101,7 @@ class Broker:
         self.all_orders: list[Order] = []         # whole run (results)
         self.all_trades: list[Trade] = []
         self._warned_intraday = False
+        self._minute = run.minute
         self.day_buy_value = 0.0
         self.day_sell_value = 0.0
 
@@ -76,9 +120,51 @@ class Broker:
                 o.status = OrderStatus.open
                 self._match(o, placing=True)
 
-    def at_close(self) -> None:
-        """Match resting limit orders against the day bar, then cancel all unfinished orders."""
+    def advance(self) -> None:
+        """Match resting limit orders against every minute bar that ended between their last
+        check and ``run.current_dt`` (minute bars only; spec §4.4 "按分钟Bar撮合")."""
+        if not self.open_orders or self._minute is None:
+            return
         run = self.run
+        upto = slot_of(run.current_dt.time())
+        saved = run.current_dt
+        mb = self._minute
+        day = run.current_dt.date()
+        try:
+            for o in list(self.open_orders.values()):
+                if o.status is OrderStatus.new or not o.is_limit or o._next_slot > upto:
+                    continue
+                j = run.store.col(o.security)
+                bars = mb.day(j, run.day_i)
+                if bars is None:
+                    o._next_slot = upto + 1
+                    continue
+                scale = run.price_scale(j)
+                lot, mn, step = lot_rules(o.security, run.sec_type(o.security))
+                hi_a, lo_a, vol_a = bars["high"], bars["low"], bars["volume"]
+                for k in range(o._next_slot, upto + 1):
+                    if o.remaining <= 0 or o.order_id not in self.open_orders:
+                        break
+                    pos = run.portfolio.long_positions.get(o.security)
+                    closeable = (pos.locked_amount if pos else 0) if not o.is_buy else o.remaining
+                    q = nb.match_limit_bar_nb(o.is_buy, o.remaining, o.limit_price, hi_a[k] * scale,
+                                              lo_a[k] * scale, vol_a[k] / scale,
+                                              run.settings.order_volume_ratio, lot, mn, step, closeable)
+                    if q > 0:
+                        run.current_dt = _dt.datetime.combine(day, label_time(k))
+                        self._fill(o, q, o.limit_price, from_locked=not o.is_buy)
+                o._next_slot = upto + 1
+        finally:
+            run.current_dt = saved
+
+    def at_close(self) -> None:
+        """Match resting limit orders (against the remaining minute bars, or once against the
+        day bar without minute bars), then cancel all unfinished orders."""
+        run = self.run
+        if self._minute is not None:
+            self.advance()
+            self.cancel_all("收盘, 未完成订单取消")
+            return
         for o in list(self.open_orders.values()):
             if o.status is OrderStatus.new:
                 continue  # placed after the close: cancelled at end of day
@@ -158,11 +244,15 @@ class Broker:
             o.status = OrderStatus.new
             self.open_orders[o.order_id] = o
             return o
-        if t > OPEN and not self._warned_intraday:
+        if t > OPEN and self._minute is None and not self._warned_intraday:
             self._warned_intraday = True
             run.log.system_info(
                 f"jqlite: 日线回测中 {t.strftime('%H:%M')} 的订单按当日收盘价撮合 "
                 "(no minute bars: orders placed between 09:30 and 15:00 fill at the day's close)")
+            run.note(f"no minute bars in the data store: orders placed between 09:30 and 15:00 "
+                     f"(first at {run.current_dt:%Y-%m-%d %H:%M}) filled at the day's close and resting "
+                     f"limit orders were matched once against the day's high/low (JoinQuant uses "
+                     f"minute bars for both)")
         self._match(o, placing=True)
         return o
 
@@ -226,6 +316,7 @@ class Broker:
     def _rest(self, o: Order) -> None:
         run = self.run
         self.open_orders[o.order_id] = o
+        o._next_slot = slot_of(run.current_dt.time()) + 1
         if o.is_buy:
             o._locked_cash = o.style.limit_price * o.remaining
             run.portfolio.available_cash -= o._locked_cash
@@ -267,6 +358,8 @@ class Broker:
             if pos is None:
                 pos = run.new_position(o.security)
             pos.on_buy(q, price, fees, run.current_dt)
+            if run.settings.t0_mode or is_t0(o.security, sec_type, run.store):
+                pos.closeable_amount += q
             pf.available_cash -= value + fees
             o.avg_cost = o.price
             self.day_buy_value += value

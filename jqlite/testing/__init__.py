@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 _NAMES = {
-    "limit_ratio": "builders", "make_bars": "builders", "tiny_market": "builders", "tiny_store": "builders",
+    "limit_ratio": "builders", "make_bars": "builders", "make_minute_bars": "builders", "tiny_market": "builders", "tiny_store": "builders",
     "MISSING": "harness", "ScheduledTask": "harness", "StrategyHarness": "harness",
     "assert_not_ordered": "harness", "assert_ordered": "harness", "load_strategy": "harness",
     "resolve_market": "harness", "run_backtest": "harness", "sample_market": "harness",

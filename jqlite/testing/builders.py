@@ -366,3 +366,50 @@ def tiny_market(path: str | os.PathLike, bars: Mapping[str, Sequence[float | Non
         write_fundamentals(path, {"valuation": pd.concat(rows, ignore_index=True)})
         store = Store(Path(path))
     return store
+
+
+def make_minute_bars(code: str, day, closes: Sequence[float] | float, *, open_: float | None = None,
+                     highs: Mapping[str, float] | None = None, lows: Mapping[str, float] | None = None,
+                     volumes: Mapping[str, float] | float = 1000.0,
+                     at: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """240 one-minute bars of one security on one day, for :func:`jqlite.data.minute.write_minute_bars`.
+
+    Parameters
+    ----------
+    code : str
+    day : date-like
+    closes : float or sequence of 240 floats
+        Bar closes (a float: a flat day).
+    open_ : float, optional
+        Open of the 09:31 bar (default the first close); later bars open at the previous close.
+    highs, lows : mapping of 'HH:MM' label to yuan, optional
+        Override a bar's high / low (default max / min of its open and close).
+    volumes : float or mapping of 'HH:MM' label to shares
+        Volume of every bar, or overrides on top of 1,000 shares.
+    at : mapping of 'HH:MM' label to yuan, optional
+        Override single closes (the next bar opens there).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code, time, open, close, high, low, volume, money`` (money = volume x close).
+    """
+    from ..data.minute import LABEL_MINUTES
+    labels = [f"{m // 60:02d}:{m % 60:02d}" for m in LABEL_MINUTES]
+    c = np.full(240, float(closes)) if np.isscalar(closes) else np.asarray(closes, dtype=float).copy()
+    for k, v in (at or {}).items():
+        c[labels.index(k)] = v
+    o = np.r_[[c[0] if open_ is None else open_], c[:-1]]
+    h, lo = np.maximum(o, c), np.minimum(o, c)
+    for k, v in (highs or {}).items():
+        h[labels.index(k)] = v
+    for k, v in (lows or {}).items():
+        lo[labels.index(k)] = v
+    vol = np.full(240, 1000.0 if isinstance(volumes, Mapping) else float(volumes))
+    if isinstance(volumes, Mapping):
+        for k, v in volumes.items():
+            vol[labels.index(k)] = v
+    d = pd.Timestamp(day).normalize()
+    times = d + pd.to_timedelta(LABEL_MINUTES, unit="m")
+    return pd.DataFrame({"code": code, "time": times, "open": o, "close": c, "high": h, "low": lo,
+                         "volume": vol, "money": vol * c})

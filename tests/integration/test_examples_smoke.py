@@ -21,14 +21,16 @@ EXAMPLES = {
     "examples/ma_timing.py": ("2024-01-02", "2024-03-29"),
     "examples/small_cap_roe.py": ("2024-01-02", "2024-02-29"),
     "five_model_rolling.py": ("2024-11-15", "2024-11-29"),
+    "examples/etf_grid_intraday.py": ("2024-01-02", "2024-01-31"),
 }
+FREQUENCY = {"examples/etf_grid_intraday.py": "minute"}   # default: daily
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_example_runs_and_trades(name, tmp_path):
     start, end = EXAMPLES[name]
     res = jqlite.run_backtest(ROOT / "strategies" / name, start, end, 1_000_000,
-                              storage=tmp_path / "storage")
+                              storage=tmp_path / "storage", frequency=FREQUENCY.get(name, "day"))
     assert res.error is None, res.error
     assert len(res.daily) > 10
     # every example places at least one filled order in its window
