@@ -248,6 +248,8 @@ _ETFS = (
 #: the same column), of the same board, not delisted; see :func:`_place_famous`.  Their prices
 #: follow their (overridden) sample sector, they are never put under ST, and a famous code
 #: whose neighbours are both unusable is left out (none is with the default arguments).
+#: Smallest ``n_stocks`` for which :data:`FAMOUS` codes are placed.
+FAMOUS_MIN_STOCKS = 400
 FAMOUS = (
     ("000001.XSHE", "平安银行", "PAYH", "financials", "银行", "1991-04-03", 2.6e10),
     ("000002.XSHE", "万科A", "WKA", "real_estate", "地产", "1991-01-29", 2.0e10),
@@ -737,7 +739,8 @@ def sample_latents(seed: int = DEFAULT_SEED, n_stocks: int = 800, start: str = D
         display[i], abbr[i] = pz + sz, pi + si
 
     suffix = np.array([d[-2:] for d in display], dtype=object)
-    famous = _place_famous(code, board, ipo, delist, days)
+    # the famous large caps belong to a full market: toy markets (tests) stay all-synthetic
+    famous = _place_famous(code, board, ipo, delist, days) if n >= FAMOUS_MIN_STOCKS else {}
     for i, (fc, fname, fabbr, fsec, fsuf, flisted, fcap) in famous.items():
         code[i], display[i], abbr[i], suffix[i] = fc, fname, fabbr, fsuf
         sector[i] = SECTOR_KEYS.index(fsec)
@@ -1362,7 +1365,9 @@ def _simulate(seed, n_stocks, start, end, say):
 
     funds = [(*e, "etf") for e in _ETFS] + list(_MORE_FUNDS)
     for code, disp_i, nm, listed, under, p0, basev, ftype in funds:
-        ro, rh, rl, rc = underlying_returns(under, code)
+        # a fund never moves by its 10 % limit: a basket of one or two stocks (small test
+        # markets, a thin Shenwan industry) can, so the daily moves are capped at 9.5 %
+        ro, rh, rl, rc = (np.clip(a, -0.095, 0.095) for a in underlying_returns(under, code))
         quiet = under.startswith(("bond:", "money:"))
         te = (0.00005 if quiet else 0.0004) * rng.standard_normal((T, 2))
         lday = pd.Timestamp(listed)
