@@ -20,7 +20,9 @@ def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0
                  out: str | os.PathLike | None = None, seed: int = 0, threads: int | None = None,
                  storage: str | os.PathLike | None = None, echo_log: bool = False,
                  progress=None, store=None, source: str | None = None, raise_errors: bool = True,
-                 frequency: str = "day"):
+                 frequency: str = "day",
+                 force: bool = False, catch_signals: bool = True, verbose: bool = False,
+                 hold_signals: bool = False):
     """Run a JoinQuant strategy file over ``[start, end]`` and return a BacktestResult.
 
     Parameters
@@ -49,8 +51,23 @@ def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0
         runs handle_data and ``run_daily(f, 'every_bar')`` at the 240 minutes of each day
         and needs minute bars; ``'tick'`` raises ConfigError (no tick data).
     raise_errors : bool
-        Re-raise a StrategyError after writing partial results (default); False returns the
-        partial result with ``result.error`` set.
+        Re-raise a StrategyError (or the interruption) after writing partial results
+        (default); False returns the partial result with ``result.error`` set.
+    force : bool
+        Allow ``out`` to be a non-empty folder that is not a run folder of this strategy
+        (its files are overwritten); without it that is a :class:`~jqlite.errors.ConfigError`
+        before anything runs (:func:`jqlite.results.check_out_folder`).
+    verbose : bool
+        With ``echo_log``, print each order warning ("下单数量为0, 订单取消" ...) as it happens;
+        by default they are only counted per kind (``result.run.log.counts_text()``).  They
+        are in ``result.log`` / ``log.txt`` either way, as on JoinQuant.
+    hold_signals : bool
+        Leave SIGINT/SIGTERM ignored when returning (the CLI, which only prints
+        afterwards: a late Ctrl-C must not turn a complete run into a traceback).
+    catch_signals : bool
+        In the main thread, turn SIGTERM into :class:`~jqlite.errors.RunInterrupted` while
+        the run executes (SIGINT already raises ``KeyboardInterrupt``), so that both stop
+        the run with its partial results and ``error.json`` written.
 
     Returns
     -------
@@ -60,28 +77,80 @@ def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0
     ------
     StrategyError
         A callback raised (after partial results were written to ``out``).
+    KeyboardInterrupt, jqlite.errors.RunInterrupted
+        SIGINT / SIGTERM stopped the run (after partial results and ``error.json``
+        "interrupted at <simulated time>" were written to ``out``).
     ConfigError, DataError
         Bad arguments or data.
     """
+    import signal
+    import sys
+    import threading
+
     from .data import ensure_default_store
-    from .errors import StrategyError
-    from .results import collect, write
+    from .errors import RunInterrupted, StrategyError
+    from .results import check_out_folder, collect, write
     from .run import BacktestConfig, Run
 
+    if out is not None:
+        check_out_folder(out, strategy, force=force)
     if store is None and data is None:
         store = ensure_default_store()
     cfg = BacktestConfig(strategy=strategy, start=start, end=end, cash=cash, benchmark=benchmark, data=data,
                          out=out, seed=seed, threads=threads, storage=storage, echo_log=echo_log, progress=progress,
-                         store=store, source=source, frequency=frequency)
+                         store=store, source=source, frequency=frequency, verbose=verbose)
     run = Run(cfg)
     err: StrategyError | None = None
+    stop: BaseException | None = None
+    main = catch_signals and threading.current_thread() is threading.main_thread()
+    old_term = old_int = None
+    if main:
+        def _on_term(signum, _frame):
+            raise RunInterrupted(signum)
+        old_term = signal.signal(signal.SIGTERM, _on_term)
+        old_int = signal.getsignal(signal.SIGINT)
+        if old_term is None:          # installed outside Python
+            old_term = signal.SIG_DFL
+    late: list[int] = []
+
+    def _defer(signum, _frame):       # while results are written: note the signal, finish first
+        late.append(signum)
     try:
-        run.execute()
-    except StrategyError as e:
-        err = e
-    result = collect(run)
-    if out is not None:
-        write(result, out)
+        try:
+            run.execute()
+        except StrategyError as e:
+            err = e
+        except (KeyboardInterrupt, RunInterrupted) as e:
+            stop = e
+            run.interrupted = RunInterrupted(signal.SIGINT) if isinstance(e, KeyboardInterrupt) else e
+        try:
+            if main:
+                signal.signal(signal.SIGINT, _defer)
+                signal.signal(signal.SIGTERM, _defer)
+        except (KeyboardInterrupt, RunInterrupted) as e:   # arrived just before the line above
+            late.append(getattr(e, "signum", signal.SIGINT))
+            if main:
+                signal.signal(signal.SIGINT, _defer)
+                signal.signal(signal.SIGTERM, _defer)
+        # the results are written whatever arrives now: a second Ctrl-C must not lose them
+        result = collect(run)
+        if out is not None:
+            write(result, out)
+    except BaseException:
+        hold = False
+        raise
+    else:
+        hold = hold_signals
+    finally:
+        if main and not hold:
+            signal.signal(signal.SIGTERM, old_term)
+            signal.signal(signal.SIGINT, old_int if old_int is not None else signal.default_int_handler)
+    if late and stop is None and err is None:
+        # the run had finished: its results are complete; the signal only came too late
+        sys.stderr.write(f"jqlite: {signal.Signals(late[0]).name} received while the finished run's "
+                         "results were written; they are complete\n")
+    if stop is not None and raise_errors:
+        raise stop
     if err is not None and raise_errors:
         raise err
     return result

@@ -1,4 +1,4 @@
-"""Command line: ``jqlite backtest``, ``jqlite data sample|import``, ``jqlite report``.
+"""Command line: ``jqlite backtest``, ``jqlite data sample|import``, ``jqlite report``, ``jqlite sweep``.
 
 Exit codes of ``backtest``: 0 success, 1 a strategy callback raised (partial results are
 written), 2 bad arguments or data.
@@ -7,6 +7,8 @@ written), 2 bad arguments or data.
 from __future__ import annotations
 
 import datetime as _dt
+import math
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -15,31 +17,48 @@ import click
 
 
 def _progress_printer():
-    """A rich progress bar on a terminal, plain lines (every 10 %) otherwise."""
-    state = {"t0": time.perf_counter(), "last": -1, "bar": None, "task": None}
+    """A rich progress bar on a terminal, plain lines (every 10 %) otherwise.
+
+    The time estimate counts from the end of the first day: the first day carries the
+    strategy's set-up (imports, model training, first data loads), which later days do not
+    repeat, so extrapolating it would overstate the remaining time many times over.
+    """
+    state = {"t0": time.perf_counter(), "t1": None, "last": -1, "bar": None, "task": None}
     tty = sys.stderr.isatty()
 
     def cb(done: int, total: int, run) -> None:
-        el = time.perf_counter() - state["t0"]
-        eta = el / done * (total - done) if done else 0.0
+        now = time.perf_counter()
+        el = now - state["t0"]
+        if done == 1 or state["t1"] is None:
+            state["t1"] = (now, done)
+        t1, d1 = state["t1"]
+        eta = (now - t1) / (done - d1) * (total - done) if done > d1 else None
         val = run.portfolio.total_value
         date = run.current_date
         if tty:
             if state["bar"] is None:
-                from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+                from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
                 state["bar"] = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                                        TimeRemainingColumn(), transient=True, console=None)
+                                        TextColumn("eta {task.fields[eta]}"), transient=True, console=None)
                 state["bar"].start()
-                state["task"] = state["bar"].add_task("", total=total)
-            state["bar"].update(state["task"], completed=done, description=f"{date} value {val:,.0f}")
+                state["task"] = state["bar"].add_task("", total=total, eta="?")
+            state["bar"].update(state["task"], completed=done, description=f"{date} value {val:,.0f}",
+                                eta="?" if eta is None else f"{eta:.0f}s")
             if done == total:
                 state["bar"].stop()
         else:
             pct = done * 10 // total
             if pct != state["last"] or done == total:
                 state["last"] = pct
-                print(f"[{done}/{total}] {date} value={val:,.2f} elapsed={el:.1f}s eta={eta:.1f}s",
+                eta_s = "?" if eta is None else f"{eta:.1f}s"
+                print(f"[{done}/{total}] {date} value={val:,.2f} elapsed={el:.1f}s eta={eta_s}",
                       file=sys.stderr)
+
+    def close() -> None:
+        """Stop a live progress bar (a run stopped early leaves it running otherwise)."""
+        if state["bar"] is not None:
+            state["bar"].stop()
+    cb.close = close
     return cb
 
 
@@ -79,6 +98,9 @@ def _summary(result, out: Path | None) -> None:
         rows = [(k, str(v)) for k, v in m.items() if k != "config"]
     for label, text in rows:
         t.add_row(str(label), str(text))
+    run = getattr(result, "run", None)
+    for w in getattr(run, "warnings", None) or []:
+        t.add_row("warning", w)
     con = Console(file=sys.stdout)
     con.print(t)
     for note in getattr(result.run, "notes", None) or []:
@@ -92,11 +114,14 @@ def _summary(result, out: Path | None) -> None:
 @main.command()
 @click.argument("strategy", type=click.Path(dir_okay=False))
 @click.option("--start", required=True, help="first day, YYYY-MM-DD")
-@click.option("--end", required=True, help="last day, YYYY-MM-DD")
+@click.option("--end", required=True, help="last day, YYYY-MM-DD (cut to the store's last day, with a warning)")
 @click.option("--cash", default=100000.0, show_default=True, type=float, help="starting cash, yuan")
-@click.option("--benchmark", default=None, help="benchmark code (overrides set_benchmark)")
+@click.option("--benchmark", default=None, help="benchmark code (overrides set_benchmark); must be in the store")
 @click.option("--data", default=None, type=click.Path(file_okay=False), help="data store folder")
-@click.option("--out", default=None, type=click.Path(file_okay=False), help="run folder (default runs/<name>-<time>)")
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="run folder (default: a new runs/<name>-<time>[-N]); must be new, empty or a run of "
+                   "the same strategy unless --force")
+@click.option("--force", is_flag=True, help="write into a non-empty --out folder, overwriting its files")
 @click.option("--seed", default=0, show_default=True, type=int, help="random seed")
 @click.option("--threads", default=None, type=int,
               help="OpenMP/BLAS threads for LightGBM/XGBoost/BLAS/PyTorch (default: CPU count); "
@@ -105,32 +130,65 @@ def _summary(result, out: Path | None) -> None:
 @click.option("--quiet", is_flag=True, help="do not echo the strategy log")
 @click.option("--frequency", default="day", show_default=True, type=click.Choice(["day", "minute", "tick"]),
               help="JoinQuant backtest frequency; 'minute' needs minute bars (tick is not supported)")
-def backtest(strategy, start, end, cash, benchmark, data, out, seed, threads, storage, quiet, frequency) -> None:
-    """Run a JoinQuant strategy file over daily bars."""
+@click.option("--verbose", is_flag=True,
+              help="echo every order warning too (default: counted per kind at the end; all are in log.txt)")
+def backtest(strategy, start, end, cash, benchmark, data, out, force, seed, threads, storage, quiet,
+             frequency, verbose) -> None:
+    """Run a JoinQuant strategy file over daily bars (or minute bars with --frequency minute).
+
+    Exit codes: 0 success; 1 a strategy callback raised; 2 bad arguments or data;
+    130 / 143 stopped by SIGINT (Ctrl-C) / SIGTERM.  In the last three cases the partial
+    results and error.json are in the run folder.
+    """
     from . import run_backtest
-    from .errors import ConfigError, DataError, StrategyError
+    from .errors import ConfigError, DataError, RunInterrupted
+    from .results import new_run_folder
+
+    def fail(msg: str) -> None:
+        click.echo(f"jqlite backtest: {msg}", err=True)
+        sys.exit(2)
 
     try:
         _dt.date.fromisoformat(str(start))
         _dt.date.fromisoformat(str(end))
     except ValueError as exc:
-        click.echo(f"jqlite backtest: bad date: {exc}", err=True)
-        sys.exit(2)
+        fail(f"bad date: {exc}")
+    if not math.isfinite(cash) or cash <= 0:
+        fail(f"--cash must be a finite number > 0 yuan, was {cash}")
     if not Path(strategy).is_file():
-        click.echo(f"jqlite backtest: strategy file {strategy} does not exist", err=True)
-        sys.exit(2)
-    if out is None:
-        out = Path("runs") / f"{Path(strategy).stem}-{_dt.datetime.now():%Y%m%d-%H%M%S}"
+        fail(f"strategy file {strategy} does not exist")
     t0 = time.perf_counter()
+    created = None
+    if out is None:
+        out = created = new_run_folder(strategy)
+    progress = _progress_printer()
     try:
         res = run_backtest(strategy, start, end, cash, benchmark=benchmark, data=data, out=out, seed=seed,
-                           threads=threads, storage=storage, echo_log=not quiet, progress=_progress_printer(),
-                           raise_errors=False, frequency=frequency)
+                           threads=threads, storage=storage, echo_log=not quiet, progress=progress,
+                           raise_errors=False, force=force, verbose=verbose, hold_signals=True,
+                           frequency=frequency)
+        progress.close()
     except (ConfigError, DataError) as exc:
-        click.echo(f"jqlite backtest: {exc}", err=True)
-        sys.exit(2)
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)   # nothing was written: no empty run folder
+        fail(str(exc))
+    except (KeyboardInterrupt, RunInterrupted) as exc:   # before the run started: nothing to save
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        signum = getattr(exc, "signum", 2)
+        click.echo("jqlite backtest: interrupted before the run started", err=True)
+        sys.exit(128 + signum)
+    counts = res.run.log.counts_text()
+    if counts and not quiet:
+        click.echo(counts, err=True)
+    for w in res.run.warnings:
+        click.echo(f"jqlite backtest: warning: {w}", err=True)
     _summary(res, Path(out))
     click.echo(f"wall time {time.perf_counter() - t0:.2f}s; storage folder: {res.run.storage}")
+    if res.interrupted:
+        click.echo(f"\n{res.error}", err=True)
+        click.echo(f"partial results written to {out}", err=True)
+        sys.exit(128 + res.run.interrupted.signum)
     if res.error:
         click.echo(f"\nstrategy error in {res.run.error.callback}() at {res.run.error.dt}:\n{res.error}", err=True)
         click.echo(f"partial results written to {out}", err=True)
@@ -147,20 +205,26 @@ def data() -> None:
 @click.option("--seed", default=20240101, show_default=True, type=int)
 def data_sample(out, seed) -> None:
     """Generate the bundled synthetic sample market."""
+    from .data import add_sample_fundamentals
     from .data.sample import generate_sample_market
     from .data.store import default_store_path
+    from .errors import DataError
 
     path = Path(out) if out else default_store_path()
     t0 = time.perf_counter()
-    generate_sample_market(path, seed=seed, progress=lambda m: click.echo(f"  {m}", err=True))
-    from .data import add_sample_fundamentals
-    add_sample_fundamentals(path)
+    try:
+        generate_sample_market(path, seed=seed, progress=lambda m: click.echo(f"  {m}", err=True),
+                               post_write=add_sample_fundamentals)
+    except DataError as exc:
+        click.echo(f"jqlite data sample: {exc}", err=True)
+        sys.exit(2)
     click.echo(f"sample market written to {path} in {time.perf_counter() - t0:.1f}s")
 
 
 @data.command("import")
 @click.option("--src", default=None, type=click.Path(file_okay=False), help="real data folder (../shared/data/real)")
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="store folder to create")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="store folder to create (or an existing store to replace)")
 @click.option("--fundamentals/--no-fundamentals", default=True, show_default=True,
               help="also import the statements, valuation and ratios under SRC/fundamentals")
 @click.option("--minute", "minute", multiple=True, type=click.Path(dir_okay=False, exists=True),
@@ -173,44 +237,58 @@ def data_sample(out, seed) -> None:
 @click.option("--minute-volume-unit", default="share", show_default=True, type=click.Choice(["share", "lot"]),
               help="unit of the minute files' volume column")
 def data_import(src, out, fundamentals, minute, minute_freq, minute_label, minute_code, minute_volume_unit) -> None:
-    """Import the real A-share data folder (and/or minute bar files) into a store."""
-    from .data.ingest import import_real_data
+    """Import the real A-share data folder (and/or minute bar files) into a store.
+
+    The new store, fundamentals and minute bars included, is built and checked in a
+    temporary folder next to OUT and swapped in at the end: on any error OUT is left exactly
+    as it was.  OUT must be new, empty or an existing jqlite store (exit 2 otherwise).
+    With --minute and no --src, the minute bars are added to the existing store OUT.
+    """
+    from .data.ingest import default_real_data_dir, import_real_data
     from .errors import DataError
 
     t0 = time.perf_counter()
-    if minute and src is None and (Path(out) / "meta.json").exists():
+    say = lambda m: click.echo(f"  {m}", err=True)  # noqa: E731
+
+    def add_minute(store: Path) -> None:
         from .data.ingest_minute import import_minute_bars
+        r = import_minute_bars(store, minute, freq=minute_freq, label=minute_label, code=minute_code,
+                               volume_unit=minute_volume_unit, progress=say)
+        for c, d, n, why in r["skipped"][:20]:
+            click.echo(f"  skipped {c} {d or ''}: {why}", err=True)
+
+    if minute and src is None and (Path(out) / "meta.json").exists():
         try:
-            r = import_minute_bars(out, minute, freq=minute_freq, label=minute_label, code=minute_code,
-                                   volume_unit=minute_volume_unit, progress=lambda m: click.echo(f"  {m}", err=True))
+            add_minute(Path(out))
         except DataError as exc:
             click.echo(f"jqlite data import: {exc}", err=True)
             sys.exit(2)
-        for c, d, n, why in r["skipped"][:20]:
-            click.echo(f"  skipped {c} {d or ''}: {why}", err=True)
         click.echo(f"minute bars added to {out} in {time.perf_counter() - t0:.1f}s")
         return
-    try:
-        kwargs = {"progress": lambda m: click.echo(f"  {m}", err=True)}
-        path = import_real_data(src, out, **kwargs) if src else import_real_data(None, out, **kwargs)
-        if fundamentals:
-            from .data.ingest import default_real_data_dir
+    root = Path(src) if src else Path(default_real_data_dir())
+
+    def post(tmp_store: Path) -> None:
+        if fundamentals and (root / "fundamentals").is_dir():
             from .data.ingest_fundamentals import import_real_fundamentals
-            root = Path(src) if src else Path(default_real_data_dir())
-            if (root / "fundamentals").is_dir():
-                t1 = time.perf_counter()
-                import_real_fundamentals(root, path)
-                click.echo(f"  fundamentals and valuation imported in {time.perf_counter() - t1:.1f}s", err=True)
+            t1 = time.perf_counter()
+            import_real_fundamentals(root, tmp_store)
+            click.echo(f"  fundamentals and valuation imported in {time.perf_counter() - t1:.1f}s", err=True)
         if minute:
-            from .data.ingest_minute import import_minute_bars
-            r = import_minute_bars(path, minute, freq=minute_freq, label=minute_label, code=minute_code,
-                                   volume_unit=minute_volume_unit, progress=lambda m: click.echo(f"  {m}", err=True))
-            for c, d, n, why in r["skipped"][:20]:
-                click.echo(f"  skipped {c} {d or ''}: {why}", err=True)
+            add_minute(tmp_store)
+    try:
+        path = import_real_data(root, out, progress=say, post_write=post)
     except DataError as exc:
         click.echo(f"jqlite data import: {exc}", err=True)
         sys.exit(2)
     click.echo(f"store written to {path} in {time.perf_counter() - t0:.1f}s")
+
+
+def _check_run_dir(cmd: str, d: Path) -> None:
+    if not (d / "daily.csv").exists() and not (d / "daily.parquet").exists():
+        what = "empty" if d.is_dir() and not any(d.iterdir()) else "not a run folder (no daily.csv)"
+        click.echo(f"jqlite {cmd}: {d} is {what}; pass the folder a backtest wrote (runs/<name>-<time>)",
+                   err=True)
+        sys.exit(2)
 
 
 @main.command()
@@ -220,6 +298,7 @@ def report(run_dir, open_) -> None:
     """Re-render RUN_DIR/report.html."""
     from .analysis.report import render_report
 
+    _check_run_dir("report", Path(run_dir))
     p = render_report(Path(run_dir))
     click.echo(str(p))
     if open_:
@@ -235,8 +314,135 @@ def compare(run_dirs, out, open_) -> None:
     """Put several runs side by side in one report."""
     from .analysis.report import render_compare
 
+    if not run_dirs:
+        click.echo("jqlite compare: give one or more run folders (runs/<name>-<time> ...)", err=True)
+        sys.exit(2)
+    for d in run_dirs:
+        _check_run_dir("compare", Path(d))
     p = render_compare([Path(d) for d in run_dirs], Path(out))
     click.echo(str(p))
     if open_:
         import webbrowser
         webbrowser.open(Path(p).resolve().as_uri())
+
+
+# ---------------------------------------------------------------------------- jqlite sweep
+# (self-contained block: parameter sweeps / walk-forward windows / seed repeats on Dask)
+@main.command()
+@click.argument("strategy", type=click.Path(dir_okay=False))
+@click.option("--grid", "grid_file", default=None, type=click.Path(dir_okay=False),
+              help="YAML file 'name: [values]' of parameters to sweep")
+@click.option("--param", "params", multiple=True, metavar="NAME=V1,V2",
+              help="a parameter and its values (repeatable); NAME is a module constant or g.NAME set in initialize")
+@click.option("--start", default=None, help="first day, YYYY-MM-DD (or use --windows)")
+@click.option("--end", default=None, help="last day, YYYY-MM-DD")
+@click.option("--windows", default=None, metavar="START:END/STEP",
+              help="walk-forward windows, e.g. 2016-01-01:2024-12-31/1y (STEP Ny, Nm, Nw or Nd)")
+@click.option("--seeds", default=None, metavar="A..B", help="repeat every task with these seeds, e.g. 0..9")
+@click.option("--seed", default=0, show_default=True, type=int, help="the seed when --seeds is not given")
+@click.option("--cash", default=100000.0, show_default=True, type=float, help="starting cash, yuan")
+@click.option("--benchmark", default=None, help="benchmark code (overrides set_benchmark)")
+@click.option("--data", default=None, type=click.Path(file_okay=False), help="data store folder")
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="results folder (default sweeps/<name>-<time>)")
+@click.option("--workers", default=None, type=int,
+              help="local worker processes (default: CPU count; 0 = one by one in this process)")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:8786", help="use an existing Dask cluster")
+@click.option("--resume", is_flag=True, help="run only the tasks of --out without an ok result")
+@click.option("--metric", default="sharpe", show_default=True, help="metric of the heat map and the ranking")
+@click.option("--top", default=5, show_default=True, type=int, help="best runs drawn in sweep.html")
+@click.option("--list-params", is_flag=True, help="print the parameters the file defines and exit")
+def sweep(strategy, grid_file, params, start, end, windows, seeds, seed, cash, benchmark, data, out, workers,
+          scheduler, resume, metric, top, list_params) -> None:
+    """Run STRATEGY over a parameter grid, windows and seeds on Dask; results in one folder.
+
+    Exit codes: 0 every task ok, 1 some task failed (recorded in results.parquet), 2 bad
+    arguments (unknown parameter, bad grid / dates / store), 130 interrupted (the finished
+    results stay in the folder; continue with --resume).
+    """
+    from .errors import ConfigError, DataError
+    from .sweep.params import UnknownParameterError, find_parameters
+    from .sweep.tasks import build_tasks, load_grid, parse_param, parse_seeds, parse_windows
+
+    def fail(msg: str) -> None:
+        click.echo(f"jqlite sweep: {msg}", err=True)
+        sys.exit(2)
+
+    path = Path(strategy)
+    if not path.is_file():
+        fail(f"strategy file {strategy} does not exist")
+    source = path.read_text(encoding="utf-8-sig")
+    try:
+        compile(source, str(path), "exec")
+    except SyntaxError:
+        from .strategy import python2_to_3
+        converted = python2_to_3(source)
+        if converted is None:
+            fail(f"{path}: syntax error")
+        source = converted
+    if list_params:
+        for name, assigns in find_parameters(source, str(path)).items():
+            click.echo(f"{name} = {assigns[0].value}    (line {assigns[0].lineno})")
+        return
+    try:
+        grid = load_grid(grid_file) if grid_file else {}
+        for p in params:
+            name, values = parse_param(p)
+            grid[name] = values
+        if windows:
+            wins = parse_windows(windows)
+        else:
+            if not (start and end):
+                fail("give --start and --end, or --windows")
+            for d in (start, end):
+                _dt.date.fromisoformat(str(d))
+            wins = [(str(start), str(end))]
+        seed_list = parse_seeds(seeds) if seeds else [seed]
+    except (ValueError, OSError) as exc:
+        fail(str(exc))
+    from .data import ensure_default_store
+    from .data.store import open_store
+    try:
+        store = open_store(data) if data else ensure_default_store()
+    except DataError as exc:
+        fail(str(exc))
+    try:
+        tasks = build_tasks(source, grid, wins, seed_list, path=str(path), cash=cash, benchmark=benchmark,
+                            data_version=store.version)
+    except UnknownParameterError as exc:
+        fail(str(exc))
+    except ValueError as exc:
+        fail(str(exc))
+    if out is None:
+        if resume:
+            fail("--resume needs the --out folder of the sweep to continue")
+        out = Path("sweeps") / f"{path.stem}-{_dt.datetime.now():%Y%m%d-%H%M%S}"
+    from .sweep.executor import run_sweep
+    from .sweep.report import render_sweep
+
+    def progress(rec, done, total):
+        shown = ", ".join(f"{k}={v}" for k, v in rec["params"].items())
+        val = (rec.get("metrics") or {}).get(metric)
+        val_txt = f"{metric}={val:.3f}" if isinstance(val, (int, float)) else ""
+        wall = rec.get("wall_s")
+        click.echo(f"[{done}/{total}] {rec['status']:5} {rec['start']}..{rec['end']} seed={rec['seed']} {shown} "
+                   f"{val_txt} {'' if wall is None else f'{wall:.1f}s'} {rec.get('worker') or ''}", err=True)
+
+    meta = {"params": list(grid), "grid": grid, "windows": wins, "seeds": seed_list, "metric": metric}
+    click.echo(f"jqlite sweep: {len(tasks)} task(s) ({len(tasks) // (len(wins) * len(seed_list))} grid point(s) x "
+               f"{len(wins)} window(s) x {len(seed_list)} seed(s)) -> {out}", err=True)
+    try:
+        outcome = run_sweep(path, tasks, out, data=store.path, cash=cash, benchmark=benchmark,
+                            data_version=store.version, workers=workers,
+                            scheduler=scheduler, resume=resume, meta=meta, on_result=progress)
+    except ConfigError as exc:
+        fail(str(exc))
+    page = render_sweep(out, metric=metric, top=top) if len(outcome.results) else None
+    click.echo(f"{outcome.ran} run, {outcome.skipped} skipped (complete), {outcome.failed} failed; "
+               f"wall {outcome.wall_s:.1f}s (cluster start {outcome.startup_s:.1f}s)")
+    click.echo(f"results: {Path(out) / 'results.parquet'}" + (f"\nreport: {page}" if page else ""))
+    if outcome.interrupted:
+        click.echo("interrupted: finished results are in the folder; continue with --resume", err=True)
+        sys.exit(130)
+    if outcome.failed:
+        sys.exit(1)

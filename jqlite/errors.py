@@ -103,3 +103,27 @@ class StrategyError(JqliteError, RuntimeError):
         super().__init__(
             f"strategy callback {callback}() raised {type(original).__name__} at {dt}:\n{traceback_text}"
         )
+
+
+class RunInterrupted(BaseException):
+    """A backtest was stopped by a signal (SIGINT = Ctrl-C, SIGTERM).
+
+    A ``BaseException`` (like :class:`KeyboardInterrupt`) so that a strategy's
+    ``except Exception`` cannot swallow it.  :func:`jqlite.run_backtest` catches it (and
+    ``KeyboardInterrupt``), writes the partial results with ``error.json`` and re-raises;
+    the CLI exits ``128 + signum`` (130 for SIGINT, 143 for SIGTERM).
+
+    Parameters
+    ----------
+    signum : int
+        The signal number.
+    """
+
+    def __init__(self, signum: int):
+        import signal as _signal
+        self.signum = int(signum)
+        try:
+            self.signame = _signal.Signals(self.signum).name
+        except ValueError:
+            self.signame = f"signal {self.signum}"
+        super().__init__(f"interrupted by {self.signame}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import re
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -72,12 +73,32 @@ class StrategyLog:
     and ``system``; the default level of every channel is ``debug``.
     """
 
-    def __init__(self, run: "Run | None", echo: bool = False):
+    def __init__(self, run: "Run | None", echo: bool = False, verbose: bool = False):
         self._run = run
         self.lines: list[str] = []
         self.levels = {"order": 10, "history": 10, "strategy": 10, "system": 10}
         self.echo = echo
+        #: echo the engine's order warnings one by one too (else counted per kind, see
+        #: :meth:`counts_text`); every line is in ``lines`` / log.txt either way
+        self.verbose = verbose
+        self.order_counts: dict[str, int] = {}
         self._py = logging.getLogger("jqlite.strategy")
+
+    @staticmethod
+    def message_kind(text: str) -> str:
+        """``"600000.XSHG 下单金额12.00不足一手, 下单数量为0, 订单取消"`` ->
+        ``"下单金额#不足一手, 下单数量为#, 订单取消"``: the message without its security and numbers."""
+        t = re.sub(r"^\S+\.(XSHG|XSHE|BJSE|CCFX|XSGE|XDCE|XZCE|XINE|OF)\s+", "", text)
+        return re.sub(r"-?\d+(?:\.\d+)?", "#", t)
+
+    def counts_text(self) -> str:
+        """One line per kind of order warning not echoed (most frequent first), or ``""``."""
+        if not self.order_counts:
+            return ""
+        total = sum(self.order_counts.values())
+        rows = sorted(self.order_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        head = f"{total:,} order warnings (each in log.txt; --verbose prints them as they happen):"
+        return "\n".join([head] + [f"  {n:>8,} x {k}" for k, n in rows])
 
     def _emit(self, channel: str, level: str, msg: Any, args: tuple) -> None:
         lv = LEVELS[level]
@@ -94,7 +115,11 @@ class StrategyLog:
         line = f"{dt:%Y-%m-%d %H:%M:%S} - {name:<5} - {text}"
         self.lines.append(line)
         if self.echo:
-            print(line, file=sys.stdout)
+            if channel == "order" and not self.verbose and lv >= LEVELS["warning"]:
+                k = self.message_kind(text)
+                self.order_counts[k] = self.order_counts.get(k, 0) + 1
+            else:
+                print(line, file=sys.stdout)
 
     def debug(self, msg, *args):
         self._emit("strategy", "debug", msg, args)

@@ -12,7 +12,11 @@ Folder layout (``--out``)::
     log.txt                          the strategy log
     profile.json                     wall time per callback, split into data / factor / other
     strategy.py                      the strategy source
-    error.json                       only when a callback raised
+    error.json                       only when a callback raised or a signal stopped the run
+
+A run folder is never overwritten by accident: :func:`new_run_folder` gives every run its
+own fresh folder, and :func:`check_out_folder` refuses an explicit ``--out`` that holds
+anything but an earlier run of the same strategy (``docs/reliability.md``).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class BacktestResult:
     profile: dict[str, Any]
     error: str | None = None
     out: Path | None = None
+    interrupted: str | None = None   # "SIGINT" / "SIGTERM" when a signal stopped the run
     run: Any = field(default=None, repr=False)
 
 
@@ -88,7 +93,19 @@ def collect(run) -> BacktestResult:
     profile["(engine)"] = {"calls": run.finished_days, "total": engine, "data": 0.0, "factor": 0.0,
                            "other": engine}
     err = run.error.traceback_text if run.error is not None else None
-    return BacktestResult(daily, orders, trades, positions, metrics, list(run.log.lines), profile, err, run=run)
+    intr = getattr(run, "interrupted", None)
+    if intr is not None:
+        err = interrupted_message(run)
+    return BacktestResult(daily, orders, trades, positions, metrics, list(run.log.lines), profile, err, run=run,
+                          interrupted=None if intr is None else intr.signame)
+
+
+def interrupted_message(run) -> str:
+    """``"interrupted at 2020-03-17 14:50 (SIGINT), last callback trade(); 9 of 20 days finished"``."""
+    intr = run.interrupted
+    where = f", last callback {run.callback_name}()" if getattr(run, "callback_name", None) else ""
+    return (f"interrupted at {run.current_dt:%Y-%m-%d %H:%M} ({intr.signame}){where}; "
+            f"{run.finished_days} of {len(run.run_dates)} days finished")
 
 
 def compute_run_metrics(run, daily: pd.DataFrame, orders: pd.DataFrame, bm) -> dict[str, Any]:
@@ -100,7 +117,8 @@ def compute_run_metrics(run, daily: pd.DataFrame, orders: pd.DataFrame, bm) -> d
            "benchmark": run.settings.benchmark if not isinstance(run.settings.benchmark, dict) else dict(run.settings.benchmark),
            "seed": run.config.seed, "threads": run.threads, "data": str(run.store.path), "data_version": run.store.version,
            "storage": str(run.storage), "days_run": len(daily), "use_real_price": run.settings.use_real_price,
-           "frequency": getattr(run, "frequency", "day"), "engine_notes": list(getattr(run, "notes", []))}
+           "frequency": getattr(run, "frequency", "day"), "engine_notes": list(getattr(run, "notes", [])),
+           "warnings": list(getattr(run, "warnings", []))}
     from .api._gaps import gaps_of
     gaps = gaps_of(run)
     n_orders = int(len(orders))
@@ -132,6 +150,80 @@ def _clean(o):
     return o
 
 
+RUN_FILES = ("metrics.json", "daily.csv")
+
+
+def _run_strategy_name(folder: Path) -> str | None:
+    """File name of the strategy of the run folder ``folder`` (None if it is not one)."""
+    try:
+        cfg = json.loads((folder / "metrics.json").read_text()).get("config", {})
+    except (OSError, ValueError, AttributeError):
+        return None
+    s = cfg.get("strategy") if isinstance(cfg, dict) else None
+    return Path(s).name if s else None
+
+
+def check_out_folder(out: str | Path, strategy: str | Path, force: bool = False) -> None:
+    """Refuse a result folder whose files a run would overwrite.
+
+    ``out`` may be new, empty, or a run folder of the same strategy file (``metrics.json``
+    naming a strategy with the same file name: re-running into it replaces that run).
+    Anything else -- a folder of documents, another strategy's run, the strategy's own
+    folder -- needs ``force=True``.
+
+    Raises
+    ------
+    ConfigError
+        Naming the folder and what it holds.
+    """
+    from .errors import ConfigError
+
+    p = Path(out)
+    if not p.exists():
+        return
+    if not p.is_dir():
+        raise ConfigError(f"--out {p} exists and is not a folder")
+    strat = Path(strategy)
+    try:
+        same_dir = strat.exists() and strat.resolve().parent == p.resolve()
+    except OSError:
+        same_dir = False
+    if same_dir and not force:
+        raise ConfigError(f"--out {p} is the folder of the strategy file itself; choose another folder")
+    entries = sorted(x.name for x in p.iterdir())
+    if not entries or force:
+        return
+    prev = _run_strategy_name(p)
+    if prev is not None and prev == strat.name:
+        return
+    what = (f"a run of another strategy ({prev})" if prev is not None
+            else f"{len(entries)} entries that are not a run folder, e.g. {entries[0]!r}")
+    raise ConfigError(f"--out {p} is not empty ({what}); results would overwrite its files: choose a new "
+                      "folder, or pass --force")
+
+
+def new_run_folder(strategy: str | Path, root: str | Path = "runs", when=None) -> Path:
+    """Create and return a fresh ``root/<stem>-YYYYmmdd-HHMMSS`` folder (``-2``, ``-3`` ...
+    appended when that name is taken: two runs started in the same second get two folders).
+
+    The folder is claimed with an atomic ``mkdir``, so concurrent runs cannot share it.
+    """
+    import datetime as _dt
+
+    when = when or _dt.datetime.now()
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    base = f"{Path(strategy).stem}-{when:%Y%m%d-%H%M%S}"
+    for k in range(1, 10000):
+        p = root / (base if k == 1 else f"{base}-{k}")
+        try:
+            p.mkdir()
+            return p
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free run folder name {root / base}-N")
+
+
 def write(result: BacktestResult, out: str | Path) -> Path:
     """Write the run folder (see module docstring); returns it."""
     out = Path(out)
@@ -151,9 +243,17 @@ def write(result: BacktestResult, out: str | Path) -> Path:
         src = Path(run.config.strategy)
         if run.config.source is not None:
             (out / "strategy.py").write_text(run.config.source, encoding="utf-8")
-        elif src.exists():
+        elif src.exists() and not ((out / "strategy.py").exists() and (out / "strategy.py").samefile(src)):
             shutil.copyfile(src, out / "strategy.py")
-    if result.error:
+    if result.interrupted:
+        (out / "error.json").write_text(json.dumps({
+            "callback": getattr(run, "callback_name", None),
+            "dt": f"{run.current_dt:%Y-%m-%d %H:%M}" if run is not None else None,
+            "exception": "KeyboardInterrupt" if result.interrupted == "SIGINT" else "RunInterrupted",
+            "signal": result.interrupted,
+            "days_finished": getattr(run, "finished_days", None),
+            "message": result.error}, indent=2, ensure_ascii=False))
+    elif result.error:
         err = run.error if run is not None else None
         (out / "error.json").write_text(json.dumps({
             "callback": getattr(err, "callback", None),

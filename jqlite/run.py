@@ -21,6 +21,7 @@ labelled HH:MM (spec §4.1), and in minute frequency (``frequency='minute'``) ha
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import os
 import time as _time
 import traceback
@@ -95,6 +96,7 @@ class BacktestConfig:
     threads: int | None = None
     storage: str | os.PathLike | None = None
     echo_log: bool = False
+    verbose: bool = False       # echo every order warning (else counted per kind on the console)
     progress: Callable[[int, int, "Run"], None] | None = None
     store: Store | None = None
     source: str | None = None   # strategy source text (tests); read from file when None
@@ -116,6 +118,14 @@ class Run:
         self.store = config.store or open_store(config.data)
         start = pd.Timestamp(config.start).normalize()
         end = pd.Timestamp(config.end).normalize()
+        try:
+            cash_ok = math.isfinite(float(config.cash)) and float(config.cash) > 0
+        except (TypeError, ValueError):
+            cash_ok = False
+        if not cash_ok:
+            raise ConfigError(f"backtest: cash must be a finite number > 0 yuan, was {config.cash!r}")
+        if config.benchmark and config.benchmark not in self.store.code_index:
+            raise ConfigError(f"backtest: benchmark {config.benchmark!r} is not in the data store {self.store.path}")
         if end < start:
             raise ConfigError(f"backtest: end ({end.date()}) must not be before start ({start.date()})")
         i0 = self.store.day_index(start, "left")
@@ -124,8 +134,6 @@ class Run:
             raise ConfigError(f"backtest: no trading day of the data store {self.store.path} "
                               f"({self.store.dates[0].date()} .. {self.store.dates[-1].date()}) "
                               f"lies in {start.date()} .. {end.date()}")
-        if config.cash <= 0:
-            raise ConfigError(f"backtest: cash must be > 0 yuan, was {config.cash}")
         freq = str(config.frequency or "day").strip().lower()
         freq = {"daily": "day", "1d": "day", "1m": "minute"}.get(freq, freq)
         if freq == "tick":
@@ -146,6 +154,15 @@ class Run:
         self._minute_days: dict = {}   # day * 1_000_003 + column -> objects._MinuteDay, reset daily
         self._today: tuple | None = None
         self._minute_gaps: set[str] = set()
+        #: run-level warnings shown on the console, in the summary and in metrics.json
+        self.warnings: list[str] = []
+        first, last = self.store.dates[0], self.store.dates[-1]
+        if end > last:
+            self.warnings.append(f"end {end.date()} is after the data store's last day {last.date()}: "
+                                 f"the run stops on {last.date()}")
+        if start < first:
+            self.warnings.append(f"start {start.date()} is before the data store's first day {first.date()}: "
+                                 f"the run starts on {self.store.dates[i0].date()}")
         self.i0, self.i1 = i0, i1
         self.run_dates = self.store.dates[i0:i1 + 1]
         self.day_i = i0
@@ -156,7 +173,7 @@ class Run:
         self.portfolio = Portfolio(config.cash)
         self.broker = Broker(self)
         self.g = GlobalVars()
-        self.log = StrategyLog(self, echo=config.echo_log)
+        self.log = StrategyLog(self, echo=config.echo_log, verbose=config.verbose)
         self.context = Context(self)
         self.universe: list[str] = []
         self.run_params = RunParams(self.run_dates[0].date(), self.run_dates[-1].date(), freq)
@@ -178,6 +195,8 @@ class Run:
         self.threads: int | None = None   # OpenMP/BLAS threads, set by execute()
         #: data-gap ledger (jqlite.api._gaps): (api, what) -> {api, what, calls, first_dt, message}
         self.data_gaps: dict[tuple[str, str], dict[str, Any]] = {}
+        self.callback_name: str | None = None   # the callback running (or last run)
+        self.interrupted = None    # a jqlite.errors.RunInterrupted when a signal stopped the run
 
     # ------------------------------------------------------------------ market state
     @property
@@ -309,10 +328,20 @@ class Run:
     def call(self, name: str, fn: Callable, *args) -> Any:
         t0 = _time.perf_counter()
         d0, f0 = self.api_time["data"], self.api_time["factor"]
+        self.callback_name = name   # named in error.json when a signal stops the run here
         try:
             return fn(*args)
         except StrategyError:
             raise
+        except SystemExit as exc:  # exit()/sys.exit() in a callback ends the backtest, not Python
+            new = RuntimeError(f"the strategy called exit()/sys.exit({exc.code!r}) in {name}(): "
+                               "the backtest stops here")
+            new.__traceback__ = exc.__traceback__
+            raise StrategyError(name, self.current_dt, self._user_traceback(new), new) from exc
+        except ModuleNotFoundError as exc:  # name the jqlite extra that provides it
+            from .compat.libs import missing_module_error
+            new = missing_module_error(exc)
+            raise StrategyError(name, self.current_dt, self._user_traceback(new), new) from exc
         except Exception as exc:  # the strategy's own error
             raise StrategyError(name, self.current_dt, self._user_traceback(exc), exc) from exc
         finally:
@@ -373,6 +402,8 @@ class Run:
                 raise
             finally:
                 self.phase = "done"
+                from .compat.libs import finish
+                finish(self)
                 from .api._gaps import log_summary
                 log_summary(self)
                 self.wall_time = _time.perf_counter() - t_start

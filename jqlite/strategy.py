@@ -26,8 +26,70 @@ from .errors import ConfigError, StrategyError
 if TYPE_CHECKING:  # pragma: no cover
     from .run import Run
 
-_NUMPY_NAMES = ("mean", "std", "array", "exp", "nan", "power", "diff", "log", "sqrt", "inf",
-                "var", "median", "corrcoef", "cov", "zeros", "ones", "arange", "where", "isnan")
+#: Builtins that numpy 2's ``from numpy import *`` shadows but numpy 1.x's (JoinQuant's) did
+#: not: they stay Python's builtins (13 corpus files call ``max(a, b)`` with two arguments).
+#: ``any``/``all`` also stay builtins: numpy's silently answer True for any generator, and no
+#: corpus file relies on numpy's.
+_KEEP_BUILTINS = frozenset({"abs", "max", "min", "round", "pow", "bool", "divmod", "any", "all"})
+
+#: Reductions whose numpy form, given a DataFrame and no axis, must reduce per column (old
+#: pandas' answer; pandas 2 reduces over both axes or warns).
+_FRAME_REDUCTIONS = ("sum", "mean", "std", "var", "prod", "median", "amax", "amin", "nansum",
+                     "nanmean", "nanstd")
+
+
+def _frame_safe(np_func):
+    """numpy reduction that, for a DataFrame with ``axis=None``, gives the per-column Series
+    as pandas < 2 did (``sum(attribute_history(s, 5, '1d', 'paused'))[0]``)."""
+    import functools as _ft
+
+    @_ft.wraps(np_func)
+    def f(a, *args, **kwargs):
+        if isinstance(a, pd.DataFrame) and not args and kwargs.get("axis") is None:
+            kwargs["axis"] = 0
+        return np_func(a, *args, **kwargs)
+    return f
+
+
+_PY_ITERABLES = (type({}.keys()), type({}.values()), type({}.items()), set, frozenset, map,
+                 filter, zip, range, __import__("types").GeneratorType)
+
+
+def _numpy1_sum(a, *args, **kwargs):
+    """numpy 1.x's ``sum`` (what JoinQuant's namespace gives), forgiving where numpy is not.
+
+    A generator, iterator, set or dict view (``sum(d.values())``: Python 2's list became a
+    view in Python 3, which numpy would "sum" to the view itself) is summed by Python's
+    ``sum`` (a second positional argument is then its ``start``); a DataFrame without
+    ``axis`` sums per column; the rest is ``numpy.sum`` (``sum(df, 1)`` sums rows)."""
+    if isinstance(a, _PY_ITERABLES) or (hasattr(a, "__next__") and not isinstance(a, np.ndarray)):
+        import builtins as _b
+        start = args[0] if args and isinstance(args[0], (int, float)) and \
+            not isinstance(args[0], bool) else 0
+        return _b.sum(a, start)
+    if isinstance(a, pd.DataFrame) and not args and kwargs.get("axis") is None:
+        kwargs["axis"] = 0
+    return np.sum(a, *args, **kwargs)
+
+
+def _numpy_star() -> dict[str, Any]:
+    """What ``from numpy import *`` gave under numpy 1.x: numpy's public names, without the
+    builtins numpy 2 newly shadows, plus numpy 1.x constants (``NaN``, ``Inf``...)."""
+    ns = {}
+    for name in np.__all__:
+        if name in _KEEP_BUILTINS or name.startswith("_"):
+            continue
+        try:
+            ns[name] = getattr(np, name)
+        except AttributeError:  # pragma: no cover
+            continue
+    for name in _FRAME_REDUCTIONS:
+        if name in ns:
+            ns[name] = _frame_safe(ns[name])
+    ns["sum"] = _numpy1_sum
+    for name in ("NaN", "NAN", "Inf", "Infinity", "infty", "PINF", "NINF"):
+        ns[name] = {"NaN": np.nan, "NAN": np.nan, "NINF": -np.inf}.get(name, np.inf)
+    return ns
 
 
 #: Module name of a loaded strategy (``sys.modules`` entry; classes pickle under it).
@@ -38,11 +100,16 @@ def base_namespace() -> dict[str, Any]:
     """The globals a strategy starts with (before its own code runs)."""
     import jqdata
 
+    import logging
+    import random
+
+    from .compat.source import old_div
+
     ns: dict[str, Any] = {"__name__": STRATEGY_MODULE, "__builtins__": __builtins__}
-    for name in _NUMPY_NAMES:
-        ns[name] = getattr(np, name)
+    ns.update(_numpy_star())
     ns.update({"datetime": datetime, "timedelta": datetime.timedelta, "math": math,
-               "np": np, "numpy": np, "pd": pd, "pandas": pd})
+               "np": np, "numpy": np, "pd": pd, "pandas": pd, "random": random,
+               "logging": logging, "old_div": old_div})
     ns.update({k: getattr(jqdata, k) for k in jqdata.__all__})
     # jqfactor's preprocessing is used without an import by real files (spec
     # real_strategy_api_usage.md: winsorize_med / standardlize / neutralize)
@@ -52,45 +119,8 @@ def base_namespace() -> dict[str, Any]:
     return ns
 
 
-#: lib2to3 fixers for JoinQuant's Python 2 strategy files (spec real_strategy_api_usage.md
-#: §11: all 10 Python 2 files parse after print / except / ... conversion).  Line numbers
-#: are kept (these fixers rewrite in place), so tracebacks still point at the user's lines.
-PY2_FIXERS = ("print", "except", "raise", "ne", "has_key", "long", "unicode", "xrange",
-              "basestring", "dict", "numliterals", "exec", "repr", "apply", "raw_input",
-              "reduce", "next", "funcattrs", "methodattrs", "renames", "standarderror",
-              "sys_exc", "throw", "tuple_params", "filter", "map", "zip", "itertools",
-              "itertools_imports", "intern", "isinstance", "getcwdu", "xreadlines", "idioms",
-              "import", "imports", "imports2", "input", "execfile", "operator", "paren",
-              "buffer", "nonzero", "metaclass", "urllib", "types")
-
-
-def python2_to_3(src: str) -> str | None:
-    """Python 3 text of a Python 2 strategy, or None when ``src`` is not valid Python 2 either.
-
-    Uses the standard library's ``lib2to3`` (deprecated, present through Python 3.12) with
-    :data:`PY2_FIXERS`.  What no converter can fix: ``/`` between integers divides exactly.
-    """
-    import warnings
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", PendingDeprecationWarning)
-        try:
-            from lib2to3 import refactor
-        except ImportError:   # Python 3.13+
-            return None
-        names = [f"lib2to3.fixes.fix_{f}" for f in PY2_FIXERS]
-        available = set(refactor.get_fixers_from_package("lib2to3.fixes"))
-        tool = refactor.RefactoringTool([n for n in names if n in available])
-        text = src if src.endswith("\n") else src + "\n"
-        try:
-            out = str(tool.refactor_string(text, "<strategy>"))
-        except Exception:
-            return None
-    try:
-        compile(out, "<strategy>", "exec")
-    except SyntaxError:
-        return None
-    return out
+# Python 2 conversion lives in jqlite.compat.source (fissix, old_div); kept importable here.
+from .compat.source import PY2_FIXERS, python2_to_3  # noqa: E402,F401
 
 
 def load_strategy(run: "Run") -> dict[str, Any]:
@@ -103,23 +133,17 @@ def load_strategy(run: "Run") -> dict[str, Any]:
     StrategyError
         When module-level code raises.
     """
+    from .compat import legacy, libs
+    from .compat.source import PY2_NAMESPACE, read_strategy
+
     path = Path(run.config.strategy)
-    if run.config.source is not None:
-        src = run.config.source
-    else:
-        if not path.exists():
-            raise ConfigError(f"strategy file {path} does not exist")
-        src = path.read_text(encoding="utf-8-sig")
+    src = read_strategy(path, run.config.source)
     fname = str(path.resolve())
-    try:
-        code = compile(src, fname, "exec")
-    except SyntaxError as exc:
-        py3 = python2_to_3(src)
-        if py3 is None:
-            raise ConfigError(f"{path}:{exc.lineno}: syntax error: {exc.msg}\n    {(exc.text or '').rstrip()}") from exc
-        code = compile(py3, fname, "exec")
-        run.log.warn(f"{path.name}: Python 2 source converted to Python 3 (print statements, "
-                     f"'except X, e', ...); integer division '/' now gives floats")
+    code = compile(src.text, fname, "exec")
+    for note in src.notes:
+        run.log.warn(note)
+    legacy.install()
+    libs.install(run, src.text)
     # The namespace is a real module's __dict__, registered in sys.modules under the
     # namespace's __name__, so that pickle.dumps/loads of instances of the strategy's own
     # classes work (a model object saved with write_file and loaded by the next run), as
@@ -127,10 +151,20 @@ def load_strategy(run: "Run") -> dict[str, Any]:
     mod = types.ModuleType(STRATEGY_MODULE)
     ns = mod.__dict__
     ns.update(base_namespace())
+    if src.python2:
+        ns.update(PY2_NAMESPACE)
     ns["__file__"] = fname
     sys.modules[STRATEGY_MODULE] = mod
     try:
         exec(code, ns)
+    except SystemExit as exc:
+        new = RuntimeError(f"the strategy called exit()/sys.exit({exc.code!r}) while loading: "
+                           "the backtest stops here")
+        new.__traceback__ = exc.__traceback__
+        raise StrategyError("<module>", run.current_dt, run._user_traceback(new), new) from exc
+    except ModuleNotFoundError as exc:
+        new = libs.missing_module_error(exc)
+        raise StrategyError("<module>", run.current_dt, run._user_traceback(new), new) from exc
     except Exception as exc:
         raise StrategyError("<module>", run.current_dt, run._user_traceback(exc), exc) from exc
     return ns

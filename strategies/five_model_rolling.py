@@ -311,8 +311,8 @@ class MonthlyRolling5ModelStrategy(object):
         self.is_trained = True
         self.trained_until = str(pd.Timestamp(end_date).date())
         self.train_rounds += 1
-        log.info('训练完成 %s: %d 行, %d 个因子, MSE %s, 权重 %s' % (
-            self.trained_until, len(data), len(self.selected_features),
+        log.info('训练完成 %s: %d 行, %d 个因子计算, %d 个经相关性筛选保留, MSE %s, 权重 %s' % (
+            self.trained_until, len(data), len(self.factor_list), len(self.selected_features),
             dict((k, round(v, 5)) for k, v in mses.items()),
             dict((k, round(v, 4)) for k, v in self.weights.items())))
         return True
@@ -372,8 +372,13 @@ class MonthlyRolling5ModelStrategy(object):
         }
         write_file(META_FILE, json.dumps(meta, ensure_ascii=False, indent=1))
 
-    def load(self):
+    def load(self, now=None):
+        """Load the saved models; refuse ones trained on data at or after ``now`` (a file
+        left by a run over later dates would be look-ahead through storage)."""
         state = pickle.loads(read_file(MODEL_FILE))
+        until = state.get('trained_until')
+        if now is not None and until is not None and pd.Timestamp(until) >= pd.Timestamp(now.date()):
+            raise ValueError('保存的模型训练至 %s, 不早于当前日期 %s (未来数据), 不使用' % (until, now.date()))
         for k, v in state.items():
             setattr(self, k, v)
         self.is_trained = bool(self.models) and bool(self.selected_features)
@@ -396,7 +401,7 @@ def initialize(context):
     g.target_list = []
     g.strategy = MonthlyRolling5ModelStrategy('399101.XSHE')
     try:
-        g.pretrained = g.strategy.load()
+        g.pretrained = g.strategy.load(context.current_dt)
         log.info('已加载模型 (训练至 %s)' % g.strategy.trained_until)
     except Exception as e:
         g.pretrained = False

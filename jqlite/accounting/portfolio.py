@@ -99,7 +99,36 @@ class Position:
 
 class Positions(dict):
     """``context.portfolio.positions``: a dict that answers a missing code with an empty
-    Position and a warning instead of KeyError, without inserting it (spec §7.3)."""
+    Position and a warning instead of KeyError, without inserting it (spec §7.3).
+
+    Iteration works on a snapshot: ``for s in positions: order_target(s, 0)`` (and over
+    ``keys()``/``values()``/``items()``) may fill orders that remove or add positions while
+    the loop runs — JoinQuant's own advice for selling everything is exactly that loop
+    (spec S6).  A position sold out is removed at once (spec §7.3: JoinQuant's sample
+    strategy tests ``code not in positions``; real files count ``len(positions)`` right
+    after selling to size new buys), so ``len``/``in`` are live while a loop started
+    before the sale still visits the old keys.  ``keys()`` etc. are views of a copy taken
+    when called: set operations (``positions.keys() - buy_list``) work as on a dict.
+    """
+
+    def __iter__(self):
+        return iter(list(dict.keys(self)))
+
+    def _snapshot(self) -> dict:
+        # dict(dict.items(self)): a plain copy that bypasses the overridden iteration
+        return dict(dict.items(self))
+
+    def keys(self):
+        return self._snapshot().keys()
+
+    def values(self):
+        return self._snapshot().values()
+
+    def items(self):
+        return self._snapshot().items()
+
+    def copy(self) -> dict:
+        return self._snapshot()
 
     def __missing__(self, key):
         _log.warning("Security(code=%s) 在 positions 中不存在, 为了保持兼容, 我们返回空的 Position 对象, "

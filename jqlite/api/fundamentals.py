@@ -204,10 +204,8 @@ def _to_date(d) -> _dt.date:
         return d.date()
     if isinstance(d, _dt.date):
         return d
-    try:
-        return pd.Timestamp(d).date()
-    except (ValueError, TypeError):
-        raise ParamsError(f"cannot parse date {d!r}") from None
+    from ..compat.dates import to_date
+    return to_date(d)
 
 
 def _default_date(store) -> _dt.date:
@@ -259,6 +257,14 @@ def _parse_stat_date(s) -> tuple[int, bool]:
     """'2019q3' -> (quarter ordinal, False); '2019' -> (Q4 ordinal, True)."""
     m = re.fullmatch(r"\s*(\d{4})(?:\s*[qQ]([1-4]))?\s*", str(s))
     if not m:
+        # 'YYYYq3.0' / 'YYYYq3.3333333333333335': str(month / 3) in a file written for
+        # Python 2, where / floored; read the quarter as Python 2 computed it
+        m2 = re.fullmatch(r"\s*(\d{4})\s*[qQ]([1-4])\.\d+\s*", str(s))
+        if m2:
+            from ..compat.legacy import used
+            used("statDate 'YYYYqN.x' (Python 2 integer division)",
+                 "str(year) + 'q' + str(month // 3)")
+            return int(m2.group(1)) * 4 + int(m2.group(2)) - 1, False
         raise ParamsError(f"statDate {s!r} is not 'YYYY' or 'YYYYqN' (e.g. '2019' or '2019q3')")
     y = int(m.group(1))
     if m.group(2):
@@ -672,6 +678,33 @@ def _field_of(f):
 
 
 @timed("data")
+def _stat_date_future(fp, fl, cols, codes, qs, wd, wdi, stat_date) -> None:
+    """Reports requested by ``stat_date`` in a backtest that are not public on ``wd``:
+    FutureDataError under ``avoid_future_data``, else a log warning (they are left out)."""
+    from ._binding import run_or_none
+    from ..errors import FutureDataError
+    hidden = []
+    for t, _c in dict.fromkeys(fl):
+        st = fp.statement(t)
+        k = qs - st.q0
+        okk = (k >= 0) & (k < st.nq)
+        kc = np.clip(k, 0, st.nq - 1)
+        late = okk & st.has_report[cols[:, None], kc] & (st.pub_days[cols[:, None], kc] > wdi)
+        for i, kk in zip(*np.nonzero(late)):
+            hidden.append((codes[i], F.quarter_end(np.array([qs[i, kk]]))[0].date(),
+                           np.datetime64(int(st.pub_days[cols[i], kc[i, kk]]), "D")))
+    if not hidden:
+        return
+    c, sd, pub = hidden[0]
+    msg = (f"get_history_fundamentals(stat_date={stat_date!r}): {len(hidden)} report(s) not yet published on "
+           f"{wd}, e.g. {c} {sd} (published {pub}); they are left out")
+    run = run_or_none()
+    if run is not None and getattr(run.settings, "avoid_future_data", False):
+        raise FutureDataError(f"avoid_future_data=True时,{msg.replace('; they are left out', '')}")
+    if run is not None:
+        run.log.system_warning(msg)
+
+
 def get_history_fundamentals(security, fields, watch_date=None, stat_date=None, count=1,
                              interval="1q", stat_by_year=False) -> pd.DataFrame:
     """JoinQuant ``get_history_fundamentals``: ``count`` report periods per security ending
@@ -698,6 +731,13 @@ def get_history_fundamentals(security, fields, watch_date=None, stat_date=None, 
     if stat_date is not None:
         end_q, annual = _parse_stat_date(stat_date)
         end = np.full(len(cols), end_q, dtype=np.int64)
+        if _current_date() is not None:
+            # in a backtest a report period is only visible once its report is public
+            # (pubDate before the simulated day); spec §10
+            wd = _default_date(store)
+            wdi = np.datetime64(wd, "D").astype(np.int64)
+            _stat_date_future(fp, fl, cols, codes, end[:, None] - step * np.arange(count)[::-1][None, :], wd, wdi,
+                              stat_date)
     else:
         wd = _to_date(watch_date) if watch_date is not None else _default_date(store)
         _check_future("get_history_fundamentals", wd, valuation=False)

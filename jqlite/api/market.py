@@ -14,6 +14,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from ..compat.dates import jq_dates, to_date, to_datetime, to_timestamp
 from ..data.calendar import OPEN, CLOSE
 from ..errors import FutureDataError, ParamsError
 from ._binding import active_store, current_run, run_or_none, timed
@@ -102,7 +103,7 @@ def _window(run, codes: list[str], field: str, count: int, end_i: int, fq="pre")
 
 
 def _to_date(x) -> _dt.date:
-    return pd.Timestamp(x).date()
+    return to_date(x)
 
 
 def _unit_days(unit: str, func: str) -> int | None:
@@ -329,12 +330,12 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
         if end_date is None:
             end = run.current_dt if run is not None else _dt.datetime.combine(store.dates[-1].date(), CLOSE)
         else:
-            end = pd.Timestamp(end_date).to_pydatetime()
+            end = to_datetime(end_date, "end_date", "get_price")
         if run is not None and run.settings.avoid_future_data and end > run.current_dt:
             raise FutureDataError(f"avoid_future_data=True时,get_price的end_date({end})不能大于当前时间({run.current_dt})")
         start = None
         if count is None:
-            start = pd.Timestamp(start_date or "2015-01-01").to_pydatetime()
+            start = to_datetime(start_date or "2015-01-01", "start_date", "get_price")
         series = {c: _minute_series(store, run, c, fields, end, None if count is None else int(count), start,
                                     fq, skip_paused, x, "get_price") for c in codes}
         return _minute_result(series, fields, single, panel and not skip_paused)
@@ -349,14 +350,14 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
     if end_date is None:
         end = run.current_dt if run is not None else store.dates[-1].to_pydatetime()
     else:
-        end = pd.Timestamp(end_date).to_pydatetime()
+        end = to_datetime(end_date, "end_date", "get_price")
     if run is not None and run.settings.avoid_future_data:
         _check_future(run, end, fields, "get_price")
     end_i = store.day_index(end, "right")
     if count is not None:
         start_i = end_i - int(count) * ndays + 1
     else:
-        start_i = store.day_index(pd.Timestamp(start_date or "2015-01-01"), "left")
+        start_i = store.day_index(to_timestamp(start_date or "2015-01-01", "start_date", "get_price"), "left")
     start_i = max(start_i, 0)
     cols = [store.col(c) for c in codes]
     rows = slice(start_i, end_i + 1)
@@ -569,8 +570,11 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
       passed at ``end_dt``; an incomplete bar is returned only with ``include_now=True``.
     * Intraday in a backtest, ``include_now=True`` takes today's bar as the daily engine
       sees it: nothing before 09:30, O=H=L=C=open and volume=money=0 at 09:30 (JoinQuant's
-      opening snapshot), the whole day's bar afterwards (the engine's latest price is the
-      close after the open).  Without ``include_now`` today is left out until 15:00.
+      opening snapshot, whichever fields are asked for), the whole day's bar afterwards (the
+      engine's latest price is the close after the open) -- except under
+      ``avoid_future_data``, where any field beyond date/open/pre_close/limits/paused/factor
+      of the still-forming bar raises :class:`FutureDataError`, as ``get_price`` does.
+      Without ``include_now`` today is left out until 15:00.
     * ``factor`` is the store's cumulative post-adjustment factor, unaffected by
       ``fq_ref_date`` (spec §1.1).
     """
@@ -589,6 +593,14 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
         raise ParamsError(f"get_bars(): count must be a positive integer, was {count}")
     end = _bars_end(run, store, end_dt)
     end_i, snapshot = _bars_last_row(run, store, end, include_now)
+    if (run is not None and run.settings.avoid_future_data and not snapshot and end_i >= 0
+            and store.dates[end_i].date() == end.date() and end.time() < CLOSE):
+        # today's bar before the close: only what is known intraday (spec §10), as get_price
+        known = {"date", "open", "high_limit", "low_limit", "paused", "factor", "pre_close"}
+        bad = [f for f in fields if f not in known]
+        if bad:
+            raise FutureDataError(f"avoid_future_data=True时,get_bars(include_now=True)不能在{end}获取当天"
+                                  f"尚未走完的bar的{bad} (今日的收盘/最高/最低/成交量要到15:00才知道)")
     out = {}
     for c in codes:
         j = store.col(c)
@@ -597,7 +609,9 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
         ok = np.flatnonzero((paused == 0) & (listed == listed))
         vals = _bars_values(store, run, fields, ok, j, fq_ref_date)
         if snapshot and ok.size and ok[-1] == end_i:
-            _bars_open_snapshot(vals)
+            # the snapshot needs today's open even when 'open' is not among the fields
+            op = vals["open"] if "open" in vals else _bars_values(store, run, ["open"], ok, j, fq_ref_date)["open"]
+            _bars_open_snapshot(vals, op[-1])
         dates = store.dates[ok]
         if kind != "1d":
             vals, dates = _bars_aggregate(vals, dates, kind)
@@ -731,14 +745,14 @@ def get_trade_days(start_date=None, end_date=None, count=None) -> np.ndarray:
         raise ParamsError("get_trade_days(): start_date 参数与 count 参数只能二选一")
     store = active_store()
     run = run_or_none()
-    end = pd.Timestamp(end_date) if end_date is not None else pd.Timestamp(_dt.date.today())
+    end = to_timestamp(end_date, "end_date", "get_trade_days") if end_date is not None else pd.Timestamp(_dt.date.today())
     if run is not None and run.settings.avoid_future_data and end_date is None:
         end = pd.Timestamp(run.current_date)
     e = store.day_index(end, "right")
     if count is not None:
         s = max(e - int(count) + 1, 0)
     elif start_date is not None:
-        s = store.day_index(pd.Timestamp(start_date), "left")
+        s = store.day_index(to_timestamp(start_date, "start_date", "get_trade_days"), "left")
     else:
         s = 0
     return np.array([d.date() for d in store.dates[s:e + 1]], dtype=object)
@@ -780,8 +794,8 @@ def _security_rows(store) -> dict:
     """code -> (display_name, name, start_date, end_date, type), built once per store
     (a pandas ``.loc`` per call cost ~0.5 ms; strategies call this per stock per day)."""
     t = store.securities
-    starts = [d.date() for d in pd.to_datetime(t["start_date"])]
-    ends = [d.date() for d in pd.to_datetime(t["end_date"])]
+    starts = list(jq_dates(t["start_date"].to_numpy()))
+    ends = list(jq_dates(t["end_date"].to_numpy()))
     return {c: (str(dn), str(n), s0, s1, str(ty)) for c, dn, n, s0, s1, ty in
             zip(t.index if t.index.name == "code" else t["code"], t["display_name"], t["name"],
                 starts, ends, t["type"])}
@@ -827,11 +841,14 @@ def get_all_securities(types=(), date=None) -> pd.DataFrame:
         df.index.name = None
         typed = (df, df["start_date"].values.astype("datetime64[D]").astype(np.int64),
                  df["end_date"].values.astype("datetime64[D]").astype(np.int64))
+        # dates that compare with datetime.date and strings alike (jqlite.compat.dates.JQDate)
+        df["start_date"] = jq_dates(df["start_date"].to_numpy())
+        df["end_date"] = jq_dates(df["end_date"].to_numpy())
         memo[key] = typed
     df, starts, ends = typed
     if date is None:
         return df.copy()
-    d = np.datetime64(pd.Timestamp(date).date(), "D").astype(np.int64)
+    d = np.datetime64(to_date(date, "date", "get_all_securities"), "D").astype(np.int64)
     return df.take(np.flatnonzero((starts <= d) & (ends >= d)))
 
 
@@ -840,7 +857,11 @@ def get_index_stocks(index_symbol: str, date=None) -> list[str]:
     """Constituents of an index on ``date`` (default: today in a backtest / the store's last
     day in research), listed that day (spec §6)."""
     store = active_store()
-    d = pd.Timestamp(date) if date is not None else pd.Timestamp(_default_today())
+    d = to_timestamp(date, "date", "get_index_stocks") if date is not None else pd.Timestamp(_default_today())
+    run = run_or_none()
+    if run is not None and run.settings.avoid_future_data and d.date() > run.current_dt.date():
+        raise FutureDataError(f"avoid_future_data=True时,get_index_stocks的date({d.date()})不能大于当前日期"
+                              f"({run.current_dt.date()})")
     members = store.index_members(index_symbol, d)
     if not members:
         return []
@@ -886,6 +907,10 @@ def get_extras(info, security_list, start_date="2015-01-01", end_date="2015-12-3
     ------
     ParamsError
         Unknown ``info``, or both ``start_date`` and ``count``.
+    FutureDataError
+        In a backtest with ``avoid_future_data``: ``end_date`` after the current day, or the
+        current day itself before 15:00 for a NAV (the day's close; ``is_st`` of today is
+        known before the open).
     """
     if info != "is_st" and info not in _NAV_INFOS:
         raise ParamsError(f"get_extras(): info {info!r} is not available in this data store "
@@ -894,8 +919,15 @@ def get_extras(info, security_list, start_date="2015-01-01", end_date="2015-12-3
         raise ParamsError("get_extras(): start_date 参数与 count 参数只能二选一")
     store = active_store()
     codes, _ = _codes(security_list)
-    e = store.day_index(pd.Timestamp(end_date), "right")
-    s = e - int(count) + 1 if count is not None else store.day_index(pd.Timestamp(start_date), "left")
+    run = run_or_none()
+    if run is not None and run.settings.avoid_future_data:
+        cur = run.current_dt
+        ed = to_date(end_date, "end_date", "get_extras")
+        if ed > cur.date() or (ed == cur.date() and info != "is_st" and cur.time() < CLOSE):
+            raise FutureDataError(f"avoid_future_data=True时,get_extras({info!r})的end_date({ed})不能大于"
+                                  f"当前日期({cur}){'' if ed > cur.date() else ', 当天净值收盘后才可获取'}")
+    e = store.day_index(to_timestamp(end_date, "end_date", "get_extras"), "right")
+    s = e - int(count) + 1 if count is not None else store.day_index(to_timestamp(start_date, "start_date", "get_extras"), "left")
     s = max(s, 0)
     cols = [store.col(c) for c in codes]
     if info == "is_st":
@@ -971,7 +1003,7 @@ def _bars_end(run, store, end_dt) -> _dt.datetime:
         if run is not None:
             return run.current_dt
         return _dt.datetime.combine(store.dates[-1].date(), _dt.time(16, 0))
-    end = pd.Timestamp(end_dt).to_pydatetime().replace(second=0, microsecond=0)
+    end = to_datetime(end_dt, "end_dt", "get_bars").replace(second=0, microsecond=0)
     if end.time() == _dt.time(0, 0):      # a bare date (or midnight): the whole day
         end = _dt.datetime.combine(end.date(), _dt.time(23, 59))
         if run is not None and end.date() == run.current_dt.date():
@@ -1001,7 +1033,7 @@ def _bars_ratio(store, run, j, rows, fq_ref_date):
             return None
         return _scale(store, rows, [j], "pre", run)[:, 0]
     f = pd.Series(store.field("factor")[:, j]).ffill().to_numpy()
-    r = store.day_index(pd.Timestamp(fq_ref_date), "right")
+    r = store.day_index(to_timestamp(fq_ref_date, "fq_ref_date", "get_bars"), "right")
     ref = f[r] if r >= 0 else np.nan
     if not ref == ref:        # before the listing (or the store): post-adjusted
         valid = f[f == f]
@@ -1024,13 +1056,11 @@ def _bars_values(store, run, fields, rows, j, fq_ref_date) -> dict:
     return vals
 
 
-def _bars_open_snapshot(vals) -> None:
-    """Today's bar at 09:30: O=H=L=C=open, volume = money = 0 (JoinQuant's snapshot)."""
-    if "open" in vals:
-        o = vals["open"][-1]
-        for f in ("high", "low", "close", "avg"):
-            if f in vals:
-                vals[f][-1] = o
+def _bars_open_snapshot(vals, o: float) -> None:
+    """Today's bar at 09:30: O=H=L=C=open ``o``, volume = money = 0 (JoinQuant's snapshot)."""
+    for f in ("high", "low", "close", "avg"):
+        if f in vals:
+            vals[f][-1] = o
     for f in ("volume", "money"):
         if f in vals:
             vals[f][-1] = 0.0

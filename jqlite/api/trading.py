@@ -5,9 +5,24 @@ from __future__ import annotations
 
 import math
 
+import numbers
+
+from ..errors import ParamsError
 from ..execution.broker import lot_rules
 from ..execution.orders import LimitOrderStyle, Order, OrderStatus, OrderStyle
 from ._binding import current_run
+
+
+def _finite(value, name: str, func: str) -> float:
+    """``value`` as a float, or ParamsError naming the argument when it is not a finite
+    number (NaN, inf, None, a string): JoinQuant rejects such orders with a parameter error
+    rather than letting ``int(nan)`` raise a bare ValueError from inside the engine."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ParamsError(f"{func}(): {name} must be a number, was {value!r} ({type(value).__name__})")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ParamsError(f"{func}(): {name} must be a finite number, was {value!r}")
+    return v
 
 
 def _check_side(side: str, func: str) -> bool:
@@ -36,6 +51,7 @@ def order(security: str, amount: int, style: OrderStyle | None = None, side: str
     of the whole closeable position may be an odd lot (spec §4.3).
     """
     run = current_run("order")
+    amount = _finite(amount, "amount", "order")
     if not _check_side(side, "order"):
         return None
     return run.broker.place(security, int(amount), style)
@@ -46,6 +62,7 @@ def order_value(security: str, value: float, style: OrderStyle | None = None, si
     """Buy (``value`` > 0) or sell (< 0) about ``value`` yuan of ``security``: shares =
     value / latest price (no slippage), rounded down to the lot (spec §3.1)."""
     run = current_run("order_value")
+    value = _finite(value, "value", "order_value")
     if not _check_side(side, "order_value"):
         return None
     price = _sizing_price(run, security, style)
@@ -81,6 +98,7 @@ def order_target(security: str, amount: int, style: OrderStyle | None = None, si
     """Trade so that the position holds ``amount`` shares; first cancels the security's
     unfinished orders (spec §3.1).  ``amount`` 0 sells the whole closeable position."""
     run = current_run("order_target")
+    amount = _finite(amount, "amount", "order_target")
     if not _check_side(side, "order_target"):
         return None
     pos, held = _cancel_and_hold(run, security)
@@ -97,6 +115,7 @@ def order_target_value(security: str, value: float, style: OrderStyle | None = N
     unfinished orders.  ``value`` 0 sells the whole closeable position (never leaves an odd
     lot through float error, spec §9.1 item 21)."""
     run = current_run("order_target_value")
+    value = _finite(value, "value", "order_target_value")
     if not _check_side(side, "order_target_value"):
         return None
     pos, held = _cancel_and_hold(run, security)

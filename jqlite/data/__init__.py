@@ -17,8 +17,8 @@ def ensure_default_store(progress: bool = True) -> Store:
         what = "first use" if not (path / "meta.json").exists() else "written by an older jqlite"
         print(f"jqlite: generating the sample market into {path} ({what}, about a minute) ...",
               file=sys.stderr)
-        generate_sample_market(path, progress=(lambda m: print(f"  {m}", file=sys.stderr)) if progress else None)
-        add_sample_fundamentals(path)
+        generate_sample_market(path, progress=(lambda m: print(f"  {m}", file=sys.stderr)) if progress else None,
+                               post_write=add_sample_fundamentals)
     return open_store(path)
 
 

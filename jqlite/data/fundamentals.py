@@ -345,19 +345,15 @@ def write_fundamentals(store_path: str | os.PathLike, tables: Mapping[str, pd.Da
     if not (store_path / "meta.json").exists():
         raise DataError(f"no jqlite data store at {store_path} (meta.json missing)")
     st = Store(store_path)  # fresh read: codes and calendar for validation
+    from .writer import clean_stale, swap_into_place
     final = store_path / DIRNAME
-    tmp = Path(tempfile.mkdtemp(prefix=f".{DIRNAME}.tmp-", dir=store_path))
+    clean_stale(final)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{DIRNAME}.tmp-{os.getpid()}-", dir=store_path))
     try:
         out = tmp / DIRNAME
         write_fundamentals_dir(out, tables, codes=st.codes, calendar=st.dates,
                                keep_from=final if final.exists() else None)
-        old = None
-        if final.exists():
-            old = store_path / f".{DIRNAME}.old-{os.getpid()}"
-            os.replace(final, old)
-        os.replace(out, final)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_into_place(out, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final

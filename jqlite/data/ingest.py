@@ -45,8 +45,8 @@ from .writer import write_store
 __all__ = [
     "ColumnMapping", "normalize_code", "normalize_codes", "board_of", "security_type_of",
     "read_bars_file", "densify_bars", "derive_factor", "limit_pct", "derive_limits",
-    "is_st_name", "clean_name", "st_intervals", "derive_xrxd", "names_table",
-    "build_store_tables", "merge_intervals", "import_bars_files", "import_real_data", "default_real_data_dir",
+    "is_st_name", "clean_name", "st_intervals", "derive_xrxd", "check_xrxd_plausible", "names_table",
+    "build_store_tables", "merge_intervals", "read_source", "import_bars_files", "import_real_data", "default_real_data_dir",
     "CHINEXT_REFORM_DATE", "FAR_FUTURE",
 ]
 
@@ -355,21 +355,98 @@ def _fail(file: str, df_rows: np.ndarray, mask: np.ndarray, col: str, msg: str) 
         raise DataValidationError(file, int(df_rows[pos]), col, msg)
 
 
-def _read_table(path: Path, columns: list[str] | None = None, str_cols: Sequence[str] = ()) -> pd.DataFrame:
+def _csv_encoding(path: Path) -> str | None:
+    """Encoding from a byte-order mark (UTF-16/UTF-8-sig), else None (try UTF-8 then GBK)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        return None
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    if head[:3] == b"\xef\xbb\xbf":
+        return "utf-8-sig"
+    return None
+
+
+def read_source(path: str | Path, columns: Sequence[str] | None = None, str_cols: Sequence[str] = (),
+                required: Sequence[str] = ()) -> pd.DataFrame:
+    """Read one source file (CSV/TXT, optionally gzip/zip, or parquet) for an import.
+
+    Any problem reading it becomes one :class:`DataValidationError` naming the file: missing
+    or empty file, truncated/corrupt parquet, undecodable text, a CSV whose rows do not
+    parse, a missing ``required`` column.  CSV text may be UTF-8 (with or without BOM),
+    UTF-16 with a BOM, or GBK.
+
+    Parameters
+    ----------
+    path : path-like
+    columns : sequence of str, optional
+        Read only these columns (those the file has).
+    str_cols : sequence of str
+        CSV columns kept as text (codes with leading zeros, dates).
+    required : sequence of str
+        Columns that must be present.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    DataValidationError
+    """
+    path = Path(path)
+    file = str(path)
+    if not path.is_file():
+        raise DataValidationError(file, None, None, "file not found")
     suf = "".join(path.suffixes[-2:]).lower()
-    if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-        have = pq.read_schema(path).names
-        cols = None if columns is None else [c for c in columns if c in have]
-        return pd.read_parquet(path, columns=cols)
-    if path.suffix.lower() in (".csv", ".txt") or suf.endswith((".csv.gz", ".csv.zip")):
-        dtype = {c: str for c in str_cols}
-        try:
-            return pd.read_csv(path, dtype=dtype, usecols=lambda c: columns is None or c in columns)
-        except UnicodeDecodeError:
-            return pd.read_csv(path, dtype=dtype, encoding="gbk",
-                               usecols=lambda c: columns is None or c in columns)
-    raise DataValidationError(str(path), None, None, "unsupported file type (use .csv or .parquet)")
+    try:
+        if path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+            try:
+                have = pq.read_schema(path).names
+                cols = None if columns is None else [c for c in columns if c in have]
+                df = pd.read_parquet(path, columns=cols)
+            except Exception as exc:  # pyarrow.ArrowInvalid, OSError ...
+                raise DataValidationError(file, None, None, f"not a readable parquet file (truncated or "
+                                          f"corrupt?): {type(exc).__name__}: {exc}") from None
+        elif path.suffix.lower() in (".csv", ".txt") or suf.endswith((".csv.gz", ".csv.zip")):
+            if path.stat().st_size == 0:
+                raise DataValidationError(file, None, None, "empty file (no header, no rows)")
+            dtype = {c: str for c in str_cols}
+            use = (lambda c: columns is None or c in columns)
+            enc = _csv_encoding(path)
+            tries = [enc] if enc else ["utf-8", "gbk"]
+            df = None
+            for i, e in enumerate(tries):
+                try:
+                    df = pd.read_csv(path, dtype=dtype, usecols=use, encoding=e)
+                    break
+                except UnicodeError as exc:
+                    if i == len(tries) - 1:
+                        raise DataValidationError(file, None, None, f"cannot decode the text as "
+                                                  f"{' or '.join(tries)} ({exc.reason} at byte {exc.start}); "
+                                                  "save it as UTF-8") from None
+                except pd.errors.EmptyDataError:
+                    raise DataValidationError(file, None, None, "empty file (no header, no rows)") from None
+                except pd.errors.ParserError as exc:
+                    m = re.search(r"line (\d+)", str(exc))
+                    row = int(m.group(1)) - 2 if m else None   # data rows are 0-based after the header
+                    raise DataValidationError(file, row, None, f"malformed CSV: {exc}") from None
+        else:
+            raise DataValidationError(file, None, None, "unsupported file type (use .csv or .parquet)")
+    except OSError as exc:
+        raise DataValidationError(file, None, None, f"cannot read: {exc}") from None
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise DataValidationError(file, None, missing[0], f"missing column(s) {missing} "
+                                  f"(the file has {list(df.columns)[:8]})")
+    return df
+
+
+def _read_table(path: Path, columns: list[str] | None = None, str_cols: Sequence[str] = ()) -> pd.DataFrame:
+    return read_source(path, columns, str_cols)
 
 
 def _parse_dates(s: pd.Series, fmt: str | None, file: str, col: str) -> np.ndarray:
@@ -384,7 +461,10 @@ def _parse_dates(s: pd.Series, fmt: str | None, file: str, col: str) -> np.ndarr
         else:
             # parse each distinct string once (fast for long files)
             uniq = pd.unique(s.astype(object))
-            parsed = pd.to_datetime(pd.Series(uniq), errors="coerce")
+            with warnings.catch_warnings():
+                # mixed/odd formats: each value is parsed alone; a bad one is reported below
+                warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+                parsed = pd.to_datetime(pd.Series(uniq), errors="coerce")
             out = s.map(dict(zip(uniq, parsed)))
             out = pd.to_datetime(out)
         if getattr(out.dt, "tz", None) is not None:
@@ -445,6 +525,9 @@ def read_bars_file(path: str | Path, mapping: ColumnMapping | None = None, *,
     if missing:
         raise DataValidationError(file, None, missing[0], f"missing column(s) {missing}")
     n = len(df)
+    if n == 0:
+        # a header-only file would silently drop its security from the store
+        raise DataValidationError(file, None, None, "no data rows (header only)")
     rows = np.arange(n, dtype=np.int64)
     out: dict[str, np.ndarray] = {"_row": rows}
     out["date"] = _parse_dates(df[m.date], m.date_format, file, m.date)
@@ -986,6 +1069,79 @@ def derive_xrxd(bars: pd.DataFrame, boards: np.ndarray | None = None) -> tuple[p
     return out, int(skip.sum())
 
 
+def check_xrxd_plausible(bars: pd.DataFrame, xrxd: pd.DataFrame, high_limit: np.ndarray,
+                         low_limit: np.ndarray, source: str | Callable[[str, pd.Timestamp], str] = "<bars>") -> None:
+    """Reject ex-rights events that no A-share corporate action can produce.
+
+    An event inferred from ``pre_close`` (:func:`derive_xrxd`) turns into bonus shares in
+    every position held over it, so a single bad price row would silently multiply holdings
+    (a close ×100 becomes "送转比例100").  An event with ``scale_factor > 1`` is accepted
+    only when
+
+    1. ``scale_factor <= schema.MAX_SCALE_FACTOR`` (A-share 送转 has reached 10送转30, scale 4);
+    2. the previous row's close -- the price the ratio is computed from -- lies within that
+       day's own price limits (a genuine previous close always does; a mis-scaled one
+       cannot), when that day has limits;
+    3. the event day's close lies within its limits, which are derived from the new
+       ``pre_close`` (checks a mis-scaled ``pre_close``), when it has limits.
+
+    Rules 2 and 3 are skipped when the security resumes from a suspension that day (the
+    previous row is paused): the first day after a restructuring has no price limit
+    (600733.XSHG on 2018-09-27: pre_close 15.05 after 52.69, closed at 9.50).
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        Dense bars sorted by code, date with a ``_row`` column (row in the source file).
+    xrxd : pandas.DataFrame
+        Output of :func:`derive_xrxd`.
+    high_limit, low_limit : numpy.ndarray of float64, shape (len(bars),)
+        Price limits per row (NaN = no limit that day).
+    source : str or callable
+        Label of the source file in errors, or ``(code, date) -> label``.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the file, the row (of the event day), the code, the date and the rule.
+    """
+    ev = xrxd[xrxd["scale_factor"].to_numpy() > 1.0]
+    if ev.empty:
+        return
+    key = pd.MultiIndex.from_arrays([bars["code"].to_numpy(object), bars["date"].to_numpy("datetime64[ns]")])
+    pos = key.get_indexer(pd.MultiIndex.from_arrays([ev["code"].to_numpy(object),
+                                                     ev["date"].to_numpy("datetime64[ns]")]))
+    close = bars["close"].to_numpy(np.float64)
+    paused = bars["paused"].to_numpy() if "paused" in bars.columns else np.zeros(len(bars))
+    rows = bars["_row"].to_numpy() if "_row" in bars.columns else np.full(len(bars), -1)
+    sf = ev["scale_factor"].to_numpy()
+    tol = 0.011
+    for k in range(len(ev)):
+        i = int(pos[k])
+        if i <= 0:
+            continue
+        why = None
+        if sf[k] > schema.MAX_SCALE_FACTOR:
+            why = f"ratio {sf[k]:g} is above {schema.MAX_SCALE_FACTOR:g}, more than any A-share bonus/transfer issue"
+        elif paused[i - 1] != 1:
+            for j, label in ((i - 1, "the previous close"), (i, "the close of the event day")):
+                hi, lo = high_limit[j], low_limit[j]
+                if np.isfinite(hi) and np.isfinite(lo) and not (lo - tol <= close[j] <= hi + tol):
+                    why = (f"{label} {close[j]:g} ({pd.Timestamp(bars['date'].iloc[j]).date()}) is outside "
+                           f"that day's price limits [{lo:g}, {hi:g}]")
+                    break
+        if why is None:
+            continue
+        code = str(ev["code"].iloc[k])
+        label = source(code, pd.Timestamp(ev["date"].iloc[k])) if callable(source) else source
+        r = int(rows[i]) if rows[i] >= 0 else None
+        raise DataValidationError(label, r, "pre_close",
+                                  f"implausible ex-rights event for {code} on {pd.Timestamp(ev['date'].iloc[k]).date()}: "
+                                  f"pre_close {bars['pre_close'].iloc[i]:g} after a close of {close[i - 1]:g} "
+                                  f"would be 送转比例 {sf[k]:g}, but {why}; fix the price row (a unit slip, "
+                                  "e.g. ×100?) -- it is not turned into bonus shares")
+
+
 # --------------------------------------------------------------------------------------
 # Store assembly
 # --------------------------------------------------------------------------------------
@@ -994,7 +1150,8 @@ def build_store_tables(raw: pd.DataFrame, calendar: pd.DatetimeIndex, *,
                        securities: pd.DataFrame | None = None,
                        spans: pd.DataFrame | None = None,
                        ipo_dates: Mapping[str, pd.Timestamp] | None = None,
-                       progress: Progress = None) -> tuple[dict[str, pd.DataFrame], dict]:
+                       progress: Progress = None,
+                       source: str | Callable[[str, pd.Timestamp], str] = "<bars>") -> tuple[dict[str, pd.DataFrame], dict]:
     """Turn raw bars of any securities into the store tables (everything but memberships).
 
     Parameters
@@ -1012,6 +1169,10 @@ def build_store_tables(raw: pd.DataFrame, calendar: pd.DatetimeIndex, *,
         code -> listing day, when the listing is inside the data (see :func:`derive_limits`).
         Default: a security's first row when that is after the calendar's first day (except
         BSE transfers on the exchange's opening day 2021-11-15).
+    progress : callable, optional
+        Called with short progress messages.
+    source : str or callable
+        Source file label (or ``(code, date) -> label``) for errors about single rows.
 
     Returns
     -------
@@ -1062,6 +1223,7 @@ def build_store_tables(raw: pd.DataFrame, calendar: pd.DatetimeIndex, *,
         srcv = bars[c].to_numpy(np.float64)
         lim[c] = np.where(np.isfinite(srcv), srcv, v)
     xrxd, skipped = derive_xrxd(bars, boards)
+    check_xrxd_plausible(bars, xrxd, lim["high_limit"], lim["low_limit"], source)
     xrxd = xrxd[np.isin(xrxd["code"].to_numpy(object), ucodes[ut == "stock"]) |
                 np.isin(xrxd["code"].to_numpy(object), ucodes[np.isin(ut, ("etf", "lof", "fund"))])]
 
@@ -1127,7 +1289,8 @@ def _check_calendar(data_dates: pd.DatetimeIndex, cal: pd.DatetimeIndex, label: 
 def import_bars_files(paths: Sequence[str | Path] | str | Path, mapping: ColumnMapping | None,
                       out_path: str | Path, *, start=None, end=None, codes: Iterable[str] | None = None,
                       securities: pd.DataFrame | None = None, index_members: pd.DataFrame | None = None,
-                      name: str = "user", progress: Progress = None) -> Path:
+                      name: str = "user", progress: Progress = None,
+                      post_write: Callable[[Path], None] | None = None) -> Path:
     """Build a store from users' own daily-bar files (CSV or parquet).
 
     Parameters
@@ -1150,6 +1313,9 @@ def import_bars_files(paths: Sequence[str | Path] | str | Path, mapping: ColumnM
         Store name for ``meta.json``.
     progress : callable, optional
         Called with short progress messages.
+    post_write : callable, optional
+        See :func:`jqlite.data.writer.write_store` (fundamentals into the new store before
+        it is swapped in).
 
     Returns
     -------
@@ -1161,6 +1327,8 @@ def import_bars_files(paths: Sequence[str | Path] | str | Path, mapping: ColumnM
     DataValidationError
         Naming the file, row and column of the first bad value; ``out_path`` is then left
         as it was.
+    DataError
+        ``out_path`` is a non-empty folder that is not a jqlite store.
     """
     say = progress or (lambda _m: None)
     files = _expand(paths)
@@ -1194,14 +1362,19 @@ def import_bars_files(paths: Sequence[str | Path] | str | Path, mapping: ColumnM
         raise DataValidationError(str(files[file_of[pos]]), int(raw["_row"].iloc[pos]), m.date,
                                   f"duplicate row for ({raw['code'].iloc[pos]}, {raw['date'].iloc[pos].date()}) "
                                   "(also in an earlier file)")
+    def file_of_row(code, date):
+        for f, fr in zip(files, frames):
+            if ((fr["code"] == code) & (fr["date"] == date)).any():
+                return str(f)
+        return str(files[0])
     tables, stats = build_store_tables(raw.reset_index(drop=True), cal, securities=securities,
-                                       progress=say)
+                                       progress=say, source=file_of_row)
     if index_members is not None:
         tables["index_members"] = index_members
     src = files[0] if len(files) == 1 else f"{len(files)} files: {', '.join(map(str, files[:3]))}{' ...' if len(files) > 3 else ''}"
     say(f"writing store {out_path}: {stats['bars']} bar rows")
     return write_store(out_path, tables, name=name, source=str(src),
-                       sources={"bars_daily": str(src)}, progress=say)
+                       sources={"bars_daily": str(src)}, progress=say, post_write=post_write)
 
 
 def _expand(paths) -> list[Path]:
@@ -1290,7 +1463,7 @@ def _read_real_bars(files: list[Path], mapping: ColumnMapping, cal: pd.DatetimeI
 
 def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "store", *,
                      start=None, end=None, codes: Iterable[str] | None = None,
-                     progress: Progress = None) -> Path:
+                     progress: Progress = None, post_write: Callable[[Path], None] | None = None) -> Path:
     """Build a jqlite store from the real A-share data set (``shared/data/real``).
 
     Parameters
@@ -1305,6 +1478,10 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
         Import only these JoinQuant codes (stocks, ETFs or indexes) -- for quick test stores.
     progress : callable, optional
         Called with short progress messages (and a final summary line).
+    post_write : callable, optional
+        ``f(new_store_folder)`` run on the complete new store before it replaces
+        ``out_path`` (the CLI imports the fundamentals there); if it raises, ``out_path`` is
+        left byte-identical.
 
     Returns
     -------
@@ -1331,6 +1508,8 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
     src = Path(src_dir) if src_dir is not None else default_real_data_dir()
     if not src.is_dir():
         raise DataValidationError(str(src), None, None, "real data folder not found")
+    from .writer import check_replaceable
+    check_replaceable(out_path)    # before the long read: never replace a non-store folder
     start = pd.Timestamp(start or REAL_START)
     end = pd.Timestamp(end or REAL_END)
     codes = None if codes is None else {normalize_code(c) for c in codes}
@@ -1340,7 +1519,8 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
     # cross-check with the akshare calendar
     ak_file = src / "calendar" / "akshare_trade_calendar_1990_2026.csv"
     if ak_file.exists():
-        ak = pd.DatetimeIndex(pd.to_datetime(pd.read_csv(ak_file)["date"]))
+        akd = read_source(ak_file, str_cols=["date"], required=["date"])["date"]
+        ak = pd.DatetimeIndex(_parse_dates(akd, None, str(ak_file), "date"))
         ak = ak[(ak >= start) & (ak <= end)]
         if len(ak.difference(cal)) or len(cal.difference(ak)):
             raise DataValidationError(str(ak_file), None, "date",
@@ -1376,7 +1556,7 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
     idxs = pd.DataFrame(columns=list(RAW_COLUMNS))
     if idx_file.exists():
         say(f"reading {idx_file.name}")
-        ix = pd.read_parquet(idx_file)
+        ix = read_source(idx_file, required=["date", "code", "open", "high", "low", "close", "volume"])
         ix["_row"] = np.arange(len(ix))
         ix["date"] = pd.to_datetime(ix["date"])
         ix = ix.sort_values(["code", "date"], kind="stable")
@@ -1418,7 +1598,7 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
     end_date = pd.Series(pd.NaT, index=g.index, dtype="datetime64[ns]")
     start_date = g["min"].copy()
     if lst_file.exists():
-        L = pd.read_parquet(lst_file)
+        L = read_source(lst_file, required=["code", "start_date", "end_date"])
         L = L.assign(start_date=pd.to_datetime(L["start_date"]), end_date=pd.to_datetime(L["end_date"]))
         L = L.drop_duplicates("code", keep="last").set_index("code")
         L_end_max = L["end_date"].max()
@@ -1458,8 +1638,17 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
 
     file_label = {"bars_daily": f"{src}/daily/xbx/xbx_stock_daily_*.parquet | {etf_file} | {idx_file} "
                                 "(row = 0-based row in its own file)"}
+    file_index = pd.Series(raw["_file"].to_numpy(), index=pd.MultiIndex.from_arrays([raw["code"], raw["date"]]))
+
+    def file_of_row(code, date):
+        try:
+            v = file_index.loc[(code, date)]
+        except KeyError:
+            return str(src)
+        return str(v.iloc[0] if isinstance(v, pd.Series) else v)
     raw = raw.drop(columns=["_file"])
-    tables, stats = build_store_tables(raw, cal, securities=sec_in, spans=spans, ipo_dates=ipo, progress=say)
+    tables, stats = build_store_tables(raw, cal, securities=sec_in, spans=spans, ipo_dates=ipo, progress=say,
+                                       source=file_of_row)
 
     # ---- index memberships
     say("index memberships")
@@ -1471,7 +1660,7 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
         f = src / "constituents" / f"qlib_{key}_2005_2025.parquet"
         if not f.exists():
             continue
-        mm = pd.read_parquet(f)
+        mm = read_source(f, required=["code", "start_date", "end_date"])
         mm = mm.assign(start_date=pd.to_datetime(mm["start_date"]), end_date=pd.to_datetime(mm["end_date"]))
         emax = mm["end_date"].max()
         mm = mm[(mm["end_date"] >= start) & (mm["start_date"] <= end) & mm["code"].isin(known)]
@@ -1502,7 +1691,7 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
     say(f"writing store {out_path}: {stats['bars']:,} bar rows ({stats['inserted_paused']:,} inserted paused), "
         f"{stats['securities']} securities, {n_members:,} membership intervals")
     out = write_store(out_path, tables, name="jqlite-real-ashare", source=f"{src} (see SOURCES.md)",
-                      sources=file_label, progress=say)
+                      sources=file_label, progress=say, post_write=post_write)
     stats["index_members"] = n_members
     stats["seconds"] = round(time.perf_counter() - t0, 1)
     say("done: " + ", ".join(f"{k}={v}" for k, v in stats.items()))

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from . import fundamentals as F
+from .ingest import read_source
 
 
 def _root(src_dir) -> Path:
@@ -38,7 +39,8 @@ def _root(src_dir) -> Path:
         return p
     if p.name == "fundamentals":
         return p.parent
-    raise FileNotFoundError(f"{p}: no fundamentals/ folder (expected the real-data root)")
+    from ..errors import DataValidationError
+    raise DataValidationError(str(p), None, None, "no fundamentals/ folder (expected the real-data root)")
 
 
 def _single(df: pd.DataFrame, col: str) -> pd.Series:
@@ -58,7 +60,8 @@ def read_real_fundamentals(src_dir, codes=None, days=None) -> dict[str, pd.DataF
     want = set(codes) if codes is not None else None
     filt = (lambda d: d[d["code"].isin(want)]) if want is not None else (lambda d: d)
     # ---- statements from baostock profit data
-    prof = filt(pd.read_parquet(fd / "baostock_profit_data_byz670.parquet"))
+    prof = filt(read_source(fd / "baostock_profit_data_byz670.parquet",
+                            required=["code", "pubDate", "statDate", "netProfit", "npMargin", "gpMargin", "roeAvg"]))
     prof = prof.dropna(subset=["pubDate", "statDate"])
     prof["statDate"] = pd.to_datetime(prof["statDate"])
     prof["pubDate"] = pd.to_datetime(prof["pubDate"])
@@ -98,7 +101,8 @@ def read_real_fundamentals(src_dir, codes=None, days=None) -> dict[str, pd.DataF
         # JoinQuant's numerator is the parent's share -- close for most companies (approximate)
         ind["eps"] = np_q.to_numpy() / prof["totalShare"].to_numpy()
     # ---- tushare old report data for stocks baostock does not cover
-    rep = filt(pd.read_parquet(fd / "tushare_old_report_2014_2016.parquet"))
+    rep = filt(read_source(fd / "tushare_old_report_2014_2016.parquet",
+                           required=["code", "end_date", "ann_date_derived", "net_profits", "eps"]))
     rep = rep[~rep["code"].isin(set(prof["code"]))].copy()
     rep["statDate"] = pd.to_datetime(rep["end_date"])
     rep["pubDate"] = pd.to_datetime(rep["ann_date_derived"], errors="coerce")
@@ -110,7 +114,8 @@ def read_real_fundamentals(src_dir, codes=None, days=None) -> dict[str, pd.DataF
     # ---- valuation: xbx shares + baostock ratios
     frames = []
     for fp in sorted((root / "daily" / "xbx").glob("xbx_stock_daily_*.parquet")):
-        d = pd.read_parquet(fp, columns=["date", "code", "close", "volume", "float_shares", "total_shares"])
+        xcols = ["date", "code", "close", "volume", "float_shares", "total_shares"]
+        d = read_source(fp, columns=xcols, required=xcols)
         d = filt(d)
         if days is not None:
             d = d[pd.to_datetime(d["date"]).isin(days)]
@@ -125,7 +130,8 @@ def read_real_fundamentals(src_dir, codes=None, days=None) -> dict[str, pd.DataF
                             "capitalization": tot / 1e4, "circulating_cap": flo / 1e4,
                             "market_cap": close * tot / 1e8, "circulating_market_cap": close * flo / 1e8,
                             "turnover_ratio": x["volume"].to_numpy(dtype=float) / flo * 100.0})
-    bv = filt(pd.read_parquet(fd / "baostock_daily_valuation_byz670_2014_2022.parquet"))
+    bv = filt(read_source(fd / "baostock_daily_valuation_byz670_2014_2022.parquet",
+                          required=["date", "code", "peTTM", "pbMRQ", "psTTM", "pcfNcfTTM", "turn"]))
     bv = pd.DataFrame({"day": pd.to_datetime(bv["date"]), "code": bv["code"], "pe_ratio": bv["peTTM"],
                        "pb_ratio": bv["pbMRQ"], "ps_ratio": bv["psTTM"], "pcf_ratio": bv["pcfNcfTTM"],
                        "turn_bs": bv["turn"]})

@@ -364,7 +364,8 @@ def read_real_industries(src_dir, codes=None, start=None, end=None) -> dict[str,
              "industries": pd.DataFrame(columns=list(schema.INDUSTRIES))}
     if not hist_f.exists():
         return empty
-    h = pd.read_parquet(hist_f, columns=["code", "计入日期", "行业代码"])
+    from .ingest import read_source
+    h = read_source(hist_f, columns=["code", "计入日期", "行业代码"], required=["code", "计入日期", "行业代码"])
     h = h.rename(columns={"计入日期": "start_date", "行业代码": "ic"})
     h["start_date"] = pd.to_datetime(h["start_date"]).dt.normalize()
     h["ic"] = h["ic"].astype(str)
@@ -382,7 +383,7 @@ def read_real_industries(src_dir, codes=None, start=None, end=None) -> dict[str,
         h = h[h["start_date"] <= pd.Timestamp(end)]
     names21 = {}
     if codes_f.exists():
-        t = pd.read_parquet(codes_f)
+        t = read_source(codes_f, required=["行业代码", "二级行业名称", "三级行业名称"])
         for ic, n2, n3 in zip(t["行业代码"].astype(str), t["二级行业名称"], t["三级行业名称"]):
             names21[ic] = (n2, n3)
     rows, names = [], {}
@@ -424,7 +425,8 @@ def read_real_index_weights(src_dir, calendar=None, codes=None) -> pd.DataFrame:
     f = Path(src_dir) / "constituents" / "jq_csi500_daily_weights_2020_2024.parquet"
     if not f.exists():
         return pd.DataFrame(columns=list(schema.INDEX_WEIGHTS))
-    w = pd.read_parquet(f)
+    from .ingest import read_source
+    w = read_source(f)
     w["date"] = pd.to_datetime(w["date"])
     if calendar is not None:
         w = w[w["date"].isin(pd.DatetimeIndex(calendar))]

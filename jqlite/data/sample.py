@@ -1456,7 +1456,8 @@ def _simulate(seed, n_stocks, start, end, say):
 
 def generate_sample_market(path, *, seed: int = DEFAULT_SEED, start: str = DEFAULT_START,
                            end: str = DEFAULT_END, n_stocks: int = 800,
-                           progress: Callable[[str], None] | None = None) -> Path:
+                           progress: Callable[[str], None] | None = None,
+                           post_write: Callable[[Path], None] | None = None) -> Path:
     """Generate the synthetic sample market and write it as a jqlite store.
 
     Parameters
@@ -1471,6 +1472,10 @@ def generate_sample_market(path, *, seed: int = DEFAULT_SEED, start: str = DEFAU
         Number of stocks (at least 20; a few may list after ``end`` and then are left out).
     progress : callable, optional
         Called with a short message before each step.
+    post_write : callable, optional
+        ``f(new_store)`` run on the finished store before it is swapped in (see
+        :func:`jqlite.data.writer.write_store`); :func:`jqlite.data.add_sample_fundamentals`
+        is passed here so the fundamentals are part of the same atomic replacement.
 
     Returns
     -------
@@ -1485,6 +1490,8 @@ def generate_sample_market(path, *, seed: int = DEFAULT_SEED, start: str = DEFAU
     the planted signal are described in the module docstring and :data:`SIGNAL`.
     """
     say = progress or (lambda _m: None)
+    from .writer import check_replaceable
+    check_replaceable(path)      # before the minute of simulation: never replace a non-store folder
     tables, lat = _simulate(seed, n_stocks, start, end, say)
     from .reference import sample_reference_tables  # industries and concepts
     tables.update(sample_reference_tables(tables["securities"], lat))
@@ -1504,7 +1511,8 @@ def generate_sample_market(path, *, seed: int = DEFAULT_SEED, start: str = DEFAU
     return write_store(path, tables, name="sample", source=f"jqlite synthetic sample market seed={seed}",
                        progress=say, extra_files={"sample_sectors.parquet": write_sectors,
                                                   "sample_latents.parquet": write_latents,
-                                                  "sample_generator.json": write_generator})
+                                                  "sample_generator.json": write_generator},
+                       post_write=post_write)
 
 
 def sample_is_current(path) -> bool:

@@ -142,3 +142,9 @@ TABLES = {
 REQUIRED_TABLES = ("calendar", "securities", "bars_daily")
 
 FAR_FUTURE = "2200-01-01"
+
+#: Largest ex-rights ``scale_factor`` (shares after / before) an import accepts.  A-share
+#: bonus and transfer issues (送股 + 转增) have reached 10送转30 (scale 4.0); 10.0 leaves
+#: room for anything a listed company has done, while a price row off by ×10 / ×100
+#: (the typical unit slip) is rejected instead of becoming thousands of bonus shares.
+MAX_SCALE_FACTOR = 10.0

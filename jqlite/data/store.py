@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from ..compat.dates import to_date
 from ..errors import DataError, SecurityNotFoundError
 from . import schema
 
@@ -97,7 +98,7 @@ class Store:
         ``side='right'`` gives the index of the last trading day <= date (-1 if none);
         ``side='left'`` the first trading day >= date (n_days if none).
         """
-        d = np.datetime64(pd.Timestamp(date).normalize().date(), "D").astype(np.int64)
+        d = np.datetime64(to_date(date), "D").astype(np.int64)
         if side == "right":
             return int(np.searchsorted(self._dates_i8, d, side="right")) - 1
         return int(np.searchsorted(self._dates_i8, d, side="left"))
@@ -250,7 +251,7 @@ class Store:
             g = names.get(code)
             if g is not None:
                 starts, ends, vals = g
-                d = np.datetime64(pd.Timestamp(date).normalize().date(), "D").astype(np.int64)
+                d = np.datetime64(to_date(date), "D").astype(np.int64)
                 k = int(np.searchsorted(starts, d, side="right")) - 1
                 if k >= 0 and ends[k] >= d:
                     return vals[k]

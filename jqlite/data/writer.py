@@ -21,8 +21,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import DataValidationError
+from ..errors import DataError, DataValidationError
 from . import schema
+
+#: Marker file written into every store: a folder is only ever replaced by an import when it
+#: is empty or holds this marker (or, for stores written before the marker existed, a
+#: ``meta.json`` with a store format and the store tables).
+STORE_MARKER = ".jqlite-store"
 
 _PA_TYPES = {
     "date32": pa.date32(),
@@ -161,6 +166,201 @@ def validate_table(table: str, df: pd.DataFrame, sources: Mapping[str, str] | No
     return out
 
 
+def is_store(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a jqlite store folder (marker file, or a legacy store's
+    ``meta.json`` with ``format`` + ``version`` next to ``calendar.parquet``)."""
+    p = Path(path)
+    if (p / STORE_MARKER).is_file():
+        return True
+    meta = p / "meta.json"
+    if meta.is_file() and (p / "calendar.parquet").is_file():
+        try:
+            m = json.loads(meta.read_text())
+        except (OSError, ValueError):
+            return False
+        return isinstance(m, dict) and "format" in m and "version" in m
+    return False
+
+
+def check_replaceable(path: str | os.PathLike) -> None:
+    """Raise unless a store may be written at ``path``.
+
+    Allowed: a path that does not exist, an empty folder, or an existing jqlite store
+    (:func:`is_store`).  Anything else -- a folder of documents, the import's own source
+    folder, a file -- is refused, so an import can never delete data that is not a store.
+
+    Raises
+    ------
+    DataError
+        Naming the folder and why it is refused.
+    """
+    p = Path(path)
+    if not os.path.lexists(p):
+        return
+    if not p.is_dir() or p.is_symlink():
+        raise DataError(f"{p} exists and is not a folder; refusing to replace it with a store")
+    if is_store(p):
+        return
+    try:
+        first = next(iter(p.iterdir()), None)
+    except OSError as exc:
+        raise DataError(f"{p}: cannot list the folder ({exc})") from None
+    if first is not None:
+        raise DataError(f"{p} is not empty and is not a jqlite store (no {STORE_MARKER} marker "
+                        f"or store meta.json, e.g. it holds {first.name!r}); refusing to replace it: "
+                        "choose a new or empty folder, or an existing store")
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale(path: str | os.PathLike) -> list[Path]:
+    """Remove what killed imports left next to ``path`` and undo a half-done swap.
+
+    * ``.NAME.tmp-PID-*`` folders of processes that no longer run (and legacy
+      ``.NAME.tmp-XXXX`` folders without a pid) are deleted;
+    * ``.NAME.old-PID`` folders of dead processes: if ``path`` itself is missing (the
+      process died between the two renames of the non-Linux swap), the old store is put
+      back; otherwise the folder is deleted.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The folders removed or restored.
+    """
+    p = Path(path)
+    parent = p.parent
+    done: list[Path] = []
+    if not parent.is_dir():
+        return done
+    for q in sorted(parent.glob(f".{p.name}.old-*")):
+        try:
+            pid = int(q.name.rsplit("-", 1)[1])
+        except ValueError:
+            pid = -1
+        if pid > 0 and _pid_alive(pid):
+            continue
+        if not os.path.lexists(p) and is_store(q):
+            os.replace(q, p)
+        else:
+            shutil.rmtree(q, ignore_errors=True)
+        done.append(q)
+    for q in sorted(parent.glob(f".{p.name}.tmp-*")):
+        rest = q.name[len(f".{p.name}.tmp-"):]
+        head = rest.split("-", 1)[0]
+        pid = int(head) if head.isdigit() and "-" in rest else -1
+        if pid > 0 and _pid_alive(pid):
+            continue
+        shutil.rmtree(q, ignore_errors=True)
+        done.append(q)
+    return done
+
+
+def verify_store(path: str | os.PathLike) -> None:
+    """Open the store at ``path`` and check what every reader relies on (cheaply: the
+    tables themselves were validated before they were written).
+
+    Checks: ``meta.json``, the calendar and the securities master load; every parquet
+    file under ``path`` (fundamentals included) has a readable footer; every security of
+    the master has at least one bar row; ex-rights scale factors lie in
+    ``[1, schema.MAX_SCALE_FACTOR]``.
+
+    Raises
+    ------
+    DataError
+        Naming the store and the broken invariant.
+    """
+    from .store import Store
+    p = Path(path)
+    try:
+        st = Store(p)
+        for f in sorted(p.rglob("*.parquet")):
+            pq.read_metadata(f)
+        codes = set()
+        for f in sorted((p / "bars_daily").glob("*.parquet")):
+            codes.update(pq.read_table(f, columns=["code"]).column("code").unique().to_pylist())
+    except DataError:
+        raise
+    except Exception as exc:  # an unreadable file in the new store
+        raise DataError(f"{p}: the new store cannot be read back ({type(exc).__name__}: {exc})") from exc
+    missing = sorted(set(st.codes) - codes)
+    if missing:
+        raise DataError(f"{p}: {len(missing)} securities of the master have no bar at all, e.g. {missing[0]}")
+    xr = p / "xrxd.parquet"
+    if xr.exists():
+        sf = pd.read_parquet(xr, columns=["scale_factor"])["scale_factor"].to_numpy()
+        if len(sf) and not ((sf >= 1.0) & (sf <= schema.MAX_SCALE_FACTOR)).all():
+            raise DataError(f"{p}: an ex-rights scale factor is outside [1, {schema.MAX_SCALE_FACTOR}]")
+
+
+def _fsync_tree(root: Path) -> None:
+    """Flush every file of ``root`` to disk before it is swapped in (a power cut after the
+    rename must not leave empty files behind the new name)."""
+    for dirpath, _dirs, files in os.walk(root):
+        for f in files:
+            try:
+                fd = os.open(os.path.join(dirpath, f), os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.fsync(fd)
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _renameat2_exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two paths (Linux ``renameat2(RENAME_EXCHANGE)``); False when the
+    platform or file system does not support it."""
+    import ctypes
+    import sys
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    AT_FDCWD = -100
+    r = fn(AT_FDCWD, os.fsencode(str(a)), AT_FDCWD, os.fsencode(str(b)), _RENAME_EXCHANGE)
+    return r == 0
+
+
+def swap_into_place(new: Path, path: Path) -> None:
+    """Put the finished folder ``new`` at ``path``, replacing what is there atomically.
+
+    With an existing ``path`` the two folders are exchanged in one system call where
+    possible and the old content (now at ``new``) is deleted; otherwise the old folder is
+    renamed aside to ``.NAME.old-PID`` first (:func:`clean_stale` repairs a kill between
+    the two renames).
+    """
+    new, path = Path(new), Path(path)
+    if not os.path.lexists(path):
+        os.replace(new, path)
+        return
+    if _renameat2_exchange(new, path):
+        shutil.rmtree(new, ignore_errors=True)
+        return
+    old = path.with_name(f".{path.name}.old-{os.getpid()}")
+    os.replace(path, old)
+    os.replace(new, path)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def _write_parquet(df: pd.DataFrame, table: str, path: Path) -> None:
     df = df.drop(columns=[c for c in df.columns if c == "_row"])
     t = pa.Table.from_pandas(df, schema=_arrow_schema(table), preserve_index=False)
@@ -170,7 +370,8 @@ def _write_parquet(df: pd.DataFrame, table: str, path: Path) -> None:
 def write_store(path: str | os.PathLike, tables: Mapping[str, pd.DataFrame], *, name: str,
                 source: str, sources: Mapping[str, str] | None = None,
                 progress: Callable[[str], None] | None = None,
-                extra_files: Mapping[str, Callable[[Path], None]] | None = None) -> Path:
+                extra_files: Mapping[str, Callable[[Path], None]] | None = None,
+                post_write: Callable[[Path], None] | None = None) -> Path:
     """Validate ``tables`` and write them as a store at ``path``, replacing it atomically.
 
     Parameters
@@ -189,6 +390,11 @@ def write_store(path: str | os.PathLike, tables: Mapping[str, pd.DataFrame], *, 
     extra_files : mapping, optional
         Relative sub-path -> writer callable ``f(target_path)`` for optional content
         (fundamentals ...), run inside the temporary folder before the swap.
+    post_write : callable, optional
+        ``f(tmp_store)`` called once the new store is complete in its temporary folder
+        (``meta.json`` written) and before it is checked and swapped in: for content that
+        needs to open the new store (e.g. fundamentals, which are filtered to its codes and
+        days).  An exception from it aborts the import with the old store untouched.
 
     Returns
     -------
@@ -199,9 +405,21 @@ def write_store(path: str | os.PathLike, tables: Mapping[str, pd.DataFrame], *, 
     ------
     DataValidationError
         If any table is invalid; nothing on disk has been changed then.
+    DataError
+        ``path`` exists, is not empty and is not a jqlite store (see
+        :func:`check_replaceable`); nothing is touched then.
+
+    Notes
+    -----
+    Guarantees (``docs/reliability.md``): the new store is built completely in a sibling
+    folder ``.NAME.tmp-PID-*``, opened and checked there (:func:`verify_store`), flushed to
+    disk, then exchanged with the old one in a single ``renameat2(RENAME_EXCHANGE)`` (Linux;
+    elsewhere two renames with recovery by :func:`clean_stale`).  A reader, or a kill at any
+    point, sees either the old store or the new one, never a mixture.
     """
     say = progress or (lambda _m: None)
     path = Path(path)
+    check_replaceable(path)
     missing = [t for t in schema.REQUIRED_TABLES if t not in tables]
     if missing:
         raise DataValidationError(str(path), None, None, f"required table(s) missing: {missing}")
@@ -226,7 +444,11 @@ def write_store(path: str | os.PathLike, tables: Mapping[str, pd.DataFrame], *, 
                                   f"security {bars['code'].iloc[pos]} is not in the securities master")
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    clean_stale(path)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-{os.getpid()}-", dir=path.parent))
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o777 & ~mask)     # mkdtemp's 0700 would make the store private
     try:
         h = hashlib.sha256()
         for t, df in clean.items():
@@ -258,13 +480,15 @@ def write_store(path: str | os.PathLike, tables: Mapping[str, pd.DataFrame], *, 
             "written": _dt.date.today().isoformat(),
         }
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2))
-        old = None
-        if path.exists():
-            old = path.with_name(f".{path.name}.old-{os.getpid()}")
-            os.replace(path, old)
-        os.replace(tmp, path)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        (tmp / STORE_MARKER).write_text(json.dumps({"format": schema.FORMAT_VERSION, "name": name}) + "\n")
+        if post_write is not None:
+            # optional content that needs the store itself (fundamentals read its codes and
+            # days); an error here leaves the existing store untouched
+            post_write(tmp)
+        say("checking the new store")
+        verify_store(tmp)
+        _fsync_tree(tmp)
+        swap_into_place(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -1,6 +1,12 @@
 # 指数成分股动量轮动 (index-constituent momentum rotation) — plain JoinQuant code.
 # Every 5 trading days: rank the CSI 300 constituents by 20-day return (history), hold the
 # top 10 with equal value.  Paste into JoinQuant unchanged.
+#
+# What it demonstrates: the JoinQuant API (scheduling, history, get_current_data, order
+# functions, costs, slippage), not an edge: short-term momentum on large caps is weak and
+# turnover-heavy.  The universe is filtered as a copied strategy should be -- no suspended
+# or ST stocks, no stock listed for less than g.min_listed_days calendar days (post-IPO
+# runs look like momentum and then reverse), nothing bought at its limit-up price.
 from jqdata import *
 
 
@@ -17,6 +23,7 @@ def initialize(context):
     g.hold_num = 10
     g.period = 5
     g.days = 0
+    g.min_listed_days = 250
     run_daily(rebalance, time='9:30')
 
 
@@ -27,7 +34,9 @@ def rebalance(context):
     g.days += 1
     stocks = get_index_stocks(g.index)
     current = get_current_data()
-    stocks = [s for s in stocks if not current[s].paused and not current[s].is_st]
+    today = context.current_dt.date()
+    stocks = [s for s in stocks if not current[s].paused and not current[s].is_st
+              and (today - get_security_info(s).start_date).days >= g.min_listed_days]
     if not stocks:
         return
     prices = history(g.lookback + 1, '1d', 'close', stocks)

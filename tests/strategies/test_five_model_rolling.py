@@ -119,3 +119,25 @@ def test_dynamic_weights_follow_the_seed_formula_with_penalty(market):
     # by hand: 1/0.21 = 4.7619, 1/0.22 = 4.5455, 0.5/0.90 = 0.5556, 1/0.25 = 4, 1/0.24 = 4.1667
     assert w["lightgbm"] == pytest.approx(4.761905 / 18.029582, rel=1e-5)
     assert w["svr"] == pytest.approx(0.555556 / 18.029582, rel=1e-5)
+
+
+def test_saved_model_trained_through_today_is_not_loaded(market, tmp_path):
+    """Issue 15 item 12: a models.pkl left by a run over later dates (trained through
+    2025-11-11) must not be used on 2024-06-20 -- look-ahead through storage."""
+    import pickle
+    (tmp_path / "five_model_rolling").mkdir()
+    state = {"trained_until": "2025-11-11", "models": {"ridge": object()}, "selected_features": ["roe_ttm"],
+             "train_rounds": 7}
+    (tmp_path / "five_model_rolling" / "models.pkl").write_bytes(pickle.dumps(state))
+    h = load_strategy(STRATEGY, market, storage=tmp_path, initialize=False)
+    h.at("2024-06-20 00:00")
+    h.call("initialize")
+    assert h.g.pretrained is False and not h.g.strategy.is_trained
+    assert any("2025-11-11" in ln and "未来数据" in ln for ln in h.log)
+    # trained through the day before: loaded
+    state["trained_until"] = "2024-06-19"
+    (tmp_path / "five_model_rolling" / "models.pkl").write_bytes(pickle.dumps(state))
+    h = load_strategy(STRATEGY, market, storage=tmp_path, initialize=False)
+    h.at("2024-06-20 00:00")
+    h.call("initialize")
+    assert h.g.pretrained is True and h.g.strategy.trained_until == "2024-06-19"

@@ -1,0 +1,808 @@
+"""Old pandas / numpy names that real JoinQuant strategy files use, restored for user code.
+
+JoinQuant strategy files were written for pandas 0.x and numpy 1.x: ``df.sort('x')``,
+``s.order()``, ``df.ix[...]``, ``pd.rolling_mean(s, 5)``, ``pd.ewma``, ``pandas.stats.api.ols``,
+``df.append(row)``, ``s.iteritems()``, ``df.as_matrix()``, ``np.float``, ``np.NaN``, ...
+pandas 2 and numpy 2 removed all of these.  :func:`install` restores them with their old
+semantics (pandas 0.17-0.25 / numpy 1.x documentation):
+
+===========================  ==================================================================
+restored name                old meaning (modern spelling)
+===========================  ==================================================================
+``Series.sort()``            sorts **in place** by value, returns None (``sort_values(inplace=True)``)
+``DataFrame.sort(columns)``  returns a sorted **copy**; no columns: by index (``sort_values``/``sort_index``)
+``Series.order()``           sorted copy (``sort_values``)
+``DataFrame.sort_index(by=)`` sort by columns (``sort_values(by=)``)
+``.ix[...]``                 labels, falling back to positions for integers on a non-integer axis
+``pd.rolling_*``/``expanding_*`` ``s.rolling(w).mean()`` ...; ndarray in -> ndarray out
+``pd.ewma``/``ewmstd``/...   ``s.ewm(...).mean()`` ...
+``pandas.stats.api.ols``     OLS fit with ``beta`` / ``resid`` / ``r2`` / ``t_stat`` ... (numpy lstsq)
+``append``                   ``pd.concat``
+``iteritems``                ``items``
+``as_matrix(columns)``       ``.to_numpy()``
+``valid()``                  ``dropna()``
+``get_value``/``set_value``  ``.at[...]``
+``mad()``                    mean absolute deviation about the mean
+``pd.np``/``pd.datetime``    ``numpy`` / ``datetime.datetime``
+``pd.TimeGrouper(f)``        ``pd.Grouper(freq=f)``
+``np.float``/``int``/...     the Python builtins (numpy 1.20 aliases)
+``np.NaN``/``Inf``/...       ``np.nan``/``np.inf``/... (numpy 2 removals)
+===========================  ==================================================================
+
+Scope
+-----
+Patching pandas classes is process-wide, so :func:`install` runs only when a strategy (or a
+research session) is loaded, and every restored name is served **only to user code**: a
+caller whose file lies outside the standard library, ``site-packages`` and jqlite's own
+package.  Libraries probing ``hasattr(df, 'iteritems')`` or ``getattr(np, 'float_', ...)`` see
+pandas 2 / numpy 2 exactly as before.  The only change visible to every caller is
+``DataFrame.sort_index``, which gains the ``by=`` keyword (otherwise it calls the original).
+
+Every restored name warns **once per run** in the run log (``log.warn``) naming its modern
+replacement; outside a run (research) once per process as a ``FutureWarning``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as _dt
+import functools
+import os
+import sys
+import sysconfig
+import types
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+# ---------------------------------------------------------------------------- who is "user code"
+
+def _lib_dirs() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    dirs = {paths.get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    jq = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    dirs.add(jq)  # jqlite/
+    for pkg in ("jqdata", "jqfactor", "jqlib", "kuanke"):  # jqlite's JoinQuant-named packages
+        dirs.add(os.path.join(os.path.dirname(jq), pkg))
+    dirs.add(os.path.dirname(np.__file__))
+    dirs.add(os.path.dirname(pd.__file__))
+    for p in sys.path:
+        if p.endswith(("site-packages", "dist-packages")):
+            dirs.add(p)
+    return tuple(sorted(d.rstrip(os.sep) + os.sep for d in dirs if d))
+
+
+_LIB_DIRS = _lib_dirs()
+_USER_CACHE: dict[str, bool] = {}
+
+
+def is_user_file(filename: str) -> bool:
+    """True when ``filename`` (a code object's ``co_filename``) is user code: a strategy file,
+    a notebook cell, a test — anything outside the standard library, site-packages, numpy,
+    pandas and jqlite's own packages (jqlite, jqdata, jqfactor, jqlib, kuanke)."""
+    r = _USER_CACHE.get(filename)
+    if r is None:
+        if filename.startswith("<frozen"):
+            r = False
+        else:
+            r = not os.path.abspath(filename).startswith(_LIB_DIRS) if not filename.startswith("<") else True
+        _USER_CACHE[filename] = r
+    return r
+
+
+def _caller_is_user(depth: int = 2) -> bool:
+    try:
+        f = sys._getframe(depth)
+    except ValueError:  # pragma: no cover
+        return True
+    return is_user_file(f.f_code.co_filename)
+
+
+# ---------------------------------------------------------------------------- warn once
+
+_WARNED_NO_RUN: set[str] = set()
+
+
+def used(name: str, modern: str) -> None:
+    """Record that user code used the restored ``name``: one ``log.warn`` per run naming the
+    modern spelling ``modern`` (outside a run: one ``FutureWarning`` per process)."""
+    from ..api._binding import run_or_none
+    run = run_or_none()
+    if run is not None:
+        seen = run.__dict__.setdefault("_legacy_warned", set())
+        if name in seen:
+            return
+        seen.add(name)
+        run.log.warn(f"{name} was removed from pandas/numpy; jqlite restores it for old "
+                     f"strategy files — modern spelling: {modern}")
+        return
+    if name in _WARNED_NO_RUN:
+        return
+    _WARNED_NO_RUN.add(name)
+    warnings.warn(f"{name} was removed from pandas/numpy; jqlite restores it — modern "
+                  f"spelling: {modern}", FutureWarning, stacklevel=4)
+
+
+class _UserOnly:
+    """Class attribute served only to user code (see module docstring); libraries get
+    AttributeError, as without jqlite."""
+
+    def __init__(self, name: str, func: Callable, modern: str, prop: bool = False):
+        self.name, self.func, self.modern, self.prop = name, func, modern, prop
+
+    def __set_name__(self, owner, name):  # pragma: no cover - set explicitly
+        pass
+
+    def __get__(self, obj, owner=None):
+        if not _caller_is_user(2):
+            raise AttributeError(f"'{owner.__name__}' object has no attribute '{self.name}'")
+        if obj is None:
+            return self.func
+        # a column (DataFrame) or index label (Series) of that name wins, as in pandas 2
+        keys = obj.columns if isinstance(obj, pd.DataFrame) else getattr(obj, "index", None)
+        if keys is not None and keys.dtype == object:
+            try:
+                if self.name in keys:
+                    return obj[self.name]
+            except TypeError:  # pragma: no cover - unhashable index content
+                pass
+        used(f"{owner.__name__}.{self.name}", self.modern)
+        if self.prop:
+            return self.func(obj)
+        return types.MethodType(self.func, obj)
+
+
+def _add(cls: type, name: str, func: Callable, modern: str, prop: bool = False) -> None:
+    if name in cls.__dict__ and not isinstance(cls.__dict__[name], _UserOnly):
+        return  # the name exists in this pandas: never shadow it
+    setattr(cls, name, _UserOnly(name, func, modern, prop))
+
+
+# ---------------------------------------------------------------------------- pandas: sorting
+
+def _series_sort(self, axis=0, ascending=True, kind="quicksort", na_position="last", inplace=True):
+    """pandas <= 0.19 ``Series.sort``: sort by value **in place** by default (returns None)."""
+    if inplace:
+        self.sort_values(ascending=ascending, kind=kind, na_position=na_position, inplace=True)
+        return None
+    return self.sort_values(ascending=ascending, kind=kind, na_position=na_position)
+
+
+def _series_order(self, na_last=None, ascending=True, kind="quicksort", na_position="last",
+                  inplace=False):
+    """pandas <= 0.19 ``Series.order``: a sorted copy."""
+    if na_last is not None:
+        na_position = "last" if na_last else "first"
+    return self.sort_values(ascending=ascending, kind=kind, na_position=na_position, inplace=inplace)
+
+
+def _frame_sort(self, columns=None, axis=0, ascending=True, inplace=False, kind="quicksort",
+                na_position="last", **kwargs):
+    """pandas <= 0.19 ``DataFrame.sort``: a sorted **copy** by ``columns`` (by the index when
+    None)."""
+    if columns is None and "by" in kwargs:
+        columns = kwargs.pop("by")
+    if columns is None:
+        return self.sort_index(axis=axis, ascending=ascending, inplace=inplace, kind=kind,
+                               na_position=na_position)
+    return self.sort_values(by=columns, axis=axis, ascending=ascending, inplace=inplace,
+                            kind=kind, na_position=na_position)
+
+
+_ORIG_SORT_INDEX = pd.DataFrame.sort_index
+
+
+@functools.wraps(_ORIG_SORT_INDEX)
+def _frame_sort_index(self, *args, **kwargs):
+    by = kwargs.pop("by", None)
+    if by is None:
+        return _ORIG_SORT_INDEX(self, *args, **kwargs)
+    if _caller_is_user(2):
+        used("DataFrame.sort_index(by=...)", "DataFrame.sort_values(by=...)")
+    names = ("axis", "level", "ascending", "inplace", "kind", "na_position")
+    kw = dict(zip(names, args))
+    kw.update(kwargs)
+    kw.pop("level", None)
+    kw.pop("sort_remaining", None)
+    return self.sort_values(by=by, **kw)
+
+
+_frame_sort_index._jqlite_legacy = True  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------- pandas: .ix
+
+def _is_intlike_axis(index: pd.Index) -> bool:
+    return pd.api.types.is_integer_dtype(index.dtype)
+
+
+def _ix_key(index: pd.Index, key: Any) -> Any:
+    """One axis of an ``.ix`` key as labels: integers (scalars, lists, int slices) are
+    positions unless the axis itself holds integers (pandas 0.x rule)."""
+    if _is_intlike_axis(index):
+        return key
+    if isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)):
+        return index[int(key)]
+    if isinstance(key, slice):
+        parts = (key.start, key.stop)
+        if all(p is None or isinstance(p, (int, np.integer)) for p in parts) and \
+                any(p is not None for p in parts + (key.step,)):
+            return index[key] if key.step is None or not isinstance(key.step, (int, np.integer)) \
+                else index[key]
+        return key
+    if isinstance(key, (list, np.ndarray, pd.Index)) and len(key) and \
+            all(isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_)) for k in key):
+        return index[list(key)]
+    return key
+
+
+class _IXIndexer:
+    """``obj.ix[...]``: pandas 0.x's mixed label/position indexer."""
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def _keys(self, key):
+        obj = self.obj
+        if isinstance(key, tuple) and isinstance(obj, pd.DataFrame):
+            if len(key) != 2:
+                raise IndexError(f".ix: too many indexers {key!r}")
+            r, c = key
+            return (_ix_key(obj.index, r), _ix_key(obj.columns, c))
+        return _ix_key(obj.index, key)
+
+    @staticmethod
+    def _label_slice(k):
+        return isinstance(k, pd.Index)
+
+    def __getitem__(self, key):
+        obj = self.obj
+        k = self._keys(key)
+        if isinstance(k, tuple):
+            return obj.loc[k]
+        if isinstance(obj, pd.DataFrame) and isinstance(k, str) and k not in obj.index \
+                and k in obj.columns:
+            return obj[k]
+        return obj.loc[k]
+
+    def __setitem__(self, key, value):
+        self.obj.loc[self._keys(key)] = value
+
+
+def _ix(self):
+    return _IXIndexer(self)
+
+
+# ---------------------------------------------------------------------------- pandas: misc methods
+
+def _frame_append(self, other, ignore_index=False, verify_integrity=False, sort=False):
+    """pandas < 2 ``DataFrame.append``: rows of ``other`` (DataFrame, Series, dict or a list
+    of them) appended, as ``pd.concat``."""
+    if isinstance(other, (pd.Series, dict)):
+        if isinstance(other, dict):
+            if not ignore_index:
+                raise TypeError("Can only append a dict if ignore_index=True")
+            other = pd.Series(other)
+        if other.name is None and not ignore_index:
+            raise TypeError("Can only append a Series if ignore_index=True or if the Series has a name")
+        row = other.to_frame().T
+        if other.name is not None:
+            row.index = [other.name]
+        row = row.infer_objects()
+        others = [row]
+    elif isinstance(other, (list, tuple)):
+        others = []
+        for o in other:
+            if isinstance(o, dict):
+                o = pd.Series(o)
+            others.append(o.to_frame().T.infer_objects() if isinstance(o, pd.Series) else o)
+    else:
+        others = [other]
+    frames = [self] + others
+    frames = [f for f in frames if not (isinstance(f, pd.DataFrame) and f.shape == (0, 0))] or [self]
+    return pd.concat(frames, ignore_index=ignore_index, verify_integrity=verify_integrity, sort=sort)
+
+
+def _series_append(self, to_append, ignore_index=False, verify_integrity=False):
+    """pandas < 2 ``Series.append``: ``pd.concat([self, *to_append])``."""
+    others = list(to_append) if isinstance(to_append, (list, tuple)) else [to_append]
+    return pd.concat([self] + others, ignore_index=ignore_index, verify_integrity=verify_integrity)
+
+
+def _iteritems(self):
+    return self.items()
+
+
+def _as_matrix(self, columns=None):
+    return (self[list(columns)] if columns is not None else self).to_numpy()
+
+
+def _valid(self, inplace=False, **kwargs):
+    return self.dropna(inplace=inplace)
+
+
+def _frame_get_value(self, index, col, takeable=False):
+    return self.iat[index, col] if takeable else self.at[index, col]
+
+
+def _frame_set_value(self, index, col, value, takeable=False):
+    if takeable:
+        self.iat[index, col] = value
+    else:
+        self.loc[index, col] = value
+    return self
+
+
+def _series_get_value(self, label, takeable=False):
+    return self.iat[label] if takeable else self.at[label]
+
+
+def _series_set_value(self, label, value, takeable=False):
+    if takeable:
+        self.iat[label] = value
+    else:
+        self.loc[label] = value
+    return self
+
+
+def _mad(self, axis=None, skipna=True, level=None):
+    """Mean absolute deviation about the mean (pandas < 2 ``mad``)."""
+    if isinstance(self, pd.Series):
+        return (self - self.mean(skipna=skipna)).abs().mean(skipna=skipna)
+    ax = 0 if axis in (None, 0, "index") else 1
+    dev = self.sub(self.mean(axis=ax, skipna=skipna), axis=1 - ax)
+    return dev.abs().mean(axis=ax, skipna=skipna)
+
+
+def _lookup(self, row_labels, col_labels):
+    r = self.index.get_indexer(row_labels)
+    c = self.columns.get_indexer(col_labels)
+    return self.to_numpy()[r, c]
+
+
+def _nonzero(self):
+    return np.nonzero(self.to_numpy())
+
+
+# ---------------------------------------------------------------------------- pandas: moving windows
+
+def _as_pandas(arg):
+    if isinstance(arg, (pd.Series, pd.DataFrame)):
+        return arg, None
+    a = np.asarray(arg)
+    return (pd.Series(a) if a.ndim == 1 else pd.DataFrame(a)), a
+
+
+def _back(res, raw):
+    return res if raw is None else res.to_numpy()
+
+
+def _rolling_fn(stat: str):
+    def f(arg, window, min_periods=None, freq=None, center=False, how=None, **kwargs):
+        obj, raw = _as_pandas(arg)
+        r = obj.rolling(window, min_periods=min_periods, center=center)
+        if stat == "quantile":
+            return _back(r.quantile(kwargs.pop("quantile")), raw)
+        if stat in ("std", "var"):
+            return _back(getattr(r, stat)(ddof=kwargs.get("ddof", 1)), raw)
+        return _back(getattr(r, stat)(), raw)
+    f.__name__ = f"rolling_{stat}"
+    f.__doc__ = (f"pandas < 0.18 ``pd.rolling_{stat}(arg, window, min_periods=None, center=False)``"
+                 f" = ``arg.rolling(window, min_periods, center).{stat}()``; an ndarray ``arg`` "
+                 "gives an ndarray.")
+    return f
+
+
+def rolling_apply(arg, window, func, min_periods=None, freq=None, center=False, args=(), kwargs=None):
+    """pandas < 0.18 ``pd.rolling_apply``: ``func`` gets each window as an ndarray."""
+    obj, raw = _as_pandas(arg)
+    r = obj.rolling(window, min_periods=min_periods, center=center)
+    return _back(r.apply(func, raw=True, args=tuple(args), kwargs=kwargs or {}), raw)
+
+
+def rolling_corr(arg1, arg2=None, window=None, min_periods=None, freq=None, center=False, pairwise=None):
+    a, raw = _as_pandas(arg1)
+    b = _as_pandas(arg2)[0] if arg2 is not None else None
+    return _back(a.rolling(window, min_periods=min_periods, center=center).corr(b, pairwise=pairwise), raw)
+
+
+def rolling_cov(arg1, arg2=None, window=None, min_periods=None, freq=None, center=False, pairwise=None, ddof=1):
+    a, raw = _as_pandas(arg1)
+    b = _as_pandas(arg2)[0] if arg2 is not None else None
+    return _back(a.rolling(window, min_periods=min_periods, center=center).cov(b, pairwise=pairwise, ddof=ddof), raw)
+
+
+def _expanding_fn(stat: str):
+    def f(arg, min_periods=1, freq=None, **kwargs):
+        obj, raw = _as_pandas(arg)
+        r = obj.expanding(min_periods=min_periods)
+        if stat == "quantile":
+            return _back(r.quantile(kwargs.pop("quantile")), raw)
+        return _back(getattr(r, stat)(), raw)
+    f.__name__ = f"expanding_{stat}"
+    f.__doc__ = f"pandas < 0.18 ``pd.expanding_{stat}`` = ``arg.expanding(min_periods).{stat}()``."
+    return f
+
+
+def _ewm_obj(arg, com=None, span=None, halflife=None, alpha=None, min_periods=0, adjust=True,
+             ignore_na=False):
+    obj, raw = _as_pandas(arg)
+    return obj.ewm(com=com, span=span, halflife=halflife, alpha=alpha, min_periods=min_periods,
+                   adjust=adjust, ignore_na=ignore_na), raw
+
+
+def ewma(arg, com=None, span=None, halflife=None, alpha=None, min_periods=0, freq=None,
+         adjust=True, how=None, ignore_na=False):
+    """pandas < 0.18 ``pd.ewma`` = ``arg.ewm(com=, span=, halflife=, alpha=, ...).mean()``."""
+    e, raw = _ewm_obj(arg, com, span, halflife, alpha, min_periods, adjust, ignore_na)
+    return _back(e.mean(), raw)
+
+
+def ewmstd(arg, com=None, span=None, halflife=None, alpha=None, min_periods=0, bias=False,
+           freq=None, adjust=True, ignore_na=False):
+    e, raw = _ewm_obj(arg, com, span, halflife, alpha, min_periods, adjust, ignore_na)
+    return _back(e.std(bias=bias), raw)
+
+
+def ewmvar(arg, com=None, span=None, halflife=None, alpha=None, min_periods=0, bias=False,
+           freq=None, adjust=True, ignore_na=False):
+    e, raw = _ewm_obj(arg, com, span, halflife, alpha, min_periods, adjust, ignore_na)
+    return _back(e.var(bias=bias), raw)
+
+
+def ewmcorr(arg1, arg2=None, com=None, span=None, halflife=None, alpha=None, min_periods=0,
+            freq=None, pairwise=None, adjust=True, ignore_na=False):
+    e, raw = _ewm_obj(arg1, com, span, halflife, alpha, min_periods, adjust, ignore_na)
+    return _back(e.corr(_as_pandas(arg2)[0] if arg2 is not None else None, pairwise=pairwise), raw)
+
+
+def ewmcov(arg1, arg2=None, com=None, span=None, halflife=None, alpha=None, min_periods=0,
+           bias=False, freq=None, pairwise=None, adjust=True, ignore_na=False):
+    e, raw = _ewm_obj(arg1, com, span, halflife, alpha, min_periods, adjust, ignore_na)
+    return _back(e.cov(_as_pandas(arg2)[0] if arg2 is not None else None, pairwise=pairwise, bias=bias), raw)
+
+
+_ROLLING_STATS = ("count", "sum", "mean", "median", "min", "max", "std", "var", "skew", "kurt",
+                  "quantile")
+
+
+# ---------------------------------------------------------------------------- pandas.stats.api.ols
+
+class OLSResult:
+    """Result of :func:`ols` with pandas 0.x's ``OLS`` attributes.
+
+    Attributes
+    ----------
+    beta : Series
+        Coefficients, indexed by the regressors' names then ``'intercept'`` (pandas 0.x order).
+    std_err, t_stat, p_value : Series
+        Standard errors, t statistics and two-sided p-values of ``beta``.
+    resid, y_fitted : Series
+        Residuals and fitted values on the rows used (``y_predict`` is ``y_fitted``).
+    r2, r2_adj : float
+        R² and adjusted R² (centred when there is an intercept, as pandas).
+    nobs, df, df_model, df_resid : int
+        Rows used, parameters, model and residual degrees of freedom.
+    rmse : float
+        ``sqrt(SSR / df_resid)``.
+    f_stat : dict
+        ``{'f-stat', 'p-value', 'DF X', 'DF Resid'}``.
+    """
+
+    def __init__(self, y: pd.Series, x: pd.DataFrame, intercept: bool):
+        from scipy import stats
+        X = x.copy()
+        if intercept:
+            X["intercept"] = 1.0
+        A = X.to_numpy(dtype=float)
+        b = y.to_numpy(dtype=float)
+        coef, *_ = np.linalg.lstsq(A, b, rcond=None)
+        fitted = A @ coef
+        resid = b - fitted
+        n, k = A.shape
+        self.nobs = n
+        self.df = k
+        self.df_resid = n - k
+        self.df_model = k - 1 if intercept else k
+        ssr = float(resid @ resid)
+        sst = float(((b - b.mean()) ** 2).sum()) if intercept else float((b ** 2).sum())
+        self.r2 = 1.0 - ssr / sst if sst else float("nan")
+        self.r2_adj = 1.0 - (1.0 - self.r2) * (n - 1 if intercept else n) / self.df_resid \
+            if self.df_resid > 0 else float("nan")
+        sigma2 = ssr / self.df_resid if self.df_resid > 0 else float("nan")
+        self.rmse = float(np.sqrt(sigma2))
+        cov = sigma2 * np.linalg.pinv(A.T @ A)
+        se = np.sqrt(np.diag(cov))
+        self.beta = pd.Series(coef, index=X.columns)
+        self.std_err = pd.Series(se, index=X.columns)
+        self.t_stat = self.beta / self.std_err
+        self.p_value = pd.Series(2 * stats.t.sf(np.abs(self.t_stat.to_numpy()), self.df_resid),
+                                 index=X.columns)
+        self.resid = pd.Series(resid, index=y.index)
+        self.y_fitted = pd.Series(fitted, index=y.index)
+        self.y_predict = self.y_fitted
+        if self.df_model > 0 and self.df_resid > 0 and self.r2 == self.r2:
+            f = (self.r2 / self.df_model) / ((1 - self.r2) / self.df_resid) if self.r2 < 1 else float("inf")
+            self.f_stat = {"f-stat": f, "p-value": float(stats.f.sf(f, self.df_model, self.df_resid)),
+                           "DF X": self.df_model, "DF Resid": self.df_resid}
+        else:
+            self.f_stat = {"f-stat": float("nan"), "p-value": float("nan"), "DF X": self.df_model,
+                           "DF Resid": self.df_resid}
+
+    @property
+    def summary(self) -> str:
+        rows = "\n".join(f"{n:>12} {b:12.4f} {s:12.4f} {t:10.2f} {p:8.4f}"
+                         for n, b, s, t, p in zip(self.beta.index, self.beta, self.std_err,
+                                                  self.t_stat, self.p_value))
+        return (f"Number of Observations: {self.nobs}\nR-squared: {self.r2:.4f}  "
+                f"Adj R-squared: {self.r2_adj:.4f}\n{'Variable':>12} {'Coef':>12} "
+                f"{'Std Err':>12} {'t-stat':>10} {'p-value':>8}\n{rows}")
+
+    def __repr__(self) -> str:
+        return self.summary
+
+
+def ols(y=None, x=None, intercept=True, window_type="full_sample", window=None, **kwargs) -> OLSResult:
+    """pandas < 0.20 ``pandas.stats.api.ols(y=, x=)``: full-sample least squares.
+
+    ``y`` is a Series; ``x`` a DataFrame, a Series (regressor named ``'x'``) or a dict of
+    Series.  Rows where ``y`` or any regressor is NaN are dropped after aligning on the
+    index.  Rolling/expanding windows are not supported (raises NotImplementedError).
+    """
+    if window_type not in ("full_sample", None) or window is not None:
+        raise NotImplementedError("pandas.stats.api.ols: only window_type='full_sample' is restored "
+                                  "by jqlite; use statsmodels RollingOLS for moving windows")
+    if isinstance(x, dict):
+        x = pd.DataFrame(x)
+    elif isinstance(x, pd.Series):
+        x = x.to_frame("x")
+    elif not isinstance(x, pd.DataFrame):
+        x = pd.DataFrame({"x": np.asarray(x, dtype=float)})
+    if not isinstance(y, pd.Series):
+        y = pd.Series(np.asarray(y, dtype=float), index=x.index)
+    data = pd.concat([y.rename("__y__"), x], axis=1, join="inner").dropna()
+    return OLSResult(data["__y__"], data.drop(columns="__y__"), intercept)
+
+
+# ---------------------------------------------------------------------------- module-level names
+
+def _pd_names() -> dict[str, tuple[Any, str]]:
+    names: dict[str, tuple[Any, str]] = {
+        "np": (np, "import numpy as np"),
+        "datetime": (_dt.datetime, "datetime.datetime"),
+        "ewma": (ewma, "s.ewm(...).mean()"), "ewmstd": (ewmstd, "s.ewm(...).std()"),
+        "ewmvar": (ewmvar, "s.ewm(...).var()"), "ewmcorr": (ewmcorr, "s.ewm(...).corr()"),
+        "ewmcov": (ewmcov, "s.ewm(...).cov()"),
+        "rolling_apply": (rolling_apply, "s.rolling(w).apply(f, raw=True)"),
+        "rolling_corr": (rolling_corr, "s.rolling(w).corr(other)"),
+        "rolling_cov": (rolling_cov, "s.rolling(w).cov(other)"),
+        "ols": (ols, "statsmodels.api.OLS"),
+        "TimeGrouper": (lambda freq=None, **kw: pd.Grouper(freq=freq, **kw), "pd.Grouper(freq=...)"),
+        "Int64Index": (lambda data=None, **kw: pd.Index(data, dtype="int64", **kw), "pd.Index(..., dtype='int64')"),
+        "Float64Index": (lambda data=None, **kw: pd.Index(data, dtype="float64", **kw), "pd.Index(..., dtype='float64')"),
+    }
+    for s in _ROLLING_STATS:
+        names[f"rolling_{s}"] = (_rolling_fn(s), f"s.rolling(window).{s}()")
+        names[f"expanding_{s}"] = (_expanding_fn(s), f"s.expanding().{s}()")
+    return names
+
+
+_NP_NAMES: dict[str, tuple[Any, str]] = {
+    "float": (builtins.float, "float"), "int": (builtins.int, "int"),
+    "bool": (builtins.bool, "bool"), "object": (builtins.object, "object"),
+    "str": (builtins.str, "str"), "long": (builtins.int, "int"),
+    "unicode": (builtins.str, "str"), "complex": (builtins.complex, "complex"),
+    "NaN": (np.nan, "np.nan"), "NAN": (np.nan, "np.nan"), "Inf": (np.inf, "np.inf"),
+    "Infinity": (np.inf, "np.inf"), "infty": (np.inf, "np.inf"), "PINF": (np.inf, "np.inf"),
+    "NINF": (-np.inf, "-np.inf"), "PZERO": (0.0, "0.0"), "NZERO": (-0.0, "-0.0"),
+    "float_": (np.float64, "np.float64"), "complex_": (np.complex128, "np.complex128"),
+    "string_": (np.bytes_, "np.bytes_"), "unicode_": (np.str_, "np.str_"),
+    "int0": (np.intp, "np.intp"), "uint0": (np.uintp, "np.uintp"), "bool8": (np.bool_, "np.bool_"),
+    "object0": (np.object_, "np.object_"), "str0": (np.str_, "np.str_"),
+    "bytes0": (np.bytes_, "np.bytes_"), "longfloat": (np.longdouble, "np.longdouble"),
+    "cfloat": (np.complex128, "np.complex128"), "singlecomplex": (np.complex64, "np.complex64"),
+    "longcomplex": (np.clongdouble, "np.clongdouble"), "clongfloat": (np.clongdouble, "np.clongdouble"),
+    "product": (np.prod, "np.prod"), "cumproduct": (np.cumprod, "np.cumprod"),
+    "alltrue": (np.all, "np.all"), "sometrue": (np.any, "np.any"),
+    "round_": (np.round, "np.round"), "asscalar": (lambda a: np.asarray(a).item(), "a.item()"),
+    "msort": (lambda a: np.sort(a, axis=0), "np.sort(a, axis=0)"),
+    "asfarray": (lambda a, dtype=np.float64: np.asarray(a, dtype=dtype if np.issubdtype(np.dtype(dtype), np.inexact) else np.float64), "np.asarray(a, dtype=float)"),
+    "mat": (np.asmatrix, "np.asmatrix"), "rank": (np.ndim, "np.ndim"),
+    "in1d": (lambda a, b, assume_unique=False, invert=False: np.isin(np.ravel(a), b, assume_unique=assume_unique, invert=invert), "np.isin"),
+    "trapz": (getattr(np, "trapezoid", None), "np.trapezoid"),
+    "issubclass_": (lambda a, b: isinstance(a, type) and issubclass(a, b), "issubclass"),
+}
+
+
+def _module_getattr(module: types.ModuleType, names: dict[str, tuple[Any, str]], label: str):
+    """Wrap ``module.__getattr__`` (PEP 562) so that ``names`` resolve for user code only."""
+    orig = module.__dict__.get("__getattr__")
+    if getattr(orig, "_jqlite_legacy", False):
+        return
+
+    def __getattr__(attr: str):
+        hit = names.get(attr)
+        if hit is not None and hit[0] is not None and _caller_is_user(2):
+            used(f"{label}.{attr}", hit[1])
+            return hit[0]
+        if orig is not None:
+            return orig(attr)
+        raise AttributeError(f"module '{module.__name__}' has no attribute '{attr}'")
+
+    __getattr__._jqlite_legacy = True  # type: ignore[attr-defined]
+    module.__getattr__ = __getattr__  # type: ignore[attr-defined]
+
+
+def _stats_modules() -> None:
+    """Importable ``pandas.stats`` / ``pandas.stats.api`` / ``pandas.stats.ols`` with ``ols``."""
+    if "pandas.stats" in sys.modules:
+        return
+    pkg = types.ModuleType("pandas.stats", "pandas < 0.20 statistics (restored by jqlite: ols only)")
+    pkg.__path__ = []  # a package, so that submodule imports resolve
+    api = types.ModuleType("pandas.stats.api", "pandas < 0.20 pandas.stats.api (restored by jqlite)")
+    olsmod = types.ModuleType("pandas.stats.ols")
+    for m in (api, olsmod):
+        m.ols = ols
+        m.OLS = ols
+    mom = types.ModuleType("pandas.stats.moments")
+    for name, (obj, _) in _pd_names().items():
+        if name.startswith(("rolling_", "expanding_", "ewm")):
+            setattr(mom, name, obj)
+    pkg.api, pkg.ols, pkg.moments = api, olsmod, mom
+    sys.modules.update({"pandas.stats": pkg, "pandas.stats.api": api, "pandas.stats.ols": olsmod,
+                        "pandas.stats.moments": mom})
+    pd_names = _pd_names()
+    pd_names["stats"] = (pkg, "statsmodels")
+    _module_getattr(pd, pd_names, "pandas")
+
+
+# ---------------------------------------------------------------------------- nuisance columns
+
+_NUMERIC_REDUCTIONS = ("sum", "mean", "median", "std", "var", "prod", "sem", "skew", "kurt")
+
+
+def _has_non_numeric(gb) -> bool:
+    from pandas.core.groupby.generic import DataFrameGroupBy
+    if not isinstance(gb, DataFrameGroupBy):
+        return False
+    obj = getattr(gb, "_obj_with_exclusions", None)
+    if not isinstance(obj, pd.DataFrame):
+        return False
+    return any(not (pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t))
+               for t in obj.dtypes)
+
+
+def _numeric_fallback(cls: type, name: str, group: bool = False) -> None:
+    """pandas < 2 dropped non-numeric ("nuisance") columns in reductions such as
+    ``df.groupby('code').sum()`` on a frame with a date column; pandas 2 raises TypeError.
+    Wrap ``cls.name``: when *user code* calls it without ``numeric_only`` and it raises
+    TypeError, retry with ``numeric_only=True`` (warning once).  Calls that work are
+    untouched; library calls keep raising."""
+    orig = cls.__dict__.get(name)
+    if orig is None or getattr(orig, "_jqlite_legacy", False):
+        return
+
+    @functools.wraps(orig)
+    def wrapper(self, *args, **kwargs):
+        if group and "numeric_only" not in kwargs and _has_non_numeric(self) and _caller_is_user(2):
+            # pandas < 2: DataFrameGroupBy reductions defaulted to numeric_only=True (text
+            # columns dropped, not concatenated by sum nor raising in mean)
+            used(f"DataFrameGroupBy.{name}() dropping non-numeric columns",
+                 f".{name}(numeric_only=True)")
+            kwargs["numeric_only"] = True
+            return orig(self, *args, **kwargs)
+        try:
+            return orig(self, *args, **kwargs)
+        except TypeError:
+            if "numeric_only" in kwargs or not _caller_is_user(2):
+                raise
+            used(f"{cls.__name__}.{name}() over non-numeric columns",
+                 f".{name}(numeric_only=True)")
+            kwargs["numeric_only"] = True
+            return orig(self, *args, **kwargs)
+
+    wrapper._jqlite_legacy = True  # type: ignore[attr-defined]
+    setattr(cls, name, wrapper)
+
+
+# ---------------------------------------------------------------------------- set indexers
+
+def _sorted_list(key):
+    try:
+        return sorted(key)
+    except TypeError:  # pragma: no cover - mixed types
+        return sorted(key, key=repr)
+
+
+def _set_key(key):
+    """A set (or a tuple holding one) as a sorted list: pandas < 2 accepted ``s[set(...)]``
+    (in set order, arbitrary); sorted keeps runs deterministic."""
+    t = type(key)
+    if t is set or t is frozenset:
+        return _sorted_list(key), True
+    if t is tuple and any(type(k) in (set, frozenset) for k in key):
+        return tuple(_sorted_list(k) if type(k) in (set, frozenset) else k for k in key), True
+    return key, False
+
+
+def _set_indexer(cls: type, name: str, label: str) -> None:
+    orig = getattr(cls, name)
+    if getattr(orig, "_jqlite_legacy", False):
+        return
+    if name == "__getitem__":
+        @functools.wraps(orig)
+        def wrapper(self, key):
+            if type(key) in (set, frozenset, tuple):
+                key2, hit = _set_key(key)
+                if hit and _caller_is_user(2):
+                    used(f"{label}[set]", f"{label}[sorted(the_set)]")
+                    key = key2
+            return orig(self, key)
+    else:
+        @functools.wraps(orig)
+        def wrapper(self, key, value):
+            if type(key) in (set, frozenset, tuple):
+                key2, hit = _set_key(key)
+                if hit and _caller_is_user(2):
+                    used(f"{label}[set]", f"{label}[sorted(the_set)]")
+                    key = key2
+            return orig(self, key, value)
+    wrapper._jqlite_legacy = True  # type: ignore[attr-defined]
+    setattr(cls, name, wrapper)
+
+
+_INSTALLED = False
+
+
+def install() -> None:
+    """Restore the legacy names (idempotent).  Called by :func:`jqlite.strategy.load_strategy`
+    and by jqlite's research mode; see the module docstring for the scope of the change."""
+    global _INSTALLED
+    if _INSTALLED:
+        return
+    S, D = pd.Series, pd.DataFrame
+    _add(S, "sort", _series_sort, "s.sort_values(inplace=True)")
+    _add(S, "order", _series_order, "s.sort_values()")
+    _add(D, "sort", _frame_sort, "df.sort_values(by=...) / df.sort_index()")
+    for cls in (S, D):
+        _add(cls, "ix", _ix, ".loc[...] (labels) or .iloc[...] (positions)", prop=True)
+        _add(cls, "iteritems", _iteritems, ".items()")
+        _add(cls, "mad", _mad, "(x - x.mean()).abs().mean()")
+        _add(cls, "as_matrix", _as_matrix, ".to_numpy()")
+    _add(D, "append", _frame_append, "pd.concat([df, other])")
+    _add(S, "append", _series_append, "pd.concat([s, other])")
+    _add(S, "valid", _valid, "s.dropna()")
+    _add(D, "get_value", _frame_get_value, "df.at[row, col]")
+    _add(D, "set_value", _frame_set_value, "df.at[row, col] = v")
+    _add(S, "get_value", _series_get_value, "s.at[label]")
+    _add(S, "set_value", _series_set_value, "s.at[label] = v")
+    _add(D, "lookup", _lookup, "df.to_numpy()[rows, cols]")
+    _add(S, "nonzero", _nonzero, "np.nonzero(s.to_numpy())")
+    if not getattr(D.sort_index, "_jqlite_legacy", False):
+        D.sort_index = _frame_sort_index
+    from pandas.core.groupby.generic import DataFrameGroupBy
+    from pandas.core.groupby.groupby import GroupBy
+    for name in _NUMERIC_REDUCTIONS:
+        _numeric_fallback(D, name)
+        _numeric_fallback(GroupBy, name, group=True)
+    del DataFrameGroupBy
+    from pandas.core.indexing import _LocIndexer
+    for cls, label in ((S, "Series"), (D, "DataFrame"), (_LocIndexer, ".loc")):
+        _set_indexer(cls, "__getitem__", label)
+        _set_indexer(cls, "__setitem__", label)
+    _stats_modules()
+    _module_getattr(np, _NP_NAMES, "numpy")
+    _INSTALLED = True
+
+
+#: Every name :func:`install` restores (for documentation and tests).
+RESTORED = {
+    "Series": ["sort", "order", "ix", "iteritems", "mad", "as_matrix", "append", "valid",
+               "get_value", "set_value", "nonzero"],
+    "DataFrame": ["sort", "sort_index(by=)", "ix", "iteritems", "mad", "as_matrix", "append",
+                  "get_value", "set_value", "lookup"],
+    "pandas": sorted(set(_pd_names()) | {"stats"}),
+    "numpy": sorted(_NP_NAMES),
+}
