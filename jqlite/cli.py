@@ -70,6 +70,21 @@ def main() -> None:
     """jqlite: run JoinQuant strategy files locally."""
 
 
+def gap_summary_lines(metrics: dict) -> list[str]:
+    """The console lines after the metrics table: one per data gap (``jqlite.api._gaps``),
+    and one saying so when the run placed no order."""
+    from .api._gaps import summary_lines
+
+    gaps = metrics.get("data_gaps") or []
+    lines = []
+    if gaps:
+        lines.append(f"data gaps ({len(gaps)}): calls answered with empty/NaN data the store does not hold")
+        lines += ["  " + ln for ln in summary_lines(gaps)]
+    if metrics.get("orders_placed") == 0:
+        lines.append("this run placed no order" + (" — see the data gaps above" if gaps else ""))
+    return lines
+
+
 def _summary(result, out: Path | None) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -92,6 +107,8 @@ def _summary(result, out: Path | None) -> None:
     con.print(t)
     for note in getattr(result.run, "notes", None) or []:
         con.print(f"[yellow]note:[/yellow] {note}")
+    for line in gap_summary_lines(m):
+        con.print(line, markup=False, highlight=False)
     if out is not None:
         con.print(f"results: {out}")
 

@@ -579,6 +579,8 @@ class MinuteBars:
         if rows.size == 0:
             return _EMPTY
         code = str(st.codes[j])
+        if code.endswith(".OF"):     # open-end (场外) funds: one NAV a day, never minute bars
+            return _EMPTY
         if self._types is None:
             self._types = st.securities["type"].to_numpy().astype(str)
         typ = self._types[j]

@@ -22,6 +22,9 @@ def _check_day(st, mb, j, i):
                                                "high_limit", "low_limit", "paused")}
     code = st.codes[j]
     bars = mb.day(j, i)
+    if code.endswith(".OF"):            # open-end funds: daily NAV only, no minute bars
+        assert bars is None, f"{code}: an open-end fund has minute bars"
+        return
     if f["paused"] == 1 or f["close"] != f["close"]:
         assert bars is None, f"{code} {st.dates[i].date()}: suspended / unlisted day has minute bars"
         return

@@ -198,3 +198,17 @@ def vr(ctx):
         x[bad] = np.nan
     avs, bvs, cvs = rolling_sum(a, 24), rolling_sum(b, 24), rolling_sum(z, 24)
     return safe_div(avs + 0.5 * cvs, bvs + 0.5 * cvs)
+
+
+@factor("TVSTD6", "emotion", "6日成交金额的标准差", "STD6(money) (元, ddof=1, UNCONFIRMED ddof)",
+        ("bars.money",), 6, "[D-emotion] same form as TVMA6")
+def tvstd6(ctx):
+    from ..kernels import rolling_std
+    return rolling_std(ctx.raw("money"), 6, 1)
+
+
+@factor("TVSTD20", "emotion", "20日成交金额的标准差", "STD20(money) (元, ddof=1, UNCONFIRMED ddof)",
+        ("bars.money",), 20, "[D-emotion] same form as TVMA20")
+def tvstd20(ctx):
+    from ..kernels import rolling_std
+    return rolling_std(ctx.raw("money"), 20, 1)

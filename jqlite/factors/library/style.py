@@ -322,3 +322,18 @@ def growth(ctx):
     sg = _slope_growth(_yearly(ctx, "income", "operating_revenue"))
     x = combine([(0.24, process(eg, mc, m)), (0.47, process(sg, mc, m))])
     return process(x, mc, m)
+
+
+@factor("earnings_growth", "style", "5年盈利增长率",
+        "slope of the last 5 yearly basic_eps TTM points regressed on [0..4] / |their mean|; >= 4 points "
+        "(the growth descriptor, unprocessed)", ("income.basic_eps",), 0, "spec §10.2 [D-style] growth descriptor")
+def earnings_growth(ctx):
+    return _slope_growth(_yearly(ctx, "income", "basic_eps"))
+
+
+@factor("sales_growth", "style", "5年营业收入增长率",
+        "slope of the last 5 yearly operating_revenue TTM points per share (today's share count: the slope / "
+        "|mean| ratio does not depend on it) on [0..4] / |their mean|; >= 4 points (the growth descriptor, "
+        "unprocessed)", ("income.operating_revenue",), 0, "spec §10.2 [D-style] growth descriptor")
+def sales_growth(ctx):
+    return _slope_growth(_yearly(ctx, "income", "operating_revenue"))
