@@ -1,7 +1,9 @@
-"""Command line: ``jqlite backtest``, ``jqlite data sample|import``, ``jqlite report``, ``jqlite sweep``.
+"""Command line: ``jqlite backtest``, ``jqlite check``, ``jqlite data sample|import``, ``jqlite report``,
+``jqlite sweep``.
 
 Exit codes of ``backtest``: 0 success, 1 a strategy callback raised (partial results are
-written), 2 bad arguments or data.
+written), 2 bad arguments or data.  ``check``: 0 nothing blocks, 1 a blocker was found, 2 bad
+arguments (a missing file or ``--data`` store).
 """
 
 from __future__ import annotations
@@ -68,6 +70,21 @@ def main() -> None:
     """jqlite: run JoinQuant strategy files locally."""
 
 
+def gap_summary_lines(metrics: dict) -> list[str]:
+    """The console lines after the metrics table: one per data gap (``jqlite.api._gaps``),
+    and one saying so when the run placed no order."""
+    from .api._gaps import summary_lines
+
+    gaps = metrics.get("data_gaps") or []
+    lines = []
+    if gaps:
+        lines.append(f"data gaps ({len(gaps)}): calls answered with empty/NaN data the store does not hold")
+        lines += ["  " + ln for ln in summary_lines(gaps)]
+    if metrics.get("orders_placed") == 0:
+        lines.append("this run placed no order" + (" — see the data gaps above" if gaps else ""))
+    return lines
+
+
 def _summary(result, out: Path | None) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -90,6 +107,8 @@ def _summary(result, out: Path | None) -> None:
     con.print(t)
     for note in getattr(result.run, "notes", None) or []:
         con.print(f"[yellow]note:[/yellow] {note}")
+    for line in gap_summary_lines(m):
+        con.print(line, markup=False, highlight=False)
     if out is not None:
         con.print(f"results: {out}")
 
@@ -176,6 +195,48 @@ def backtest(strategy, start, end, cash, benchmark, data, out, force, seed, thre
         click.echo(f"\nstrategy error in {res.run.error.callback}() at {res.run.error.dt}:\n{res.error}", err=True)
         click.echo(f"partial results written to {out}", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--data", default=None, type=click.Path(file_okay=False),
+              help="data store whose contents are checked (default store)")
+@click.option("--storage", default=None, type=click.Path(file_okay=False),
+              help="read_file folder (default ~/.jqlite/storage/<file stem>, as backtest)")
+@click.option("--json", "as_json", is_flag=True, help="print a machine-readable report")
+@click.option("--quiet", "-q", is_flag=True, help="one summary line per file")
+@click.option("--agreement", default=None, type=click.Path(dir_okay=False, exists=True),
+              help="corpus run results (JSON/CSV: file + outcome): print how often the check's "
+                   "verdict agrees with the real run")
+def check(files, data, storage, as_json, quiet, agreement) -> None:
+    """Compatibility report on JoinQuant strategy FILES before running them (docs/check.md).
+
+    Exit 0 when nothing blocks, 1 when a blocker was found.
+    """
+    from .check import check_paths, format_report, reports_json
+    from .errors import DataError
+
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        click.echo(f"jqlite check: strategy file {missing[0]} does not exist", err=True)
+        sys.exit(2)
+    try:
+        reports = check_paths(files, data=data, storage=storage)
+    except DataError as exc:
+        click.echo(f"jqlite check: {exc}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(reports_json(reports))
+    else:
+        for r in reports:
+            click.echo(format_report(r, verbose=not quiet))
+        if len(reports) > 1:
+            n_ok = sum(r.ok for r in reports)
+            click.echo(f"{n_ok} of {len(reports)} files have no blocker")
+    if agreement:
+        from .check import agreement as _agreement, format_agreement
+        click.echo(format_agreement(_agreement(reports, agreement)), err=as_json)
+    sys.exit(0 if all(r.ok for r in reports) else 1)
 
 
 @main.group()

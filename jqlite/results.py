@@ -119,13 +119,18 @@ def compute_run_metrics(run, daily: pd.DataFrame, orders: pd.DataFrame, bm) -> d
            "storage": str(run.storage), "days_run": len(daily), "use_real_price": run.settings.use_real_price,
            "frequency": getattr(run, "frequency", "day"), "engine_notes": list(getattr(run, "notes", [])),
            "warnings": list(getattr(run, "warnings", []))}
+    from .api._gaps import gaps_of
+    gaps = gaps_of(run)
+    n_orders = int(len(orders))
     if len(daily) == 0:
-        return {"config": cfg}
+        return {"config": cfg, "orders_placed": n_orders, "data_gaps": gaps}
     from .analysis.metrics import compute_metrics
     closes, base = (bm if bm is not None else (None, None))
     m = compute_metrics([pd.Timestamp(d) for d in daily["date"]], daily["total_value"].to_numpy(),
                         run.portfolio.inout_cash, None if closes is None else closes[:len(daily)], base, sell_pnl)
     m["config"] = cfg
+    m["orders_placed"] = n_orders
+    m["data_gaps"] = gaps
     return m
 
 

@@ -193,6 +193,8 @@ class Run:
         self.wall_time = 0.0    # seconds in execute(): strategy load + callbacks + engine
         self.load_time = 0.0    # seconds importing/compiling the strategy file
         self.threads: int | None = None   # OpenMP/BLAS threads, set by execute()
+        #: data-gap ledger (jqlite.api._gaps): (api, what) -> {api, what, calls, first_dt, message}
+        self.data_gaps: dict[tuple[str, str], dict[str, Any]] = {}
         self.callback_name: str | None = None   # the callback running (or last run)
         self.interrupted = None    # a jqlite.errors.RunInterrupted when a signal stopped the run
 
@@ -402,6 +404,8 @@ class Run:
                 self.phase = "done"
                 from .compat.libs import finish
                 finish(self)
+                from .api._gaps import log_summary
+                log_summary(self)
                 self.wall_time = _time.perf_counter() - t_start
         return self
 

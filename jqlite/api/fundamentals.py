@@ -34,7 +34,7 @@ from sqlalchemy.sql import visitors as _visitors
 from ._binding import timed
 
 from ..data import fundamentals as F
-from ..errors import DataError, ParamsError
+from ..errors import ParamsError
 
 __all__ = [
     "query", "valuation", "income", "balance", "cash_flow", "indicator", "and_", "or_",
@@ -272,10 +272,82 @@ def _parse_stat_date(s) -> tuple[int, bool]:
     return y * 4 + 3, True
 
 
+#: What would supply a fundamentals table the store lacks (for the gap message).
+_SUPPLY = {
+    "valuation": "daily valuation (market cap, shares, PE/PB ...) in fundamentals/valuation.parquet",
+    "income": "income statements (利润表) in fundamentals/income.parquet",
+    "balance": "balance sheets (资产负债表) in fundamentals/balance.parquet",
+    "cash_flow": "cash-flow statements (现金流量表) in fundamentals/cash_flow.parquet",
+    "indicator": "financial indicators (财务指标) in fundamentals/indicator.parquet",
+}
+
+
+def column_filled(panel, table: str, column: str) -> bool:
+    """Whether the store holds at least one value of ``table.column`` (a column present in
+    the file but entirely NaN counts as absent).  Cached on the panel."""
+    cache = panel.__dict__.setdefault("_jqlite_filled", {})
+    key = (table, column)
+    v = cache.get(key)
+    if v is None:
+        if not panel.has(table, column):
+            v = False
+        elif table == "valuation":
+            v = bool(np.isfinite(panel.valuation(column)).any())
+        else:
+            v = bool(np.isfinite(panel.statement(table).raw(column)).any())
+        cache[key] = v
+    return v
+
+
+def _gap(api: str, panel, table: str, cols) -> None:
+    """Record a data gap for every requested value column of ``table`` the store lacks."""
+    from ._gaps import record_gap
+    vals = [c for c in cols if c not in ("id", "code", "day", "pubDate", "statDate")]
+    if not vals:
+        return
+    if table not in panel.tables():
+        what = f"table {table}" if len(vals) > 3 else ", ".join(f"{table}.{c}" for c in vals)
+        record_gap(api, what, f"{api}: {what} absent in store (the store has no {table} table; "
+                              f"{_SUPPLY[table]} would supply it); returning NaN for "
+                              f"{', '.join(vals[:8])}{' ...' if len(vals) > 8 else ''}")
+        return
+    for c in vals:
+        if not column_filled(panel, table, c):
+            held = "holds the column but no value" if panel.has(table, c) else "has no such column"
+            record_gap(api, f"{table}.{c}", f"{api}: {table}.{c} absent in store (its {table} "
+                                            f"table {held}; {_SUPPLY[table]} with a {c} column "
+                                            f"would supply it); returning NaN")
+
+
+def _nan_frame(panel, name: str, cols: list[str], day: _dt.date | None, stat_q: int | None,
+               annual: bool):
+    """The frame of a table the store does not hold: one row per security listed on the
+    query day (the period end for ``statDate`` queries), every value NaN, no dates."""
+    store = panel.store
+    if day is None:
+        qe = F.quarter_end([stat_q])[0]
+        if annual:
+            qe = pd.Timestamp(year=qe.year, month=12, day=31)
+        day = qe.date()
+    typ = store.cached("fund_is_stock", lambda: store.securities["type"].to_numpy() == "stock")
+    s = np.flatnonzero(_listed_mask(store, day) & typ)
+    data = {"id": s + 1, "code": _code_array(store).take(s), "day": _repeat(str(day), len(s))}
+    if name != "valuation":
+        import pyarrow as pa
+        data["pubDate"] = pa.nulls(len(s), type=pa.string())
+        data["statDate"] = pa.nulls(len(s), type=pa.string())
+    for c in cols:
+        if c not in data:
+            data[c] = np.full(len(s), np.nan)
+    return _arrow(data)
+
+
 def _table_frame(panel, name: str, cols: list[str], day: _dt.date | None,
                  stat_q: int | None = None, annual: bool = False) -> pd.DataFrame:
     """One frame per referenced table: one row per security, the requested columns."""
     store = panel.store
+    if name == "valuation" and name not in panel.tables():
+        return _nan_frame(panel, name, cols, day, stat_q, annual)
     if name == "valuation":
         if day is None:   # statDate query: last trading day of the period
             qe = F.quarter_end([stat_q])[0]
@@ -300,6 +372,8 @@ def _table_frame(panel, name: str, cols: list[str], day: _dt.date | None,
             else:
                 data[c] = panel.valuation(c)[i, s]
         return _arrow(data)
+    if name not in panel.tables():
+        return _nan_frame(panel, name, cols, day, stat_q, annual)
     st = panel.statement(name)
     if stat_q is None:
         s, qi = st.latest_on(np.datetime64(day, "D").astype(np.int64))
@@ -412,8 +486,10 @@ def _plan(q: Query):
     return plan
 
 
-def _run(q: Query, panel, day=None, stat_q=None, annual=False) -> pd.DataFrame:
+def _run(q: Query, panel, day=None, stat_q=None, annual=False, api="get_fundamentals") -> pd.DataFrame:
     sql, needed = _plan(q)
+    for n, cols in needed.items():
+        _gap(api, panel, n, cols)
     con = _conn()
     for n, cols in needed.items():
         con.register(n, _table_frame(panel, n, cols, day, stat_q, annual))
@@ -428,9 +504,8 @@ def _run(q: Query, panel, day=None, stat_q=None, annual=False) -> pd.DataFrame:
 
 
 def _panel(store):
-    if not (store.path / F.DIRNAME).exists():
-        raise DataError(f"the data store {store.path} has no fundamentals "
-                        f"(fundamentals/ missing); re-create it with `jqlite data sample` or import them")
+    """The store's fundamentals panel; a store without ``fundamentals/`` gets an empty one
+    (every table absent: queries answer NaN rows and record data gaps)."""
     return F.fundamentals_panel(store)
 
 
@@ -523,7 +598,7 @@ def get_fundamentals_continuously(query_object, end_date=None, count=None, panel
     extra = [c for c in ("code", "day") if c not in names]
     if extra:
         sql_q = Query(q._entities, q.statement.add_columns(*[getattr(tbl, c) for c in extra]))
-    frames = [_run(sql_q, fp, d.date()) for d in days]
+    frames = [_run(sql_q, fp, d.date(), api="get_fundamentals_continuously") for d in days]
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["code", "day"])
     df = df.sort_values(["code", "day"], kind="stable").reset_index(drop=True)
     if not panel:
@@ -560,16 +635,24 @@ def get_valuation(security_list, start_date=None, end_date=None, fields=None, co
         i = store.day_index(_to_date(start_date), side="left")
     if isinstance(fields, str):
         fields = [fields]
-    fields = list(fields) if fields else [c for c in F.VALUATION_COLUMNS if fp.has("valuation", c)]
+    have_table = "valuation" in fp.tables()
+    if not fields:
+        fields = [c for c in F.VALUATION_COLUMNS if fp.has("valuation", c)] if have_table \
+            else list(F.VALUATION_COLUMNS)
+    fields = list(fields)
     for f in fields:
         if f not in F.VALUATION_COLUMNS:
             raise ParamsError(f"get_valuation: {f!r} is not a valuation column")
+    _gap("get_valuation", fp, "valuation", fields)
     codes = _codes(security_list)
     cols = np.array([store.col(c) for c in codes], dtype=np.int64)
     if j < i or not len(cols):
         return pd.DataFrame(columns=["code", "day"] + fields)
-    pres = fp.valuation_present()[i:j + 1][:, cols]
     paused = store.field("paused")[i:j + 1][:, cols]
+    if have_table:
+        pres = fp.valuation_present()[i:j + 1][:, cols]
+    else:   # no valuation table: a (NaN) row for every traded day, as JoinQuant would have
+        pres = ~np.isnan(store.field("close")[i:j + 1][:, cols])
     ok = pres & ~(paused == 1)
     rr, cc = np.nonzero(ok.T)  # code-major order
     di = cc + i
@@ -639,6 +722,8 @@ def get_history_fundamentals(security, fields, watch_date=None, stat_date=None, 
             raise ParamsError("get_history_fundamentals does not support valuation fields")
     store = _store()
     fp = _panel(store)
+    for t in dict.fromkeys(t for t, _c in fl):
+        _gap("get_history_fundamentals", fp, t, [c for t2, c in fl if t2 == t])
     codes = _codes(security)
     cols = np.array([store.col(c) for c in codes], dtype=np.int64)
     step = 4 if (interval == "1y" or stat_by_year) else 1

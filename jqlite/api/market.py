@@ -826,6 +826,10 @@ _FUND_TYPES = {"etf", "lof", "fja", "fjb", "fjm", "mmf", "open_fund", "bond_fund
                "QDII_fund", "money_market_fund", "mixture_fund"}
 
 
+#: JoinQuant's open-end (场外, ``.OF``) fund sub-types: ``get_all_securities('open_fund')``
+#: lists them all.
+_OPEN_FUND_TYPES = {"open_fund", "bond_fund", "stock_fund", "QDII_fund", "money_market_fund", "mixture_fund"}
+
 _ALL_TYPES = _FUND_TYPES | {"stock", "fund", "index", "futures", "options", "index_futures",
                             "conbond", "reits", "bond_fund", "fjm"}
 
@@ -844,6 +848,8 @@ def get_all_securities(types=(), date=None) -> pd.DataFrame:
     want = set(types)
     if "fund" in want:
         want |= _FUND_TYPES
+    if "open_fund" in want:   # 场外基金: every open-end (.OF) fund sub-type
+        want |= _OPEN_FUND_TYPES
     # strategies call this every day: the frame of each type set is built once per store,
     # the listing filter of a date is two integer comparisons (pandas filtering per call was
     # 37 % of a momentum run), and callers get a new frame they may modify

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-import warnings
 
 import numpy as np
 import pandas as pd
 
 from ..data import schema
-from ..errors import ParamsError, user_stacklevel
+from ..errors import ParamsError
 from . import _binding
 from .fundamentals import _to_date
 from ._binding import run_or_none
@@ -194,9 +193,20 @@ def get_industry(security, date=None) -> dict:
                 if sch == CONCEPT_SCHEME or not (ref.m_s[k] <= d <= ref.m_e[k]):
                     continue
                 ic = ref.m_ind[k]
-                entry[sch] = {"industry_code": ic, "industry_name": ref.name(ic, d)}
+                entry[sch] = {"industry_code": str(ic), "industry_name": ref.name(ic, d)}
         out[c] = {k: entry[k] for k in INDUSTRY_SCHEMES if k in entry}
+    missing = [k for k in INDUSTRY_SCHEMES if k not in ref.schemes]
+    if missing:
+        _scheme_gap("get_industry", missing)
     return out
+
+
+def _scheme_gap(func: str, schemes) -> None:
+    from ._gaps import record_gap
+    for k in schemes:
+        record_gap(func, f"industry scheme {k}",
+                   f"{func}(): the data store has no {k} classification; answers leave it out "
+                   f"(import a classification table with that scheme to supply it)")
 
 
 def _listing(ref: _Reference, scheme: str, date) -> pd.DataFrame:
@@ -240,7 +250,10 @@ def get_industries(name="zjw", date=None) -> pd.DataFrame:
     """
     if name not in INDUSTRY_SCHEMES:
         raise ParamsError(f"get_industries(): name must be one of {list(INDUSTRY_SCHEMES)}, got {name!r}")
-    return _listing(_reference(_binding.active_store()), name, date)
+    ref = _reference(_binding.active_store())
+    if name not in ref.schemes:
+        _scheme_gap("get_industries", [name])
+    return _listing(ref, name, date)
 
 
 def _members_of(func: str, code: str, date, concept: bool) -> list[str]:
@@ -289,7 +302,10 @@ def get_concepts() -> pd.DataFrame:
         Index: concept code (e.g. ``'GN001'``); columns ``name`` (str) and ``start_date``
         (datetime64).  Empty on a store without concept data (the real data set has none).
     """
-    return _listing(_reference(_binding.active_store()), CONCEPT_SCHEME, None)
+    ref = _reference(_binding.active_store())
+    if CONCEPT_SCHEME not in ref.schemes:
+        _warn_once("get_concepts", "concept (概念板块) data")
+    return _listing(ref, CONCEPT_SCHEME, None)
 
 
 def get_concept_stocks(concept_code: str, date=None) -> list[str]:
@@ -311,6 +327,8 @@ def get_concept(security, date=None) -> dict:
     store = _binding.active_store()
     d = _i8(_as_of("get_concept", store, date))
     ref = _reference(store)
+    if CONCEPT_SCHEME not in ref.schemes:
+        _warn_once("get_concept", "concept (概念板块) data", "every security has an empty concept list")
     out = {}
     for c in _codes(security):
         lst = []
@@ -422,30 +440,12 @@ BILLBOARD_COLUMNS = ["code", "day", "direction", "abnormal_code", "abnormal_name
 
 def _warn_once(func: str, what: str, result: str = "returning an empty DataFrame with "
                                                    "JoinQuant's columns", *, message: str | None = None) -> None:
-    """One warning per run (per process in research) that ``func`` has no data
-    (``message`` replaces the default text)."""
-    run = run_or_none()
-    key = f"_jqlite_nodata_{func}"
+    """Record that ``func`` has no data in the store (``message`` replaces the default text):
+    a data gap of the run's ledger (:mod:`jqlite.api._gaps`: run log, metrics.json, console
+    summary; one Python warning per run, per process in research), counted on every call."""
+    from ._gaps import record_gap
     msg = message or f"{func}(): the data store has no {what}; {result}"
-    if run is not None:
-        if getattr(run, "_nodata_warned", None) is None:
-            try:
-                run._nodata_warned = set()
-            except AttributeError:  # pragma: no cover
-                return
-        if func in run._nodata_warned:
-            return
-        run._nodata_warned.add(func)
-        try:
-            run.log.system_warning(msg)
-        except Exception:  # pragma: no cover
-            pass
-        warnings.warn(msg, RuntimeWarning, stacklevel=user_stacklevel())
-        return
-    if globals().get(key):
-        return
-    globals()[key] = True
-    warnings.warn(msg, RuntimeWarning, stacklevel=user_stacklevel())
+    record_gap(func, what, msg)
 
 
 def _check_range(func, start_date, count):

@@ -14,7 +14,9 @@ Sources (see that folder's SOURCES.md, section "fundamentals/") and their JoinQu
   and operating_revenue (YTD; approximate: baostock's margin base is 营业收入);
   indicator.roe (single quarter, %) = difference of the YTD roeAvg, net_profit_margin and
   gross_profit_margin (single quarter, %) from the derived single-quarter items,
-  inc_net_profit_year_on_year / inc_net_profit_annual (single quarter, %).
+  inc_net_profit_year_on_year / inc_net_profit_annual, inc_(total_)revenue_year_on_year /
+  _annual (single quarter, %); eps = single-quarter netProfit / totalShare (approximate: the
+  numerator includes minority interests).
 * ``fundamentals/tushare_old_report_2014_2016.parquet`` (full market, 2014Q1-2016Q2) for
   stocks baostock lacks: net_profits (万元, YTD, parent) -> income.np_parent_company_owners,
   eps -> income.basic_eps (YTD); pubDate = ann_date_derived.
@@ -88,6 +90,16 @@ def read_real_fundamentals(src_dir, codes=None, days=None) -> dict[str, pd.DataF
         lag1 = key.reindex(pd.MultiIndex.from_arrays([g["code"], q_ord - 1])).to_numpy()
         ind["inc_net_profit_year_on_year"] = (np_q.to_numpy() - lag4) / np.abs(lag4) * 100.0
         ind["inc_net_profit_annual"] = (np_q.to_numpy() - lag1) / np.abs(lag1) * 100.0
+        # revenue growth (single quarter, %), same rule on the derived single-quarter revenue
+        rkey = pd.Series(rev_q.to_numpy(), index=pd.MultiIndex.from_arrays([g["code"], q_ord]))
+        r4 = rkey.reindex(pd.MultiIndex.from_arrays([g["code"], q_ord - 4])).to_numpy()
+        r1 = rkey.reindex(pd.MultiIndex.from_arrays([g["code"], q_ord - 1])).to_numpy()
+        for nm in ("total_revenue", "revenue"):
+            ind[f"inc_{nm}_year_on_year"] = (rev_q.to_numpy() - r4) / np.abs(r4) * 100.0
+            ind[f"inc_{nm}_annual"] = (rev_q.to_numpy() - r1) / np.abs(r1) * 100.0
+        # eps (单季净利润 / 期末股本): baostock's netProfit is 净利润 (with minority interests),
+        # JoinQuant's numerator is the parent's share -- close for most companies (approximate)
+        ind["eps"] = np_q.to_numpy() / prof["totalShare"].to_numpy()
     # ---- tushare old report data for stocks baostock does not cover
     rep = filt(read_source(fd / "tushare_old_report_2014_2016.parquet",
                            required=["code", "end_date", "ann_date_derived", "net_profits", "eps"]))

@@ -62,7 +62,7 @@ MINUTE_DIR = "bars_minute"
 #: Cache folder of synthetic minute bars (sample stores); the path holds the store version and
 #: SYNTH_VERSION, so a regenerated store or a changed kernel never reads stale bars.
 SYNTH_DIR = "bars_minute_synthetic"
-SYNTH_VERSION = 2
+SYNTH_VERSION = 3
 BARS_PER_DAY = 240
 MINUTE_FIELDS = ("open", "close", "high", "low", "volume", "money")
 
@@ -393,15 +393,23 @@ def _synth_day_nb(seed, o, h, l, c, vol, money, hl, ll, tick, out):
             out[k, 5] = money * out[k, 4] / vol
         return
     if vol > 0 and money > 0:
-        for _it in range(4):
+        # one shift ``a`` for every bar's vwap, each clamped to its bar's [low, high]:
+        # sum(v_k * clamp(vw_k + a)) rises monotonically with a, so bisection finds the shift
+        # that matches the daily money exactly whenever the bars' ranges can hold it (else the
+        # nearest achievable total: every bar at its low, or at its high)
+        lo_a, hi_a = -(h - l) - 1.0, (h - l) + 1.0
+        for _it in range(60):
+            a = 0.5 * (lo_a + hi_a)
             s = 0.0
             for k in range(n):
-                s += out[k, 4] * vw[k]
-            a = (money - s) / vol
-            if abs(a) < 1e-12:
-                break
-            for k in range(n):
-                vw[k] = min(max(vw[k] + a, out[k, 3]), out[k, 2])
+                s += out[k, 4] * min(max(vw[k] + a, out[k, 3]), out[k, 2])
+            if s < money:
+                lo_a = a
+            else:
+                hi_a = a
+        a = 0.5 * (lo_a + hi_a)
+        for k in range(n):
+            vw[k] = min(max(vw[k] + a, out[k, 3]), out[k, 2])
     for k in range(n):
         out[k, 5] = out[k, 4] * vw[k] if vol > 0 else 0.0
 
@@ -579,6 +587,8 @@ class MinuteBars:
         if rows.size == 0:
             return _EMPTY
         code = str(st.codes[j])
+        if code.endswith(".OF"):     # open-end (场外) funds: one NAV a day, never minute bars
+            return _EMPTY
         if self._types is None:
             self._types = st.securities["type"].to_numpy().astype(str)
         typ = self._types[j]

@@ -128,6 +128,81 @@ SAMPLE_CONCEPTS = {
 }
 
 
+#: Sample market: SW2021 L3 code -> (证监会 zjw code, zjw name, 聚宽二级 jq_l2 code, jq_l2 name).
+#: zjw codes are the CSRC 2012 classification (letter + 2 digits: ``C39``); jq_l2 codes are
+#: 聚宽二级行业 codes (``HY`` + 5 digits, the first three those of the jq_l1 parent) --
+#: their exact numbering on JoinQuant is UNCONFIRMED; the names are JoinQuant's.
+SAMPLE_ZJW_JQL2 = {
+    "480301": ("J66", "货币金融服务", "HY00701", "银行"),
+    "490101": ("J67", "资本市场服务", "HY00702", "证券"),
+    "490201": ("J68", "保险业", "HY00703", "保险"),
+    "490304": ("J69", "其他金融业", "HY00704", "多元金融"),
+    "430101": ("K70", "房地产业", "HY01101", "房地产开发与运营"),
+    "430102": ("K70", "房地产业", "HY01101", "房地产开发与运营"),
+    "430103": ("K70", "房地产业", "HY01101", "房地产开发与运营"),
+    "430301": ("K70", "房地产业", "HY01102", "房地产服务"),
+    "340404": ("C14", "食品制造业", "HY00501", "食品"),
+    "340501": ("C15", "酒、饮料和精制茶制造业", "HY00502", "饮料"),
+    "340702": ("C14", "食品制造业", "HY00501", "食品"),
+    "110102": ("A01", "农业", "HY00503", "农产品"),
+    "330102": ("C38", "电气机械和器材制造业", "HY00401", "家庭耐用消费品"),
+    "280502": ("C36", "汽车制造业", "HY00402", "汽车与汽车零部件"),
+    "360307": ("C21", "家具制造业", "HY00401", "家庭耐用消费品"),
+    "350209": ("C18", "纺织服装、服饰业", "HY00403", "纺织品、服装与奢侈品"),
+    "370102": ("C27", "医药制造业", "HY00601", "制药"),
+    "370304": ("C27", "医药制造业", "HY00602", "生物科技"),
+    "370201": ("C27", "医药制造业", "HY00601", "制药"),
+    "370502": ("C35", "专用设备制造业", "HY00603", "医疗保健设备与服务"),
+    "270504": ("C39", "计算机、通信和其他电子设备制造业", "HY00801", "电子设备、仪器和元件"),
+    "270104": ("C39", "计算机、通信和其他电子设备制造业", "HY00802", "半导体产品与设备"),
+    "270107": ("C39", "计算机、通信和其他电子设备制造业", "HY00802", "半导体产品与设备"),
+    "270301": ("C39", "计算机、通信和其他电子设备制造业", "HY00801", "电子设备、仪器和元件"),
+    "730204": ("C39", "计算机、通信和其他电子设备制造业", "HY00901", "通信设备"),
+    "720401": ("I64", "互联网和相关服务", "HY00902", "互动媒体与服务"),
+    "710301": ("I65", "软件和信息技术服务业", "HY00803", "信息技术服务"),
+    "710402": ("I65", "软件和信息技术服务业", "HY00804", "软件"),
+    "410106": ("D44", "电力、热力生产和供应业", "HY01001", "电力"),
+    "630701": ("C38", "电气机械和器材制造业", "HY00301", "电气设备"),
+    "240603": ("C32", "有色金属冶炼和压延加工业", "HY00201", "有色金属"),
+    "630502": ("C38", "电气机械和器材制造业", "HY00301", "电气设备"),
+    "630501": ("C38", "电气机械和器材制造业", "HY00301", "电气设备"),
+    "640106": ("C34", "通用设备制造业", "HY00302", "机械"),
+    "640601": ("C35", "专用设备制造业", "HY00302", "机械"),
+    "640209": ("C35", "专用设备制造业", "HY00302", "机械"),
+    "640101": ("C34", "通用设备制造业", "HY00302", "机械"),
+    "220309": ("C26", "化学原料和化学制品制造业", "HY00202", "化工"),
+    "610101": ("C30", "非金属矿物制品业", "HY00203", "建筑材料"),
+    "230402": ("C31", "黑色金属冶炼和压延加工业", "HY00204", "钢铁"),
+    "240302": ("C32", "有色金属冶炼和压延加工业", "HY00201", "有色金属"),
+}
+
+
+def sample_sw_l1(sectors, suffixes) -> tuple[np.ndarray, np.ndarray]:
+    """SW L1 index codes (``'801780'``) of sample stocks before and from :data:`SW2021_DAY`
+    (they differ for the 锂业 stocks); ``''`` where (sector, suffix) is not in
+    :data:`SAMPLE_SW`."""
+    before, after = [], []
+    for sec, suf in zip(sectors, suffixes):
+        e = SAMPLE_SW.get((str(sec), str(suf)))
+        if e is None:
+            before.append("")
+            after.append("")
+            continue
+        l3 = e[0]
+        b3 = SAMPLE_SW_BEFORE_2021.get(l3, (l3,))[0]
+        before.append(SW_L1[b3[:2]][0])
+        after.append(SW_L1[l3[:2]][0])
+    return np.array(before, dtype=object), np.array(after, dtype=object)
+
+
+def sw_l1_index_name(index_code: str) -> str:
+    """Display name of a Shenwan L1 index (SW2021 name, JoinQuant style ``'银行I'``)."""
+    for prefix, (code, n21, n14) in SW_L1.items():
+        if code == index_code:
+            return jq_style_name(n21 or n14, 1)
+    return index_code
+
+
 def jq_style_name(name: str, level: int) -> str:
     """``'股份制银行Ⅱ'`` / ``'股份制银行'`` at level 2 -> ``'股份制银行II'`` (JoinQuant style)."""
     base = str(name).rstrip("ⅠⅡⅢ").rstrip()
@@ -196,11 +271,13 @@ def sample_reference_tables(securities: pd.DataFrame, sectors: pd.DataFrame) -> 
         sec = sec.reset_index()
     sec = sec[sec["type"] == "stock"]
     sector = sectors["sector"] if "sector" in sectors.columns else sectors.iloc[:, 0]
+    suffix_of = sectors["industry_suffix"] if "industry_suffix" in sectors.columns else None
     rows: list = []
     names: dict = {}
     keys = {}
     for code, disp, s, e in zip(sec["code"], sec["display_name"], sec["start_date"], sec["end_date"]):
-        k = (str(sector.get(code)), str(disp)[-2:])
+        suf = suffix_of.get(code) if suffix_of is not None else None
+        k = (str(sector.get(code)), str(suf) if isinstance(suf, str) else str(disp)[-2:])
         if k not in SAMPLE_SW:
             continue
         keys[code] = k
@@ -221,6 +298,11 @@ def sample_reference_tables(securities: pd.DataFrame, sectors: pd.DataFrame) -> 
             names[("sw_l1", l1c)] = _l1_eras(c3[:2])
             names[("sw_l2", c3[:4] + "00")] = jq_style_name(n2, 2)
             names[("sw_l3", c3)] = jq_style_name(n3, 3)
+            zc, zn, j2, j2n = SAMPLE_ZJW_JQL2[c3]
+            _members(rows, "zjw", zc, code, a, b)
+            _members(rows, "jq_l2", j2, code, a, b)
+            names[("zjw", zc)] = zn
+            names[("jq_l2", j2)] = j2n
         _members(rows, "jq_l1", jq, code, s, e)
         names[("jq_l1", jq)] = JQ_L1[jq]
     # concepts

@@ -60,6 +60,7 @@ See :data:`SIGNAL` (and :data:`SIGNAL_PARAMS`); :func:`sample_signal` returns th
 
 from __future__ import annotations
 
+import math
 import os
 import zlib
 from pathlib import Path
@@ -73,6 +74,11 @@ from .calendar import xshg_trading_days
 from .writer import write_store
 
 DEFAULT_SEED = 20240101
+#: Version of the generator's output.  Stores written by an older generator are re-generated
+#: by :func:`jqlite.data.ensure_default_store` (the default cache) -- bump it whenever the
+#: generated content changes.  2: famous large caps, 51 indexes, 101 exchange funds, OF funds,
+#: zjw / jq_l2 classification.
+SAMPLE_GENERATOR = 2
 DEFAULT_START = "2014-01-02"
 DEFAULT_END = "2025-12-31"
 
@@ -234,6 +240,72 @@ _ETFS = (
     ("512010.XSHG", "医药ETF", "YYETF", "2013-09-23", "sector:healthcare", 0.90, 1e8),
     ("518880.XSHG", "黄金ETF", "HJETF", "2013-07-29", "gold", 2.50, 5e7),
 )
+#: Well-known large caps mixed into the synthetic stocks (the codes real strategy files type
+#: first): code, display name, pinyin, sample sector, industry suffix (the key of
+#: jqlite.data.reference.SAMPLE_SW), real listing date, market cap on the store's first day in
+#: yuan (real 2014 caps / 5: the sample market is smaller than the real one).  Each replaces the
+#: synthetic stock next to it in code order (so every random draw of the simulation stays with
+#: the same column), of the same board, not delisted; see :func:`_place_famous`.  Their prices
+#: follow their (overridden) sample sector, they are never put under ST, and a famous code
+#: whose neighbours are both unusable is left out (none is with the default arguments).
+#: Smallest ``n_stocks`` for which :data:`FAMOUS` codes are placed.
+FAMOUS_MIN_STOCKS = 400
+FAMOUS = (
+    ("000001.XSHE", "平安银行", "PAYH", "financials", "银行", "1991-04-03", 2.6e10),
+    ("000002.XSHE", "万科A", "WKA", "real_estate", "地产", "1991-01-29", 2.0e10),
+    ("000063.XSHE", "中兴通讯", "ZXTX", "telecom", "通信", "1997-11-18", 8.0e9),
+    ("000333.XSHE", "美的集团", "MDJT", "consumer_discretionary", "电器", "2013-09-18", 1.4e10),
+    ("000568.XSHE", "泸州老窖", "LZLJ", "consumer_staples", "酒业", "1994-05-09", 5.0e9),
+    ("000651.XSHE", "格力电器", "GLDQ", "consumer_discretionary", "电器", "1996-11-18", 1.8e10),
+    ("000725.XSHE", "京东方A", "JDFA", "semiconductors", "光电", "2001-01-12", 1.0e10),
+    ("000858.XSHE", "五粮液", "WLY", "consumer_staples", "酒业", "1998-04-27", 1.2e10),
+    ("002304.XSHE", "洋河股份", "YHGF", "consumer_staples", "酒业", "2009-11-06", 8.0e9),
+    ("002415.XSHE", "海康威视", "HKWS", "semiconductors", "电子", "2010-05-28", 1.5e10),
+    ("002475.XSHE", "立讯精密", "LXJM", "semiconductors", "电子", "2010-09-15", 4.0e9),
+    ("002594.XSHE", "比亚迪", "BYD", "consumer_discretionary", "汽车", "2011-06-30", 1.7e10),
+    ("300015.XSHE", "爱尔眼科", "AEYK", "healthcare", "医疗", "2009-10-30", 3.0e9),
+    ("300059.XSHE", "东方财富", "DFCF", "financials", "证券", "2010-03-19", 3.0e9),
+    ("300750.XSHE", "宁德时代", "NDSD", "new_energy", "锂业", "2018-06-11", 1.5e10),
+    ("300760.XSHE", "迈瑞医疗", "MRYL", "healthcare", "医疗", "2018-10-16", 1.0e10),
+    ("600000.XSHG", "浦发银行", "PFYH", "financials", "银行", "1999-11-10", 3.0e10),
+    ("600030.XSHG", "中信证券", "ZXZQ", "financials", "证券", "2003-01-06", 2.6e10),
+    ("600031.XSHG", "三一重工", "SYZG", "industrials", "重工", "2003-07-03", 1.0e10),
+    ("600036.XSHG", "招商银行", "ZSYH", "financials", "银行", "2002-04-09", 5.0e10),
+    ("600276.XSHG", "恒瑞医药", "HRYY", "healthcare", "医药", "2000-10-18", 1.0e10),
+    ("600309.XSHG", "万华化学", "WHHX", "materials", "化工", "2001-01-05", 8.0e9),
+    ("600519.XSHG", "贵州茅台", "GZMT", "consumer_staples", "酒业", "2001-08-27", 5.0e10),
+    ("600585.XSHG", "海螺水泥", "HLSN", "materials", "材料", "2002-02-07", 1.4e10),
+    ("600887.XSHG", "伊利股份", "YLGF", "consumer_staples", "乳业", "1996-03-12", 1.4e10),
+    ("600900.XSHG", "长江电力", "CJDL", "new_energy", "能源", "2003-11-18", 2.4e10),
+    ("601012.XSHG", "隆基绿能", "LJLN", "new_energy", "光伏", "2012-04-11", 4.0e9),
+    ("601166.XSHG", "兴业银行", "XYYH", "financials", "银行", "2007-02-05", 3.8e10),
+    ("601288.XSHG", "农业银行", "NYYH", "financials", "银行", "2010-07-15", 1.8e11),
+    ("601318.XSHG", "中国平安", "ZGPA", "financials", "保险", "2007-03-01", 7.0e10),
+    ("601398.XSHG", "工商银行", "GSYH", "financials", "银行", "2006-10-27", 2.6e11),
+    ("601628.XSHG", "中国人寿", "ZGRS", "financials", "保险", "2007-01-09", 8.0e10),
+    ("600016.XSHG", "民生银行", "MSYH", "financials", "银行", "2000-12-19", 4.5e10),
+    ("600809.XSHG", "山西汾酒", "SXFJ", "consumer_staples", "酒业", "1994-01-06", 3.0e9),
+    ("601111.XSHG", "中国国航", "ZGGH", "industrials", "装备", "2006-08-18", 1.2e10),
+    ("601328.XSHG", "交通银行", "JTYH", "financials", "银行", "2007-05-15", 4.0e10),
+    ("601658.XSHG", "邮储银行", "YCYH", "financials", "银行", "2019-12-10", 5.0e10),
+    ("601888.XSHG", "中国中免", "ZGZM", "consumer_discretionary", "服饰", "2009-10-15", 5.0e9),
+    ("601919.XSHG", "中远海控", "ZYHK", "industrials", "装备", "2007-06-26", 1.0e10),
+    ("601939.XSHG", "建设银行", "JSYH", "financials", "银行", "2007-09-25", 2.0e11),
+    ("601988.XSHG", "中国银行", "ZGYH", "financials", "银行", "2006-07-05", 1.2e11),
+    ("601989.XSHG", "中国重工", "ZGZG", "industrials", "重工", "2009-12-16", 2.0e10),
+    ("601998.XSHG", "中信银行", "ZXYH", "financials", "银行", "2007-04-27", 3.0e10),
+    ("002714.XSHE", "牧原股份", "MYGF", "consumer_staples", "农业", "2014-01-28", 3.0e9),
+    ("002821.XSHE", "凯莱英", "KLY", "healthcare", "医药", "2016-11-18", 2.0e9),
+    ("300073.XSHE", "当升科技", "DSKJ", "new_energy", "锂业", "2010-04-27", 1.0e9),
+    ("601818.XSHG", "光大银行", "GDYH", "financials", "银行", "2010-08-18", 2.4e10),
+    ("603799.XSHG", "华友钴业", "HYGY", "materials", "有色", "2015-01-29", 3.0e9),
+    ("300014.XSHE", "亿纬锂能", "YWLN", "new_energy", "锂业", "2009-10-30", 2.0e9),
+    ("688111.XSHG", "金山办公", "JSBG", "telecom", "信息", "2019-11-18", 1.0e10),
+    ("688599.XSHG", "天合光能", "THGN", "new_energy", "新能", "2020-06-10", 5.0e9),
+    ("688981.XSHG", "中芯国际", "ZXGJ", "semiconductors", "集成", "2020-07-16", 2.0e10),
+)
+
+
 # Indexes: code, display_name, name, base date, level on the store's first day.
 _INDEXES = (
     ("000300.XSHG", "沪深300", "HS300", "2005-04-08", 2330.0),
@@ -241,6 +313,180 @@ _INDEXES = (
     ("399101.XSHE", "中小综指", "ZXZZ", "2005-06-07", 5200.0),
     ("000001.XSHG", "上证指数", "SZZS", "1991-07-15", 2110.0),
     ("000985.XSHG", "中证全指", "ZZQZ", "2011-08-02", 2900.0),
+)
+
+# More indexes: code, display_name, name, base date, level on the store's first day, members.
+# Members: 'rank:<universe>:<first>:<last>' = ranks first..last (1-based) by average market
+# cap among the eligible stocks of <universe> (all, xshg, xshe, sme, chinext, star), re-ranked
+# with 000300 (June / December); 'div:<universe>:<n>' = the n highest dividend-yield
+# targets; 'all:<universe>' = every listed stock; 'union:A+B'; 'sw:<SW L1 index code>' = the
+# stocks of that Shenwan L1 industry.  The sample universe has only ~800 stocks, so the small-
+# cap indexes (000852 中证1000, 399303 国证2000) are the sample's cap tail and overlap 000905.
+_MORE_INDEXES = (
+    ("000002.XSHG", "A股指数", "AGZS", "1992-02-21", 2210.0, "all:xshg"),
+    ("000010.XSHG", "上证180", "SZ180", "2002-07-01", 4700.0, "rank:xshg:1:180"),
+    ("000015.XSHG", "红利指数", "HLZS", "2005-01-04", 2400.0, "div:xshg:50"),
+    ("000016.XSHG", "上证50", "SZ50", "2004-01-02", 1580.0, "rank:xshg:1:50"),
+    ("000688.XSHG", "科创50", "KC50", "2019-12-31", 1000.0, "rank:star:1:50"),
+    ("000852.XSHG", "中证1000", "ZZ1000", "2014-10-17", 4200.0, "rank:all:551:800"),
+    ("000903.XSHG", "中证100", "ZZ100", "2006-05-29", 2100.0, "rank:all:1:100"),
+    ("000906.XSHG", "中证800", "ZZ800", "2007-01-15", 2500.0, "union:000300.XSHG+000905.XSHG"),
+    ("000922.XSHG", "中证红利", "ZZHL", "2008-05-26", 2900.0, "div:all:100"),
+    ("399001.XSHE", "深证成指", "SZCZ", "1995-01-23", 8100.0, "rank:xshe:1:250"),
+    ("399005.XSHE", "中小板指", "ZXBZ", "2006-01-24", 5000.0, "rank:sme:1:100"),
+    ("399006.XSHE", "创业板指", "CYBZ", "2010-06-01", 1300.0, "rank:chinext:1:100"),
+    ("399102.XSHE", "创业板综", "CYBZ2", "2010-08-20", 1100.0, "all:chinext"),
+    ("399106.XSHE", "深证综指", "SZZZ", "1991-04-03", 1050.0, "all:xshe"),
+    ("399107.XSHE", "深证A指", "SZAZ", "1991-04-03", 1100.0, "all:xshe"),
+    ("399303.XSHE", "国证2000", "GZ2000", "2014-03-20", 4000.0, "rank:all:301:800"),
+    ("399324.XSHE", "深证红利", "SZHL", "2006-01-24", 4600.0, "div:xshe:40"),
+    ("399330.XSHE", "深证100", "SZ100", "2002-12-31", 2700.0, "rank:xshe:1:100"),
+    ("399673.XSHE", "创业板50", "CYB50", "2014-06-18", 1000.0, "rank:chinext:1:50"),
+    ("399975.XSHE", "证券公司", "ZQGS", "2007-06-29", 1000.0, "sw:801790"),
+    ("399333.XSHE", "中小板R", "ZXBR", "2006-01-24", 6000.0, "rank:sme:1:100"),
+    ("399300.XSHE", "沪深300(深)", "HS300S", "2005-04-08", 2330.0, "alias:000300.XSHG"),
+    ("399905.XSHE", "中证500(深)", "ZZ500S", "2007-01-15", 3800.0, "alias:000905.XSHG"),
+    ("399906.XSHE", "中证800(深)", "ZZ800S", "2007-01-15", 2500.0, "alias:000906.XSHG"),
+    ("399317.XSHE", "国证A指", "GZAZ", "2005-01-04", 2600.0, "all:all"),
+    ("399632.XSHE", "深100EW", "S100EW", "2002-12-31", 3000.0, "rank:xshe:1:100"),
+    ("000012.XSHG", "国债指数", "GZZS", "2003-01-02", 140.0, "bond:0.035"),
+)
+# Shenwan L1 industry indexes (JoinQuant codes 801xxx.XSHG): members = the SW L1 industry of
+# the sample's classification (jqlite.data.reference.SAMPLE_SW).
+_SW_INDEXES = ("801010", "801030", "801040", "801050", "801080", "801110", "801120", "801130",
+               "801140", "801150", "801160", "801180", "801710", "801730", "801750", "801760",
+               "801770", "801780", "801790", "801880", "801890")
+
+# More exchange-traded funds: code, display_name, name, listing date, underlying, start
+# price, base volume (units), JoinQuant type.  Underlyings as in _ETFS, plus 'bond:Y' (a bond
+# index: Y a year of carry, 0.1 % daily noise), 'money:Y' (money-market fund quoted at ~100
+# that accrues Y a year, with a 0.002 % daily wobble), 'foreign:KEY:DRIFT:VOL' (an overseas
+# index: its own path per KEY, daily drift and volatility; several funds on one KEY share it).
+_MORE_FUNDS = (
+    # broad index
+    ("510180.XSHG", "180ETF", "180ETF", "2006-05-18", "index:000010.XSHG", 2.60, 4e7, "etf"),
+    ("510330.XSHG", "300ETF基金", "300ETFJJ", "2012-12-25", "index:000300.XSHG", 2.40, 8e7, "etf"),
+    ("510310.XSHG", "沪深300ETF易方达", "HS300ETFYFD", "2013-03-25", "index:000300.XSHG", 1.15, 6e7, "etf"),
+    ("159919.XSHE", "300ETF", "300ETF", "2012-05-28", "index:000300.XSHG", 2.35, 6e7, "etf"),
+    ("510100.XSHG", "上证50ETF易方达", "SZ50ETFYFD", "2013-06-28", "index:000016.XSHG", 1.00, 2e7, "etf"),
+    ("510210.XSHG", "上证指数ETF", "SZZSETF", "2011-09-09", "index:000001.XSHG", 1.00, 1e7, "etf"),
+    ("512500.XSHG", "中证500ETF华夏", "ZZ500ETFHX", "2015-05-29", "index:000905.XSHG", 1.00, 2e7, "etf"),
+    ("510510.XSHG", "中证500ETF广发", "ZZ500ETFGF", "2013-04-11", "index:000905.XSHG", 1.60, 1e7, "etf"),
+    ("159922.XSHE", "500ETF嘉实", "500ETFJS", "2013-02-06", "index:000905.XSHG", 1.60, 2e7, "etf"),
+    ("512100.XSHG", "1000ETF", "1000ETF", "2016-11-04", "index:000852.XSHG", 1.00, 5e7, "etf"),
+    ("159845.XSHE", "中证1000ETF", "ZZ1000ETF", "2021-03-18", "index:000852.XSHG", 1.00, 5e7, "etf"),
+    ("515800.XSHG", "800ETF", "800ETF", "2019-10-25", "index:000906.XSHG", 1.00, 2e7, "etf"),
+    ("512910.XSHG", "中证100ETF", "ZZ100ETF", "2019-05-06", "index:000903.XSHG", 1.00, 1e7, "etf"),
+    ("159901.XSHE", "深证100ETF", "SZ100ETF", "2006-04-24", "index:399330.XSHE", 3.00, 3e7, "etf"),
+    ("159903.XSHE", "深成ETF", "SCETF", "2010-02-02", "index:399001.XSHE", 1.00, 2e7, "etf"),
+    ("159902.XSHE", "中小100ETF", "ZX100ETF", "2006-09-05", "index:399005.XSHE", 2.50, 1e7, "etf"),
+    ("159949.XSHE", "创业板50ETF", "CYB50ETF", "2016-07-22", "index:399673.XSHE", 1.00, 2e8, "etf"),
+    ("159952.XSHE", "创业板ETF广发", "CYBETFGF", "2017-04-14", "index:399006.XSHE", 1.00, 5e7, "etf"),
+    ("588000.XSHG", "科创50ETF", "KC50ETF", "2020-11-16", "index:000688.XSHG", 1.00, 5e8, "etf"),
+    ("588080.XSHG", "科创板50ETF", "KCB50ETF", "2020-11-16", "index:000688.XSHG", 1.00, 2e8, "etf"),
+    ("159628.XSHE", "国证2000ETF", "GZ2000ETF", "2022-07-22", "index:399303.XSHE", 1.00, 1e7, "etf"),
+    ("563300.XSHG", "中证2000ETF", "ZZ2000ETF", "2023-09-14", "index:399303.XSHE", 1.00, 3e7, "etf"),
+    ("510880.XSHG", "红利ETF", "HLETF", "2007-01-18", "index:000015.XSHG", 2.40, 3e7, "etf"),
+    ("515080.XSHG", "中证红利ETF", "ZZHLETF", "2019-12-02", "index:000922.XSHG", 1.00, 1e7, "etf"),
+    ("512890.XSHG", "红利低波ETF", "HLDBETF", "2019-01-18", "index:000922.XSHG", 1.00, 2e7, "etf"),
+    ("159905.XSHE", "深红利", "SHL", "2011-01-11", "index:399324.XSHE", 1.00, 1e7, "etf"),
+    # sector / industry
+    ("512800.XSHG", "银行ETF", "YHETF", "2017-08-03", "index:801780.XSHG", 1.00, 1e8, "etf"),
+    ("512000.XSHG", "券商ETF", "QSETF", "2016-08-30", "index:801790.XSHG", 1.00, 3e8, "etf"),
+    ("512070.XSHG", "证券保险ETF", "ZQBXETF", "2014-07-18", "index:801790.XSHG", 1.00, 5e7, "etf"),
+    ("512200.XSHG", "房地产ETF", "FDCETF", "2017-09-25", "index:801180.XSHG", 1.00, 5e7, "etf"),
+    ("512170.XSHG", "医疗ETF", "YLETF", "2019-06-17", "sector:healthcare", 1.00, 4e8, "etf"),
+    ("159929.XSHE", "医药卫生ETF", "YYWSETF", "2013-08-23", "index:801150.XSHG", 1.00, 3e7, "etf"),
+    ("512660.XSHG", "军工ETF", "JGETF", "2016-08-08", "sector:industrials", 1.00, 2e8, "etf"),
+    ("515700.XSHG", "新能车ETF", "XNCETF", "2019-12-31", "sector:new_energy", 1.00, 1e8, "etf"),
+    ("516160.XSHG", "新能源ETF", "XNYETF", "2021-02-04", "sector:new_energy", 1.00, 2e8, "etf"),
+    ("515790.XSHG", "光伏ETF", "GFETF", "2020-12-18", "index:801730.XSHG", 1.00, 3e8, "etf"),
+    ("159995.XSHE", "芯片ETF华夏", "XPETFHX", "2020-02-10", "sector:semiconductors", 1.00, 4e8, "etf"),
+    ("515000.XSHG", "科技ETF", "KJETF", "2019-08-14", "sector:semiconductors+telecom", 1.00, 1e8, "etf"),
+    ("512720.XSHG", "计算机ETF", "JSJETF", "2019-07-11", "index:801750.XSHG", 1.00, 5e7, "etf"),
+    ("512980.XSHG", "传媒ETF", "CMETF", "2018-01-19", "index:801760.XSHG", 1.00, 1e8, "etf"),
+    ("515880.XSHG", "通信ETF", "TXETF", "2019-09-06", "index:801770.XSHG", 1.00, 5e7, "etf"),
+    ("159980.XSHE", "有色ETF", "YSETF", "2019-12-24", "index:801050.XSHG", 1.00, 2e7, "etf"),
+    ("159981.XSHE", "能源化工ETF", "NYHGETF", "2020-01-17", "sector:materials", 1.00, 1e7, "etf"),
+    ("510230.XSHG", "金融ETF", "JRETF", "2011-05-23", "sector:financials", 3.00, 3e7, "etf"),
+    ("512120.XSHG", "医药50ETF", "YY50ETF", "2019-05-24", "sector:healthcare", 1.00, 1e7, "etf"),
+    ("516510.XSHG", "云计算ETF", "YJSETF", "2021-04-07", "index:801750.XSHG", 1.00, 5e7, "etf"),
+    ("159825.XSHE", "农业ETF", "NYETF", "2020-12-29", "index:801010.XSHG", 1.00, 5e7, "etf"),
+    ("159866.XSHE", "日经ETF工银", "RJETFGY", "2021-06-25", "foreign:N225:0.0003:0.012", 1.00, 1e7, "etf"),
+    ("513060.XSHG", "恒生医疗ETF", "HSYLETF", "2021-09-24", "foreign:HSHC:-0.0003:0.022", 1.00, 5e8, "etf"),
+    ("512400.XSHG", "有色金属ETF", "YSJSETF", "2017-09-01", "index:801050.XSHG", 1.00, 1e8, "etf"),
+    ("515220.XSHG", "煤炭ETF", "MTETF", "2020-03-02", "sector:materials", 1.00, 1e8, "etf"),
+    ("515210.XSHG", "钢铁ETF", "GTETF", "2020-03-02", "index:801040.XSHG", 1.00, 5e7, "etf"),
+    ("516020.XSHG", "化工ETF", "HGETF", "2021-02-10", "index:801030.XSHG", 1.00, 5e7, "etf"),
+    ("159996.XSHE", "家电ETF", "JDETF", "2020-01-23", "index:801110.XSHG", 1.00, 3e7, "etf"),
+    ("515170.XSHG", "食品饮料ETF", "SPYLETF", "2021-01-05", "index:801120.XSHG", 1.00, 5e7, "etf"),
+    ("159865.XSHE", "养殖ETF", "YZETF", "2021-03-08", "index:801010.XSHG", 1.00, 5e7, "etf"),
+    ("159611.XSHE", "电力ETF", "DLETF", "2022-01-07", "index:801160.XSHG", 1.00, 3e7, "etf"),
+    ("516950.XSHG", "基建ETF", "JJETF", "2021-07-08", "index:801710.XSHG", 1.00, 2e7, "etf"),
+    ("516110.XSHG", "汽车ETF", "QCETF", "2021-03-03", "index:801880.XSHG", 1.00, 2e7, "etf"),
+    ("562500.XSHG", "机器人ETF", "JQRETF", "2021-12-17", "index:801890.XSHG", 1.00, 5e7, "etf"),
+    # cross-border (QDII)
+    ("513100.XSHG", "纳指ETF", "NZETF", "2013-05-15", "foreign:NDX:0.00065:0.013", 1.00, 1e8, "etf"),
+    ("159941.XSHE", "纳指ETF广发", "NZETFGF", "2015-07-13", "foreign:NDX:0.00065:0.013", 1.00, 5e7, "etf"),
+    ("513300.XSHG", "纳斯达克ETF", "NSDKETF", "2020-11-10", "foreign:NDX:0.00065:0.013", 1.00, 5e7, "etf"),
+    ("513500.XSHG", "标普500ETF", "BP500ETF", "2014-01-15", "foreign:SPX:0.00045:0.010", 1.00, 5e7, "etf"),
+    ("513030.XSHG", "德国ETF", "DGETF", "2014-09-05", "foreign:DAX:0.00025:0.011", 1.00, 1e7, "etf"),
+    ("513520.XSHG", "日经ETF", "RJETF", "2019-06-25", "foreign:N225:0.0003:0.012", 1.00, 1e7, "etf"),
+    ("513050.XSHG", "中概互联网ETF", "ZGHLWETF", "2017-01-18", "foreign:CNI:0.0002:0.020", 1.00, 5e8, "etf"),
+    ("513180.XSHG", "恒生科技指数ETF", "HSKJZSETF", "2021-05-25", "foreign:HSTECH:0.0:0.020", 1.00, 5e8, "etf"),
+    ("159920.XSHE", "恒生ETF", "HSETF", "2012-10-22", "foreign:HSI:0.0:0.012", 1.00, 1e8, "etf"),
+    ("510900.XSHG", "H股ETF", "HGETF2", "2012-10-22", "foreign:HSCEI:-0.0001:0.014", 1.00, 2e8, "etf"),
+    # bond
+    ("511010.XSHG", "国债ETF", "GZETF", "2013-03-25", "bond:0.030", 100.0, 2e5, "etf"),
+    ("511260.XSHG", "十年国债ETF", "SNGZETF", "2017-08-24", "bond:0.033", 100.0, 1e5, "etf"),
+    ("511220.XSHG", "城投债ETF", "CTZETF", "2014-12-31", "bond:0.040", 10.0, 1e6, "etf"),
+    ("511030.XSHG", "公司债ETF", "GSZETF", "2019-01-24", "bond:0.035", 100.0, 1e5, "etf"),
+    ("511380.XSHG", "可转债ETF", "KZZETF", "2020-04-07", "bond:0.050", 10.0, 1e7, "etf"),
+    # gold / commodity
+    ("159934.XSHE", "黄金ETF易方达", "HJETFYFD", "2013-12-16", "gold", 2.50, 2e7, "etf"),
+    ("518800.XSHG", "黄金基金", "HJJJ", "2013-07-29", "gold", 2.50, 2e7, "etf"),
+    ("159937.XSHE", "博时黄金", "BSHJ", "2014-09-01", "gold", 2.50, 1e7, "etf"),
+    ("159985.XSHE", "豆粕ETF", "DPETF", "2019-12-05", "foreign:SOYM:0.0001:0.012", 1.00, 2e7, "etf"),
+    # money market (场内货币基金)
+    ("511880.XSHG", "银华日利", "YHRL", "2013-04-01", "money:0.022", 100.0, 3e6, "mmf"),
+    ("511990.XSHG", "华宝添益", "HBTY", "2013-01-28", "money:0.020", 100.0, 5e6, "mmf"),
+    ("511660.XSHG", "建信添益", "JXTY", "2014-10-20", "money:0.021", 100.0, 1e6, "mmf"),
+    ("159001.XSHE", "货币ETF", "HBETF", "2014-10-20", "money:0.019", 100.0, 5e5, "mmf"),
+    # LOFs
+    ("161725.XSHE", "白酒LOF", "BJLOF", "2015-05-27", "sector:consumer_staples", 1.00, 1e7, "lof"),
+    ("163402.XSHE", "兴全趋势LOF", "XQQSLOF", "2005-11-03", "index:000906.XSHG", 0.60, 2e6, "lof"),
+    ("161005.XSHE", "富国天惠LOF", "FGTHLOF", "2006-01-20", "index:000906.XSHG", 1.50, 2e6, "lof"),
+    ("160706.XSHE", "嘉实300LOF", "JS300LOF", "2005-09-12", "index:000300.XSHG", 1.00, 1e6, "lof"),
+    ("501018.XSHG", "南方原油LOF", "NFYYLOF", "2016-06-15", "foreign:OIL:0.0:0.022", 1.00, 5e6, "lof"),
+    ("162411.XSHE", "华宝油气LOF", "HBYQLOF", "2011-09-29", "foreign:XOP:-0.0001:0.020", 1.00, 5e7, "lof"),
+    ("164824.XSHE", "印度基金LOF", "YDJJLOF", "2012-07-11", "foreign:SENSEX:0.0004:0.011", 1.00, 2e6, "lof"),
+    ("162605.XSHE", "景顺鼎益LOF", "JSDYLOF", "2005-05-18", "sector:consumer_staples", 1.50, 2e6, "lof"),
+    ("161226.XSHE", "白银LOF", "BYLOF", "2015-08-17", "foreign:SILVER:0.0001:0.018", 1.00, 5e6, "lof"),
+    ("164906.XSHE", "中概互联LOF", "ZGHLLOF", "2017-05-04", "foreign:CNI:0.0002:0.020", 1.00, 5e6, "lof"),
+)
+
+# Open-end (场外, OF) funds: code, display_name, name, inception, JoinQuant type, underlying
+# (as for funds), unit NAV at inception or on the store's first day, management drag a year,
+# distribution a year (fraction of NAV, paid once a year in January; 0 = none).
+_OF_FUNDS = (
+    ("000001.OF", "华夏成长混合", "HXCZHH", "2001-12-18", "mixture_fund", "index:000906.XSHG", 1.05, 0.015, 0.0),
+    ("110011.OF", "易方达优质精选混合", "YFDYZJXHH", "2008-06-19", "mixture_fund", "sector:consumer_staples+healthcare", 3.20, 0.015, 0.0),
+    ("005827.OF", "易方达蓝筹精选混合", "YFDLCJXHH", "2018-09-05", "mixture_fund", "index:000016.XSHG", 1.00, 0.015, 0.0),
+    ("003095.OF", "中欧医疗健康混合A", "ZOYLJKHHA", "2016-09-29", "mixture_fund", "sector:healthcare", 1.00, 0.015, 0.0),
+    ("161725.OF", "招商中证白酒指数A", "ZSZZBJZSA", "2015-05-27", "stock_fund", "sector:consumer_staples", 1.00, 0.010, 0.0),
+    ("110022.OF", "易方达消费行业股票", "YFDXFHYGP", "2010-08-20", "stock_fund", "sector:consumer_staples+consumer_discretionary", 1.60, 0.015, 0.0),
+    ("519674.OF", "银河创新成长混合A", "YHCXCZHHA", "2010-12-29", "mixture_fund", "sector:semiconductors", 1.20, 0.015, 0.0),
+    ("001156.OF", "申万菱信新能源汽车混合", "SWLXXNYQCHH", "2015-05-07", "mixture_fund", "sector:new_energy", 1.00, 0.015, 0.0),
+    ("050002.OF", "博时沪深300指数A", "BSHS300ZSA", "2003-08-26", "stock_fund", "index:000300.XSHG", 1.10, 0.006, 0.01),
+    ("000478.OF", "建信中证500指数增强A", "JXZZ500ZSZQA", "2014-01-27", "stock_fund", "index:000905.XSHG", 1.00, 0.010, 0.0),
+    ("270042.OF", "广发纳斯达克100ETF联接人民币(QDII)A", "GFNSDK100", "2012-08-15", "QDII_fund", "foreign:NDX:0.00065:0.013", 1.10, 0.008, 0.0),
+    ("050025.OF", "博时标普500ETF联接A", "BSBP500", "2012-06-14", "QDII_fund", "foreign:SPX:0.00045:0.010", 1.05, 0.008, 0.0),
+    ("000216.OF", "华安黄金易(ETF联接)A", "HAHJY", "2013-08-14", "stock_fund", "gold", 1.00, 0.006, 0.0),
+    ("000171.OF", "易方达裕丰回报债券", "YFDYFHBZQ", "2013-08-23", "bond_fund", "bond:0.055", 1.05, 0.008, 0.02),
+    ("217022.OF", "招商产业债券A", "ZSCYZQA", "2012-03-21", "bond_fund", "bond:0.050", 1.10, 0.007, 0.02),
+    ("110017.OF", "易方达增强回报债券A", "YFDZQHBZQA", "2008-03-19", "bond_fund", "bond:0.050", 1.15, 0.007, 0.02),
+    ("000198.OF", "天弘余额宝货币", "THYEBHB", "2013-05-29", "money_market_fund", "money:0.025", 1.00, 0.0, 0.0),
+    ("003003.OF", "华夏现金增利货币A", "HXXJZLHBA", "2016-07-25", "money_market_fund", "money:0.024", 1.00, 0.0, 0.0),
 )
 
 _CHINEXT_20PCT = pd.Timestamp("2020-08-24")
@@ -269,6 +515,11 @@ def round_half_up(x, decimals: int = 2):
     return np.floor(np.asarray(x, dtype=float) * s + 0.5 + 1e-7) / s
 
 
+def _rhu3(x: float) -> float:
+    """:func:`round_half_up` to 0.001 of one Python float (bit-identical, 20x faster)."""
+    return math.floor(x * 1000.0 + 0.5 + 1e-7) / 1000.0
+
+
 def _day_mask(days: pd.DatetimeIndex, first: str, last: str) -> np.ndarray:
     return np.asarray((days >= pd.Timestamp(first)) & (days <= pd.Timestamp(last)))
 
@@ -286,6 +537,44 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 # ---------------------------------------------------------------------------------------------
 # latents
+
+
+def _place_famous(code: np.ndarray, board: np.ndarray, ipo: np.ndarray, delist: np.ndarray,
+                  days: pd.DatetimeIndex) -> dict[int, tuple]:
+    """Positions of the :data:`FAMOUS` stocks: index of the synthetic stock each replaces.
+
+    A famous code F replaces the synthetic code just before or just after it in sorted order
+    (or F itself when drawn), so the sorted order of all codes -- hence the column of every
+    stock and every random draw -- is unchanged.  The replaced stock must be of F's board,
+    not delisted, not already taken, and listed before the store when F listed before it
+    (preferred: the neighbour whose listing status matches F's).
+    """
+    out: dict[int, tuple] = {}
+    board_of = {"600": "sh_main", "601": "sh_main", "603": "sh_main", "605": "sh_main",
+                "000": "sz_main", "001": "sz_main", "002": "sme", "300": "chinext",
+                "301": "chinext", "688": "star"}
+    for entry in FAMOUS:
+        f = entry[0]
+        cur = np.array([str(c) for c in code])
+        order = np.argsort(cur, kind="stable")
+        srt = cur[order]
+        k = int(np.searchsorted(srt, f))
+        cands = [k] if k < len(srt) and srt[k] == f else [k - 1, k]
+        pre_store = pd.Timestamp(entry[5]) < days[0]
+        best = None
+        for pos in cands:
+            if pos < 0 or pos >= len(srt):
+                continue
+            i = int(order[pos])
+            if i in out or board[i] != board_of.get(f[:3]) or delist[i]:
+                continue
+            score = int(bool(ipo[i]) != (not pre_store))
+            if best is None or score < best[0]:
+                best = (score, i)
+        if best is not None:
+            out[best[1]] = entry
+            code[best[1]] = f
+    return out
 
 
 def sample_latents(seed: int = DEFAULT_SEED, n_stocks: int = 800, start: str = DEFAULT_START,
@@ -449,6 +738,19 @@ def sample_latents(seed: int = DEFAULT_SEED, n_stocks: int = 800, start: str = D
         used.add(pz + sz)
         display[i], abbr[i] = pz + sz, pi + si
 
+    suffix = np.array([d[-2:] for d in display], dtype=object)
+    # the famous large caps belong to a full market: toy markets (tests) stay all-synthetic
+    famous = _place_famous(code, board, ipo, delist, days) if n >= FAMOUS_MIN_STOCKS else {}
+    for i, (fc, fname, fabbr, fsec, fsuf, flisted, fcap) in famous.items():
+        code[i], display[i], abbr[i], suffix[i] = fc, fname, fabbr, fsuf
+        sector[i] = SECTOR_KEYS.index(fsec)
+        if not ipo[i] and pd.Timestamp(flisted) < days[0]:
+            start_date[i] = np.datetime64(pd.Timestamp(flisted))
+        cap = fcap * (np.exp(-0.8) if ipo[i] else 1.0)
+        shares0[i] = max(np.round(cap / price0[i], -4), 1e6)
+    is_famous = np.zeros(n, bool)
+    is_famous[list(famous)] = True
+
     df = pd.DataFrame({
         "code": code, "board": board,
         "sector": [SECTOR_KEYS[s] for s in sector], "sector_name": [SECTORS[s][1] for s in sector],
@@ -456,7 +758,7 @@ def sample_latents(seed: int = DEFAULT_SEED, n_stocks: int = 800, start: str = D
         "turnover_base": turnover_base, "price0": price0, "shares0": shares0,
         "start_date": pd.to_datetime(start_date), "end_date": pd.to_datetime(end_date),
         "ipo": ipo, "ipo_pop": ipo_pop, "delist": delist, "display_name": display, "name": abbr,
-        "dividend_yield": dividend_yield,
+        "dividend_yield": dividend_yield, "industry_suffix": suffix, "famous": is_famous,
     })
     return df.sort_values("code").set_index("code")
 
@@ -540,7 +842,7 @@ def sample_sectors(path_or_seed=DEFAULT_SEED, n_stocks: int = 800) -> pd.DataFra
     if isinstance(path_or_seed, (str, os.PathLike)):
         return pd.read_parquet(Path(path_or_seed) / "sample_sectors.parquet").set_index("code")
     lat = sample_latents(int(path_or_seed), n_stocks)
-    return lat.loc[~lat["start_date"].isna(), ["sector", "sector_name"]]
+    return lat.loc[~lat["start_date"].isna(), ["sector", "sector_name", "industry_suffix"]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -552,6 +854,7 @@ def _events(seed, lat, days, act, first):
     rng = _rng(seed, "events")
     board = lat["board"].to_numpy()
     quality = lat["quality"].to_numpy()
+    famous = lat["famous"].to_numpy() if "famous" in lat.columns else np.zeros(n, bool)
     start_idx = np.where(act.any(0), act.argmax(0), T)
     end_idx = np.where(act.any(0), T - 1 - act[::-1].argmax(0), -1)
     years = np.asarray(days.year)
@@ -579,7 +882,14 @@ def _events(seed, lat, days, act, first):
         if s < start_idx[i] + 250:
             continue
         e = min(s + int(rng.integers(120, 500)), T - 1)
-        st_periods.append((i, s, e, bool(rng.random() < 0.5)))
+        star = bool(rng.random() < 0.5)
+        st_periods.append((i, s, e, star))
+    # famous stocks are never ST; their would-be periods still steer the dividend draws below
+    # (so no other stock's random draws move)
+    st_draws = np.zeros((T, n), bool)
+    for i, s, e, _ in st_periods:
+        st_draws[s:e + 1, i] = True
+    st_periods = [p for p in st_periods if not famous[p[0]]]
     for i, s, e, _ in st_periods:
         st[s:e + 1, i] = True
 
@@ -633,7 +943,7 @@ def _events(seed, lat, days, act, first):
         bon = rng.random(n) * (1.0 - 0.3 * (growth > 0.5))
         for i in range(n):
             t = int(d[i])
-            if t <= start_idx[i] + 200 or t > end_idx[i] or st[t, i]:
+            if t <= start_idx[i] + 200 or t > end_idx[i] or st_draws[t, i]:
                 continue
             while t <= end_idx[i] and paused[t, i]:
                 t += 1
@@ -891,6 +1201,7 @@ def _simulate(seed, n_stocks, start, end, say):
     m905 = np.zeros((T, n), bool)
     listed_days = np.cumsum(act, axis=0)
     end_idx = np.where(act.any(0), T - 1 - act[::-1].argmax(0), -1)
+    rankings = []      # (first day, next rebalance day, eligible stocks by average cap, descending)
     for k, t in enumerate(reb):
         nxt = reb[k + 1] if k + 1 < len(reb) else T
         r0 = max(t - 10, 0)
@@ -898,16 +1209,64 @@ def _simulate(seed, n_stocks, start, end, say):
         avgcap = np.where(act[win], cap[win], 0.0).sum(0) / np.maximum(act[win].sum(0), 1)
         ok = act[r0] & ~st[r0] & (end_idx >= nxt - 1) & ((listed_days[r0] >= 60) | (start_idx == 0) & (t == 0))
         order = np.flatnonzero(ok)[np.argsort(-avgcap[ok], kind="stable")]
+        rankings.append((t, nxt, order))
         m300[t:nxt, order[:300]] = True
         m905[t:nxt, order[300:800]] = True
     m300 &= act
     m905 &= act
     xshg = np.array([c.endswith(".XSHG") for c in codes])
+    universes = {"all": np.ones(n, bool), "xshg": xshg & (board != "star"), "xshe": ~xshg,
+                 "sme": board == "sme", "chinext": board == "chinext", "star": board == "star"}
     members = {
         "000300.XSHG": m300, "000905.XSHG": m905,
         "399101.XSHE": act & (board == "sme")[None, :],
         "000001.XSHG": act & xshg[None, :], "000985.XSHG": act,
     }
+    from .reference import sample_sw_l1
+    suffix = lat["industry_suffix"].to_numpy() if "industry_suffix" in lat.columns else \
+        np.array([str(d)[-2:] for d in lat["display_name"]], dtype=object)
+    sw_before, sw_after = sample_sw_l1(lat["sector"].to_numpy(), suffix)
+    from .reference import SW2021_DAY
+    after = np.asarray(days >= SW2021_DAY)[:, None]
+    dyield = lat["dividend_yield"].to_numpy()
+
+    def index_members_of(spec):
+        kind, _, arg = spec.partition(":")
+        if kind == "bond":      # a bond index: no stock members, its own carry path
+            return np.zeros((T, n), bool)
+        if kind == "alias":     # the Shenzhen code of a CSI index: the same members
+            return members[arg]
+        if kind == "all":
+            return act & universes[arg][None, :]
+        if kind == "union":
+            a, b = arg.split("+")
+            return members[a] | members[b]
+        if kind == "sw":
+            return act & np.where(after, (sw_after == arg)[None, :], (sw_before == arg)[None, :])
+        m = np.zeros((T, n), bool)
+        if kind == "rank":
+            uni, lo, hi = arg.split(":")
+            for t, nxt, order in rankings:
+                sel = order[universes[uni][order]][int(lo) - 1:int(hi)]
+                m[t:nxt, sel] = True
+        elif kind == "div":
+            uni, cnt = arg.split(":")
+            for t, nxt, order in rankings:
+                sel = order[universes[uni][order]]
+                sel = sel[np.argsort(-dyield[sel], kind="stable")][:int(cnt)]
+                m[t:nxt, sel] = True
+        else:  # pragma: no cover - a typo in the table
+            raise ValueError(f"bad index member spec {spec!r}")
+        return m & act
+
+    index_specs = [(c, dn, nm, bd, lv, None) for c, dn, nm, bd, lv in _INDEXES] + list(_MORE_INDEXES)
+    for k, code in enumerate(_SW_INDEXES):
+        from .reference import sw_l1_index_name
+        h = zlib.crc32(code.encode()) % 1000
+        index_specs.append((f"{code}.XSHG", sw_l1_index_name(code), f"SW{code}", "1999-12-30",
+                            1500.0 + 3.0 * h, f"sw:{code}"))
+    ranked = {c for c, *_r, spec in index_specs if spec and spec.split(":")[0] in ("rank", "div", "alias")}
+    ranked |= {"000300.XSHG", "000905.XSHG", "000906.XSHG"}
     idx_rows = []
     im_rows = []
 
@@ -921,9 +1280,17 @@ def _simulate(seed, n_stocks, start, end, say):
         return tuple((w * r).sum(1) for r in rets)
 
     index_ret = {}
-    for code, disp_i, nm, base_date, level0 in _INDEXES:
-        mask = members[code]
-        ro, rh, rl, rc = basket(mask)
+    for code, disp_i, nm, base_date, level0, spec in index_specs:
+        mask = members[code] if spec is None else index_members_of(spec)
+        members[code] = mask
+        if spec is not None and spec.startswith("bond:"):
+            br = _rng(seed, f"index:{code}")
+            rc = float(spec[5:]) / 244 + 0.0008 * br.standard_normal(T)
+            ro = 0.3 * rc
+            rh = np.maximum(ro, rc) + np.abs(0.0004 * br.standard_normal(T))
+            rl = np.minimum(ro, rc) - np.abs(0.0004 * br.standard_normal(T))
+        else:
+            ro, rh, rl, rc = basket(mask)
         index_ret[code] = (ro, rh, rl, rc)
         lvl = level0 * np.cumprod(1 + rc)
         prev = np.concatenate([[level0], lvl[:-1]])
@@ -944,51 +1311,86 @@ def _simulate(seed, n_stocks, start, end, say):
         for i in np.flatnonzero(mask.any(0)):
             for s, e in _runs(mask[:, i]):
                 sd = days[s]
-                if code not in ("000300.XSHG", "000905.XSHG") and s == start_idx[i]:
+                if code not in ranked and s == start_idx[i]:
                     sd = pd.Timestamp(lat["start_date"].iloc[i])
                 ed = far if e == T - 1 and pd.Timestamp(end_d[i]) == far else days[e]
                 im_rows.append((code, codes[i], sd, ed))
     index_members = pd.DataFrame(im_rows, columns=["index_code", "code", "start_date", "end_date"])
     index_members = index_members.sort_values(["index_code", "code", "start_date"]).reset_index(drop=True)
 
-    # --- ETFs
-    say("ETFs")
+    # --- exchange-traded funds (ETF, LOF, money-market)
+    say("funds")
     rng = _rng(seed, "etf")
     etf_rows = []
-    for code, disp_i, nm, listed, under, p0, basev in _ETFS:
+    foreign_paths: dict[str, tuple] = {}
+
+    def underlying_returns(under, code):
+        """(open, high, low, close) daily returns relative to the previous close."""
         if under.startswith("index:"):
-            ro, rh, rl, rc = index_ret[under[6:]]
-        elif under.startswith("board:"):
-            ro, rh, rl, rc = basket(act & (board == under[6:])[None, :])
-        elif under == "sse50":
-            ro, rh, rl, rc = basket(m300 & xshg[None, :])
-        elif under.startswith("sector:"):
+            return index_ret[under[6:]]
+        if under.startswith("board:"):
+            return basket(act & (board == under[6:])[None, :])
+        if under == "sse50":
+            return basket(m300 & xshg[None, :])
+        if under.startswith("sector:"):
             keys = under[7:].split("+")
-            ro, rh, rl, rc = basket(act & np.isin(sec, [SECTOR_KEYS.index(k) for k in keys])[None, :])
-        else:  # gold
+            return basket(act & np.isin(sec, [SECTOR_KEYS.index(k) for k in keys])[None, :])
+        if under.startswith("foreign:"):
+            key, drift, vol = under[8:].split(":")
+            if key not in foreign_paths:
+                fr = _rng(seed, f"foreign:{key}")
+                rc = float(drift) + float(vol) * fr.standard_t(5, T) / np.sqrt(5 / 3)
+                ro = 0.5 * rc + 0.3 * float(vol) * fr.standard_normal(T)
+                rh = np.maximum(ro, rc) + np.abs(0.4 * float(vol) * fr.standard_normal(T))
+                rl = np.minimum(ro, rc) - np.abs(0.4 * float(vol) * fr.standard_normal(T))
+                foreign_paths[key] = (ro, rh, rl, rc)
+            return foreign_paths[key]
+        if under.startswith(("bond:", "money:")):
+            kind, y = under.split(":")
+            fr = _rng(seed, f"{under}:{code}")
+            sd = 0.001 if kind == "bond" else 0.00002
+            rc = float(y) / 244 + sd * fr.standard_normal(T)
+            ro = 0.3 * rc
+            rh = np.maximum(ro, rc) + np.abs(0.5 * sd * fr.standard_normal(T))
+            rl = np.minimum(ro, rc) - np.abs(0.5 * sd * fr.standard_normal(T))
+            return ro, rh, rl, rc
+        # gold (the first gold fund draws from the shared ETF stream: kept for old stores)
+        if "gold" not in foreign_paths:
             rc = 0.00025 + 0.009 * rng.standard_normal(T)
             ro = 0.3 * rc + 0.002 * rng.standard_normal(T)
             rh = np.maximum(ro, rc) + np.abs(0.004 * rng.standard_normal(T))
             rl = np.minimum(ro, rc) - np.abs(0.004 * rng.standard_normal(T))
-        te = 0.0004 * rng.standard_normal((T, 2))
+            foreign_paths["gold"] = (ro, rh, rl, rc)
+        return foreign_paths["gold"]
+
+    funds = [(*e, "etf") for e in _ETFS] + list(_MORE_FUNDS)
+    for code, disp_i, nm, listed, under, p0, basev, ftype in funds:
+        # a fund never moves by its 10 % limit: a basket of one or two stocks (small test
+        # markets, a thin Shenwan industry) can, so the daily moves are capped at 9.5 %
+        ro, rh, rl, rc = (np.clip(a, -0.095, 0.095) for a in underlying_returns(under, code))
+        quiet = under.startswith(("bond:", "money:"))
+        te = (0.00005 if quiet else 0.0004) * rng.standard_normal((T, 2))
         lday = pd.Timestamp(listed)
         t0 = int(np.searchsorted(days, lday)) if lday > days[0] else 0
         if t0 >= T:
             continue
         Fv = p0
         cp = p0
-        out = np.zeros((T - t0, 8))
-        for k, t in enumerate(range(t0, T)):
+        rcl, rol, rhl, rll = rc.tolist(), ro.tolist(), rh.tolist(), rl.tolist()
+        te0, te1 = te[:, 0].tolist(), te[:, 1].tolist()
+        rows = []
+        for t in range(t0, T):     # scalar loop in plain floats (same arithmetic as round_half_up)
             pre = cp
-            Fv = Fv * (1 + rc[t] + te[t, 0])
-            hl, ll = round_half_up(pre * 1.1, 3), round_half_up(pre * 0.9, 3)
-            c = min(max(round_half_up(Fv, 3), ll), hl)
-            o = min(max(round_half_up(pre * (1 + ro[t] + te[t, 1]), 3), ll), hl)
+            Fv = Fv * (1 + rcl[t] + te0[t])
+            hl, ll = _rhu3(pre * 1.1), _rhu3(pre * 0.9)
+            c = min(max(_rhu3(Fv), ll), hl)
+            o = min(max(_rhu3(pre * (1 + rol[t] + te1[t])), ll), hl)
             mx, mn = max(o, c), min(o, c)
-            h = min(max(round_half_up(pre * (1 + rh[t] + abs(te[t, 1])), 3), mx), hl)
-            lo_ = max(min(round_half_up(pre * (1 + rl[t] - abs(te[t, 0])), 3), mn), ll)
-            out[k] = (o, c, h, lo_, pre, hl, ll, 0)
+            h = min(max(_rhu3(pre * (1 + rhl[t] + abs(te1[t]))), mx), hl)
+            lo_ = max(min(_rhu3(pre * (1 + rll[t] - abs(te0[t]))), mn), ll)
+            rows.append((o, c, h, lo_, pre, hl, ll, 0))
             cp = c
+        out = np.array(rows, dtype=float).reshape(T - t0, 8)
         absr = np.abs(out[:, 1] / out[:, 4] - 1)
         vol = np.maximum(np.round(basev * tmult[t0:] * np.exp(0.4 * rng.standard_normal(T - t0))
                                   * (1 + 10 * absr) / 100), 1) * 100
@@ -999,7 +1401,44 @@ def _simulate(seed, n_stocks, start, end, say):
             "pre_close": out[:, 4], "high_limit": out[:, 5], "low_limit": out[:, 6],
             "paused": np.int8(0), "factor": 1.0,
         }))
-        sec_rows.append((code, disp_i, nm, "etf", lday, far, "fund"))
+        sec_rows.append((code, disp_i, nm, ftype, lday, far, "fund"))
+
+    # --- open-end (场外) funds: one NAV a day (open = high = low = close = unit NAV, no
+    # volume, no limits); yearly distributions are ex-dates in xrxd, so acc_net_value
+    # (close * factor) exceeds unit_net_value after the first one
+    fund_xrxd = []
+    for code, disp_i, nm, incept, ftype, under, nav0, drag, dist in _OF_FUNDS:
+        ro, rh, rl, rc = underlying_returns(under, code)
+        iday = pd.Timestamp(incept)
+        t0 = int(np.searchsorted(days, iday)) if iday > days[0] else 0
+        if t0 >= T:
+            continue
+        fr = _rng(seed, f"of:{code}")
+        r = rc[t0:] - drag / 244 + (0.0 if under.startswith("money:") else 0.002 * fr.standard_normal(T - t0))
+        nav = np.empty(T - t0)
+        pre = np.empty(T - t0)
+        fac = np.empty(T - t0)
+        v, f = nav0, 1.0
+        yrs = np.asarray(days.year)[t0:]
+        for k in range(T - t0):
+            p = v
+            if dist > 0 and k > 0 and yrs[k] != yrs[k - 1]:     # first trading day of a year
+                bonus = round(float(p) * dist, 3)
+                p_ex = round(float(p) - bonus, 4)
+                fund_xrxd.append((code, days[t0 + k], round(bonus * 10, 2), 1.0))
+                f = f * v / p_ex
+                p = p_ex
+            v = round(p * (1 + r[k]), 4)
+            nav[k], pre[k], fac[k] = v, p if k else v, f
+        etf_rows.append(pd.DataFrame({
+            "date": days.to_numpy()[t0:], "code": code, "open": nav, "close": nav, "high": nav,
+            "low": nav, "volume": 0.0, "money": 0.0, "pre_close": pre, "high_limit": np.nan,
+            "low_limit": np.nan, "paused": np.int8(0), "factor": fac,
+        }))
+        sec_rows.append((code, disp_i, nm, ftype, iday, far, "fund"))
+    if fund_xrxd:
+        xrxd = pd.concat([xrxd, pd.DataFrame(fund_xrxd, columns=list(xrxd.columns))], ignore_index=True)
+        xrxd = xrxd.sort_values(["code", "date"], kind="stable").reset_index(drop=True)
     bars = pd.concat([bars] + idx_rows + etf_rows, ignore_index=True)
     securities = pd.DataFrame(sec_rows, columns=list(schema.SECURITIES))
     securities = securities.sort_values("code").reset_index(drop=True)
@@ -1058,13 +1497,30 @@ def generate_sample_market(path, *, seed: int = DEFAULT_SEED, start: str = DEFAU
     tables.update(sample_reference_tables(tables["securities"], lat))
 
     def write_sectors(p: Path) -> None:
-        df = lat[["sector", "sector_name"]].reset_index()
+        df = lat[["sector", "sector_name", "industry_suffix"]].reset_index()
         df.to_parquet(p, index=False)
 
     def write_latents(p: Path) -> None:
         lat.reset_index().to_parquet(p, index=False)
 
+    def write_generator(p: Path) -> None:
+        import json
+        p.write_text(json.dumps({"generator": SAMPLE_GENERATOR, "seed": int(seed), "start": str(start),
+                                 "end": str(end), "n_stocks": int(n_stocks)}))
+
     return write_store(path, tables, name="sample", source=f"jqlite synthetic sample market seed={seed}",
                        progress=say, extra_files={"sample_sectors.parquet": write_sectors,
-                                                  "sample_latents.parquet": write_latents},
+                                                  "sample_latents.parquet": write_latents,
+                                                  "sample_generator.json": write_generator},
                        post_write=post_write)
+
+
+def sample_is_current(path) -> bool:
+    """Whether the store at ``path`` was written by this version of the sample generator
+    (:data:`SAMPLE_GENERATOR`); False for an older sample or no store."""
+    import json
+    try:
+        g = json.loads((Path(path) / "sample_generator.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return g.get("generator") == SAMPLE_GENERATOR

@@ -235,6 +235,85 @@ def generate_sample_fundamentals(store, seed: int = 0) -> dict[str, pd.DataFrame
     cf["intangible_assets_amortization"] = bal["intangible_assets"] * 0.025
     cf["defferred_expense_amortization"] = bal["long_deferred_expense"] * 0.05
 
+    # ---- the remaining JoinQuant columns (own random stream: the columns above keep their
+    # values).  Items of banks / insurers / brokers (lend_capital, insurance_contract_reserves,
+    # premiums ...) are 0 for the sample's companies; new-standard items (IFRS 9 from 2019,
+    # revenue standard from 2020, leases from 2021) are carved out of the "other" buckets, so
+    # every total still equals the sum of its items; cash-flow sub-items split their subtotals.
+    r2 = np.random.default_rng(seed + 7)
+    zero = np.zeros((nq, n))
+    after = lambda year: (q[:, None] >= year * 4)
+    for k in ("settlement_provi", "lend_capital", "insurance_receivables", "reinsurance_receivables",
+              "reinsurance_contract_reserves_receivable", "bought_sellback_assets", "loan_and_advance",
+              "borrowing_from_centralbank", "deposit_in_interbank", "borrowing_capital",
+              "sold_buyback_secu_proceeds", "commission_payable", "reinsurance_payables",
+              "insurance_contract_reserves", "proxy_secu_proceeds", "receivings_from_vicariously_sold_securities",
+              "settlement_provi_other", "ordinary_risk_reserve_fund", "treasury_stock",
+              "foreign_currency_report_conv_diff", "fixed_assets_liquidation", "oil_gas_assets"):
+        bal[k] = zero
+    oca, onca = bal["other_current_assets"], bal["other_non_current_assets"]
+    bal["non_current_asset_in_one_year"] = oca * 0.10
+    bal["contract_assets"] = np.where(after(2020), oca * 0.20, 0.0)
+    bal["receivable_fin"] = np.where(after(2019), oca * 0.10, 0.0)
+    bal["other_current_assets"] = oca - bal["non_current_asset_in_one_year"] - bal["contract_assets"] \
+        - bal["receivable_fin"]
+    bio = (r2.uniform(size=n) < 0.05)[None, :]
+    bal["biological_assets"] = np.where(bio, onca * 0.2, 0.0)
+    bal["longterm_receivable_account"] = onca * 0.05
+    bal["bond_invest"] = np.where(after(2019), onca * 0.04, 0.0)
+    bal["other_bond_invest"] = np.where(after(2019), onca * 0.03, 0.0)
+    bal["other_equity_tools_invest"] = np.where(after(2019), onca * 0.06, 0.0)
+    bal["other_non_current_financial_assets"] = np.where(after(2019), onca * 0.05, 0.0)
+    bal["usufruct_assets"] = np.where(after(2021), onca * 0.08, 0.0)
+    bal["other_non_current_assets"] = onca - sum(bal[k] for k in (
+        "biological_assets", "longterm_receivable_account", "bond_invest", "other_bond_invest",
+        "other_equity_tools_invest", "other_non_current_financial_assets", "usufruct_assets"))
+    ocl, oncl = bal["other_current_liability"], bal["other_non_current_liability"]
+    bal["trading_liability"] = ocl * 0.05
+    bal["contract_liability"] = np.where(after(2020), ocl * 0.40, 0.0)
+    bal["other_current_liability"] = ocl - bal["trading_liability"] - bal["contract_liability"]
+    bal["longterm_account_payable"] = oncl * 0.20
+    bal["specific_account_payable"] = oncl * 0.05
+    bal["deferred_earning"] = oncl * 0.15
+    bal["lease_liability"] = np.where(after(2021), oncl * 0.20, 0.0)
+    bal["other_non_current_liability"] = oncl - sum(bal[k] for k in (
+        "longterm_account_payable", "specific_account_payable", "deferred_earning", "lease_liability"))
+    rp = bal["retained_profit"]
+    bal["specific_reserves"] = rp * 0.01
+    bal["other_comprehensive_income"] = rp * 0.02 * r2.normal(0, 1, (nq, n))
+    bal["retained_profit"] = rp - bal["specific_reserves"] - bal["other_comprehensive_income"]
+    for k in ("commission_income", "refunded_premiums", "net_pay_insurance_claims",
+              "withdraw_insurance_contract_reserve", "policy_dividend_payout", "reinsurance_cost",
+              "exchange_income", "asset_disposal_income", "other_composite_income"):
+        inc[k] = zero
+    inc["disposal_loss_non_current_liability"] = inc["non_operating_expense"] * 0.3
+    # cash flow: operating outflow items; investing and financing inflows / outflows whose
+    # nets are the stored net_invest_cash_flow / net_finance_cash_flow
+    out_op = cf["subtotal_operate_cash_outflow"]
+    cf["goods_and_services_cash_paid"] = out_op * 0.70
+    cf["staff_behalf_paid"] = out_op * 0.15
+    cf["tax_payments"] = out_op * 0.10
+    cf["tax_levy_refund"] = cf["subtotal_operate_cash_inflow"] * 0.005
+    cf["net_deposit_increase"] = zero
+    acq = cf["fix_intan_other_asset_acqui_cash"]
+    xi = cf["net_invest_cash_flow"] + acq                 # = rev * 0.01 * N(0, 1)
+    cf["invest_cash_paid"] = rev * 0.03 + np.maximum(0.0, -xi)
+    cf["subtotal_invest_cash_outflow"] = acq + cf["invest_cash_paid"]
+    cf["subtotal_invest_cash_inflow"] = cf["net_invest_cash_flow"] + cf["subtotal_invest_cash_outflow"]
+    cf["invest_withdrawal_cash"] = cf["subtotal_invest_cash_inflow"] * 0.6
+    cf["invest_proceeds"] = cf["subtotal_invest_cash_inflow"] * 0.3
+    cf["fix_intan_other_asset_dispo_cash"] = cf["subtotal_invest_cash_inflow"] * 0.1
+    div = np.maximum(inc["net_profit"], 0.0) * 0.3 + inc["interest_expense"]
+    base_rep = rev * 0.05
+    cf["borrowing_repayment"] = base_rep + np.maximum(0.0, -(cf["net_finance_cash_flow"] + base_rep + div))
+    cf["dividend_interest_payment"] = div
+    cf["subtotal_finance_cash_outflow"] = cf["borrowing_repayment"] + div
+    cf["subtotal_finance_cash_inflow"] = cf["net_finance_cash_flow"] + cf["subtotal_finance_cash_outflow"]
+    cf["cash_from_borrowing"] = cf["subtotal_finance_cash_inflow"] * 0.8
+    cf["cash_from_bonds_issue"] = cf["subtotal_finance_cash_inflow"] * 0.1
+    cf["cash_from_invest"] = cf["subtotal_finance_cash_inflow"] * 0.1
+    cf["exchange_rate_change_effect"] = zero
+
     # ---- indicator (single quarter, percent)
     ind = {}
     prev = lambda a: np.vstack([np.full((1, n), np.nan), a[:-1]])
@@ -319,7 +398,24 @@ def generate_sample_fundamentals(store, seed: int = 0) -> dict[str, pd.DataFrame
     cap_sh = shares
     fl_sh = np.round(cap_sh * float_frac[None, :] / 1e4) * 1e4
     mc = close * cap_sh / 1e8
+    # free float (自由流通): the float less strategic holders, 55-95 % of it per stock
+    free_sh = np.round(fl_sh * np.random.default_rng(seed + 11).uniform(0.55, 0.95, n)[None, :] / 1e4) * 1e4
+    # dividend_ratio (股息率, %): cash dividends of the last 365 days (ex-date, per share) / close
+    cash_ps = np.zeros((nd, n))
+    for c, d, b in zip(x["code"], x["date"], x["bonus_pre_tax"]):
+        k = pos.get(c)
+        if k is not None and b > 0:
+            i = store.day_index(d, "left")
+            if i < nd:
+                cash_ps[i, k] += b / 10.0
+    cum = np.cumsum(cash_ps, axis=0)
+    day_i8 = store._dates_i8
+    lag = np.searchsorted(day_i8, day_i8 - 365, side="right") - 1
+    trailing = cum - np.where(lag[:, None] >= 0, cum[np.clip(lag, 0, None)], 0.0)
+    # (per-share amounts of earlier events are not re-scaled for later bonus shares: small)
+    val_div = np.where(close > 0, trailing / close * 100.0, np.nan)
     val = {"capitalization": cap_sh / 1e4, "circulating_cap": fl_sh / 1e4, "market_cap": mc,
+           "free_cap": free_sh / 1e4, "free_market_cap": close * free_sh / 1e8, "dividend_ratio": val_div,
            "circulating_market_cap": close * fl_sh / 1e8, "a_cap": fl_sh / 1e4,
            "a_market_cap": close * fl_sh / 1e8,
            "turnover_ratio": vol / fl_sh * 100.0}

@@ -12,13 +12,11 @@ and point-in-time fundamentals sliced from :mod:`jqlite.data.fundamentals`' pane
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-from ..errors import user_stacklevel
 
 CATEGORIES = {
     "basics": "基础科目及衍生类因子",
@@ -121,8 +119,10 @@ def load_panel(store):
     try:
         return fundamentals_panel(store)   # cached on the store per fundamentals version
     except Exception as e:  # no fundamentals in this store
-        warnings.warn(f"jqfactor: fundamentals unavailable ({type(e).__name__}: {e}); "
-                      f"fundamental factors are NaN", RuntimeWarning, stacklevel=user_stacklevel())
+        from ..api._gaps import record_gap
+        record_gap("get_factor_values", "fundamentals",
+                   f"jqfactor: fundamentals unavailable ({type(e).__name__}: {e}); "
+                   f"fundamental factors are NaN")
         return None
 
 

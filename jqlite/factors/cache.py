@@ -24,7 +24,6 @@ import hashlib
 import os
 import shutil
 import threading
-import warnings
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,7 +33,6 @@ import pyarrow as pa
 import pyarrow.feather as feather
 
 from . import base
-from ..errors import user_stacklevel
 from .base import REGISTRY, Ctx, MissingInput, panel_has
 
 BLOCK = 64
@@ -192,10 +190,10 @@ class FactorEngine:
         for nm in names:
             miss = self.missing_inputs(nm, panel)
             if miss:
-                if nm not in self._warned:
-                    self._warned.add(nm)
-                    warnings.warn(f"jqfactor: factor {nm!r} is unavailable (missing input(s): "
-                                  f"{', '.join(miss)}); returning NaN", RuntimeWarning, stacklevel=user_stacklevel())
+                from ..api._gaps import record_gap
+                record_gap("get_factor_values", f"factor {nm} (input {', '.join(miss)})",
+                           f"jqfactor: factor {nm!r} is unavailable (missing input(s): "
+                           f"{', '.join(miss)} absent in store); returning NaN")
                 out[nm] = np.full((r1 - r0 + 1, ns), np.nan)
             else:
                 todo.append(nm)
@@ -264,8 +262,10 @@ class FactorEngine:
                     try:
                         arr = np.asarray(fd.compute(ctx), dtype=np.float64)
                     except MissingInput as e:
-                        warnings.warn(f"jqfactor: factor {nm!r} is unavailable (missing input(s): {e}); "
-                                      f"returning NaN", RuntimeWarning, stacklevel=user_stacklevel())
+                        from ..api._gaps import record_gap
+                        record_gap("get_factor_values", f"factor {nm} (input {e})",
+                                   f"jqfactor: factor {nm!r} is unavailable (missing input(s): {e} "
+                                   f"absent in store); returning NaN")
                         arr = np.full((ctx.n, ns), np.nan)
                     if arr.shape != (ctx.n, ns):
                         raise RuntimeError(f"factor {nm}: compute returned shape {arr.shape}, "

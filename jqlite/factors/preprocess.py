@@ -249,10 +249,11 @@ def _exposures(how, codes, date):
         if h in _INDUSTRY_TYPES:
             ind = _industries(h, codes, date)
             if ind is None:
-                warnings.warn(f"neutralize: no industry mapping for {h!r} (no reference data, no store "
-                              f"sector table; register one with jqfactor.set_industry_source); "
-                              f"industry neutralisation skipped",
-                              RuntimeWarning, stacklevel=user_stacklevel())
+                from ..api._gaps import record_gap
+                record_gap("neutralize", f"industry mapping {h}",
+                           f"neutralize: no industry mapping for {h!r} (no reference data, no store "
+                           f"sector table; register one with jqfactor.set_industry_source); "
+                           f"industry neutralisation skipped")
                 continue
             d = pd.get_dummies(ind.astype(object), prefix=h, dtype=float)
             d[ind.isna().to_numpy()] = np.nan
@@ -275,8 +276,9 @@ def _neutralize_one(y: pd.Series, how, date, fillna, add_constant):
     if fillna is not None:
         ind = _industries(fillna, codes, date)
         if ind is None:
-            warnings.warn(f"neutralize: no industry mapping for fillna={fillna!r}; NaN kept",
-                          RuntimeWarning, stacklevel=user_stacklevel())
+            from ..api._gaps import record_gap
+            record_gap("neutralize", f"industry mapping {fillna}",
+                       f"neutralize: no industry mapping for fillna={fillna!r}; NaN kept")
         else:
             y = y.fillna(y.groupby(ind).transform("mean"))
     X = _exposures(how, codes, date)

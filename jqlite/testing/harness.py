@@ -98,7 +98,8 @@ def sample_market() -> Store:
     if not os.environ.get("JQLITE_DATA"):
         return ensure_default_store(progress=False)
     path = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "jqlite" / "sample"
-    if not (path / "meta.json").exists():
+    from ..data import _stale_sample
+    if _stale_sample(path):
         from ..data.sample import generate_sample_market
         generate_sample_market(path)
         add_sample_fundamentals(path)

@@ -23,8 +23,10 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _jqlite_harness_isolation():
-    """Restore the active run (none, normally) after each test."""
+    """Restore the active run (none, normally) after each test, and forget the research-mode
+    data gaps (so each test sees its own first-time gap warnings)."""
     from ..api._binding import _ACTIVE
+    from ..api._gaps import reset_research_gaps
 
     before = _ACTIVE.get()
     yield
@@ -33,6 +35,7 @@ def _jqlite_harness_isolation():
         harness._close_all()
     if _ACTIVE.get() is not before:
         _ACTIVE.set(before)
+    reset_research_gaps()
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ def _lithium(store):
     sec = sample_sectors(store.path)
     s = store.securities
     return sorted(c for c in sec.index if sec.at[c, "sector"] == "new_energy"
-                  and str(s.at[c, "display_name"]).endswith("锂业")
+                  and sec.at[c, "industry_suffix"] == "锂业"
                   and s.at[c, "start_date"] <= pd.Timestamp("2021-07-29")
                   and s.at[c, "end_date"] >= pd.Timestamp("2021-07-30"))
 
@@ -40,25 +40,31 @@ def _lithium(store):
 # ---------------------------------------------------------------------------- industries
 def test_get_industry_shape_and_codes(research):
     from jqdata import get_industry
-    got = get_industry(["000003.XSHE", "000007.XSHE", "600000.XSHG"], date="2020-01-02")
-    # 000003.XSHE 光通医药 (healthcare, suffix 医药) -> SW2021 化学制药 / 化学制剂
-    assert got["000003.XSHE"] == {
-        "sw_l1": {"industry_code": "801150", "industry_name": "医药生物I"},
-        "sw_l2": {"industry_code": "370100", "industry_name": "化学制药II"},
-        "sw_l3": {"industry_code": "370102", "industry_name": "化学制剂III"},
-        "jq_l1": {"industry_code": "HY006", "industry_name": "医药卫生"},
+    got = get_industry(["000001.XSHE", "000002.XSHE", "600001.XSHG"], date="2020-01-02")
+    # 000001.XSHE 平安银行 (financials, 银行) -> SW2021 股份制银行, CSRC J66, 聚宽 金融 / 银行
+    assert got["000001.XSHE"] == {
+        "sw_l1": {"industry_code": "801780", "industry_name": "银行I"},
+        "sw_l2": {"industry_code": "480300", "industry_name": "股份制银行II"},
+        "sw_l3": {"industry_code": "480301", "industry_name": "股份制银行III"},
+        "jq_l1": {"industry_code": "HY007", "industry_name": "金融"},
+        "jq_l2": {"industry_code": "HY00701", "industry_name": "银行"},
+        "zjw": {"industry_code": "J66", "industry_name": "货币金融服务"},
     }
-    # 000007.XSHE 凯明置业 -> 房地产开发 / 商业地产
-    assert got["000007.XSHE"]["sw_l1"]["industry_code"] == "801180"
-    assert got["000007.XSHE"]["sw_l3"] == {"industry_code": "430102", "industry_name": "商业地产III"}
-    assert got["600000.XSHG"] == {}        # not in the sample market
-    assert get_industry("000003.XSHE", date="1990-01-01") == {"000003.XSHE": {}}  # before listing
+    assert list(got["000001.XSHE"]) == ["sw_l1", "sw_l2", "sw_l3", "jq_l1", "jq_l2", "zjw"]
+    # 000002.XSHE 万科A -> 房地产开发 / 住宅开发, CSRC K70 房地产业
+    assert got["000002.XSHE"]["sw_l1"]["industry_code"] == "801180"
+    assert got["000002.XSHE"]["sw_l3"] == {"industry_code": "430101", "industry_name": "住宅开发III"}
+    assert got["000002.XSHE"]["zjw"] == {"industry_code": "K70", "industry_name": "房地产业"}
+    assert got["600001.XSHG"] == {}        # not in the sample market
+    assert get_industry("000001.XSHE", date="1990-01-01") == {"000001.XSHE": {}}  # before listing
 
 
 def test_industry_point_in_time_reclassification(research):
     from jqdata import get_industry, get_industry_stocks
     li = _lithium(research)
-    assert len(li) == 19
+    # 18 synthetic ...锂业 stocks + 300750 宁德时代, 300014 亿纬锂能, 300073 当升科技 (famous,
+    # industry 锂业); the synthetic 600503 瑞创锂业 became 600519 贵州茅台
+    assert len(li) == 21
     c = li[0]
     before = get_industry(c, date="2021-07-29")[c]
     after = get_industry(c, date="2021-07-30")[c]
@@ -70,7 +76,9 @@ def test_industry_point_in_time_reclassification(research):
     a = set(get_industry_stocks("801730", date="2021-07-29"))
     b = set(get_industry_stocks("801730", date="2021-07-30"))
     assert b - a == set(li) and not (a - b)
-    assert len(a) == 28 and len(b) == 47
+    # 28 synthetic 光伏/新能 stocks - 601327 安通光伏 (became 601328 交通银行) + 601012 隆基绿能;
+    # 28 + the 21 lithium stocks
+    assert len(a) == 28 and len(b) == 49
 
 
 def test_get_industries_names_follow_the_date(research):
@@ -82,7 +90,10 @@ def test_get_industries_names_follow_the_date(research):
     assert get_industries("sw_l1", date="2020-01-02").loc["801730", "name"] == "电气设备I"
     assert get_industries("sw_l1", date="2020-01-02").loc["801030", "name"] == "化工I"
     assert get_industries("jq_l1").loc["HY007", "name"] == "金融"
-    assert get_industries("zjw").empty       # no 证监会 classification in the sample
+    zjw = get_industries("zjw")               # 证监会 (CSRC 2012) classification of the sample
+    assert len(zjw) == 23 and zjw.loc["C39", "name"] == "计算机、通信和其他电子设备制造业"
+    assert zjw.loc["J66", "start_date"] == pd.Timestamp("1991-04-03")   # 平安银行's listing
+    assert get_industries("jq_l2").loc["HY00701", "name"] == "银行"
     with pytest.raises(ParamsError, match="sw_l4"):
         get_industries("sw_l4")
 
@@ -90,7 +101,11 @@ def test_get_industries_names_follow_the_date(research):
 def test_get_industry_stocks_lists_listed_members(research):
     from jqdata import get_industry, get_industry_stocks
     banks = get_industry_stocks("801780", date="2020-01-02")
-    assert len(banks) == 14 and banks == sorted(banks)
+    # 14 synthetic banks - 600258 鑫祥银行 / 600808 深源银行 (became 600276 恒瑞医药 / 600809 山西汾酒)
+    # + 12 famous banks (000001 600000 600016 600036 601166 601288 601328 601398 601658 601818
+    # 601939 601988)
+    assert len(banks) == 24 and banks == sorted(banks)
+    assert {"000001.XSHE", "600036.XSHG", "601398.XSHG"} <= set(banks)
     assert all(get_industry(c, "2020-01-02")[c]["sw_l1"]["industry_code"] == "801780" for c in banks)
     with pytest.raises(ParamsError, match="801999"):
         get_industry_stocks("801999")
@@ -103,7 +118,9 @@ def test_concepts(research):
     assert cs.loc["GN003", "name"] == "5G" and cs.loc["GN003", "start_date"] == pd.Timestamp("2019-06-06")
     assert get_concept_stocks("GN003", date="2019-06-05") == []          # before it existed
     five_g = get_concept_stocks("GN003", date="2019-06-06")
-    assert len(five_g) == 30
+    # 30 before the famous codes: + 000063 中兴通讯 (通信), 000725 京东方A (光电); - the synthetic
+    # 博辉通信, 光阳通信, 国远光电 (became 300059, 600000, 601818)
+    assert len(five_g) == 29
     c = five_g[0]
     assert {"concept_code": "GN003", "concept_name": "5G"} in get_concept(c, "2019-06-06")[c]["jq_concept"]
     assert {"concept_code": "GN003", "concept_name": "5G"} not in get_concept(c, "2019-06-05")[c]["jq_concept"]
@@ -128,7 +145,9 @@ def test_index_weights_from_circulating_market_cap(research):
     cap = np.array([p.valuation("circulating_market_cap")[i, research.col(c)] for c in w.index])
     np.testing.assert_allclose(w["weight"].to_numpy(), cap / cap.sum() * 100)
     assert w.loc["000013.XSHE", "display_name"] == "深明钢铁"
-    assert w.loc["000013.XSHE", "weight"] == pytest.approx(0.197232, abs=1e-6)
+    # 0.197232 before the famous large caps joined 000300 (601398 工商银行 alone weighs 8.3 %)
+    assert w.loc["000013.XSHE", "weight"] == pytest.approx(0.159182, abs=1e-6)
+    assert w.loc["601398.XSHG", "weight"] == pytest.approx(8.329797, abs=1e-6)
     # the same weights all month; a new month gives new weights
     assert get_index_weights("000300.XSHG", date="2020-03-31")["date"].iloc[0] == "2020-02-28"
     assert get_index_weights("000300.XSHG", date="2020-04-01")["date"].iloc[0] == "2020-03-31"
@@ -139,28 +158,33 @@ def test_index_weights_from_circulating_market_cap(research):
 def test_get_all_securities_types(research):
     from jqdata import get_all_securities, get_security_info
     d = get_all_securities(["stock", "etf", "index", "fund", "lof", "fja", "fjb"], date="2020-01-02")
-    assert set(d["type"]) == {"stock", "etf", "index"}
-    assert len(get_all_securities(["lof", "fja", "fjb"])) == 0
+    assert set(d["type"]) == {"stock", "etf", "index", "lof", "mmf", "mixture_fund", "stock_fund", "bond_fund",
+                              "money_market_fund", "QDII_fund"}
+    assert len(get_all_securities(["lof", "fja", "fjb"])) == 10
     assert list(get_all_securities(["fja"]).columns) == ["display_name", "name", "start_date", "end_date", "type"]
-    assert len(get_all_securities("etf")) == 13
+    assert len(get_all_securities("etf")) == 92
+    assert len(get_all_securities("fja")) == 0
+    of = get_all_securities("open_fund")          # 场外基金: every .OF fund, whatever its sub-type
+    assert len(of) == 18 and of.index.str.endswith(".OF").all()
     with pytest.raises(ParamsError, match="bogus"):
         get_all_securities(["bogus"])
     info = get_security_info("510300.XSHG")
     assert (info.type, info.display_name, info.parent) == ("etf", "沪深300ETF", None)
-    assert get_security_info("000003.XSHE").type == "stock"
+    assert get_security_info("000001.XSHE").type == "stock"
+    assert get_security_info("000001.XSHE").display_name == "平安银行"
 
 
 def test_get_extras_nav_and_is_st(research):
     from jqdata import get_extras, get_price
-    codes = ["510300.XSHG", "000003.XSHE"]
+    codes = ["510300.XSHG", "000001.XSHE"]
     u = get_extras("unit_net_value", codes, start_date="2020-01-02", end_date="2020-01-10")
     px = get_price("510300.XSHG", "2020-01-02", "2020-01-10", fields=["close"], fq=None)["close"]
     np.testing.assert_allclose(u["510300.XSHG"].to_numpy(), px.to_numpy())
-    assert u["000003.XSHE"].isna().all()              # not a fund
+    assert u["000001.XSHE"].isna().all()              # not a fund
     a = get_extras("acc_net_value", ["510300.XSHG"], end_date="2020-01-10", count=3, df=False)
     post = get_price("510300.XSHG", end_date="2020-01-10", count=3, fields=["close"], fq="post")["close"]
     np.testing.assert_allclose(a["510300.XSHG"], post.to_numpy(), atol=0.0051)  # post prices are rounded
-    st = get_extras("is_st", ["000003.XSHE"], start_date="2020-01-02", end_date="2020-01-03")
+    st = get_extras("is_st", ["000001.XSHE"], start_date="2020-01-02", end_date="2020-01-03")
     assert st.dtypes.iloc[0] == bool
     with pytest.raises(ParamsError, match="futures_positions"):
         get_extras("futures_positions", codes)
@@ -171,14 +195,14 @@ def test_money_flow_and_billboard_are_empty_with_joinquant_columns(research):
     R.__dict__.pop("_jqlite_nodata_get_money_flow", None)
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
-        mf = R.get_money_flow(["000003.XSHE"], start_date="2020-01-02", end_date="2020-01-10")
-        R.get_money_flow(["000003.XSHE"], count=3)
+        mf = R.get_money_flow(["000001.XSHE"], start_date="2020-01-02", end_date="2020-01-10")
+        R.get_money_flow(["000001.XSHE"], count=3)
     assert len([x for x in w if "get_money_flow" in str(x.message)]) == 1   # warned once
     assert mf.empty and list(mf.columns) == [
         "date", "sec_code", "change_pct", "net_amount_main", "net_pct_main", "net_amount_xl",
         "net_pct_xl", "net_amount_l", "net_pct_l", "net_amount_m", "net_pct_m", "net_amount_s",
         "net_pct_s"]
-    assert list(R.get_money_flow("000003.XSHE", count=2, fields=["date", "net_amount_main"]).columns) == \
+    assert list(R.get_money_flow("000001.XSHE", count=2, fields=["date", "net_amount_main"]).columns) == \
         ["date", "net_amount_main"]
     R.__dict__.pop("_jqlite_nodata_get_billboard_list", None)
     with pytest.warns(RuntimeWarning, match="billboard"):
@@ -187,42 +211,44 @@ def test_money_flow_and_billboard_are_empty_with_joinquant_columns(research):
         "code", "day", "direction", "abnormal_code", "abnormal_name", "sales_depart_name", "rank",
         "buy_value", "buy_rate", "sell_value", "sell_rate", "net_value", "amount", "total_value"]
     with pytest.raises(ParamsError):
-        R.get_money_flow(["000003.XSHE"], start_date="2020-01-02", count=3)
+        R.get_money_flow(["000001.XSHE"], start_date="2020-01-02", count=3)
 
 
 # ---------------------------------------------------------------------------- finance
 def test_finance_stk_xr_xd(research):
     from jqdata import finance, query
     t = finance.STK_XR_XD
-    df = finance.run_query(query(t).filter(t.code == "000003.XSHE").order_by(t.a_xr_date).limit(3))
+    df = finance.run_query(query(t).filter(t.code == "000001.XSHE").order_by(t.a_xr_date).limit(3))
     assert list(df.columns)[:6] == ["id", "company_id", "company_name", "code", "report_date", "bonus_type"]
     assert len(df) == 3
-    # store xrxd: 2015-06-09 10送转3 (scale 1.3), 2016-06-06 10派3.84, 2018-06-11 10送转2派1.92
+    # store xrxd of 000001.XSHE (平安银行 in the sample since the famous codes; same ex-dates as
+    # the synthetic 000003 it replaced, amounts from its own prices): 2015-06-09 10送转5
+    # (scale 1.5), 2016-06-06 10派3.63, 2018-06-11 10派1.79
     assert df["a_xr_date"].tolist() == [dt.date(2015, 6, 9), dt.date(2016, 6, 6), dt.date(2018, 6, 11)]
-    assert df["transfer_ratio"].tolist() == pytest.approx([3.0, 0.0, 2.0])
-    assert df["bonus_ratio_rmb"].tolist() == pytest.approx([0.0, 3.84, 1.92])
+    assert df["transfer_ratio"].tolist() == pytest.approx([5.0, 0.0, 0.0])
+    assert df["bonus_ratio_rmb"].tolist() == pytest.approx([0.0, 3.63, 1.79])
     assert df["report_date"].tolist() == [dt.date(2014, 12, 31), dt.date(2015, 12, 31), dt.date(2017, 12, 31)]
     assert df["a_registration_date"].iloc[0] == dt.date(2015, 6, 8)
     assert (df["board_plan_pub_date"] < df["a_xr_date"]).all()
-    assert df["total_capital_before_transfer"].iloc[0] == pytest.approx(22314.0)
-    assert df["total_capital_after_transfer"].iloc[0] == pytest.approx(29009.0)  # x1.3, rounded 万股
+    assert df["total_capital_before_transfer"].iloc[0] == pytest.approx(137176.0)
+    assert df["total_capital_after_transfer"].iloc[0] == pytest.approx(205763.0)  # x1.5, share counts rounded
     sel = finance.run_query(query(t.code, t.bonus_ratio_rmb).filter(
-        t.a_xr_date >= dt.date(2020, 1, 1), t.code == "000003.XSHE"))
-    assert list(sel.columns) == ["code", "bonus_ratio_rmb"] and sel["bonus_ratio_rmb"].tolist() == pytest.approx([3.57, 4.70])
+        t.a_xr_date >= dt.date(2020, 1, 1), t.code == "000001.XSHE"))
+    assert list(sel.columns) == ["code", "bonus_ratio_rmb"] and sel["bonus_ratio_rmb"].tolist() == pytest.approx([2.45, 3.86])
 
 
 def test_finance_stk_list_and_capital_change(research):
     from jqdata import finance, query
-    lst = finance.run_query(query(finance.STK_LIST).filter(finance.STK_LIST.code == "000003.XSHE"))
+    lst = finance.run_query(query(finance.STK_LIST).filter(finance.STK_LIST.code == "000001.XSHE"))
     r = lst.iloc[0]
     assert (r["name"], r["short_name"], r["exchange"], r["start_date"], r["end_date"], r["state"]) == \
-        ("光通医药", "GTYY", "XSHE", dt.date(1991, 5, 13), None, "正常上市")
+        ("平安银行", "PAYH", "XSHE", dt.date(1991, 4, 3), None, "正常上市")
     assert len(finance.run_query(query(finance.STK_LIST.code))) == 800
     cc = finance.STK_CAPITAL_CHANGE
     ch = finance.run_query(query(cc.change_date, cc.share_total, cc.share_trade_total)
-                           .filter(cc.code == "000003.XSHE").order_by(cc.change_date))
-    assert ch["change_date"].tolist()[:3] == [dt.date(2014, 1, 2), dt.date(2015, 6, 9), dt.date(2018, 6, 11)]
-    assert ch["share_total"].tolist()[:2] == pytest.approx([22314.0, 29009.0])
+                           .filter(cc.code == "000001.XSHE").order_by(cc.change_date))
+    assert ch["change_date"].tolist()[:3] == [dt.date(2014, 1, 2), dt.date(2015, 6, 9), dt.date(2020, 6, 8)]
+    assert ch["share_total"].tolist()[:2] == pytest.approx([137176.0, 205763.0])
 
 
 def test_finance_errors(research):

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from jqlite.data.calendar import xshg_trading_days
-from jqlite.data.sample import (SECTOR_KEYS, SIGNAL, SIGNAL_PARAMS, generate_sample_market,
-                                round_half_up, sample_latents, sample_sectors, sample_signal)
+from jqlite.data.sample import (_MORE_FUNDS, FAMOUS, SECTOR_KEYS, SIGNAL, SIGNAL_PARAMS,
+                                generate_sample_market, round_half_up, sample_latents,
+                                sample_sectors, sample_signal)
 
 SEED = 20240101
 
@@ -75,9 +76,15 @@ def test_generation_time_and_meta(market):
 def test_securities_boards_and_codes(market):
     sec = market["sec"]
     counts = sec.groupby(["type", "board"]).size().to_dict()
+    # stocks per board unchanged by the famous codes (each replaces a stock of its board);
+    # 5 original + 27 more + 21 Shenwan L1 indexes; 13 original + 79 more ETFs, 4 money-market
+    # funds, 10 LOFs; 18 open-end (OF) funds
     assert counts == {("stock", "sh_main"): 320, ("stock", "sz_main"): 120, ("stock", "sme"): 160,
                       ("stock", "chinext"): 136, ("stock", "star"): 64,
-                      ("index", "index"): 5, ("etf", "fund"): 13}
+                      ("index", "index"): 53, ("etf", "fund"): 92, ("mmf", "fund"): 4,
+                      ("lof", "fund"): 10, ("mixture_fund", "fund"): 6, ("stock_fund", "fund"): 5,
+                      ("bond_fund", "fund"): 3, ("money_market_fund", "fund"): 2,
+                      ("QDII_fund", "fund"): 2}
     prefixes = {"sh_main": ("600", "601", "603", "605"), "sz_main": ("000",), "sme": ("002",),
                 "chinext": ("300",), "star": ("688",)}
     for board, pre in prefixes.items():
@@ -87,11 +94,11 @@ def test_securities_boards_and_codes(market):
     star = sec[sec["board"] == "star"]
     assert (star["start_date"] >= "2019-07-22").all()
     assert (star["start_date"] == "2019-07-22").sum() >= 10
-    assert set(sec.loc[sec["type"] == "index", "code"]) == {
-        "000300.XSHG", "000905.XSHG", "399101.XSHE", "000001.XSHG", "000985.XSHG"}
+    assert {"000300.XSHG", "000905.XSHG", "399101.XSHE", "000001.XSHG", "000985.XSHG", "000016.XSHG",
+            "000852.XSHG", "399006.XSHE", "000688.XSHG", "801780.XSHG"} <= set(sec.loc[sec["type"] == "index", "code"])
     assert sec["display_name"].is_unique and sec["code"].is_unique
     stocks = sec[sec["type"] == "stock"]
-    assert stocks["name"].str.fullmatch(r"[A-Z]{4,5}").all()
+    assert stocks["name"].str.fullmatch(r"[A-Z]{3,5}").all()      # 3: real pinyin of WKA, BYD
     assert ((stocks["start_date"] > "2014-01-02").sum()) > 250      # IPOs in the period
     delisted = stocks[stocks["end_date"] < "2025-12-31"]
     assert 8 <= len(delisted) <= 30
@@ -142,7 +149,9 @@ def test_prices_inside_limits_and_on_ticks(market):
     e = bars[bars["code"].isin(etf_codes)]
     v = e[["open", "high", "low", "close"]].to_numpy() * 1000
     assert np.abs(v - np.round(v)).max() < 1e-6
-    assert 0.3 < e["close"].min() and e["close"].max() < 12
+    assert 0.1 < e["close"].min()       # (sector / 中概 ETFs listed at 1.00 can lose 70 %)
+    bond_like = {c for c, *r in _MORE_FUNDS if r[3].startswith(("bond:", "money:"))}
+    assert e.loc[~e["code"].isin(bond_like), "close"].max() < 12     # bond ETFs trade near 100
     assert np.allclose(e["high_limit"], round_half_up(e["pre_close"] * 1.1, 3))
     assert np.allclose(e["low_limit"], round_half_up(e["pre_close"] * 0.9, 3))
 
@@ -214,6 +223,7 @@ def test_suspensions(market):
 
 def test_xrxd_and_factor(market):
     s, x = market["stocks"], market["xrxd"]
+    x = x[x["code"].isin(set(s["code"]))]                      # stock events (funds: test_funds)
     assert len(x) > 2000 and (x["scale_factor"] > 1).sum() > 200 and (x["bonus_pre_tax"] > 0).sum() > 2000
     m = s.merge(x, on=["code", "date"], how="left")
     ex = m["scale_factor"].notna().to_numpy()
@@ -313,6 +323,91 @@ def test_etfs(market):
     a = bars[bars["code"] == "510300.XSHG"].set_index("date")["close"].pct_change()
     b = bars[bars["code"] == "000300.XSHG"].set_index("date")["close"].pct_change()
     assert a.corr(b) > 0.98
+
+
+def test_famous_codes(market):
+    """The codes real files type first exist, with their real names, of their board, never
+    ST or delisted; every other stock keeps its synthetic bars (each famous code replaced
+    the neighbour in code order, so no random draw moved)."""
+    sec = market["sec"].set_index("code")
+    placed = [f for f in FAMOUS if f[0] in sec.index]
+    assert len(placed) == len(FAMOUS) - 3        # 600031, 601989, 601998: no usable neighbour
+    for code, name, abbr, *_ in placed:
+        assert (sec.loc[code, "display_name"], sec.loc[code, "name"], sec.loc[code, "type"]) == (name, abbr, "stock")
+    assert {"000001.XSHE", "600519.XSHG", "600036.XSHG", "601318.XSHG", "000858.XSHE", "300750.XSHE",
+            "000002.XSHE", "600000.XSHG", "601398.XSHG", "000333.XSHE", "002415.XSHE",
+            "600276.XSHG"} <= set(sec.index)
+    assert sec.loc["000001.XSHE", "start_date"] == pd.Timestamp("1991-04-03")   # real listing date
+    assert not set(market["st"]["code"]) & {f[0] for f in placed}
+    assert (sec.loc[[f[0] for f in placed], "end_date"] == pd.Timestamp("2200-01-01")).all()
+    # large caps: 600519 and 601398 are 000300 members from the first day
+    mem = market["members"]
+    m300 = mem[(mem["index_code"] == "000300.XSHG") & (mem["start_date"] <= "2014-01-02")]
+    assert {"600519.XSHG", "601398.XSHG", "600036.XSHG"} <= set(m300["code"])
+
+
+def test_funds(market):
+    bars, sec = market["bars"], market["sec"].set_index("code")
+    exch = sec[sec["type"].isin(["etf", "lof", "mmf"])]
+    assert len(exch) >= 80
+    assert {"510180.XSHG", "510500.XSHG", "513100.XSHG", "513500.XSHG", "511010.XSHG", "511880.XSHG",
+            "518880.XSHG", "159915.XSHE", "563300.XSHG", "588000.XSHG", "159941.XSHE", "511260.XSHG",
+            "511990.XSHG", "159919.XSHE", "512100.XSHG"} <= set(exch.index)
+    assert sec.loc["511880.XSHG", "type"] == "mmf" and sec.loc["161725.XSHE", "type"] == "lof"
+    px = bars.pivot(index="date", columns="code", values="close")
+    # money-market ETF: ~2.2 % a year, tiny daily volatility
+    mm = px["511880.XSHG"].dropna()
+    years = (mm.index[-1] - mm.index[0]).days / 365.25
+    assert 0.015 < (mm.iloc[-1] / mm.iloc[0]) ** (1 / years) - 1 < 0.03
+    assert mm.pct_change().std() < 0.0002
+    # two funds on the Nasdaq path move together; 513100 is not the A-share market
+    r = px[["513100.XSHG", "159941.XSHE", "510300.XSHG"]].pct_change().dropna()
+    assert r["513100.XSHG"].corr(r["159941.XSHE"]) > 0.97
+    assert abs(r["513100.XSHG"].corr(r["510300.XSHG"])) < 0.2
+    # ETFs track their index: 588000 ~ 000688, 512800 ~ the SW bank index
+    for etf, idx in (("588000.XSHG", "000688.XSHG"), ("512800.XSHG", "801780.XSHG")):
+        r = px[[etf, idx]].pct_change().dropna()
+        assert r[etf].corr(r[idx]) > 0.95, etf
+    # open-end funds: one NAV a day, no volume, types JoinQuant uses
+    of = sec[sec.index.str.endswith(".OF")]
+    assert len(of) >= 15
+    assert set(of["type"]) == {"mixture_fund", "stock_fund", "bond_fund", "money_market_fund", "QDII_fund"}
+    b = bars[bars["code"] == "217022.OF"]
+    assert (b["volume"] == 0).all() and (b["open"] == b["close"]).all() and b["high_limit"].isna().all()
+    # bond fund distributions: yearly ex-dates, factor = accumulated / unit NAV
+    x = market["xrxd"]
+    xb = x[x["code"] == "217022.OF"]
+    assert len(xb) == 11 and (xb["date"].dt.month == 1).all() and (xb["scale_factor"] == 1.0).all()
+    assert b["factor"].iloc[-1] > 1.2
+
+
+def test_indexes_cover_the_codes_files_use(market):
+    sec, mem = market["sec"].set_index("code"), market["members"]
+    idx = sec[sec["type"] == "index"]
+    assert len(idx) >= 40
+    need = {"000001.XSHG", "000016.XSHG", "000300.XSHG", "000852.XSHG", "000905.XSHG", "000906.XSHG",
+            "000985.XSHG", "399001.XSHE", "399005.XSHE", "399006.XSHE", "399101.XSHE", "399303.XSHE",
+            "000688.XSHG", "801010.XSHG", "801780.XSHG"}
+    assert need <= set(idx.index)
+
+    def at(code, day):
+        d = pd.Timestamp(day)
+        m = mem[(mem["index_code"] == code) & (mem["start_date"] <= d) & (mem["end_date"] >= d)]
+        return set(m["code"])
+    day = "2021-01-04"
+    for code in sorted(set(idx.index) - {"000012.XSHG"}):     # (000012 国债指数: bonds)
+        assert at(code, day), code                              # every index has members
+    assert at("399905.XSHE", day) == at("000905.XSHG", day)     # Shenzhen code of CSI 500
+    s50, s300 = at("000016.XSHG", day), at("000300.XSHG", day)
+    assert len(s50) == 50 and all(c.endswith(".XSHG") and not c.startswith("688") for c in s50)
+    assert len(at("000906.XSHG", day)) == len(s300 | at("000905.XSHG", day))
+    assert len(at("399006.XSHE", day)) == 100 and all(c.startswith("300") for c in at("399006.XSHE", day))
+    banks = at("801780.XSHG", day)
+    assert {"000001.XSHE", "600036.XSHG", "601398.XSHG"} <= banks
+    # 科创50: the 50 largest STAR stocks -- the sample has only ~16 listed long enough by 2021
+    k50 = at("000688.XSHG", day)
+    assert 10 <= len(k50) <= 50 and all(c.startswith("688") for c in k50)
+    assert len(at("000688.XSHG", "2025-12-31")) == 50
 
 
 def test_planted_signal_ic(market):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import factor
-from ..kernels import ema, rolling_mean, rolling_std, rolling_sum, safe_div, shift
+from ..kernels import ema, rolling_mean, rolling_sum, safe_div, shift
 
 _OHLC = ("bars.open", "bars.high", "bars.low", "bars.close", "bars.factor")
 _OHLCV = _OHLC + ("bars.volume",)
@@ -200,13 +200,15 @@ def vr(ctx):
     return safe_div(avs + 0.5 * cvs, bvs + 0.5 * cvs)
 
 
-@factor("TVSTD6", "emotion", "6日成交金额的标准差", "STD6(money) (元, sample std, ddof=1; UNCONFIRMED ddof)",
-        ("bars.money",), 6, "[D-emotion] name; same window convention as TVMA6")
+@factor("TVSTD6", "emotion", "6日成交金额的标准差", "STD6(money) (元, ddof=1, UNCONFIRMED ddof)",
+        ("bars.money",), 6, "[D-emotion] same form as TVMA6")
 def tvstd6(ctx):
+    from ..kernels import rolling_std
     return rolling_std(ctx.raw("money"), 6, 1)
 
 
-@factor("TVSTD20", "emotion", "20日成交金额的标准差", "STD20(money) (元, sample std, ddof=1; UNCONFIRMED ddof)",
-        ("bars.money",), 20, "[D-emotion] name; same window convention as TVMA20")
+@factor("TVSTD20", "emotion", "20日成交金额的标准差", "STD20(money) (元, ddof=1, UNCONFIRMED ddof)",
+        ("bars.money",), 20, "[D-emotion] same form as TVMA20")
 def tvstd20(ctx):
+    from ..kernels import rolling_std
     return rolling_std(ctx.raw("money"), 20, 1)

@@ -51,3 +51,9 @@ def surplus_reserve_fund_per_share(ctx):
         ("income.np_parent_company_owners", _SH), 0, "[D-pershare] (UNCONFIRMED numerator)")
 def eps_ttm(ctx):
     return safe_div(ctx.ttm("income", "np_parent_company_owners"), ctx.SH)
+
+
+@factor("retained_profit_per_share", "pershare", "每股未分配利润", "b(retained_profit) / SH",
+        ("balance.retained_profit", _SH), 0, "[D-pershare] wording")
+def retained_profit_per_share(ctx):
+    return safe_div(ctx.b("retained_profit"), ctx.SH)

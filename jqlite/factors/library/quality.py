@@ -182,3 +182,79 @@ def roe_ttm(ctx):
         _bal("total_current_assets", "total_current_liability"), 0, "[D-quality] (banks NaN, spec §1.4.11)")
 def current_ratio(ctx):
     return safe_div(ctx.b("total_current_assets"), ctx.b("total_current_liability"))
+
+
+def _gm_ttm(ctx, lag):
+    """Gross margin of the TTM ending ``lag`` quarters before the latest report."""
+    rev = sum(ctx.q("income", "operating_revenue", lag=lag + k) for k in range(4))
+    cost = sum(ctx.q("income", "operating_cost", lag=lag + k) for k in range(4))
+    return safe_div(rev - cost, rev)
+
+
+def _degm(ctx, lag):
+    return ctx.memo(("degm", lag), lambda: safe_div(_gm_ttm(ctx, lag), _gm_ttm(ctx, lag + 4)) - 1.0)
+
+
+@factor("DEGM", "quality", "毛利率增长", "gm_ttm / gm_ttm a year earlier - 1, gm = 1 - cost/revenue (UNCONFIRMED)",
+        ("income.operating_revenue", "income.operating_cost"), 0, "[D-quality] wording")
+def degm(ctx):
+    return _degm(ctx, 0)
+
+
+@factor("DEGM_8y", "quality", "长期毛利率增长",
+        "mean of the yearly DEGM over the last 8 years (lags 0, 4, ..., 28 quarters); at least 4 of the 8 "
+        "known, else NaN (UNCONFIRMED: JoinQuant's exact window rule)",
+        ("income.operating_revenue", "income.operating_cost"), 0, "[D-quality] wording")
+def degm_8y(ctx):
+    ys = np.stack([_degm(ctx, 4 * k) for k in range(8)])
+    ok = np.isfinite(ys)
+    cnt = ok.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(ok, ys, 0.0).sum(axis=0) / cnt
+    out[cnt < 4] = np.nan
+    return out
+
+
+_IFCL_Q = ("notes_payable", "accounts_payable", "advance_peceipts", "salaries_payable", "taxs_payable",
+           "interest_payable", "other_payable", "other_current_liability")
+
+
+@factor("roic_ttm", "quality", "投资资本回报率TTM",
+        "ttm(np_parent_company_owners) / (b(total_owner_equities) + b(total_liability) - interest-free current "
+        "liability (8 items, as interest_free_current_liability) - (b(total_non_current_liability) - "
+        "b(longterm_loan) - b(bonds_payable))); absent items 0 (UNCONFIRMED)",
+        ("income.np_parent_company_owners", "balance.total_owner_equities", "balance.total_liability",
+         "balance.total_non_current_liability") + tuple(f"balance.{c}?" for c in _IFCL_Q + ("longterm_loan", "bonds_payable")),
+        0, "[D-quality] doc wording (投资资本 = 权益 + 负债 - 无息流动负债 - 无息非流动负债)")
+def roic_ttm(ctx):
+    ifcl = sum(ctx.b(c, optional=True) for c in _IFCL_Q)
+    ifncl = (ctx.b("total_non_current_liability") - ctx.b("longterm_loan", optional=True)
+             - ctx.b("bonds_payable", optional=True))
+    invested = ctx.b("total_owner_equities") + ctx.b("total_liability") - ifcl - ifncl
+    return safe_div(ctx.ttm("income", "np_parent_company_owners"), invested)
+
+
+@factor("net_profit_to_total_operate_revenue_ttm", "quality", "净利润与营业总收入之比",
+        "ttm(net_profit) / ttm(total_operating_revenue)",
+        ("income.net_profit", "income.total_operating_revenue"), 0, "[D-quality] wording")
+def net_profit_to_total_operate_revenue_ttm(ctx):
+    return safe_div(ctx.ttm("income", "net_profit"), ctx.ttm("income", "total_operating_revenue"))
+
+
+@factor("gross_income_ratio", "quality", "销售毛利率", "(ttm(operating_revenue) - ttm(operating_cost)) / ttm(operating_revenue)",
+        ("income.operating_revenue", "income.operating_cost"), 0, "[D-quality] wording")
+def gross_income_ratio(ctx):
+    return _gm_ttm(ctx, 0)
+
+
+@factor("SGAI", "quality", "销售管理费用指数",
+        "(ttm(sale+administration expense) / ttm(operating_revenue)) / same a year earlier (UNCONFIRMED)",
+        ("income.sale_expense", "income.administration_expense", "income.operating_revenue"), 0,
+        "[D-quality] wording (M-score SGAI)")
+def sgai(ctx):
+    def ratio(lag):
+        sga = sum(ctx.q("income", "sale_expense", lag=lag + k) + ctx.q("income", "administration_expense", lag=lag + k)
+                  for k in range(4))
+        rev = sum(ctx.q("income", "operating_revenue", lag=lag + k) for k in range(4))
+        return safe_div(sga, rev)
+    return safe_div(ratio(0), ratio(4))

@@ -325,17 +325,15 @@ def growth(ctx):
 
 
 @factor("earnings_growth", "style", "5年盈利增长率",
-        "slope of the last 5 yearly basic_eps points (sum of 4 single quarters, lags 16/12/8/4/0) on "
-        "[0,1,2,3,4] / |mean of the points|; NaN with < 4 points. Raw descriptor of growth (unprocessed)",
-        ("income.basic_eps",), 0, "spec §10.2 [D-style] growth descriptor (UNCONFIRMED yearly = TTM points)")
+        "slope of the last 5 yearly basic_eps TTM points regressed on [0..4] / |their mean|; >= 4 points "
+        "(the growth descriptor, unprocessed)", ("income.basic_eps",), 0, "spec §10.2 [D-style] growth descriptor")
 def earnings_growth(ctx):
     return _slope_growth(_yearly(ctx, "income", "basic_eps"))
 
 
 @factor("sales_growth", "style", "5年营业收入增长率",
-        "slope of the last 5 yearly operating_revenue points (sum of 4 single quarters) on [0,1,2,3,4] / "
-        "|mean of the points|; NaN with < 4 points. Raw descriptor of growth (unprocessed); the spec's "
-        "per-share revenue is approximated by total revenue, as in growth",
-        ("income.operating_revenue",), 0, "spec §10.2 [D-style] growth descriptor (UNCONFIRMED per-share)")
+        "slope of the last 5 yearly operating_revenue TTM points per share (today's share count: the slope / "
+        "|mean| ratio does not depend on it) on [0..4] / |their mean|; >= 4 points (the growth descriptor, "
+        "unprocessed)", ("income.operating_revenue",), 0, "spec §10.2 [D-style] growth descriptor")
 def sales_growth(ctx):
     return _slope_growth(_yearly(ctx, "income", "operating_revenue"))
