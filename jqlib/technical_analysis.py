@@ -130,8 +130,9 @@ def _circulating(codes, index, end, n) -> pd.DataFrame:
         from jqlite.api.fundamentals import get_valuation
         v = get_valuation(codes, start_date=pd.Timestamp(index[0]).date(), end_date=end,
                           fields=["circulating_cap"])
-        if v.empty:
-            raise ValueError("no valuation rows")
+        if v.empty or v["circulating_cap"].isna().all():
+            # a store without valuation answers NaN rows (and records the data gap)
+            raise ValueError("no valuation.circulating_cap in the data store")
         w = v.pivot(index="day", columns="code", values="circulating_cap")
         w.index = pd.DatetimeIndex(pd.to_datetime(w.index))
         return w.reindex(index=pd.DatetimeIndex(index).normalize(), columns=codes).set_axis(index, axis=0)

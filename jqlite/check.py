@@ -828,6 +828,16 @@ class _Checker:
         """Import module ``name`` (as the run would); report and return None when it fails."""
         sev = WARNING if handled else BLOCKER
         tail = " (the import is inside try/except: the file handles its absence)" if handled else ""
+        from .compat.libs import PY2_MODULES
+        if name in PY2_MODULES:   # cPickle, sklearn.cross_validation, ...: the runtime aliases them
+            self.add("import", name, node.lineno, WARNING,
+                     f"module {name!r} no longer exists; jqlite's legacy layer imports "
+                     f"{PY2_MODULES[name]!r} in its place")
+            try:
+                with _quiet(), _legacy_view():
+                    return importlib.import_module(PY2_MODULES[name])
+            except Exception:  # noqa: BLE001 - the target itself is missing: reported below
+                name = PY2_MODULES[name]
         top = name.split(".")[0]
         try:
             with _quiet(), _legacy_view():

@@ -74,16 +74,16 @@ def test_unknown_api_name_is_a_blocker_with_its_lines():
     r = run_check("""
         def initialize(context):
             set_benchmark('000300.XSHG')
-            x = get_future_contracts('IF')
-            y = get_future_contracts('IC')
+            x = get_call_auction('IF')
+            y = get_call_auction('IC')
             z = context.portfolio.positions['000001.XSHE'].no_such_field
             context.my_value = 1
             w = context.my_value + context.not_assigned
             cd = get_current_data()['000001.XSHE'].is_stt
         """)
     names = {f.name: f for f in r.blockers}
-    assert names["get_future_contracts"].kind == "name"
-    assert names["get_future_contracts"].lines == [3, 4]
+    assert names["get_call_auction"].kind == "name"
+    assert names["get_call_auction"].lines == [3, 4]
     assert names["Position.no_such_field"].line == 5
     assert names["context.not_assigned"].line == 7
     assert "context.my_value" not in names             # user attributes are allowed
@@ -124,7 +124,9 @@ def test_missing_module_names_the_extra(monkeypatch):
     assert f["no_such_module_jqlite_xyz"].severity == C.BLOCKER
     assert "no jqlite extra" in f["no_such_module_jqlite_xyz"].message
     assert f["another_missing_module_xyz"].severity == C.WARNING      # handled by the file
-    assert f["sklearn.cross_validation"].severity == C.BLOCKER and f["sklearn.cross_validation"].line == 7
+    # removed in scikit-learn 0.20; the runtime's legacy layer imports sklearn.model_selection
+    assert f["sklearn.cross_validation"].severity == C.WARNING and f["sklearn.cross_validation"].line == 7
+    assert "sklearn.model_selection" in f["sklearn.cross_validation"].message
     assert f["pandas.no_such_name_xyz"].severity == C.BLOCKER
 
 
@@ -392,14 +394,14 @@ def test_blockers_in_functions_nothing_calls_are_warnings():
         def trade(context):
             helper()
         def helper():
-            get_future_contracts('IF')
+            get_call_auction('IF')
         def old_unused(context):
-            get_dominant_future('IF')
+            set_redeem_latency(3, 'open_fund')
         """)
     f = {x.name: x for x in only(r, "name")}
-    assert f["get_future_contracts"].severity == C.BLOCKER          # initialize -> trade -> helper
-    assert f["get_dominant_future"].severity == C.WARNING
-    assert "old_unused()" in f["get_dominant_future"].message
+    assert f["get_call_auction"].severity == C.BLOCKER          # initialize -> trade -> helper
+    assert f["set_redeem_latency"].severity == C.WARNING
+    assert "old_unused()" in f["set_redeem_latency"].message
     assert r.ok is False
     r = run_check("""
         if __name__ == '__main__':
