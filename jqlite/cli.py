@@ -142,6 +142,25 @@ def backtest(strategy, start, end, cash, benchmark, data, out, force, seed, thre
     130 / 143 stopped by SIGINT (Ctrl-C) / SIGTERM.  In the last three cases the partial
     results and error.json are in the run folder.
     """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():   # no signal handlers here
+        return _backtest(strategy, start, end, cash, benchmark, data, out, force, seed, threads, storage,
+                         quiet, frequency, verbose)
+    # run_backtest(hold_signals=True) leaves Ctrl-C deferred while the summary prints; put the
+    # caller's handlers back afterwards (the command may run in-process: tests, notebooks)
+    old = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    try:
+        _backtest(strategy, start, end, cash, benchmark, data, out, force, seed, threads, storage, quiet,
+                  frequency, verbose)
+    finally:
+        signal.signal(signal.SIGINT, old[0] if old[0] is not None else signal.default_int_handler)
+        signal.signal(signal.SIGTERM, old[1] if old[1] is not None else signal.SIG_DFL)
+
+
+def _backtest(strategy, start, end, cash, benchmark, data, out, force, seed, threads, storage, quiet,
+              frequency, verbose) -> None:
     from . import run_backtest
     from .errors import ConfigError, DataError, RunInterrupted
     from .results import new_run_folder

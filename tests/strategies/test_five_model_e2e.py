@@ -36,11 +36,14 @@ def runs(tmp_path_factory):
     r1 = jqlite.run_backtest(STRATEGY, "2025-08-01", "2025-09-30", storage=a, **kw)
     r2 = jqlite.run_backtest(STRATEGY, "2025-08-01", "2025-09-30", storage=b, **kw)
     r3 = jqlite.run_backtest(STRATEGY, "2025-08-01", "2025-09-30", storage=a, **kw)
-    return r1, r2, r3, a
+    # run 1 wrote models.pkl at 2025-08-01 09:00 (simulated): a run starting the next trading
+    # day may load it; run 3 (initialize at 2025-08-01 00:00) may not -- look-ahead guard
+    r4 = jqlite.run_backtest(STRATEGY, "2025-08-04", "2025-09-30", storage=a, **kw)
+    return r1, r2, r3, a, r4
 
 
 def test_trains_on_the_first_day_and_saves_models(runs):
-    r1, _, _, storage = runs
+    r1, _, _, storage, _ = runs
     first = str(pd.Timestamp(r1.daily["date"].iloc[0]).date())
     assert _trained_days(r1) == [first]           # 41 trading days < 60: no retrain
     assert (storage / "five_model_rolling" / "models.pkl").stat().st_size > 10_000
@@ -68,12 +71,22 @@ def test_same_seed_gives_identical_orders(runs):
     assert list(r1.daily["total_value"]) == list(r2.daily["total_value"])
 
 
-def test_second_run_loads_the_saved_models(runs):
-    r1, _, r3, _ = runs
-    assert any("已加载模型" in line for line in r3.log)
-    assert _trained_days(r3) == []
-    # the loaded models are the ones run 1 trained on the same day: same decisions
+def test_a_model_written_later_in_simulated_time_is_not_loaded(runs):
+    r1, _, r3, _, _ = runs
+    # models.pkl was written by run 1 at 2025-08-01 09:00; run 3's initialize is at 00:00 that
+    # day and the flagship sets avoid_future_data: read_file refuses, the strategy retrains
+    assert any("look-ahead through storage" in line for line in r3.log)
+    assert not any("已加载模型" in line for line in r3.log)
+    assert _trained_days(r3) == ["2025-08-01"]
+    # same seed, same data: the retrained models decide exactly as run 1's
     pd.testing.assert_frame_equal(_orders(r1), _orders(r3))
+
+
+def test_a_later_run_loads_the_saved_models(runs):
+    r4 = runs[4]
+    assert any("已加载模型 (训练至" in line for line in r4.log)
+    assert _trained_days(r4) == []
+    assert len(r4.orders) > 0
 
 
 def test_profile_splits_callbacks_data_factor_and_engine(runs):

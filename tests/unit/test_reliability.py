@@ -617,3 +617,16 @@ def f(context):
     assert "8 order warnings" in text and "4 x 下单数量#不足一手, 下单数量为#, 订单取消" in text
     r = run_strategy(store, src, "2024-01-02", "2024-01-02", echo_log=True, verbose=True)
     assert "订单取消" in capsys.readouterr().out
+
+
+def test_cli_backtest_in_process_gives_ctrl_c_back(store, tmp_path):
+    """The CLI defers Ctrl-C while it prints a finished run's summary; run in-process (a test,
+    a notebook), it must put the caller's handlers back -- found when a later in-process sweep
+    could no longer be interrupted (SIGINT was left on the deferring handler)."""
+    import signal
+    s = tmp_path / "good.py"
+    s.write_text(GOOD)
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    r = _cli(store, tmp_path, s, "--out", str(tmp_path / "o"))
+    assert r.returncode == 0, r.stderr
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
