@@ -1102,18 +1102,8 @@ def _bars_aggregate(vals: dict, dates: pd.DatetimeIndex, kind: str):
     keys = _bars_period_keys(dates, kind)
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     lasts = np.r_[starts[1:] - 1, len(keys) - 1]
-    out = {}
-    for f, v in vals.items():
-        if f == "open":
-            out[f] = v[starts]
-        elif f == "high":
-            out[f] = np.maximum.reduceat(v, starts)
-        elif f == "low":
-            out[f] = np.minimum.reduceat(v, starts)
-        elif f in ("volume", "money"):
-            out[f] = np.add.reduceat(v, starts)
-        else:   # close, factor
-            out[f] = v[lasts]
+    from ..data.minute import reduce_bars
+    out = reduce_bars(vals, starts, lasts)
     return out, dates[lasts]
 
 

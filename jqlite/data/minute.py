@@ -694,6 +694,13 @@ def aggregate_buckets(vals: dict[str, np.ndarray], rows: np.ndarray, slots: np.n
     return _reduce(vals, starts, ends), ends
 
 
+def reduce_bars(vals: dict[str, np.ndarray], starts: np.ndarray, ends: np.ndarray) -> dict[str, np.ndarray]:
+    """Merge consecutive bars into groups ``[starts[i], ends[i]]`` (row positions, inclusive):
+    open first, high max, low min, volume/money sum, every other field (close, factor, ...)
+    last.  Used for minute-derived units here and for get_bars' week/month bars."""
+    return _reduce(vals, starts, ends)
+
+
 def _reduce(vals, starts, ends):
     out = {}
     for f, v in vals.items():

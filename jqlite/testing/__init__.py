@@ -10,6 +10,7 @@ import importlib
 
 _NAMES = {
     "limit_ratio": "builders", "make_bars": "builders", "make_minute_bars": "builders", "tiny_market": "builders", "tiny_store": "builders",
+    "tree_digest": "builders",
     "MISSING": "harness", "ScheduledTask": "harness", "StrategyHarness": "harness",
     "assert_not_ordered": "harness", "assert_ordered": "harness", "load_strategy": "harness",
     "resolve_market": "harness", "run_backtest": "harness", "sample_market": "harness",

@@ -413,3 +413,18 @@ def make_minute_bars(code: str, day, closes: Sequence[float] | float, *, open_: 
     times = d + pd.to_timedelta(LABEL_MINUTES, unit="m")
     return pd.DataFrame({"code": code, "time": times, "open": o, "close": c, "high": h, "low": lo,
                          "volume": vol, "money": vol * c})
+
+
+def tree_digest(path) -> str:
+    """sha256 hex digest over every file under ``path`` (relative name + bytes, sorted): equal
+    digests mean a byte-identical folder -- how the reliability tests assert that a failed or
+    killed import left a store untouched."""
+    import hashlib
+    from pathlib import Path
+    h = hashlib.sha256()
+    for p in sorted(Path(path).rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(path)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+

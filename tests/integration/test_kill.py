@@ -6,7 +6,6 @@ The slow test does >= 20 kills; the fast variant (default suite) a few."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from jqlite.testing import tree_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = "date,code,open,high,low,close,volume,money,pre_close"
@@ -33,13 +33,6 @@ print("DONE", flush=True)
 """
 
 
-def _digest(path: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(Path(path).rglob("*")):
-        if p.is_file():
-            h.update(str(p.relative_to(path)).encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()
 
 
 def _source(path: Path, p0: float) -> Path:
@@ -71,7 +64,7 @@ def _import_kills(tmp_path: Path, n: int, seed: int) -> dict:
     digests = {}
     for k in ("B", "A"):                       # reference digests; the store ends as A
         import_bars_files(src[k], ColumnMapping.jqlite(), store)
-        digests[k] = _digest(store)
+        digests[k] = tree_digest(store)
     steps = ["validating bars_daily", "writing calendar", "writing bars 2023", "checking the new store", None]
     seen = {"A": 0, "B": 0}
     cur = "A"
@@ -86,13 +79,13 @@ def _import_kills(tmp_path: Path, n: int, seed: int) -> dict:
                 p.send_signal(signal.SIGKILL)
                 break
         p.wait(timeout=120)
-        d = _digest(store)
+        d = tree_digest(store)
         assert d in (digests["A"], digests["B"]), f"kill {i} after {at!r}: the store is neither old nor new"
         cur = "A" if d == digests["A"] else "B"
         seen[cur] += 1
     # the next import cleans what the killed ones left
     import_bars_files(src["A"], ColumnMapping.jqlite(), store)
-    assert _digest(store) == digests["A"]
+    assert tree_digest(store) == digests["A"]
     assert [q.name for q in tmp_path.iterdir() if q.name.startswith(".store.")] == []
     return seen
 

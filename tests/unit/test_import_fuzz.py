@@ -6,7 +6,6 @@ byte-identical."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ from jqlite.data import schema
 from jqlite.data.ingest import ColumnMapping, import_bars_files
 from jqlite.data.store import Store
 from jqlite.errors import DataError
+from jqlite.testing import tree_digest
 
 MAP = ColumnMapping.jqlite()
 COLS = ["date", "code", "open", "high", "low", "close", "volume", "money", "pre_close"]
@@ -39,13 +39,6 @@ def _valid() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLS)
 
 
-def _digest(path: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(Path(path).rglob("*")):
-        if p.is_file():
-            h.update(str(p.relative_to(path)).encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()
 
 
 def _invariants(path: Path) -> None:
@@ -134,12 +127,12 @@ def test_corrupted_source_gives_clear_error_or_sound_store(base, c):
     src = base / "src.csv"
     _write(_valid(), src, c)
     store = base / "store"
-    before = _digest(store)
+    before = tree_digest(store)
     try:
         import_bars_files(src, MAP, store)
     except DataError as exc:
         assert str(src) in str(exc), f"error does not name the file: {exc}"
-        assert _digest(store) == before, "a failed import changed the store"
+        assert tree_digest(store) == before, "a failed import changed the store"
         assert not any(p.name.startswith(".store.tmp-") for p in base.iterdir())
         return
     _invariants(store)

@@ -3,7 +3,6 @@ more) per numbered item; each failed before its fix.  See docs/reliability.md.""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -22,6 +21,7 @@ from jqlite.cli import main as cli
 from jqlite.data.ingest import ColumnMapping, import_bars_files
 from jqlite.errors import ConfigError, DataError, DataValidationError
 from jqlite.testing import tiny_store
+from jqlite.testing import tree_digest
 
 
 def read_source(*a, **kw):
@@ -33,14 +33,6 @@ MAP = ColumnMapping.jqlite()
 HEADER = "date,code,open,high,low,close,volume,money,pre_close"
 
 
-def tree_digest(path: Path) -> str:
-    """sha256 over every file (relative name + bytes) under ``path``: byte-identity of a store."""
-    h = hashlib.sha256()
-    for p in sorted(Path(path).rglob("*")):
-        if p.is_file():
-            h.update(str(p.relative_to(path)).encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()
 
 
 def bars_csv(path: Path, rows: list[str], header: str = HEADER) -> Path:
