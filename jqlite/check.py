@@ -442,6 +442,22 @@ def _arg(call: ast.Call, pos: int | None, kw: str | None):
     return None
 
 
+
+def _assigned_strs(nodes, name: str) -> tuple[bool, list[str] | None]:
+    """``(found, strings)`` over the plain assignments ``name = [...]`` among ``nodes``: the
+    string lists concatenated, or None as soon as one assigned value is not a literal list
+    of strings (then the name cannot be resolved statically)."""
+    vals: list[str] = []
+    found = False
+    for n in nodes:
+        if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in n.targets):
+            v = _str_list(n.value)
+            if v is None:
+                return True, None
+            vals += v
+            found = True
+    return found, vals
+
 def _str_list(node) -> list[str] | None:
     """``'x'`` or ``['x', 'y']`` -> list of str; None when not all literal."""
     s = _const_str(node)
@@ -1619,25 +1635,11 @@ class _Checker:
             child, p = p, self._parents.get(id(p))
         func = self._enclosing_function(at)
         scope = func if func is not None else self.tree
-        vals: list[str] = []
-        found = False
-        for n in ast.walk(scope):
-            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == expr.id for t in n.targets):
-                v = _str_list(n.value)
-                if v is None:
-                    return None
-                vals += v
-                found = True
+        found, vals = _assigned_strs(ast.walk(scope), expr.id)
         if found:
             return vals
         if func is not None and not any(isinstance(a, ast.arg) and a.arg == expr.id for a in ast.walk(func.args)):
-            for n in self.tree.body:              # a module-level constant list
-                if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == expr.id for t in n.targets):
-                    v = _str_list(n.value)
-                    if v is None:
-                        return None
-                    vals += v
-                    found = True
+            found, vals = _assigned_strs(self.tree.body, expr.id)   # a module-level constant list
             if found:
                 return vals
         if func is not None:
