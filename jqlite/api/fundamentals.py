@@ -460,6 +460,14 @@ def _plan(q: Query):
             raise ParamsError(f"get_fundamentals only queries the fundamentals tables "
                               f"{list(_TABLES)}; got {f}")
         names.append(n)
+    # a table named only in ORDER BY (``query(valuation.code).order_by(balance.x.desc())``) is
+    # not in SQLAlchemy's FROM list; JoinQuant joins it on code like any other (a real public
+    # file does this) -- add it, the join below puts it in FROM
+    for el in _visitors.iterate(stmt):
+        if isinstance(el, sa.Column) and el.table is not None:
+            n = getattr(el.table, "name", None)
+            if n in _TABLES and _TABLES[n].__table__ is el.table and n not in names:
+                names.append(n)
     if not names:
         raise ParamsError("the query selects no fundamentals table")
     needed: dict[str, set] = {n: set() for n in names}

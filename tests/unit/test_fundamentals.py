@@ -171,6 +171,18 @@ def test_filter_order_limit(fstore):
     assert set(df["day"]) == {"2020-01-06"}
 
 
+def test_order_by_a_table_the_query_does_not_select(fstore):
+    """``query(valuation.code).order_by(balance.x.desc())`` (a real public file): the ordering
+    table is joined on code like a selected one (DuckDB raised a binder error before)."""
+    from jqlite.api.fundamentals import balance, get_fundamentals, query, valuation
+    q = query(valuation.code).order_by(balance.total_assets.desc())
+    df = get_fundamentals(q, date="2020-05-06")
+    # 000002 (5000) before 000001 (1100, its 2020-03-31 report published 04-28); 600000 has
+    # no balance sheet: dropped by the join on code, as for a selected balance column
+    assert list(df["code"]) == ["000002.XSHE", "000001.XSHE"]
+    assert list(df.columns) == ["code"]
+
+
 def test_join_and_arithmetic(fstore):
     from jqlite.api.fundamentals import balance, get_fundamentals, query, valuation
     q = query(valuation.code, valuation.market_cap,
