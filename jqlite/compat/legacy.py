@@ -403,12 +403,16 @@ def rolling_apply(arg, window, func, min_periods=None, freq=None, center=False, 
 
 
 def rolling_corr(arg1, arg2=None, window=None, min_periods=None, freq=None, center=False, pairwise=None):
+    """pandas < 0.18 ``pd.rolling_corr`` = ``arg1.rolling(window, min_periods, center).corr(arg2)``;
+    ndarray in, ndarray out (``freq`` ignored: removed from pandas)."""
     a, raw = _as_pandas(arg1)
     b = _as_pandas(arg2)[0] if arg2 is not None else None
     return _back(a.rolling(window, min_periods=min_periods, center=center).corr(b, pairwise=pairwise), raw)
 
 
 def rolling_cov(arg1, arg2=None, window=None, min_periods=None, freq=None, center=False, pairwise=None, ddof=1):
+    """pandas < 0.18 ``pd.rolling_cov`` = ``arg1.rolling(window, min_periods, center).cov(arg2, ddof=ddof)``;
+    ndarray in, ndarray out."""
     a, raw = _as_pandas(arg1)
     b = _as_pandas(arg2)[0] if arg2 is not None else None
     return _back(a.rolling(window, min_periods=min_periods, center=center).cov(b, pairwise=pairwise, ddof=ddof), raw)
@@ -442,24 +446,28 @@ def ewma(arg, com=None, span=None, halflife=None, alpha=None, min_periods=0, fre
 
 def ewmstd(arg, com=None, span=None, halflife=None, alpha=None, min_periods=0, bias=False,
            freq=None, adjust=True, ignore_na=False):
+    """pandas < 0.18 ``pd.ewmstd`` = ``arg.ewm(com=, span=, halflife=, alpha=, ...).std(bias=bias)``."""
     e, raw = _ewm_obj(arg, com, span, halflife, alpha, min_periods, adjust, ignore_na)
     return _back(e.std(bias=bias), raw)
 
 
 def ewmvar(arg, com=None, span=None, halflife=None, alpha=None, min_periods=0, bias=False,
            freq=None, adjust=True, ignore_na=False):
+    """pandas < 0.18 ``pd.ewmvar`` = ``arg.ewm(...).var(bias=bias)``."""
     e, raw = _ewm_obj(arg, com, span, halflife, alpha, min_periods, adjust, ignore_na)
     return _back(e.var(bias=bias), raw)
 
 
 def ewmcorr(arg1, arg2=None, com=None, span=None, halflife=None, alpha=None, min_periods=0,
             freq=None, pairwise=None, adjust=True, ignore_na=False):
+    """pandas < 0.18 ``pd.ewmcorr`` = ``arg1.ewm(...).corr(arg2)``."""
     e, raw = _ewm_obj(arg1, com, span, halflife, alpha, min_periods, adjust, ignore_na)
     return _back(e.corr(_as_pandas(arg2)[0] if arg2 is not None else None, pairwise=pairwise), raw)
 
 
 def ewmcov(arg1, arg2=None, com=None, span=None, halflife=None, alpha=None, min_periods=0,
            bias=False, freq=None, pairwise=None, adjust=True, ignore_na=False):
+    """pandas < 0.18 ``pd.ewmcov`` = ``arg1.ewm(...).cov(arg2, bias=bias)``."""
     e, raw = _ewm_obj(arg1, com, span, halflife, alpha, min_periods, adjust, ignore_na)
     return _back(e.cov(_as_pandas(arg2)[0] if arg2 is not None else None, pairwise=pairwise, bias=bias), raw)
 

@@ -13,6 +13,8 @@ from fissix.pgen2 import token
 
 
 class FixOldDiv(fixer_base.BaseFix):
+    """fissix fixer: every ``/`` (and ``/=``) becomes a call of ``old_div`` (see module docstring)."""
+
     BM_compatible = False
     PATTERN = "term< any+ > | expr_stmt< any '/=' any >"
 

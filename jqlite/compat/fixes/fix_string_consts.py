@@ -9,6 +9,8 @@ _MAP = {"letters": "ascii_letters", "lowercase": "ascii_lowercase", "uppercase":
 
 
 class FixStringConsts(fixer_base.BaseFix):
+    """fissix fixer: ``string.letters`` -> ``string.ascii_letters`` & co., ``string.maketrans`` -> ``str.maketrans``."""
+
     BM_compatible = True
     PATTERN = """power< mod='string' trailer< '.' name=any > any* >"""
 
