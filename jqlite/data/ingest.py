@@ -516,11 +516,49 @@ def read_bars_file(path: str | Path, mapping: ColumnMapping | None = None, *,
         open/close outside ``[low, high]``, duplicate (code, date), date not a trading day.
     """
     path = Path(path)
-    file = str(path)
     m = mapping or ColumnMapping()
     cols = m.source_columns()
     str_cols = [c for c in (m.code, m.name, m.date) if c is not None]
     df = _read_table(path, list(cols.values()), str_cols)
+    if m.code is None and code is None:
+        code = path.name.split(".")[0] if not re.match(
+            r"^\d{6}\.[A-Za-z]{2,4}\.", path.name) else ".".join(path.name.split(".")[:2])
+    return read_bars_frame(df, m, label=str(path), calendar=calendar, code=code, start=start, end=end,
+                           codes=codes, check_calendar=check_calendar)
+
+
+def read_bars_frame(df: pd.DataFrame, mapping: ColumnMapping | None = None, *, label: str = "<frame>",
+                    calendar: pd.DatetimeIndex | None = None, code: str | None = None,
+                    start=None, end=None, codes: Iterable[str] | None = None,
+                    check_calendar: bool = True) -> pd.DataFrame:
+    """Check a daily-bar frame already in memory and return jqlite's raw-bar form.
+
+    The same checks and result as :func:`read_bars_file` (which reads a file and calls
+    this), for frames a source library returned (``jqlite.data.sources``).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows in the layout ``mapping`` describes.
+    mapping : ColumnMapping, optional
+    label : str
+        Names the data in errors (a file path, or ``'tushare daily 600000.XSHG'``).
+    calendar, code, start, end, codes, check_calendar
+        As for :func:`read_bars_file`; ``code`` is required when ``mapping.code`` is None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`RAW_COLUMNS`, sorted by code, date.
+
+    Raises
+    ------
+    DataValidationError
+        Naming ``label``, the 0-based row and the column of the first bad value.
+    """
+    file = label
+    m = mapping or ColumnMapping()
+    cols = m.source_columns()
     missing = [c for k, c in cols.items() if c not in df.columns]
     if missing:
         raise DataValidationError(file, None, missing[0], f"missing column(s) {missing}")
@@ -532,9 +570,10 @@ def read_bars_file(path: str | Path, mapping: ColumnMapping | None = None, *,
     out: dict[str, np.ndarray] = {"_row": rows}
     out["date"] = _parse_dates(df[m.date], m.date_format, file, m.date)
     if m.code is None:
-        c = code if code is not None else path.name.split(".")[0] if not re.match(
-            r"^\d{6}\.[A-Za-z]{2,4}\.", path.name) else ".".join(path.name.split(".")[:2])
+        c = code
         try:
+            if c is None:
+                raise ValueError("no code given for a frame without a code column")
             out["code"] = np.full(n, normalize_code(c), dtype=object)
         except ValueError as exc:
             raise DataValidationError(file, None, None, f"no code column and {exc}") from None
