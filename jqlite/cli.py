@@ -285,7 +285,17 @@ def data_sample(out, seed) -> None:
 
 
 @data.command("import")
-@click.option("--src", default=None, type=click.Path(file_okay=False), help="real data folder (../shared/data/real)")
+@click.option("--src", default=None, type=click.Path(),
+              help="with --format real (default for a folder holding daily/): the real data folder; "
+                   "otherwise your own bar files: a CSV/parquet file, a folder of them or a quoted glob")
+@click.option("--format", "fmt", default=None,
+              type=click.Choice(["real", "jqlite", "xbx", "xbx_csv", "tushare", "baostock", "csv"]),
+              help="layout of SRC (docs/data-import.md): jqlite/csv column names date,code,open,...; "
+                   "xbx/xbx_csv 邢不行 files; tushare daily; baostock k-data; real = the real data folder")
+@click.option("--mapping", default=None, type=click.Path(dir_okay=False, exists=True),
+              help="TOML/JSON file naming your files' columns and units (overrides --format's preset)")
+@click.option("--start", default=None, help="first day to import (default: the data's first)")
+@click.option("--end", default=None, help="last day to import (default: the data's last)")
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="store folder to create (or an existing store to replace)")
 @click.option("--fundamentals/--no-fundamentals", default=True, show_default=True,
@@ -299,13 +309,20 @@ def data_sample(out, seed) -> None:
 @click.option("--minute-code", default=None, help="security of minute files without a code column")
 @click.option("--minute-volume-unit", default="share", show_default=True, type=click.Choice(["share", "lot"]),
               help="unit of the minute files' volume column")
-def data_import(src, out, fundamentals, minute, minute_freq, minute_label, minute_code, minute_volume_unit) -> None:
-    """Import the real A-share data folder (and/or minute bar files) into a store.
+def data_import(src, fmt, mapping, start, end, out, fundamentals, minute, minute_freq, minute_label, minute_code,
+                minute_volume_unit) -> None:
+    """Import your own daily-bar files, or the real A-share data folder, into a store.
+
+    \b
+    Own files:   jqlite data import --src 'bars/*.csv' --format tushare --out mystore
+                 jqlite data import --src bars/ --mapping mymap.toml --out mystore
+    Real folder: jqlite data import --src ../shared/data/real --out realstore
 
     The new store, fundamentals and minute bars included, is built and checked in a
     temporary folder next to OUT and swapped in at the end: on any error OUT is left exactly
-    as it was.  OUT must be new, empty or an existing jqlite store (exit 2 otherwise).
-    With --minute and no --src, the minute bars are added to the existing store OUT.
+    as it was, and the error names the file, row and column.  OUT must be new, empty or an
+    existing jqlite store (exit 2 otherwise).  With --minute and no --src, the minute bars
+    are added to the existing store OUT.
     """
     from .data.ingest import default_real_data_dir, import_real_data
     from .errors import DataError
@@ -328,6 +345,29 @@ def data_import(src, out, fundamentals, minute, minute_freq, minute_label, minut
             sys.exit(2)
         click.echo(f"minute bars added to {out} in {time.perf_counter() - t0:.1f}s")
         return
+    if fmt is None:
+        fmt = "real" if (src is None or (Path(src) / "daily").is_dir()) and mapping is None else "jqlite"
+    if fmt != "real":
+        from .data.ingest import import_bars_files, load_mapping
+        if src is None:
+            click.echo("jqlite data import: --format %s needs --src FILES" % fmt, err=True)
+            sys.exit(2)
+        try:
+            m = load_mapping(mapping, fmt)
+            path = import_bars_files(src, m, out, start=start, end=end, progress=say,
+                                     post_write=(lambda tmp: add_minute(tmp)) if minute else None)
+        except DataError as exc:
+            click.echo(f"jqlite data import: {exc}", err=True)
+            sys.exit(2)
+        from .data.store import Store
+        st = Store(path)
+        click.echo(f"store written to {path} in {time.perf_counter() - t0:.1f}s: {st.n_securities} securities, "
+                   f"{st.n_days} days {st.dates[0].date()} .. {st.dates[-1].date()}")
+        return
+    if mapping is not None or start is not None or end is not None:
+        click.echo("jqlite data import: --mapping/--start/--end apply to your own files, not to --format real",
+                   err=True)
+        sys.exit(2)
     root = Path(src) if src else Path(default_real_data_dir())
 
     def post(tmp_store: Path) -> None:

@@ -344,6 +344,79 @@ class ColumnMapping:
         return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
 
 
+#: ``--format`` names of ``jqlite data import`` -> preset constructor.
+MAPPING_PRESETS = {
+    "jqlite": ColumnMapping.jqlite, "xbx": ColumnMapping.xbx, "xbx_csv": ColumnMapping.xbx_csv,
+    "tushare": ColumnMapping.tushare, "baostock": ColumnMapping.baostock, "csv": ColumnMapping,
+}
+
+
+def load_mapping(path: str | Path | None = None, preset: str = "csv") -> ColumnMapping:
+    """A :class:`ColumnMapping` from a preset name, overridden by a TOML or JSON file.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        ``.toml`` or ``.json`` file whose keys are :class:`ColumnMapping` attributes
+        (``date = "trade_date"``, ``volume_scale = 100``, ``money = ""`` for "no such column").
+        A key ``preset`` in the file replaces ``preset``.
+    preset : str
+        One of :data:`MAPPING_PRESETS` (``csv`` = the plain defaults: date, code, open ...).
+
+    Returns
+    -------
+    ColumnMapping
+
+    Raises
+    ------
+    DataValidationError
+        Unreadable file, unknown preset or key (named), a value of the wrong type.
+    """
+    import dataclasses
+    import json
+    fields = {f.name: f for f in dataclasses.fields(ColumnMapping)}
+    over: dict = {}
+    if path is not None:
+        p = Path(path)
+        try:
+            if p.suffix.lower() == ".toml":
+                import tomllib
+                over = tomllib.loads(p.read_text(encoding="utf-8"))
+            elif p.suffix.lower() == ".json":
+                over = json.loads(p.read_text(encoding="utf-8"))
+            else:
+                raise DataValidationError(str(p), None, None, "mapping file must be .toml or .json")
+        except DataValidationError:
+            raise
+        except Exception as exc:  # OSError, TOMLDecodeError, JSONDecodeError
+            raise DataValidationError(str(p), None, None, f"cannot read the mapping: {exc}") from None
+        if not isinstance(over, dict):
+            raise DataValidationError(str(p), None, None, "mapping must be a table of key = value")
+        preset = over.pop("preset", preset)
+    if preset not in MAPPING_PRESETS:
+        raise DataValidationError(str(path or "--format"), None, None,
+                                  f"unknown format {preset!r} (one of {sorted(MAPPING_PRESETS)})")
+    m = MAPPING_PRESETS[preset]()
+    for k, v in over.items():
+        if k not in fields:
+            raise DataValidationError(str(path), None, k, f"unknown mapping key {k!r} "
+                                      f"(known: {', '.join(sorted(fields))})")
+        cur = getattr(m, k)
+        if isinstance(cur, bool) or k == "paused_invert":
+            if not isinstance(v, bool):
+                raise DataValidationError(str(path), None, k, f"{k} must be true or false, not {v!r}")
+        elif k.endswith("_scale"):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
+                raise DataValidationError(str(path), None, k, f"{k} must be a positive number, not {v!r}")
+            v = float(v)
+        elif v is not None and not isinstance(v, str):
+            raise DataValidationError(str(path), None, k, f"{k} must be a column name (text), not {v!r}")
+        if isinstance(v, str) and v == "" and k not in ("date", "open", "high", "low", "close", "volume"):
+            v = None
+        setattr(m, k, v)
+    return m
+
+
 #: Canonical raw-bar columns produced by :func:`read_bars_file`.
 RAW_COLUMNS = ("date", "code", "open", "high", "low", "close", "volume", "money", "pre_close",
                "name", "paused", "is_st", "factor", "high_limit", "low_limit", "_row")
