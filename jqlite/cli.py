@@ -1,4 +1,4 @@
-"""Command line: ``jqlite backtest``, ``jqlite check``, ``jqlite data sample|import``, ``jqlite report``,
+"""Command line: ``jqlite backtest``, ``jqlite check``, ``jqlite data sample|import|pull|update``, ``jqlite report``,
 ``jqlite sweep``.
 
 Exit codes of ``backtest``: 0 success, 1 a strategy callback raised (partial results are
@@ -384,6 +384,131 @@ def data_import(src, fmt, mapping, start, end, out, fundamentals, minute, minute
         click.echo(f"jqlite data import: {exc}", err=True)
         sys.exit(2)
     click.echo(f"store written to {path} in {time.perf_counter() - t0:.1f}s")
+
+
+def _pull_progress():
+    """on_batch callback: a rich bar (securities, rows, ETA) on a terminal, one line per batch otherwise."""
+    state = {"bar": None, "task": None}
+    tty = sys.stderr.isatty()
+
+    def cb(info: dict) -> None:
+        q = info.get("quota")
+        qs = f" quota left {q['spare']:,}" if q else ""
+        done, total = info["codes_done"], info["codes"]
+        el = info["elapsed"]
+        eta = el / done * (total - done) if done else None
+        if tty:
+            if state["bar"] is None:
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+                state["bar"] = Progress(TextColumn("pull"), BarColumn(), MofNCompleteColumn(),
+                                        TextColumn("securities {task.fields[rows]} rows{task.fields[q]}"),
+                                        TimeRemainingColumn(), transient=True)
+                state["bar"].start()
+                state["task"] = state["bar"].add_task("", total=total, rows="0", q="")
+            state["bar"].update(state["task"], completed=done, rows=f"{info['rows']:,}", q=qs)
+            if done >= total:
+                state["bar"].stop()
+        else:
+            eta_s = "?" if eta is None else f"{eta:.0f}s"
+            click.echo(f"  batch {info['batch']}/{info['batches']}: {done}/{total} securities, "
+                       f"{info['rows']:,} rows, {el:.1f}s elapsed, eta {eta_s}{qs}", err=True)
+
+    def close() -> None:
+        if state["bar"] is not None:
+            state["bar"].stop()
+    cb.close = close
+    return cb
+
+
+def _run_pull_cli(cmd: str, fn, *args, **kw) -> None:
+    from .data.pull import staging_dir
+    from .data.sources import CredentialError, QuotaExhausted, SourceError
+    from .errors import DataError
+
+    say = lambda m: click.echo(f"  {m}", err=True)  # noqa: E731
+    cb = _pull_progress()
+    try:
+        r = fn(*args, progress=say, on_batch=cb, **kw)
+    except CredentialError as exc:
+        cb.close()
+        click.echo(f"jqlite data {cmd}: credential rejected or missing: {exc}", err=True)
+        sys.exit(3)
+    except QuotaExhausted as exc:
+        cb.close()
+        click.echo(f"jqlite data {cmd}: stopped at the quota: {exc}", err=True)
+        sys.exit(4)
+    except KeyboardInterrupt:
+        cb.close()
+        click.echo(f"jqlite data {cmd}: interrupted; the committed batches are kept in "
+                   f"{staging_dir(args[-1])}: run the same command again to resume", err=True)
+        sys.exit(130)
+    except (SourceError, DataError) as exc:
+        cb.close()
+        click.echo(f"jqlite data {cmd}: {exc}", err=True)
+        click.echo("  committed batches (if any) are kept: run the same command again to resume", err=True)
+        sys.exit(2)
+    cb.close()
+    if r["status"] == "up to date":
+        click.echo(f"{r['store']} is up to date (last day {r.get('last_date', '?')})")
+        return
+    q = r.get("quota")
+    click.echo(f"store written to {r['store']} in {r['seconds']:.1f}s: {r['securities']} securities, "
+               f"{r['first_date']} .. {r['last_date']}, {r['rows']:,} source rows ({r['calls']} calls, "
+               f"{r['retries']} retries{', resumed after ' + str(r['resumed_batches']) + ' committed batches' if r['resumed_batches'] else ''})"
+               + (f"; quota left {q['spare']:,} of {q['total']:,}" if q else ""))
+
+
+@data.command("pull")
+@click.option("--source", required=True, type=click.Choice(["baostock", "tushare", "akshare", "jqdatasdk"]),
+              help="client library to pull with (pip install 'jqlite-engine[SOURCE]')")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="store folder to create or replace")
+@click.option("--start", default="2015-01-05", show_default=True, help="first day")
+@click.option("--end", default=None, help="last day (default today)")
+@click.option("--universe", default="all", show_default=True,
+              help="all | hs300 | zz500 | sz50 | FILE (one JoinQuant or source code per line)")
+@click.option("--batch-size", default=None, type=int, help="securities per committed batch (default: per source)")
+@click.option("--restart", is_flag=True, help="discard an interrupted pull into OUT instead of resuming it")
+def data_pull(source, out, start, end, universe, batch_size, restart) -> None:
+    """Pull daily bars from a data source into a new store (resumable).
+
+    Credentials come from the environment or the OS keyring only (tushare: TUSHARE_TOKEN;
+    jqdatasdk: JQDATA_USERNAME / JQDATA_PASSWORD; baostock and akshare need none).  Each batch
+    of securities is committed beside OUT as it arrives; if the pull stops (Ctrl-C, network,
+    quota) the same command resumes it.  OUT is swapped in atomically at the end.
+    Exit codes: 0 written, 2 bad arguments / data / source error, 3 credential, 4 quota, 130 Ctrl-C.
+    See docs/data-pull.md.
+    """
+    from .data.ingest import normalize_code
+    from .data.pull import run_pull
+
+    codes = None
+    if universe not in ("all", "hs300", "zz500", "sz50"):
+        p = Path(universe)
+        if not p.is_file():
+            click.echo(f"jqlite data pull: --universe {universe}: not all/hs300/zz500/sz50 and no such file", err=True)
+            sys.exit(2)
+        try:
+            codes = [normalize_code(x.strip().split(",")[0]) for x in p.read_text(encoding="utf-8").splitlines()
+                     if x.strip() and not x.startswith("#")]
+        except ValueError as exc:
+            click.echo(f"jqlite data pull: {p}: {exc}", err=True)
+            sys.exit(2)
+    _run_pull_cli("pull", run_pull, source, out, start=start, end=end, universe=universe, codes=codes,
+                  batch_size=batch_size, restart=restart)
+
+
+@data.command("update")
+@click.argument("store", type=click.Path(file_okay=False, exists=True))
+@click.option("--end", default=None, help="last day (default today)")
+@click.option("--restart", is_flag=True, help="discard an interrupted update instead of resuming it")
+def data_update(store, end, restart) -> None:
+    """Pull the days after STORE's last day from the source it was pulled from.
+
+    Same credentials, batches, resume and exit codes as `jqlite data pull`; the store is
+    rebuilt with the new days and swapped in atomically.
+    """
+    from .data.pull import run_update
+    _run_pull_cli("update", run_update, store, end=end, restart=restart)
 
 
 def _check_run_dir(cmd: str, d: Path) -> None:

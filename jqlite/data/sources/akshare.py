@@ -52,6 +52,8 @@ class AkshareSource(Source):
         df = self.client.stock_info_a_code_name()
         out = pd.DataFrame({"code": normalize_codes(df["code"].astype(str).to_numpy(), file="akshare stock_info_a_code_name"),
                             "display_name": df["name"].to_numpy(object)})
+        self.note = ("akshare lists only the stocks listed today: delisted stocks are missing (survivorship "
+                     "bias), and it has no ST flag, so ST stocks get the board's normal price limits")
         return self.stocks_only(out)
 
     def fetch_daily(self, codes: list[str], start, end) -> pd.DataFrame:

@@ -112,5 +112,5 @@ class BaostockSource(Source):
             frames.append(self._frame(rs, f"query_history_k_data_plus {c}"))
         df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=K_FIELDS.split(","))
         for k in _NUMERIC:             # '' = no value (turn on a suspended day)
-            df[k] = df[k].replace("", np.nan)
+            df.loc[df[k] == "", k] = np.nan
         return df
