@@ -318,3 +318,46 @@ def test_readme_real_data_in_three_commands(tmp_path, monkeypatch):
     assert Store(tmp_path / store).n_days == 7
     bt = [c for c in cmds[3:] if c.startswith("jqlite backtest")]
     assert bt, "the section ends with a backtest on the pulled store"
+
+
+# ------------------------------------------------------------------ pull -> update -> backtest
+STRATEGY = '''
+from jqdata import *
+
+def initialize(context):
+    set_benchmark('600000.XSHG')
+    set_option('use_real_price', True)
+    run_daily(trade, 'open')
+
+def trade(context):
+    d = context.current_dt.date().isoformat()
+    if d == '2024-01-02':
+        order('600000.XSHG', 1000)
+    if d == '2024-01-04':
+        order('000001.XSHE', 1000)      # suspended that day: JoinQuant rejects the order
+    if d == '2024-01-09':
+        record(close=attribute_history('600000.XSHG', 2, '1d', ['close'], fq=None)['close'].iloc[-1])
+'''
+
+
+@pytest.mark.parametrize("source", ["baostock", "tushare", "akshare", "jqdatasdk"])
+def test_pull_update_backtest_end_to_end(tmp_path, source):
+    import jqlite
+    ad, env = make(source)
+    out = tmp_path / "s"
+    run_pull(source, out, start="2024-01-02", end="2024-01-05", adapter=ad, env=env, **NOKEY)
+    run_update(out, end="2024-01-10", adapter=ad, env=env, **NOKEY)
+    f = tmp_path / "strat.py"
+    f.write_text(STRATEGY)
+    res = jqlite.run_backtest(f, "2024-01-02", "2024-01-10", 100000, data=out)
+    tr = res.trades
+    # one fill: 1,000 x 600000 at the 2024-01-02 open 7.10 plus half the default slippage
+    # 0.00246: 7.10 * 1.00123 = 7.108733; the order on suspended 000001 is refused
+    assert tr["security"].tolist() == ["600000.XSHG"] and tr["price"].iloc[0] == pytest.approx(7.108733)
+    assert res.orders["security"].tolist() == ["600000.XSHG"]
+    assert len(res.daily) == 7
+    # ex-dividend 0.40 yuan on 2024-01-08: 1,000 shares x 0.40 x (1 - 20 % tax) = 320 yuan cash
+    cash = res.daily.set_index("date")["available_cash"]
+    assert cash.iloc[4] - cash.iloc[3] == pytest.approx(320.0)
+    # 2024-01-09 at the open: yesterday's raw close of 600000 is 6.70 (after the ex-date)
+    assert res.daily.set_index("date")["record_close"].dropna().tolist() == [6.70]
