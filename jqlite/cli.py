@@ -346,7 +346,8 @@ def data_import(src, fmt, mapping, start, end, out, fundamentals, minute, minute
         click.echo(f"minute bars added to {out} in {time.perf_counter() - t0:.1f}s")
         return
     if fmt is None:
-        fmt = "real" if (src is None or (Path(src) / "daily").is_dir()) and mapping is None else "jqlite"
+        fmt = ("real" if (src is None or (Path(src) / "daily").is_dir()) and mapping is None
+               else "csv" if mapping is not None else "jqlite")
     if fmt != "real":
         from .data.ingest import import_bars_files, load_mapping
         if src is None:

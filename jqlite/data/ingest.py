@@ -672,9 +672,14 @@ def read_bars_frame(df: pd.DataFrame, mapping: ColumnMapping | None = None, *, l
         v = num(k, m.price_scale)
         _fail(file, rows, ~np.isfinite(v) | (v <= 0), cols[k], f"{k} must be a positive number")
         out[k] = v
+    susp = np.zeros(n, bool)
+    if m.paused:    # a suspended row may leave volume/money empty (baostock: tradestatus 0, volume '')
+        p = pd.to_numeric(df[m.paused], errors="coerce").fillna(0).to_numpy() != 0
+        susp = ~p if m.paused_invert else p
     for k, sc in (("volume", m.volume_scale), ("money", m.money_scale)):
         if k in cols:
             v = num(k, sc)
+            v = np.where(np.isnan(v) & susp, 0.0, v)
             _fail(file, rows, ~np.isfinite(v) | (v < 0), cols[k], f"{k} must be >= 0")
             out[k] = v
         else:
@@ -868,6 +873,10 @@ def densify_bars(raw: pd.DataFrame, calendar: pd.DatetimeIndex,
     pc = out["pre_close"]
     pc_ins = np.where(np.isnan(prev_close), last_close, prev_close)
     pc[ins] = pc_ins[ins]
+    # source rows without a pre_close (files with no such column): the previous close, as
+    # ColumnMapping documents; a security's first row keeps NaN (no limit, no factor step)
+    miss = src & np.isnan(pc) & np.isfinite(prev_close)
+    pc[miss] = prev_close[miss]
     out["volume"][ins] = 0.0
     out["money"][ins] = 0.0
     # source rows: paused unknown -> volume == 0

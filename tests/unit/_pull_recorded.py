@@ -5,8 +5,10 @@ Each double returns exactly the shapes the installed library returns (read from 
 * baostock 0.9.4 -- ``baostock/data/resultset.py`` ``ResultData``: ``error_code`` '0',
   ``error_msg``, ``fields`` (list of str), rows via ``next()``/``get_row_data()`` as lists of
   **str** ('' = no value); ``security/history.py`` ``query_history_k_data_plus``; a suspended
-  day is ``tradestatus='0'``, ``volume='0'``, prices = previous close, ``turn=''`` (as in the
-  baostock dump ``../shared/data/real/daily/baostock_hs300_2024_members_daily.parquet``).
+  day is ``tradestatus='0'``, prices = previous close, ``volume``/``amount``/``turn``/``pctChg``
+  empty (as row 23012 of the baostock dump
+  ``../shared/data/real/daily/baostock_hs300_2024_members_daily.parquet``, 000301.XSHE
+  2021-12-22; other suspended rows there carry ``volume='0'``, which maps the same).
   The real ``ResultData`` class is used when baostock is installed.
 * tushare 1.4.29 -- ``tushare/pro/client.py`` ``DataApi.query``: ``pd.DataFrame(items,
   columns=fields)`` from the JSON answer (dates ``'20240102'`` str, numbers float64), and
@@ -152,9 +154,10 @@ class FakeBaostock:
         for r in t.itertuples():
             susp = r.paused == 1
             rows.append([r.date, code, f"{r.open:.4f}", f"{r.high:.4f}", f"{r.low:.4f}", f"{r.close:.4f}",
-                         f"{r.pre_close:.4f}", "0" if susp else f"{int(r.volume)}",
-                         "0.0000" if susp else f"{r.money:.4f}", "3", "" if susp else "0.512300",
-                         "0" if susp else "1", f"{(r.close / r.pre_close - 1) * 100:.6f}", str(r.is_st)])
+                         f"{r.pre_close:.4f}", "" if susp else f"{int(r.volume)}",
+                         "" if susp else f"{r.money:.4f}", "3", "" if susp else "0.512300",
+                         "0" if susp else "1", "" if susp else f"{(r.close / r.pre_close - 1) * 100:.6f}",
+                         str(r.is_st)])
         return _result_data(fields.split(","), rows)
 
 

@@ -109,7 +109,7 @@ def test_baostock_strings_and_suspended_row_shape(tmp_path):
     fake = FakeBaostock()
     rs = fake.query_history_k_data_plus("sz.000001", "date,code,open,high,low,close,preclose,volume,amount,"
                                         "adjustflag,turn,tradestatus,pctChg,isST", "2024-01-04", "2024-01-04")
-    assert rs.next() and rs.get_row_data()[7:12] == ["0", "0.0000", "3", "", "0"]  # volume, amount, flag, turn, status
+    assert rs.next() and rs.get_row_data()[7:12] == ["", "", "3", "", "0"]  # volume, amount, flag, turn, status
     df = BaostockSource(fake).fetch_daily(["000001.XSHE"], "2024-01-04", "2024-01-04")
     raw = BaostockSource(fake).to_raw(df, "t")
     assert raw["paused"].tolist() == [1] and raw["code"].tolist() == ["000001.XSHE"]
