@@ -1,4 +1,4 @@
-"""Command line: ``jqlite backtest``, ``jqlite check``, ``jqlite data sample|import|pull|update``, ``jqlite report``,
+"""Command line: ``jqlite backtest``, ``jqlite check``, ``jqlite data sample|import|pull|update|info``, ``jqlite report``,
 ``jqlite sweep``.
 
 Exit codes of ``backtest``: 0 success, 1 a strategy callback raised (partial results are
@@ -496,6 +496,24 @@ def data_pull(source, out, start, end, universe, batch_size, restart) -> None:
             sys.exit(2)
     _run_pull_cli("pull", run_pull, source, out, start=start, end=end, universe=universe, codes=codes,
                   batch_size=batch_size, restart=restart)
+
+
+@data.command("info")
+@click.argument("store", type=click.Path(file_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of tables")
+def data_info(store, as_json) -> None:
+    """What STORE holds: sources and pull times, date range per table, securities per type,
+    fundamentals coverage per column, and gaps (missing trading days, days with no data)."""
+    import json as _json
+
+    from .data.info import format_info, store_info
+    from .errors import DataError
+    try:
+        info = store_info(store)
+    except DataError as exc:
+        click.echo(f"jqlite data info: {exc}", err=True)
+        sys.exit(2)
+    click.echo(_json.dumps(info, indent=1, ensure_ascii=False) if as_json else format_info(info))
 
 
 @data.command("update")

@@ -361,3 +361,20 @@ def test_pull_update_backtest_end_to_end(tmp_path, source):
     assert cash.iloc[4] - cash.iloc[3] == pytest.approx(320.0)
     # 2024-01-09 at the open: yesterday's raw close of 600000 is 6.70 (after the ex-date)
     assert res.daily.set_index("date")["record_close"].dropna().tolist() == [6.70]
+
+
+def test_data_info_of_a_pulled_store(tmp_path):
+    pull("baostock", tmp_path / "s")
+    r = CliRunner().invoke(cli, ["data", "info", str(tmp_path / "s"), "--json"])
+    assert r.exit_code == 0, r.output
+    info = json.loads(r.output)
+    assert info["securities"] == {"stock": {"total": 4, "listed": 3, "delisted": 1}}   # 600087 delisted
+    assert info["tables"]["bars_daily"] == {**info["tables"]["bars_daily"], "rows": 25, "first_date": "2024-01-02",
+                                            "last_date": "2024-01-10", "source": "baostock"}
+    assert info["tables"]["xrxd"]["rows"] == 1 and info["tables"]["xrxd"]["first_date"] == "2024-01-08"
+    assert info["gaps"] == {"missing_trading_days": [], "all_paused_days": [], "paused_rows": 1}  # 000001 on 01-04
+    assert info["pull"]["universe"] == "all" and len(info["pull"]["history"]) == 1
+    r = CliRunner().invoke(cli, ["data", "info", str(tmp_path / "s")])
+    assert r.exit_code == 0 and "stock                    4       3         1" in r.output
+    r = CliRunner().invoke(cli, ["data", "info", str(tmp_path)])
+    assert r.exit_code == 2 and "no jqlite data store" in r.output
