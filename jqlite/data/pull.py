@@ -226,7 +226,9 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
                 secs = call("securities", src.securities, universe, cal[-1].date())
             if _update_of is not None:
                 old = pd.read_parquet(_update_of / PULL_DIR / "securities.parquet")
-                secs = pd.concat([secs, old[~old["code"].isin(secs["code"])]], ignore_index=True)
+                gone = old[~old["code"].isin(secs["code"])]
+                if len(gone):     # delisted since, or not in today's list: keep them
+                    secs = pd.concat([secs, gone.dropna(axis=1, how="all")], ignore_index=True)
             secs = secs.drop_duplicates("code").sort_values("code").reset_index(drop=True)
             if secs.empty:
                 raise SourceError(f"{source}: the {universe} universe is empty")
@@ -313,8 +315,25 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         say(f"{source}: no data at all on {len(missing)} trading day(s), e.g. "
             f"{', '.join(str(d.date()) for d in missing[:5])}: securities are shown suspended there")
     raw["_row"] = np.arange(len(raw))
+    master = secs.copy()
+    first_row = raw.groupby("code")["date"].min()
+    if "start_date" in master.columns:
+        # the source's listing date (get_security_info(...).start_date: strategies skip new
+        # listings by it), never after the security's first bar in the store
+        src_start = pd.to_datetime(master["start_date"])
+        fr = master["code"].map(first_row)
+        master["start_date"] = src_start.where(src_start.notna() & (src_start <= fr), fr)
+    ipo_dates = None
+    if "start_date" in secs.columns and pd.to_datetime(secs["start_date"]).notna().all():
+        # listing dates known: the IPO day (no price limit) is the listing day when it is in
+        # the store, not "the first row after the store's first day" (a stock suspended at the
+        # start of the span is no IPO when it resumes); BSE's NEEQ transfers of 2021-11-15 keep limits
+        s = pd.Series(pd.to_datetime(secs["start_date"]).to_numpy(), index=secs["code"].to_numpy())
+        fr = first_row.reindex(s.index)
+        keep = (s == fr) & ~((s == pd.Timestamp("2021-11-15")) & s.index.str.endswith(".BJSE"))
+        ipo_dates = s[keep.to_numpy()]
     say("building the store tables")
-    tables, stats = build_store_tables(raw, full_cal, securities=secs, progress=say,
+    tables, stats = build_store_tables(raw, full_cal, securities=master, progress=say, ipo_dates=ipo_dates,
                                        source=lambda c, d: f"{source} {c} {pd.Timestamp(d).date()}")
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     hist = prev.get("history", []) + [{"pulled_at": now, "start": str(cal[0].date()), "end": str(cal[-1].date()),

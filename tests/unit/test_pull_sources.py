@@ -378,3 +378,39 @@ def test_data_info_of_a_pulled_store(tmp_path):
     assert r.exit_code == 0 and "stock                    4       3         1" in r.output
     r = CliRunner().invoke(cli, ["data", "info", str(tmp_path)])
     assert r.exit_code == 2 and "no jqlite data store" in r.output
+
+
+@pytest.mark.parametrize("source", ["baostock", "tushare", "jqdatasdk"])
+def test_listing_dates_come_from_the_source(tmp_path, source):
+    pull(source, tmp_path / "s")
+    sec = Store(tmp_path / "s").securities
+    # the recorded sources list every stock as listed 1999-11-10; the store starts 2024-01-02
+    assert sec.loc["600000.XSHG", "start_date"] == pd.Timestamp("1999-11-10")
+    b = bars(tmp_path / "s")       # not an IPO day in the store: 2024-01-02 keeps its limits
+    assert b.loc[("000002.XSHE", "2024-01-02"), "high_limit"] == 10.95      # 9.95 * 1.1 = 10.945 -> 10.95
+
+
+def test_a_listing_inside_the_span_has_no_limit_on_its_first_day(tmp_path):
+    fake = FakeBaostock()
+    real = fake.query_stock_basic
+
+    def basic():
+        rs = real()
+        for r in rs.data:
+            if r[0] == "sz.000002":
+                r[2] = "2024-01-03"      # pretend 000002 listed on 2024-01-03
+        return rs
+    fake.query_stock_basic = basic
+    orig = fake.query_history_k_data_plus
+
+    def k(code, fields, start_date=None, end_date=None, frequency="d", adjustflag="3"):
+        rs = orig(code, fields, start_date, end_date, frequency, adjustflag)
+        if code == "sz.000002":
+            rs.data = [r for r in rs.data if r[0] >= "2024-01-03"]
+        return rs
+    fake.query_history_k_data_plus = k
+    pull("baostock", tmp_path / "s", adapter=BaostockSource(fake))
+    b = bars(tmp_path / "s")
+    assert np.isnan(b.loc[("000002.XSHE", "2024-01-03"), "high_limit"])     # IPO day: no limit
+    assert b.loc[("000002.XSHE", "2024-01-04"), "high_limit"] == 11.11
+    assert Store(tmp_path / "s").securities.loc["000002.XSHE", "start_date"] == pd.Timestamp("2024-01-03")

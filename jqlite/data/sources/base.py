@@ -117,7 +117,8 @@ class Source:
         Returns
         -------
         pandas.DataFrame
-            ``code`` (JoinQuant form) and ``display_name``, optionally ``type``.
+            ``code`` (JoinQuant form) and ``display_name``, optionally ``type`` and
+            ``start_date`` (the listing date, datetime64; NaT when unknown).
         """
         raise NotImplementedError
 

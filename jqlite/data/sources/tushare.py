@@ -103,7 +103,8 @@ class TushareSource(Source):
                   for s in ("L", "D", "P")]
         df = pd.concat(frames, ignore_index=True).drop_duplicates("ts_code")
         out = pd.DataFrame({"code": normalize_codes(df["ts_code"].to_numpy(), file="tushare stock_basic"),
-                            "display_name": df["name"].to_numpy(object)})
+                            "display_name": df["name"].to_numpy(object),
+                            "start_date": pd.to_datetime(df["list_date"], format="%Y%m%d", errors="coerce")})
         return self.stocks_only(out)
 
     def fetch_daily(self, codes: list[str], start, end) -> pd.DataFrame:
