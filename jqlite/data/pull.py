@@ -332,8 +332,21 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         fr = first_row.reindex(s.index)
         keep = (s == fr) & ~((s == pd.Timestamp("2021-11-15")) & s.index.str.endswith(".BJSE"))
         ipo_dates = s[keep.to_numpy()]
+    spans = None
+    if "listed" in secs.columns:
+        # still listed today but no rows at the span's end: suspended there (tushare and akshare
+        # send no row on a suspended day), so dense paused rows to the last day, not a delisting
+        listed = set(secs.loc[secs["listed"].fillna(False).astype(bool), "code"])
+        last_row = raw.groupby("code")["date"].max()
+        ext = [c for c in last_row.index if c in listed and last_row[c] < full_cal[-1]]
+        if ext:
+            say(f"{len(ext)} listed securities have no rows at the end (suspended), e.g. {ext[0]}")
+            spans = pd.DataFrame({"first": first_row, "last": last_row})
+            spans.loc[ext, "last"] = full_cal[-1]
+    master = master.drop(columns=[c for c in ("listed",) if c in master.columns])
     say("building the store tables")
     tables, stats = build_store_tables(raw, full_cal, securities=master, progress=say, ipo_dates=ipo_dates,
+                                       spans=spans,
                                        source=lambda c, d: f"{source} {c} {pd.Timestamp(d).date()}")
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     hist = prev.get("history", []) + [{"pulled_at": now, "start": str(cal[0].date()), "end": str(cal[-1].date()),

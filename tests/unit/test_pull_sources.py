@@ -414,3 +414,23 @@ def test_a_listing_inside_the_span_has_no_limit_on_its_first_day(tmp_path):
     assert np.isnan(b.loc[("000002.XSHE", "2024-01-03"), "high_limit"])     # IPO day: no limit
     assert b.loc[("000002.XSHE", "2024-01-04"), "high_limit"] == 11.11
     assert Store(tmp_path / "s").securities.loc["000002.XSHE", "start_date"] == pd.Timestamp("2024-01-03")
+
+
+@pytest.mark.parametrize("source", ["tushare", "akshare"])
+def test_a_listed_stock_suspended_at_the_end_is_not_delisted(tmp_path, monkeypatch, source):
+    import _pull_recorded as rec
+    real = rec.truth
+
+    def truth():      # 000001 also suspended on the last day, 2024-01-10 (no row from these sources)
+        t = real()
+        m = (t["code"] == "000001.XSHE") & (t["date"] == "2024-01-10")
+        t.loc[m, "paused"] = 1
+        return t
+    monkeypatch.setattr(rec, "truth", truth)
+    log = []
+    pull(source, tmp_path / "s", progress=log.append)
+    b = bars(tmp_path / "s")
+    row = b.loc[("000001.XSHE", "2024-01-10")]
+    assert (row["paused"], row["close"], row["volume"]) == (1, 9.40, 0.0)        # last close 9.40 (01-09)
+    assert Store(tmp_path / "s").securities.loc["000001.XSHE", "end_date"] == pd.Timestamp("2200-01-01")
+    assert any("no rows at the end (suspended)" in m for m in log)

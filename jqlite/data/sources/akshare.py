@@ -51,7 +51,7 @@ class AkshareSource(Source):
             raise SourceError(f"akshare adapter: universe {universe!r} not supported (use all or a FILE)")
         df = self.client.stock_info_a_code_name()
         out = pd.DataFrame({"code": normalize_codes(df["code"].astype(str).to_numpy(), file="akshare stock_info_a_code_name"),
-                            "display_name": df["name"].to_numpy(object)})
+                            "display_name": df["name"].to_numpy(object), "listed": True})
         self.note = ("akshare lists only the stocks listed today: delisted stocks are missing (survivorship "
                      "bias), and it has no ST flag, so ST stocks get the board's normal price limits")
         return self.stocks_only(out)

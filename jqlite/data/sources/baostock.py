@@ -96,7 +96,8 @@ class BaostockSource(Source):
             df = df[df["type"].astype(str) == "1"]
             out = pd.DataFrame({"code": normalize_codes(df["code"].to_numpy(), file="baostock query_stock_basic"),
                                 "display_name": df["code_name"].to_numpy(object),
-                                "start_date": pd.to_datetime(df["ipoDate"].replace("", None), errors="coerce")})
+                                "start_date": pd.to_datetime(df["ipoDate"].replace("", None), errors="coerce"),
+                                "listed": (df["status"].astype(str) == "1").to_numpy()})
             return self.stocks_only(out)
         fn = {"hs300": "query_hs300_stocks", "zz500": "query_zz500_stocks", "sz50": "query_sz50_stocks"}.get(universe)
         if fn is None:

@@ -118,7 +118,9 @@ class Source:
         -------
         pandas.DataFrame
             ``code`` (JoinQuant form) and ``display_name``, optionally ``type`` and
-            ``start_date`` (the listing date, datetime64; NaT when unknown).
+            ``start_date`` (the listing date, datetime64; NaT when unknown) and ``listed``
+            (bool: still listed today, so a stock without rows at the end of the span is
+            suspended there, not delisted).
         """
         raise NotImplementedError
 

@@ -100,7 +100,8 @@ class JqdatasdkSource(Source):
         df = self._call("get_all_securities", types=["stock"])
         return pd.DataFrame({"code": df.index.astype(str).to_numpy(object),
                              "display_name": df["display_name"].to_numpy(object),
-                             "start_date": pd.to_datetime(df["start_date"])})
+                             "start_date": pd.to_datetime(df["start_date"]),
+                             "listed": (pd.to_datetime(df["end_date"]) >= pd.Timestamp.today().normalize()).to_numpy()})
 
     def fetch_daily(self, codes: list[str], start, end) -> pd.DataFrame:
         px = self._call("get_price", list(codes), start_date=iso(start), end_date=iso(end), frequency="daily",

@@ -100,11 +100,12 @@ class TushareSource(Source):
             return pd.DataFrame({"code": normalize_codes(w["con_code"].to_numpy(), file="tushare index_weight"),
                                  "display_name": None})
         frames = [self._q("stock_basic", exchange="", list_status=s, fields="ts_code,name,list_date,delist_date")
-                  for s in ("L", "D", "P")]
-        df = pd.concat(frames, ignore_index=True).drop_duplicates("ts_code")
+                  .assign(_listed=(s == "L")) for s in ("L", "D", "P")]
+        df = pd.concat([f for f in frames if len(f)], ignore_index=True).drop_duplicates("ts_code")
         out = pd.DataFrame({"code": normalize_codes(df["ts_code"].to_numpy(), file="tushare stock_basic"),
                             "display_name": df["name"].to_numpy(object),
-                            "start_date": pd.to_datetime(df["list_date"], format="%Y%m%d", errors="coerce")})
+                            "start_date": pd.to_datetime(df["list_date"], format="%Y%m%d", errors="coerce"),
+                            "listed": df["_listed"].to_numpy(bool)})
         return self.stocks_only(out)
 
     def fetch_daily(self, codes: list[str], start, end) -> pd.DataFrame:
