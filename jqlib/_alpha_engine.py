@@ -41,7 +41,7 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 # ---------------------------------------------------------------------------- parser
-_TOKEN = re.compile(r"\s*(?:(\d+\.\d*|\.\d+|\d+)|([A-Za-z_][A-Za-z_0-9.]*)|(&&|\|\||<=|>=|==|!=|[-+*/^()<>=?:,&|]))")
+_TOKEN = re.compile(r"\s*(?:(\d+\.\d*|\.\d+|\d+)|([A-Za-z_][A-Za-z_0-9.]*)|(&&|\|\||<=|>=|==|!=|<>|[-+*/^()<>=?:,&|]))")
 
 
 def _tokenize(s: str) -> list[tuple[str, str]]:
@@ -64,7 +64,7 @@ def _tokenize(s: str) -> list[tuple[str, str]]:
             else:
                 out.append(("name", name))
         else:
-            out.append(("op", {"&&": "&", "||": "|", "==": "="}.get(op, op)))
+            out.append(("op", {"&&": "&", "||": "|", "==": "=", "<>": "!="}.get(op, op)))
         pos = m.end()
     return out
 
@@ -379,9 +379,11 @@ class Unsupported(Exception):
     """A formula needs data jqlite does not have (the alpha raises NotImplementedError)."""
 
 
-def evaluate(tree, ctx: dict):
+def evaluate(tree, ctx: dict, funcs: dict | None = None):
     """Evaluate a parsed formula; ``ctx`` maps lower-case names to arrays / scalars /
-    callables ``ctx[name](ctx)`` computed on demand (cached)."""
+    callables ``ctx[name](ctx)`` computed on demand (cached); ``funcs`` replaces the
+    operator table (the 通达信 engine of ``jqlib.technical_analysis`` uses its own)."""
+    funcs = FUNCS if funcs is None else funcs
     kind = tree[0]
     if kind == "num":
         return tree[1]
@@ -395,16 +397,16 @@ def evaluate(tree, ctx: dict):
             ctx[name] = v
         return v
     if kind == "neg":
-        return -evaluate(tree[1], ctx)
+        return -evaluate(tree[1], ctx, funcs)
     if kind == "if":
-        c = evaluate(tree[1], ctx)
-        a, b = evaluate(tree[2], ctx), evaluate(tree[3], ctx)
+        c = evaluate(tree[1], ctx, funcs)
+        a, b = evaluate(tree[2], ctx, funcs), evaluate(tree[3], ctx, funcs)
         out = np.where(np.asarray(c) != 0, a, b).astype(float)
         if isinstance(c, np.ndarray):
             out = np.where(np.isnan(c), np.nan, out)
         return out
     if kind == "bin":
-        op, a, b = tree[1], evaluate(tree[2], ctx), evaluate(tree[3], ctx)
+        op, a, b = tree[1], evaluate(tree[2], ctx, funcs), evaluate(tree[3], ctx, funcs)
         with np.errstate(all="ignore"):
             if op == "+":
                 return a + b
@@ -442,14 +444,14 @@ def evaluate(tree, ctx: dict):
     if kind == "call":
         name, args = tree[1], tree[2]
         if name == "indneutralize":
-            x = evaluate(args[0], ctx)
+            x = evaluate(args[0], ctx, funcs)
             level = args[1][1] if args[1][0] == "var" else "indclass.industry"
             return _ind_neutralize(x, ctx["__groups__"](ctx, level.split(".")[-1]))
-        if name not in FUNCS:
+        if name not in funcs:
             raise Unsupported(f"unknown function {name!r}")
-        vals = [evaluate(a, ctx) for a in args]
+        vals = [evaluate(a, ctx, funcs) for a in args]
         vals = [float(v) if isinstance(v, (int, float, np.floating)) else v for v in vals]
-        return FUNCS[name](ctx, *vals)
+        return funcs[name](ctx, *vals)
     raise Unsupported(str(kind))  # pragma: no cover
 
 
