@@ -117,3 +117,25 @@ def test_annual_profit_constraint_binds(opt):
     assert w is not None
     assert float(w.to_numpy() @ mu) >= lim - 1e-6
     assert 0.9 - 1e-8 <= w.sum() <= 1.0 + 1e-8
+
+
+def test_in_a_backtest_like_the_corpus_files(tmp_path, run_strategy):
+    store = tiny_store(tmp_path / "s2", CL, start="2024-01-02", types={C: "etf"})
+    days = list(store.dates)
+    res = run_strategy(store, """
+        from jqlib.optimizer import *
+        def initialize(context):
+            g.w = []
+            run_daily(trade, 'open')
+        def trade(context):
+            w = portfolio_optimizer(date=context.previous_date, securities=['600000.XSHG', '000001.XSHE'],
+                                    target=MinVariance(count=30),
+                                    constraints=[WeightConstraint(low=0.9, high=1.0)],
+                                    bounds=[], default_port_weight_range=[0., 1.0], ftol=1e-09,
+                                    return_none_if_fail=True)
+            g.w.append(None if w is None else round(float(w.sum()), 6))
+            if w is not None:
+                for s in w.index:
+                    order_target_value(s, context.portfolio.total_value * w[s])
+    """, days[40], days[45], cash=1e6)
+    assert len(res.orders) > 0  # the optimiser's weights were ordered
