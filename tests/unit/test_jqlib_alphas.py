@@ -144,3 +144,27 @@ def test_every_alpha_is_a_function_with_its_formula():
             f = getattr(mod, name)
             assert callable(f) and "公式" in f.__doc__
             E.parse(mod.FORMULAS[int(name[6:])]) if int(name[6:]) != 166 else None
+
+
+def test_alpha101_003_and_004_against_pandas(store):
+    """The same formulas written directly with pandas on the stored bars."""
+    from jqlib import alpha101
+    day = store[-1]
+    codes = [A, B, C]
+    close = pd.DataFrame({k: SER[k][0] for k in codes})
+    opn = pd.DataFrame({k: SER[k][1] for k in codes})
+    low = pd.DataFrame({k: SER[k][3] for k in codes})
+    vol = pd.DataFrame({k: SER[k][4] for k in codes})
+    ro, rv = opn.rank(axis=1, pct=True), vol.rank(axis=1, pct=True)
+    want3 = -ro.rolling(10).corr(rv).iloc[-1]
+    got3 = alpha101.alpha_003(day, codes)
+    for k in codes:
+        if math.isnan(want3[k]):
+            assert math.isnan(got3[k])
+        else:
+            assert got3[k] == pytest.approx(want3[k], rel=1e-9)
+    rl = low.rank(axis=1, pct=True)
+    want4 = -rl.rolling(9).apply(lambda w: (pd.Series(w).rank().iloc[-1]) / 9, raw=True).iloc[-1]
+    got4 = alpha101.alpha_004(day, codes)
+    for k in codes:
+        assert got4[k] == pytest.approx(want4[k], rel=1e-9)
