@@ -321,7 +321,7 @@ def _make(i: int):
     Raises
     ------
     NotImplementedError
-        For alphas #30, #143, #165, #166 and #183 (see the module docstring).
+        For alphas #30, #54, #143, #146, #165, #166 and #183 (see the module docstring).
     """
     return f
 
