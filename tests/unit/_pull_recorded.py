@@ -253,6 +253,25 @@ class FakeAkshare:
         return df
 
 
+ETF = {"510300.XSHG": [3.500, 3.512, 3.498, 3.505, 3.521, 3.530, 3.527]}   # pre_close before day 1: 3.490
+
+
+def fund_etf_hist_em(symbol="159707", period="daily", start_date="19700101", end_date="20500101", adjust=""):
+    """akshare ``fund_etf_hist_em`` double: 日期 str, index datetime64, no 股票代码 column."""
+    closes = ETF[next(c for c in ETF if c.startswith(symbol))]
+    pre = [3.490] + closes[:-1]
+    keep = [i for i, d in enumerate(DAYS) if pd.Timestamp(start_date) <= pd.Timestamp(d) <= pd.Timestamp(end_date)]
+    df = pd.DataFrame({"日期": [DAYS[i] for i in keep], "开盘": [pre[i] for i in keep], "收盘": [closes[i] for i in keep],
+                       "最高": [max(pre[i], closes[i]) for i in keep], "最低": [min(pre[i], closes[i]) for i in keep],
+                       "成交量": np.int64(500000), "成交额": [5e7 * closes[i] for i in keep], "振幅": 0.5,
+                       "涨跌幅": 0.1, "涨跌额": [round(closes[i] - pre[i], 3) for i in keep], "换手率": 1.2})
+    df.index = pd.to_datetime(df["日期"])
+    return df
+
+
+FakeAkshare.fund_etf_hist_em = staticmethod(fund_etf_hist_em)
+
+
 # ----------------------------------------------------------------------------- jqdatasdk
 class FakeJqdatasdk:
     """``import jqdatasdk as jq`` double with a daily row quota."""

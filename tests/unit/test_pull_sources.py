@@ -434,3 +434,20 @@ def test_a_listed_stock_suspended_at_the_end_is_not_delisted(tmp_path, monkeypat
     assert (row["paused"], row["close"], row["volume"]) == (1, 9.40, 0.0)        # last close 9.40 (01-09)
     assert Store(tmp_path / "s").securities.loc["000001.XSHE", "end_date"] == pd.Timestamp("2200-01-01")
     assert any("no rows at the end (suspended)" in m for m in log)
+
+
+def test_akshare_etf_from_a_universe_file(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "akshare", FakeAkshare())
+    f = tmp_path / "etfs.txt"
+    f.write_text("510300\n")          # a bare 5xxxxx is Shanghai: 510300.XSHG, an ETF
+    r = CliRunner().invoke(cli, ["data", "pull", "--source", "akshare", "--out", str(tmp_path / "s"),
+                                 "--start", "2024-01-02", "--end", "2024-01-10", "--universe", str(f)])
+    assert r.exit_code == 0, r.output
+    st = Store(tmp_path / "s")
+    assert st.securities.loc["510300.XSHG", "type"] == "etf"
+    b = bars(tmp_path / "s")
+    row = b.loc[("510300.XSHG", "2024-01-03")]
+    # 成交量 500,000 lots = 50,000,000 shares; pre_close = 3.512 - 0.012 = 3.500;
+    # fund limits to the 0.001 tick: 3.500 * 1.1 = 3.850, 3.500 * 0.9 = 3.150
+    assert row["volume"] == 50_000_000 and row["pre_close"] == 3.5
+    assert (row["high_limit"], row["low_limit"]) == (3.85, 3.15)
