@@ -340,7 +340,8 @@ def trade(context):
 '''
 
 
-@pytest.mark.parametrize("source", ["baostock", "tushare", "akshare", "jqdatasdk"])
+@pytest.mark.parametrize("source", ["baostock"] + [pytest.param(s, marks=pytest.mark.slow)
+                                                   for s in ("tushare", "akshare", "jqdatasdk")])
 def test_pull_update_backtest_end_to_end(tmp_path, source):
     import jqlite
     ad, env = make(source)
