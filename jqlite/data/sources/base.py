@@ -128,6 +128,26 @@ class Source:
         """Raw daily bars of ``codes`` in ``[start, end]``, in :attr:`mapping`'s layout."""
         raise NotImplementedError
 
+    def fetch_fundamentals(self, codes: list[str], start: _dt.date, end: _dt.date) -> dict[str, pd.DataFrame]:
+        """Financial reports of ``codes`` for ``jqlite data pull --what fundamentals``.
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+            JoinQuant table name (``income``, ``balance``, ``cash_flow``, ``indicator``) ->
+            long rows ``code, statDate, pubDate, <JoinQuant columns>`` (see
+            :mod:`jqlite.data.sources.fundamentals_map`), reports announced up to ``end``
+            for the periods :func:`~jqlite.data.sources.fundamentals_map.report_quarters`
+            names.
+
+        Raises
+        ------
+        SourceError
+            The source has no financial statements in jqlite (akshare, jqdatasdk for now).
+        """
+        raise SourceError(f"{self.name}: --what fundamentals is not supported for this source "
+                          "(supported: baostock, tushare)")
+
     def classify(self, exc: BaseException) -> type[SourceError] | None:
         """Which :class:`SourceError` a library exception means (None: a bug, re-raise it).
 

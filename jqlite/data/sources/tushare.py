@@ -21,6 +21,13 @@ doc_id=183 (stk_limit), doc_id=25 (stock_basic)):
 * ``stock_basic(list_status='L'|'D'|'P', fields='ts_code,name,list_date,delist_date')``.
 * ``trade_cal(exchange='SSE', start_date, end_date)`` -> ``exchange, cal_date, is_open``
   (used once at login to check the token).
+* ``income`` / ``balancesheet`` / ``cashflow`` (doc_id=33, 36, 44; one ``ts_code`` per call;
+  ``start_date``/``end_date`` bound the announcement date ``ann_date``) and
+  ``fina_indicator`` (doc_id=79; ``start_date``/``end_date`` bound the report period
+  ``end_date``) -> ``ts_code, ann_date, f_ann_date, end_date, report_type, update_flag`` and
+  the requested ``fields`` (float64, **yuan**; statements cumulative year-to-date; a revised
+  report is a second row with ``update_flag='1'``).  ``report_type='1'`` (合并报表) is asked
+  for.  Mapping: :mod:`jqlite.data.sources.fundamentals_map`.
 """
 
 from __future__ import annotations
@@ -107,6 +114,27 @@ class TushareSource(Source):
                             "start_date": pd.to_datetime(df["list_date"], format="%Y%m%d", errors="coerce"),
                             "listed": df["_listed"].to_numpy(bool)})
         return self.stocks_only(out)
+
+    def fetch_fundamentals(self, codes: list[str], start, end) -> dict[str, pd.DataFrame]:
+        from .fundamentals_map import TUSHARE_STATEMENTS, map_statement
+        s = f"{pd.Timestamp(start).year - 1}0101"
+        e = yyyymmdd(end)
+        out: dict[str, list[pd.DataFrame]] = {t: [] for t, _m in TUSHARE_STATEMENTS.values()}
+        for c in codes:
+            for api, (table, mapping) in TUSHARE_STATEMENTS.items():
+                keys = "ts_code,ann_date,end_date,update_flag" + ("" if api == "fina_indicator" else ",report_type")
+                kw = {} if api == "fina_indicator" else {"report_type": "1"}
+                df = self._q(api, ts_code=ts_code(c), start_date=s, end_date=e,
+                             fields=keys + "," + ",".join(mapping), **kw)
+                if len(df) == 0:
+                    continue
+                df = df[df["ann_date"].notna() & (df["ann_date"].astype(str) <= e)]
+                if "update_flag" in df.columns:        # the original report first (point in time)
+                    df = df.sort_values("update_flag", kind="stable")
+                out[table].append(map_statement(df, mapping, code_col="ts_code", stat_col="end_date",
+                                                pub_col="ann_date", label=f"tushare {api} {c}",
+                                                date_format="%Y%m%d", table=table))
+        return {t: pd.concat(v, ignore_index=True) for t, v in out.items() if v}
 
     def fetch_daily(self, codes: list[str], start, end) -> pd.DataFrame:
         s, e = yyyymmdd(start), yyyymmdd(end)
