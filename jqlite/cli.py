@@ -478,7 +478,7 @@ def _run_pull_cli(cmd: str, fn, *args, **kw) -> None:
 @click.option("--batch-size", default=None, type=int, help="securities per committed batch (default: per source)")
 @click.option("--restart", is_flag=True, help="discard an interrupted pull into OUT instead of resuming it")
 @click.option("--what", default="bars", show_default=True,
-              help="comma list: bars (always), fundamentals (financial reports, baostock/tushare)")
+              help="comma list: bars (always), fundamentals (financial reports), index (CSI 300/500, SSE 50 members; baostock/tushare)")
 def data_pull(source, out, start, end, universe, batch_size, restart, what) -> None:
     """Pull daily bars from a data source into a new store (resumable).
 

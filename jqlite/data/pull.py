@@ -42,7 +42,7 @@ import pandas as pd
 
 from ..errors import DataError
 from .calendar import xshg_trading_days
-from .ingest import RAW_COLUMNS, build_store_tables, security_type_of
+from .ingest import FAR_FUTURE, RAW_COLUMNS, build_store_tables, merge_intervals, security_type_of
 from .sources import SourceError, TransientError, source_class
 from .sources.base import QuotaExhausted, Source
 from .sources.credentials import redact, resolve
@@ -50,7 +50,10 @@ from .writer import write_store
 from .fundamentals import DIRNAME as FUND_DIR, STATEMENT_TABLES, write_fundamentals_dir
 
 PULL_DIR = "pull"                 # inside a pulled store
-WHAT = ("bars", "fundamentals")   # what --what can select ("bars" always included)
+WHAT = ("bars", "fundamentals", "index")   # what --what can select ("bars" always included)
+#: Indexes ``--what index`` pulls the members of (JoinQuant code -> universe name).
+INDEXES = {"000300.XSHG": "hs300", "000905.XSHG": "zz500", "000016.XSHG": "sz50"}
+SNAPSHOTS = "index_snapshots.parquet"   # in STORE/pull: every member list pulled (update rebuilds from it)
 STATE = "state.json"
 
 
@@ -170,7 +173,12 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         ``bars`` (always pulled: a store needs them) and optionally ``fundamentals``: the
         source's financial reports of each batch, committed with it, mapped to JoinQuant's
         income / balance / cash_flow / indicator tables (point in time by pubDate; see
-        :mod:`jqlite.data.sources.fundamentals_map`) and written to ``STORE/fundamentals``.
+        :mod:`jqlite.data.sources.fundamentals_map`) and written to ``STORE/fundamentals``;
+        and optionally ``index``: the members of CSI 300 / CSI 500 / SSE 50 (:data:`INDEXES`)
+        on the span's first day and every month's last trading day (tushare: its monthly
+        weight dates), as membership intervals in ``index_members`` (a list is valid until the
+        next one; the last until further notice) and, where the source gives weights,
+        ``index_weights`` (percent).
 
     Returns
     -------
@@ -297,6 +305,16 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
                 on_batch(info)
             else:
                 say(f"batch {len(done)}/{len(batches)}: {codes_done}/{n_codes} securities, {rows:,} rows")
+        if "index" in what and not (stage / "index.parquet").exists():
+            days = _snapshot_days(cal)
+            frames = []
+            for icode in INDEXES:
+                say(f"{source}: members of {icode} on {len(days)} day(s)")
+                got = call(f"index {icode}", src.index_snapshots, icode, [d.date() for d in days])
+                if got.empty:
+                    say(f"{source}: no member list of {icode} in the span: the store has no members for it")
+                frames.append(got)
+            _atomic_parquet(pd.concat(frames, ignore_index=True), stage / "index.parquet")
         if quota is not None:
             quota = call("quota", src.quota)
             say(f"{source}: quota {quota['total'] - quota['spare']:,} of {quota['total']:,} rows used today, "
@@ -372,9 +390,18 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         for t in STATEMENT_TABLES:
             n = len(reports.get(t, ()))
             say(f"fundamentals {t}: {n:,} reports" + ("" if n else " (the source has none for this universe)"))
+    snaps = _collect_snapshots(stage, _update_of)
     tables, stats = build_store_tables(raw, full_cal, securities=master, progress=say, ipo_dates=ipo_dates,
                                        spans=spans,
                                        source=lambda c, d: f"{source} {c} {pd.Timestamp(d).date()}")
+    if snaps is not None:
+        members, weights, dropped = _index_tables(snaps, full_cal, set(master["code"]))
+        tables["index_members"] = members
+        if len(weights):
+            tables["index_weights"] = weights
+        say(f"index members: {len(members):,} intervals of {members['index_code'].nunique()} indexes from "
+            f"{snaps['date'].nunique()} member lists" + (f"; {dropped:,} members outside the pulled securities "
+                                                         "left out" if dropped else ""))
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     hist = prev.get("history", []) + [{"pulled_at": now, "start": str(cal[0].date()), "end": str(cal[-1].date()),
                                        "rows": int(len(new_raw)), "securities": int(new_raw["code"].nunique())}]
@@ -394,6 +421,8 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         for y in np.unique(years):
             raw_keep[years == y].to_parquet(target / "raw" / f"{y}.parquet", index=False)
         secs.to_parquet(target / "securities.parquet", index=False)
+        if snaps is not None:
+            snaps.to_parquet(target / SNAPSHOTS, index=False)
         (target / "sources.json").write_text(json.dumps(record, indent=1, ensure_ascii=False))
 
     dest = _update_of if _update_of is not None else out
@@ -413,6 +442,54 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
             "calls": call.calls, "retries": call.retries, "first_date": str(first.date()),
             "last_date": str(last.date()), "quota": quota, "limit_violations": stats["limit_violations"],
             "seconds": time.perf_counter() - t0, "fundamentals": {t: int(len(df)) for t, df in reports.items()}}
+
+
+def _snapshot_days(cal: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """The first day of ``cal`` and each month's last trading day in it (member-list days)."""
+    s = pd.Series(cal, index=cal)
+    month_ends = s.groupby([cal.year, cal.month]).max()
+    return pd.DatetimeIndex(sorted(set([cal[0]]) | set(month_ends)))
+
+
+def _collect_snapshots(stage: Path, update_of: Path | None) -> pd.DataFrame | None:
+    frames = []
+    if update_of is not None and (update_of / PULL_DIR / SNAPSHOTS).exists():
+        frames.append(pd.read_parquet(update_of / PULL_DIR / SNAPSHOTS))
+    if (stage / "index.parquet").exists():
+        frames.append(pd.read_parquet(stage / "index.parquet"))
+    if not frames:
+        return None
+    s = pd.concat(frames, ignore_index=True)
+    s["date"] = pd.to_datetime(s["date"])
+    s = s.drop_duplicates(["index_code", "date", "code"], keep="last")
+    return s.sort_values(["index_code", "date", "code"]).reset_index(drop=True)
+
+
+def _index_tables(snaps: pd.DataFrame, cal: pd.DatetimeIndex, known: set) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Member lists -> (index_members intervals, index_weights rows on store days, members dropped).
+
+    A list taken on day d_k holds from d_k to the day before the next list d_{k+1}; the last
+    list holds until further notice (2200-01-01).  Intervals are clipped to the store's first
+    day and consecutive ones of the same member merged.
+    """
+    parts = []
+    for _icode, g in snaps.groupby("index_code"):
+        days = np.sort(g["date"].unique())
+        ends = pd.Series(list(pd.DatetimeIndex(days[1:]) - pd.Timedelta(days=1)) + [FAR_FUTURE],
+                         index=pd.DatetimeIndex(days))
+        parts.append(pd.DataFrame({"index_code": g["index_code"].to_numpy(), "code": g["code"].to_numpy(),
+                                   "start_date": g["date"].to_numpy(),
+                                   "end_date": ends.reindex(g["date"]).to_numpy()}))
+    iv = pd.concat(parts, ignore_index=True)
+    inside = iv["code"].isin(known).to_numpy()
+    dropped = int((~inside).sum())
+    iv = iv[inside & (iv["end_date"] >= cal[0]).to_numpy()].copy()
+    iv["start_date"] = iv["start_date"].where(iv["start_date"] >= cal[0], cal[0])
+    members = merge_intervals(iv, max_gap_days=1).reset_index(drop=True)
+    w = snaps[snaps["weight"].notna().to_numpy() & snaps["date"].isin(cal).to_numpy()
+              & snaps["code"].isin(known).to_numpy()]
+    weights = w[["index_code", "code", "date", "weight"]].reset_index(drop=True)
+    return members, weights, dropped
 
 
 def _collect_reports(stage: Path, update_of: Path | None) -> dict[str, pd.DataFrame]:

@@ -113,6 +113,28 @@ def _bs_code(code):
     return ("sh." if ex == "XSHG" else "sz.") + n
 
 
+# Index member lists (hand-made): (updateDate, code, name, listed from, listed to) -- CSI 300
+# swaps 000001 for 000002 on 2024-01-10; 300999 and 601318 are not in MARKET (outside the pull).
+INDEX_LISTS = {
+    "hs300": [("2023-12-11", "sh.600000", "浦发银行", "2023-01-01", "2099-12-31"),
+              ("2023-12-11", "sz.000001", "平安银行", "2023-01-01", "2024-01-09"),
+              ("2024-01-10", "sz.000002", "万科A", "2024-01-10", "2099-12-31")],
+    "zz500": [("2023-12-11", "sz.000002", "万科A", "2023-01-01", "2024-01-09"),
+              ("2023-12-11", "sh.600087", "退市长油", "2023-01-01", "2024-01-09"),
+              ("2024-01-10", "sz.300999", "金龙鱼", "2024-01-10", "2099-12-31")],
+    "sz50": [("2023-12-11", "sh.600000", "浦发银行", "2023-01-01", "2099-12-31"),
+             ("2023-12-11", "sh.601318", "中国平安", "2023-01-01", "2099-12-31")],
+}
+# tushare index_weight (monthly, percent): CSI 300 on 2023-12-29 and 2024-01-10 (sums of the
+# whole index are not 100 here: only the members in MARKET and one outside are recorded).
+TS_INDEX_WEIGHT = [
+    ("399300.SZ", "600000.SH", "20231229", 0.52), ("399300.SZ", "000001.SZ", "20231229", 0.61),
+    ("399300.SZ", "601318.SH", "20231229", 2.70),
+    ("399300.SZ", "600000.SH", "20240110", 0.50), ("399300.SZ", "000002.SZ", "20240110", 0.33),
+    ("399300.SZ", "601318.SH", "20240110", 2.65),
+]
+
+
 class FakeBaostock:
     """``import baostock as bs`` double."""
 
@@ -138,9 +160,19 @@ class FakeBaostock:
         rows.append(["sh.000001", "上证综合指数", "1991-07-15", "", "2", "1"])   # an index: not pulled
         return _result_data(f, rows)
 
+    def _members(self, index, date):
+        self.calls.append((f"query_{index}_stocks", date))
+        rows = [[upd, c, n] for upd, c, n, lo, hi in INDEX_LISTS[index] if lo <= date <= hi]
+        return _result_data(["updateDate", "code", "code_name"], rows)
+
     def query_hs300_stocks(self, date=""):
-        return _result_data(["updateDate", "code", "code_name"],
-                            [["2024-01-02", "sh.600000", "浦发银行"], ["2024-01-02", "sz.000001", "平安银行"]])
+        return self._members("hs300", date)
+
+    def query_zz500_stocks(self, date=""):
+        return self._members("zz500", date)
+
+    def query_sz50_stocks(self, date=""):
+        return self._members("sz50", date)
 
     def query_profit_data(self, code, year=None, quarter=None):
         """Hand-made: sh.600000 2023Q1-Q3 (and the annual report, announced 2024-03-30)."""
@@ -200,6 +232,10 @@ class FakeTushareApi:
             items = [[_ts(c), MARKET[c][0], "19991110", "20240105" if c == "600087.XSHG" else None]
                      for c in MARKET if (st == "D") == (c == "600087.XSHG") and st != "P"]
             return pd.DataFrame(items, columns=["ts_code", "name", "list_date", "delist_date"])
+        if api_name == "index_weight":
+            rows = [r for r in TS_INDEX_WEIGHT if r[0] == kw["index_code"]
+                    and kw.get("start_date", "0") <= r[2] <= kw.get("end_date", "9")]
+            return pd.DataFrame(rows, columns=["index_code", "con_code", "trade_date", "weight"])
         if api_name in TS_REPORTS:
             return _ts_reports(api_name, fields, kw)
         t = truth()

@@ -111,6 +111,19 @@ class BaostockSource(Source):
         return pd.DataFrame({"code": normalize_codes(df["code"].to_numpy(), file=f"baostock {fn}"),
                              "display_name": df["code_name"].to_numpy(object)})
 
+    def index_snapshots(self, index_code: str, dates) -> pd.DataFrame:
+        fn = {"000300.XSHG": "query_hs300_stocks", "000905.XSHG": "query_zz500_stocks",
+              "000016.XSHG": "query_sz50_stocks"}.get(index_code)
+        if fn is None:
+            raise SourceError(f"baostock has no members of {index_code} (000300.XSHG, 000905.XSHG, 000016.XSHG)")
+        frames = []
+        for d in dates:
+            df = self._frame(getattr(self.client, fn)(date=iso(d)), f"{fn} {iso(d)}")
+            frames.append(pd.DataFrame({"index_code": index_code, "date": pd.Timestamp(d),
+                                        "code": normalize_codes(df["code"].to_numpy(), file=f"baostock {fn}"),
+                                        "weight": np.nan}))
+        return pd.concat(frames, ignore_index=True)
+
     def fetch_fundamentals(self, codes: list[str], start, end) -> dict[str, pd.DataFrame]:
         from .fundamentals_map import BS_PROFIT, map_statement, report_quarters
         frames = []
