@@ -288,6 +288,8 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
             if fund:     # committed before the batch is marked done: a resumed batch pulls both again
                 reports = call(f"fundamentals {i + 1}/{len(batches)}", src.fetch_fundamentals, batch,
                                cal[0].date(), cal[-1].date())
+                for old in (stage / "batches").glob(f"{i:05d}.*.parquet"):    # an earlier, interrupted try
+                    old.unlink()
                 for t, df in reports.items():
                     _atomic_parquet(df, stage / "batches" / f"{i:05d}.{t}.parquet")
             frame = call(f"batch {i + 1}/{len(batches)}", src.fetch_daily, batch, cal[0].date(), cal[-1].date())

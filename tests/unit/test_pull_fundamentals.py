@@ -177,3 +177,30 @@ def test_pulled_fundamentals_in_a_backtest(tmp_path):
     # the latest report is 2023Q3 (90 亿 single quarter); on 2024-01-10 the annual report
     # announced 2024-01-09 is visible: Q4 = 120 亿
     assert rec.round(6).tolist() == [90.0, 90.0, 120.0]
+
+
+def test_interrupted_pull_keeps_committed_reports(tmp_path):
+    from jqlite.data.pull import staging_dir
+    ad, env = TushareSource(FakeTushare()), {"TUSHARE_TOKEN": TOKEN}
+    real = ad.fetch_daily
+    seen = []
+
+    def stop_at_second(codes, s, e):
+        seen.append(codes)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+        return real(codes, s, e)
+    ad.fetch_daily = stop_at_second
+    kw = dict(start="2024-01-02", end="2024-01-10", env=env, what=FUND, batch_size=2, **NOKEY)
+    with pytest.raises(KeyboardInterrupt):
+        run_pull("tushare", tmp_path / "s", adapter=ad, **kw)
+    # batches sorted by code: [000001, 000002] committed (no reports); batch 2 [600000,
+    # 600087] stopped after its reports, before its bars: not committed
+    st = staging_dir(tmp_path / "s")
+    assert (st / "batches" / "00000.parquet").exists() and not (st / "batches" / "00001.parquet").exists()
+    assert json.loads((st / "state.json").read_text())["done"] == [0]
+    ad2 = TushareSource(FakeTushare())
+    r = run_pull("tushare", tmp_path / "s", adapter=ad2, **kw)
+    assert r["resumed_batches"] == 1 and r["fundamentals"]["income"] == 4
+    # only batch 2 (600000, 600087) asks for reports again: 2 income calls
+    assert [kw["ts_code"] for name, kw in ad2.client.calls if name == "income"] == ["600000.SH", "600087.SH"]
