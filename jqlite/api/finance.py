@@ -263,7 +263,8 @@ def _capital_change(store) -> pd.DataFrame:
     if cap is None:
         return _frame("STK_CAPITAL_CHANGE", 0, {})
     tot, flo = cap
-    stock = (store.securities.loc[store.codes, "type"] == "stock").to_numpy()
+    stock = (store.securities.loc[store.codes, "type"] == "stock").to_numpy() \
+        & ~np.isin(store.codes, list(getattr(store, "on_demand", ())))
     prev_t = np.vstack([np.full((1, tot.shape[1]), np.nan), tot[:-1]])
     prev_f = np.vstack([np.full((1, flo.shape[1]), np.nan), flo[:-1]])
     have = np.isfinite(tot)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..compat.dates import to_date
-from ..errors import DataError, SecurityNotFoundError
+from ..errors import DataError, SecuritiesAdded, SecurityNotFoundError
 from . import schema
 
 FAR_FUTURE = pd.Timestamp(schema.FAR_FUTURE)
@@ -67,6 +68,25 @@ class Store:
         sec = pd.read_parquet(self.path / "securities.parquet")
         for c in ("start_date", "end_date"):
             sec[c] = pd.to_datetime(sec[c])
+        #: whether unknown valid codes are synthesised (a sample store, jqlite.data.on_demand)
+        self.synthesizes = self.meta.get("name") == "sample" and (self.path / "sample_generator.json").exists()
+        self._od_files: list[Path] = []
+        #: code -> description of each on-demand security (jqlite.data.on_demand.synthesize)
+        self.on_demand_info: dict = {}
+        od_codes: list[str] = []
+        if self.synthesizes:
+            from .on_demand import read_folder
+            od, self._od_files, self.on_demand_info = read_folder(self.path)
+            od = od[~od["code"].isin(sec["code"])]
+            self._od_files = [f for f in self._od_files if f.name[:-len(".parquet")] in set(od["code"])]
+            if len(od):
+                od_codes = od["code"].tolist()
+                sec = pd.concat([sec, od], ignore_index=True)
+        #: codes synthesised on demand (listed by no enumeration: see docs/data-coverage.md)
+        self.on_demand = frozenset(od_codes)
+        #: version + the on-demand column set: keys caches of (.., n_securities) arrays
+        self.columns_key = self.version if not od_codes else \
+            f"{self.version}-od{zlib.crc32(','.join(sorted(od_codes)).encode()):08x}"
         sec = sec.sort_values("code").set_index("code", drop=False)
         self.securities = sec
         self.codes = sec["code"].to_numpy().astype(str)
@@ -86,11 +106,58 @@ class Store:
         return len(self.codes)
 
     def col(self, code: str) -> int:
-        """Return the column of ``code``; raise SecurityNotFoundError naming it."""
+        """Return the column of ``code``.
+
+        Raises
+        ------
+        SecurityNotFoundError
+            ``code`` is not in the store (recorded in the run's data-gap ledger); in a sample
+            store only when it is no valid JoinQuant code.
+        NotImplementedError
+            ``code`` is a futures code: jqlite has no futures account or data (a feature
+            JoinQuant has and jqlite lacks, not a bad argument).
+        SecuritiesAdded
+            (sample store) ``code`` was valid and has just been synthesised into the store's
+            ``on_demand/`` folder: the API call is repeated on the re-opened store (research
+            mode) or the backtest restarts (see :func:`jqlite.run_backtest`).
+        """
         try:
-            return self.code_index[code]
+            j = self.code_index[code]
         except KeyError:
-            raise SecurityNotFoundError(f"security {code!r} is not in the data store {self.path}") from None
+            self.missing(code)
+        if code in self.on_demand:
+            _note_on_demand(code)
+        return j
+
+    def missing(self, code) -> None:
+        """Handle a code the store does not hold: synthesise it (sample store) or raise.
+
+        Raises
+        ------
+        SecuritiesAdded, SecurityNotFoundError, NotImplementedError
+            As :meth:`col`.
+        """
+        from .on_demand import classify, is_futures_code, materialise
+        if is_futures_code(code):
+            raise NotImplementedError(
+                f"security {code!r} is a futures contract: jqlite does not support futures (JoinQuant "
+                f"trades them in a futures sub-account, set_subportfolios(type='futures'/'index_futures'), "
+                f"which jqlite does not have; no futures bars are served)")
+        if self.synthesizes and classify(code) is not None:
+            materialise(self, [code])
+            from ..api._binding import run_or_none
+            run = run_or_none()
+            if run is not None and hasattr(run, "on_demand_pending"):
+                run.on_demand_pending.add(code)
+            raise SecuritiesAdded([code])
+        try:
+            from ..api._gaps import record_gap
+            record_gap("security", f"security {code}",
+                       f"security {code!r} is not in the data store {self.path} (a real store never "
+                       f"invents one: import its bars with `jqlite data import`)")
+        except Exception:  # pragma: no cover - the ledger must never hide the error below
+            pass
+        raise SecurityNotFoundError(f"security {code!r} is not in the data store {self.path}") from None
 
     def day_index(self, date, side: str = "right") -> int:
         """Position of ``date`` in :attr:`dates`.
@@ -135,6 +202,7 @@ class Store:
         files = sorted((self.path / "bars_daily").glob("*.parquet"))
         if not files:
             raise DataError(f"{self.path / 'bars_daily'}: no bar files")
+        files += self._od_files
         cols = ["date", "code", *schema.BAR_FIELDS]
         nd, ns = self.n_days, self.n_securities
         out = {f: np.full((nd, ns), np.nan) for f in schema.BAR_FIELDS}
@@ -283,16 +351,35 @@ def open_store(path: str | os.PathLike | None = None) -> Store:
                         f"run `jqlite data sample` or `jqlite data import`") from None
     # research mode calls this once per API call: skip re-reading meta.json while it is the
     # same file (a re-import replaces it atomically -> new inode / mtime)
-    fast = (str(p), stamp.st_mtime_ns, stamp.st_ino, stamp.st_size)
+    from .on_demand import folder_stamp
+    od = folder_stamp(p)     # a code synthesised on demand (sample store) -> a new Store
+    fast = (str(p), stamp.st_mtime_ns, stamp.st_ino, stamp.st_size, od)
     st = _FAST.get(fast)
     if st is not None:
         return st
     version = json.loads(meta.read_text()).get("version", "")
-    key = (str(p.resolve()), str(version))
+    key = (str(p.resolve()), str(version), od)
     with _STORES_LOCK:
         st = _STORES.get(key)
         if st is None:
             st = Store(p)
+            # an older on-demand generation of the same store is superseded (runs holding it
+            # keep their reference)
+            for k in [k for k in _STORES if k[:2] == key[:2] and k != key]:
+                del _STORES[k]
+            for k in [k for k, v in _FAST.items() if k[0] == fast[0] and k != fast]:
+                del _FAST[k]
             _STORES[key] = st
         _FAST[fast] = st
     return st
+
+
+def _note_on_demand(code: str) -> None:
+    """Remember in the active run that it used an on-demand (synthesised) security."""
+    from ..api._binding import run_or_none
+    run = run_or_none()
+    if run is not None:
+        used = getattr(run, "on_demand_used", None)
+        if used is None:
+            used = run.on_demand_used = set()
+        used.add(code)
