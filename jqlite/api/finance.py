@@ -235,7 +235,8 @@ def _stk_list(store) -> pd.DataFrame:
     """STK_LIST from the securities master (stocks): name = display name, short_name = the
     pinyin abbreviation, category 'A', exchange from the code suffix, end_date NULL while
     listed, state '正常上市' / '终止上市'."""
-    sec = store.securities[store.securities["type"] == "stock"]
+    sec = store.securities[(store.securities["type"] == "stock")
+                           & ~store.securities.index.isin(list(store.on_demand))]   # listed: base only
     n = len(sec)
     far = pd.Timestamp("2200-01-01")
     listed = (sec["end_date"] >= far).to_numpy()
