@@ -198,15 +198,87 @@ class Store:
         except KeyError:
             raise DataError(f"unknown bar field {name!r}; known: {list(schema.BAR_FIELDS) + ['avg']}") from None
 
+    def _panel_cache_dir(self, files: list[Path], n_cols: int) -> Path | None:
+        """Folder of this store's memory-mappable bar panels (one ``.npy`` per field), keyed
+        by the content version and the bar files' names, sizes and mtimes: inside the store
+        (``.panels/``) when it is writable, else under ``$XDG_CACHE_HOME/jqlite/panels``."""
+        import hashlib
+        h = hashlib.sha256(f"{self.version}|{self.n_days}|{n_cols}".encode())
+        for fp in files:
+            st = fp.stat()
+            h.update(f"|{fp.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+        key = h.hexdigest()[:20]
+        if os.access(self.path, os.W_OK):
+            return self.path / ".panels" / key
+        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "jqlite" / "panels"
+        return base / key
+
+    def _load_panels(self, folder: Path | None, n_cols: int) -> dict[str, np.ndarray] | None:
+        """Memory-map the cached panels (read-only: pages are shared by every process that
+        opens the store, so Dask workers do not each hold a copy); None when absent/unusable."""
+        if folder is None or not (folder / "complete").exists():
+            return None
+        try:
+            out = {}
+            for f in schema.BAR_FIELDS:
+                a = np.load(folder / f"{f}.npy", mmap_mode="r")
+                if a.shape != (self.n_days, n_cols) or a.dtype != np.float64:
+                    return None
+                out[f] = np.asarray(a)   # a plain read-only ndarray view of the mapping
+        except (OSError, ValueError):
+            return None
+        return out
+
+    def _save_panels(self, folder: Path | None, out: dict[str, np.ndarray]) -> None:
+        """Write the panels for :meth:`_load_panels` (atomically: a folder renamed into place
+        with a ``complete`` mark; any failure leaves no cache and costs nothing)."""
+        if folder is None or os.environ.get("JQLITE_NO_PANEL_CACHE"):
+            return
+        import shutil
+        import tempfile
+        tmp = None
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+            for f, a in out.items():
+                np.save(tmp / f"{f}.npy", a)
+            (tmp / "complete").write_text(self.version)
+            os.replace(tmp, folder)
+            tmp = None
+            for old in folder.parent.iterdir():   # panels of earlier bar files
+                if old != folder and not old.name.startswith(".tmp-"):
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+        finally:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+
     def _load_bars(self) -> None:
         files = sorted((self.path / "bars_daily").glob("*.parquet"))
         if not files:
             raise DataError(f"{self.path / 'bars_daily'}: no bar files")
-        files += self._od_files
+        # the base market's columns (the panel cache holds those only: a sample store's set
+        # of on-demand codes grows, and must not invalidate / duplicate the base panels)
+        base_codes = self.codes[~np.isin(self.codes, list(self.on_demand))] if self.on_demand else self.codes
+        cache = self._panel_cache_dir(files, len(base_codes))
+        out = self._load_panels(cache, len(base_codes))
+        if out is None:
+            out = self._read_bar_files(files, base_codes)
+            for a in out.values():
+                a.flags.writeable = False
+            self._save_panels(cache, out)
+        if self.on_demand:
+            out = self._with_on_demand(out, base_codes)
+        for a in out.values():
+            a.flags.writeable = False   # shared by every run, as the memory-mapped panels are
+        self._fields.update(out)
+
+    def _read_bar_files(self, files: list[Path], codes_sorted: np.ndarray) -> dict[str, np.ndarray]:
+        """``(n_days, len(codes_sorted))`` arrays of every bar field from parquet ``files``."""
         cols = ["date", "code", *schema.BAR_FIELDS]
-        nd, ns = self.n_days, self.n_securities
+        nd, ns = self.n_days, len(codes_sorted)
         out = {f: np.full((nd, ns), np.nan) for f in schema.BAR_FIELDS}
-        codes_sorted = self.codes
         for fp in files:
             t = pq.read_table(fp, columns=cols)
             d = t.column("date").to_numpy().astype("datetime64[D]").astype(np.int64)
@@ -220,7 +292,21 @@ class Store:
                                 f"missing from the securities master / calendar")
             for f in schema.BAR_FIELDS:
                 out[f][ri, ci] = t.column(f).to_numpy(zero_copy_only=False).astype(np.float64)
-        self._fields.update(out)
+        return out
+
+    def _with_on_demand(self, base: dict[str, np.ndarray], base_codes: np.ndarray) -> dict[str, np.ndarray]:
+        """The base panels widened by the on-demand codes' columns (sorted code order)."""
+        od_codes = np.array(sorted(self.on_demand))
+        extra = self._read_bar_files(self._od_files, od_codes)
+        bpos = np.searchsorted(self.codes, base_codes)
+        opos = np.searchsorted(self.codes, od_codes)
+        out = {}
+        for f in schema.BAR_FIELDS:
+            a = np.empty((self.n_days, self.n_securities))
+            a[:, bpos] = base[f]
+            a[:, opos] = extra[f]
+            out[f] = a
+        return out
 
     # ------------------------------------------------------------------ minute bars
     def minute_bars(self, base: int = 1):
