@@ -131,6 +131,13 @@ def test_stock_and_fund_bars_obey_limits_and_lots(sample):
     assert s2.securities.loc["510220.XSHG", "type"] == "etf"
     j = s2.col("601633.XSHG")
     np.testing.assert_allclose(s2.field("close")[-3:, j], _bars(sample, "601633.XSHG")["close"].to_numpy()[-3:])
+    # base columns are unchanged by the extra ones, and the panel cache keeps the base only
+    k = s2.col("600000.XSHG") if "600000.XSHG" in s2.code_index else s2.col(s2.codes[0])
+    np.testing.assert_array_equal(s2.field("close")[:, k], st.field("close")[:, st.col(s2.codes[k])])
+    panels = [p for p in (sample / ".panels").iterdir() if not p.name.startswith(".tmp-")]
+    assert len(panels) == 1
+    assert np.load(panels[0] / "close.npy", mmap_mode="r").shape == (st.n_days, st.n_securities)
+    assert s2.n_securities == st.n_securities + len(codes)
 
 
 def test_research_api_answers_any_code_and_lists_none(research):
