@@ -904,6 +904,11 @@ def get_index_stocks(index_symbol: str, date=None) -> list[str]:
                               f"({run.current_dt.date()})")
     members = store.index_members(index_symbol, d)
     if not members:
+        if not store.index_members_known(index_symbol):
+            from ._gaps import record_gap
+            record_gap("get_index_stocks", f"members of {index_symbol}",
+                       f"get_index_stocks({index_symbol!r}): the data store has no constituents of this "
+                       f"index; returning []")
         return []
     life = _listing_days(store)
     di = np.datetime64(d.normalize().date(), "D").astype(np.int64)

@@ -377,6 +377,11 @@ class Store:
         d = np.datetime64(pd.Timestamp(date).normalize())
         return sorted(set(codes[(s <= d) & (e >= d)].tolist()))
 
+    def index_members_known(self, index_code: str) -> bool:
+        """Whether the store holds constituents of ``index_code`` (on any day)."""
+        return index_code in self.cached("index_members_codes", lambda: set(
+            self.table("index_members")["index_code"].astype(str)))
+
     def xrxd_by_day(self) -> dict[int, list[tuple[str, float, float]]]:
         """Ex-date day index -> list of (code, bonus_pre_tax per 10 shares, scale_factor)."""
         def build():

@@ -163,6 +163,10 @@ def test_research_api_answers_any_code_and_lists_none(research):
     st = open_store(research)
     assert {"601633.XSHG", "300168.XSHE", "600536.XSHG", "512900.XSHG"} <= st.on_demand
     assert "601633.XSHG" not in jqdata.get_index_stocks("000985.XSHG", date="2021-03-31")
+    from jqlite.api._gaps import reset_research_gaps
+    reset_research_gaps()
+    with pytest.warns(RuntimeWarning, match="no constituents of this index"):
+        assert jqdata.get_index_stocks("000932.XSHG", date="2021-03-31") == []    # said, not silent
 
 
 def test_real_store_never_invents_a_security(tmp_path, monkeypatch):
