@@ -400,8 +400,9 @@ class Run:
         codes = self.on_demand_codes
         self.log.system_warning(
             f"sample market: {len(codes)} securit{'y' if len(codes) == 1 else 'ies'} not in the base sample "
-            f"synthesised on demand for this run (deterministic synthetic bars; no fundamentals, industries, "
-            f"index membership or dividends): {describe(self.store, codes)}")
+            f"synthesised on demand for this run (deterministic synthetic bars; stocks take the industries of "
+            f"a base-market twin and have no fundamentals, index membership or dividends): "
+            f"{describe(self.store, codes)}")
         stocks = [c for c in codes if self._sec_type.get(c) == "stock"]
         if stocks:
             with bind(self):
