@@ -120,6 +120,8 @@ def _prescan_codes(store: Store, config: "BacktestConfig") -> tuple[Store, list[
         except OSError:
             text = ""
     codes = set(codes_in_source(text)) | set(config.on_demand)
+    if isinstance(config.benchmark, str):
+        codes |= set(codes_in_source(repr(config.benchmark)))
     missing = [c for c in sorted(codes) if c not in store.code_index]
     if missing and materialise(store, missing):
         store = open_store(store.path)
