@@ -134,17 +134,23 @@ def _summary(result, out: Path | None) -> None:
               help="JoinQuant backtest frequency; 'minute' needs minute bars (tick is not supported)")
 @click.option("--verbose", is_flag=True,
               help="echo every order warning too (default: counted per kind at the end; all are in log.txt)")
+@click.option("--attribution", default=None, type=click.Choice(["style", "full", "brinson", "off"]),
+              help="report attribution: Brinson by SW L1 industry + cheap CNE5 style exposure (style, the "
+                   "default), all CNE5 factors (full), Brinson only, or none; default $JQLITE_ATTRIBUTION or style")
 def backtest(strategy, start, end, cash, benchmark, data, out, force, seed, threads, storage, quiet,
-             frequency, verbose) -> None:
+             frequency, verbose, attribution) -> None:
     """Run a JoinQuant strategy file over daily bars (or minute bars with --frequency minute).
 
     Exit codes: 0 success; 1 a strategy callback raised; 2 bad arguments or data;
     130 / 143 stopped by SIGINT (Ctrl-C) / SIGTERM.  In the last three cases the partial
     results and error.json are in the run folder.
     """
+    import os
     import signal
     import threading
 
+    if attribution is not None:
+        os.environ["JQLITE_ATTRIBUTION"] = attribution
     if threading.current_thread() is not threading.main_thread():   # no signal handlers here
         return _backtest(strategy, start, end, cash, benchmark, data, out, force, seed, threads, storage,
                          quiet, frequency, verbose)
