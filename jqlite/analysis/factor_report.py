@@ -29,6 +29,7 @@ def _table_html(df: pd.DataFrame, fmt: str = "{:.4f}") -> str:
     rows = []
     for k, r in df.iterrows():
         cells = "".join("<td></td>" if not (isinstance(v, (int, float, np.floating, np.integer)) and np.isfinite(v))
+                        else f"<td>{int(v)}</td>" if float(v).is_integer() and abs(v) >= 1
                         else f"<td>{fmt.format(v)}</td>" for v in r.to_numpy())
         rows.append(f"<tr><td>{html.escape(str(k))}</td>{cells}</tr>")
     return f'<table class="cmp"><tr>{head}</tr>{"".join(rows)}</table>'
