@@ -168,7 +168,9 @@ def summarise_brinson(long: pd.DataFrame, names: dict[str, str] | None = None) -
     -------
     dict
         ``daily``: {``date``, ``portfolio``, ``benchmark``, ``allocation``, ``selection``,
-        ``interaction``, ``active``} lists (one entry per period); ``by_industry``: list of
+        ``interaction``, ``active``} lists (one entry per period); ``monthly``: list of
+        {``month``, effects Carino-linked within the month, ``portfolio``, ``benchmark``,
+        ``active`` (geometric)}; ``by_industry``: list of
         {``segment``, ``name``, ``allocation``, ``selection``, ``interaction``, ``total``,
         ``avg_wp``, ``avg_wb``} (linked, sorted by |total|); ``total``: linked sums plus
         ``portfolio`` / ``benchmark`` / ``active`` cumulative returns.
@@ -194,7 +196,15 @@ def summarise_brinson(long: pd.DataFrame, names: dict[str, str] | None = None) -
     daily = {"date": [str(pd.Timestamp(d).date()) for d in port.index], "portfolio": port.tolist(),
              "benchmark": bench.tolist(), **{e: eff[e].tolist() for e in EFFECTS},
              "active": (port - bench).tolist()}
-    return {"daily": daily, "by_industry": by_industry, "total": total}
+    monthly = []
+    months = pd.DatetimeIndex(port.index).to_period("M")
+    for m in pd.unique(months):
+        sel = months == m
+        km = carino_factors(port.to_numpy()[sel], bench.to_numpy()[sel])
+        rp_m, rb_m = float(np.prod(1 + port[sel]) - 1), float(np.prod(1 + bench[sel]) - 1)
+        monthly.append({"month": str(m), **{e: float((eff[e].to_numpy()[sel] * km).sum()) for e in EFFECTS},
+                        "portfolio": rp_m, "benchmark": rb_m, "active": rp_m - rb_m})
+    return {"daily": daily, "monthly": monthly, "by_industry": by_industry, "total": total}
 
 
 # ---------------------------------------------------------------------------- from a run

@@ -296,6 +296,15 @@ def _attribution_charts(att: dict[str, Any] | None) -> list[tuple[str, str, go.F
                 f"selection {t['selection']:+.2%}, interaction {t['interaction']:+.2%} = active "
                 f"{t['active']:+.2%} (holdings {t['portfolio']:+.2%} vs benchmark constituents "
                 f"{t['benchmark']:+.2%})</p>")
+        if b.get("monthly"):
+            cells = "".join(
+                f"<tr><td>{html.escape(m['month'])}</td>" + "".join(
+                    f"<td>{m[k]:+.2%}</td>" for k in ("portfolio", "benchmark", "allocation", "selection",
+                                                      "interaction", "active")) + "</tr>"
+                for m in b["monthly"])
+            head += ('<table class="cmp"><tr><th>月份 month</th><th>持仓 holdings</th><th>基准 benchmark</th>'
+                     '<th>配置 allocation</th><th>选股 selection</th><th>交互 interaction</th>'
+                     f'<th>超额 active</th></tr>{cells}</table>')
         out.append(("attribution_summary", "归因 Attribution summary", head))
         out.append(("attribution", "归因 Brinson attribution", _layout(fig, "Brinson–Fachler effects (cumulative)")))
         out.append(("attribution_industry", "行业归因 Attribution by industry",

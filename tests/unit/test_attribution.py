@@ -75,6 +75,9 @@ def test_over_time_matches_hand_example_and_links():
     assert s["total"]["active"] == pytest.approx(geo)
     assert sum(s["total"][e] for e in ("allocation", "selection", "interaction")) == pytest.approx(geo)
     assert {r["segment"]: r["name"] for r in s["by_industry"]} == {"bank": "银行I", "tech": "tech"}
+    (m,) = s["monthly"]           # both days are in January 2024
+    assert m["month"] == "2024-01" and m["active"] == pytest.approx(geo)
+    assert m["allocation"] + m["selection"] + m["interaction"] == pytest.approx(geo)
 
 
 def test_carino_factors_link_exactly():
@@ -116,6 +119,9 @@ def test_attribution_of_a_sample_run(tmp_path):
     tot = b["total"]
     assert tot["allocation"] + tot["selection"] + tot["interaction"] == pytest.approx(tot["active"])
     assert any(r["segment"] == "cash" for r in b["by_industry"])
+    assert [m["month"] for m in b["monthly"]] == ["2023-03", "2023-04"]
+    for m in b["monthly"]:
+        assert m["allocation"] + m["selection"] + m["interaction"] == pytest.approx(m["active"], abs=1e-12)
     se = att["style_exposure"]
     assert se is not None and "size" in se["factors"] and len(se["portfolio"]["size"]) == n + 1
     page = (out / "report.html").read_text()
