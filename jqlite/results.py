@@ -117,12 +117,13 @@ def attribution_of_run(run, daily: pd.DataFrame, positions: pd.DataFrame) -> dic
     * ``brinson``: no style exposure; ``off`` / ``0``: no attribution.
 
     A failure is recorded in ``notes``, never raised: the run's results must not be lost to a
-    report extra.  Runs that raised get none.
+    report extra.  Runs that raised or were stopped by a signal get none.
     """
     import os
 
     mode = os.environ.get("JQLITE_ATTRIBUTION", "style").strip().lower()
-    if mode in ("0", "off", "no", "false", "none") or len(daily) < 2 or run.error is not None:
+    if (mode in ("0", "off", "no", "false", "none") or len(daily) < 2 or run.error is not None
+            or getattr(run, "interrupted", None) is not None):   # a stopped run exits promptly
         return None
     try:
         from .analysis.attribution import CNE5_STYLE, CNE5_STYLE_CHEAP, run_attribution
