@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+pytest.importorskip("cvxpy", reason="cvxpy is in the jq extra (pip install -e '.[jq]')")
+
 from jqlib.portfolio import (PortfolioError, long_short_weights, max_sharpe_weights, min_variance_weights,
                              neutral_inputs, power_rank)
 
