@@ -100,6 +100,10 @@ def industry_panel(securities: Sequence[str], dates: Sequence, scheme: str = "sw
     out = np.full((len(idx), len(securities)), None, dtype=object)
     for j, c in enumerate(securities):
         rows = ref.by_code.get(str(c))
+        if rows is None and str(c) in getattr(st, "on_demand", ()):
+            # a stock the sample market synthesised on demand: its base-market twin's industry
+            # (as get_industry answers)
+            rows = ref.by_code.get((getattr(st, "on_demand_info", {}).get(str(c)) or {}).get("twin"))
         if rows is None:
             continue
         for k in rows:
