@@ -33,7 +33,8 @@ def _pull(source, out, start="2024-01-02", end="2024-01-10", **kw):
         ad, env = TushareSource(FakeTushare()), {"TUSHARE_TOKEN": TOKEN}
     else:
         ad, env = BaostockSource(FakeBaostock()), {}
-    return run_pull(source, out, start=start, end=end, adapter=ad, env=env, what=FUND, **NOKEY, **kw), ad
+    kw.setdefault("what", FUND)
+    return run_pull(source, out, start=start, end=end, adapter=ad, env=env, **NOKEY, **kw), ad
 
 
 def _table(store, t):
