@@ -39,6 +39,7 @@ from .data.store import Store, open_store
 from .errors import ConfigError, DataError, StrategyError
 from .execution.broker import Broker
 from .execution.costs import CostBook
+from .execution.otc import OtcBook
 from .objects import BarData, Context, GlobalVars, RunParams, StrategyLog
 from .scheduler import PRIORITY, Task, fire_days
 
@@ -172,6 +173,7 @@ class Run:
         self.costs = CostBook()
         self.portfolio = Portfolio(config.cash)
         self.broker = Broker(self)
+        self.otc = OtcBook(self)     # open-end fund purchase/redeem (jqlite.execution.otc)
         self.g = GlobalVars()
         self.log = StrategyLog(self, echo=config.echo_log, verbose=config.verbose)
         self.context = Context(self)
@@ -447,6 +449,7 @@ class Run:
 
     def _start_day(self) -> None:
         self.broker.start_day()
+        self.otc.start_day()
         self._minute_days = {}
         pf = self.portfolio
         pf._prev_total_value = pf.total_value if self.ledger else pf.inout_cash
@@ -513,6 +516,7 @@ class Run:
 
     def _close(self) -> None:
         self._mark(CLOSE)
+        self.otc.at_close()
         self.broker.at_close()
 
     def _end_day(self) -> None:
@@ -527,7 +531,7 @@ class Run:
             pv += p.price * amt
             self.position_rows.append((d, p.security, p.total_amount, p.closeable_amount,
                                        p.avg_cost, p.price, p.price * amt))
-        self.ledger.append((d, pf.available_cash + pf.locked_cash + pv, pf.available_cash,
+        self.ledger.append((d, pf.available_cash + pf.locked_cash + pf.redeeming_cash + pv, pf.available_cash,
                             pv, self.broker.day_buy_value, self.broker.day_sell_value))
         pf.transferable_cash = pf.available_cash
 
