@@ -274,8 +274,8 @@ def _as_of(dt) -> _dt.datetime:
     if dt is not None:
         return pd.Timestamp(dt).to_pydatetime()
     run = run_or_none()
-    if run is None:
-        raise ParamsError("a tick query outside a backtest needs dt/end_dt")
+    if run is None:   # research: the store's last day after the close
+        return _dt.datetime.combine(_binding.active_store().dates[-1].date(), _dt.time(15, 0))
     return run.current_dt
 
 
