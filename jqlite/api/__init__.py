@@ -7,7 +7,7 @@ from ..execution.costs import (FixedSlippage, OrderCost, PerTrade, PriceRelatedS
 from ..execution.orders import LimitOrderStyle, MarketOrderStyle, OrderStatus
 from .events import DividendsEvent, ForcedLiquidationEvent
 from .files import read_file, write_file
-from .funds import purchase, redeem, set_redeem_latency
+from .funds import get_fund_info, purchase, redeem, set_redeem_latency
 from .market import (attribute_history, get_all_securities, get_all_trade_days, get_bars,
                      get_current_data, get_extras, get_index_stocks, get_price,
                      get_security_info, get_trade_days, history, normalize_code)
@@ -27,7 +27,7 @@ from .trading import (cancel_order, get_open_orders, get_orders, get_trades, ino
 __all__ = [
     "FixedSlippage", "OrderCost", "PerTrade", "PriceRelatedSlippage", "StepRelatedSlippage",
     "LimitOrderStyle", "MarketOrderStyle", "OrderStatus", "DividendsEvent", "ForcedLiquidationEvent",
-    "read_file", "write_file", "purchase", "redeem", "set_redeem_latency",
+    "read_file", "write_file", "purchase", "redeem", "set_redeem_latency", "get_fund_info",
     "attribute_history", "get_all_securities", "get_all_trade_days", "get_bars", "get_current_data",
     "get_extras", "get_index_stocks", "get_price", "get_security_info", "get_trade_days", "history",
     "normalize_code",

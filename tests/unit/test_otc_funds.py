@@ -111,3 +111,25 @@ def trade(context):
     g = r.run.g
     assert g.errors == ["ParamsError"] * 3
     assert g.res == [None, None, None, None]
+
+
+def test_get_fund_info(store):
+    import datetime as dt
+    import warnings
+    import jqlite.api._binding as b
+    from jqlite.api.funds import FUND_INFO_KEYS, get_fund_info
+    from jqlite.errors import ParamsError
+    orig = b.active_store
+    b.active_store = lambda: store
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            info = get_fund_info("110011.OF")
+        assert tuple(info) == FUND_INFO_KEYS
+        assert info["fund_type"] == "混合型"
+        assert info["fund_establishment_day"] == dt.date(2024, 1, 2)
+        assert info["fund_name"] == "110011" and info["fund_manager"] is None
+        with pytest.raises(ParamsError, match="is not a fund"):
+            get_fund_info("000300.XSHG")
+    finally:
+        b.active_store = orig
