@@ -265,7 +265,9 @@ class Run:
         bar labelled HH:MM at HH:MM:00, 11:30's during the lunch break); without them the
         day's close (jqlite's documented daily fallback)."""
         t = self.current_dt.time()
-        if t < OPEN:
+        if t < OPEN or (t < CLOSE and self._otc_col(j)):
+            # open-end (.OF) funds: today's NAV is published after the close, so during the
+            # day the latest price is the previous NAV (the daily bar's open = close = NAV)
             f = "pre_close"
         elif t == OPEN:
             f = "open"
@@ -287,6 +289,11 @@ class Run:
                             self.note(f"{code} has no minute bars on {self.current_date} (first gap): its "
                                       f"intraday prices fell back to the day's close")
         return self.bar(f, j) * self.price_scale(j)
+
+    def _otc_col(self, j: int) -> bool:
+        """Whether store column ``j`` is an open-end (``.OF``) fund (cached per store)."""
+        m = self.store.cached("otc_columns", lambda: np.char.endswith(self.store.codes.astype(str), ".OF"))
+        return bool(m[j])
 
     def note(self, text: str) -> None:
         """Record an engine note once; it is printed in the run summary and kept in
@@ -449,7 +456,6 @@ class Run:
 
     def _start_day(self) -> None:
         self.broker.start_day()
-        self.otc.start_day()
         self._minute_days = {}
         pf = self.portfolio
         pf._prev_total_value = pf.total_value if self.ledger else pf.inout_cash
@@ -459,6 +465,7 @@ class Run:
         if self.settings.use_real_price:
             self._corporate_actions()
         self._set_time(_dt.time(0, 0))
+        self.otc.start_day()         # redemptions due today: cash before any callback
         self._mark(_dt.time(0, 0))
 
     def _corporate_actions(self) -> None:

@@ -406,7 +406,7 @@ class Broker:
         o = self.orders.get(oid)
         if o is None:
             return None
-        if o._reason == "otc":       # an open-end fund order (jqlite.execution.otc)
+        if o in self.run.otc.pending:   # an open-end fund order (jqlite.execution.otc)
             self.run.otc.cancel(o)
             return o
         if o.order_id in self.open_orders:

@@ -4,6 +4,8 @@
 Rules (JoinQuant documents the API but not every number; each choice is written down here
 and in ``docs/compatibility.md``):
 
+* **Marks.**  During the day an open-end fund is marked at the previous NAV (today's is
+  published after the close; :meth:`jqlite.run.Run.latest_price`), at the close at today's.
 * **Pricing at the day's NAV (未知价法).**  An order placed on trading day T before 15:00 is
   confirmed at T's unit NAV (the fund's daily ``close`` = ``unit_net_value``); one placed at
   or after 15:00 (or on a day the fund has no NAV) waits for the next day's NAV.  Orders are
@@ -113,7 +115,6 @@ class OtcBook:
         br.next_order_id += 1
         br.orders[o.order_id] = o
         br.all_orders.append(o)
-        o._reason = "otc"
         return o
 
     def purchase(self, security: str, cash) -> Order | None:

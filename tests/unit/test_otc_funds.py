@@ -35,6 +35,9 @@ def trade(context):
 def check(context):
     if context.current_dt.day == 2:
         g.log.append(('same-day redeem', redeem('110011.OF', 100)))
+    if context.current_dt.day == 4:
+        g.log.append(('mark', context.portfolio.positions['110011.OF'].price,
+                      get_current_data()['110011.OF'].last_price))
 def after(context):
     pos = context.portfolio.positions.get('110011.OF')
     g.log.append((context.current_dt.day, round(context.portfolio.available_cash, 2),
@@ -70,6 +73,9 @@ def test_purchase_and_redeem_with_fees_and_latency(store, run_strategy):
     # T+3 trading days after 01-03 = 01-08: cash arrives at that day's start
     assert days[4][0] == 90000.0 and days[5][0] == 90000.0
     assert days[8][0] == 95024.75
+    # intraday (14:00 on 01-04) the fund is marked at the previous NAV (01-03: 1.010), today's
+    # NAV (1.020) being published after the close
+    assert ("mark", 1.01, 1.01) in log
     assert days[8][1] == pytest.approx(95024.75 + 4852.22 * 1.040, abs=1e-6)
     o = r.orders.sort_values("order_id")
     buy, sell = o.iloc[0], o.iloc[1]
