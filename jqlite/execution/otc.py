@@ -38,7 +38,6 @@ and in ``docs/compatibility.md``):
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 from typing import TYPE_CHECKING
 

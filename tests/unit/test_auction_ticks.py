@@ -1,7 +1,6 @@
 """get_call_auction (synthesised from the daily bar: price = the day's open), minute-bar
 ticks (get_current_tick / get_ticks) and the unavailable gta database."""
 
-import datetime as dt
 
 import numpy as np
 import pandas as pd

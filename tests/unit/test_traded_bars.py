@@ -3,7 +3,6 @@ history with skip_paused=True: a security suspended for a while or delisted befo
 end_date answers its last n bars, not an empty frame (corpus file b1b6db6b died on
 ``get_price(delisted, count=20, skip_paused=True)['money'].idxmax()``)."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
