@@ -1476,6 +1476,19 @@ class _Checker:
                 if key is not None and self.impl.options and key not in self.impl.options:
                     self.add("option", key, node.lineno, WARNING,
                              f"set_option({key!r}) is not a jqlite option: it is ignored (warned at run time)")
+            elif name in ("get_ticks", "get_current_tick") and name in self.impl.namespace:
+                if not minute:
+                    self.add("unsupported", name, node.lineno, BLOCKER,
+                             f"{name}() builds ticks from minute bars, which the data store does not hold "
+                             f"(ParamsError)")
+                else:
+                    self.add("data", name, node.lineno, WARNING,
+                             f"{name}(): ticks are synthesised from the minute bars (one a minute, one-tick "
+                             f"book), not JoinQuant's 3-second snapshots")
+            elif name == "get_call_auction" and name in self.impl.namespace:
+                self.add("data", name, node.lineno, WARNING,
+                         "get_call_auction(): auction snapshots are synthesised from the daily bars "
+                         "(price = the day's open, deterministic volume and book)")
             elif name == "get_factor_values":
                 self._check_factors(node)
             elif name == "read_file":

@@ -38,7 +38,7 @@ from . import _binding
 from ._binding import run_or_none
 from .fundamentals import SqlTable
 
-__all__ = ["finance", "macro", "jy"]
+__all__ = ["finance", "macro", "jy", "gta"]
 
 _MD = sa.MetaData()
 _S, _F, _D, _I = sa.String, sa.Float, sa.Date, sa.Integer
@@ -433,3 +433,8 @@ class _Unavailable:
 
 
 jy = _Unavailable("jy", "聚源 (JuYuan)")
+#: 国泰安 (GTA / CSMAR): JoinQuant's old third-party database (``from jqdata import gta``,
+#: ``gta.run_query(query(gta.STK_MKT_DIVIDENT...))``), retired from JoinQuant years ago.
+#: Decision: importable, and any table or ``run_query`` raises ParamsError naming it -- its
+#: hundreds of CSMAR tables have no source here and an empty answer would be silent.
+gta = _Unavailable("gta", "国泰安 (GTA / CSMAR)")

@@ -677,26 +677,8 @@ def unsubscribe_all() -> None:
     """No-op counterpart of :func:`subscribe`."""
 
 
-def get_ticks(security, end_dt=None, start_dt=None, count=None, fields=None, skip=True, df=False):
-    """Ticks are not in jqlite's data (daily bars only).
-
-    Raises
-    ------
-    ParamsError
-        Always, naming the security.
-    """
-    raise ParamsError(f"get_ticks({security!r}): the data store has daily bars only, no ticks")
-
-
-def get_current_tick(security, dt=None, df=False):
-    """Ticks are not in jqlite's data (daily bars only).
-
-    Raises
-    ------
-    ParamsError
-        Always, naming the security.
-    """
-    raise ParamsError(f"get_current_tick({security!r}): the data store has daily bars only, no ticks")
+# get_ticks / get_current_tick / get_call_auction: synthesised from the bars (jqlite.api.ticks)
+from .ticks import get_call_auction, get_current_tick, get_ticks  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------------------- futures

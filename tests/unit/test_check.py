@@ -74,16 +74,16 @@ def test_unknown_api_name_is_a_blocker_with_its_lines():
     r = run_check("""
         def initialize(context):
             set_benchmark('000300.XSHG')
-            x = get_call_auction('IF')
-            y = get_call_auction('IC')
+            x = get_unknown_api('IF')
+            y = get_unknown_api('IC')
             z = context.portfolio.positions['000001.XSHE'].no_such_field
             context.my_value = 1
             w = context.my_value + context.not_assigned
             cd = get_current_data()['000001.XSHE'].is_stt
         """)
     names = {f.name: f for f in r.blockers}
-    assert names["get_call_auction"].kind == "name"
-    assert names["get_call_auction"].lines == [3, 4]
+    assert names["get_unknown_api"].kind == "name"
+    assert names["get_unknown_api"].lines == [3, 4]
     assert names["Position.no_such_field"].line == 5
     assert names["context.not_assigned"].line == 7
     assert "context.my_value" not in names             # user attributes are allowed
@@ -394,14 +394,14 @@ def test_blockers_in_functions_nothing_calls_are_warnings():
         def trade(context):
             helper()
         def helper():
-            get_call_auction('IF')
+            get_unknown_api('IF')
         def old_unused(context):
-            set_redeem_latency(3, 'open_fund')
+            other_unknown_api(3, 'open_fund')
         """)
     f = {x.name: x for x in only(r, "name")}
-    assert f["get_call_auction"].severity == C.BLOCKER          # initialize -> trade -> helper
-    assert f["set_redeem_latency"].severity == C.WARNING
-    assert "old_unused()" in f["set_redeem_latency"].message
+    assert f["get_unknown_api"].severity == C.BLOCKER          # initialize -> trade -> helper
+    assert f["other_unknown_api"].severity == C.WARNING
+    assert "old_unused()" in f["other_unknown_api"].message
     assert r.ok is False
     r = run_check("""
         if __name__ == '__main__':
@@ -512,3 +512,18 @@ def test_industry_code_the_store_does_not_classify(store):
                 get_industry_stocks(c)
         """, store)
     assert sorted(b.name for b in r.blockers) == ["HY002", "HY003"]
+
+
+def test_synthesised_ticks_and_auction_are_data_warnings():
+    r = run_check("""
+        def handle_data(context, data):
+            t = get_current_tick('000001.XSHE')
+            a = get_call_auction('000001.XSHE', '2021-01-04', '2021-01-04')
+        """)
+    f = {x.name: x for x in r.findings if x.kind in ("data", "unsupported")}
+    assert f["get_call_auction"].severity == C.WARNING and f["get_call_auction"].line == 3
+    assert "synthesised from the daily bars" in f["get_call_auction"].message
+    t = f["get_current_tick"]
+    # the sample store has minute bars: ticks are built from them (a warning); a daily-only
+    # store cannot serve them (a blocker)
+    assert (t.severity, t.line) in ((C.WARNING, 2), (C.BLOCKER, 2))

@@ -311,6 +311,9 @@ def test_mtss_frame_and_tick_functions(research):
     df = jqdata.get_mtss("000001.XSHE", count=5)
     assert len(df) == 5 and df.columns.tolist()[:3] == ["date", "sec_code", "fin_value"]
     assert jqdata.get_mtss("000001.XSHE", count=5, fields=["fin_value"]).columns.tolist() == ["fin_value"]
-    with pytest.raises(ParamsError, match="no ticks"):
-        jqdata.get_ticks("000001.XSHE", count=3)
+    # ticks are synthesised from the minute bars (jqlite.api.ticks): the last 3 of the store
+    t = jqdata.get_ticks("000001.XSHE", count=3, fields=["time", "current"], df=True)
+    assert [x.strftime("%H:%M") for x in t["time"]] == ["14:58", "14:59", "15:00"]
+    with pytest.raises(ParamsError, match="exactly one of start_dt and count"):
+        jqdata.get_ticks("000001.XSHE")
     assert jqdata.unsubscribe_all() is None
