@@ -13,14 +13,14 @@ Tables served from the store (derived when first queried, cached on the store):
 * sample market only (synthetic by nature; another store answers them empty with a data
   gap): ``STK_ML_QUOTA`` (沪深港通额度与成交, derived from the sample's turnover and returns),
   ``FUND_MAIN_INFO`` (基金主体信息 of the sample's ETFs/LOFs/open-end funds) and
-  ``FUND_PORTFOLIO_STOCK`` (quarterly top-10 holdings of its equity funds).
+  ``FUND_PORTFOLIO_STOCK`` (quarterly top-10 holdings of its equity funds),
+  ``STK_HK_HOLD_INFO`` (northbound holdings per stock) and ``STK_EL_TOP_ACTIVATE`` (the ten
+  most traded northbound stocks a day).
 
 Each builder's docstring gives its rule and the identities a reader can check by hand.
 
-Three more finance tables exist with JoinQuant's columns but no data (the store has none):
-``STK_EL_TOP_ACTIVATE`` (市场通十大成交活跃股), ``STK_HK_HOLD_INFO`` (沪深港通持股数据) and
-``STK_AUDIT_OPINION`` (审计意见); ``run_query`` on them returns an empty frame with those
-columns and logs one warning per table per run.  The ``macro`` database
+``STK_AUDIT_OPINION`` (审计意见) exists with JoinQuant's columns but no data: ``run_query``
+returns an empty frame with those columns and records a data gap.  The ``macro`` database
 (``macro.MAC_MANUFACTURING_PMI``, ``macro.run_query``) works the same way.
 
 ``jy`` (聚源, JuYuan): using it raises :class:`~jqlite.errors.ParamsError` saying so.
@@ -162,19 +162,20 @@ _MACRO_COLUMNS = {
 #: every table's columns, by table name (names are unique across databases)
 _ALL_COLUMNS = {**_COLUMNS, **_MACRO_COLUMNS}
 #: tables the store has no data for -> what the one-time warning calls the data
-_EMPTY = {"STK_EL_TOP_ACTIVATE": "沪深港通十大成交活跃股 (STK_EL_TOP_ACTIVATE) data",
-          "STK_HK_HOLD_INFO": "沪深港通持股 (STK_HK_HOLD_INFO) data",
-          "STK_AUDIT_OPINION": "审计意见 (STK_AUDIT_OPINION) data",
+_EMPTY = {"STK_AUDIT_OPINION": "审计意见 (STK_AUDIT_OPINION) data",
           "MAC_MANUFACTURING_PMI": "制造业PMI (MAC_MANUFACTURING_PMI) data"}
 #: the column saying when a row became public (used by avoid_future_data)
 _PUB_COLUMN = {"STK_XR_XD": "implementation_pub_date", "STK_LIST": "start_date",
+               "STK_HK_HOLD_INFO": "day", "STK_EL_TOP_ACTIVATE": "day",
                "STK_CAPITAL_CHANGE": "pub_date", "STK_ML_QUOTA": "day", "STK_EXCHANGE_TRADE_INFO": "date",
                "FUND_MAIN_INFO": "start_date", "FUND_NET_VALUE": "day", "FUND_PORTFOLIO_STOCK": "pub_date"}
 #: tables the sample market synthesises that a real store has no source for: on a store that
 #: is not the sample they answer empty (JoinQuant's columns) and record a data gap
 _SAMPLE_ONLY = {"STK_ML_QUOTA": "沪深港通额度与成交 (STK_ML_QUOTA) data",
                 "FUND_MAIN_INFO": "基金主体信息 (FUND_MAIN_INFO) data",
-                "FUND_PORTFOLIO_STOCK": "基金持股 (FUND_PORTFOLIO_STOCK) data"}
+                "FUND_PORTFOLIO_STOCK": "基金持股 (FUND_PORTFOLIO_STOCK) data",
+                "STK_EL_TOP_ACTIVATE": "沪深港通十大成交活跃股 (STK_EL_TOP_ACTIVATE) data",
+                "STK_HK_HOLD_INFO": "沪深港通持股 (STK_HK_HOLD_INFO) data"}
 
 
 class FinanceTable(SqlTable):
@@ -729,10 +730,112 @@ def _fund_portfolio_stock(store) -> pd.DataFrame:
     return _frame("FUND_PORTFOLIO_STOCK", n, data)
 
 
+def _connect_members(store, indexes=("000300.XSHG", "000905.XSHG")) -> np.ndarray:
+    """(n_days, n_sec) bool: the stocks Stock Connect (northbound) may buy on a day -- in the
+    sample, the members of 000300 or 000905 that day (the real lists are the large and mid
+    caps of 上证180/380 and 深证成指/中小创新指数); ``indexes`` narrows it."""
+    im = store.table("index_members")
+    im = im[im["index_code"].isin(list(indexes))]
+    out = np.zeros((store.n_days, len(store.codes)), bool)
+    dates = store.dates.values
+    for c, a, b in zip(im["code"], im["start_date"], im["end_date"]):
+        if c not in store.code_index:
+            continue
+        i0, i1 = np.searchsorted(dates, np.datetime64(a)), np.searchsorted(dates, np.datetime64(b), side="right")
+        out[i0:i1, store.col(c)] = True
+    return out
+
+
+def _hk_hold_info(store) -> pd.DataFrame:
+    """STK_HK_HOLD_INFO (沪深港通持股), synthesised for the sample's northbound holdings.
+
+    From 2017-03-17 (the first day HKEX published holdings), each trading day, for link 310001
+    (沪股通: XSHG) / 310002 (深股通: XSHE) and each 000300 member that day (the holdings of
+    the larger Stock Connect stocks; the table stays ~650k rows): ``share_ratio`` (% of the A shares) = ``base * exp(0.35 *
+    sin(2 pi t / 480 + phase))`` with ``t`` the trading-day number, ``base`` in 0.3-8 %
+    and ``phase`` fixed per stock (crc32 of the code), rounded to 2 decimals;
+    ``share_number`` = share_ratio / 100 * ``capitalization`` (万股) * 1e4, rounded.
+    Identity: ``share_number / (capitalization * 1e4) * 100 = share_ratio`` (to rounding)."""
+    import zlib
+    stock = (store.securities.loc[store.codes, "type"] == "stock").to_numpy()
+    elig = _connect_members(store, ("000300.XSHG",)) & stock[None, :]
+    cap = _capitalization(store)
+    t = np.arange(store.n_days, dtype=float)
+    base = np.array([0.3 + 7.7 * ((zlib.crc32(c.encode()) % 1000) / 1000.0) ** 2 for c in store.codes])
+    phase = np.array([2 * np.pi * (zlib.crc32((c + "/hk").encode()) % 1000) / 1000.0 for c in store.codes])
+    first = int(np.searchsorted(store.dates.values, np.datetime64("2017-03-17")))
+    names = dict(zip(store.securities["code"].astype(str), store.securities["display_name"].astype(str)))
+    parts = []
+    for lid, lname, sfx in ((310001, "沪股通", ".XSHG"), (310002, "深股通", ".XSHE")):
+        ex = np.array([c.endswith(sfx) for c in store.codes])
+        m = elig[first:] & ex[None, :]
+        rr, cc = np.nonzero(m)
+        rr = rr + first
+        ratio = np.round(base[cc] * np.exp(0.35 * np.sin(2 * np.pi * t[rr] / 480.0 + phase[cc])), 2)
+        shares = np.round(ratio / 100.0 * cap[0][rr, cc] * 1e4) if cap is not None else np.full(len(rr), np.nan)
+        codes = store.codes[cc]
+        parts.append(pd.DataFrame({"day": store.dates.values[rr], "link_id": lid, "link_name": lname,
+                                   "code": codes, "name": [names.get(c) for c in codes],
+                                   "share_number": shares, "share_ratio": ratio}))
+    df = pd.concat(parts, ignore_index=True).sort_values(["day", "link_id", "code"], kind="stable")
+    df = df.reset_index(drop=True)
+    n = len(df)
+    data = {c: df[c].to_numpy() for c in df.columns}
+    data["day"] = _dates(df["day"].to_numpy())
+    for c in ("link_name", "code", "name"):
+        data[c] = df[c].astype(object).to_numpy()
+    data["id"] = np.arange(1, n + 1)
+    return _frame("STK_HK_HOLD_INFO", n, data)
+
+
+def _el_top_activate(store) -> pd.DataFrame:
+    """STK_EL_TOP_ACTIVATE (沪深港通十大成交活跃股), northbound links of the sample.
+
+    Per trading day from the link's opening (沪股通 2014-11-17, 深股通 2016-12-05): the ten
+    Stock Connect stocks (:func:`_connect_members`) of the exchange with the largest turnover;
+    ``total`` (元) = 6 % of the stock's turnover (the share :func:`_ml_quota` gives the link),
+    net buying ``buy - sell`` = ``total * clip(8 r, -0.3, 0.3)`` (``r`` the stock's return
+    that day); ``rank`` 1..10 by ``total``.  Identity: ``buy + sell = total``."""
+    stock, money, _vol, close, pre = _stock_panels(store)
+    elig = _connect_members(store) & stock[None, :]
+    m = np.where(elig, np.nan_to_num(money), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ret = np.where(np.isfinite(close) & (pre > 0), close / pre - 1.0, 0.0)
+    names = dict(zip(store.securities["code"].astype(str), store.securities["display_name"].astype(str)))
+    rows = []
+    for lid, lname, sfx, exch, first in ((310001, "沪股通", ".XSHG", "上海证券交易所", "2014-11-17"),
+                                         (310002, "深股通", ".XSHE", "深圳证券交易所", "2016-12-05")):
+        ex = np.array([c.endswith(sfx) for c in store.codes])
+        mm = np.where(ex[None, :], m, 0.0)
+        i0 = int(np.searchsorted(store.dates.values, np.datetime64(first)))
+        top = np.argsort(-mm[i0:], axis=1, kind="stable")[:, :10]
+        for k in range(top.shape[0]):
+            i = i0 + k
+            for rank, j in enumerate(top[k], 1):
+                if mm[i, j] <= 0:
+                    break
+                tot = round(0.06 * mm[i, j], 2)
+                net = tot * float(np.clip(8.0 * ret[i, j], -0.3, 0.3))
+                buy = round((tot + net) / 2, 2)
+                rows.append((store.dates[i], lid, lname, rank, store.codes[j], names.get(store.codes[j]), exch,
+                             buy, round(tot - buy, 2), tot))
+    df = pd.DataFrame(rows, columns=["day", "link_id", "link_name", "rank", "code", "name", "exchange",
+                                     "buy", "sell", "total"])
+    df = df.sort_values(["day", "link_id", "rank"], kind="stable").reset_index(drop=True)
+    n = len(df)
+    data = {c: df[c].to_numpy() for c in df.columns}
+    data["day"] = _dates(df["day"].to_numpy())
+    for c in ("link_name", "code", "name", "exchange"):
+        data[c] = df[c].astype(object).to_numpy()
+    data["id"] = np.arange(1, n + 1)
+    return _frame("STK_EL_TOP_ACTIVATE", n, data)
+
+
 _BUILDERS = {"STK_XR_XD": _xr_xd, "STK_LIST": _stk_list, "STK_CAPITAL_CHANGE": _capital_change,
              "STK_COMPANY_INFO": _company_info, "STK_ML_QUOTA": _ml_quota,
              "STK_EXCHANGE_TRADE_INFO": _exchange_trade_info, "FUND_MAIN_INFO": _fund_main_info,
              "FUND_NET_VALUE": _fund_net_value, "FUND_PORTFOLIO_STOCK": _fund_portfolio_stock,
+             "STK_HK_HOLD_INFO": _hk_hold_info, "STK_EL_TOP_ACTIVATE": _el_top_activate,
              **{t: (lambda store, t=t: _frame(t, 0, {})) for t in _EMPTY}}
 
 

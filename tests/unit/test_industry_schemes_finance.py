@@ -224,3 +224,27 @@ def test_jy_raises_a_clear_error(research):
     from jqlite.api.finance import jy
     with pytest.raises(ParamsError, match="聚源"):
         jy.SecuMain
+
+
+def test_northbound_holdings_and_top_active(research):
+    from jqdata import finance, query
+    h = finance.STK_HK_HOLD_INFO
+    day = dt.date(2021, 1, 4)
+    df = finance.run_query(query(h).filter(h.link_id.in_(["310001", "310002"]), h.day == day))
+    members = set(research.index_members("000300.XSHG", pd.Timestamp(day)))
+    assert set(df["code"]) == members                     # every 000300 member, one row each
+    assert set(df.loc[df["link_id"] == 310001, "code"]) == {c for c in members if c.endswith(".XSHG")}
+    i = research.day_index(pd.Timestamp(day), "left")
+    from jqlite.data import fundamentals as F
+    cap = F.fundamentals_panel(research).valuation("capitalization")
+    r = df.set_index("code").loc["600036.XSHG"]
+    assert r["share_number"] / (cap[i, research.col("600036.XSHG")] * 1e4) * 100 == pytest.approx(r["share_ratio"], abs=1e-6)
+    assert finance.run_query(query(h).filter(h.day == dt.date(2017, 3, 16))).empty    # before HKEX published
+    t = finance.STK_EL_TOP_ACTIVATE
+    top = finance.run_query(query(t).filter(t.day == day).order_by(t.link_id, t.rank))
+    assert top["rank"].tolist() == list(range(1, 11)) * 2
+    assert np.allclose(top["buy"] + top["sell"], top["total"], atol=0.02)
+    sh = top[top["link_id"] == 310001]
+    money = research.field("money")[i]
+    assert sh["total"].tolist() == pytest.approx([0.06 * money[research.col(c)] for c in sh["code"]], abs=0.01)
+    assert sh["total"].is_monotonic_decreasing
