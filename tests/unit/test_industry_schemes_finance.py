@@ -248,3 +248,19 @@ def test_northbound_holdings_and_top_active(research):
     money = research.field("money")[i]
     assert sh["total"].tolist() == pytest.approx([0.06 * money[research.col(c)] for c in sh["code"]], abs=0.01)
     assert sh["total"].is_monotonic_decreasing
+
+
+_REAL = __import__("pathlib").Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
+
+
+@pytest.mark.skipif(not (_REAL / "fundamentals" / "sw_industry_history_swsindex.parquet").exists(),
+                    reason="real data (shared/data/real) not found")
+def test_real_shenwan_history_uses_joinquant_index_codes():
+    from jqlite.data.reference import read_real_industries
+    t = read_real_industries(_REAL, codes=["000001.XSHE"], start="2021-08-02", end="2021-08-02")
+    m = t["industry_members"].set_index("scheme")
+    # Shenwan's classification 480301 (股份制银行Ⅲ) is JoinQuant's index 857831, its L2 801783
+    assert m.loc["sw_l1", "industry_code"] == "801780"
+    assert m.loc["sw_l2", "industry_code"] == "801783" and m.loc["sw_l3", "industry_code"] == "857831"
+    names = t["industries"].set_index("industry_code")["name"]
+    assert names["801783"] == "股份制银行II" and names["857831"] == "股份制银行III"
