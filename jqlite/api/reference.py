@@ -179,7 +179,7 @@ def get_industry(security, date=None) -> dict:
     Notes
     -----
     JoinQuant manual, 行业概念数据 / get_industry (spec §6).  Codes and names: see
-    :mod:`jqlite.data.reference` (sw_l2/sw_l3 codes are Shenwan classification codes).
+    :mod:`jqlite.data.reference` (all codes are JoinQuant's: Shenwan index codes for sw_l1/l2/l3).
     """
     store = _binding.active_store()
     d = _i8(_as_of("get_industry", store, date))

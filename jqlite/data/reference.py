@@ -73,7 +73,8 @@ JQ_L1 = {"HY002": "材料", "HY003": "工业", "HY004": "可选消费", "HY005":
          "HY006": "医药卫生", "HY007": "金融", "HY008": "信息技术", "HY009": "电信服务",
          "HY010": "公用事业", "HY011": "房地产"}
 
-#: Sample market: (sector key, name suffix) -> (SW2021 L3 code, L2 name, L3 name, jq_l1 code).
+#: Sample market: (sector key, name suffix) -> (the group's own SW2021 L3 classification code, L2
+#: name, L3 name, jq_l1 code); names and codes served come from :mod:`.industry_codes`.
 SAMPLE_SW = {
     ("financials", "银行"): ("480301", "股份制银行", "股份制银行", "HY007"),
     ("financials", "证券"): ("490101", "证券", "证券", "HY007"),
