@@ -68,10 +68,8 @@ SW_L1 = {
     "76": ("801970", "环保", None), "77": ("801980", "美容护理", None),
 }
 
-#: 聚宽一级行业 codes used by the sample market.
-JQ_L1 = {"HY002": "材料", "HY003": "工业", "HY004": "可选消费", "HY005": "日常消费",
-         "HY006": "医药卫生", "HY007": "金融", "HY008": "信息技术", "HY009": "电信服务",
-         "HY010": "公用事业", "HY011": "房地产"}
+#: 聚宽一级行业: code -> name (all eleven; the catalogue of :mod:`.industry_codes`).
+from .industry_codes import JQ_L1  # noqa: E402
 
 #: Sample market: (sector key, name suffix) -> (the group's own SW2021 L3 classification code, L2
 #: name, L3 name, jq_l1 code); names and codes served come from :mod:`.industry_codes`.
