@@ -103,6 +103,7 @@ def _calls(day: str):
          lambda: J.finance.run_query(q(J.finance.FUND_PORTFOLIO_STOCK).limit(10))),
         ("finance.STK_HK_HOLD_INFO", lambda: J.finance.run_query(q(J.finance.STK_HK_HOLD_INFO).limit(10))),
         ("finance.STK_EL_TOP_ACTIVATE", lambda: J.finance.run_query(q(J.finance.STK_EL_TOP_ACTIVATE).limit(10))),
+        ("finance.STK_AUDIT_OPINION", lambda: J.finance.run_query(q(J.finance.STK_AUDIT_OPINION).limit(10))),
         ("get_money_flow", lambda: J.get_money_flow(["000001.XSHE"], start_date=prev, end_date=day)),
         ("get_billboard_list", lambda: J.get_billboard_list(start_date=prev, end_date=day)),
         ("get_mtss", lambda: J.get_mtss(["000001.XSHE"], start_date=prev, end_date=day)),

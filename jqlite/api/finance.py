@@ -12,16 +12,16 @@ Tables served from the store (derived when first queried, cached on the store):
 * ``FUND_NET_VALUE`` (基金净值) -- the store's fund bars (unit NAV = close, as ``get_extras``).
 * sample market only (synthetic by nature; another store answers them empty with a data
   gap): ``STK_ML_QUOTA`` (沪深港通额度与成交, derived from the sample's turnover and returns),
-  ``FUND_MAIN_INFO`` (基金主体信息 of the sample's ETFs/LOFs/open-end funds) and
+  ``FUND_MAIN_INFO`` (基金主体信息 of the sample's ETFs/LOFs/open-end funds),
   ``FUND_PORTFOLIO_STOCK`` (quarterly top-10 holdings of its equity funds),
-  ``STK_HK_HOLD_INFO`` (northbound holdings per stock) and ``STK_EL_TOP_ACTIVATE`` (the ten
-  most traded northbound stocks a day).
+  ``STK_HK_HOLD_INFO`` (northbound holdings per stock), ``STK_EL_TOP_ACTIVATE`` (the ten
+  most traded northbound stocks a day) and ``STK_AUDIT_OPINION`` (审计意见, one row per
+  annual report).
 
 Each builder's docstring gives its rule and the identities a reader can check by hand.
 
-``STK_AUDIT_OPINION`` (审计意见) exists with JoinQuant's columns but no data: ``run_query``
-returns an empty frame with those columns and records a data gap.  The ``macro`` database
-(``macro.MAC_MANUFACTURING_PMI``, ``macro.run_query``) works the same way.
+The ``macro`` database (``macro.MAC_MANUFACTURING_PMI``, ``macro.run_query``) has JoinQuant's
+columns but no data: ``run_query`` returns an empty frame and records a data gap.
 
 ``jy`` (聚源, JuYuan): using it raises :class:`~jqlite.errors.ParamsError` saying so.
 Decision (issue 13): JuYuan is a licensed third-party database JoinQuant exposed in research
@@ -162,11 +162,10 @@ _MACRO_COLUMNS = {
 #: every table's columns, by table name (names are unique across databases)
 _ALL_COLUMNS = {**_COLUMNS, **_MACRO_COLUMNS}
 #: tables the store has no data for -> what the one-time warning calls the data
-_EMPTY = {"STK_AUDIT_OPINION": "审计意见 (STK_AUDIT_OPINION) data",
-          "MAC_MANUFACTURING_PMI": "制造业PMI (MAC_MANUFACTURING_PMI) data"}
+_EMPTY = {"MAC_MANUFACTURING_PMI": "制造业PMI (MAC_MANUFACTURING_PMI) data"}
 #: the column saying when a row became public (used by avoid_future_data)
 _PUB_COLUMN = {"STK_XR_XD": "implementation_pub_date", "STK_LIST": "start_date",
-               "STK_HK_HOLD_INFO": "day", "STK_EL_TOP_ACTIVATE": "day",
+               "STK_HK_HOLD_INFO": "day", "STK_EL_TOP_ACTIVATE": "day", "STK_AUDIT_OPINION": "pub_date",
                "STK_CAPITAL_CHANGE": "pub_date", "STK_ML_QUOTA": "day", "STK_EXCHANGE_TRADE_INFO": "date",
                "FUND_MAIN_INFO": "start_date", "FUND_NET_VALUE": "day", "FUND_PORTFOLIO_STOCK": "pub_date"}
 #: tables the sample market synthesises that a real store has no source for: on a store that
@@ -175,7 +174,8 @@ _SAMPLE_ONLY = {"STK_ML_QUOTA": "沪深港通额度与成交 (STK_ML_QUOTA) data
                 "FUND_MAIN_INFO": "基金主体信息 (FUND_MAIN_INFO) data",
                 "FUND_PORTFOLIO_STOCK": "基金持股 (FUND_PORTFOLIO_STOCK) data",
                 "STK_EL_TOP_ACTIVATE": "沪深港通十大成交活跃股 (STK_EL_TOP_ACTIVATE) data",
-                "STK_HK_HOLD_INFO": "沪深港通持股 (STK_HK_HOLD_INFO) data"}
+                "STK_HK_HOLD_INFO": "沪深港通持股 (STK_HK_HOLD_INFO) data",
+                "STK_AUDIT_OPINION": "审计意见 (STK_AUDIT_OPINION) data"}
 
 
 class FinanceTable(SqlTable):
@@ -831,11 +831,56 @@ def _el_top_activate(store) -> pd.DataFrame:
     return _frame("STK_EL_TOP_ACTIVATE", n, data)
 
 
+_AUDITORS = ("普华永道中天会计师事务所(特殊普通合伙)", "德勤华永会计师事务所(特殊普通合伙)",
+             "安永华明会计师事务所(特殊普通合伙)", "毕马威华振会计师事务所(特殊普通合伙)",
+             "立信会计师事务所(特殊普通合伙)", "天健会计师事务所(特殊普通合伙)",
+             "信永中和会计师事务所(特殊普通合伙)", "致同会计师事务所(特殊普通合伙)")
+
+
+def _audit_opinion(store) -> pd.DataFrame:
+    """STK_AUDIT_OPINION (审计意见) of the sample: one row per stock and annual report.
+
+    ``end_date`` = the report's period (12-31), ``pub_date`` = the annual report's ``pubDate``
+    in the store's fundamentals (income table), ``report_type`` 0 (annual report);
+    ``opinion_type`` 标准无保留意见 (id 1), or 带强调事项段的无保留意见 (id 2) for a stock
+    that is ST on the publication day; ``accounting_firm`` a deterministic pick (crc32 of the
+    code; one of the large firms).  Type ids: UNCONFIRMED.  Empty without fundamentals."""
+    import zlib
+    from ..data import fundamentals as F
+    f = store.path / F.DIRNAME / "income.parquet"
+    if not f.exists():
+        return _frame("STK_AUDIT_OPINION", 0, {})
+    inc = pd.read_parquet(f, columns=["code", "statDate", "pubDate"])
+    inc = inc[pd.to_datetime(inc["statDate"]).dt.month == 12]
+    inc = inc[inc["code"].isin(set(store.securities.loc[store.securities["type"] == "stock", "code"]))]
+    inc = inc.sort_values(["code", "statDate"], kind="stable").reset_index(drop=True)
+    n = len(inc)
+    pub = pd.to_datetime(inc["pubDate"])
+    st = store.st_matrix()
+    di = np.array([store.day_index(d, "right") for d in pub], dtype=np.int64)
+    cols = np.array([store.col(c) for c in inc["code"]], dtype=np.int64)
+    is_st = np.zeros(n, bool)
+    ok = di >= 0
+    is_st[ok] = st[di[ok], cols[ok]]
+    codes = inc["code"].astype(str).to_numpy()
+    names = dict(zip(store.securities["code"].astype(str), store.securities["display_name"].astype(str)))
+    data = {"id": np.arange(1, n + 1), "code": codes.astype(object),
+            "company_name": np.array([f"{names.get(c)}股份有限公司" for c in codes], dtype=object),
+            "pub_date": _dates(pub.to_numpy()), "end_date": _dates(pd.to_datetime(inc["statDate"]).to_numpy()),
+            "report_type": np.zeros(n, dtype=np.int64),
+            "accounting_firm": np.array([_AUDITORS[zlib.crc32(c.encode()) % len(_AUDITORS)] for c in codes],
+                                        dtype=object),
+            "opinion_type_id": np.where(is_st, 2, 1),
+            "opinion_type": np.where(is_st, "带强调事项段的无保留意见", "标准无保留意见").astype(object)}
+    return _frame("STK_AUDIT_OPINION", n, data)
+
+
 _BUILDERS = {"STK_XR_XD": _xr_xd, "STK_LIST": _stk_list, "STK_CAPITAL_CHANGE": _capital_change,
              "STK_COMPANY_INFO": _company_info, "STK_ML_QUOTA": _ml_quota,
              "STK_EXCHANGE_TRADE_INFO": _exchange_trade_info, "FUND_MAIN_INFO": _fund_main_info,
              "FUND_NET_VALUE": _fund_net_value, "FUND_PORTFOLIO_STOCK": _fund_portfolio_stock,
              "STK_HK_HOLD_INFO": _hk_hold_info, "STK_EL_TOP_ACTIVATE": _el_top_activate,
+             "STK_AUDIT_OPINION": _audit_opinion,
              **{t: (lambda store, t=t: _frame(t, 0, {})) for t in _EMPTY}}
 
 

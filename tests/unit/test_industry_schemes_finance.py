@@ -264,3 +264,16 @@ def test_real_shenwan_history_uses_joinquant_index_codes():
     assert m.loc["sw_l2", "industry_code"] == "801783" and m.loc["sw_l3", "industry_code"] == "857831"
     names = t["industries"].set_index("industry_code")["name"]
     assert names["801783"] == "股份制银行II" and names["857831"] == "股份制银行III"
+
+
+def test_audit_opinion_follows_the_annual_reports(research):
+    from jqdata import finance, query
+    a = finance.STK_AUDIT_OPINION
+    df = finance.run_query(query(a).filter(a.code == "000001.XSHE").order_by(a.end_date))
+    inc = pd.read_parquet(research.path / "fundamentals" / "income.parquet", columns=["code", "statDate", "pubDate"])
+    inc = inc[(inc["code"] == "000001.XSHE") & (pd.to_datetime(inc["statDate"]).dt.month == 12)].sort_values("statDate")
+    assert df["end_date"].tolist() == [d.date() for d in pd.to_datetime(inc["statDate"])]
+    assert df["pub_date"].tolist() == [d.date() for d in pd.to_datetime(inc["pubDate"])]
+    assert set(df["opinion_type"]) == {"标准无保留意见"}          # never ST in the sample
+    every = finance.run_query(query(a.code, a.opinion_type_id))
+    assert set(every["opinion_type_id"]) == {1, 2}                 # ST stocks get the emphasis paragraph
