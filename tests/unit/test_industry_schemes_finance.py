@@ -277,3 +277,12 @@ def test_audit_opinion_follows_the_annual_reports(research):
     assert set(df["opinion_type"]) == {"标准无保留意见"}          # never ST in the sample
     every = finance.run_query(query(a.code, a.opinion_type_id))
     assert set(every["opinion_type_id"]) == {1, 2}                 # ST stocks get the emphasis paragraph
+
+
+def test_shenwan_index_members_are_the_industry_members(research):
+    """The sample's 801xxx.XSHG indexes and get_industry_stocks use one classification."""
+    from jqdata import get_index_stocks, get_industry_stocks
+    from jqlite.data.sample import _SW_INDEXES
+    for d in ("2016-06-01", "2021-07-29", "2021-08-02"):
+        for c in _SW_INDEXES:
+            assert set(get_index_stocks(c + ".XSHG", date=d)) == set(get_industry_stocks(c, date=d)), (c, d)
