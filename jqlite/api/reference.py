@@ -152,9 +152,12 @@ def _listed(store, codes: list[str], d: _dt.date) -> list[str]:
 
 
 def _codes(security) -> list[str]:
-    if isinstance(security, str):
-        return [security]
-    return [str(c) for c in security]
+    codes = [security] if isinstance(security, str) else [str(c) for c in security]
+    st = _binding.active_store()
+    if st.synthesizes:       # sample market: synthesise every new valid code at once
+        from ..data.on_demand import ensure
+        ensure(st, codes)
+    return codes
 
 
 # ---------------------------------------------------------------------------- industries
@@ -188,6 +191,9 @@ def get_industry(security, date=None) -> dict:
     for c in _codes(security):
         entry: dict = {}
         idx = ref.by_code.get(c)
+        if idx is None and c in store.on_demand:
+            # a stock synthesised on demand is classified as its base-market twin
+            idx = ref.by_code.get(store.on_demand_info.get(c, {}).get("twin"))
         if idx is not None:
             for k in idx:
                 sch = ref.m_scheme[k]
