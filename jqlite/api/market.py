@@ -750,8 +750,15 @@ class CurrentData(dict):
 
 
 @timed("data")
-def get_current_data() -> CurrentData:
-    """Today's per-security snapshot (backtest only); values must not be kept across days."""
+def get_current_data(security_list=None) -> CurrentData:
+    """Today's per-security snapshot (backtest only); values must not be kept across days.
+
+    Parameters
+    ----------
+    security_list : str or list of str, optional
+        Accepted as JoinQuant's older API took it (``get_current_data(stocks)`` in public
+        files); the snapshot is lazy and answers any code either way.
+    """
     return CurrentData(current_run("get_current_data"))
 
 
