@@ -1107,13 +1107,16 @@ class _Checker:
 
     def _table_used(self, table, line) -> None:
         """Data checks on a fundamentals/finance table the file queries."""
-        from .api.finance import _EMPTY, FinanceTable
+        from .api.finance import _EMPTY, _SAMPLE_ONLY, FinanceTable, _sample_only_elsewhere
         from .api.fundamentals import FundamentalsTable
         name = table._name
         if isinstance(table, FinanceTable):
-            if name in _EMPTY:
+            what = _EMPTY.get(name)
+            if what is None and self.store is not None and _sample_only_elsewhere(self.store, name):
+                what = _SAMPLE_ONLY[name]
+            if what is not None:
                 self.add("finance", f"{table._db}.{name}", line, WARNING,
-                         f"{table._db}.{name}: the data store has no {_EMPTY[name]}; "
+                         f"{table._db}.{name}: the data store has no {what}; "
                          f"run_query returns an empty DataFrame")
         elif isinstance(table, FundamentalsTable) and self.store is not None and self._panel() is None:
             self.add("fundamentals", "fundamentals", line, BLOCKER,
