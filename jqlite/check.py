@@ -135,7 +135,9 @@ _PANDAS_SORT_KW = {"columns", "ascending", "axis", "inplace", "kind", "na_positi
 #: keyword arguments that identify ``DataFrame.append`` (list.append takes none)
 _PANDAS_APPEND_KW = {"ignore_index", "verify_integrity", "sort"}
 
-_SECURITY_RE = re.compile(r"^\d{6}\.(XSHG|XSHE|BJSE)$")
+#: security code literals checked against the store: stocks/funds/indexes and futures
+#: contracts (``RB8888.XSGE``, ``IF2103.CCFX``) of JoinQuant's exchange suffixes
+_SECURITY_RE = re.compile(r"^(\d{6}\.(XSHG|XSHE|BJSE)|[A-Z]{1,2}\d{3,4}\.(XSGE|XDCE|XZCE|CCFX|XINE|GFEX))$")
 _MINUTE_RE = re.compile(r"^\d+m$")
 #: index-code arguments: an unknown index gives an empty list, not an error
 _INDEX_FUNCS = {"get_index_stocks", "get_index_weights"}
@@ -706,6 +708,8 @@ class _Checker:
         if self.store is not None:
             self.check_securities()
         self._downgrade_unreachable()
+        if not self._has_minute():
+            self._downgrade_time_guarded()
         self.findings.sort(key=lambda f: (f.line or 0, f.severity != BLOCKER, f.kind, f.name))
         return self.findings
 
@@ -753,6 +757,17 @@ class _Checker:
                 stack.extend(ast.iter_child_nodes(x))
             return out
 
+        # a module-level def redefined later at module level is replaced before any
+        # callback runs (files that paste several strategies one after another): only the
+        # last definition of each name can be called
+        last_top: dict[str, ast.AST] = {}
+        for n in self.tree.body:
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                last_top[n.name] = n
+        shadowed = {id(n) for n in self.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    and last_top[n.name] is not n}
+        for name in list(funcs):
+            funcs[name] = [f for f in funcs[name] if id(f) not in shadowed]
         reach: set[int] = set()
         main_blocks = {id(b) for b in self._main_blocks()}
         todo = set(own_refs([n for n in self.tree.body if id(n) not in main_blocks])) | _CALLBACKS
@@ -773,6 +788,7 @@ class _Checker:
                         todo |= own_refs(m.body) - seen_names
         # a function nested in an unreachable one is unreachable too: keep outermost only
         out = [f for fs in funcs.values() for f in fs if id(f) not in reach]
+        out += [n for n in self.tree.body if id(n) in shadowed]
         return out
 
     def _main_blocks(self) -> list[ast.If]:
@@ -790,7 +806,13 @@ class _Checker:
 
     def _downgrade_unreachable(self) -> None:
         dead = self.unreachable_functions()
-        spans = [(f.lineno, getattr(f, "end_lineno", f.lineno) or f.lineno, f.name + "()") for f in dead]
+        later = {n.name: n.lineno for n in self.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+        def label(f) -> str:
+            if f in self.tree.body and later.get(f.name, f.lineno) > f.lineno:
+                return f"{f.name}() of line {f.lineno} (redefined on line {later[f.name]})"
+            return f.name + "()"
+        spans = [(f.lineno, getattr(f, "end_lineno", f.lineno) or f.lineno, label(f)) for f in dead]
         spans += [(b.lineno, b.end_lineno or b.lineno, "the if __name__ == '__main__' block")
                   for b in self._main_blocks()]
         if not spans:
@@ -803,12 +825,78 @@ class _Checker:
                 fd.severity = WARNING
                 fd.message += f" [only in {', '.join(sorted(set(owners)))}, which a backtest never runs]"
 
+    def _reads_time_of_day(self, expr, timed: set[str]) -> bool:
+        """True when ``expr`` reads the time of day: ``.hour``/``.minute``/``.second``,
+        ``.time()``, ``strftime('%H...')``, or a name in ``timed`` (assigned such a value)."""
+        for n in ast.walk(expr):
+            if isinstance(n, ast.Attribute) and n.attr in ("hour", "minute", "second"):
+                return True
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+                if n.func.attr == "time" and not n.args:
+                    return True
+                if n.func.attr == "strftime" and n.args and any(
+                        d in (_const_str(n.args[0]) or "") for d in ("%H", "%M", "%X", "%T")):
+                    return True
+            if isinstance(n, ast.Name) and n.id in timed:
+                return True
+        return False
+
+    def _time_guards(self) -> list[tuple[int, int]]:
+        """Line spans of ``if`` branches whose test reads the time of day (body and else)."""
+        spans: list[tuple[int, int]] = []
+        for scope, nodes in self._scopes():
+            timed: set[str] = set()
+            for _ in range(2):     # names assigned from the time of day (two passes: chains)
+                for n in nodes:
+                    if isinstance(n, ast.Assign) and self._reads_time_of_day(n.value, timed):
+                        timed |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+            for n in nodes:
+                if isinstance(n, (ast.If, ast.While)) and self._reads_time_of_day(n.test, timed):
+                    for part in (n.body, n.orelse):
+                        if part:
+                            spans.append((part[0].lineno, max(getattr(x, "end_lineno", x.lineno) or x.lineno
+                                                               for x in part)))
+        if not spans:
+            return spans
+        # functions of the file called only from such branches (or from such functions)
+        defs = {n.name: n for n in ast.walk(self.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        refs: dict[str, list[int]] = {}
+        for n in ast.walk(self.tree):
+            if isinstance(n, ast.Name) and n.id in defs and isinstance(n.ctx, ast.Load):
+                refs.setdefault(n.id, []).append(n.lineno)
+        guarded: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for name, lines in refs.items():
+                if name not in guarded and name not in _CALLBACKS and \
+                        all(any(a <= ln <= b for a, b in spans) for ln in lines):
+                    d = defs[name]
+                    spans.append((d.lineno, d.end_lineno or d.lineno))
+                    guarded.add(name)
+                    changed = True
+        return spans
+
+    def _downgrade_time_guarded(self) -> None:
+        """Blockers only under a time-of-day test (``if context.current_dt.hour == 14``) are
+        warnings on a store without minute bars: a daily run sees one time a day (or the
+        scheduled one), so whether it ever enters the branch is not known."""
+        spans = self._time_guards()
+        if not spans:
+            return
+        for fd in self.findings:
+            if fd.severity == BLOCKER and fd.lines and all(any(a <= ln <= b for a, b in spans) for ln in fd.lines):
+                fd.severity = WARNING
+                fd.message += (" [only under a time-of-day test; on daily bars the run may never take that "
+                               "branch]")
+
     # ------------------------------------------------------------- imports
     def check_imports(self) -> None:
         handled = _handled_imports(self.tree)
         self.star_names: set[str] = set()
         self.star_unknown = False
         self.module_names: dict[str, Any] = {}     # name -> module object bound by import
+        self.class_names: dict[str, type] = {}     # name -> class bound by 'from m import C'
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Import):
                 for a in node.names:
@@ -839,6 +927,9 @@ class _Checker:
                     obj = self._from_import(mod, node.module, a.name, node, id(node) in handled)
                     if obj is not None and type(obj).__name__ == "module":
                         self.module_names[a.asname or a.name] = obj
+                    elif isinstance(obj, type) and type(obj) is type and node.module.split(".")[0] not in (
+                            "jqdata", "jqfactor", "jqlib", "kuanke", "jqlite"):
+                        self.class_names[a.asname or a.name] = obj
 
     def _import(self, name: str, node, handled: bool):
         """Import module ``name`` (as the run would); report and return None when it fails."""
@@ -1011,9 +1102,14 @@ class _Checker:
             if name not in self._assigned_names and name not in self.module_names:
                 if type(obj).__name__ == "module" or isinstance(obj, (_Finance, _Unavailable, SqlTable)):
                     roots[name] = obj
-        for name, obj in self.module_names.items():
+        for name, obj in {**self.class_names, **self.module_names}.items():
             if name not in self._assigned_names:
                 roots[name] = obj
+        # attributes the file sets on some object (pd.DataFrame.f = ...): never reported
+        stored = {n.attr for n in ast.walk(self.tree) if isinstance(n, ast.Attribute)
+                  and isinstance(n.ctx, (ast.Store, ast.Del))}
+        stored |= {_const_str(n.args[1]) for n in ast.walk(self.tree) if isinstance(n, ast.Call)
+                   and isinstance(n.func, ast.Name) and n.func.id == "setattr" and len(n.args) >= 2}
         for name in self.star_names:
             if name in self.impl.namespace and name not in self._assigned_names:
                 obj = self.impl.namespace[name]
@@ -1042,16 +1138,23 @@ class _Checker:
                 if isinstance(attr_node.ctx, (ast.Store, ast.Del)):
                     break
                 attr = attr_node.attr
+                if isinstance(obj, type) and (attr in stored or attr.startswith("__")):
+                    break
                 ok, value, err = self._getattr(obj, attr)
                 label = f"{path}.{attr}"
                 if not ok:
                     self._missing_attr(obj, path, attr, attr_node.lineno, err)
                     break
+                if isinstance(obj, type):
+                    break       # a class's attribute: its value is not followed
                 if isinstance(obj, SqlTable):
                     self._table_column(obj, attr, attr_node.lineno)
                 if isinstance(value, SqlTable):
                     self._table_used(value, attr_node.lineno)
                 obj, path = value, label
+                if isinstance(obj, type) and type(obj) is type and not obj.__module__.startswith(
+                        ("jqlite", "jqdata", "jqfactor", "jqlib", "kuanke")):
+                    continue    # module.Class.attr: the class's attributes are checked (one level)
                 if not (type(obj).__name__ == "module" or isinstance(obj, (_Finance, SqlTable))):
                     break
 
@@ -1096,6 +1199,10 @@ class _Checker:
             self.add("attribute", label, line, BLOCKER,
                      f"module {obj.__name__!r} has no attribute {attr!r} (installed "
                      f"{getattr(sys.modules.get(top), '__version__', '?')}; AttributeError when the line runs)")
+        elif isinstance(obj, type):
+            self.add("attribute", label, line, BLOCKER,
+                     f"type object {obj.__module__}.{obj.__qualname__} has no attribute {attr!r} "
+                     f"(AttributeError when the line runs)")
         elif isinstance(obj, _Unavailable):
             self.add("finance", label, line, BLOCKER, f"{err}")
         elif isinstance(obj, _Finance):
@@ -1489,6 +1596,7 @@ class _Checker:
                              f"{name}() always raises in this jqlite: {why}")
             elif name == "set_benchmark":
                 pass  # security literals are checked in check_securities
+        self._check_exits()
         for node in ast.walk(self.tree):
             if isinstance(node, ast.FunctionDef) and node.name == "handle_data" and not minute:
                 intraday = [n for n in ast.walk(node) if isinstance(n, ast.Attribute)
@@ -1497,6 +1605,28 @@ class _Checker:
                     self.add("frequency", "handle_data", node.lineno, WARNING,
                              "handle_data reads the time of day (.hour/.minute) but runs once a day on daily "
                              "bars (JoinQuant's minute mode calls it every minute)")
+
+    def _check_exits(self) -> None:
+        """``exit()``/``quit()``/``sys.exit()``/``os._exit()``: the backtest stops there (jqlite
+        turns the SystemExit of a callback or of loading into an error of the run)."""
+        for node in ast.walk(self.tree):
+            if not isinstance(node, ast.Call):
+                continue
+            f = node.func
+            if isinstance(f, ast.Name) and f.id in ("exit", "quit") and f.id not in self._assigned_names \
+                    and f.id not in self.star_names:
+                label = f"{f.id}()"
+            elif isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and (
+                    (f.value.id, f.attr) in (("sys", "exit"), ("os", "_exit"))) and \
+                    self.module_names.get(f.value.id) is sys.modules.get(f.value.id):
+                label = f"{f.value.id}.{f.attr}()"
+            else:
+                continue
+            if self._handled(node, {"SystemExit", "BaseException"}):
+                continue
+            self.add("exit", label, node.lineno, BLOCKER,
+                     f"{label} ends the backtest with an error where it runs (the run stops there); "
+                     f"remove it or return from the function")
 
     def _check_classification(self, node: ast.Call, name: str) -> None:
         """An industry/concept code the store's classification does not know raises."""
@@ -1620,6 +1750,29 @@ class _Checker:
                     return None
                 out += v
             return out
+        if isinstance(expr, ast.Subscript) and not isinstance(expr.slice, ast.Slice):
+            base = expr.value       # codes[i] of a literal list: one of its items
+            if isinstance(base, (ast.List, ast.Tuple)) or (isinstance(base, ast.Name) and not any(
+                    isinstance(n, ast.Assign) and _const_str(n.value) is not None and any(
+                        isinstance(t, ast.Name) and t.id == base.id for t in n.targets)
+                    for n in ast.walk(self.tree))):
+                return self._resolve_strs(base, at, depth + 1)
+            return None
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and \
+                expr.value.id in ("g", "context"):
+            # g.path = 'model.pkl' (assigned literals only, anywhere in the file)
+            vals: list[str] = []
+            for n in ast.walk(self.tree):
+                targets = n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(
+                    n, (ast.AugAssign, ast.AnnAssign)) else []
+                for t in targets:
+                    if isinstance(t, ast.Attribute) and t.attr == expr.attr and \
+                            isinstance(t.value, ast.Name) and t.value.id == expr.value.id:
+                        v = _str_list(n.value) if isinstance(n, ast.Assign) else None
+                        if v is None:
+                            return None
+                        vals += v
+            return vals or None
         if not isinstance(expr, ast.Name):
             return None
         # the innermost loop around ``at`` that binds the name: for code in CODES: f(code)
@@ -1702,6 +1855,8 @@ class _Checker:
                     a = _arg(node, 0, "index_symbol" if name == "get_index_stocks" else "index_id")
                     if a is not None:
                         index_args.add(id(a))
+                        if isinstance(a, ast.Name):
+                            index_args |= self._literals_only_used_as(a, _INDEX_FUNCS)
                 for k in node.keywords:
                     if k.arg == "reference_security":
                         skip.add(id(k.value))
@@ -1724,6 +1879,38 @@ class _Checker:
                 self.add("security", s, node.lineno, BLOCKER,
                          f"security {s!r} is not in the data store {store.path} "
                          f"(SecurityNotFoundError when it is priced, ordered or set as benchmark)")
+
+    def _literals_only_used_as(self, name_node: ast.Name, funcs: set[str]) -> set[int]:
+        """ids of the string literals assigned to ``name_node``'s name in its function (or at
+        module level) when every read of the name there is the first argument of one of
+        ``funcs`` or something printed/logged: ``index = '399310.XSHE'; get_index_stocks(index)``."""
+        func = self._enclosing_function(name_node)
+        scope = func if func is not None else self.tree
+        name = name_node.id
+        literals: set[int] = set()
+        for n in ast.walk(scope):
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in n.targets):
+                if _const_str(n.value) is None:
+                    return set()
+                literals.add(id(n.value))
+        for n in ast.walk(scope):
+            if not (isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)):
+                continue
+            p = self._parents.get(id(n))
+            if isinstance(p, ast.Call) and _call_name(p) in funcs and (p.args[:1] == [n] or any(
+                    k.value is n for k in p.keywords)):
+                continue
+            logged = False
+            while p is not None and not isinstance(p, ast.stmt):
+                if isinstance(p, ast.Call) and ((isinstance(p.func, ast.Name) and p.func.id == "print") or (
+                        isinstance(p.func, ast.Attribute) and isinstance(p.func.value, ast.Name)
+                        and p.func.value.id == "log")):
+                    logged = True
+                    break
+                p = self._parents.get(id(p))
+            if not logged:
+                return set()
+        return literals
 
     # ------------------------------------------------------------- Python 2 division
     def check_division(self) -> None:

@@ -512,3 +512,126 @@ def test_industry_code_the_store_does_not_classify(store):
                 get_industry_stocks(c)
         """, store)
     assert sorted(b.name for b in r.blockers) == ["HY002", "HY003"]
+
+
+def test_function_redefined_later_is_not_run():
+    # two strategies pasted into one file: the second my_trade replaces the first before
+    # initialize runs, so what only the first one calls never runs
+    r = run_check("""
+        def initialize(context):
+            run_daily(my_trade, 'open')
+
+        def my_trade(context):
+            helper(context)
+
+        def helper(context):
+            get_missing_x('IF')
+
+        def my_trade(context):
+            get_call_auction_x('000001.XSHE')
+        """)
+    f = {x.name: x for x in only(r, "name")}
+    assert f["get_missing_x"].severity == C.WARNING
+    assert "redefined" not in f["get_missing_x"].message      # helper() is simply dead
+    assert f["get_call_auction_x"].severity == C.BLOCKER and f["get_call_auction_x"].line == 11
+
+
+def test_index_code_held_in_a_variable(store):
+    r = run_check("""
+        def before_trading_start(context):
+            index = '000905.XSHG'
+            log.info('index', index)
+            stocks = get_index_stocks(index)
+            etf = '159915.XSHE'
+            order(etf, 100)
+        """, store)
+    f = {x.name: x for x in only(r, "security")}
+    assert f["000905.XSHG"].severity == C.WARNING            # only given to get_index_stocks
+    assert f["159915.XSHE"].severity == C.BLOCKER            # ordered: SecurityNotFoundError
+
+
+def test_futures_codes_are_checked_against_the_store(store):
+    r = run_check("""
+        def initialize(context):
+            run_daily(trade, 'open', reference_security='RB8888.XSGE')
+        def trade(context):
+            h = history(5, '1d', 'close', ['RB8888.XSGE', 'IF2103.CCFX', '000001.XSHE'])
+        """, store)
+    f = {x.name: x for x in only(r, "security")}
+    assert set(f) == {"RB8888.XSGE", "IF2103.CCFX"}
+    assert f["RB8888.XSGE"].lines == [4]                      # reference_security is not priced
+    assert all(x.severity == C.BLOCKER for x in f.values())
+
+
+def test_read_file_path_and_codes_held_in_g_or_a_list(tmp_path, monkeypatch, store):
+    monkeypatch.setenv("JQLITE_STORAGE", str(tmp_path / "base"))
+    r = C.check_source(textwrap.dedent("""
+        def initialize(context):
+            g.model_path = './model.pkl'
+            g.model = read_file(g.model_path)
+            codes = ['HY001', 'HY002']
+            for i in range(len(codes)):
+                get_industry_stocks(codes[i])
+            name = 'abc'
+            get_industry_stocks(name[0])
+        """).lstrip("\n"), "s.py", store=store, storage=tmp_path / "own")
+    (f,) = only(r, "file")
+    assert (f.name, f.severity, f.line) == ("./model.pkl", C.BLOCKER, 3)
+    # codes[i] is one of the list's items; name[0] of a plain string is not resolved
+    assert sorted(x.name for x in only(r, "classification")) == ["HY001", "HY002"]
+
+
+def test_blockers_under_a_time_of_day_test_on_daily_bars(store):
+    r = run_check("""
+        def handle_data(context, data):
+            hour = context.current_dt.hour
+            if hour == 14 and context.current_dt.minute == 30:
+                pick(context)
+            now = context.current_dt.strftime('%H:%M')
+            if now > '13:30':
+                get_ticks_x('000001.XSHE')
+            get_other_x()
+
+        def pick(context):
+            return get_factor_values(['000001.XSHE'], ['no_such_factor'])
+        """, store)
+    sev = {f.name: f.severity for f in r.findings if f.kind in ("name", "factor")}
+    assert sev == {"get_ticks_x": C.WARNING, "get_other_x": C.BLOCKER, "no_such_factor": C.WARNING}
+
+
+def test_exit_in_reachable_code_blocks():
+    r = run_check("""
+        import sys
+        def before_trading_start(context):
+            write_file('x.txt', 'a')
+            exit()
+        def handle_data(context, data):
+            try:
+                sys.exit(0)
+            except SystemExit:
+                pass
+        def never(context):
+            sys.exit(1)
+        """)
+    f = {x.name: x for x in only(r, "exit")}
+    assert f["exit()"].severity == C.BLOCKER and f["exit()"].line == 4
+    assert f["sys.exit()"].severity == C.WARNING and f["sys.exit()"].lines == [11]   # only in never()
+
+
+def test_missing_attribute_of_an_imported_class():
+    r = run_check("""
+        from datetime import datetime, timedelta
+        import datetime as dt
+        import pandas as pd
+        pd.DataFrame.my_helper = lambda self: 1
+        def initialize(context):
+            a = datetime.timedelta(20)
+            b = dt.datetime.timedelta(1)
+            c = datetime.now() - timedelta(1)
+            d = pd.DataFrame.my_helper
+            e = dt.datetime.strptime('2020', '%Y').date()
+        """)
+    f = {x.name: x for x in only(r, "attribute")}
+    assert set(f) == {"datetime.timedelta", "dt.datetime.timedelta"}
+    assert f["datetime.timedelta"].severity == C.BLOCKER and f["datetime.timedelta"].line == 6
+    assert "datetime.datetime has no attribute 'timedelta'" in f["datetime.timedelta"].message
