@@ -707,9 +707,11 @@ class _Checker:
             self.check_division()
         if self.store is not None:
             self.check_securities()
+        self.check_empty_tables_indexed()
         self._downgrade_unreachable()
         if not self._has_minute():
             self._downgrade_time_guarded()
+        self._downgrade_branch_only_names()
         self.findings.sort(key=lambda f: (f.line or 0, f.severity != BLOCKER, f.kind, f.name))
         return self.findings
 
@@ -876,6 +878,30 @@ class _Checker:
                     guarded.add(name)
                     changed = True
         return spans
+
+    #: finding kinds whose blockers are warnings when every line is inside an ``if`` branch
+    BRANCH_UNCERTAIN = ("name", "unsupported")
+
+    def _downgrade_branch_only_names(self) -> None:
+        """Undefined names and always-raising API calls that occur only inside ``if``/``elif``/
+        ``else`` branches are warnings: the error comes only when the branch is taken, and a
+        branch such as a -90 % stop-loss may never be taken in the backtest window (on the
+        corpus, such names were the author's typos in branches their own JoinQuant runs
+        never took).  Other kinds keep their severity."""
+        spans: list[tuple[int, int]] = []
+        for n in ast.walk(self.tree):
+            if isinstance(n, ast.If) and n not in self._main_blocks():
+                for part in (n.body, n.orelse):
+                    if part:
+                        spans.append((part[0].lineno, max(getattr(x, "end_lineno", x.lineno) or x.lineno
+                                                           for x in part)))
+        if not spans:
+            return
+        for fd in self.findings:
+            if fd.severity == BLOCKER and fd.kind in self.BRANCH_UNCERTAIN and fd.lines and \
+                    all(any(a <= ln <= b for a, b in spans) for ln in fd.lines):
+                fd.severity = WARNING
+                fd.message += " [only inside if-branches: fails only if the run takes one]"
 
     def _downgrade_time_guarded(self) -> None:
         """Blockers only under a time-of-day test (``if context.current_dt.hour == 14``) are
@@ -1049,9 +1075,9 @@ class _Checker:
             elif isinstance(p, ast.ClassDef) and child in p.body:
                 keys.append(("class", p.lineno, p.name))
             elif type(p) in self._COMPREHENSIONS:
-                # the first generator's iterable is evaluated in the enclosing scope
-                if not (p.generators and child is p.generators[0]):
-                    keys.append(("function", p.lineno, self._COMPREHENSIONS[type(p)]))
+                # the first generator's iterable is evaluated in the enclosing scope: that
+                # case skips this node below; its target and 'if' clauses are the comprehension's
+                keys.append(("function", p.lineno, self._COMPREHENSIONS[type(p)]))
             if isinstance(p, ast.comprehension) and child is p.iter:
                 gp = self._parents.get(id(p))
                 if gp is not None and gp.generators and gp.generators[0] is p:
@@ -1253,6 +1279,83 @@ class _Checker:
             except Exception:
                 self._panel_cache = None
         return self._panel_cache
+
+    # ------------------------------------------------------------- rows of empty tables
+    def _empty_table(self, expr, aliases: dict[str, str]) -> str | None:
+        """``db.TABLE`` label when ``expr`` mentions a finance/macro table that this jqlite
+        serves empty (:data:`jqlite.api.finance._EMPTY`), else None."""
+        from .api.finance import _EMPTY, FinanceTable
+        for n in ast.walk(expr):
+            if isinstance(n, ast.Name) and n.id in aliases:
+                return aliases[n.id]
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and \
+                    n.value.id in ("finance", "macro") and n.value.id not in self._assigned_names:
+                t = getattr(self.impl.namespace.get(n.value.id), n.attr, None) if n.attr in _EMPTY else None
+                if isinstance(t, FinanceTable):
+                    return f"{n.value.id}.{n.attr}"
+        return None
+
+    def check_empty_tables_indexed(self) -> None:
+        """``pmi = macro.run_query(query(macro.MAC_X...)); pmi['pmi'].values[-1]`` where this
+        jqlite has no data for the table: the result is empty and reading a row by position
+        raises IndexError.  Not reported when the function tests the result's emptiness
+        (``.empty``, ``len(...)``)."""
+        try:
+            from .api.finance import _EMPTY
+        except ImportError:
+            return
+        if not _EMPTY:
+            return
+        for scope, nodes in self._scopes():
+            aliases: dict[str, str] = {}      # a = macro.MAC_X ; q = query(a.x) ...
+            tainted: dict[str, str] = {}      # names holding an empty result (or derived)
+            for _ in range(3):
+                for n in sorted((x for x in nodes if isinstance(x, ast.Assign)), key=lambda x: x.lineno):
+                    names = [t.id for t in n.targets if isinstance(t, ast.Name)]
+                    if not names:
+                        continue
+                    v = n.value
+                    is_rq = isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and \
+                        v.func.attr == "run_query"
+                    label = self._empty_table(v, {**aliases, **tainted}) if not is_rq else \
+                        self._empty_table(ast.Module(body=[ast.Expr(a) for a in v.args], type_ignores=[]),
+                                          {**aliases, **tainted})
+                    if label is None:
+                        continue
+                    for name in names:
+                        if is_rq or name in tainted or any(isinstance(x, ast.Name) and x.id in tainted
+                                                           for x in ast.walk(v)):
+                            tainted[name] = label
+                        else:
+                            aliases[name] = label     # the table, or a query on it
+            results = {k: v for k, v in tainted.items() if k not in aliases}
+            if not results:
+                continue
+            guarded = False
+            for n in nodes:
+                if isinstance(n, ast.Attribute) and n.attr == "empty" and isinstance(n.value, ast.Name) \
+                        and n.value.id in results:
+                    guarded = True
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "len" and \
+                        n.args and any(isinstance(x, ast.Name) and x.id in results for x in ast.walk(n.args[0])):
+                    guarded = True
+            if guarded:
+                continue
+            for n in nodes:
+                if not isinstance(n, ast.Subscript) or not isinstance(n.ctx, ast.Load):
+                    continue
+                sl = n.slice
+                if isinstance(sl, ast.UnaryOp) and isinstance(sl.op, ast.USub):
+                    sl = sl.operand
+                if _const_int(sl) is None:
+                    continue
+                hit = next((results[x.id] for x in ast.walk(n.value) if isinstance(x, ast.Name)
+                            and x.id in results), None)
+                if hit is not None:
+                    self.add("finance", f"{hit}[row]", n.lineno, BLOCKER,
+                             f"{ast.unparse(n)[:60]}: {hit} has no data in this jqlite ({_EMPTY[hit.split('.')[-1]]} "
+                             f"is not in the store), so the query result is empty and reading a row by "
+                             f"position raises IndexError")
 
     # ------------------------------------------------------------- object kinds
     def _scopes(self) -> Iterable[tuple[ast.AST, list[ast.AST]]]:

@@ -635,3 +635,68 @@ def test_missing_attribute_of_an_imported_class():
     assert set(f) == {"datetime.timedelta", "dt.datetime.timedelta"}
     assert f["datetime.timedelta"].severity == C.BLOCKER and f["datetime.timedelta"].line == 6
     assert "datetime.datetime has no attribute 'timedelta'" in f["datetime.timedelta"].message
+
+
+def test_undefined_name_only_inside_a_branch_is_a_warning():
+    r = run_check("""
+        def handle_data(context, data):
+            for p in list(context.portfolio.positions.values()):
+                ret = p.price / p.avg_cost - 1
+                if ret < -0.9:
+                    order_target(p.security, 0)
+                    log.info(undefined_value)
+                elif ret > 5:
+                    pass
+                else:
+                    both_x()
+            both_x()
+            get_ticks('000001.XSHE', count=1)
+        """)
+    f = {x.name: x for x in r.findings if x.kind == "name"}
+    assert f["undefined_value"].severity == C.WARNING and "if-branches" in f["undefined_value"].message
+    assert f["both_x"].severity == C.BLOCKER and f["both_x"].lines == [10, 11]   # also outside a branch
+
+
+def test_positional_row_of_a_table_jqlite_serves_empty(monkeypatch):
+    import importlib
+    F = importlib.import_module("jqlite.api.finance")
+    monkeypatch.setitem(F._EMPTY, "MAC_MANUFACTURING_PMI", "PMI data")   # whatever the store holds
+    macro = C._Implemented.get().namespace["macro"]
+    if not isinstance(getattr(macro, "MAC_MANUFACTURING_PMI", None), F.FinanceTable):
+        pytest.skip("this jqlite has no macro.MAC_MANUFACTURING_PMI table")
+    r = run_check("""
+        def pmi_signal(context):
+            a = macro.MAC_MANUFACTURING_PMI
+            q = query(a.stat_month, a.pmi)
+            pmi = macro.run_query(q)
+            m = pmi['pmi'].rolling(3).mean()
+            return m.values[-1] > m.values[-2]
+
+        def guarded(context):
+            df = macro.run_query(query(macro.MAC_MANUFACTURING_PMI))
+            if df.empty:
+                return 0
+            return df['pmi'].iloc[-1]
+
+        def handle_data(context, data):
+            pmi_signal(context); guarded(context)
+        """)
+    rows = [f for f in r.findings if f.kind == "finance" and f.name.endswith("[row]")]
+    assert len(rows) == 1 and rows[0].severity == C.BLOCKER and rows[0].lines == [6]
+    assert rows[0].name == "macro.MAC_MANUFACTURING_PMI[row]"
+
+
+def test_undefined_name_in_a_comprehension_filter():
+    # the target and 'if' clauses belong to the comprehension's scope, the first iterable
+    # to the enclosing one: both are global lookups of an undefined name
+    r = run_check("""
+        def pick(context, xs):
+            a = [s for s in xs if judge_x(s, 12)]
+            b = [y for y in undefined_iter_x if y]
+            c = [y for x in xs for y in x if y > limit_x]
+            return [z for z in range(3) if z]
+        def handle_data(context, data):
+            pick(context, [])
+        """)
+    assert sorted((f.name, f.line, f.severity) for f in only(r, "name")) == [
+        ("judge_x", 2, C.BLOCKER), ("limit_x", 4, C.BLOCKER), ("undefined_iter_x", 3, C.BLOCKER)]
