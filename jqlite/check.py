@@ -1700,6 +1700,7 @@ class _Checker:
             elif name == "set_benchmark":
                 pass  # security literals are checked in check_securities
         self._check_exits()
+        self._check_future_bars()
         for node in ast.walk(self.tree):
             if isinstance(node, ast.FunctionDef) and node.name == "handle_data" and not minute:
                 intraday = [n for n in ast.walk(node) if isinstance(n, ast.Attribute)
@@ -1708,6 +1709,69 @@ class _Checker:
                     self.add("frequency", "handle_data", node.lineno, WARNING,
                              "handle_data reads the time of day (.hour/.minute) but runs once a day on daily "
                              "bars (JoinQuant's minute mode calls it every minute)")
+
+    #: fields of today's still-forming daily bar that get_bars(include_now=True) serves under
+    #: avoid_future_data (jqlite.api.market.get_bars; the others raise FutureDataError)
+    _KNOWN_INTRADAY = {"date", "open", "high_limit", "low_limit", "paused", "factor", "pre_close"}
+
+    def _intraday_functions(self) -> set[str]:
+        """Names of the file's functions that run intraday (09:30 < time < 15:00): scheduled by
+        ``run_daily``/``run_weekly``/``run_monthly`` at such a time, and what they call."""
+        from .scheduler import parse_time
+        import datetime as _dt
+        funcs = {n.name: n for n in ast.walk(self.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        todo: list[str] = []
+        for n in ast.walk(self.tree):
+            if isinstance(n, ast.Call) and _call_name(n) in _SCHEDULERS and n.args and isinstance(n.args[0], ast.Name):
+                t = _const_str(_arg(n, _SCHEDULERS[_call_name(n)], "time"))
+                try:
+                    when = parse_time(t) if t is not None else None
+                except Exception:
+                    when = None
+                if when is not None and _dt.time(9, 30) < when < _dt.time(15, 0):
+                    todo.append(n.args[0].id)
+        out: set[str] = set()
+        while todo:
+            name = todo.pop()
+            if name in out or name not in funcs:
+                continue
+            out.add(name)
+            todo += [c.func.id for c in ast.walk(funcs[name]) if isinstance(c, ast.Call)
+                     and isinstance(c.func, ast.Name) and c.func.id in funcs]
+        return out
+
+    def _check_future_bars(self) -> None:
+        """``get_bars(..., include_now=True)`` of high/low/close/volume/money on daily units,
+        intraday, under ``set_option('avoid_future_data', True)``: FutureDataError (JoinQuant
+        raises it too)."""
+        if not any(isinstance(n, ast.Call) and _call_name(n) == "set_option" and
+                   _const_str(_arg(n, 0, "name")) == "avoid_future_data" and
+                   isinstance(_arg(n, 1, "value"), ast.Constant) and _arg(n, 1, "value").value is True
+                   for n in ast.walk(self.tree)):
+            return
+        intraday = None
+        for n in ast.walk(self.tree):
+            if not (isinstance(n, ast.Call) and _call_name(n) == "get_bars"):
+                continue
+            now = _arg(n, None, "include_now")
+            if not (isinstance(now, ast.Constant) and now.value is True):
+                continue
+            unit = _const_str(_arg(n, 2, "unit")) if _arg(n, 2, "unit") is not None else "1d"
+            if unit is None or unit.strip().endswith("m") or unit.strip() == "minute":
+                continue
+            f_node = _arg(n, 3, "fields")
+            fields = ["date", "open", "high", "low", "close"] if f_node is None else _str_list(f_node)
+            bad = sorted(set(fields or ()) - self._KNOWN_INTRADAY)
+            if not bad:
+                continue
+            if intraday is None:
+                intraday = self._intraday_functions()
+            fn = self._enclosing_function(n)
+            sev = BLOCKER if fn is not None and fn.name in intraday else WARNING
+            self.add("future", f"get_bars(include_now=True)", n.lineno, sev,
+                     f"get_bars(..., include_now=True) of {bad} under avoid_future_data raises FutureDataError "
+                     f"when it runs intraday (today's bar is not complete before 15:00)"
+                     + ("" if sev == BLOCKER else "; whether this call runs intraday is not known"))
 
     def _check_exits(self) -> None:
         """``exit()``/``quit()``/``sys.exit()``/``os._exit()``: the backtest stops there (jqlite

@@ -700,3 +700,29 @@ def test_undefined_name_in_a_comprehension_filter():
         """)
     assert sorted((f.name, f.line, f.severity) for f in only(r, "name")) == [
         ("judge_x", 2, C.BLOCKER), ("limit_x", 4, C.BLOCKER), ("undefined_iter_x", 3, C.BLOCKER)]
+
+
+def test_get_bars_include_now_under_avoid_future_data():
+    src = """
+        def initialize(context):
+            set_option('avoid_future_data', True)
+            run_weekly(buy, 3, time='11:10')
+            run_daily(after, time='after_close')
+
+        def buy(context):
+            check(context)
+            ok = get_bars('000001.XSHE', 1, '1d', ['open', 'high_limit'], include_now=True)
+
+        def check(context):
+            return get_bars('000001.XSHE', 60, '1d', ['high', 'close'], include_now=True)
+
+        def after(context):
+            return get_bars('000001.XSHE', 5, fields=['close'], include_now=True)
+        """
+    r = run_check(src)
+    sev = sorted((f.severity, f.lines) for f in only(r, "future"))
+    # check() runs intraday through buy() at 11:10; after()'s call runs at an unknown time
+    assert sev == [(C.BLOCKER, [11]), (C.WARNING, [14])]
+    assert "['close', 'high']" in only(r, "future", C.BLOCKER)[0].message
+    r = run_check(src.replace("set_option('avoid_future_data', True)", "pass"))
+    assert only(r, "future") == []
