@@ -708,6 +708,8 @@ class _Checker:
         if self.store is not None:
             self.check_securities()
         self.check_empty_tables_indexed()
+        if self.store is not None:
+            self.check_future_contracts_indexed()
         self._downgrade_unreachable()
         if not self._has_minute():
             self._downgrade_time_guarded()
@@ -1356,6 +1358,40 @@ class _Checker:
                              f"{ast.unparse(n)[:60]}: {hit} has no data in this jqlite ({_EMPTY[hit.split('.')[-1]]} "
                              f"is not in the store), so the query result is empty and reading a row by "
                              f"position raises IndexError")
+
+    def check_future_contracts_indexed(self) -> None:
+        """``get_future_contracts('IF')[0]`` where the store holds no contract of the variety
+        (or no futures at all): the list is empty and the index raises IndexError.  The
+        store's securities of type futures/index_futures and jqlite's own code pattern
+        (:data:`jqlite.api.reference._FUTURE_CODE`) decide."""
+        sites = []
+        for n in ast.walk(self.tree):
+            if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load) and isinstance(n.value, ast.Call) \
+                    and _call_name(n.value) == "get_future_contracts" and not isinstance(n.slice, ast.Slice):
+                sites.append(n)
+        if not sites:
+            return
+        try:
+            from .api.reference import _FUTURE_CODE
+            sec = self.store.securities
+            fut = sec[sec["type"].isin(["futures", "index_futures"])]
+            codes = [str(c) for c in (fut["code"] if "code" in fut.columns else fut.index)]
+        except Exception:
+            return
+        for n in sites:
+            syms = self._resolve_strs(_arg(n.value, 0, "underlying_symbol"), n)
+            if codes and not syms:
+                continue        # the store has futures; the variety is not known statically
+            def has(sym: str) -> bool:
+                pat = re.compile(_FUTURE_CODE.format(sym=re.escape(sym.upper())))
+                return any((m := pat.match(c)) and m.group(1) not in ("8888", "9999", "888", "999")
+                           for c in codes)
+            missing = [sym for sym in (syms or ["?"]) if not has(sym)]
+            for sym in missing:
+                what = "no futures contracts" if not codes else f"no {sym!r} contracts"
+                self.add("futures", f"get_future_contracts({sym!r})[i]", n.lineno, BLOCKER,
+                         f"{ast.unparse(n)[:60]}: the data store has {what}, so get_future_contracts() "
+                         f"returns [] and the index raises IndexError")
 
     # ------------------------------------------------------------- object kinds
     def _scopes(self) -> Iterable[tuple[ast.AST, list[ast.AST]]]:

@@ -726,3 +726,22 @@ def test_get_bars_include_now_under_avoid_future_data():
     assert "['close', 'high']" in only(r, "future", C.BLOCKER)[0].message
     r = run_check(src.replace("set_option('avoid_future_data', True)", "pass"))
     assert only(r, "future") == []
+
+
+def test_indexing_future_contracts_the_store_does_not_hold(store, tmp_path):
+    src = """
+        def before_trading_start(context):
+            g.sym = 'IF'
+            a = get_future_contracts('IF')[0]
+            b = get_future_contracts(g.sym)[1]
+            c = get_future_contracts('IF')          # not indexed: an empty list is fine
+        """
+    r = run_check(src, store)                         # no futures at all
+    (f,) = only(r, "futures")
+    assert f.severity == C.BLOCKER and f.lines == [3, 4] and "no futures contracts" in f.message
+    fut = tiny_store(tmp_path / "fut", {"000001.XSHE": [10.0] * 5, "IF2103.CCFX": [5000.0] * 5,
+                                        "RB8888.XSGE": [4000.0] * 5},
+                     types={"IF2103.CCFX": "futures", "RB8888.XSGE": "futures"})
+    assert only(run_check(src, fut), "futures") == []
+    (f,) = only(run_check("x = get_future_contracts('RB')[0]\n", fut), "futures")   # only the 8888 series
+    assert "no 'RB' contracts" in f.message
