@@ -862,7 +862,13 @@ class _Checker:
                                                                for x in part)))
         if not spans:
             return spans
-        # functions of the file called only from such branches (or from such functions)
+        return spans + self._only_called_in(spans)
+
+    def _only_called_in(self, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Line spans of the file's functions referenced only inside ``spans`` (or inside
+        functions that are), JoinQuant callbacks excepted."""
+        spans = list(spans)
+        extra: list[tuple[int, int]] = []
         defs = {n.name: n for n in ast.walk(self.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
         refs: dict[str, list[int]] = {}
         for n in ast.walk(self.tree):
@@ -877,9 +883,10 @@ class _Checker:
                         all(any(a <= ln <= b for a, b in spans) for ln in lines):
                     d = defs[name]
                     spans.append((d.lineno, d.end_lineno or d.lineno))
+                    extra.append(spans[-1])
                     guarded.add(name)
                     changed = True
-        return spans
+        return extra
 
     #: finding kinds whose blockers are warnings when every line is inside an ``if`` branch
     BRANCH_UNCERTAIN = ("name", "unsupported")
@@ -2064,6 +2071,7 @@ class _Checker:
                     if k.arg == "reference_security":
                         skip.add(id(k.value))
         indexes = None
+        self._check_built_futures_codes()
         for node in ast.walk(self.tree):
             s = _const_str(node)
             if s is None or not _SECURITY_RE.match(s) or id(node) in skip:
@@ -2082,6 +2090,24 @@ class _Checker:
                 self.add("security", s, node.lineno, BLOCKER,
                          f"security {s!r} is not in the data store {store.path} "
                          f"(SecurityNotFoundError when it is priced, ordered or set as benchmark)")
+
+    def _check_built_futures_codes(self) -> None:
+        """``'IF' + yymm + '.CCFX'``: a futures code built at run time on an exchange the store
+        holds no security of (SecurityNotFoundError when it is priced or ordered)."""
+        suffixes = {c.rsplit(".", 1)[-1] for c in self.store.code_index}
+        for node in ast.walk(self.tree):
+            if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)):
+                continue
+            tail = _const_str(node.right)
+            m = re.fullmatch(r"\d*\.(XSGE|XDCE|XZCE|CCFX|XINE|GFEX)", tail or "")
+            if m is None or m.group(1) in suffixes:
+                continue
+            if isinstance(self._parents.get(id(node)), ast.BinOp):
+                continue        # report the whole expression once, at its outermost '+'
+            self.add("security", f"*.{m.group(1)}", node.lineno, BLOCKER,
+                     f"{ast.unparse(node)[:60]}: a futures code on {m.group(1)}, and the data store "
+                     f"{self.store.path} holds no security of that exchange (SecurityNotFoundError "
+                     f"when it is priced or ordered)")
 
     def _literals_only_used_as(self, name_node: ast.Name, funcs: set[str]) -> set[int]:
         """ids of the string literals assigned to ``name_node``'s name in its function (or at

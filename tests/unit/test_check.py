@@ -745,3 +745,28 @@ def test_indexing_future_contracts_the_store_does_not_hold(store, tmp_path):
     assert only(run_check(src, fut), "futures") == []
     (f,) = only(run_check("x = get_future_contracts('RB')[0]\n", fut), "futures")   # only the 8888 series
     assert "no 'RB' contracts" in f.message
+
+
+def test_branch_rule_is_not_carried_into_called_functions():
+    # a helper called from a branch is judged on its own lines: on the corpus, carrying the
+    # branch into callees turned as many right verdicts wrong as it fixed
+    r = run_check("""
+        def handle_data(context, data):
+            if g.trade:
+                buy(context)
+
+        def buy(context):
+            return get_unknown_price_x('IF')
+        """)
+    (f,) = only(r, "name")
+    assert f.severity == C.BLOCKER
+
+
+def test_futures_code_built_at_run_time(store):
+    r = run_check("""
+        def before_trading_start(context):
+            g.code = 'IF' + str(context.current_dt.year)[2:] + '03' + '.CCFX'
+            g.stock = '000001' + '.XSHE'
+        """, store)
+    (f,) = only(r, "security")
+    assert (f.name, f.severity, f.line) == ("*.CCFX", C.BLOCKER, 2)
