@@ -166,7 +166,9 @@ class Finding:
     kind : str
         ``syntax``, ``python2``, ``division``, ``name``, ``attribute``, ``import``,
         ``legacy``, ``option``, ``schedule``, ``frequency``, ``fundamentals``, ``finance``,
-        ``security``, ``factor``, ``file`` (``read_file``), ``iteration``, ``unsupported``
+        ``security``, ``factor``, ``file`` (``read_file``), ``iteration``, ``futures``
+        (``get_future_contracts(v)[i]`` on a store without the variety), ``future``
+        (``get_bars(include_now=True)`` under ``avoid_future_data``), ``exit``, ``unsupported``
         (an API function this jqlite always raises in), ``shape`` (a comparison this jqlite's
         frames refuse), ``classification`` (industry/concept codes), ``source``
         (the loader's remarks), ``store``, ``internal`` (the check itself failed on a worker).
