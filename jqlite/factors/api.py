@@ -185,21 +185,25 @@ def _get_factor_values(securities, factors, start_date, end_date, count):
 
 
 def get_all_factors() -> pd.DataFrame:
-    """All factors this library computes, JoinQuant's ``get_all_factors()`` shape.
+    """JoinQuant's whole factor library, as JoinQuant's ``get_all_factors()`` lists it.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``factor``, ``factor_intro``, ``category``, ``category_intro``; integer index
-        (spec §1.2 [D-allfactors]).
+        260 rows, columns ``factor``, ``factor_intro``, ``category``, ``category_intro``;
+        integer index; sorted by category then case-insensitively by factor code, the order of
+        the example on JoinQuant's page (spec §1.2 [D-allfactors]; list and sources in
+        :mod:`jqlite.factors.catalog`).  Every listed factor is computable by
+        :func:`get_factor_values` (three analyst-forecast descriptors answer NaN: no store
+        holds forecasts).
     """
-    order = list(CATEGORIES)
-    rows = sorted(REGISTRY.values(), key=lambda f: order.index(f.category))
+    from .catalog import BY_NAME, listing_order
+    names = listing_order()
     return pd.DataFrame({
-        "factor": [f.name for f in rows],
-        "factor_intro": [f.intro for f in rows],
-        "category": [f.category for f in rows],
-        "category_intro": [CATEGORIES[f.category] for f in rows],
+        "factor": names,
+        "factor_intro": [BY_NAME[n][1] for n in names],
+        "category": [BY_NAME[n][0] for n in names],
+        "category_intro": [CATEGORIES[BY_NAME[n][0]] for n in names],
     })
 
 
