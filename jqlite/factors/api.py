@@ -181,6 +181,9 @@ def get_factor_values(securities, factors, start_date=None, end_date=None, count
 
 
 def _get_factor_values(securities, factors, start_date, end_date, count):
+    if start_date is not None and count is not None:      # checked first, as jqdatasdk does
+        raise ParamsError("(start_date, count) only one param is required: get_factor_values takes start_date "
+                          "or count, not both")
     store = active_store()
     names = _as_list(factors)
     inds = industry_factor_codes(store) if any(n not in REGISTRY for n in names) else frozenset()

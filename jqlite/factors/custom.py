@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParamsError
-from .base import REGISTRY, Ctx, load_panel, panel_has
+from .base import REGISTRY, Ctx, panel_has
 
 PRICE_FIELDS = ("open", "close", "high", "low", "money", "volume")
 FUNDAMENTAL_TABLES = ("valuation", "income", "balance", "cash_flow", "indicator")
@@ -107,7 +107,8 @@ class _Resolver:
     @property
     def panel(self):
         if not self._panel_loaded:
-            self._panel = load_panel(self.store)
+            from . import api       # looked up at call time (tests swap api.load_panel)
+            self._panel = api.load_panel(self.store)
             self._panel_loaded = True
         return self._panel
 
@@ -142,8 +143,12 @@ class _Resolver:
         p = self.panel
         if p is None:
             return None
+        from ..data.fundamentals import STORABLE
+
+        def has(t, c):
+            return c in STORABLE.get(t, ()) and panel_has(p, t, c)
         for t in FUNDAMENTAL_TABLES:
-            if panel_has(p, t, dep):
+            if has(t, dep):
                 return (t, dep, 0, None)
         m = _LAG.match(dep)
         if m is None:
@@ -152,7 +157,7 @@ class _Resolver:
         if kind == "" and not n:
             return None
         for t in FUNDAMENTAL_TABLES[1:]:          # lagged values: statements only
-            if panel_has(p, t, base):
+            if has(t, base):
                 if kind == "y":
                     return (t, base, 0, int(n) if n else 0)
                 if 1 <= int(n) <= 8:
@@ -308,7 +313,8 @@ def calc_factors(securities, factors, start_date=None, end_date=None, use_real_p
     for f in facs:
         mw = int(f.max_window)
         deps = [f.dependencies] if isinstance(f.dependencies, str) else list(f.dependencies)
-        a = max(0, r0 - mw + 1)
+        # skip_paused: look further back so that a suspended security still finds mw trading days
+        a = max(0, r0 - mw + 1 - (max(2 * mw, 250) if skip_paused else 0))
         res = _Resolver(store, a, r1, use_real_price)
         kinds = {d: res.kind(d) for d in deps}
         arrays = {d: res.array(d, cols) for d in deps}

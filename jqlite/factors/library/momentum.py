@@ -160,7 +160,10 @@ def _cci(n):
     def f(ctx):
         from ..kernels import rolling_avedev
         typ = _typ(ctx)
-        return safe_div(typ - rolling_mean(typ, n), 0.015 * rolling_avedev(typ, n))
+        ma, ad = rolling_mean(typ, n), rolling_avedev(typ, n)
+        with np.errstate(invalid="ignore"):
+            ad[ad <= 1e-10 * np.abs(ma)] = np.nan     # a flat window (suspension): undefined, not rounding noise
+        return safe_div(typ - ma, 0.015 * ad)
     return f
 
 
