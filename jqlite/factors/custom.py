@@ -28,9 +28,10 @@ Dependencies (the manual's table "dependencies 中可以使用的基础因子"),
 
 ``skip_paused=True`` (price / volume dependencies only): each security's window is its last
 ``max_window`` trading (non-paused) days, and the frame's index becomes ``0 .. max_window-1``
-(larger = closer to ``D``), as the manual says.  Money-flow dependencies (``net_pct_main`` ...)
-are not served: no jqlite store holds money flow per security; they raise ``ParamsError``
-naming the dependency.
+(larger = closer to ``D``), as the manual says.  Money-flow dependencies (``change_pct``,
+``net_amount_main``, ``net_pct_main`` ... the fields of ``get_money_flow``) come from
+:func:`jqlite.api.reference.get_money_flow` (NaN, with its data gap, on a store without money
+flow).
 
 Look-ahead: in a backtest the values of day ``D`` use data through the close of ``D``; days
 on or after the simulated day are dropped (the manual: "在回测中使用时，注意应该保证截止日期小于
@@ -132,8 +133,7 @@ class _Resolver:
         if self._is_member_code(dep):
             return "member"
         if dep in MONEY_FLOW_FIELDS:
-            raise ParamsError(f"calc_factors: dependency {dep!r} is a money-flow field; this data store holds no "
-                              f"per-security money flow (get_money_flow)")
+            return "flow"
         raise ParamsError(f"calc_factors: unknown dependency {dep!r}: not a price field {list(PRICE_FIELDS)}, "
                           f"a jqfactor factor, a fundamentals column (optionally _1.._8 / _y / _yN), nor an "
                           f"industry / concept / index code of this data store")
@@ -213,6 +213,17 @@ class _Resolver:
             else:
                 v = ctx.q(t, c, lag=lag)
             return np.asarray(v)[:, cols]
+        if k == "flow":               # get_money_flow's field, NaN where the store has none (a data gap)
+            from ..api.reference import get_money_flow
+            codes = [str(c) for c in st.codes[cols]]
+            df = get_money_flow(codes, start_date=st.dates[self.a], end_date=st.dates[self.b],
+                                fields=["date", "sec_code", dep])
+            out = np.full((self.b - self.a + 1, len(cols)), np.nan)
+            if len(df):
+                pv = df.pivot_table(index="date", columns="sec_code", values=dep, aggfunc="last")
+                pv = pv.reindex(index=st.dates[self.a:self.b + 1], columns=codes)
+                out[:] = pv.to_numpy(dtype=np.float64)
+            return out
         # member dummy
         out = np.zeros((self.b - self.a + 1, len(cols)))
         dates = st.dates[self.a:self.b + 1]

@@ -134,3 +134,31 @@ def test_industry_factor_is_the_membership_dummy(sample_store, monkeypatch):
         members = set(get_industry_stocks(ind, day)) & set(codes)
         assert members, ind
         assert set(row.index[row == 1.0]) == members and set(row.unique()) <= {0.0, 1.0}
+
+
+def test_calc_factors_money_flow_and_industry_dependencies(sample_store, monkeypatch):
+    """calc_factors on the sample market with a money-flow field and an industry dummy as
+    dependencies (JoinQuant's manual: 资金流因子, 行业因子)."""
+    import jqdata
+    from jqfactor import Factor, calc_factors
+    import jqlite.factors.api as fapi
+    monkeypatch.setattr(fapi, "active_store", lambda: sample_store)
+    monkeypatch.setattr("jqlite.api._binding.active_store", lambda: sample_store)
+    monkeypatch.setattr(fapi, "current_date_or_none", lambda: None)
+
+    class Flow(Factor):
+        name, max_window, dependencies = "flow3", 3, ["net_pct_main", "801780"]
+
+        def calc(self, data):
+            self.bank = data["801780"].iloc[-1]
+            return data["net_pct_main"].sum()
+
+    codes = ["000001.XSHE", "600519.XSHG", "600036.XSHG"]
+    f = Flow()
+    got = calc_factors(codes, f, start_date="2021-03-03", end_date="2021-03-03")["flow3"].iloc[0]
+    mf = jqdata.get_money_flow(codes, start_date="2021-03-01", end_date="2021-03-03",
+                               fields=["date", "sec_code", "net_pct_main"])
+    exp = mf.groupby("sec_code")["net_pct_main"].sum().reindex(codes)
+    np.testing.assert_allclose(got.to_numpy(), exp.to_numpy())
+    banks = set(jqdata.get_industry_stocks("801780", "2021-03-03"))
+    assert {c for c in codes if f.bank[c] == 1.0} == banks & set(codes)

@@ -792,7 +792,7 @@ def test_calc_factors_end_to_end(store, panel):
             return data["close"].iloc[0]
     r3 = calc_factors([PAUSED], Last(), start_date=store.dates[155], end_date=store.dates[155], skip_paused=True)
     assert r3["last"].iloc[0, 0] == d["Close"][PAUSED].iloc[145]
-    with pytest.raises(ParamsError, match="unknown dependency 'no_such_field'"):
+    with pytest.raises(ParamsError, match="unknown dependency 'no_such_field'"):  # named, not a KeyError
         class Bad(Factor):
             name, max_window, dependencies = "bad", 1, ["no_such_field"]
         calc_factors(codes, Bad(), start_date=store.dates[100], end_date=store.dates[100])
