@@ -989,7 +989,7 @@ class _Checker:
             return (f"name {name!r} is Python 2 only (use {py2[name]}); NameError when the line runs "
                     f"(the file is Python 3 syntax, so it is not converted)")
         hint = ""
-        for modname in ("jqfactor", "jqlib.technical_analysis", "kuanke.wizard", "jqdata"):
+        for modname in ("jqfactor", "jqlib.technical_analysis", "jqlib.optimizer", "kuanke.wizard", "jqdata"):
             try:
                 with _quiet():
                     m = importlib.import_module(modname)
