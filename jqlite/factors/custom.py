@@ -359,8 +359,10 @@ def _dynamic(store, dep, rows: slice, cols, r):
 
 
 def _window(store, arr, kind, dep, lo, hi, a, cols, secs, use_real_price, paused, mw, r):
-    """The ``data[dep]`` frame of logical day ``r`` (store row); ``arr`` covers rows ``a..``."""
-    columns = pd.Index(secs, dtype=object)
+    """The ``data[dep]`` frame of logical day ``r`` (store row); ``arr`` covers rows ``a..``.
+    Its columns are named ``'code'``, as JoinQuant's (corpus files merge transposed frames
+    ``on='code'``)."""
+    columns = pd.Index(secs, dtype=object, name="code")
     dynamic = kind == "price" and use_real_price and dep != "money"
     if kind == "price" and paused is not None:          # skip_paused: last mw trading days per security
         out = np.full((mw, len(cols)), np.nan)

@@ -760,6 +760,9 @@ def test_calc_factors_end_to_end(store, panel):
 
         def calc(self, data):
             self.seen = data
+            # JoinQuant's frames name their columns 'code' (corpus files merge transposes on it)
+            t = data["total_assets"].T.merge(data["operating_revenue_1"].T, how="inner", on="code")
+            assert list(t.index) == list(data["total_assets"].columns)
             return ((data["total_operating_revenue"] - data["total_operating_cost"]) / data["total_assets"]).mean()
 
     codes = ["000001.XSHE", "600000.XSHG"]
