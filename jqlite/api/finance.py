@@ -44,6 +44,7 @@ Column lists: JoinQuant's finance-database docs (分红送股 STK_XR_XD, 股票�
 
 from __future__ import annotations
 
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -162,7 +163,7 @@ _MACRO_COLUMNS = {
 #: every table's columns, by table name (names are unique across databases)
 _ALL_COLUMNS = {**_COLUMNS, **_MACRO_COLUMNS}
 #: tables the store has no data for -> what the one-time warning calls the data
-_EMPTY = {"MAC_MANUFACTURING_PMI": "制造业PMI (MAC_MANUFACTURING_PMI) data"}
+_EMPTY: dict[str, str] = {}
 #: the column saying when a row became public (used by avoid_future_data)
 _PUB_COLUMN = {"STK_XR_XD": "implementation_pub_date", "STK_LIST": "start_date",
                "STK_HK_HOLD_INFO": "day", "STK_EL_TOP_ACTIVATE": "day", "STK_AUDIT_OPINION": "pub_date",
@@ -175,7 +176,13 @@ _SAMPLE_ONLY = {"STK_ML_QUOTA": "沪深港通额度与成交 (STK_ML_QUOTA) data
                 "FUND_PORTFOLIO_STOCK": "基金持股 (FUND_PORTFOLIO_STOCK) data",
                 "STK_EL_TOP_ACTIVATE": "沪深港通十大成交活跃股 (STK_EL_TOP_ACTIVATE) data",
                 "STK_HK_HOLD_INFO": "沪深港通持股 (STK_HK_HOLD_INFO) data",
-                "STK_AUDIT_OPINION": "审计意见 (STK_AUDIT_OPINION) data"}
+                "STK_AUDIT_OPINION": "审计意见 (STK_AUDIT_OPINION) data",
+                "MAC_MANUFACTURING_PMI": "制造业PMI (MAC_MANUFACTURING_PMI) data"}
+#: tables whose publication day is derived from a period column (avoid_future_data)
+_PUB_DERIVED = {
+    # NBS publishes a month's manufacturing PMI on that month's last day
+    "MAC_MANUFACTURING_PMI": lambda df: pd.to_datetime(df["stat_month"] + "-01") + pd.offsets.MonthEnd(0),
+}
 
 
 class FinanceTable(SqlTable):
@@ -877,12 +884,47 @@ def _audit_opinion(store) -> pd.DataFrame:
     return _frame("STK_AUDIT_OPINION", n, data)
 
 
+def _manufacturing_pmi(store) -> pd.DataFrame:
+    """macro.MAC_MANUFACTURING_PMI (制造业采购经理指数, monthly, from 2005-01 as NBS publishes it)
+    for the sample market: the thirteen sub-indexes follow deterministic AR(1) paths around
+    their usual levels, and ``pmi`` is NBS's composite of five of them,
+    ``0.30 new_orders + 0.25 produce + 0.20 employ + 0.15 (100 - delivery_time) + 0.10
+    raw_material`` (国家统计局, 采购经理指数调查制度), each rounded to 0.1 as published."""
+    months = pd.period_range("2005-01", pd.Timestamp(store.dates[-1]).to_period("M"), freq="M")
+    n = len(months)
+    rng = np.random.default_rng(zlib.crc32(b"macro:MAC_MANUFACTURING_PMI"))
+    cycle = np.zeros(n)                      # the common business cycle
+    for t in range(1, n):
+        cycle[t] = 0.8 * cycle[t - 1] + rng.normal(0.0, 0.9)
+
+    def sub(level, beta, sd):
+        x = np.zeros(n)
+        e = rng.normal(0.0, sd, n)
+        for t in range(n):
+            x[t] = (0.5 * x[t - 1] if t else 0.0) + e[t]
+        return np.round(np.clip(level + beta * cycle + x, 30.0, 70.0), 1)
+
+    d = {"produce_idx": sub(52.0, 1.2, 0.6), "new_orders_idx": sub(50.8, 1.3, 0.6),
+         "new_export_orders_idx": sub(48.0, 1.1, 1.0), "order_in_hand_idx": sub(45.5, 0.9, 0.8),
+         "finished_produce_idx": sub(47.5, 0.4, 0.8), "purchase_quantity_idx": sub(51.0, 1.2, 0.7),
+         "import_idx": sub(48.5, 1.0, 0.9), "exfactory_idx": sub(50.0, 2.0, 2.5),
+         "purchases_idx": sub(53.0, 2.0, 2.5), "raw_material_idx": sub(48.0, 0.5, 0.6),
+         "employ_idx": sub(49.0, 0.6, 0.4), "delivery_time_idx": sub(50.0, -0.3, 0.4),
+         "production_expected_idx": sub(57.5, 0.8, 1.2)}
+    pmi = (0.30 * d["new_orders_idx"] + 0.25 * d["produce_idx"] + 0.20 * d["employ_idx"]
+           + 0.15 * (100.0 - d["delivery_time_idx"]) + 0.10 * d["raw_material_idx"])
+    data = {"id": np.arange(1, n + 1, dtype=np.int64),
+            "stat_month": np.array([str(m) for m in months], dtype=object),
+            "pmi": np.round(pmi, 1), **d}
+    return _frame("MAC_MANUFACTURING_PMI", n, data)
+
+
 _BUILDERS = {"STK_XR_XD": _xr_xd, "STK_LIST": _stk_list, "STK_CAPITAL_CHANGE": _capital_change,
              "STK_COMPANY_INFO": _company_info, "STK_ML_QUOTA": _ml_quota,
              "STK_EXCHANGE_TRADE_INFO": _exchange_trade_info, "FUND_MAIN_INFO": _fund_main_info,
              "FUND_NET_VALUE": _fund_net_value, "FUND_PORTFOLIO_STOCK": _fund_portfolio_stock,
              "STK_HK_HOLD_INFO": _hk_hold_info, "STK_EL_TOP_ACTIVATE": _el_top_activate,
-             "STK_AUDIT_OPINION": _audit_opinion,
+             "STK_AUDIT_OPINION": _audit_opinion, "MAC_MANUFACTURING_PMI": _manufacturing_pmi,
              **{t: (lambda store, t=t: _frame(t, 0, {})) for t in _EMPTY}}
 
 
@@ -990,8 +1032,8 @@ class _Finance:
         df = _table(store, name)
         run = run_or_none()
         if (run is not None and getattr(run.settings, "avoid_future_data", False)
-                and name in _PUB_COLUMN):
-            pub = pd.to_datetime(df[_PUB_COLUMN[name]])
+                and (name in _PUB_COLUMN or name in _PUB_DERIVED)):
+            pub = _PUB_DERIVED[name](df) if name in _PUB_DERIVED else pd.to_datetime(df[_PUB_COLUMN[name]])
             df = df[~(pub > pd.Timestamp(run.current_dt.date())).to_numpy()]
         if run is None or not getattr(run.settings, "avoid_future_data", False):
             from .reference import memo

@@ -286,3 +286,34 @@ def test_shenwan_index_members_are_the_industry_members(research):
     for d in ("2016-06-01", "2021-07-29", "2021-08-02"):
         for c in _SW_INDEXES:
             assert set(get_index_stocks(c + ".XSHG", date=d)) == set(get_industry_stocks(c, date=d)), (c, d)
+
+
+def test_manufacturing_pmi_is_nbs_composite_and_not_seen_early(research, tmp_path):
+    from jqdata import macro, query
+    t = macro.MAC_MANUFACTURING_PMI
+    df = macro.run_query(query(t).filter(t.stat_month >= "2019-01").filter(t.stat_month <= "2019-12"))
+    assert df["stat_month"].tolist() == [f"2019-{m:02d}" for m in range(1, 13)]
+    # NBS: PMI = 0.30 new orders + 0.25 production + 0.20 employment
+    #            + 0.15 (100 - supplier delivery time) + 0.10 raw-material inventory
+    comp = (0.30 * df.new_orders_idx + 0.25 * df.produce_idx + 0.20 * df.employ_idx
+            + 0.15 * (100 - df.delivery_time_idx) + 0.10 * df.raw_material_idx)
+    np.testing.assert_allclose(df.pmi, comp, atol=0.05 + 1e-9)
+    assert df.pmi.between(40, 60).all()
+    first = macro.run_query(query(t).limit(1))
+    assert first["stat_month"].tolist() == ["2005-01"]
+
+    # avoid_future_data: a month's PMI is public on its last day
+    from jqlite import run_backtest
+    src = ("def initialize(context):\n    set_option('avoid_future_data', True)\n"
+           "    run_daily(f, 'open')\n"
+           "def f(context):\n    t = macro.MAC_MANUFACTURING_PMI\n"
+           "    g.last = macro.run_query(query(t.stat_month).order_by(t.stat_month.desc()).limit(1))"
+           "['stat_month'][0]\n")
+    p = tmp_path / "pmi.py"
+    p.write_text(src, encoding="utf-8")
+    r = run_backtest(p, start="2021-03-30", end="2021-04-01", cash=100000, data=research.path,
+                     out=tmp_path / "run")
+    assert r.error is None and r.run.g.last == "2021-03"          # 03-31 .. 04-01: March is out
+    r = run_backtest(p, start="2021-03-29", end="2021-03-30", cash=100000, data=research.path,
+                     out=tmp_path / "run2")
+    assert r.run.g.last == "2021-02"
