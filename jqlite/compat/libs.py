@@ -38,7 +38,7 @@ MODULE_EXTRAS = {
     "sklearn": "ml", "lightgbm": "ml", "xgboost": "ml", "statsmodels": "ml", "tqdm": "ml",
     "networkx": "ml",
     "matplotlib": "jq", "pylab": "jq", "seaborn": "jq", "pykalman": "jq", "cvxpy": "jq",
-    "tushare": "jq", "keras": "jq",
+    "tushare": "jq", "keras": "jq", "xlrd": "jq",
     "torch": "dl",
 }
 
