@@ -512,3 +512,14 @@ def test_industry_code_the_store_does_not_classify(store):
                 get_industry_stocks(c)
         """, store)
     assert sorted(b.name for b in r.blockers) == ["HY002", "HY003"]
+
+
+def test_removed_library_name_the_layer_restores_is_a_warning(monkeypatch):
+    pytest.importorskip("sklearn")
+    layer = types.ModuleType("legacy")
+    layer.RESTORED = {"sklearn.preprocessing": ["Imputer"]}
+    monkeypatch.setattr(C, "_legacy_layer", lambda: layer)
+    r = run_check("from sklearn.preprocessing import Imputer, NoSuchScaler\n")
+    assert [(f.name, f.severity) for f in only(r, "legacy")] == [
+        ("sklearn.preprocessing.Imputer", C.WARNING)]
+    assert [f.name for f in only(r, "import", C.BLOCKER)] == ["sklearn.preprocessing.NoSuchScaler"]

@@ -12,6 +12,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
+MARKET = {"600000.XSHG": [10.0, 10.5, 11.0, 11.5], "000002.XSHE": [5.0, 5.5, 6.0, 6.5],
+          "000300.XSHG": [3000, 3010, 3020, 3030]}
+
+
+@pytest.fixture(scope="module")
+def market(tmp_path_factory):
+    from jqlite.testing import tiny_market
+    return tiny_market(tmp_path_factory.mktemp("m") / "m", MARKET, start="2024-03-01",
+                       types={"000300.XSHG": "index"},
+                       index_members={"000300.XSHG": ["600000.XSHG"]})
+
 #: import name -> distribution name, where they differ
 _DIST = {"sklearn": "scikit-learn", "pylab": "matplotlib", "torch": "torch"}
 
@@ -32,3 +43,29 @@ def test_every_module_extra_is_listed_in_that_extra():
 def test_xlrd_comes_with_the_jq_extra():
     from jqlite.compat.libs import MODULE_EXTRAS
     assert MODULE_EXTRAS["xlrd"] == "jq"
+
+
+# ---------------------------------------------------------------------------- scikit-learn < 0.22
+
+IMPUTER_SRC = """
+import numpy as np
+from sklearn.preprocessing import Imputer
+def initialize(context):
+    run_daily(f, 'open')
+def f(context):
+    X = np.array([[1.0, np.nan], [3.0, 4.0], [np.nan, 8.0]])
+    g.cols = Imputer(missing_values='NaN', strategy='mean', axis=0).fit_transform(X).tolist()
+    g.rows = Imputer(strategy='median', axis=1).fit_transform(X).tolist()
+"""
+
+
+def test_removed_sklearn_imputer_works_in_strategy_code_and_warns_once(market):
+    pytest.importorskip("sklearn")
+    from jqlite.testing import run_backtest
+    r = run_backtest("imputer.py", market=market, source=IMPUTER_SRC)
+    # column means: (1+3)/2 = 2, (4+8)/2 = 6; row medians: row 0 -> 1, row 2 -> 8
+    assert r.run.g.cols == [[1.0, 6.0], [3.0, 4.0], [2.0, 8.0]]
+    assert r.run.g.rows == [[1.0, 1.0], [3.0, 4.0], [8.0, 8.0]]
+    hits = [ln for ln in r.log if "sklearn.preprocessing.Imputer" in ln]
+    assert len(hits) == 1 and "SimpleImputer" in hits[0] and "scikit-learn" in hits[0]
+
