@@ -327,11 +327,19 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
     if etype in ("UnicodeDecodeError",):
         return out("api-missing", "encoding: source is not UTF-8 (GBK?)")
     if etype in ("SyntaxError", "IndentationError", "TabError"):
-        gist = re.sub(r"\s*\(.*\)$|\s+on line \d+$", "", first_msg).strip()
+        # jqlite's loader says which case a file that is neither Python 3 nor convertible
+        # Python 2 is (jqlite.compat.source._syntax_message): cut short, not Python 2 either,
+        # or a conversion gap
+        said_truncated = "it was cut short" in first_msg
+        not_py2 = "not valid Python 2 either" in first_msg
+        gist = first_msg.split("; ", 1)[0]
+        gist = re.sub(r"\s*\(.*\)$|\s+on line \d+$", "", gist).strip()
         gist = re.sub(r"^/?[^:]*:\d+:\s*", "", gist)
-        if truncated or "invalid character" in gist:
-            return out("strategy-bug", f"{etype}: " + ("file ends inside a block (truncated file)" if truncated
-                                                     else gist))
+        if truncated or said_truncated or "invalid character" in gist:
+            return out("strategy-bug", f"{etype}: " + ("file ends inside a block (truncated file)"
+                                                     if truncated or said_truncated else gist))
+        if not_py2:
+            return out("strategy-bug", f"{etype}: {gist} (invalid as Python 3 and as Python 2)")
         if python2:
             return out("api-missing", f"Python 2 source not converted: {gist}")
         return out("strategy-bug", f"{etype}: {gist}")

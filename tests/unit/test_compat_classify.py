@@ -319,3 +319,19 @@ def test_merge_keeps_new_rows_and_fills_the_rest():
     new = [{"id": "a", "cls": "pass-and-trades", "cause": ""}]
     got = {r["id"]: r["cls"] for r in R.merge_rows(new, old, 180)}
     assert got == {"a": "pass-and-trades", "b": "timeout"}
+
+
+def test_loader_says_cut_short_or_not_python2_either():
+    # the loader's message (jqlite.compat.source._syntax_message) decides the class
+    cut = ("jqlite backtest: /c/f.py:89: syntax error: '(' was never closed; the file ends inside an "
+           "unclosed string, bracket or block: it was cut short (invalid as Python 3 and as Python 2)\n")
+    o = cl(returncode=2, stderr=cut, python2=True)
+    assert (o.cls, o.cause) == ("strategy-bug", "SyntaxError: file ends inside a block (truncated file)")
+    bad = ("jqlite backtest: /c/f.py:361: syntax error: invalid syntax; not valid Python 2 either "
+           "(line 361): a syntax error of the file itself\n")
+    o = cl(returncode=2, stderr=bad, python2=True)
+    assert (o.cls, o.cause) == ("strategy-bug", "SyntaxError: invalid syntax (invalid as Python 3 and as Python 2)")
+    gap = ("jqlite backtest: /c/f.py:3: syntax error: invalid syntax; the file is valid Python 2, but "
+           "its conversion to Python 3 does not compile: a gap in jqlite's Python 2 support\n")
+    o = cl(returncode=2, stderr=gap, python2=True)
+    assert (o.cls, o.cause) == ("api-missing", "Python 2 source not converted: invalid syntax")

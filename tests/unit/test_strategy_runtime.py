@@ -69,3 +69,35 @@ def test_removed_sklearn_imputer_works_in_strategy_code_and_warns_once(market):
     hits = [ln for ln in r.log if "sklearn.preprocessing.Imputer" in ln]
     assert len(hits) == 1 and "SimpleImputer" in hits[0] and "scikit-learn" in hits[0]
 
+
+
+# ---------------------------------------------------------------------------- Python 2 sources
+
+@pytest.mark.parametrize("src, says", [
+    # file published cut short inside a docstring / a call
+    ("def initialize(context):\n    '''doc\n    pass\n", "it was cut short"),
+    ("def initialize(context):\n    x = max(1,\n", "it was cut short"),
+    # not Python 2 either: a template's empty function bodies, '< =' with a space
+    ("def f(context):\n    # to do\n\ndef initialize(context):\n    print 'x'\n",
+     "not valid Python 2 either (line 4)"),
+    ("def initialize(context):\n    print 'x'\n    if 1 < = 2:\n        pass\n",
+     "not valid Python 2 either (line 3)"),
+])
+def test_unloadable_file_says_whether_it_is_the_files_own_defect(src, says):
+    from jqlite.compat.source import read_strategy
+    from jqlite.errors import ConfigError
+    with pytest.raises(ConfigError) as ei:
+        read_strategy("s.py", src)
+    assert says in str(ei.value)
+
+
+def test_python2_tabs_mixed_with_spaces_are_read_as_python2_did():
+    # Python 2: a tab indents to the next multiple of 8 columns, so the 12-space line below
+    # is inside the "if" block indented by a tab and 4 spaces; Python 3 refuses the mix
+    from jqlite.compat.source import python2_to_3
+    src = "def f(x):\n\tif x:\n\t    y = 1\n            return y + 1\n\ts = '''a\n\tb'''\n\treturn s\n"
+    out = python2_to_3("print 'x'\n" + src)
+    assert out is not None
+    ns: dict = {}
+    exec(out, ns)
+    assert ns["f"](1) == 2 and ns["f"](0) == "a\n\tb"   # the string's own tab is kept
