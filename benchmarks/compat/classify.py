@@ -45,6 +45,18 @@ PY2_MODULES = frozenset({"cPickle", "StringIO", "cStringIO", "urllib2", "ConfigP
                          "commands", "httplib", "HTMLParser", "thread", "__builtin__", "exceptions",
                          "sets", "md5", "sha", "string.maketrans", "itertools.izip", "itertools.imap",
                          "itertools.ifilter", "itertools.izip_longest"})
+#: Names real files call as if JoinQuant provided them, checked against JoinQuant's API
+#: reference (https://www.joinquant.com/help/api/help — scheduling is run_daily /
+#: run_weekly / run_monthly / unschedule_all only; no "unpaused" function: paused flags come
+#: from get_current_data()) and its strategy namespace
+#: (docs/compatibility.md): JoinQuant raises the same NameError.  Helpers an author forgot
+#: to paste into a shared file, or an API of another platform.
+NOT_JOINQUANT_NAMES = {
+    "run_time_interval": "not a JoinQuant scheduler (run_daily/run_weekly/run_monthly)",
+    "unpaused": "not a JoinQuant function (a helper the file does not define)",
+}
+#: Functions whose first argument is the strategy's own callback.
+SCHEDULERS = frozenset({"run_daily", "run_weekly", "run_monthly"})
 #: Attributes of pandas/numpy objects that the JoinQuant image's old pandas (0.2x)/numpy had.
 LEGACY_PANDAS_ATTRS = frozenset({
     "ix", "sort", "as_matrix", "get_value", "set_value", "iteritems", "sortlevel", "order",
@@ -187,6 +199,22 @@ def defined_names(source: str) -> frozenset[str] | None:
             out.add(n.name)
         elif isinstance(n, (ast.Global, ast.Nonlocal)):
             out.update(n.names)
+    return frozenset(out)
+
+
+def scheduled_names(source: str) -> frozenset[str]:
+    """Names passed as the callback (first argument or ``func=``) of ``run_daily`` /
+    ``run_weekly`` / ``run_monthly``: the strategy's own functions, never JoinQuant's."""
+    import ast
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    out: set[str] = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in SCHEDULERS:
+            args = list(n.args[:1]) + [k.value for k in n.keywords if k.arg == "func"]
+            out.update(a.id for a in args if isinstance(a, ast.Name))
     return frozenset(out)
 
 
@@ -372,6 +400,12 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
         name = m.group(1) if m else first_msg
         defined = defined_names(source) if source else None
         if defined is not None and name not in PY2_NAMES and name not in defined:
+            if name in scheduled_names(source):
+                # run_daily(before_market_open, ...) with no such function: the template's
+                # callback was not pasted; JoinQuant raises the same NameError
+                return out("strategy-bug", f"NameError: {name} (a scheduled callback the file never defines)")
+            if name in NOT_JOINQUANT_NAMES:
+                return out("strategy-bug", f"NameError: {name} ({NOT_JOINQUANT_NAMES[name]})")
             # conservative: still counted against jqlite (JoinQuant's namespace may have it)
             return out("api-missing", f"NameError: {name} (defined nowhere in the file)")
         return out("api-missing", f"NameError: {name}")

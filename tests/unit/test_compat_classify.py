@@ -105,16 +105,21 @@ def test_name_error_is_api_missing_with_the_name():
 
 
 def test_name_error_on_a_name_the_file_never_defines_is_marked():
-    src = ("def initialize(context):\n    x = unpaused(context)\n    run_daily(before_market_open, 'open')\n\n"
-           "def helper(a, b):\n    total = 1\n")
-    o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'unpaused' is not defined"), source=src)
-    assert (o.cls, o.cause) == ("api-missing", "NameError: unpaused (defined nowhere in the file)")
+    src = ("def initialize(context):\n    x = get_call_auction(context)\n    run_daily(before_market_open, 'open')\n"
+           "    y = unpaused(context)\n\ndef helper(a, b):\n    total = 1\n")
+    o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'get_call_auction' is not defined"), source=src)
+    assert (o.cls, o.cause) == ("api-missing", "NameError: get_call_auction (defined nowhere in the file)")
     o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'total' is not defined"), source=src)
     assert o.cause == "NameError: total"
     o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'xrange' is not defined"), source=src)
     assert o.cause == "NameError: xrange"
+    # a scheduled callback the file never defines, a name JoinQuant's API does not have:
+    # JoinQuant raises the same NameError
     o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'before_market_open' is not defined"), source=src)
-    assert o.cause == "NameError: before_market_open (defined nowhere in the file)"
+    assert (o.cls, o.cause) == ("strategy-bug",
+                                "NameError: before_market_open (a scheduled callback the file never defines)")
+    o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'unpaused' is not defined"), source=src)
+    assert o.cls == "strategy-bug" and o.cause.startswith("NameError: unpaused (not a JoinQuant function")
     assert C.defined_names("print 'py2'\n") is None
 
 
