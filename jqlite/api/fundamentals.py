@@ -494,6 +494,24 @@ def _plan(q: Query):
     return plan
 
 
+def _mysql_booleans(df: pd.DataFrame) -> pd.DataFrame:
+    """Comparison columns as JoinQuant's MySQL returns them: integers 1/0, not booleans.
+
+    ``query(valuation.code, valuation.pb_ratio > 0)`` selects a comparison (a common slip
+    for ``filter``); MySQL has no boolean type and answers 1/0 (NULL where an operand is
+    NULL), which pandas reads as int64 (float64 with NaN when a NULL is present).  DuckDB
+    answers booleans, on which numpy's ``sign``/``log`` fail.  Such columns become int64, or
+    float64 1.0/0.0/NaN when a value is missing."""
+    for col in df.columns:
+        s = df[col]
+        if s.dtype == bool:
+            df[col] = s.astype("int64")
+        elif s.dtype == object and len(s) and s.map(lambda v: v is None or isinstance(v, bool)).all() \
+                and s.map(lambda v: isinstance(v, bool)).any():
+            df[col] = s.map(lambda v: np.nan if v is None else float(v)).astype("float64")
+    return df
+
+
 def _run(q: Query, panel, day=None, stat_q=None, annual=False, api="get_fundamentals") -> pd.DataFrame:
     sql, needed = _plan(q)
     for n, cols in needed.items():
@@ -502,7 +520,7 @@ def _run(q: Query, panel, day=None, stat_q=None, annual=False, api="get_fundamen
     for n, cols in needed.items():
         con.register(n, _table_frame(panel, n, cols, day, stat_q, annual))
     try:
-        return _arrow_table(con.execute(sql)).to_pandas()
+        return _mysql_booleans(_arrow_table(con.execute(sql)).to_pandas())
     finally:
         for n in needed:
             try:

@@ -101,3 +101,33 @@ def test_python2_tabs_mixed_with_spaces_are_read_as_python2_did():
     ns: dict = {}
     exec(out, ns)
     assert ns["f"](1) == 2 and ns["f"](0) == "a\n\tb"   # the string's own tab is kept
+
+
+# ---------------------------------------------------------------------------- get_fundamentals
+
+@pytest.fixture(scope="module")
+def fund_market(tmp_path_factory):
+    from jqlite.testing import tiny_market
+    return tiny_market(tmp_path_factory.mktemp("f") / "m", MARKET, start="2024-03-01",
+                       types={"000300.XSHG": "index"},
+                       valuation={"600000.XSHG": {"pb_ratio": 1.5, "market_cap": 100.0},
+                                  "000002.XSHE": {"pb_ratio": -2.0, "market_cap": 50.0}})
+
+
+def test_comparison_selected_by_a_query_is_an_integer_as_in_mysql(fund_market):
+    # query(valuation.code, valuation.pb_ratio > 0): MySQL (JoinQuant) answers 1/0 integers,
+    # so numpy's sign() works on the column; booleans would raise
+    src = """
+import numpy as np
+def initialize(context):
+    run_daily(f, 'open')
+def f(context):
+    df = get_fundamentals(query(valuation.code, valuation.pb_ratio > 0).order_by(valuation.code))
+    g.dtype = str(df.iloc[:, 1].dtype)
+    g.signed = (np.sign(df.iloc[:, 1]) * np.log(1.0 + abs(df.iloc[:, 1]))).round(6).tolist()
+"""
+    from jqlite.testing import run_backtest
+    r = run_backtest("cmp.py", market=fund_market, source=src, start="2024-03-04", end="2024-03-04")
+    assert r.run.g.dtype == "int64"
+    # 000002 (pb -2.0) -> 0, 600000 (pb 1.5) -> 1: sign(1) * ln(2) = 0.693147
+    assert r.run.g.signed == [0.0, 0.693147]
