@@ -670,6 +670,61 @@ def _stats_modules() -> None:
     _module_getattr(pd, pd_names, "pandas")
 
 
+# ---------------------------------------------------------------------------- float()/int() of size-1 arrays
+
+class _BuiltinAlike(type):
+    """Metaclass of :class:`Numpy1Float` / :class:`Numpy1Int`: the class behaves as the
+    builtin it stands for in ``isinstance``, ``issubclass``, ``type(x) == float`` and as a
+    dict key (numpy and pandas take it as a dtype: ``astype(float)`` gives float64)."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, cls.__base__)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, cls.__base__)
+
+    def __eq__(cls, other):
+        return other is cls or other is cls.__base__
+
+    def __hash__(cls):
+        return hash(cls.__base__)
+
+    def __repr__(cls):
+        return repr(cls.__base__)
+
+
+def _scalar_of(x, name: str):
+    """A size-1 ndarray as its one element (numpy < 2 converted it; numpy 2 refuses)."""
+    if isinstance(x, np.ndarray) and x.ndim and x.size == 1:
+        used(f"{name}() of a {x.ndim}-d array of one element", f"{name}(a.item())", "numpy 2")
+        return x.reshape(()).item()
+    return x
+
+
+class Numpy1Float(builtins.float, metaclass=_BuiltinAlike):
+    """The strategy's ``float``: the builtin, except that ``float(a)`` of a numpy array holding
+    one element (``LinearRegression().coef_``, ``shape (1, 1)``) gives that element, as numpy
+    1.x did (JoinQuant's); numpy 2 raises TypeError.  Returns a builtin ``float``."""
+
+    def __new__(cls, x=0.0):
+        return builtins.float(_scalar_of(x, "float"))
+
+
+class Numpy1Int(builtins.int, metaclass=_BuiltinAlike):
+    """The strategy's ``int``: the builtin, except that ``int(a)`` of a numpy array holding one
+    element gives ``int`` of that element, as numpy 1.x did.  Returns a builtin ``int``."""
+
+    def __new__(cls, x=0, base=None):
+        if base is not None:
+            return builtins.int(x, base)
+        return builtins.int(_scalar_of(x, "int"))
+
+
+for _c, _n in ((Numpy1Float, "float"), (Numpy1Int, "int")):
+    _c.__name__ = _c.__qualname__ = _n
+    _c.__module__ = "builtins"
+
+
 # ---------------------------------------------------------------------------- scikit-learn < 0.22
 
 class Imputer:

@@ -131,3 +131,40 @@ def f(context):
     assert r.run.g.dtype == "int64"
     # 000002 (pb -2.0) -> 0, 600000 (pb 1.5) -> 1: sign(1) * ln(2) = 0.693147
     assert r.run.g.signed == [0.0, 0.693147]
+
+
+# ---------------------------------------------------------------------------- numpy 1.x scalars
+
+ONE_ELEMENT_SRC = """
+import numpy as np
+from sklearn.linear_model import LinearRegression
+def initialize(context):
+    run_daily(f, 'open')
+def f(context):
+    m = LinearRegression().fit(np.arange(3).reshape(-1, 1), np.array([1.0, 3.0, 5.0]).reshape(-1, 1)).coef_
+    g.slope = round(float(m), 3)                 # coef_ has shape (1, 1)
+    g.n = int(np.array([2.9]))
+    g.kinds = (isinstance(1.5, float), isinstance(True, int), type(2.0) == float,
+               str(np.zeros(2, dtype=float).dtype), str(np.zeros(2, dtype=int).dtype),
+               float('1.5'), int('ff', 16))
+    try:
+        float(np.array([1.0, 2.0]))
+    except TypeError:
+        g.two = 'TypeError'
+    price = attribute_history('600000.XSHG', 1, '1d', ('close',))['close'].values  # array([x])
+    order_target_value('600000.XSHG', price * 1000)
+"""
+
+
+def test_float_and_int_of_a_one_element_array_as_numpy1(market):
+    pytest.importorskip("sklearn")
+    from jqlite.testing import run_backtest
+    r = run_backtest("one.py", market=market, source=ONE_ELEMENT_SRC, start="2024-03-05", end="2024-03-05")
+    g = r.run.g
+    assert g.slope == 2.0 and g.n == 2          # slope of 1, 3, 5 over 0, 1, 2 is 2
+    assert g.kinds == (True, True, True, "float64", "int64", 1.5, 255)
+    assert g.two == "TypeError"                 # more than one element: still an error
+    # array([10.5]) (the 2024-03-04 close) * 1000 = 10500 yuan at the open (10.5 in this
+    # market, as the sizing price) -> 1000 shares
+    assert r.run.portfolio.positions["600000.XSHG"].total_amount == 1000
+    assert sum("float() of a 2-d array of one element" in ln for ln in r.log) == 1
