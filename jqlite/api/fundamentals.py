@@ -33,6 +33,7 @@ from sqlalchemy.sql import visitors as _visitors
 
 from ._binding import timed
 
+from ..compat.panel import as_panel
 from ..data import fundamentals as F
 from ..errors import ParamsError
 
@@ -632,7 +633,7 @@ def get_fundamentals_continuously(query_object, end_date=None, count=None, panel
     vals = [c for c in df.columns if c not in ("code", "day", "id")]
     wide = df.pivot_table(index="day", columns="code", values=vals, aggfunc="first", dropna=False)
     wide.index = pd.to_datetime(wide.index)
-    return wide
+    return as_panel(wide)
 
 
 def _codes(security_list) -> list[str]:

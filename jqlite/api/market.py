@@ -14,6 +14,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from ..compat.panel import as_panel
 from ..compat.dates import jq_dates, to_date, to_datetime, to_timestamp
 from ..data.calendar import OPEN, CLOSE
 from ..errors import FutureDataError, ParamsError
@@ -244,7 +245,7 @@ def _minute_result(series: dict, fields, single: bool, panel: bool = True, df_ou
     if panel:
         frames = {f: pd.DataFrame({c: pd.Series(series[c][1][f], index=series[c][0]) for c in codes})
                   for f in fields}
-        return pd.concat(frames, axis=1)
+        return as_panel(pd.concat(frames, axis=1))
     parts = []
     for c in codes:
         t, v = series[c]
@@ -402,7 +403,7 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
             empty._jq_fields = tuple(fields)
             return empty
         frames = {f: pd.DataFrame(vals[f], index=dates, columns=codes) for f in fields}
-        return pd.concat(frames, axis=1)
+        return as_panel(pd.concat(frames, axis=1))
     n, k = len(dates), len(codes)
     long = pd.DataFrame({"time": np.tile(dates.values, k), "code": np.repeat(codes, n)})
     for f in fields:

@@ -168,3 +168,34 @@ def test_float_and_int_of_a_one_element_array_as_numpy1(market):
     # market, as the sizing price) -> 1000 shares
     assert r.run.portfolio.positions["600000.XSHG"].total_amount == 1000
     assert sum("float() of a 2-d array of one element" in ln for ln in r.log) == 1
+
+
+# ---------------------------------------------------------------------------- Panel indexing
+
+PANEL_SRC = """
+def initialize(context):
+    run_daily(f, 'open')
+def f(context):
+    p = get_price(['600000.XSHG', '000002.XSHE'], end_date=context.previous_date, count=2,
+                  fields=['close', 'high_limit'])
+    first_day = p.iloc[:, 0, :]            # Panel: codes x fields of the first date
+    g.first = first_day.to_dict()
+    g.close_000002 = p.loc['close', :, '000002.XSHE'].tolist()
+    g.minor = list(p.minor_axis)
+    g.xs = p.minor_xs('600000.XSHG')['close'].tolist()
+    g.plain = p['close'].iloc[-1].tolist()  # two-key / column access unchanged
+"""
+
+
+def test_panel_three_key_indexing_as_pandas_panel(market):
+    from jqlite.testing import run_backtest
+    r = run_backtest("panel.py", market=market, source=PANEL_SRC, start="2024-03-06", end="2024-03-06")
+    g = r.run.g
+    # previous two days: 2024-03-04 and 2024-03-05; closes 600000: 10.5, 11.0; 000002: 5.5, 6.0
+    assert g.first["close"] == {"600000.XSHG": 10.5, "000002.XSHE": 5.5}
+    assert set(g.first) == {"close", "high_limit"}
+    assert g.close_000002 == [5.5, 6.0]
+    assert g.minor == ["600000.XSHG", "000002.XSHE"]
+    assert g.xs == [10.5, 11.0]
+    assert g.plain == [11.0, 6.0]
+    assert sum("Panel indexing" in ln for ln in r.log) == 1
