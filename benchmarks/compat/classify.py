@@ -427,7 +427,8 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
         if attr in PY2_NAMES or attr in LEGACY_PANDAS_ATTRS and typ in DATA_TYPES | {"DatetimeIndex", "Index"}:
             return out("api-missing", f"AttributeError: {typ}.{attr} (legacy)")
         if typ == "NoneType" and (attr in {"display_name", "start_date", "end_date", "parent"}
-                                  or "get_security_info" in (last_strat.text if last_strat else "")):
+                                  or "get_security_info" in (last_strat.text if last_strat else "")
+                                  or "get_security_info(" in (data_warning or "")):
             # SecurityInfo's fields: get_security_info() gives None for a code the store lacks
             return out("data-absent", "get_security_info() gave None: code not in the store")
         if typ == "NoneType":

@@ -800,13 +800,25 @@ class SecurityInfo:
     __str__ = __repr__
 
 
+_WELL_FORMED_CODE = re.compile(r"^(\d{6}\.(XSHG|XSHE|BJSE)|[A-Z]{1,2}\d{3,4}\.(XSGE|XDCE|XZCE|CCFX|XINE|GFEX))$")
+
+
 @timed("data")
 def get_security_info(code: str, date=None) -> SecurityInfo | None:
-    """Security master row of ``code`` (None when unknown; spec §5.3)."""
+    """Security master row of ``code`` (None when unknown; spec §5.3).
+
+    A well-formed code the store does not list (``'161226.XSHE'``: JoinQuant knows it, this
+    store does not) is recorded as a data gap (one log warning per code) before None is
+    returned, so that a later ``None.code`` is traced to the store."""
     store = active_store()
     rows = store.cached("security_info_rows", lambda: _security_rows(store))
     r = rows.get(code)
     if r is None:
+        if isinstance(code, str) and _WELL_FORMED_CODE.match(code):
+            from ._gaps import record_gap
+            record_gap("get_security_info", f"security {code}",
+                       f"get_security_info('{code}'): the security is not in the data store; "
+                       "returned None (JoinQuant lists it: import its listing to run this strategy)")
         return None
     name = store.display_name(code, date) if date is not None else r[0]
     return SecurityInfo(code, name, r[1], r[2], r[3], r[4])

@@ -340,3 +340,12 @@ def test_loader_says_cut_short_or_not_python2_either():
            "its conversion to Python 3 does not compile: a gap in jqlite's Python 2 support\n")
     o = cl(returncode=2, stderr=gap, python2=True)
     assert (o.cls, o.cause) == ("api-missing", "Python 2 source not converted: invalid syntax")
+
+
+def test_none_code_after_get_security_info_gap_is_data_absent():
+    line = ("S", 150, "set_params", 'stocks_info += "%s" % (s_info.code, s_info.display_name)')
+    o = cl(returncode=1, traceback=tb(line, exc="AttributeError: 'NoneType' object has no attribute 'code'"),
+           data_warning="data gap: get_security_info('161226.XSHE'): the security is not in the data store; returned None")
+    assert (o.cls, o.cause) == ("data-absent", "get_security_info() gave None: code not in the store")
+    o = cl(returncode=1, traceback=tb(line, exc="AttributeError: 'NoneType' object has no attribute 'code'"))
+    assert o.cls == "shape-differs"

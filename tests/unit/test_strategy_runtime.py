@@ -199,3 +199,13 @@ def test_panel_three_key_indexing_as_pandas_panel(market):
     assert g.xs == [10.5, 11.0]
     assert g.plain == [11.0, 6.0]
     assert sum("Panel indexing" in ln for ln in r.log) == 1
+
+
+def test_get_security_info_of_a_code_the_store_lacks_is_a_logged_gap(market):
+    from jqlite.testing import run_backtest
+    src = ("def initialize(context):\n    g.a = get_security_info('161226.XSHE')\n"
+           "    g.b = get_security_info('not a code')\n    g.c = get_security_info('600000.XSHG').code\n")
+    r = run_backtest("info.py", market=market, source=src, start="2024-03-05", end="2024-03-05")
+    assert r.run.g.a is None and r.run.g.b is None and r.run.g.c == "600000.XSHG"
+    gaps = [ln for ln in r.log if "get_security_info(" in ln]
+    assert len(gaps) == 1 and "161226.XSHE" in gaps[0] and "not in the data store" in gaps[0]
