@@ -409,6 +409,11 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
             # conservative: still counted against jqlite (JoinQuant's namespace may have it)
             return out("api-missing", f"NameError: {name} (defined nowhere in the file)")
         return out("api-missing", f"NameError: {name}")
+    if etype == "RuntimeError" and "the strategy called exit()" in first_msg:
+        # exit()/sys.exit() raise SystemExit, which is not an Exception: on JoinQuant the
+        # backtest process ends there too (the author stops the run on purpose, e.g. after
+        # writing a file); jqlite stops the backtest with this error
+        return out("strategy-bug", "the strategy ends the backtest itself with exit()")
     if etype == "UnboundLocalError":
         return out("strategy-bug", "UnboundLocalError")
     if etype == "AttributeError":

@@ -349,3 +349,10 @@ def test_none_code_after_get_security_info_gap_is_data_absent():
     assert (o.cls, o.cause) == ("data-absent", "get_security_info() gave None: code not in the store")
     o = cl(returncode=1, traceback=tb(line, exc="AttributeError: 'NoneType' object has no attribute 'code'"))
     assert o.cls == "shape-differs"
+
+
+def test_exit_called_by_the_strategy_is_its_own_doing():
+    line = ("S", 22, "before_trading_start", "exit()")
+    o = cl(returncode=1, traceback=tb(line, exc="RuntimeError: the strategy called exit()/sys.exit(None) in "
+                                               "before_trading_start(): the backtest stops here"))
+    assert (o.cls, o.cause) == ("strategy-bug", "the strategy ends the backtest itself with exit()")
