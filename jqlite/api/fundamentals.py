@@ -120,6 +120,41 @@ indicator = FundamentalsTable("indicator")
 _TABLES = {t._name: t for t in (valuation, income, balance, cash_flow, indicator)}
 
 
+def _string_columns(text: str) -> list:
+    """Columns named by a string such as ``'finance.STK_ML_QUOTA.day,finance.STK_ML_QUOTA.link_name'``.
+
+    JoinQuant's ``query`` is SQLAlchemy's ``Session.query``; before SQLAlchemy 1.4 a string
+    entity was taken as textual SQL (with a warning), so a comma-separated list of
+    ``table.column`` names selected those columns on JoinQuant's MySQL.  jqlite resolves each
+    name to its column (``valuation.pe_ratio``, ``indicator.roe``,
+    ``finance.STK_ML_QUOTA.day``, ``macro.MAC_AREA_GDP_QUARTER.gdp``...).
+
+    Raises
+    ------
+    ParamsError
+        When a part is not a ``table.column`` name (names it).
+    AttributeError
+        When the table or column is unknown, or a finance table is not in the store (the
+        table's own message).
+    """
+    import jqdata
+    out = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        names = part.split(".")
+        obj = getattr(jqdata, names[0], None) if len(names) >= 2 and names[0] in jqdata.__all__ else None
+        for n in names[1:]:   # a table jqlite lacks raises its own AttributeError here
+            obj = getattr(obj, n) if obj is not None else None
+        if not isinstance(obj, sa.sql.elements.ColumnElement):
+            raise ParamsError(f"query() takes table columns such as valuation.market_cap; the string "
+                              f"{text!r} names {part!r}, which is not a column jqlite knows")
+        out.append(obj)
+    if not out:
+        raise ParamsError(f"query() got the empty string {text!r}")
+    return out
+
+
 class Query:
     """``query(...)`` result: an immutable SQLAlchemy ``Select`` with JoinQuant's chaining
     methods (``filter``, ``order_by``, ``limit``, ``offset``, ``group_by``, ``having``)."""
@@ -129,10 +164,9 @@ class Query:
         if stmt is None:
             if not entities:
                 raise ParamsError("query() needs at least one table or column")
-            for e in entities:
-                if isinstance(e, str):
-                    raise ParamsError(f"query() takes table columns such as valuation.market_cap, "
-                                      f"not the string {e!r}")
+            if any(isinstance(e, str) for e in entities):
+                entities = tuple(x for e in entities for x in (_string_columns(e) if isinstance(e, str) else [e]))
+                self._entities = entities
             stmt = sa.select(*entities)
         self.statement = stmt
 

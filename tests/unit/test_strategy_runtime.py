@@ -209,3 +209,22 @@ def test_get_security_info_of_a_code_the_store_lacks_is_a_logged_gap(market):
     assert r.run.g.a is None and r.run.g.b is None and r.run.g.c == "600000.XSHG"
     gaps = [ln for ln in r.log if "get_security_info(" in ln]
     assert len(gaps) == 1 and "161226.XSHE" in gaps[0] and "not in the data store" in gaps[0]
+
+
+def test_query_of_a_string_of_column_names_as_old_sqlalchemy(fund_market):
+    # SQLAlchemy < 1.4 (JoinQuant's) took a string entity as textual SQL: a comma-separated
+    # list of table.column names selected those columns
+    from jqlite.testing import run_backtest
+    src = """
+def initialize(context):
+    fields = ','.join('valuation.%s' % f for f in ['code', 'market_cap'])
+    df = get_fundamentals(query(fields).filter(valuation.market_cap > 60).order_by(valuation.code))
+    g.rows = df.values.tolist()
+    try:
+        query('no_such_table.x')
+    except Exception as e:
+        g.err = type(e).__name__
+"""
+    r = run_backtest("strq.py", market=fund_market, source=src, start="2024-03-05", end="2024-03-05")
+    assert r.run.g.rows == [["600000.XSHG", 100.0]]
+    assert r.run.g.err == "ParamsError"
