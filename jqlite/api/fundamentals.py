@@ -781,6 +781,13 @@ def get_history_fundamentals(security, fields, watch_date=None, stat_date=None, 
     for t, c in fl:
         if t == "valuation":
             raise ParamsError("get_history_fundamentals does not support valuation fields")
+    # key columns among the fields (indicator.code, income.statDate...): the result always
+    # has code and statDate; id/day carry nothing per report
+    keys = ("code", "statDate", "id", "day")
+    if all(c in keys for _t, c in fl):
+        raise ParamsError("get_history_fundamentals needs at least one data field besides "
+                          "code/statDate (e.g. indicator.roa)")
+    fl = [(t, c) for t, c in fl if c not in keys]
     store = _store()
     fp = _panel(store)
     for t in dict.fromkeys(t for t, _c in fl):
