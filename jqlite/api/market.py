@@ -61,11 +61,20 @@ def _ref_day(store, run, fq) -> int | None:
     return None
 
 
+def _take(m: np.ndarray, rows: np.ndarray | slice, cols: list[int]) -> np.ndarray:
+    """``m[rows][:, cols]`` without copying whole rows first: with an index array for
+    ``rows``, ``m[rows]`` would copy every security of those days (a day x all-codes matrix)
+    before picking the few columns asked for."""
+    if isinstance(rows, slice):
+        return m[rows][:, cols]
+    return m[np.ix_(np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp))]
+
+
 def _scale(store, rows: np.ndarray | slice, cols: list[int], fq, run) -> np.ndarray | None:
     """Per-cell multiplier for price fields under ``fq`` (None when raw)."""
     if fq is None:
         return None
-    f = store.field("factor")[rows][:, cols]
+    f = _take(store.field("factor"), rows, cols)
     if fq == "post":
         return f
     if fq != "pre":
@@ -94,7 +103,7 @@ def _values(store, field: str, rows, cols: list[int], fq, run) -> np.ndarray:
         field = "avg"
     if field not in ALL_FIELDS:
         raise ParamsError(f"unknown field {field!r}; allowed: {list(ALL_FIELDS)}")
-    v = store.field(field)[rows][:, cols]
+    v = _take(store.field(field), rows, cols)
     if field in PRICE_FIELDS:
         s = _scale(store, rows, cols, fq, run)
         if s is not None:
@@ -383,8 +392,8 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
     dates = store.dates[start_i:end_i + 1]
     need_mask = skip_paused or not fill_paused
     if need_mask:
-        paused = store.field("paused")[rows][:, cols] == 1
-        listed = ~np.isnan(store.field("close")[rows][:, cols])
+        paused = _take(store.field("paused"), rows, cols) == 1
+        listed = ~np.isnan(_take(store.field("close"), rows, cols))
     if not fill_paused:
         for f in fields:
             if f in PRICE_FIELDS:
@@ -511,9 +520,16 @@ def attribute_history(security, count, unit="1d", fields=("open", "close", "high
     end_i = run.day_i - 1
     n = count * ndays
     if skip_paused:
-        paused = store.field("paused")[:end_i + 1, j]
-        listed = store.field("close")[:end_i + 1, j]
-        ok = np.flatnonzero((paused == 0) & (listed == listed))
+        # trading days of the security, looked for in a trailing window first (the whole
+        # history only when the window holds fewer than n of them)
+        start = max(end_i + 1 - max(2 * n + 60, 0), 0)
+        while True:
+            paused = store.field("paused")[start:end_i + 1, j]
+            listed = store.field("close")[start:end_i + 1, j]
+            ok = np.flatnonzero((paused == 0) & (listed == listed)) + start
+            if start == 0 or len(ok) >= n:
+                break
+            start = 0
         rows = ok[-n:] if n > 0 else ok[:0]
     else:
         a = max(end_i - n + 1, 0)

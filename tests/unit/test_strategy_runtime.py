@@ -228,3 +228,19 @@ def initialize(context):
     r = run_backtest("strq.py", market=fund_market, source=src, start="2024-03-05", end="2024-03-05")
     assert r.run.g.rows == [["600000.XSHG", 100.0]]
     assert r.run.g.err == "ParamsError"
+
+
+def test_attribute_history_skips_a_long_suspension(tmp_path):
+    # 600000 trades on days 0-9 (closes 1..10) and is suspended on days 10-98: the last 5
+    # trading days before day 99 lie further back than any short trailing window
+    from jqlite.testing import run_backtest, tiny_market
+    closes = [float(i + 1) for i in range(100)]
+    m = tiny_market(tmp_path / "m", {"600000.XSHG": closes, "000002.XSHE": [5.0] * 100}, start="2024-01-02",
+                    paused={"600000.XSHG": list(range(10, 99))})
+    day = m.dates[99].strftime("%Y-%m-%d")
+    src = ("def initialize(context):\n    run_daily(f, 'open')\n"
+           "def f(context):\n    g.c = attribute_history('600000.XSHG', 5, '1d', ['close'])['close'].tolist()\n"
+           "    g.all = attribute_history('600000.XSHG', 5, '1d', ['close'], skip_paused=False)['close'].tolist()\n")
+    r = run_backtest("susp.py", market=m, source=src, start=day, end=day)
+    assert r.run.g.c == [6.0, 7.0, 8.0, 9.0, 10.0]
+    assert len(r.run.g.all) == 5
