@@ -167,7 +167,7 @@ class Finding:
         ``security``, ``factor``, ``file`` (``read_file``), ``iteration``, ``unsupported``
         (an API function this jqlite always raises in), ``shape`` (a comparison this jqlite's
         frames refuse), ``classification`` (industry/concept codes), ``source``
-        (the loader's remarks), ``store``.
+        (the loader's remarks), ``store``, ``internal`` (the check itself failed on a worker).
     name : str
         What the finding is about (an API name, module, security code, column, ...).
     line : int or None
@@ -997,7 +997,7 @@ class _Checker:
             return (f"name {name!r} is Python 2 only (use {py2[name]}); NameError when the line runs "
                     f"(the file is Python 3 syntax, so it is not converted)")
         hint = ""
-        for modname in ("jqfactor", "jqlib.technical_analysis", "kuanke.wizard", "jqdata"):
+        for modname in ("jqfactor", "jqlib.technical_analysis", "jqlib.optimizer", "kuanke.wizard", "jqdata"):
             try:
                 with _quiet():
                     m = importlib.import_module(modname)
@@ -1970,11 +1970,30 @@ def check_file(path: str | Path, store=None, storage=None) -> CheckReport:
 
 
 def check_paths(paths: Iterable[str | Path], data: str | Path | None = None,
-                storage: str | Path | None = None) -> list[CheckReport]:
+                storage: str | Path | None = None, *, workers: int | None = 0,
+                scheduler: str | None = None) -> list[CheckReport]:
     """:func:`check_file` on each path against the store ``data`` (default: jqlite's default
     store; when there is none the data checks are skipped and each report says so) and the
-    ``read_file`` folder ``storage`` (default: each file's own, as ``jqlite backtest``)."""
+    ``read_file`` folder ``storage`` (default: each file's own, as ``jqlite backtest``).
+
+    Parameters
+    ----------
+    workers : int, optional
+        ``0`` (default) checks the files here, one after another; ``None`` or ``N > 0`` checks
+        them on a local Dask cluster of that many worker processes (None: CPU count), the
+        executor of ``jqlite sweep`` (:mod:`jqlite.sweep.batch`).
+    scheduler : str, optional
+        An existing Dask scheduler (``tcp://host:8786``) whose workers see the files and the
+        store at the same paths.
+
+    Returns
+    -------
+    list of CheckReport
+        In the order of ``paths`` whatever order the workers finished in.  A file whose check
+        itself raised on a worker gets a report with one ``internal`` blocker naming the error.
+    """
     from .errors import DataError
+    paths = [str(p) for p in paths]
     store = None
     note = None
     try:
@@ -1983,14 +2002,32 @@ def check_paths(paths: Iterable[str | Path], data: str | Path | None = None,
         if data is not None:
             raise
         note = str(exc)
-    out = []
-    for p in paths:
-        r = check_file(p, store=store, storage=storage)
-        if note:
+    if workers == 0 and not scheduler:
+        out = [check_file(p, store=store, storage=storage) for p in paths]
+    else:
+        from .sweep.batch import map_unordered
+        got: dict[str, CheckReport] = {}
+        for p, rep, err in map_unordered(check_one, paths, workers=workers, scheduler=scheduler,
+                                         data=str(store.path) if store is not None else None,
+                                         storage=str(storage) if storage else None):
+            if err is not None:
+                rep = CheckReport(p, findings=[Finding("internal", "check", None, BLOCKER,
+                                                       f"the check failed: {type(err).__name__}: {err}")])
+            got[p] = rep
+        out = [got[p] for p in paths]
+    if note:
+        for r in out:
             r.findings.insert(0, Finding("store", "store", None, WARNING,
                                          f"data checks skipped: {note}"))
-        out.append(r)
     return out
+
+
+def check_one(path: str, data: str | None = None, storage: str | None = None) -> CheckReport:
+    """:func:`check_file` for one path, opening the store ``data`` in this process (cached per
+    process by :func:`jqlite.data.store.open_store`): the job a Dask worker runs for
+    :func:`check_paths`.  ``data=None`` checks without a store."""
+    store = _open_store(data) if data is not None else None
+    return check_file(path, store=store, storage=storage)
 
 
 def format_report(report: CheckReport, verbose: bool = True) -> str:

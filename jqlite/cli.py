@@ -227,7 +227,13 @@ def _backtest(strategy, start, end, cash, benchmark, data, out, force, seed, thr
 @click.option("--agreement", default=None, type=click.Path(dir_okay=False, exists=True),
               help="corpus run results (JSON/CSV: file + outcome): print how often the check's "
                    "verdict agrees with the real run")
-def check(files, data, storage, as_json, quiet, agreement) -> None:
+@click.option("--workers", default=0, show_default=True, type=click.IntRange(min=0),
+              help="check the files on a local Dask cluster of N worker processes (0: here, one "
+                   "by one; needs the sweep extra)")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="check on an existing Dask cluster (tcp://host:8786) whose workers see the "
+                   "files and the store at the same paths")
+def check(files, data, storage, as_json, quiet, agreement, workers, scheduler) -> None:
     """Compatibility report on JoinQuant strategy FILES before running them (docs/check.md).
 
     Exit 0 when nothing blocks, 1 when a blocker was found.
@@ -240,7 +246,7 @@ def check(files, data, storage, as_json, quiet, agreement) -> None:
         click.echo(f"jqlite check: strategy file {missing[0]} does not exist", err=True)
         sys.exit(2)
     try:
-        reports = check_paths(files, data=data, storage=storage)
+        reports = check_paths(files, data=data, storage=storage, workers=workers, scheduler=scheduler)
     except DataError as exc:
         click.echo(f"jqlite check: {exc}", err=True)
         sys.exit(2)

@@ -90,6 +90,7 @@ def _calls(day: str):
         ("get_money_flow", lambda: J.get_money_flow(["000001.XSHE"], start_date=prev, end_date=day)),
         ("get_billboard_list", lambda: J.get_billboard_list(start_date=prev, end_date=day)),
         ("get_mtss", lambda: J.get_mtss(["000001.XSHE"], start_date=prev, end_date=day)),
+        ("get_margincash_stocks", lambda: J.get_margincash_stocks(day)),
         ("get_factor_values(flagship set)", lambda: JF.get_factor_values(
             J.get_index_stocks("000300.XSHG", date=day)[:50], ["roe_ttm", "sales_growth", "TVSTD20", "DEGM_8y"],
             end_date=day, count=1)),

@@ -444,7 +444,15 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
             return out("strategy-bug", f"AttributeError: {typ}.{attr}")
         return out("engine-crash", f"AttributeError: {typ}.{attr}")
     if etype in ("FileNotFoundError", "IOError") and any(f.func == "read_file" for f in frames):
-        return out("data-absent", "read_file(): a file the author uploaded to JoinQuant is absent")
+        m = re.search(r"no such file '([^']+)'", msg)
+        fname = m.group(1).lstrip("./") if m else ""
+        written = bool(fname) and bool(source) and re.search(
+            r"write_file\s*\([^)]*" + re.escape(fname.rsplit("/", 1)[-1]), source) is not None
+        if written:   # the strategy writes that file itself: its absence is jqlite's to explain
+            return out("data-absent", "read_file(): a file the strategy writes itself is absent")
+        # A file the author uploaded to their own JoinQuant storage: anyone else running the
+        # public file on JoinQuant gets the same FileNotFoundError (like the author's own module).
+        return out("strategy-bug", "read_file(): a file the author uploaded to their JoinQuant storage")
     # ---- errors raised inside jqlite ----------------------------------------------------
     if where == "jqlite":
         if etype == "TypeError" and re.search(r"unexpected keyword argument|positional argument|"

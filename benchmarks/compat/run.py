@@ -302,10 +302,43 @@ def write_results(rows: list[dict], path: Path) -> None:
                                                     ensure_ascii=False), encoding="utf-8")
 
 
+def run_job(path: str, out_root: str, **kw) -> dict:
+    """:func:`run_one` with plain-string paths: the job a Dask worker runs (``--scheduler``)."""
+    return run_one(Path(path), Path(out_root), **kw)
+
+
+def _outcomes(files: list[Path], out_root: Path, args):
+    """Yield ``(file, row, exception)`` as each file finishes, on threads or on Dask."""
+    kw = dict(start=args.start, end=args.end, cash=args.cash, timeout=args.timeout,
+              python=args.python, data=args.data)
+    if args.scheduler:
+        import run as this  # by module name, so that Dask workers import it (not __main__)
+        from jqlite.sweep.batch import map_unordered
+        local = args.scheduler == "local"
+        by_str = {str(f): f for f in files}
+        for p, r, exc in map_unordered(this.run_job, list(by_str), workers=max(1, args.jobs) if local else None,
+                                       scheduler=None if local else args.scheduler, sys_path=[str(HERE)],
+                                       out_root=str(out_root), **kw):
+            yield by_str[p], r, exc
+        return
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
+        futs = {ex.submit(run_one, f, out_root, **kw): f for f in files}
+        for fut in as_completed(futs):
+            try:
+                yield futs[fut], fut.result(), None
+            except Exception as exc:
+                yield futs[fut], None, exc
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("paths", nargs="*", help=f"folders, files or @listfiles (default {DEFAULT_CACHE})")
-    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--jobs", type=int, default=2, help="files at a time (threads; with --scheduler local: "
+                    "Dask worker processes)")
+    ap.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="run the files on Dask, the executor of jqlite sweep: 'local' (a LocalCluster of "
+                         "--jobs workers) or tcp://host:8786 (workers must see the cache, the store and "
+                         "--out-root at the same paths)")
     ap.add_argument("--timeout", type=float, default=180.0, help="seconds per file")
     ap.add_argument("--start", default="2021-01-04")
     ap.add_argument("--end", default="2021-03-31")
@@ -352,25 +385,19 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     t0 = time.perf_counter()
     results = Path(args.results)
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
-        futs = {ex.submit(run_one, f, out_root, start=args.start, end=args.end, cash=args.cash,
-                          timeout=args.timeout, python=args.python, data=args.data): f for f in files}
-        for i, fut in enumerate(as_completed(futs), 1):
-            f = futs[fut]
-            try:
-                r = fut.result()
-            except Exception as exc:  # the runner itself must go on
-                r = {"id": f.stem, "cls": "engine-crash", "cause": f"runner: {type(exc).__name__}: {exc}",
-                     "where": "", "detail": "", "returncode": "", "seconds": 0, "orders": 0, "trades": 0}
-            m = manifest.get(r["id"], {})
-            for k in ("repo", "path", "frequency", "asset", "python", "ml"):
-                if m.get(k):
-                    r[k] = m[k]
-            rows.append(r)
-            print(f"[{i}/{len(files)}] {r['id']} {r['cls']:15s} {r['seconds']:6.1f}s {r['cause']}",
-                  flush=True)
-            if i % 10 == 0:
-                write_results(rows, results)
+    for i, (f, r, exc) in enumerate(_outcomes(files, out_root, args), 1):
+        if exc is not None:  # the runner itself must go on
+            r = {"id": f.stem, "cls": "engine-crash", "cause": f"runner: {type(exc).__name__}: {exc}",
+                 "where": "", "detail": "", "returncode": "", "seconds": 0, "orders": 0, "trades": 0}
+        m = manifest.get(r["id"], {})
+        for k in ("repo", "path", "frequency", "asset", "python", "ml"):
+            if m.get(k):
+                r[k] = m[k]
+        rows.append(r)
+        print(f"[{i}/{len(files)}] {r['id']} {r['cls']:15s} {r['seconds']:6.1f}s {r['cause']}",
+              flush=True)
+        if i % 10 == 0:
+            write_results(rows, results)
     if args.merge:
         rows = merge_rows(rows, json.loads(Path(args.merge).read_text(encoding="utf-8")), args.timeout)
     write_results(rows, results)

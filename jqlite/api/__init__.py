@@ -13,8 +13,8 @@ from .market import (attribute_history, get_all_securities, get_all_trade_days, 
 from .finance import finance, jy, macro
 from .reference import (get_billboard_list, get_concept, get_concept_stocks, get_concepts,
                         get_dominant_future, get_future_contracts, get_index_weights, get_industries, get_industry, get_industry_stocks,
-                        get_money_flow, get_mtss, get_ticks, get_current_tick, subscribe, unsubscribe,
-                        unsubscribe_all)
+                        get_margincash_stocks, get_marginsec_stocks, get_money_flow, get_mtss,
+                        get_ticks, get_current_tick, subscribe, unsubscribe, unsubscribe_all)
 from .scheduling import run_daily, run_monthly, run_weekly, unschedule_all
 from .settings import (SubPortfolioConfig, disable_cache, enable_profile, g, log, record,
                        send_message, set_benchmark, set_commission, set_option, set_order_cost,
@@ -31,6 +31,7 @@ __all__ = [
     "normalize_code",
     "finance", "macro", "jy", "get_billboard_list", "get_dominant_future", "get_future_contracts", "get_concept", "get_concept_stocks", "get_concepts",
     "get_index_weights", "get_industries", "get_industry", "get_industry_stocks", "get_money_flow",
+    "get_margincash_stocks", "get_marginsec_stocks",
     "get_mtss", "get_ticks", "get_current_tick", "subscribe", "unsubscribe", "unsubscribe_all",
     "run_daily", "run_monthly", "run_weekly", "unschedule_all",
     "SubPortfolioConfig", "disable_cache", "enable_profile", "g", "log", "record", "send_message",

@@ -25,7 +25,8 @@ from ._binding import run_or_none
 
 __all__ = [
     "get_industry", "get_industries", "get_industry_stocks", "get_concepts", "get_concept_stocks",
-    "get_concept", "get_index_weights", "get_money_flow", "get_billboard_list",
+    "get_concept", "get_index_weights", "get_money_flow", "get_billboard_list", "get_mtss",
+    "get_margincash_stocks", "get_marginsec_stocks",
     "get_future_contracts", "get_dominant_future",
 ]
 
@@ -453,29 +454,87 @@ def _check_range(func, start_date, count):
         raise ParamsError(f"{func}(): start_date 参数与 count 参数只能二选一")
 
 
+def _flow_days(func: str, store, start_date, end_date, count, *, need_one: bool = False) -> tuple[int, int]:
+    """Store day indices ``(a, b)`` of a per-stock daily table query (money flow, margin
+    trading, billboard): ``end_date`` (default: the simulated day in a backtest, the store's
+    last day in research) back to ``start_date`` or ``count`` trading days including the end
+    day; neither: from the first day (or ParamsError when ``need_one``).  These tables are
+    published after the close, so inside a backtest the simulated day's row is never
+    returned (spec §9 for get_money_flow; the same rule for the others, to avoid look-ahead)."""
+    _check_range(func, start_date, count)
+    if need_one and start_date is None and count is None:
+        raise ParamsError(f"{func}(): start_date 参数与 count 参数必须输入一个")
+    if count is not None and (not isinstance(count, (int, np.integer)) or count <= 0):
+        raise ParamsError(f"{func}(): count must be a positive integer, got {count!r}")
+    end = _to_date(end_date) if end_date is not None else _default_day(store)
+    b = store.day_index(end, "right")
+    now = _binding.current_date_or_none()
+    if now is not None:
+        b = min(b, store.day_index(now, "left") - 1)
+    if count is not None:
+        a = b - int(count) + 1
+    elif start_date is not None:
+        a = store.day_index(_to_date(start_date), "left")
+    else:
+        a = 0
+    return max(a, 0), b
+
+
+def _select(df: pd.DataFrame, func: str, columns: list, fields) -> pd.DataFrame:
+    if fields is None:
+        return df
+    f = [fields] if isinstance(fields, str) else list(fields)
+    bad = [x for x in f if x not in columns]
+    if bad:
+        raise ParamsError(f"{func}(): unknown field(s) {bad}; known {columns}")
+    return df[f]
+
+
 def get_money_flow(security_list=None, start_date=None, end_date=None, fields=None, count=None) -> pd.DataFrame:
-    """Daily money flow (资金流向) of stocks -- not in jqlite's data: always empty.
+    """Daily money flow (资金流向) of stocks.
+
+    Parameters
+    ----------
+    security_list : str or list of str
+        Stocks (required, as on JoinQuant); other security types have no rows.
+    start_date, end_date, count :
+        ``end_date`` (default: the simulated day / the store's last day) back to
+        ``start_date`` (default: the first day of data) or ``count`` trading days including
+        ``end_date``.  In a backtest the simulated day's row is never returned (JoinQuant
+        manual; spec §9).
+    fields : str or list of str, optional
+        Columns to return, in that order.
 
     Returns
     -------
     pandas.DataFrame
-        No rows; columns ``date, sec_code, change_pct (%), net_amount_main (万元),
-        net_pct_main (%), net_amount_xl, net_pct_xl, net_amount_l, net_pct_l, net_amount_m,
-        net_pct_m, net_amount_s, net_pct_s`` (JoinQuant manual, get_money_flow; spec §9),
-        or ``fields`` in that order.  Warns once per run.
+        Columns ``date, sec_code, change_pct (%), net_amount_main (万元), net_pct_main (%),
+        net_amount_xl, net_pct_xl, net_amount_l, net_pct_l, net_amount_m, net_pct_m,
+        net_amount_s, net_pct_s`` (JoinQuant manual, get_money_flow; spec §9); main = xl + l.
+        The sample market derives them from its bars (:mod:`jqlite.data.sample_flows`); a
+        store without money-flow data answers no rows and records a data gap.
 
     Raises
     ------
     ParamsError
-        Both ``start_date`` and ``count``, or an unknown field.
+        No ``security_list``, both ``start_date`` and ``count``, a non-positive ``count`` or
+        an unknown field.
     """
-    return _empty_daily_frame("get_money_flow", "money-flow data", MONEY_FLOW_COLUMNS, fields,
-                              start_date, count)
+    if security_list is None or (not isinstance(security_list, str) and len(list(security_list)) == 0):
+        raise ParamsError("get_money_flow(): security_list is required")
+    store = _binding.active_store()
+    a, b = _flow_days("get_money_flow", store, start_date, end_date, count)
+    from ..data import sample_flows
+    if not sample_flows.is_sample(store):
+        return _empty_daily_frame("get_money_flow", "money-flow data", MONEY_FLOW_COLUMNS, fields,
+                                  None, None)
+    df = sample_flows.money_flow(store, _codes(security_list), a, b)
+    return _select(df, "get_money_flow", MONEY_FLOW_COLUMNS, fields)
 
 
 def _empty_daily_frame(func: str, what: str, columns: list, fields, start_date, count) -> pd.DataFrame:
     """The empty ``date, sec_code, <numbers>`` frame of a per-stock daily table the store
-    lacks (``fields`` selects and orders columns), after the argument checks; warns once."""
+    lacks (``fields`` selects and orders columns), after the argument checks; records the gap."""
     _check_range(func, start_date, count)
     cols = columns
     if fields is not None:
@@ -489,27 +548,40 @@ def _empty_daily_frame(func: str, what: str, columns: list, fields, start_date, 
 
 
 def get_billboard_list(stock_list=None, start_date=None, end_date=None, count=None) -> pd.DataFrame:
-    """龙虎榜 (billboard) data -- not in jqlite's data: always empty.
+    """龙虎榜 (billboard) data.
+
+    Parameters
+    ----------
+    stock_list : str or list of str, optional
+        Stocks; None: every stock.
+    start_date, end_date, count :
+        One of ``start_date`` / ``count`` is required; ``count`` trading days end at
+        ``end_date`` inclusive (default: the simulated day / the store's last day).  In a
+        backtest the simulated day's list is not returned (published after the close).
 
     Returns
     -------
     pandas.DataFrame
-        No rows; columns ``code, day, direction, abnormal_code, abnormal_name,
-        sales_depart_name, rank, buy_value, buy_rate, sell_value, sell_rate, net_value,
-        amount, total_value`` (JoinQuant manual, get_billboard_list; spec §9).  Warns once
-        per run.
+        Columns ``code, day, direction (ALL/BUY/SELL), abnormal_code, abnormal_name,
+        sales_depart_name, rank (0 summary, 1-5 seats), buy_value, buy_rate, sell_value,
+        sell_rate, net_value, amount, total_value`` (JoinQuant manual, get_billboard_list;
+        spec §9; yuan, rates in percent).  The sample market derives them from its bars
+        (:mod:`jqlite.data.sample_flows`); a store without billboard data answers no rows and
+        records a data gap.
 
     Raises
     ------
     ParamsError
         Both ``start_date`` and ``count``, or neither given.
     """
-    _check_range("get_billboard_list", start_date, count)
-    if start_date is None and count is None:
-        raise ParamsError("get_billboard_list(): start_date 参数与 count 参数必须输入一个")
-    _warn_once("get_billboard_list", "billboard (龙虎榜) data")
-    num = {"rank", "buy_value", "buy_rate", "sell_value", "sell_rate", "net_value", "amount", "total_value"}
-    return pd.DataFrame({c: pd.Series(dtype=float if c in num else object) for c in BILLBOARD_COLUMNS})
+    store = _binding.active_store()
+    a, b = _flow_days("get_billboard_list", store, start_date, end_date, count, need_one=True)
+    from ..data import sample_flows
+    if not sample_flows.is_sample(store):
+        _warn_once("get_billboard_list", "billboard (龙虎榜) data")
+        num = {"rank", "buy_value", "buy_rate", "sell_value", "sell_rate", "net_value", "amount", "total_value"}
+        return pd.DataFrame({c: pd.Series(dtype=float if c in num else object) for c in BILLBOARD_COLUMNS})
+    return sample_flows.billboard(store, None if stock_list is None else _codes(stock_list), a, b)
 
 
 MTSS_COLUMNS = ["date", "sec_code", "fin_value", "fin_buy_value", "fin_refund_value",
@@ -517,22 +589,63 @@ MTSS_COLUMNS = ["date", "sec_code", "fin_value", "fin_buy_value", "fin_refund_va
 
 
 def get_mtss(security_list=None, start_date=None, end_date=None, fields=None, count=None) -> pd.DataFrame:
-    """融资融券 (margin trading) data -- not in jqlite's data: always empty.
+    """融资融券 (margin trading) data of stocks.
+
+    Parameters
+    ----------
+    security_list : str or list of str
+    start_date, end_date, count :
+        One of ``start_date`` / ``count`` is required (as on JoinQuant); ``count`` trading
+        days end at ``end_date`` inclusive.  In a backtest the simulated day's row is not
+        returned (published after the close).
+    fields : str or list of str, optional
 
     Returns
     -------
     pandas.DataFrame
-        No rows; columns ``date, sec_code, fin_value, fin_buy_value, fin_refund_value,
-        sec_value, sec_sell_value, sec_refund_value, fin_sec_value`` (yuan / shares;
-        JoinQuant manual, get_mtss), or ``fields`` in that order.  Warns once per run.
+        Columns ``date, sec_code, fin_value (融资余额), fin_buy_value (融资买入额),
+        fin_refund_value (融资偿还额)`` in yuan, ``sec_value (融券余量), sec_sell_value,
+        sec_refund_value`` in shares, ``fin_sec_value (融资融券余额)`` in yuan (JoinQuant manual,
+        get_mtss); rows only for margin-trading targets.  The sample market derives them from
+        its bars (:mod:`jqlite.data.sample_flows`); other stores answer no rows with a data gap.
 
     Raises
     ------
     ParamsError
-        Both ``start_date`` and ``count``, or an unknown field.
+        Both or neither of ``start_date`` and ``count``, or an unknown field.
     """
-    return _empty_daily_frame("get_mtss", "margin-trading (融资融券) data", MTSS_COLUMNS, fields,
-                              start_date, count)
+    store = _binding.active_store()
+    a, b = _flow_days("get_mtss", store, start_date, end_date, count, need_one=True)
+    from ..data import sample_flows
+    if not sample_flows.is_sample(store) or security_list is None:
+        return _empty_daily_frame("get_mtss", "margin-trading (融资融券) data", MTSS_COLUMNS, fields,
+                                  None, None)
+    df = sample_flows.mtss(store, _codes(security_list), a, b)
+    return _select(df, "get_mtss", MTSS_COLUMNS, fields)
+
+
+def _margin_list(func: str, date) -> list[str]:
+    store = _binding.active_store()
+    from ..data import sample_flows
+    d = _as_of(func, store, date)
+    if not sample_flows.is_sample(store):
+        _warn_once(func, "margin-trading (融资融券) data", "returning []")
+        return []
+    i = store.day_index(d, "right")
+    return sample_flows.margin_stocks(store, i) if i >= 0 else []
+
+
+def get_margincash_stocks(date=None) -> list[str]:
+    """Stocks that can be bought on margin (融资标的) on ``date`` (default: the simulated day /
+    the store's last day), sorted; the sample market's margin targets
+    (:func:`jqlite.data.sample_flows.margin_stocks`), [] with a data gap elsewhere."""
+    return _margin_list("get_margincash_stocks", date)
+
+
+def get_marginsec_stocks(date=None) -> list[str]:
+    """Stocks that can be sold short (融券标的) on ``date``; the same list as
+    :func:`get_margincash_stocks` in the sample market."""
+    return _margin_list("get_marginsec_stocks", date)
 
 
 # ---------------------------------------------------------------------------- ticks

@@ -131,10 +131,70 @@ class Store:
         except KeyError:
             raise DataError(f"unknown bar field {name!r}; known: {list(schema.BAR_FIELDS) + ['avg']}") from None
 
+    def _panel_cache_dir(self, files: list[Path]) -> Path | None:
+        """Folder of this store's memory-mappable bar panels (one ``.npy`` per field), keyed
+        by the content version and the bar files' names, sizes and mtimes: inside the store
+        (``.panels/``) when it is writable, else under ``$XDG_CACHE_HOME/jqlite/panels``."""
+        import hashlib
+        h = hashlib.sha256(f"{self.version}|{self.n_days}|{self.n_securities}".encode())
+        for fp in files:
+            st = fp.stat()
+            h.update(f"|{fp.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+        key = h.hexdigest()[:20]
+        if os.access(self.path, os.W_OK):
+            return self.path / ".panels" / key
+        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "jqlite" / "panels"
+        return base / key
+
+    def _load_panels(self, folder: Path | None) -> bool:
+        """Memory-map the cached panels (read-only: pages are shared by every process that
+        opens the store, so Dask workers do not each hold a copy); False when absent/unusable."""
+        if folder is None or not (folder / "complete").exists():
+            return False
+        try:
+            out = {}
+            for f in schema.BAR_FIELDS:
+                a = np.load(folder / f"{f}.npy", mmap_mode="r")
+                if a.shape != (self.n_days, self.n_securities) or a.dtype != np.float64:
+                    return False
+                out[f] = np.asarray(a)   # a plain read-only ndarray view of the mapping
+        except (OSError, ValueError):
+            return False
+        self._fields.update(out)
+        return True
+
+    def _save_panels(self, folder: Path | None, out: dict[str, np.ndarray]) -> None:
+        """Write the panels for :meth:`_load_panels` (atomically: a folder renamed into place
+        with a ``complete`` mark; any failure leaves no cache and costs nothing)."""
+        if folder is None or os.environ.get("JQLITE_NO_PANEL_CACHE"):
+            return
+        import shutil
+        import tempfile
+        tmp = None
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+            for f, a in out.items():
+                np.save(tmp / f"{f}.npy", a)
+            (tmp / "complete").write_text(self.version)
+            os.replace(tmp, folder)
+            tmp = None
+            for old in folder.parent.iterdir():   # panels of earlier bar files
+                if old != folder and not old.name.startswith(".tmp-"):
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+        finally:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+
     def _load_bars(self) -> None:
         files = sorted((self.path / "bars_daily").glob("*.parquet"))
         if not files:
             raise DataError(f"{self.path / 'bars_daily'}: no bar files")
+        cache = self._panel_cache_dir(files)
+        if self._load_panels(cache):
+            return
         cols = ["date", "code", *schema.BAR_FIELDS]
         nd, ns = self.n_days, self.n_securities
         out = {f: np.full((nd, ns), np.nan) for f in schema.BAR_FIELDS}
@@ -152,7 +212,10 @@ class Store:
                                 f"missing from the securities master / calendar")
             for f in schema.BAR_FIELDS:
                 out[f][ri, ci] = t.column(f).to_numpy(zero_copy_only=False).astype(np.float64)
+        for a in out.values():
+            a.flags.writeable = False   # shared by every run, as the memory-mapped panels are
         self._fields.update(out)
+        self._save_panels(cache, out)
 
     # ------------------------------------------------------------------ minute bars
     def minute_bars(self, base: int = 1):

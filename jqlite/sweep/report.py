@@ -206,7 +206,10 @@ def render_sweep(out: str | Path, metric: str = "sharpe", top: int = 5) -> Path:
                                        line=dict(color=_PALETTE[i % len(_PALETTE)])))
         if lines.data:
             sections.append(("best", f"最佳 {top} 条收益曲线 Best {top} by {metric}",
-                             _figure_html(_layout(lines, f"累计收益 (best {top} by {metric})"), "chart-best", first)))
+                             _figure_html(_layout(lines, f"累计收益 (best {top} by {metric})", height=400)
+                                          .update_layout(legend=dict(orientation="h", y=-0.12),  # below: the
+                                                         margin=dict(b=80)),  # labels would cover the title
+                                          "chart-best", first)))
     wf = walk_forward(df, params, metric) if len(df) else pd.DataFrame()
     if not wf.empty:
         sections.append(("walkforward", "滚动窗口 Walk-forward (in-sample / out-of-sample)", _table_html(wf)))

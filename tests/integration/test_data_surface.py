@@ -145,17 +145,30 @@ def test_factors(J):
     assert abs(s.mean()) < 1e-9
 
 
-def test_missing_data_answers_empty_with_a_gap(store, monkeypatch):
-    monkeypatch.setenv("JQLITE_DATA", str(store.path))
+def test_missing_data_answers_empty_with_a_gap(tmp_path, monkeypatch):
+    # a store that is not the sample market has no money flow / billboard / margin data
+    from jqlite.testing import tiny_store
+    tiny = tiny_store(tmp_path / "tiny", {"000001.XSHE": [10.0, 10.2, 10.1]}, start="2021-03-01")
+    monkeypatch.setenv("JQLITE_DATA", str(tiny.path))
     _gaps.reset_research_gaps()
     import jqdata as J
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mf = J.get_money_flow(["000001.XSHE"], start_date="2021-03-01", end_date=DAY)
-        bb = J.get_billboard_list(start_date="2021-03-01", end_date=DAY)
-        mt = J.get_mtss(["000001.XSHE"], start_date="2021-03-01", end_date=DAY)
+        mf = J.get_money_flow(["000001.XSHE"], start_date="2021-03-01", end_date="2021-03-03")
+        bb = J.get_billboard_list(start_date="2021-03-01", end_date="2021-03-03")
+        mt = J.get_mtss(["000001.XSHE"], start_date="2021-03-01", end_date="2021-03-03")
     assert mf.empty and "net_amount_main" in mf.columns
     assert bb.empty and "abnormal_name" in bb.columns
     assert mt.empty and "fin_value" in mt.columns
     assert {g["api"] for g in _gaps.research_gaps()} == {"get_money_flow", "get_billboard_list", "get_mtss"}
     _gaps.reset_research_gaps()
+
+
+def test_sample_market_answers_money_flow_billboard_and_margin(J):
+    mf = J.get_money_flow(["000001.XSHE"], start_date="2021-03-01", end_date=DAY)
+    bb = J.get_billboard_list(start_date="2021-03-01", end_date=DAY)
+    mt = J.get_mtss(["000001.XSHE", "600519.XSHG"], start_date="2021-03-01", end_date=DAY)
+    assert len(mf) > 0 and mf["net_amount_main"].notna().all()
+    assert len(bb) > 0 and set(bb["direction"]) == {"ALL", "BUY", "SELL"}
+    assert len(mt) > 0 and (mt["fin_value"] > 0).all()
+    assert len(J.get_margincash_stocks(DAY)) > 100

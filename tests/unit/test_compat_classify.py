@@ -261,10 +261,19 @@ def test_params_errors_inside_jqlite():
     assert (o.cls, o.cause) == ("strategy-bug", "SyntaxError: invalid character '，'")
 
 
-def test_missing_uploaded_file_is_data_absent():
+def test_missing_uploaded_file_is_the_authors_own_dependency():
+    # a public file reading the author's private upload fails on JoinQuant for anyone else too
     rf = ("/repo/jqlite/api/files.py", 40, "read_file", "raise FileNotFoundError(...)")
     o = cl(returncode=1, traceback=tb(S, rf, exc="FileNotFoundError: [Errno 2] read_file(): no such file './m.pkl'"))
-    assert (o.cls, o.cause) == ("data-absent", "read_file(): a file the author uploaded to JoinQuant is absent")
+    assert (o.cls, o.cause) == ("strategy-bug", "read_file(): a file the author uploaded to their JoinQuant storage")
+
+
+def test_missing_file_the_strategy_writes_itself_stays_jqlites_problem():
+    rf = ("/repo/jqlite/api/files.py", 40, "read_file", "raise FileNotFoundError(...)")
+    src = "def initialize(context):\n    write_file('m.pkl', b'x')\n"
+    o = cl(returncode=1, source=src,
+           traceback=tb(S, rf, exc="FileNotFoundError: [Errno 2] read_file(): no such file './m.pkl'"))
+    assert (o.cls, o.cause) == ("data-absent", "read_file(): a file the strategy writes itself is absent")
 
 
 def test_process_deaths_are_engine_crashes():

@@ -190,28 +190,28 @@ def test_get_extras_nav_and_is_st(research):
         get_extras("futures_positions", codes)
 
 
-def test_money_flow_and_billboard_are_empty_with_joinquant_columns(research):
+def test_money_flow_and_billboard_have_joinquant_columns(research):
     import jqlite.api.reference as R
-    R.__dict__.pop("_jqlite_nodata_get_money_flow", None)
-    with warnings.catch_warnings(record=True) as w:
-        warnings.simplefilter("always")
-        mf = R.get_money_flow(["000001.XSHE"], start_date="2020-01-02", end_date="2020-01-10")
-        R.get_money_flow(["000001.XSHE"], count=3)
-    assert len([x for x in w if "get_money_flow" in str(x.message)]) == 1   # warned once
-    assert mf.empty and list(mf.columns) == [
+    mf = R.get_money_flow(["000001.XSHE"], start_date="2020-01-02", end_date="2020-01-10")
+    assert list(mf.columns) == [
         "date", "sec_code", "change_pct", "net_amount_main", "net_pct_main", "net_amount_xl",
         "net_pct_xl", "net_amount_l", "net_pct_l", "net_amount_m", "net_pct_m", "net_amount_s",
         "net_pct_s"]
+    assert len(mf) == 7   # 2020-01-02 .. 01-10: 7 trading days, 000001.XSHE trades on each
     assert list(R.get_money_flow("000001.XSHE", count=2, fields=["date", "net_amount_main"]).columns) == \
         ["date", "net_amount_main"]
-    R.__dict__.pop("_jqlite_nodata_get_billboard_list", None)
-    with pytest.warns(RuntimeWarning, match="billboard"):
-        bb = R.get_billboard_list(count=5)
-    assert bb.empty and list(bb.columns) == [
+    bb = R.get_billboard_list(count=5)
+    assert list(bb.columns) == [
         "code", "day", "direction", "abnormal_code", "abnormal_name", "sales_depart_name", "rank",
         "buy_value", "buy_rate", "sell_value", "sell_rate", "net_value", "amount", "total_value"]
     with pytest.raises(ParamsError):
         R.get_money_flow(["000001.XSHE"], start_date="2020-01-02", count=3)
+    with pytest.raises(ParamsError, match="security_list is required"):
+        R.get_money_flow(None, count=3)
+    with pytest.raises(ParamsError):
+        R.get_billboard_list()
+    with pytest.raises(ParamsError):
+        R.get_mtss(["000001.XSHE"])
 
 
 # ---------------------------------------------------------------------------- finance
@@ -303,12 +303,11 @@ def test_avoid_future_data_in_get_fundamentals(store, run_strategy):
     assert lines[5].startswith("income-today ok ")
 
 
-def test_mtss_empty_frame_and_tick_functions():
+def test_mtss_frame_and_tick_functions(research):
     import jqdata
     from jqlite.errors import ParamsError
-    with pytest.warns(RuntimeWarning, match="margin-trading"):
-        df = jqdata.get_mtss("000001.XSHE", count=5)
-    assert df.empty and df.columns.tolist()[:3] == ["date", "sec_code", "fin_value"]
+    df = jqdata.get_mtss("000001.XSHE", count=5)
+    assert len(df) == 5 and df.columns.tolist()[:3] == ["date", "sec_code", "fin_value"]
     assert jqdata.get_mtss("000001.XSHE", count=5, fields=["fin_value"]).columns.tolist() == ["fin_value"]
     with pytest.raises(ParamsError, match="no ticks"):
         jqdata.get_ticks("000001.XSHE", count=3)

@@ -388,3 +388,53 @@ def test_ctrl_c_inside_a_run_stops_the_sweep_without_recording_the_task(env, tmp
     assert res.interrupted and res.ran == 1
     assert not (out / "tasks" / tasks[1].task_id / "result.json").exists()
     assert list(pd.read_parquet(out / "results.parquet")["task_id"]) == [tasks[0].task_id]
+
+
+# ---------------------------------------------------------------- batch jobs (check, corpus)
+JOBMOD = '''\
+def job(x, k=1):
+    if x == 3:
+        raise ValueError(f"job {x} failed")
+    return x * k
+'''
+
+
+def _jobmod(tmp_path):
+    folder = tmp_path / "jobs"
+    folder.mkdir()
+    (folder / "jqlite_test_jobmod.py").write_text(JOBMOD, encoding="utf-8")
+    sys.path.insert(0, str(folder))
+    try:
+        import jqlite_test_jobmod
+    finally:
+        sys.path.remove(str(folder))
+    return folder, jqlite_test_jobmod
+
+
+@pytest.mark.parametrize("on_dask", [False, True])
+def test_batch_jobs_return_results_and_errors(tmp_path, cluster2, on_dask):
+    from jqlite.sweep.batch import map_unordered
+
+    folder, mod = _jobmod(tmp_path)
+    kw = dict(scheduler=cluster2.scheduler_address) if on_dask else dict(workers=0)
+    got = {it: (res, err) for it, res, err in map_unordered(mod.job, [1, 2, 3], sys_path=[str(folder)],
+                                                            k=10, **kw)}
+    assert got[1] == (10, None) and got[2] == (20, None)
+    assert got[3][0] is None and isinstance(got[3][1], ValueError) and "job 3 failed" in str(got[3][1])
+
+
+def test_check_on_dask_gives_the_same_reports(tmp_path, env, cluster2):
+    from jqlite.check import check_paths
+
+    ok = tmp_path / "ok.py"
+    ok.write_text("def initialize(context):\n    g.s = '000001.XSHE'\n", encoding="utf-8")
+    bad = tmp_path / "bad.py"
+    bad.write_text("import nosuchmodule_jq\n\ndef initialize(context):\n    pass\n", encoding="utf-8")
+    files = [str(bad), str(ok)]
+    here = check_paths(files, data=env["store"].path)
+    there = check_paths(files, data=env["store"].path, scheduler=cluster2.scheduler_address)
+    assert [r.file for r in there] == files               # input order, whatever finished first
+    assert [(r.ok, [(f.kind, f.name, f.line) for f in r.findings]) for r in there] == \
+        [(r.ok, [(f.kind, f.name, f.line) for f in r.findings]) for r in here]
+    assert not there[0].ok and any(f.name.startswith("nosuchmodule_jq") for f in there[0].blockers)
+    assert there[1].ok

@@ -291,3 +291,69 @@ def test_minute_unit_rejected(ta):
     from jqlite.errors import ParamsError
     with pytest.raises(ParamsError):
         ta.MA(A, ta.days[-1], unit="1m")
+
+
+# ---------------------------------------------------------------------------- 通达信-script indicators
+def test_bbi_and_cye_by_hand(ta):
+    d = ta.days[-1]
+    check(ta.BBI(CODES, d, timeperiod1=3, timeperiod2=6, timeperiod3=12, timeperiod4=24),
+          each(lambda c, h, l, v: (sum(c[-3:]) / 3 + sum(c[-6:]) / 6 + sum(c[-12:]) / 12 + sum(c[-24:]) / 24) / 4))
+
+    def cye(c, h, l, v):
+        mal = r_ma(c, 5)
+        ma20 = r_ma(c, 20)
+        mas = r_ma(ma20, 5)
+        return ((mal[-1] - mal[-2]) / mal[-2] * 100, (mas[-1] - mas[-2]) / mas[-2] * 100)
+    cyel, cyes = ta.CYE(CODES, check_date=d)
+    want = each(cye)
+    check(cyel, {k: w[0] for k, w in want.items()})
+    check(cyes, {k: w[1] for k, w in want.items()})
+    # a hand-written number: MA5 of A's last 6 closes
+    c = bars(A)[0]
+    m1, m0 = sum(c[-5:]) / 5, sum(c[-6:-1]) / 5
+    assert cyel[A] == pytest.approx((m1 - m0) / m0 * 100)
+
+
+def test_dpo_aroon_lb_accer(ta):
+    d = ta.days[-1]
+
+    def dpo(c, h, l, v, n=20):
+        ma = r_ma(c, n)
+        return c[-1] - ma[-1 - (n // 2 + 1)]
+    check(ta.DPO(CODES, d, N=20, M=6)[0], each(dpo))
+
+    def aroon_up(c, h, l, v, n=25):
+        w = h[-n:]
+        since = n - 1 - max(i for i, x in enumerate(w) if x == max(w))  # bars since the latest high
+        return (n - since) / n * 100
+    check(ta.AROON(CODES, d, N=25)[0], each(aroon_up))
+    check(ta.LB(CODES, d, N=5), each(lambda c, h, l, v: v[-1] / (sum(v[-6:-1]) / 5)))
+
+    def accer(c, h, l, v, n=8):
+        y = c[-n:]
+        xs = list(range(n))
+        mx, my = sum(xs) / n, sum(y) / n
+        b = sum((x - mx) * (yy - my) for x, yy in zip(xs, y)) / sum((x - mx) ** 2 for x in xs)
+        return b / c[-1]
+    got = ta.ACCER(CODES, d, N=8)
+    for k, w in each(accer).items():
+        assert got[k] == pytest.approx(w, rel=1e-7)
+
+
+def test_vr_volume_ratio(ta):
+    d = ta.days[-1]
+
+    def vr(c, h, l, v, n=26):
+        th = sum(v[i] for i in range(len(c) - n, len(c)) if c[i] > c[i - 1])
+        tl = sum(v[i] for i in range(len(c) - n, len(c)) if c[i] < c[i - 1])
+        tq = sum(v[i] for i in range(len(c) - n, len(c)) if c[i] == c[i - 1])
+        return 100 * (th * 2 + tq) / (tl * 2 + tq)
+    check(ta.VR(CODES, d, N=26, M=6)[0], each(vr))
+
+
+def test_every_documented_function_exists_with_its_signature(ta):
+    import inspect
+    assert len(ta.__all__) == 99
+    assert list(inspect.signature(ta.DBQR).parameters)[:3] == ["index_stock", "security_list", "check_date"]
+    assert inspect.signature(ta.BBI).parameters["timeperiod4"].default == 24
+    assert "CYEL" in ta.CYE.__doc__

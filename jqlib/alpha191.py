@@ -1,0 +1,331 @@
+"""``jqlib.alpha191``: 国泰君安's 191 short-period price-volume alphas as JoinQuant serves them.
+
+JoinQuant (``/data/dict/alpha191``, 短周期价量特征 191 Alphas 因子函数使用说明)::
+
+    from jqlib.alpha191 import *
+    a = alpha_001(get_index_stocks('000300.XSHG'), '2017-03-10')   # Series by security
+
+Every ``alpha_XXX(code, end_date=None, fq='pre')`` returns the alpha's value on
+``end_date`` (default: the current backtest day / the store's last day) for the stocks
+``code`` (a list, one code, or an index code meaning its members), from the daily bars up
+to and including ``end_date`` (``get_price(fq=fq)``; 300 trading days of history).
+
+Source of the formulas: 国泰君安证券 数量化专题之九十三 "基于短周期价量特征的多因子选股体系"
+(2017), as transcribed in JoinQuant's documentation (each function's docstring).  Obvious
+transcription slips are corrected here, each written down: #5 ``YSRANK`` -> ``TSRANK``;
+#22 ``SMEAN`` -> ``SMA`` (the report's SMEAN); #31 the truncated ``LOSE-...`` restored to
+``(CLOSE-MEAN(CLOSE,12))/MEAN(CLOSE,12)*100``; #52 ``-L`` -> ``-LOW``; #75 the truncated
+numerator restored to the report's ``COUNT(CLOSE>OPEN & BANCHMARKINDEXCLOSE<BANCHMARKINDEXOPEN,50)``;
+#159 ``HGIH`` -> ``HIGH``; #181 the last ``SUM`` gets the report's window 20; unbalanced
+parentheses closed as in the report (#1, #2, #8, #39, #42, #180); #9 ``/*`` -> ``/2)*``
+(the report's formula); #11 and #60 MATLAB ``./`` ``.*`` -> ``/`` ``*``; #23 ``STD(CLOSE:20),0)`` ->
+``STD(CLOSE,20):0)``; #10 ``RANK(MAX(x^2),5)`` -> ``RANK(TSMAX(x^2,5))``; #36 the window 6
+moved into ``CORR``; #116 ``SEQUENCE`` -> ``SEQUENCE(20)``; #127 ``MEAN(...)`` gets its window
+12 (all as in the report); full-width ``，？：–`` -> ``,?:-`` (#9, #30, #69, #188).
+
+Variables: ``VWAP`` = money / volume, ``AMOUNT`` = money, ``VOL`` = ``VOLUME``, ``RET`` =
+close-to-close return, ``DTM``/``DBM``/``TR``/``HD``/``LD`` as defined in the report,
+``BANCHMARKINDEXCLOSE``/``OPEN`` = CSI 300 (000300.XSHG) bars.  Not computable, raising
+:class:`NotImplementedError` naming the alpha: #30 (needs the Fama-French MKT/SMB/HML
+series), #143 (recursive ``SELF``), #165 and #183 (``SUMAC`` with an unspecified span),
+#166 (formula malformed in the source), #54 (``STD`` window missing), #146 (``SMA`` weight
+missing).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from jqlib import _alpha_engine as _E
+
+HISTORY = 300
+BENCHMARK = "000300.XSHG"
+NOT_COMPUTABLE = {30: "needs the Fama-French MKT/SMB/HML factor series, which the store lacks",
+                  143: "recursive SELF term has no published seed",
+                  165: "SUMAC (cumulative sum) span is not specified in the source",
+                  166: "formula is malformed in the source",
+                  54: "the STD window is missing in the source",
+                  146: "the last SMA's weight m is missing in the source",
+                  183: "SUMAC (cumulative sum) span is not specified in the source"}
+
+FORMULAS = {
+    1: '(-1*CORR(RANK(DELTA(LOG(VOLUME),1)),RANK(((CLOSE-OPEN)/OPEN)),6))',
+    2: '-1*DELTA((((CLOSE-LOW)-(HIGH-CLOSE))/(HIGH-LOW)),1)',
+    3: 'SUM((CLOSE=DELAY(CLOSE,1)?0:CLOSE-(CLOSE>DELAY(CLOSE,1)?MIN(LOW,DELAY(CLOSE,1)):MAX(HIGH,DELAY(CLOSE,1)))),6)',
+    4: '((((SUM(CLOSE,8)/8)+STD(CLOSE,8))<(SUM(CLOSE,2)/2))?(-1*1):(((SUM(CLOSE,2)/2)<((SUM(CLOSE,8)/8)-STD(CLOSE,8)))?1:(((1<(VOLUME/MEAN(VOLUME,20)))||((VOLUME/MEAN(VOLUME,20))==1))?1:(-1*1))))',
+    5: '(-1*TSMAX(CORR(TSRANK(VOLUME,5),TSRANK(HIGH,5),5),3))',
+    6: '(RANK(SIGN(DELTA((((OPEN*0.85)+(HIGH*0.15))),4)))*-1)',
+    7: '((RANK(MAX((VWAP-CLOSE),3))+RANK(MIN((VWAP-CLOSE),3)))*RANK(DELTA(VOLUME,3)))',
+    8: 'RANK(DELTA(((((HIGH+LOW)/2)*0.2)+(VWAP*0.8)),4)*-1)',
+    9: 'SMA(((HIGH+LOW)/2-(DELAY(HIGH,1)+DELAY(LOW,1))/2)*(HIGH-LOW)/VOLUME,7,2)',
+    10: 'RANK(TSMAX(((RET<0)?STD(RET,20):CLOSE)^2,5))',
+    11: 'SUM(((CLOSE-LOW)-(HIGH-CLOSE))/(HIGH-LOW)*VOLUME,6)',
+    12: '(RANK((OPEN-(SUM(VWAP,10)/10))))*(-1*(RANK(ABS((CLOSE-VWAP)))))',
+    13: '(((HIGH*LOW)^0.5)-VWAP)',
+    14: 'CLOSE-DELAY(CLOSE,5)',
+    15: 'OPEN/DELAY(CLOSE,1)-1',
+    16: '(-1*TSMAX(RANK(CORR(RANK(VOLUME),RANK(VWAP),5)),5))',
+    17: 'RANK((VWAP-MAX(VWAP,15)))^DELTA(CLOSE,5)',
+    18: 'CLOSE/DELAY(CLOSE,5)',
+    19: '(CLOSE<DELAY(CLOSE,5)?(CLOSE-DELAY(CLOSE,5))/DELAY(CLOSE,5):(CLOSE=DELAY(CLOSE,5)?0:(CLOSE-DELAY(CLOSE,5))/CLOSE))',
+    20: '(CLOSE-DELAY(CLOSE,6))/DELAY(CLOSE,6)*100',
+    21: 'REGBETA(MEAN(CLOSE,6),SEQUENCE(6))',
+    22: 'SMA(((CLOSE-MEAN(CLOSE,6))/MEAN(CLOSE,6)-DELAY((CLOSE-MEAN(CLOSE,6))/MEAN(CLOSE,6),3)),12,1)',
+    23: 'SMA((CLOSE>DELAY(CLOSE,1)?STD(CLOSE,20):0),20,1)/(SMA((CLOSE>DELAY(CLOSE,1)?STD(CLOSE,20):0),20,1)+SMA((CLOSE<=DELAY(CLOSE,1)?STD(CLOSE,20):0),20,1))*100',
+    24: 'SMA(CLOSE-DELAY(CLOSE,5),5,1)',
+    25: '((-1*RANK((DELTA(CLOSE,7)*(1-RANK(DECAYLINEAR((VOLUME/MEAN(VOLUME,20)),9))))))*(1+RANK(SUM(RET,250))))',
+    26: '((((SUM(CLOSE,7)/7)-CLOSE))+((CORR(VWAP,DELAY(CLOSE,5),230))))',
+    27: 'WMA((CLOSE-DELAY(CLOSE,3))/DELAY(CLOSE,3)*100+(CLOSE-DELAY(CLOSE,6))/DELAY(CLOSE,6)*100,12)',
+    28: '3*SMA((CLOSE-TSMIN(LOW,9))/(TSMAX(HIGH,9)-TSMIN(LOW,9))*100,3,1)-2*SMA(SMA((CLOSE-TSMIN(LOW,9))/(MAX(HIGH,9)-TSMAX(LOW,9))*100,3,1),3,1)',
+    29: '(CLOSE-DELAY(CLOSE,6))/DELAY(CLOSE,6)*VOLUME',
+    30: 'WMA((REGRESI(CLOSE/DELAY(CLOSE)-1,MKT,SMB,HML,60))^2,20)',
+    31: '(CLOSE-MEAN(CLOSE,12))/MEAN(CLOSE,12)*100',
+    32: '(-1*SUM(RANK(CORR(RANK(HIGH),RANK(VOLUME),3)),3))',
+    33: '((((-1*TSMIN(LOW,5))+DELAY(TSMIN(LOW,5),5))*RANK(((SUM(RET,240)-SUM(RET,20))/220)))*TSRANK(VOLUME,5))',
+    34: 'MEAN(CLOSE,12)/CLOSE',
+    35: '(MIN(RANK(DECAYLINEAR(DELTA(OPEN,1),15)),RANK(DECAYLINEAR(CORR((VOLUME),((OPEN*0.65)+(OPEN*0.35)),17),7)))*-1)',
+    36: 'RANK(SUM(CORR(RANK(VOLUME),RANK(VWAP),6),2))',
+    37: '(-1*RANK(((SUM(OPEN,5)*SUM(RET,5))-DELAY((SUM(OPEN,5)*SUM(RET,5)),10))))',
+    38: '(((SUM(HIGH,20)/20)<HIGH)?(-1*DELTA(HIGH,2)):0)',
+    39: '((RANK(DECAYLINEAR(DELTA((CLOSE),2),8))-RANK(DECAYLINEAR(CORR(((VWAP*0.3)+(OPEN*0.7)),SUM(MEAN(VOLUME,180),37),14),12)))*-1)',
+    40: 'SUM((CLOSE>DELAY(CLOSE,1)?VOLUME:0),26)/SUM((CLOSE<=DELAY(CLOSE,1)?VOLUME:0),26)*100',
+    41: '(RANK(MAX(DELTA((VWAP),3),5))*-1)',
+    42: '((-1*RANK(STD(HIGH,10)))*CORR(HIGH,VOLUME,10))',
+    43: 'SUM((CLOSE>DELAY(CLOSE,1)?VOLUME:(CLOSE<DELAY(CLOSE,1)?-VOLUME:0)),6)',
+    44: '(TSRANK(DECAYLINEAR(CORR(((LOW)),MEAN(VOLUME,10),7),6),4)+TSRANK(DECAYLINEAR(DELTA((VWAP),3),10),15))',
+    45: '(RANK(DELTA((((CLOSE*0.6)+(OPEN*0.4))),1))*RANK(CORR(VWAP,MEAN(VOLUME,150),15)))',
+    46: '(MEAN(CLOSE,3)+MEAN(CLOSE,6)+MEAN(CLOSE,12)+MEAN(CLOSE,24))/(4*CLOSE)',
+    47: 'SMA((TSMAX(HIGH,6)-CLOSE)/(TSMAX(HIGH,6)-TSMIN(LOW,6))*100,9,1)',
+    48: '(-1*((RANK(((SIGN((CLOSE-DELAY(CLOSE,1)))+SIGN((DELAY(CLOSE,1)-DELAY(CLOSE,2))))+SIGN((DELAY(CLOSE,2)-DELAY(CLOSE,3))))))*SUM(VOLUME,5))/SUM(VOLUME,20))',
+    49: 'SUM(((HIGH+LOW)>=(DELAY(HIGH,1)+DELAY(LOW,1))?0:MAX(ABS(HIGH-DELAY(HIGH,1)),ABS(LOW-DELAY(LOW,1)))),12)/(SUM(((HIGH+LOW)>=(DELAY(HIGH,1)+DELAY(LOW,1))?0:MAX(ABS(HIGH-DELAY(HIGH,1)),ABS(LOW-DELAY(LOW,1)))),12)+SUM(((HIGH+LOW)<=(DELAY(HIGH,1)+DELAY(LOW,1))?0:MAX(ABS(HIGH-DELAY(HIGH,1)),ABS(LOW-DELAY(LOW,1)))),12))',
+    50: 'SUM(((HIGH+LOW)<=(DELAY(HIGH,1)+DELAY(LOW,1))?0:MAX(ABS(HIGH-DELAY(HIGH,1)),ABS(LOW-DELAY(LOW,1)))),12)/(SUM(((HIGH+LOW)<=(DELAY(HIGH,1)+DELAY(LOW,1))?0:MAX(ABS(HIGH-DELAY(HIGH,1)),ABS(LOW-DELAY(LOW,1)))),12)+SUM(((HIGH+LOW)>=(DELAY(HIGH,1)+DELAY(LOW,1))?0:MAX(ABS(HIGH-DELAY(HIGH,1)),ABS(LOW-DELAY(LOW,1)))),12))-SUM(((HIGH+LOW)>=(DELAY(HIGH,1)+DELAY(LOW,1))?0:MAX(ABS(HIGH-DELAY(HIGH,1)),ABS(LOW-DELAY(LOW,1)))),12)/(SUM(((HIGH+LOW)>=(DELAY(HIGH,1)+DELAY(LOW,1))?0:MAX(ABS(HIGH-DELAY(HIGH,1)),ABS(LOW-DELAY(LOW,1)))),12)+SUM(((HIGH+LOW)<=(DELAY(HIGH,1)+DELAY(LOW,1))?0:MAX(ABS(HIGH-DELAY(HIGH,1)),ABS(LOW-DELAY(LOW,1)))),12))',
+    51: 'SUM(((HIGH+LOW)<=(DELAY(HIGH,1)+DELAY(LOW,1))?0:MAX(ABS(HIGH-DELAY(HIGH,1)),ABS(LOW-DELAY(LOW,1)))),12)/(SUM(((HIGH+LOW)<=(DELAY(HIGH,1)+DELAY(LOW,1))?0:MAX(ABS(HIGH-DELAY(HIGH,1)),ABS(LOW-DELAY(LOW,1)))),12)+SUM(((HIGH+LOW)>=(DELAY(HIGH,1)+DELAY(LOW,1))?0:MAX(ABS(HIGH-DELAY(HIGH,1)),ABS(LOW-DELAY(LOW,1)))),12))',
+    52: 'SUM(MAX(0,HIGH-DELAY((HIGH+LOW+CLOSE)/3,1)),26)/SUM(MAX(0,DELAY((HIGH+LOW+CLOSE)/3,1)-LOW),26)*100',
+    53: 'COUNT(CLOSE>DELAY(CLOSE,1),12)/12*100',
+    54: '(-1*RANK((STD(ABS(CLOSE-OPEN))+(CLOSE-OPEN))+CORR(CLOSE,OPEN,10)))',
+    55: 'SUM(16*(CLOSE-DELAY(CLOSE,1)+(CLOSE-OPEN)/2+DELAY(CLOSE,1)-DELAY(OPEN,1))/((ABS(HIGH-DELAY(CLOSE,1))>ABS(LOW-DELAY(CLOSE,1))&ABS(HIGH-DELAY(CLOSE,1))>ABS(HIGH-DELAY(LOW,1))?ABS(HIGH-DELAY(CLOSE,1))+ABS(LOW-DELAY(CLOSE,1))/2+ABS(DELAY(CLOSE,1)-DELAY(OPEN,1))/4:(ABS(LOW-DELAY(CLOSE,1))>ABS(HIGH-DELAY(LOW,1))&ABS(LOW-DELAY(CLOSE,1))>ABS(HIGH-DELAY(CLOSE,1))?ABS(LOW-DELAY(CLOSE,1))+ABS(HIGH-DELAY(CLOSE,1))/2+ABS(DELAY(CLOSE,1)-DELAY(OPEN,1))/4:ABS(HIGH-DELAY(LOW,1))+ABS(DELAY(CLOSE,1)-DELAY(OPEN,1))/4)))*MAX(ABS(HIGH-DELAY(CLOSE,1)),ABS(LOW-DELAY(CLOSE,1))),20)',
+    56: '(RANK((OPEN-TSMIN(OPEN,12)))<RANK((RANK(CORR(SUM(((HIGH+LOW)/2),19),SUM(MEAN(VOLUME,40),19),13))^5)))',
+    57: 'SMA((CLOSE-TSMIN(LOW,9))/(TSMAX(HIGH,9)-TSMIN(LOW,9))*100,3,1)',
+    58: 'COUNT(CLOSE>DELAY(CLOSE,1),20)/20*100',
+    59: 'SUM((CLOSE=DELAY(CLOSE,1)?0:CLOSE-(CLOSE>DELAY(CLOSE,1)?MIN(LOW,DELAY(CLOSE,1)):MAX(HIGH,DELAY(CLOSE,1)))),20)',
+    60: 'SUM(((CLOSE-LOW)-(HIGH-CLOSE))/(HIGH-LOW)*VOLUME,20)',
+    61: '(MAX(RANK(DECAYLINEAR(DELTA(VWAP,1),12)),RANK(DECAYLINEAR(RANK(CORR((LOW),MEAN(VOLUME,80),8)),17)))*-1)',
+    62: '(-1*CORR(HIGH,RANK(VOLUME),5))',
+    63: 'SMA(MAX(CLOSE-DELAY(CLOSE,1),0),6,1)/SMA(ABS(CLOSE-DELAY(CLOSE,1)),6,1)*100',
+    64: '(MAX(RANK(DECAYLINEAR(CORR(RANK(VWAP),RANK(VOLUME),4),4)),RANK(DECAYLINEAR(MAX(CORR(RANK(CLOSE),RANK(MEAN(VOLUME,60)),4),13),14)))*-1)',
+    65: 'MEAN(CLOSE,6)/CLOSE',
+    66: '(CLOSE-MEAN(CLOSE,6))/MEAN(CLOSE,6)*100',
+    67: 'SMA(MAX(CLOSE-DELAY(CLOSE,1),0),24,1)/SMA(ABS(CLOSE-DELAY(CLOSE,1)),24,1)*100',
+    68: 'SMA(((HIGH+LOW)/2-(DELAY(HIGH,1)+DELAY(LOW,1))/2)*(HIGH-LOW)/VOLUME,15,2)',
+    69: '(SUM(DTM,20)>SUM(DBM,20)?(SUM(DTM,20)-SUM(DBM,20))/SUM(DTM,20):(SUM(DTM,20)=SUM(DBM,20)?0:(SUM(DTM,20)-SUM(DBM,20))/SUM(DBM,20)))',
+    70: 'STD(AMOUNT,6)',
+    71: '(CLOSE-MEAN(CLOSE,24))/MEAN(CLOSE,24)*100',
+    72: 'SMA((TSMAX(HIGH,6)-CLOSE)/(TSMAX(HIGH,6)-TSMIN(LOW,6))*100,15,1)',
+    73: '((TSRANK(DECAYLINEAR(DECAYLINEAR(CORR((CLOSE),VOLUME,10),16),4),5)-RANK(DECAYLINEAR(CORR(VWAP,MEAN(VOLUME,30),4),3)))*-1)',
+    74: '(RANK(CORR(SUM(((LOW*0.35)+(VWAP*0.65)),20),SUM(MEAN(VOLUME,40),20),7))+RANK(CORR(RANK(VWAP),RANK(VOLUME),6)))',
+    75: 'COUNT(CLOSE>OPEN&BANCHMARKINDEXCLOSE<BANCHMARKINDEXOPEN,50)/COUNT(BANCHMARKINDEXCLOSE<BANCHMARKINDEXOPEN,50)',
+    76: 'STD(ABS((CLOSE/DELAY(CLOSE,1)-1))/VOLUME,20)/MEAN(ABS((CLOSE/DELAY(CLOSE,1)-1))/VOLUME,20)',
+    77: 'MIN(RANK(DECAYLINEAR(((((HIGH+LOW)/2)+HIGH)-(VWAP+HIGH)),20)),RANK(DECAYLINEAR(CORR(((HIGH+LOW)/2),MEAN(VOLUME,40),3),6)))',
+    78: '((HIGH+LOW+CLOSE)/3-MA((HIGH+LOW+CLOSE)/3,12))/(0.015*MEAN(ABS(CLOSE-MEAN((HIGH+LOW+CLOSE)/3,12)),12))',
+    79: 'SMA(MAX(CLOSE-DELAY(CLOSE,1),0),12,1)/SMA(ABS(CLOSE-DELAY(CLOSE,1)),12,1)*100',
+    80: '(VOLUME-DELAY(VOLUME,5))/DELAY(VOLUME,5)*100',
+    81: 'SMA(VOLUME,21,2)',
+    82: 'SMA((TSMAX(HIGH,6)-CLOSE)/(TSMAX(HIGH,6)-TSMIN(LOW,6))*100,20,1)',
+    83: '(-1*RANK(COVIANCE(RANK(HIGH),RANK(VOLUME),5)))',
+    84: 'SUM((CLOSE>DELAY(CLOSE,1)?VOLUME:(CLOSE<DELAY(CLOSE,1)?-VOLUME:0)),20)',
+    85: '(TSRANK((VOLUME/MEAN(VOLUME,20)),20)*TSRANK((-1*DELTA(CLOSE,7)),8))',
+    86: '((0.25<(((DELAY(CLOSE,20)-DELAY(CLOSE,10))/10)-((DELAY(CLOSE,10)-CLOSE)/10)))?(-1*1):(((((DELAY(CLOSE,20)-DELAY(CLOSE,10))/10)-((DELAY(CLOSE,10)-CLOSE)/10))<0)?1:((-1*1)*(CLOSE-DELAY(CLOSE,1)))))',
+    87: '((RANK(DECAYLINEAR(DELTA(VWAP,4),7))+TSRANK(DECAYLINEAR(((((LOW*0.9)+(LOW*0.1))-VWAP)/(OPEN-((HIGH+LOW)/2))),11),7))*-1)',
+    88: '(CLOSE-DELAY(CLOSE,20))/DELAY(CLOSE,20)*100',
+    89: '2*(SMA(CLOSE,13,2)-SMA(CLOSE,27,2)-SMA(SMA(CLOSE,13,2)-SMA(CLOSE,27,2),10,2))',
+    90: '(RANK(CORR(RANK(VWAP),RANK(VOLUME),5))*-1)',
+    91: '((RANK((CLOSE-MAX(CLOSE,5)))*RANK(CORR((MEAN(VOLUME,40)),LOW,5)))*-1)',
+    92: '(MAX(RANK(DECAYLINEAR(DELTA(((CLOSE*0.35)+(VWAP*0.65)),2),3)),TSRANK(DECAYLINEAR(ABS(CORR((MEAN(VOLUME,180)),CLOSE,13)),5),15))*-1)',
+    93: 'SUM((OPEN>=DELAY(OPEN,1)?0:MAX((OPEN-LOW),(OPEN-DELAY(OPEN,1)))),20)',
+    94: 'SUM((CLOSE>DELAY(CLOSE,1)?VOLUME:(CLOSE<DELAY(CLOSE,1)?-VOLUME:0)),30)',
+    95: 'STD(AMOUNT,20)',
+    96: 'SMA(SMA((CLOSE-TSMIN(LOW,9))/(TSMAX(HIGH,9)-TSMIN(LOW,9))*100,3,1),3,1)',
+    97: 'STD(VOLUME,10)',
+    98: '((((DELTA((SUM(CLOSE,100)/100),100)/DELAY(CLOSE,100))<0.05)||((DELTA((SUM(CLOSE,100)/100),100)/DELAY(CLOSE,100))==0.05))?(-1*(CLOSE-TSMIN(CLOSE,100))):(-1*DELTA(CLOSE,3)))',
+    99: '(-1*RANK(COVIANCE(RANK(CLOSE),RANK(VOLUME),5)))',
+    100: 'STD(VOLUME,20)',
+    101: '((RANK(CORR(CLOSE,SUM(MEAN(VOLUME,30),37),15))<RANK(CORR(RANK(((HIGH*0.1)+(VWAP*0.9))),RANK(VOLUME),11)))*-1)',
+    102: 'SMA(MAX(VOLUME-DELAY(VOLUME,1),0),6,1)/SMA(ABS(VOLUME-DELAY(VOLUME,1)),6,1)*100',
+    103: '((20-LOWDAY(LOW,20))/20)*100',
+    104: '(-1*(DELTA(CORR(HIGH,VOLUME,5),5)*RANK(STD(CLOSE,20))))',
+    105: '(-1*CORR(RANK(OPEN),RANK(VOLUME),10))',
+    106: 'CLOSE-DELAY(CLOSE,20)',
+    107: '(((-1*RANK((OPEN-DELAY(HIGH,1))))*RANK((OPEN-DELAY(CLOSE,1))))*RANK((OPEN-DELAY(LOW,1))))',
+    108: '((RANK((HIGH-MIN(HIGH,2)))^RANK(CORR((VWAP),(MEAN(VOLUME,120)),6)))*-1)',
+    109: 'SMA(HIGH-LOW,10,2)/SMA(SMA(HIGH-LOW,10,2),10,2)',
+    110: 'SUM(MAX(0,HIGH-DELAY(CLOSE,1)),20)/SUM(MAX(0,DELAY(CLOSE,1)-LOW),20)*100',
+    111: 'SMA(VOL*((CLOSE-LOW)-(HIGH-CLOSE))/(HIGH-LOW),11,2)-SMA(VOL*((CLOSE-LOW)-(HIGH-CLOSE))/(HIGH-LOW),4,2)',
+    112: '(SUM((CLOSE-DELAY(CLOSE,1)>0?CLOSE-DELAY(CLOSE,1):0),12)-SUM((CLOSE-DELAY(CLOSE,1)<0?ABS(CLOSE-DELAY(CLOSE,1)):0),12))/(SUM((CLOSE-DELAY(CLOSE,1)>0?CLOSE-DELAY(CLOSE,1):0),12)+SUM((CLOSE-DELAY(CLOSE,1)<0?ABS(CLOSE-DELAY(CLOSE,1)):0),12))*100',
+    113: '(-1*((RANK((SUM(DELAY(CLOSE,5),20)/20))*CORR(CLOSE,VOLUME,2))*RANK(CORR(SUM(CLOSE,5),SUM(CLOSE,20),2))))',
+    114: '((RANK(DELAY(((HIGH-LOW)/(SUM(CLOSE,5)/5)),2))*RANK(RANK(VOLUME)))/(((HIGH-LOW)/(SUM(CLOSE,5)/5))/(VWAP-CLOSE)))',
+    115: '(RANK(CORR(((HIGH*0.9)+(CLOSE*0.1)),MEAN(VOLUME,30),10))^RANK(CORR(TSRANK(((HIGH+LOW)/2),4),TSRANK(VOLUME,10),7)))',
+    116: 'REGBETA(CLOSE,SEQUENCE(20),20)',
+    117: '((TSRANK(VOLUME,32)*(1-TSRANK(((CLOSE+HIGH)-LOW),16)))*(1-TSRANK(RET,32)))',
+    118: 'SUM(HIGH-OPEN,20)/SUM(OPEN-LOW,20)*100',
+    119: '(RANK(DECAYLINEAR(CORR(VWAP,SUM(MEAN(VOLUME,5),26),5),7))-RANK(DECAYLINEAR(TSRANK(MIN(CORR(RANK(OPEN),RANK(MEAN(VOLUME,15)),21),9),7),8)))',
+    120: '(RANK((VWAP-CLOSE))/RANK((VWAP+CLOSE)))',
+    121: '((RANK((VWAP-MIN(VWAP,12)))^TSRANK(CORR(TSRANK(VWAP,20),TSRANK(MEAN(VOLUME,60),2),18),3))*-1)',
+    122: '(SMA(SMA(SMA(LOG(CLOSE),13,2),13,2),13,2)-DELAY(SMA(SMA(SMA(LOG(CLOSE),13,2),13,2),13,2),1))/DELAY(SMA(SMA(SMA(LOG(CLOSE),13,2),13,2),13,2),1)',
+    123: '((RANK(CORR(SUM(((HIGH+LOW)/2),20),SUM(MEAN(VOLUME,60),20),9))<RANK(CORR(LOW,VOLUME,6)))*-1)',
+    124: '(CLOSE-VWAP)/DECAYLINEAR(RANK(TSMAX(CLOSE,30)),2)',
+    125: '(RANK(DECAYLINEAR(CORR((VWAP),MEAN(VOLUME,80),17),20))/RANK(DECAYLINEAR(DELTA(((CLOSE*0.5)+(VWAP*0.5)),3),16)))',
+    126: '(CLOSE+HIGH+LOW)/3',
+    127: '(MEAN((100*(CLOSE-MAX(CLOSE,12))/(MAX(CLOSE,12)))^2,12))^(1/2)',
+    128: '100-(100/(1+SUM(((HIGH+LOW+CLOSE)/3>DELAY((HIGH+LOW+CLOSE)/3,1)?(HIGH+LOW+CLOSE)/3*VOLUME:0),14)/SUM(((HIGH+LOW+CLOSE)/3<DELAY((HIGH+LOW+CLOSE)/3,1)?(HIGH+LOW+CLOSE)/3*VOLUME:0),14)))',
+    129: 'SUM((CLOSE-DELAY(CLOSE,1)<0?ABS(CLOSE-DELAY(CLOSE,1)):0),12)',
+    130: '(RANK(DECAYLINEAR(CORR(((HIGH+LOW)/2),MEAN(VOLUME,40),9),10))/RANK(DECAYLINEAR(CORR(RANK(VWAP),RANK(VOLUME),7),3)))',
+    131: '(RANK(DELAT(VWAP,1))^TSRANK(CORR(CLOSE,MEAN(VOLUME,50),18),18))',
+    132: 'MEAN(AMOUNT,20)',
+    133: '((20-HIGHDAY(HIGH,20))/20)*100-((20-LOWDAY(LOW,20))/20)*100',
+    134: '(CLOSE-DELAY(CLOSE,12))/DELAY(CLOSE,12)*VOLUME',
+    135: 'SMA(DELAY(CLOSE/DELAY(CLOSE,20),1),20,1)',
+    136: '((-1*RANK(DELTA(RET,3)))*CORR(OPEN,VOLUME,10))',
+    137: '16*(CLOSE-DELAY(CLOSE,1)+(CLOSE-OPEN)/2+DELAY(CLOSE,1)-DELAY(OPEN,1))/((ABS(HIGH-DELAY(CLOSE,1))>ABS(LOW-DELAY(CLOSE,1))&ABS(HIGH-DELAY(CLOSE,1))>ABS(HIGH-DELAY(LOW,1))?ABS(HIGH-DELAY(CLOSE,1))+ABS(LOW-DELAY(CLOSE,1))/2+ABS(DELAY(CLOSE,1)-DELAY(OPEN,1))/4:(ABS(LOW-DELAY(CLOSE,1))>ABS(HIGH-DELAY(LOW,1))&ABS(LOW-DELAY(CLOSE,1))>ABS(HIGH-DELAY(CLOSE,1))?ABS(LOW-DELAY(CLOSE,1))+ABS(HIGH-DELAY(CLOSE,1))/2+ABS(DELAY(CLOSE,1)-DELAY(OPEN,1))/4:ABS(HIGH-DELAY(LOW,1))+ABS(DELAY(CLOSE,1)-DELAY(OPEN,1))/4)))*MAX(ABS(HIGH-DELAY(CLOSE,1)),ABS(LOW-DELAY(CLOSE,1)))',
+    138: '((RANK(DECAYLINEAR(DELTA((((LOW*0.7)+(VWAP*0.3))),3),20))-TSRANK(DECAYLINEAR(TSRANK(CORR(TSRANK(LOW,8),TSRANK(MEAN(VOLUME,60),17),5),19),16),7))*-1)',
+    139: '(-1*CORR(OPEN,VOLUME,10))',
+    140: 'MIN(RANK(DECAYLINEAR(((RANK(OPEN)+RANK(LOW))-(RANK(HIGH)+RANK(CLOSE))),8)),TSRANK(DECAYLINEAR(CORR(TSRANK(CLOSE,8),TSRANK(MEAN(VOLUME,60),20),8),7),3))',
+    141: '(RANK(CORR(RANK(HIGH),RANK(MEAN(VOLUME,15)),9))*-1)',
+    142: '(((-1*RANK(TSRANK(CLOSE,10)))*RANK(DELTA(DELTA(CLOSE,1),1)))*RANK(TSRANK((VOLUME/MEAN(VOLUME,20)),5)))',
+    143: 'CLOSE>DELAY(CLOSE,1)?(CLOSE-DELAY(CLOSE,1))/DELAY(CLOSE,1)*SELF:SELF',
+    144: 'SUMIF(ABS(CLOSE/DELAY(CLOSE,1)-1)/AMOUNT,20,CLOSE<DELAY(CLOSE,1))/COUNT(CLOSE<DELAY(CLOSE,1),20)',
+    145: '(MEAN(VOLUME,9)-MEAN(VOLUME,26))/MEAN(VOLUME,12)*100',
+    146: 'MEAN((CLOSE-DELAY(CLOSE,1))/DELAY(CLOSE,1)-SMA((CLOSE-DELAY(CLOSE,1))/DELAY(CLOSE,1),61,2),20)*((CLOSE-DELAY(CLOSE,1))/DELAY(CLOSE,1)-SMA((CLOSE-DELAY(CLOSE,1))/DELAY(CLOSE,1),61,2))/SMA(((CLOSE-DELAY(CLOSE,1))/DELAY(CLOSE,1)-((CLOSE-DELAY(CLOSE,1))/DELAY(CLOSE,1)-SMA((CLOSE-DELAY(CLOSE,1))/DELAY(CLOSE,1),61,2)))^2,60);',
+    147: 'REGBETA(MEAN(CLOSE,12),SEQUENCE(12))',
+    148: '((RANK(CORR((OPEN),SUM(MEAN(VOLUME,60),9),6))<RANK((OPEN-TSMIN(OPEN,14))))*-1)',
+    149: 'REGBETA(FILTER(CLOSE/DELAY(CLOSE,1)-1,BANCHMARKINDEXCLOSE<DELAY(BANCHMARKINDEXCLOSE,1)),FILTER(BANCHMARKINDEXCLOSE/DELAY(BANCHMARKINDEXCLOSE,1)-1,BANCHMARKINDEXCLOSE<DELAY(BANCHMARKINDEXCLOSE,1)),252)',
+    150: '(CLOSE+HIGH+LOW)/3*VOLUME',
+    151: 'SMA(CLOSE-DELAY(CLOSE,20),20,1)',
+    152: 'SMA(MEAN(DELAY(SMA(DELAY(CLOSE/DELAY(CLOSE,9),1),9,1),1),12)-MEAN(DELAY(SMA(DELAY(CLOSE/DELAY(CLOSE,9),1),9,1),1),26),9,1)',
+    153: '(MEAN(CLOSE,3)+MEAN(CLOSE,6)+MEAN(CLOSE,12)+MEAN(CLOSE,24))/4',
+    154: '(((VWAP-MIN(VWAP,16)))<(CORR(VWAP,MEAN(VOLUME,180),18)))',
+    155: 'SMA(VOLUME,13,2)-SMA(VOLUME,27,2)-SMA(SMA(VOLUME,13,2)-SMA(VOLUME,27,2),10,2)',
+    156: '(MAX(RANK(DECAYLINEAR(DELTA(VWAP,5),3)),RANK(DECAYLINEAR(((DELTA(((OPEN*0.15)+(LOW*0.85)),2)/((OPEN*0.15)+(LOW*0.85)))*-1),3)))*-1)',
+    157: '(MIN(PROD(RANK(RANK(LOG(SUM(TSMIN(RANK(RANK((-1*RANK(DELTA((CLOSE-1),5))))),2),1)))),1),5)+TSRANK(DELAY((-1*RET),6),5))',
+    158: '((HIGH-SMA(CLOSE,15,2))-(LOW-SMA(CLOSE,15,2)))/CLOSE',
+    159: '((CLOSE-SUM(MIN(LOW,DELAY(CLOSE,1)),6))/SUM(MAX(HIGH,DELAY(CLOSE,1))-MIN(LOW,DELAY(CLOSE,1)),6)*12*24+(CLOSE-SUM(MIN(LOW,DELAY(CLOSE,1)),12))/SUM(MAX(HIGH,DELAY(CLOSE,1))-MIN(LOW,DELAY(CLOSE,1)),12)*6*24+(CLOSE-SUM(MIN(LOW,DELAY(CLOSE,1)),24))/SUM(MAX(HIGH,DELAY(CLOSE,1))-MIN(LOW,DELAY(CLOSE,1)),24)*6*24)*100/(6*12+6*24+12*24)',
+    160: 'SMA((CLOSE<=DELAY(CLOSE,1)?STD(CLOSE,20):0),20,1)',
+    161: 'MEAN(MAX(MAX((HIGH-LOW),ABS(DELAY(CLOSE,1)-HIGH)),ABS(DELAY(CLOSE,1)-LOW)),12)',
+    162: '(SMA(MAX(CLOSE-DELAY(CLOSE,1),0),12,1)/SMA(ABS(CLOSE-DELAY(CLOSE,1)),12,1)*100-MIN(SMA(MAX(CLOSE-DELAY(CLOSE,1),0),12,1)/SMA(ABS(CLOSE-DELAY(CLOSE,1)),12,1)*100,12))/(MAX(SMA(MAX(CLOSE-DELAY(CLOSE,1),0),12,1)/SMA(ABS(CLOSE-DELAY(CLOSE,1)),12,1)*100,12)-MIN(SMA(MAX(CLOSE-DELAY(CLOSE,1),0),12,1)/SMA(ABS(CLOSE-DELAY(CLOSE,1)),12,1)*100,12))',
+    163: 'RANK(((((-1*RET)*MEAN(VOLUME,20))*VWAP)*(HIGH-CLOSE)))',
+    164: 'SMA((((CLOSE>DELAY(CLOSE,1))?1/(CLOSE-DELAY(CLOSE,1)):1)-MIN(((CLOSE>DELAY(CLOSE,1))?1/(CLOSE-DELAY(CLOSE,1)):1),12))/(HIGH-LOW)*100,13,2)',
+    165: 'MAX(SUMAC(CLOSE-MEAN(CLOSE,48)))-MIN(SUMAC(CLOSE-MEAN(CLOSE,48)))/STD(CLOSE,48)',
+    166: '-20*(20-1)^1.5*SUM(CLOSE/DELAY(CLOSE,1)-1-MEAN(CLOSE/DELAY(CLOSE,1)-1,20),20)/((20-1)*(20-2)(SUM((CLOSE/DELAY(CLOSE,1),20)^2,20))^1.5)',
+    167: 'SUM((CLOSE-DELAY(CLOSE,1)>0?CLOSE-DELAY(CLOSE,1):0),12)',
+    168: '(-1*VOLUME/MEAN(VOLUME,20))',
+    169: 'SMA(MEAN(DELAY(SMA(CLOSE-DELAY(CLOSE,1),9,1),1),12)-MEAN(DELAY(SMA(CLOSE-DELAY(CLOSE,1),9,1),1),26),10,1)',
+    170: '((((RANK((1/CLOSE))*VOLUME)/MEAN(VOLUME,20))*((HIGH*RANK((HIGH-CLOSE)))/(SUM(HIGH,5)/5)))-RANK((VWAP-DELAY(VWAP,5))))',
+    171: '((-1*((LOW-CLOSE)*(OPEN^5)))/((CLOSE-HIGH)*(CLOSE^5)))',
+    172: 'MEAN(ABS(SUM((LD>0&LD>HD)?LD:0,14)*100/SUM(TR,14)-SUM((HD>0&HD>LD)?HD:0,14)*100/SUM(TR,14))/(SUM((LD>0&LD>HD)?LD:0,14)*100/SUM(TR,14)+SUM((HD>0&HD>LD)?HD:0,14)*100/SUM(TR,14))*100,6)',
+    173: '3*SMA(CLOSE,13,2)-2*SMA(SMA(CLOSE,13,2),13,2)+SMA(SMA(SMA(LOG(CLOSE),13,2),13,2),13,2);',
+    174: 'SMA((CLOSE>DELAY(CLOSE,1)?STD(CLOSE,20):0),20,1)',
+    175: 'MEAN(MAX(MAX((HIGH-LOW),ABS(DELAY(CLOSE,1)-HIGH)),ABS(DELAY(CLOSE,1)-LOW)),6)',
+    176: 'CORR(RANK(((CLOSE-TSMIN(LOW,12))/(TSMAX(HIGH,12)-TSMIN(LOW,12)))),RANK(VOLUME),6)',
+    177: '((20-HIGHDAY(HIGH,20))/20)*100',
+    178: '(CLOSE-DELAY(CLOSE,1))/DELAY(CLOSE,1)*VOLUME',
+    179: '(RANK(CORR(VWAP,VOLUME,4))*RANK(CORR(RANK(LOW),RANK(MEAN(VOLUME,50)),12)))',
+    180: '((MEAN(VOLUME,20)<VOLUME)?((-1*TSRANK(ABS(DELTA(CLOSE,7)),60))*SIGN(DELTA(CLOSE,7))):(-1*VOLUME))',
+    181: 'SUM(((CLOSE/DELAY(CLOSE,1)-1)-MEAN((CLOSE/DELAY(CLOSE,1)-1),20))-(BANCHMARKINDEXCLOSE-MEAN(BANCHMARKINDEXCLOSE,20))^2,20)/SUM((BANCHMARKINDEXCLOSE-MEAN(BANCHMARKINDEXCLOSE,20))^3,20)',
+    182: 'COUNT((CLOSE>OPEN&BANCHMARKINDEXCLOSE>BANCHMARKINDEXOPEN)OR(CLOSE<OPEN&BANCHMARKINDEXCLOSE<BANCHMARKINDEXOPEN),20)/20',
+    183: 'MAX(SUMAC(CLOSE-MEAN(CLOSE,24)))-MIN(SUMAC(CLOSE-MEAN(CLOSE,24)))/STD(CLOSE,24)',
+    184: '(RANK(CORR(DELAY((OPEN-CLOSE),1),CLOSE,200))+RANK((OPEN-CLOSE)))',
+    185: 'RANK((-1*((1-(OPEN/CLOSE))^2)))',
+    186: '(MEAN(ABS(SUM((LD>0&LD>HD)?LD:0,14)*100/SUM(TR,14)-SUM((HD>0&HD>LD)?HD:0,14)*100/SUM(TR,14))/(SUM((LD>0&LD>HD)?LD:0,14)*100/SUM(TR,14)+SUM((HD>0&HD>LD)?HD:0,14)*100/SUM(TR,14))*100,6)+DELAY(MEAN(ABS(SUM((LD>0&LD>HD)?LD:0,14)*100/SUM(TR,14)-SUM((HD>0&HD>LD)?HD:0,14)*100/SUM(TR,14))/(SUM((LD>0&LD>HD)?LD:0,14)*100/SUM(TR,14)+SUM((HD>0&HD>LD)?HD:0,14)*100/SUM(TR,14))*100,6),6))/2',
+    187: 'SUM((OPEN<=DELAY(OPEN,1)?0:MAX((HIGH-OPEN),(OPEN-DELAY(OPEN,1)))),20)',
+    188: '((HIGH-LOW-SMA(HIGH-LOW,11,2))/SMA(HIGH-LOW,11,2))*100',
+    189: 'MEAN(ABS(CLOSE-MEAN(CLOSE,6)),6)',
+    190: 'LOG((COUNT(CLOSE/DELAY(CLOSE)-1>((CLOSE/DELAY(CLOSE,19))^(1/20)-1),20)-1)*(SUMIF(((CLOSE/DELAY(CLOSE)-1-(CLOSE/DELAY(CLOSE,19))^(1/20)-1))^2,20,CLOSE/DELAY(CLOSE)-1<(CLOSE/DELAY(CLOSE,19))^(1/20)-1))/((COUNT((CLOSE/DELAY(CLOSE)-1<(CLOSE/DELAY(CLOSE,19))^(1/20)-1),20))*(SUMIF((CLOSE/DELAY(CLOSE)-1-((CLOSE/DELAY(CLOSE,19))^(1/20)-1))^2,20,CLOSE/DELAY(CLOSE)-1>(CLOSE/DELAY(CLOSE,19))^(1/20)-1))))',
+    191: '((CORR(MEAN(VOLUME,20),LOW,5)+((HIGH+LOW)/2))-CLOSE)',
+}
+
+__all__ = [f"alpha_{i:03d}" for i in FORMULAS]
+
+
+@functools.lru_cache(maxsize=None)
+def _tree(i: int):
+    return _E.parse(FORMULAS[i])
+
+
+def _bench(field):
+    def f(ctx):
+        from jqdata import get_price
+        idx = ctx["__index__"]
+        if len(idx) == 0:
+            return np.full(ctx["close"].shape, np.nan)
+        px = get_price(BENCHMARK, start_date=idx[0], end_date=idx[-1], fields=[field], fq=None)
+        s = px[field].reindex(idx).to_numpy(float)
+        return np.broadcast_to(s[:, None], ctx["close"].shape).copy()
+    return f
+
+
+def _derived():
+    d = _E._delay
+    return {
+        "vol": lambda c: c["volume"],
+        "ret": lambda c: c["returns"],
+        "banchmarkindexclose": _bench("close"),
+        "banchmarkindexopen": _bench("open"),
+        "dtm": lambda c: np.where(c["open"] <= d(c["open"], 1), 0.0,
+                                  np.fmax(c["high"] - c["open"], c["open"] - d(c["open"], 1))),
+        "dbm": lambda c: np.where(c["open"] >= d(c["open"], 1), 0.0,
+                                  np.fmax(c["open"] - c["low"], c["open"] - d(c["open"], 1))),
+        "tr": lambda c: np.fmax(np.fmax(c["high"] - c["low"], np.abs(c["high"] - d(c["close"], 1))),
+                                np.abs(c["low"] - d(c["close"], 1))),
+        "hd": lambda c: c["high"] - d(c["high"], 1),
+        "ld": lambda c: d(c["low"], 1) - c["low"],
+    }
+
+
+def _run(i: int, code, end_date, fq):
+    name = f"alpha_{i:03d}"
+    if i in NOT_COMPUTABLE:
+        raise NotImplementedError(f"jqlib.alpha191.{name}: {NOT_COMPUTABLE[i]} (formula {FORMULAS[i]!r})")
+    if end_date is None:
+        from jqlite.api import get_trade_days
+        end_date = get_trade_days(end_date=None, count=1)[-1]
+    codes = _E.universe(code, end_date)
+    return _E.compute(name, FORMULAS[i], lambda: _tree(i), codes, end_date, HISTORY, fq, _derived())
+
+
+def _make(i: int):
+    def f(code, end_date=None, fq="pre"):
+        return _run(i, code, end_date, fq)
+    f.__name__ = f.__qualname__ = f"alpha_{i:03d}"
+    note = f"\n    Not computable here: {NOT_COMPUTABLE[i]}.\n" if i in NOT_COMPUTABLE else ""
+    f.__doc__ = f"""国泰君安 short-period alpha #{i} on ``end_date``.
+
+    公式::
+
+        {FORMULAS[i]}
+    {note}
+    Parameters
+    ----------
+    code : list of str, str
+        Stocks (an index code means its members on ``end_date``).
+    end_date : date-like, optional
+        Default: the current backtest day, or the store's last day in research.
+    fq : {{'pre', 'post', None}}
+        Price adjustment of the bars.
+
+    Returns
+    -------
+    pandas.Series
+        float values indexed by security (NaN where the window lacks data).
+
+    Raises
+    ------
+    NotImplementedError
+        For alphas #30, #54, #143, #146, #165, #166 and #183 (see the module docstring).
+    """
+    return f
+
+
+for _i in FORMULAS:
+    globals()[f"alpha_{_i:03d}"] = _make(_i)
+del _i
