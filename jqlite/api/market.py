@@ -61,6 +61,20 @@ def _ref_day(store, run, fq) -> int | None:
     return None
 
 
+def _trading_rows(store, j: int, end_i: int, n: int) -> np.ndarray:
+    """Day rows (ascending) of the last ``n`` days up to ``end_i`` on which security column
+    ``j`` traded (listed and not suspended); fewer when its history is shorter.  Looked for
+    in a trailing window first, the whole history only when the window holds fewer."""
+    start = max(end_i + 1 - (2 * n + 60), 0)
+    while True:
+        paused = store.field("paused")[start:end_i + 1, j]
+        listed = store.field("close")[start:end_i + 1, j]
+        ok = np.flatnonzero((paused == 0) & (listed == listed)) + start
+        if start == 0 or len(ok) >= n:
+            return ok[-n:] if n > 0 else ok[:0]
+        start = 0
+
+
 def _take(m: np.ndarray, rows: np.ndarray | slice, cols: list[int]) -> np.ndarray:
     """``m[rows][:, cols]`` without copying whole rows first: with an index array for
     ``rows``, ``m[rows]`` would copy every security of those days (a day x all-codes matrix)
@@ -520,17 +534,7 @@ def attribute_history(security, count, unit="1d", fields=("open", "close", "high
     end_i = run.day_i - 1
     n = count * ndays
     if skip_paused:
-        # trading days of the security, looked for in a trailing window first (the whole
-        # history only when the window holds fewer than n of them)
-        start = max(end_i + 1 - max(2 * n + 60, 0), 0)
-        while True:
-            paused = store.field("paused")[start:end_i + 1, j]
-            listed = store.field("close")[start:end_i + 1, j]
-            ok = np.flatnonzero((paused == 0) & (listed == listed)) + start
-            if start == 0 or len(ok) >= n:
-                break
-            start = 0
-        rows = ok[-n:] if n > 0 else ok[:0]
+        rows = _trading_rows(store, j, end_i, n) if n > 0 else np.arange(0)
     else:
         a = max(end_i - n + 1, 0)
         rows = np.arange(a, end_i + 1)
@@ -640,11 +644,16 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
             raise FutureDataError(f"avoid_future_data=True时,get_bars(include_now=True)不能在{end}获取当天"
                                   f"尚未走完的bar的{bad} (今日的收盘/最高/最低/成交量要到15:00才知道)")
     out = {}
+    # trading days needed: the last `count` of them for days; for weeks / months enough
+    # days to cover count + 1 periods (<= 5 trading days a week, <= 23 a month), the first,
+    # possibly partial, period dropped below
+    need = count if kind == "1d" else count * (7 if kind == "1w" else 31) + (7 if kind == "1w" else 31)
     for c in codes:
         j = store.col(c)
-        paused = store.field("paused")[:end_i + 1, j]
-        listed = store.field("close")[:end_i + 1, j]
-        ok = np.flatnonzero((paused == 0) & (listed == listed))
+        ok = _trading_rows(store, j, end_i, need)
+        if kind != "1d" and len(ok) == need:
+            keys = _bars_period_keys(store.dates[ok], kind)
+            ok = ok[keys != keys[0]]
         vals = _bars_values(store, run, fields, ok, j, fq_ref_date)
         if snapshot and ok.size and ok[-1] == end_i:
             # the snapshot needs today's open even when 'open' is not among the fields
@@ -661,10 +670,21 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
         out[c] = _bars_record(fields, vals, dates)
     if not df:
         return out[codes[0]] if single else out
-    frames = {c: pd.DataFrame(out[c]) for c in codes}
     if single:
-        return frames[codes[0]]
-    return pd.concat(frames)
+        return pd.DataFrame(out[codes[0]])
+    return _records_frame(out, codes)
+
+
+def _records_frame(out: dict, codes: list[str]) -> pd.DataFrame:
+    """``pd.concat({code: pd.DataFrame(record)})`` built in one go: a ``(code, i)``
+    MultiIndex over the codes' structured arrays (one DataFrame instead of one per code)."""
+    recs = [out[c] for c in codes]
+    names = recs[0].dtype.names
+    lens = [len(r) for r in recs]
+    data = {n: np.concatenate([r[n] for r in recs]) for n in names}
+    idx = pd.MultiIndex.from_arrays([np.repeat(np.asarray(codes, dtype=object), lens),
+                                     np.concatenate([np.arange(k) for k in lens])])
+    return pd.DataFrame(data, index=idx, columns=list(names))
 
 
 def _get_bars_minute(run, store, codes, single, fields, count, x, include_now, end_dt, fq_ref_date, df):

@@ -8,6 +8,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -244,3 +245,23 @@ def test_attribute_history_skips_a_long_suspension(tmp_path):
     r = run_backtest("susp.py", market=m, source=src, start=day, end=day)
     assert r.run.g.c == [6.0, 7.0, 8.0, 9.0, 10.0]
     assert len(r.run.g.all) == 5
+
+
+@pytest.mark.parametrize("unit", ["1d", "1w", "1M"])
+def test_get_bars_on_a_long_history_reads_only_the_days_it_needs(tmp_path, unit):
+    # 300 trading days with closes 1..300: the last 3 bars, computed from the whole history
+    # by pandas' calendar grouping, equal get_bars' (which reads a trailing window of days)
+    from jqlite.testing import run_backtest, tiny_market
+    closes = [float(i + 1) for i in range(300)]
+    m = tiny_market(tmp_path / "m", {"600000.XSHG": closes}, start="2023-01-02")
+    day = m.dates[299].strftime("%Y-%m-%d")
+    src = ("def initialize(context):\n    run_daily(f, '15:30')\n"
+           f"def f(context):\n    g.b = get_bars('600000.XSHG', 3, '{unit}', ['date', 'close'], include_now=True)\n")
+    r = run_backtest("bars.py", market=m, source=src, start=day, end=day)
+    s = pd.Series(closes, index=pd.DatetimeIndex(m.dates[:300]))
+    if unit == "1d":
+        expect = s.iloc[-3:]
+    else:
+        key = s.index.to_period("W" if unit == "1w" else "M")
+        expect = s.groupby(key).last().iloc[-3:]
+    assert [float(x) for x in r.run.g.b["close"]] == [float(x) for x in expect]
