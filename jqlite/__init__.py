@@ -100,6 +100,7 @@ def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0
                          out=out, seed=seed, threads=threads, storage=storage, echo_log=echo_log, progress=progress,
                          store=store, source=source, frequency=frequency, verbose=verbose)
     run = Run(cfg)
+    box = [run]      # the run that executes (a restart replaces it: _execute_restarting)
     err: StrategyError | None = None
     stop: BaseException | None = None
     main = catch_signals and threading.current_thread() is threading.main_thread()
@@ -117,11 +118,12 @@ def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0
         late.append(signum)
     try:
         try:
-            run.execute()
+            _execute_restarting(box, cfg)
         except StrategyError as e:
             err = e
         except (KeyboardInterrupt, RunInterrupted) as e:
             stop = e
+            run = box[0]
             run.interrupted = RunInterrupted(signal.SIGINT) if isinstance(e, KeyboardInterrupt) else e
         try:
             if main:
@@ -133,6 +135,7 @@ def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0
                 signal.signal(signal.SIGINT, _defer)
                 signal.signal(signal.SIGTERM, _defer)
         # the results are written whatever arrives now: a second Ctrl-C must not lose them
+        run = box[0]
         result = collect(run)
         if out is not None:
             write(result, out)
@@ -154,6 +157,37 @@ def run_backtest(strategy: str | os.PathLike, start, end, cash: float = 100000.0
     if err is not None and raise_errors:
         raise err
     return result
+
+
+def _execute_restarting(box: list, cfg) -> None:
+    """``run.execute()``; when the strategy asked for a valid JoinQuant code the sample market
+    did not hold (``SecuritiesAdded``, :mod:`jqlite.data.on_demand`), the code is now in the
+    store and the backtest restarts from its first day (deterministic: the result is the
+    one of a run that had the code from the start).  ``box[0]`` is the run; a restart
+    replaces it."""
+    import dataclasses
+
+    from .errors import SecuritiesAdded
+    from .run import Run
+
+    added: list[str] = []
+    for _ in range(200):
+        run = box[0]
+        try:
+            run.execute()
+        except SecuritiesAdded as e:
+            added += e.codes
+        else:
+            # a strategy's bare ``except:`` may have swallowed the signal: the codes it asked
+            # for are in the store now, run again so that it gets them
+            if not run.on_demand_pending:
+                return
+            added += sorted(run.on_demand_pending)
+        cfg = dataclasses.replace(cfg, store=None, data=str(run.store.path),
+                                  on_demand=tuple(sorted(set(cfg.on_demand) | set(added))))
+        box[0] = Run(cfg)
+        box[0].log.system_warning(f"sample market: restarted the backtest after synthesising "
+                                  f"{', '.join(sorted(set(added)))} on demand")
 
 
 __all__ = ["run_backtest", "__version__"]

@@ -1729,6 +1729,9 @@ class _Checker:
                              f"index {s!r} has no constituents in the data store: get_index_stocks returns []")
                 continue
             if s not in store.code_index:
+                from .data.on_demand import classify
+                if getattr(store, "synthesizes", False) and classify(s) is not None:
+                    continue    # the sample market synthesises it for the run (data/on_demand)
                 self.add("security", s, node.lineno, BLOCKER,
                          f"security {s!r} is not in the data store {store.path} "
                          f"(SecurityNotFoundError when it is priced, ordered or set as benchmark)")

@@ -1,4 +1,4 @@
-"""Command line: ``jqlite backtest``, ``jqlite check``, ``jqlite data sample|import``, ``jqlite report``,
+"""Command line: ``jqlite backtest``, ``jqlite check``, ``jqlite data sample|import|pull|update|info``, ``jqlite report``,
 ``jqlite sweep``.
 
 Exit codes of ``backtest``: 0 success, 1 a strategy callback raised (partial results are
@@ -134,17 +134,23 @@ def _summary(result, out: Path | None) -> None:
               help="JoinQuant backtest frequency; 'minute' needs minute bars (tick is not supported)")
 @click.option("--verbose", is_flag=True,
               help="echo every order warning too (default: counted per kind at the end; all are in log.txt)")
+@click.option("--attribution", default=None, type=click.Choice(["style", "full", "brinson", "off"]),
+              help="report attribution: Brinson by SW L1 industry + cheap CNE5 style exposure (style, the "
+                   "default), all CNE5 factors (full), Brinson only, or none; default $JQLITE_ATTRIBUTION or style")
 def backtest(strategy, start, end, cash, benchmark, data, out, force, seed, threads, storage, quiet,
-             frequency, verbose) -> None:
+             frequency, verbose, attribution) -> None:
     """Run a JoinQuant strategy file over daily bars (or minute bars with --frequency minute).
 
     Exit codes: 0 success; 1 a strategy callback raised; 2 bad arguments or data;
     130 / 143 stopped by SIGINT (Ctrl-C) / SIGTERM.  In the last three cases the partial
     results and error.json are in the run folder.
     """
+    import os
     import signal
     import threading
 
+    if attribution is not None:
+        os.environ["JQLITE_ATTRIBUTION"] = attribution
     if threading.current_thread() is not threading.main_thread():   # no signal handlers here
         return _backtest(strategy, start, end, cash, benchmark, data, out, force, seed, threads, storage,
                          quiet, frequency, verbose)
@@ -291,7 +297,17 @@ def data_sample(out, seed) -> None:
 
 
 @data.command("import")
-@click.option("--src", default=None, type=click.Path(file_okay=False), help="real data folder (../shared/data/real)")
+@click.option("--src", default=None, type=click.Path(),
+              help="with --format real (default for a folder holding daily/): the real data folder; "
+                   "otherwise your own bar files: a CSV/parquet file, a folder of them or a quoted glob")
+@click.option("--format", "fmt", default=None,
+              type=click.Choice(["real", "jqlite", "xbx", "xbx_csv", "tushare", "baostock", "csv"]),
+              help="layout of SRC (docs/data-import.md): jqlite/csv column names date,code,open,...; "
+                   "xbx/xbx_csv 邢不行 files; tushare daily; baostock k-data; real = the real data folder")
+@click.option("--mapping", default=None, type=click.Path(dir_okay=False, exists=True),
+              help="TOML/JSON file naming your files' columns and units (overrides --format's preset)")
+@click.option("--start", default=None, help="first day to import (default: the data's first)")
+@click.option("--end", default=None, help="last day to import (default: the data's last)")
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="store folder to create (or an existing store to replace)")
 @click.option("--fundamentals/--no-fundamentals", default=True, show_default=True,
@@ -305,13 +321,20 @@ def data_sample(out, seed) -> None:
 @click.option("--minute-code", default=None, help="security of minute files without a code column")
 @click.option("--minute-volume-unit", default="share", show_default=True, type=click.Choice(["share", "lot"]),
               help="unit of the minute files' volume column")
-def data_import(src, out, fundamentals, minute, minute_freq, minute_label, minute_code, minute_volume_unit) -> None:
-    """Import the real A-share data folder (and/or minute bar files) into a store.
+def data_import(src, fmt, mapping, start, end, out, fundamentals, minute, minute_freq, minute_label, minute_code,
+                minute_volume_unit) -> None:
+    """Import your own daily-bar files, or the real A-share data folder, into a store.
+
+    \b
+    Own files:   jqlite data import --src 'bars/*.csv' --format tushare --out mystore
+                 jqlite data import --src bars/ --mapping mymap.toml --out mystore
+    Real folder: jqlite data import --src ../shared/data/real --out realstore
 
     The new store, fundamentals and minute bars included, is built and checked in a
     temporary folder next to OUT and swapped in at the end: on any error OUT is left exactly
-    as it was.  OUT must be new, empty or an existing jqlite store (exit 2 otherwise).
-    With --minute and no --src, the minute bars are added to the existing store OUT.
+    as it was, and the error names the file, row and column.  OUT must be new, empty or an
+    existing jqlite store (exit 2 otherwise).  With --minute and no --src, the minute bars
+    are added to the existing store OUT.
     """
     from .data.ingest import default_real_data_dir, import_real_data
     from .errors import DataError
@@ -334,6 +357,30 @@ def data_import(src, out, fundamentals, minute, minute_freq, minute_label, minut
             sys.exit(2)
         click.echo(f"minute bars added to {out} in {time.perf_counter() - t0:.1f}s")
         return
+    if fmt is None:
+        fmt = ("real" if (src is None or (Path(src) / "daily").is_dir()) and mapping is None
+               else "csv" if mapping is not None else "jqlite")
+    if fmt != "real":
+        from .data.ingest import import_bars_files, load_mapping
+        if src is None:
+            click.echo("jqlite data import: --format %s needs --src FILES" % fmt, err=True)
+            sys.exit(2)
+        try:
+            m = load_mapping(mapping, fmt)
+            path = import_bars_files(src, m, out, start=start, end=end, progress=say,
+                                     post_write=(lambda tmp: add_minute(tmp)) if minute else None)
+        except DataError as exc:
+            click.echo(f"jqlite data import: {exc}", err=True)
+            sys.exit(2)
+        from .data.store import Store
+        st = Store(path)
+        click.echo(f"store written to {path} in {time.perf_counter() - t0:.1f}s: {st.n_securities} securities, "
+                   f"{st.n_days} days {st.dates[0].date()} .. {st.dates[-1].date()}")
+        return
+    if mapping is not None or start is not None or end is not None:
+        click.echo("jqlite data import: --mapping/--start/--end apply to your own files, not to --format real",
+                   err=True)
+        sys.exit(2)
     root = Path(src) if src else Path(default_real_data_dir())
 
     def post(tmp_store: Path) -> None:
@@ -350,6 +397,149 @@ def data_import(src, out, fundamentals, minute, minute_freq, minute_label, minut
         click.echo(f"jqlite data import: {exc}", err=True)
         sys.exit(2)
     click.echo(f"store written to {path} in {time.perf_counter() - t0:.1f}s")
+
+
+def _pull_progress():
+    """on_batch callback: a rich bar (securities, rows, ETA) on a terminal, one line per batch otherwise."""
+    state = {"bar": None, "task": None}
+    tty = sys.stderr.isatty()
+
+    def cb(info: dict) -> None:
+        q = info.get("quota")
+        qs = f" quota left {q['spare']:,}" if q else ""
+        done, total = info["codes_done"], info["codes"]
+        el = info["elapsed"]
+        eta = el / done * (total - done) if done else None
+        if tty:
+            if state["bar"] is None:
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+                state["bar"] = Progress(TextColumn("pull"), BarColumn(), MofNCompleteColumn(),
+                                        TextColumn("securities {task.fields[rows]} rows{task.fields[q]}"),
+                                        TimeRemainingColumn(), transient=True)
+                state["bar"].start()
+                state["task"] = state["bar"].add_task("", total=total, rows="0", q="")
+            state["bar"].update(state["task"], completed=done, rows=f"{info['rows']:,}", q=qs)
+            if done >= total:
+                state["bar"].stop()
+        else:
+            eta_s = "?" if eta is None else f"{eta:.0f}s"
+            click.echo(f"  batch {info['batch']}/{info['batches']}: {done}/{total} securities, "
+                       f"{info['rows']:,} rows, {el:.1f}s elapsed, eta {eta_s}{qs}", err=True)
+
+    def close() -> None:
+        if state["bar"] is not None:
+            state["bar"].stop()
+    cb.close = close
+    return cb
+
+
+def _run_pull_cli(cmd: str, fn, *args, **kw) -> None:
+    from .data.pull import staging_dir
+    from .data.sources import CredentialError, QuotaExhausted, SourceError
+    from .errors import DataError
+
+    say = lambda m: click.echo(f"  {m}", err=True)  # noqa: E731
+    cb = _pull_progress()
+    try:
+        r = fn(*args, progress=say, on_batch=cb, **kw)
+    except CredentialError as exc:
+        cb.close()
+        click.echo(f"jqlite data {cmd}: credential rejected or missing: {exc}", err=True)
+        sys.exit(3)
+    except QuotaExhausted as exc:
+        cb.close()
+        click.echo(f"jqlite data {cmd}: stopped at the quota: {exc}", err=True)
+        sys.exit(4)
+    except KeyboardInterrupt:
+        cb.close()
+        click.echo(f"jqlite data {cmd}: interrupted; the committed batches are kept in "
+                   f"{staging_dir(args[-1])}: run the same command again to resume", err=True)
+        sys.exit(130)
+    except (SourceError, DataError) as exc:
+        cb.close()
+        click.echo(f"jqlite data {cmd}: {exc}", err=True)
+        click.echo("  committed batches (if any) are kept: run the same command again to resume", err=True)
+        sys.exit(2)
+    cb.close()
+    if r["status"] == "up to date":
+        click.echo(f"{r['store']} is up to date (last day {r.get('last_date', '?')})")
+        return
+    q = r.get("quota")
+    click.echo(f"store written to {r['store']} in {r['seconds']:.1f}s: {r['securities']} securities, "
+               f"{r['first_date']} .. {r['last_date']}, {r['rows']:,} source rows ({r['calls']} calls, "
+               f"{r['retries']} retries{', resumed after ' + str(r['resumed_batches']) + ' committed batches' if r['resumed_batches'] else ''})"
+               + (f"; quota left {q['spare']:,} of {q['total']:,}" if q else ""))
+
+
+@data.command("pull")
+@click.option("--source", required=True, type=click.Choice(["baostock", "tushare", "akshare", "jqdatasdk"]),
+              help="client library to pull with (pip install 'jqlite-engine[SOURCE]')")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="store folder to create or replace")
+@click.option("--start", default="2015-01-05", show_default=True, help="first day")
+@click.option("--end", default=None, help="last day (default today)")
+@click.option("--universe", default="all", show_default=True,
+              help="all | hs300 | zz500 | sz50 | FILE (one JoinQuant or source code per line)")
+@click.option("--batch-size", default=None, type=int, help="securities per committed batch (default: per source)")
+@click.option("--restart", is_flag=True, help="discard an interrupted pull into OUT instead of resuming it")
+def data_pull(source, out, start, end, universe, batch_size, restart) -> None:
+    """Pull daily bars from a data source into a new store (resumable).
+
+    Credentials come from the environment or the OS keyring only (tushare: TUSHARE_TOKEN;
+    jqdatasdk: JQDATA_USERNAME / JQDATA_PASSWORD; baostock and akshare need none).  Each batch
+    of securities is committed beside OUT as it arrives; if the pull stops (Ctrl-C, network,
+    quota) the same command resumes it.  OUT is swapped in atomically at the end.
+    Exit codes: 0 written, 2 bad arguments / data / source error, 3 credential, 4 quota, 130 Ctrl-C.
+    See docs/data-pull.md.
+    """
+    from .data.ingest import normalize_code
+    from .data.pull import run_pull
+
+    codes = None
+    if universe not in ("all", "hs300", "zz500", "sz50"):
+        p = Path(universe)
+        if not p.is_file():
+            click.echo(f"jqlite data pull: --universe {universe}: not all/hs300/zz500/sz50 and no such file", err=True)
+            sys.exit(2)
+        try:
+            codes = [normalize_code(x.strip().split(",")[0]) for x in p.read_text(encoding="utf-8").splitlines()
+                     if x.strip() and not x.startswith("#")]
+        except ValueError as exc:
+            click.echo(f"jqlite data pull: {p}: {exc}", err=True)
+            sys.exit(2)
+    _run_pull_cli("pull", run_pull, source, out, start=start, end=end, universe=universe, codes=codes,
+                  batch_size=batch_size, restart=restart)
+
+
+@data.command("info")
+@click.argument("store", type=click.Path(file_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of tables")
+def data_info(store, as_json) -> None:
+    """What STORE holds: sources and pull times, date range per table, securities per type,
+    fundamentals coverage per column, and gaps (missing trading days, days with no data)."""
+    import json as _json
+
+    from .data.info import format_info, store_info
+    from .errors import DataError
+    try:
+        info = store_info(store)
+    except DataError as exc:
+        click.echo(f"jqlite data info: {exc}", err=True)
+        sys.exit(2)
+    click.echo(_json.dumps(info, indent=1, ensure_ascii=False) if as_json else format_info(info))
+
+
+@data.command("update")
+@click.argument("store", type=click.Path(file_okay=False, exists=True))
+@click.option("--end", default=None, help="last day (default today)")
+@click.option("--restart", is_flag=True, help="discard an interrupted update instead of resuming it")
+def data_update(store, end, restart) -> None:
+    """Pull the days after STORE's last day from the source it was pulled from.
+
+    Same credentials, batches, resume and exit codes as `jqlite data pull`; the store is
+    rebuilt with the new days and swapped in atomically.
+    """
+    from .data.pull import run_update
+    _run_pull_cli("update", run_update, store, end=end, restart=restart)
 
 
 def _check_run_dir(cmd: str, d: Path) -> None:
@@ -373,6 +563,73 @@ def report(run_dir, open_) -> None:
     if open_:
         import webbrowser
         webbrowser.open(p.resolve().as_uri())
+
+
+def _load_factor_function(spec: str):
+    """``path/to/file.py:func`` -> the function (a user factor over the data API)."""
+    import importlib.util
+
+    path, _, name = spec.rpartition(":")
+    p = Path(path)
+    if not p.is_file():
+        raise click.BadParameter(f"{path}: no such file (a user factor is FILE.py:FUNCTION)")
+    spec_ = importlib.util.spec_from_file_location(f"_jqlite_factor_{p.stem}", p)
+    mod = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(mod)
+    fn = getattr(mod, name, None)
+    if not callable(fn):
+        raise click.BadParameter(f"{path} has no function {name!r}")
+    return fn
+
+
+@main.command("factor-report")
+@click.argument("factor")
+@click.option("--universe", default="000300.XSHG", show_default=True,
+              help="index code (members on --start) or comma-separated security codes")
+@click.option("--start", required=True, help="first day, YYYY-MM-DD")
+@click.option("--end", required=True, help="last day, YYYY-MM-DD")
+@click.option("--industry", default="sw_l1", show_default=True, help="industry scheme for industry-neutral IC")
+@click.option("--quantiles", default=5, show_default=True, type=int)
+@click.option("--periods", default="1,5,10,20", show_default=True, help="forward-return horizons, trading days")
+@click.option("--weight-method", default="avg", show_default=True,
+              type=click.Choice(["avg", "mktcap", "ln_mktcap", "cmktcap", "ln_cmktcap"]))
+@click.option("--data", default=None, type=click.Path(file_okay=False), help="data store folder")
+@click.option("--out", default=None, type=click.Path(dir_okay=False),
+              help="HTML file (default factor-<name>.html); a metrics JSON is written next to it")
+@click.option("--open", "open_", is_flag=True, help="open in the browser")
+def factor_report(factor, universe, start, end, industry, quantiles, periods, weight_method, data, out, open_) -> None:
+    """Single-factor tear sheet of FACTOR: a jqfactor factor name (see get_all_factors) or
+    FILE.py:FUNCTION, a function f(securities, start_date, end_date) -> DataFrame (dates x
+    securities) over the data API.  IC, quantile returns, turnover, IC decay, industry-neutral IC."""
+    import json
+    import os
+
+    from .errors import JqliteError
+
+    if data:
+        os.environ["JQLITE_DATA"] = str(Path(data).resolve())
+    fac = _load_factor_function(factor) if ".py:" in factor else factor
+    uni = universe if "," not in universe else [c.strip() for c in universe.split(",") if c.strip()]
+    name = factor if isinstance(fac, str) else fac.__name__
+    out_path = Path(out or f"factor-{name}.html")
+    try:
+        from .analysis.factor_report import factor_summary, write_factor_report
+        t0 = time.perf_counter()
+        path, far = write_factor_report(fac, uni, start, end, out_path, industry=industry, quantiles=quantiles,
+                                        periods=[int(p) for p in periods.split(",")], weight_method=weight_method)
+    except (JqliteError, ValueError, KeyError) as exc:
+        click.echo(f"jqlite factor-report: {exc}", err=True)
+        sys.exit(2)
+    summ = factor_summary(far)
+    path.with_suffix(".json").write_text(json.dumps(summ, indent=2, default=float))
+    s = far.ic_summary
+    for p, row in s.iterrows():
+        click.echo(f"{p}: IC mean {row['IC Mean']:+.4f}  IR {row['IR']:+.3f}  t {row['t-stat(IC)']:+.2f}")
+    click.echo(f"{summ['n_days']} days x {summ['n_securities']} securities in {time.perf_counter() - t0:.1f}s")
+    click.echo(str(path))
+    if open_:
+        import webbrowser
+        webbrowser.open(path.resolve().as_uri())
 
 
 @main.command()

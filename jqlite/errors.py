@@ -127,3 +127,22 @@ class RunInterrupted(BaseException):
         except ValueError:
             self.signame = f"signal {self.signum}"
         super().__init__(f"interrupted by {self.signame}")
+
+
+class SecuritiesAdded(BaseException):
+    """Internal signal (not an error): codes were just synthesised into a sample store.
+
+    Raised by :meth:`jqlite.data.store.Store.col` when a strategy or notebook asks for a valid
+    JoinQuant code the sample market did not hold yet (:mod:`jqlite.data.on_demand`).  A
+    ``BaseException`` so that a strategy's ``except Exception`` does not swallow it:
+    research-mode API calls repeat themselves on the re-opened store, a backtest restarts
+    from its first day with the code in the store (:func:`jqlite.run_backtest`).
+
+    Attributes
+    ----------
+    codes : list of str
+    """
+
+    def __init__(self, codes):
+        self.codes = list(codes)
+        super().__init__(f"securities synthesised on demand: {', '.join(self.codes)}")

@@ -101,6 +101,31 @@ class BacktestConfig:
     store: Store | None = None
     source: str | None = None   # strategy source text (tests); read from file when None
     frequency: str = "day"      # 'day' or 'minute' (JoinQuant's run_params.frequency)
+    #: codes synthesised on demand by an earlier attempt of this run (a restart, see
+    #: jqlite.run_backtest): synthesised before the run starts
+    on_demand: tuple = ()
+
+
+def _prescan_codes(store: Store, config: "BacktestConfig") -> tuple[Store, list[str]]:
+    """Synthesise the codes the strategy source names (and those a restarted run added)
+    before the run opens its store (sample stores only, :mod:`jqlite.data.on_demand`).
+
+    Returns the store to use (re-opened when codes were added) and the run's on-demand codes.
+    """
+    from .data.on_demand import codes_in_source, materialise
+    text = config.source
+    if text is None:
+        try:
+            text = Path(config.strategy).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            text = ""
+    codes = set(codes_in_source(text)) | set(config.on_demand)
+    if isinstance(config.benchmark, str):
+        codes |= set(codes_in_source(repr(config.benchmark)))
+    missing = [c for c in sorted(codes) if c not in store.code_index]
+    if missing and materialise(store, missing):
+        store = open_store(store.path)
+    return store, sorted(c for c in codes if c in store.on_demand)
 
 
 def default_storage(strategy: str | os.PathLike) -> Path:
@@ -116,6 +141,12 @@ class Run:
     def __init__(self, config: BacktestConfig):
         self.config = config
         self.store = config.store or open_store(config.data)
+        #: codes of this run synthesised on demand in the sample market (jqlite.data.on_demand)
+        self.on_demand_codes: list[str] = []
+        self.on_demand_used: set[str] = set()
+        self.on_demand_pending: set[str] = set()   # synthesised mid-run: a restart follows
+        if getattr(self.store, "synthesizes", False):
+            self.store, self.on_demand_codes = _prescan_codes(self.store, config)
         start = pd.Timestamp(config.start).normalize()
         end = pd.Timestamp(config.end).normalize()
         try:
@@ -197,6 +228,8 @@ class Run:
         self.data_gaps: dict[tuple[str, str], dict[str, Any]] = {}
         self.callback_name: str | None = None   # the callback running (or last run)
         self.interrupted = None    # a jqlite.errors.RunInterrupted when a signal stopped the run
+        if self.on_demand_codes:
+            self._say_on_demand()
 
     # ------------------------------------------------------------------ market state
     @property
@@ -360,6 +393,25 @@ class Run:
         return "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)) + \
             "".join(traceback.format_exception_only(type(exc), exc))
 
+    def _say_on_demand(self) -> None:
+        """Say once, in the run log and the data-gap ledger, which securities the sample
+        market synthesised on demand for this run and what they lack."""
+        from .api._binding import bind
+        from .api._gaps import record_gap
+        from .data.on_demand import describe
+        codes = self.on_demand_codes
+        self.log.system_warning(
+            f"sample market: {len(codes)} securit{'y' if len(codes) == 1 else 'ies'} not in the base sample "
+            f"synthesised on demand for this run (deterministic synthetic bars; stocks take the industries of "
+            f"a base-market twin and have no fundamentals, index membership or dividends): "
+            f"{describe(self.store, codes)}")
+        stocks = [c for c in codes if self._sec_type.get(c) == "stock"]
+        if stocks:
+            with bind(self):
+                record_gap("sample market", "fundamentals of on-demand stocks",
+                           f"stocks synthesised on demand have bars only (no fundamentals, valuation, "
+                           f"industry rows): {', '.join(stocks)}", warn=False)
+
     # ------------------------------------------------------------------ main loop
     def execute(self) -> "Run":
         """Run the backtest; raises StrategyError after the partial results are complete."""
@@ -404,6 +456,11 @@ class Run:
                 self.phase = "done"
                 from .compat.libs import finish
                 finish(self)
+                late = sorted(self.on_demand_used - set(self.on_demand_codes))
+                if late:
+                    from .data.on_demand import describe
+                    self.log.system_warning(f"sample market: this run also used securities synthesised on "
+                                            f"demand (bars only): {describe(self.store, late)}")
                 from .api._gaps import log_summary
                 log_summary(self)
                 self.wall_time = _time.perf_counter() - t_start

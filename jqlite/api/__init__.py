@@ -40,3 +40,37 @@ __all__ = [
     "cancel_order", "get_open_orders", "get_orders", "get_trades", "inout_cash", "order",
     "order_target", "order_target_value", "order_value",
 ]
+
+
+def _repeat_on_demand(fn):
+    """Research mode: repeat an API call after it synthesised codes into the sample market
+    (:mod:`jqlite.data.on_demand`; the store is re-opened with them).  In a backtest the
+    signal goes on to :func:`jqlite.run_backtest`, which restarts the run."""
+    import functools
+
+    from ..errors import SecuritiesAdded
+    from ._binding import run_or_none
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        for _ in range(1000):
+            try:
+                return fn(*args, **kwargs)
+            except SecuritiesAdded:
+                if run_or_none() is not None:
+                    raise
+        return fn(*args, **kwargs)
+    wrapper.__wrapped_on_demand__ = True
+    return wrapper
+
+
+def _wrap_all() -> None:
+    import types
+    g = globals()
+    for name in __all__:
+        f = g.get(name)
+        if isinstance(f, types.FunctionType) and not getattr(f, "__wrapped_on_demand__", False):
+            g[name] = _repeat_on_demand(f)
+
+
+_wrap_all()

@@ -235,7 +235,8 @@ def _stk_list(store) -> pd.DataFrame:
     """STK_LIST from the securities master (stocks): name = display name, short_name = the
     pinyin abbreviation, category 'A', exchange from the code suffix, end_date NULL while
     listed, state '正常上市' / '终止上市'."""
-    sec = store.securities[store.securities["type"] == "stock"]
+    sec = store.securities[(store.securities["type"] == "stock")
+                           & ~store.securities.index.isin(list(store.on_demand))]   # listed: base only
     n = len(sec)
     far = pd.Timestamp("2200-01-01")
     listed = (sec["end_date"] >= far).to_numpy()
@@ -263,7 +264,8 @@ def _capital_change(store) -> pd.DataFrame:
     if cap is None:
         return _frame("STK_CAPITAL_CHANGE", 0, {})
     tot, flo = cap
-    stock = (store.securities.loc[store.codes, "type"] == "stock").to_numpy()
+    stock = (store.securities.loc[store.codes, "type"] == "stock").to_numpy() \
+        & ~np.isin(store.codes, list(getattr(store, "on_demand", ())))
     prev_t = np.vstack([np.full((1, tot.shape[1]), np.nan), tot[:-1]])
     prev_f = np.vstack([np.full((1, flo.shape[1]), np.nan), flo[:-1]])
     have = np.isfinite(tot)

@@ -364,7 +364,8 @@ def _nan_frame(panel, name: str, cols: list[str], day: _dt.date | None, stat_q: 
         if annual:
             qe = pd.Timestamp(year=qe.year, month=12, day=31)
         day = qe.date()
-    typ = store.cached("fund_is_stock", lambda: store.securities["type"].to_numpy() == "stock")
+    typ = store.cached("fund_is_stock", lambda: (store.securities["type"].to_numpy() == "stock")
+                       & ~store.securities.index.isin(list(store.on_demand)))   # never listed
     s = np.flatnonzero(_listed_mask(store, day) & typ)
     data = {"id": s + 1, "code": _code_array(store).take(s), "day": _repeat(str(day), len(s))}
     if name != "valuation":

@@ -34,10 +34,16 @@ def _codes(security) -> tuple[list[str], bool]:
     (``df['code']``), dict keys and dicts (``context.portfolio.positions`` iterates its codes).
     """
     if isinstance(security, str):
-        return [security], True
-    if isinstance(security, (bytes, int, float)) or security is None or not hasattr(security, "__iter__"):
+        codes, single = [security], True
+    elif isinstance(security, (bytes, int, float)) or security is None or not hasattr(security, "__iter__"):
         raise ParamsError(f"security must be a code or a list of codes, was {security!r}")
-    return [str(s) for s in security], False
+    else:
+        codes, single = [str(s) for s in security], False
+    st = active_store()
+    if st.synthesizes:       # sample market: synthesise every new valid code at once
+        from ..data.on_demand import ensure
+        ensure(st, codes)
+    return codes, single
 
 
 class _FieldsFrame(pd.DataFrame):
@@ -781,8 +787,15 @@ class CurrentData(dict):
 
 
 @timed("data")
-def get_current_data() -> CurrentData:
-    """Today's per-security snapshot (backtest only); values must not be kept across days."""
+def get_current_data(security_list=None) -> CurrentData:
+    """Today's per-security snapshot (backtest only); values must not be kept across days.
+
+    Parameters
+    ----------
+    security_list : str or list of str, optional
+        Accepted as JoinQuant's older API took it (``get_current_data(stocks)`` in public
+        files); the snapshot is lazy and answers any code either way.
+    """
     return CurrentData(current_run("get_current_data"))
 
 
@@ -836,26 +849,25 @@ class SecurityInfo:
     __str__ = __repr__
 
 
-_WELL_FORMED_CODE = re.compile(r"^(\d{6}\.(XSHG|XSHE|BJSE)|[A-Z]{1,2}\d{3,4}\.(XSGE|XDCE|XZCE|CCFX|XINE|GFEX))$")
-
-
 @timed("data")
 def get_security_info(code: str, date=None) -> SecurityInfo | None:
-    """Security master row of ``code`` (None when unknown; spec §5.3).
-
-    A well-formed code the store does not list (``'161226.XSHE'``: JoinQuant knows it, this
-    store does not) is recorded as a data gap (one log warning per code) before None is
-    returned, so that a later ``None.code`` is traced to the store."""
+    """Security master row of ``code`` (None when unknown; spec §5.3)."""
     store = active_store()
     rows = store.cached("security_info_rows", lambda: _security_rows(store))
     r = rows.get(code)
     if r is None:
-        if isinstance(code, str) and _WELL_FORMED_CODE.match(code):
-            from ._gaps import record_gap
-            record_gap("get_security_info", f"security {code}",
-                       f"get_security_info('{code}'): the security is not in the data store; "
-                       "returned None (JoinQuant lists it: import its listing to run this strategy)")
+        if not isinstance(code, str):
+            return None
+        from ..data.on_demand import classify
+        if store.synthesizes and classify(code) is not None:
+            store.missing(code)        # synthesises it: the call is repeated / the run restarts
+        from ._gaps import record_gap
+        record_gap("get_security_info", f"security {code}",
+                   f"get_security_info({code!r}): not in the data store {store.path}; returning None")
         return None
+    if code in store.on_demand:
+        from ..data.store import _note_on_demand
+        _note_on_demand(code)
     name = store.display_name(code, date) if date is not None else r[0]
     return SecurityInfo(code, name, r[1], r[2], r[3], r[4])
 
@@ -907,6 +919,8 @@ def get_all_securities(types=(), date=None) -> pd.DataFrame:
     typed = memo.get(key)
     if typed is None:
         sec = store.securities
+        # codes synthesised on demand are answered, never listed (docs/data-coverage.md)
+        sec = sec[~sec.index.isin(list(store.on_demand))] if store.on_demand else sec
         df = sec[sec["type"].isin(want)][["display_name", "name", "start_date", "end_date", "type"]].copy()
         df.index.name = None
         typed = (df, df["start_date"].values.astype("datetime64[D]").astype(np.int64),
@@ -934,6 +948,11 @@ def get_index_stocks(index_symbol: str, date=None) -> list[str]:
                               f"({run.current_dt.date()})")
     members = store.index_members(index_symbol, d)
     if not members:
+        if not store.index_members_known(index_symbol):
+            from ._gaps import record_gap
+            record_gap("get_index_stocks", f"members of {index_symbol}",
+                       f"get_index_stocks({index_symbol!r}): the data store has no constituents of this "
+                       f"index; returning []")
         return []
     life = _listing_days(store)
     di = np.datetime64(d.normalize().date(), "D").astype(np.int64)

@@ -74,8 +74,24 @@ def set_universe(security_list) -> None:
 
 
 def set_subportfolios(configs) -> None:
-    """Accepted for compatibility; jqlite runs one stock sub-account."""
-    current_run("set_subportfolios").log.system_warning("set_subportfolios(): jqlite runs a single stock account")
+    """Accepted for stock sub-accounts; jqlite runs one stock account.
+
+    Raises
+    ------
+    NotImplementedError
+        A sub-account of type ``'futures'`` or ``'index_futures'``: jqlite has no futures
+        account (margin, daily settlement, contract multipliers) and serves no futures bars,
+        so a futures strategy stops here with that said, rather than later on a code it
+        cannot price (docs/data-coverage.md, "Futures").
+    """
+    run = current_run("set_subportfolios")
+    kinds = sorted({str(getattr(c, "type", "stock")) for c in (configs or [])})
+    fut = [k for k in kinds if k in ("futures", "index_futures")]
+    if fut:
+        raise NotImplementedError(f"set_subportfolios(): a {fut[0]!r} sub-account needs futures trading, which jqlite "
+                          f"does not support (no futures account, margin or futures bars); only stock "
+                          f"accounts run")
+    run.log.system_warning("set_subportfolios(): jqlite runs a single stock account")
 
 
 class SubPortfolioConfig:

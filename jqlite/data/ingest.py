@@ -344,6 +344,79 @@ class ColumnMapping:
         return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
 
 
+#: ``--format`` names of ``jqlite data import`` -> preset constructor.
+MAPPING_PRESETS = {
+    "jqlite": ColumnMapping.jqlite, "xbx": ColumnMapping.xbx, "xbx_csv": ColumnMapping.xbx_csv,
+    "tushare": ColumnMapping.tushare, "baostock": ColumnMapping.baostock, "csv": ColumnMapping,
+}
+
+
+def load_mapping(path: str | Path | None = None, preset: str = "csv") -> ColumnMapping:
+    """A :class:`ColumnMapping` from a preset name, overridden by a TOML or JSON file.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        ``.toml`` or ``.json`` file whose keys are :class:`ColumnMapping` attributes
+        (``date = "trade_date"``, ``volume_scale = 100``, ``money = ""`` for "no such column").
+        A key ``preset`` in the file replaces ``preset``.
+    preset : str
+        One of :data:`MAPPING_PRESETS` (``csv`` = the plain defaults: date, code, open ...).
+
+    Returns
+    -------
+    ColumnMapping
+
+    Raises
+    ------
+    DataValidationError
+        Unreadable file, unknown preset or key (named), a value of the wrong type.
+    """
+    import dataclasses
+    import json
+    fields = {f.name: f for f in dataclasses.fields(ColumnMapping)}
+    over: dict = {}
+    if path is not None:
+        p = Path(path)
+        try:
+            if p.suffix.lower() == ".toml":
+                import tomllib
+                over = tomllib.loads(p.read_text(encoding="utf-8"))
+            elif p.suffix.lower() == ".json":
+                over = json.loads(p.read_text(encoding="utf-8"))
+            else:
+                raise DataValidationError(str(p), None, None, "mapping file must be .toml or .json")
+        except DataValidationError:
+            raise
+        except Exception as exc:  # OSError, TOMLDecodeError, JSONDecodeError
+            raise DataValidationError(str(p), None, None, f"cannot read the mapping: {exc}") from None
+        if not isinstance(over, dict):
+            raise DataValidationError(str(p), None, None, "mapping must be a table of key = value")
+        preset = over.pop("preset", preset)
+    if preset not in MAPPING_PRESETS:
+        raise DataValidationError(str(path or "--format"), None, None,
+                                  f"unknown format {preset!r} (one of {sorted(MAPPING_PRESETS)})")
+    m = MAPPING_PRESETS[preset]()
+    for k, v in over.items():
+        if k not in fields:
+            raise DataValidationError(str(path), None, k, f"unknown mapping key {k!r} "
+                                      f"(known: {', '.join(sorted(fields))})")
+        cur = getattr(m, k)
+        if isinstance(cur, bool) or k == "paused_invert":
+            if not isinstance(v, bool):
+                raise DataValidationError(str(path), None, k, f"{k} must be true or false, not {v!r}")
+        elif k.endswith("_scale"):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
+                raise DataValidationError(str(path), None, k, f"{k} must be a positive number, not {v!r}")
+            v = float(v)
+        elif v is not None and not isinstance(v, str):
+            raise DataValidationError(str(path), None, k, f"{k} must be a column name (text), not {v!r}")
+        if isinstance(v, str) and v == "" and k not in ("date", "open", "high", "low", "close", "volume"):
+            v = None
+        setattr(m, k, v)
+    return m
+
+
 #: Canonical raw-bar columns produced by :func:`read_bars_file`.
 RAW_COLUMNS = ("date", "code", "open", "high", "low", "close", "volume", "money", "pre_close",
                "name", "paused", "is_st", "factor", "high_limit", "low_limit", "_row")
@@ -516,11 +589,49 @@ def read_bars_file(path: str | Path, mapping: ColumnMapping | None = None, *,
         open/close outside ``[low, high]``, duplicate (code, date), date not a trading day.
     """
     path = Path(path)
-    file = str(path)
     m = mapping or ColumnMapping()
     cols = m.source_columns()
     str_cols = [c for c in (m.code, m.name, m.date) if c is not None]
     df = _read_table(path, list(cols.values()), str_cols)
+    if m.code is None and code is None:
+        code = path.name.split(".")[0] if not re.match(
+            r"^\d{6}\.[A-Za-z]{2,4}\.", path.name) else ".".join(path.name.split(".")[:2])
+    return read_bars_frame(df, m, label=str(path), calendar=calendar, code=code, start=start, end=end,
+                           codes=codes, check_calendar=check_calendar)
+
+
+def read_bars_frame(df: pd.DataFrame, mapping: ColumnMapping | None = None, *, label: str = "<frame>",
+                    calendar: pd.DatetimeIndex | None = None, code: str | None = None,
+                    start=None, end=None, codes: Iterable[str] | None = None,
+                    check_calendar: bool = True) -> pd.DataFrame:
+    """Check a daily-bar frame already in memory and return jqlite's raw-bar form.
+
+    The same checks and result as :func:`read_bars_file` (which reads a file and calls
+    this), for frames a source library returned (``jqlite.data.sources``).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows in the layout ``mapping`` describes.
+    mapping : ColumnMapping, optional
+    label : str
+        Names the data in errors (a file path, or ``'tushare daily 600000.XSHG'``).
+    calendar, code, start, end, codes, check_calendar
+        As for :func:`read_bars_file`; ``code`` is required when ``mapping.code`` is None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`RAW_COLUMNS`, sorted by code, date.
+
+    Raises
+    ------
+    DataValidationError
+        Naming ``label``, the 0-based row and the column of the first bad value.
+    """
+    file = label
+    m = mapping or ColumnMapping()
+    cols = m.source_columns()
     missing = [c for k, c in cols.items() if c not in df.columns]
     if missing:
         raise DataValidationError(file, None, missing[0], f"missing column(s) {missing}")
@@ -532,9 +643,10 @@ def read_bars_file(path: str | Path, mapping: ColumnMapping | None = None, *,
     out: dict[str, np.ndarray] = {"_row": rows}
     out["date"] = _parse_dates(df[m.date], m.date_format, file, m.date)
     if m.code is None:
-        c = code if code is not None else path.name.split(".")[0] if not re.match(
-            r"^\d{6}\.[A-Za-z]{2,4}\.", path.name) else ".".join(path.name.split(".")[:2])
+        c = code
         try:
+            if c is None:
+                raise ValueError("no code given for a frame without a code column")
             out["code"] = np.full(n, normalize_code(c), dtype=object)
         except ValueError as exc:
             raise DataValidationError(file, None, None, f"no code column and {exc}") from None
@@ -560,9 +672,14 @@ def read_bars_file(path: str | Path, mapping: ColumnMapping | None = None, *,
         v = num(k, m.price_scale)
         _fail(file, rows, ~np.isfinite(v) | (v <= 0), cols[k], f"{k} must be a positive number")
         out[k] = v
+    susp = np.zeros(n, bool)
+    if m.paused:    # a suspended row may leave volume/money empty (baostock: tradestatus 0, volume '')
+        p = pd.to_numeric(df[m.paused], errors="coerce").fillna(0).to_numpy() != 0
+        susp = ~p if m.paused_invert else p
     for k, sc in (("volume", m.volume_scale), ("money", m.money_scale)):
         if k in cols:
             v = num(k, sc)
+            v = np.where(np.isnan(v) & susp, 0.0, v)
             _fail(file, rows, ~np.isfinite(v) | (v < 0), cols[k], f"{k} must be >= 0")
             out[k] = v
         else:
@@ -756,6 +873,10 @@ def densify_bars(raw: pd.DataFrame, calendar: pd.DatetimeIndex,
     pc = out["pre_close"]
     pc_ins = np.where(np.isnan(prev_close), last_close, prev_close)
     pc[ins] = pc_ins[ins]
+    # source rows without a pre_close (files with no such column): the previous close, as
+    # ColumnMapping documents; a security's first row keeps NaN (no limit, no factor step)
+    miss = src & np.isnan(pc) & np.isfinite(prev_close)
+    pc[miss] = prev_close[miss]
     out["volume"][ins] = 0.0
     out["money"][ins] = 0.0
     # source rows: paused unknown -> volume == 0

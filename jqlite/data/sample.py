@@ -77,8 +77,9 @@ DEFAULT_SEED = 20240101
 #: Version of the generator's output.  Stores written by an older generator are re-generated
 #: by :func:`jqlite.data.ensure_default_store` (the default cache) -- bump it whenever the
 #: generated content changes.  2: famous large caps, 51 indexes, 101 exchange funds, OF funds,
-#: zjw / jq_l2 classification.
-SAMPLE_GENERATOR = 2
+#: zjw / jq_l2 classification.  3: any other valid JoinQuant code is synthesised on demand
+#: (jqlite.data.on_demand; the base content is unchanged).
+SAMPLE_GENERATOR = 3
 DEFAULT_START = "2014-01-02"
 DEFAULT_END = "2025-12-31"
 
@@ -975,6 +976,45 @@ def _regime_series(days, base, regimes):
     return out
 
 
+def market_factors(days: pd.DatetimeIndex, rng: np.random.Generator):
+    """The common factor paths of the sample market on ``days``.
+
+    Parameters
+    ----------
+    days : pandas.DatetimeIndex
+        The store's trading days, shape ``(T,)``.
+    rng : numpy.random.Generator
+        The ``(seed, "factors")`` stream of :func:`_rng`; exactly ``12 * T`` normals are drawn
+        from it (the simulation goes on drawing its jumps from the same stream).
+
+    Returns
+    -------
+    m : numpy.ndarray
+        ``(T,)`` daily log return of the market factor.
+    sect : numpy.ndarray
+        ``(T, 10)`` daily log returns of the :data:`SECTORS` factors.
+    smb : numpy.ndarray
+        ``(T,)`` size factor (small minus big).
+    volmult : numpy.ndarray
+        ``(T,)`` multiplier of idiosyncratic volatility (busy markets are more volatile).
+    """
+    T = len(days)
+    mdrift = _regime_series(days, _MARKET_BASE[0], [(a, b, d) for a, b, d, _ in _MARKET_REGIMES])
+    mvol = _regime_series(days, _MARKET_BASE[1], [(a, b, v) for a, b, _, v in _MARKET_REGIMES])
+    # factor noise is bridged: it sums to zero over every regime segment, so the factors
+    # follow their planned paths at the regime boundaries
+    m = mdrift + mvol * _bridged(days, [r[:2] for r in _MARKET_REGIMES], rng.standard_normal(T))
+    sect = np.empty((T, 10))
+    for k, key in enumerate(SECTOR_KEYS):
+        regs = [r[1:] for r in _SECTOR_REGIMES if r[0] == key]
+        sect[:, k] = (_regime_series(days, 0.0, regs)
+                      + 0.008 * _bridged(days, [r[:2] for r in regs], rng.standard_normal(T)))
+    smb = (_regime_series(days, 0.0, _SMB_REGIMES)
+           + 0.004 * _bridged(days, [r[:2] for r in _SMB_REGIMES], rng.standard_normal(T)))
+    volmult = np.clip(0.7 + 0.3 * mvol / _MARKET_BASE[1], 0.7, 2.0)
+    return m, sect, smb, volmult
+
+
 # ---------------------------------------------------------------------------------------------
 # the simulation
 
@@ -998,19 +1038,7 @@ def _simulate(seed, n_stocks, start, end, say):
     say("factor paths")
     eps, z, score = _signal_parts(seed, lat, days)
     rng = _rng(seed, "factors")
-    mdrift = _regime_series(days, _MARKET_BASE[0], [(a, b, d) for a, b, d, _ in _MARKET_REGIMES])
-    mvol = _regime_series(days, _MARKET_BASE[1], [(a, b, v) for a, b, _, v in _MARKET_REGIMES])
-    # factor noise is bridged: it sums to zero over every regime segment, so the factors
-    # follow their planned paths at the regime boundaries
-    m = mdrift + mvol * _bridged(days, [r[:2] for r in _MARKET_REGIMES], rng.standard_normal(T))
-    sect = np.empty((T, 10))
-    for k, key in enumerate(SECTOR_KEYS):
-        regs = [r[1:] for r in _SECTOR_REGIMES if r[0] == key]
-        sect[:, k] = (_regime_series(days, 0.0, regs)
-                      + 0.008 * _bridged(days, [r[:2] for r in regs], rng.standard_normal(T)))
-    smb = (_regime_series(days, 0.0, _SMB_REGIMES)
-           + 0.004 * _bridged(days, [r[:2] for r in _SMB_REGIMES], rng.standard_normal(T)))
-    volmult = np.clip(0.7 + 0.3 * mvol / _MARKET_BASE[1], 0.7, 2.0)
+    m, sect, smb, volmult = market_factors(days, rng)
     jp, jup, jlo, jhi = 0.012, 0.6, 0.05, 0.15
     jump = (rng.random((T, n)) < jp) * np.where(rng.random((T, n)) < jup, 1, -1) * rng.uniform(jlo, jhi, (T, n))
     size = lat["size"].to_numpy()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..compat.dates import to_date
-from ..errors import DataError, SecurityNotFoundError
+from ..errors import DataError, SecuritiesAdded, SecurityNotFoundError
 from . import schema
 
 FAR_FUTURE = pd.Timestamp(schema.FAR_FUTURE)
@@ -67,6 +68,25 @@ class Store:
         sec = pd.read_parquet(self.path / "securities.parquet")
         for c in ("start_date", "end_date"):
             sec[c] = pd.to_datetime(sec[c])
+        #: whether unknown valid codes are synthesised (a sample store, jqlite.data.on_demand)
+        self.synthesizes = self.meta.get("name") == "sample" and (self.path / "sample_generator.json").exists()
+        self._od_files: list[Path] = []
+        #: code -> description of each on-demand security (jqlite.data.on_demand.synthesize)
+        self.on_demand_info: dict = {}
+        od_codes: list[str] = []
+        if self.synthesizes:
+            from .on_demand import read_folder
+            od, self._od_files, self.on_demand_info = read_folder(self.path)
+            od = od[~od["code"].isin(sec["code"])]
+            self._od_files = [f for f in self._od_files if f.name[:-len(".parquet")] in set(od["code"])]
+            if len(od):
+                od_codes = od["code"].tolist()
+                sec = pd.concat([sec, od], ignore_index=True)
+        #: codes synthesised on demand (listed by no enumeration: see docs/data-coverage.md)
+        self.on_demand = frozenset(od_codes)
+        #: version + the on-demand column set: keys caches of (.., n_securities) arrays
+        self.columns_key = self.version if not od_codes else \
+            f"{self.version}-od{zlib.crc32(','.join(sorted(od_codes)).encode()):08x}"
         sec = sec.sort_values("code").set_index("code", drop=False)
         self.securities = sec
         self.codes = sec["code"].to_numpy().astype(str)
@@ -86,11 +106,58 @@ class Store:
         return len(self.codes)
 
     def col(self, code: str) -> int:
-        """Return the column of ``code``; raise SecurityNotFoundError naming it."""
+        """Return the column of ``code``.
+
+        Raises
+        ------
+        SecurityNotFoundError
+            ``code`` is not in the store (recorded in the run's data-gap ledger); in a sample
+            store only when it is no valid JoinQuant code.
+        NotImplementedError
+            ``code`` is a futures code: jqlite has no futures account or data (a feature
+            JoinQuant has and jqlite lacks, not a bad argument).
+        SecuritiesAdded
+            (sample store) ``code`` was valid and has just been synthesised into the store's
+            ``on_demand/`` folder: the API call is repeated on the re-opened store (research
+            mode) or the backtest restarts (see :func:`jqlite.run_backtest`).
+        """
         try:
-            return self.code_index[code]
+            j = self.code_index[code]
         except KeyError:
-            raise SecurityNotFoundError(f"security {code!r} is not in the data store {self.path}") from None
+            self.missing(code)
+        if code in self.on_demand:
+            _note_on_demand(code)
+        return j
+
+    def missing(self, code) -> None:
+        """Handle a code the store does not hold: synthesise it (sample store) or raise.
+
+        Raises
+        ------
+        SecuritiesAdded, SecurityNotFoundError, NotImplementedError
+            As :meth:`col`.
+        """
+        from .on_demand import classify, is_futures_code, materialise
+        if is_futures_code(code):
+            raise NotImplementedError(
+                f"security {code!r} is a futures contract: jqlite does not support futures (JoinQuant "
+                f"trades them in a futures sub-account, set_subportfolios(type='futures'/'index_futures'), "
+                f"which jqlite does not have; no futures bars are served)")
+        if self.synthesizes and classify(code) is not None:
+            materialise(self, [code])
+            from ..api._binding import run_or_none
+            run = run_or_none()
+            if run is not None and hasattr(run, "on_demand_pending"):
+                run.on_demand_pending.add(code)
+            raise SecuritiesAdded([code])
+        try:
+            from ..api._gaps import record_gap
+            record_gap("security", f"security {code}",
+                       f"security {code!r} is not in the data store {self.path} (a real store never "
+                       f"invents one: import its bars with `jqlite data import`)")
+        except Exception:  # pragma: no cover - the ledger must never hide the error below
+            pass
+        raise SecurityNotFoundError(f"security {code!r} is not in the data store {self.path}") from None
 
     def day_index(self, date, side: str = "right") -> int:
         """Position of ``date`` in :attr:`dates`.
@@ -131,12 +198,12 @@ class Store:
         except KeyError:
             raise DataError(f"unknown bar field {name!r}; known: {list(schema.BAR_FIELDS) + ['avg']}") from None
 
-    def _panel_cache_dir(self, files: list[Path]) -> Path | None:
+    def _panel_cache_dir(self, files: list[Path], n_cols: int) -> Path | None:
         """Folder of this store's memory-mappable bar panels (one ``.npy`` per field), keyed
         by the content version and the bar files' names, sizes and mtimes: inside the store
         (``.panels/``) when it is writable, else under ``$XDG_CACHE_HOME/jqlite/panels``."""
         import hashlib
-        h = hashlib.sha256(f"{self.version}|{self.n_days}|{self.n_securities}".encode())
+        h = hashlib.sha256(f"{self.version}|{self.n_days}|{n_cols}".encode())
         for fp in files:
             st = fp.stat()
             h.update(f"|{fp.name}:{st.st_size}:{st.st_mtime_ns}".encode())
@@ -146,22 +213,21 @@ class Store:
         base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "jqlite" / "panels"
         return base / key
 
-    def _load_panels(self, folder: Path | None) -> bool:
+    def _load_panels(self, folder: Path | None, n_cols: int) -> dict[str, np.ndarray] | None:
         """Memory-map the cached panels (read-only: pages are shared by every process that
-        opens the store, so Dask workers do not each hold a copy); False when absent/unusable."""
+        opens the store, so Dask workers do not each hold a copy); None when absent/unusable."""
         if folder is None or not (folder / "complete").exists():
-            return False
+            return None
         try:
             out = {}
             for f in schema.BAR_FIELDS:
                 a = np.load(folder / f"{f}.npy", mmap_mode="r")
-                if a.shape != (self.n_days, self.n_securities) or a.dtype != np.float64:
-                    return False
+                if a.shape != (self.n_days, n_cols) or a.dtype != np.float64:
+                    return None
                 out[f] = np.asarray(a)   # a plain read-only ndarray view of the mapping
         except (OSError, ValueError):
-            return False
-        self._fields.update(out)
-        return True
+            return None
+        return out
 
     def _save_panels(self, folder: Path | None, out: dict[str, np.ndarray]) -> None:
         """Write the panels for :meth:`_load_panels` (atomically: a folder renamed into place
@@ -192,13 +258,27 @@ class Store:
         files = sorted((self.path / "bars_daily").glob("*.parquet"))
         if not files:
             raise DataError(f"{self.path / 'bars_daily'}: no bar files")
-        cache = self._panel_cache_dir(files)
-        if self._load_panels(cache):
-            return
+        # the base market's columns (the panel cache holds those only: a sample store's set
+        # of on-demand codes grows, and must not invalidate / duplicate the base panels)
+        base_codes = self.codes[~np.isin(self.codes, list(self.on_demand))] if self.on_demand else self.codes
+        cache = self._panel_cache_dir(files, len(base_codes))
+        out = self._load_panels(cache, len(base_codes))
+        if out is None:
+            out = self._read_bar_files(files, base_codes)
+            for a in out.values():
+                a.flags.writeable = False
+            self._save_panels(cache, out)
+        if self.on_demand:
+            out = self._with_on_demand(out, base_codes)
+        for a in out.values():
+            a.flags.writeable = False   # shared by every run, as the memory-mapped panels are
+        self._fields.update(out)
+
+    def _read_bar_files(self, files: list[Path], codes_sorted: np.ndarray) -> dict[str, np.ndarray]:
+        """``(n_days, len(codes_sorted))`` arrays of every bar field from parquet ``files``."""
         cols = ["date", "code", *schema.BAR_FIELDS]
-        nd, ns = self.n_days, self.n_securities
+        nd, ns = self.n_days, len(codes_sorted)
         out = {f: np.full((nd, ns), np.nan) for f in schema.BAR_FIELDS}
-        codes_sorted = self.codes
         for fp in files:
             t = pq.read_table(fp, columns=cols)
             d = t.column("date").to_numpy().astype("datetime64[D]").astype(np.int64)
@@ -212,10 +292,21 @@ class Store:
                                 f"missing from the securities master / calendar")
             for f in schema.BAR_FIELDS:
                 out[f][ri, ci] = t.column(f).to_numpy(zero_copy_only=False).astype(np.float64)
-        for a in out.values():
-            a.flags.writeable = False   # shared by every run, as the memory-mapped panels are
-        self._fields.update(out)
-        self._save_panels(cache, out)
+        return out
+
+    def _with_on_demand(self, base: dict[str, np.ndarray], base_codes: np.ndarray) -> dict[str, np.ndarray]:
+        """The base panels widened by the on-demand codes' columns (sorted code order)."""
+        od_codes = np.array(sorted(self.on_demand))
+        extra = self._read_bar_files(self._od_files, od_codes)
+        bpos = np.searchsorted(self.codes, base_codes)
+        opos = np.searchsorted(self.codes, od_codes)
+        out = {}
+        for f in schema.BAR_FIELDS:
+            a = np.empty((self.n_days, self.n_securities))
+            a[:, bpos] = base[f]
+            a[:, opos] = extra[f]
+            out[f] = a
+        return out
 
     # ------------------------------------------------------------------ minute bars
     def minute_bars(self, base: int = 1):
@@ -286,6 +377,11 @@ class Store:
         d = np.datetime64(pd.Timestamp(date).normalize())
         return sorted(set(codes[(s <= d) & (e >= d)].tolist()))
 
+    def index_members_known(self, index_code: str) -> bool:
+        """Whether the store holds constituents of ``index_code`` (on any day)."""
+        return index_code in self.cached("index_members_codes", lambda: set(
+            self.table("index_members")["index_code"].astype(str)))
+
     def xrxd_by_day(self) -> dict[int, list[tuple[str, float, float]]]:
         """Ex-date day index -> list of (code, bonus_pre_tax per 10 shares, scale_factor)."""
         def build():
@@ -346,16 +442,35 @@ def open_store(path: str | os.PathLike | None = None) -> Store:
                         f"run `jqlite data sample` or `jqlite data import`") from None
     # research mode calls this once per API call: skip re-reading meta.json while it is the
     # same file (a re-import replaces it atomically -> new inode / mtime)
-    fast = (str(p), stamp.st_mtime_ns, stamp.st_ino, stamp.st_size)
+    from .on_demand import folder_stamp
+    od = folder_stamp(p)     # a code synthesised on demand (sample store) -> a new Store
+    fast = (str(p), stamp.st_mtime_ns, stamp.st_ino, stamp.st_size, od)
     st = _FAST.get(fast)
     if st is not None:
         return st
     version = json.loads(meta.read_text()).get("version", "")
-    key = (str(p.resolve()), str(version))
+    key = (str(p.resolve()), str(version), od)
     with _STORES_LOCK:
         st = _STORES.get(key)
         if st is None:
             st = Store(p)
+            # an older on-demand generation of the same store is superseded (runs holding it
+            # keep their reference)
+            for k in [k for k in _STORES if k[:2] == key[:2] and k != key]:
+                del _STORES[k]
+            for k in [k for k, v in _FAST.items() if k[0] == fast[0] and k != fast]:
+                del _FAST[k]
             _STORES[key] = st
         _FAST[fast] = st
     return st
+
+
+def _note_on_demand(code: str) -> None:
+    """Remember in the active run that it used an on-demand (synthesised) security."""
+    from ..api._binding import run_or_none
+    run = run_or_none()
+    if run is not None:
+        used = getattr(run, "on_demand_used", None)
+        if used is None:
+            used = run.on_demand_used = set()
+        used.add(code)

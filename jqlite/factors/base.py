@@ -302,5 +302,7 @@ def stock_mask_of(store) -> np.ndarray:
     """Boolean ``(n_securities,)``: True for stocks (the cross-section universe)."""
     def build():
         t = store.securities["type"].reindex(store.codes).astype(str).to_numpy()
-        return t == "stock"
+        # stocks synthesised on demand (sample market) stay out of every cross-section, so a
+        # factor's value never depends on which codes earlier runs asked for
+        return (t == "stock") & ~np.isin(store.codes, list(getattr(store, "on_demand", ())))
     return store.cached(("jqlite.factors", "stock_mask"), build)

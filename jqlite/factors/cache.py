@@ -94,11 +94,14 @@ class FactorEngine:
             parent = Path(env).expanduser() / "factor_cache" / f"{self.store.meta.get('name', 'store')}-{h}"
         else:
             parent = self.store.path / ".factor_cache"
-        root = parent / str(self.store.version)
+        # the column set is part of the key: a sample store with codes synthesised on demand
+        # has more columns (jqlite.data.on_demand)
+        version = str(self.store.version)
+        root = parent / str(getattr(self.store, "columns_key", version))
         try:
             root.mkdir(parents=True, exist_ok=True)
             for p in parent.iterdir():     # invalidate caches of other store versions
-                if p.is_dir() and p.name != root.name:
+                if p.is_dir() and p.name != root.name and p.name.split("-od")[0] != version:
                     shutil.rmtree(p, ignore_errors=True)
         except OSError:
             return None                    # read-only store: memory cache only

@@ -500,3 +500,17 @@ def test_exit_in_a_callback_ends_the_backtest_not_python(market):
     assert "called exit()" in str(ei.value) and "line 6, in f" in ei.value.traceback_text
     r = run_backtest("exit.py", market=market, source=src, raise_errors=False)
     assert r.run.g.n == 1 and r.run.error is not None   # stopped on the first day
+
+
+def test_get_current_data_takes_the_old_security_list_argument(market):
+    # JoinQuant's older API: get_current_data(security_list); public files still pass one
+    src = """
+def initialize(context):
+    run_daily(f, 'open')
+def f(context):
+    cd = get_current_data(['600000.XSHG'])
+    g.p = cd['600000.XSHG'].day_open
+    g.q = get_current_data()['600000.XSHG'].day_open
+"""
+    r = run_backtest("current_data_arg.py", market=market, source=src)
+    assert r.error is None and r.run.g.p == r.run.g.q and r.run.g.p > 0

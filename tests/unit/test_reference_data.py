@@ -55,7 +55,9 @@ def test_get_industry_shape_and_codes(research):
     assert got["000002.XSHE"]["sw_l1"]["industry_code"] == "801180"
     assert got["000002.XSHE"]["sw_l3"] == {"industry_code": "430101", "industry_name": "住宅开发III"}
     assert got["000002.XSHE"]["zjw"] == {"industry_code": "K70", "industry_name": "房地产业"}
-    assert got["600001.XSHG"] == {}        # not in the sample market
+    # not in the base sample: synthesised on demand, classified as its base-market twin
+    assert got["600001.XSHG"]["sw_l1"]["industry_code"].startswith("801")
+    assert get_industry("601633.XSHE", date="2020-01-02") == {"601633.XSHE": {}}   # no valid code
     assert get_industry("000001.XSHE", date="1990-01-01") == {"000001.XSHE": {}}  # before listing
 
 

@@ -1,0 +1,427 @@
+"""``jqlite data pull`` / ``jqlite data update``: build or extend a store from a data source.
+
+How a pull runs (``docs/data-pull.md``):
+
+1. The credential is resolved (environment or OS keyring, :mod:`jqlite.data.sources.credentials`)
+   and checked with the source at once: a rejected one stops the pull with the source's own
+   message before anything is written.
+2. The securities to pull are listed (``--universe``) and cut into batches.  The plan and
+   every finished batch are *committed* into a staging folder beside the store,
+   ``.STORE.pull/`` (each batch a parquet file written to a temporary name, flushed and
+   renamed; ``state.json`` replaced the same way after it), so a pull stopped by Ctrl-C, a
+   network loss or the quota keeps every committed batch and the same command resumes at the
+   first missing one.  Nothing is ever committed twice.
+3. Each call goes through a rate limit (the source's ``min_interval``) and retries transient
+   errors (network, time-out, rate-limit answers) with exponential backoff; an account error
+   or an exhausted quota stops at once.  For sources with a quota (jqdatasdk) the rows left
+   are checked before each batch and reported.
+4. When all batches are in, the store is built with the same derivations as a file import
+   (:func:`jqlite.data.ingest.build_store_tables`) and written by
+   :func:`jqlite.data.writer.write_store`: built aside, checked and swapped in atomically.  The
+   store keeps the raw rows it was built from (``pull/raw/YYYY.parquet``) and where they came
+   from (``pull/sources.json``: source, universe, pull times, per table), which is what
+   ``jqlite data update`` extends.
+
+``update`` pulls the days after the store's last day for the same source and universe (plus
+securities listed since), merges them with the kept raw rows and rebuilds the store the same
+way (the whole store is rewritten; see ``docs/data-pull.md`` for the cost).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .calendar import xshg_trading_days
+from .ingest import RAW_COLUMNS, build_store_tables, security_type_of
+from .sources import SourceError, TransientError, source_class
+from .sources.base import QuotaExhausted, Source
+from .sources.credentials import redact, resolve
+from .writer import write_store
+
+PULL_DIR = "pull"                 # inside a pulled store
+STATE = "state.json"
+
+
+def staging_dir(out: str | os.PathLike) -> Path:
+    """The staging folder of a pull into ``out``: ``.NAME.pull`` beside it."""
+    out = Path(out)
+    return out.parent / f".{out.name}.pull"
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    df.to_parquet(tmp, index=False)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class _Caller:
+    """Rate limit + retries with exponential backoff around one source's calls."""
+
+    def __init__(self, src: Source, secrets, say, *, tries: int, backoff: float, sleep, clock=time.monotonic):
+        self.src, self.secrets, self.say = src, secrets, say
+        self.tries, self.backoff, self.sleep, self.clock = tries, backoff, sleep, clock
+        self.last = None
+        self.calls = 0
+        self.retries = 0
+
+    def __call__(self, what: str, fn: Callable, *a, **kw):
+        for attempt in range(self.tries):
+            if self.last is not None and self.src.min_interval > 0:
+                wait = self.src.min_interval - (self.clock() - self.last)
+                if wait > 0:
+                    self.sleep(wait)
+            self.last = self.clock()
+            self.calls += 1
+            try:
+                return fn(*a, **kw)
+            except KeyboardInterrupt:
+                raise
+            except Exception as exc:
+                kind = self.src.classify(exc)
+                if kind is None:
+                    raise
+                msg = redact(str(exc), self.secrets)
+                if kind is TransientError and attempt < self.tries - 1:
+                    delay = min(self.backoff * 2 ** attempt, 60.0)
+                    self.retries += 1
+                    self.say(f"{what}: {msg}; retry {attempt + 1}/{self.tries - 1} in {delay:.1f}s")
+                    self.sleep(delay)
+                    continue
+                raise kind(msg) from None
+        raise AssertionError("unreachable")
+
+
+def _read_raw_dir(d: Path) -> pd.DataFrame:
+    files = sorted(d.glob("*.parquet"))
+    if not files:
+        return pd.DataFrame({c: [] for c in RAW_COLUMNS})
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
+def _normalize_raw(raw: pd.DataFrame) -> pd.DataFrame:
+    raw = raw.copy()
+    raw["date"] = pd.to_datetime(raw["date"])
+    for c in ("paused", "is_st"):
+        raw[c] = raw[c].astype(np.int8)
+    raw["name"] = raw["name"].astype(object).where(raw["name"].notna(), None)
+    return raw
+
+
+def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, universe: str = "all",
+             codes: list[str] | None = None, adapter: Source | None = None,
+             env: Mapping[str, str] | None = None, keyring_get=None, batch_size: int | None = None,
+             restart: bool = False, tries: int = 5, backoff: float = 1.0, sleep=time.sleep,
+             progress: Callable[[str], None] | None = None,
+             on_batch: Callable[[dict], None] | None = None, _update_of: Path | None = None) -> dict:
+    """Pull daily bars of a universe from a source into the store ``out`` (resumable).
+
+    Parameters
+    ----------
+    source : str
+        ``baostock``, ``tushare``, ``akshare`` or ``jqdatasdk``.
+    out : path-like
+        Store to create or replace (new, empty or a jqlite store).
+    start, end : date-like
+        Span (default: 2015-01-05 to today).  The store ends on the last day the source had data.
+    universe : str
+        ``all``, ``hs300``, ``zz500``, ``sz50`` (as the source supports); ignored with ``codes``.
+    codes : list of str, optional
+        JoinQuant codes to pull instead of a universe.
+    adapter : Source, optional
+        A ready adapter (tests pass one around a recorded-response client).
+    env, keyring_get
+        Where credentials are looked up (default ``os.environ`` and the OS keyring).
+    batch_size : int, optional
+        Securities per committed batch (default: the source's).
+    restart : bool
+        Discard an interrupted pull's staging folder instead of resuming it.
+    tries, backoff, sleep
+        Attempts per call, first backoff in seconds (doubling, at most 60 s), sleep function.
+    progress : callable, optional
+        Called with log lines (never containing a credential).
+    on_batch : callable, optional
+        Called after each committed batch with ``{'batch', 'batches', 'codes_done', 'codes',
+        'rows', 'elapsed', 'quota'}``.
+
+    Returns
+    -------
+    dict
+        ``store`` (path), ``rows`` (source rows), ``bars``, ``securities``, ``batches``,
+        ``resumed_batches`` (already committed when the run started), ``calls``, ``retries``,
+        ``first_date``, ``last_date``, ``quota`` (or None), ``status`` (``'written'`` or
+        ``'up to date'``).
+
+    Raises
+    ------
+    CredentialError
+        Missing or rejected credential (nothing written).
+    QuotaExhausted
+        The account's quota ran out; committed batches are kept for the next run.
+    SourceError
+        Any other source error after the retries.
+    DataError
+        The staging folder belongs to a pull with other arguments (use ``restart``), or the
+        data fails the store's checks.
+    """
+    say = progress or (lambda _m: None)
+    out = Path(out)
+    t0 = time.perf_counter()
+    cls = source_class(source)
+    secrets = resolve(source, env) if keyring_get is None else resolve(source, env, keyring_get)
+    src = adapter if adapter is not None else cls()
+    start_d = pd.Timestamp(start or "2015-01-05").normalize()
+    end_d = pd.Timestamp(end or _dt.date.today()).normalize()
+    if end_d < start_d:
+        raise DataError(f"--end {end_d.date()} is before --start {start_d.date()}")
+    cal = xshg_trading_days(str(start_d.date()), str(end_d.date()))
+    if len(cal) == 0:
+        raise DataError(f"no trading day between {start_d.date()} and {end_d.date()}")
+    call = _Caller(src, secrets, say, tries=tries, backoff=backoff, sleep=sleep)
+
+    stage = staging_dir(out)
+    want = {"source": source, "start": str(cal[0].date()), "end": str(cal[-1].date()),
+            "universe": "codes" if codes else universe, "mode": "update" if _update_of else "pull"}
+    state = None
+    if (stage / STATE).exists():
+        state = json.loads((stage / STATE).read_text())
+        if restart or any(state.get(k) != v for k, v in want.items()):
+            if not restart:
+                got = {k: state.get(k) for k in want}
+                raise DataError(f"{stage} holds an interrupted pull with other arguments ({got}); rerun that "
+                                f"command to finish it, or pass --restart to discard it")
+            shutil.rmtree(stage)
+            state = None
+
+    say(f"{source}: logging in")
+    call("login", src.login, secrets)
+    try:
+        if state is None:
+            stage.mkdir(parents=True, exist_ok=True)
+            (stage / "batches").mkdir(exist_ok=True)
+            if codes:
+                secs = pd.DataFrame({"code": list(codes), "display_name": None})
+            else:
+                say(f"{source}: listing the {universe} universe")
+                secs = call("securities", src.securities, universe, cal[-1].date())
+            if _update_of is not None:
+                old = pd.read_parquet(_update_of / PULL_DIR / "securities.parquet")
+                gone = old[~old["code"].isin(secs["code"])]
+                if len(gone):     # delisted since, or not in today's list: keep them
+                    secs = pd.concat([secs, gone.dropna(axis=1, how="all")], ignore_index=True)
+            secs = secs.drop_duplicates("code").sort_values("code").reset_index(drop=True)
+            if secs.empty:
+                raise SourceError(f"{source}: the {universe} universe is empty")
+            _atomic_parquet(secs, stage / "securities.parquet")
+            bs = batch_size or src.batch_size
+            allc = secs["code"].tolist()
+            state = dict(want, batches=[allc[i:i + bs] for i in range(0, len(allc), bs)], done=[],
+                         started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+            _atomic_write_bytes(stage / STATE, json.dumps(state, indent=1).encode())
+        secs = pd.read_parquet(stage / "securities.parquet")
+        if "type" not in secs.columns:
+            secs["type"] = secs["code"].map(security_type_of)
+        batches = state["batches"]
+        done = set(state["done"])
+        resumed = len(done)
+        if resumed:
+            say(f"{source}: resuming, {resumed} of {len(batches)} batches already committed in {stage}")
+        n_codes = sum(len(b) for b in batches)
+        codes_done = sum(len(batches[i]) for i in done)
+        rows = sum(len(pd.read_parquet(stage / "batches" / f"{i:05d}.parquet", columns=["date"])) for i in done)
+        quota = None
+        for i, batch in enumerate(batches):
+            if i in done:
+                continue
+            quota = call("quota", src.quota)
+            if quota is not None:
+                need = src.rows_estimate(len(batch), len(cal))
+                if quota["spare"] < need:
+                    raise QuotaExhausted(
+                        f"{source}: daily quota: {quota['total'] - quota['spare']:,} of {quota['total']:,} rows "
+                        f"used, {quota['spare']:,} left, the next batch needs about {need:,}; {len(done)} of "
+                        f"{len(batches)} batches are committed in {stage}: run the same command again when the "
+                        "quota is renewed")
+            frame = call(f"batch {i + 1}/{len(batches)}", src.fetch_daily, batch, cal[0].date(), cal[-1].date())
+            raw = src.to_raw(frame, f"batch {i + 1} ({batch[0]} .. {batch[-1]})") if len(frame) else \
+                pd.DataFrame({c: [] for c in RAW_COLUMNS})
+            _atomic_parquet(raw, stage / "batches" / f"{i:05d}.parquet")
+            done.add(i)
+            state["done"] = sorted(done)
+            _atomic_write_bytes(stage / STATE, json.dumps(state, indent=1).encode())
+            codes_done += len(batch)
+            rows += len(raw)
+            info = {"batch": len(done), "batches": len(batches), "codes_done": codes_done, "codes": n_codes,
+                    "rows": rows, "elapsed": time.perf_counter() - t0, "quota": quota}
+            if on_batch:
+                on_batch(info)
+            else:
+                say(f"batch {len(done)}/{len(batches)}: {codes_done}/{n_codes} securities, {rows:,} rows")
+        if quota is not None:
+            quota = call("quota", src.quota)
+            say(f"{source}: quota {quota['total'] - quota['spare']:,} of {quota['total']:,} rows used today, "
+                f"{quota['spare']:,} left")
+    finally:
+        src.logout()
+
+    new_raw = pd.concat([pd.read_parquet(stage / "batches" / f"{i:05d}.parquet") for i in range(len(batches))],
+                        ignore_index=True)
+    note = getattr(src, "note", None)
+    if note:
+        say(note)
+    old_raw = None
+    prev = {}
+    if _update_of is not None:
+        old_raw = _read_raw_dir(_update_of / PULL_DIR / "raw")
+        prev = json.loads((_update_of / PULL_DIR / "sources.json").read_text())
+    if new_raw.empty and old_raw is not None:
+        shutil.rmtree(stage, ignore_errors=True)
+        return {"store": _update_of, "status": "up to date", "rows": 0, "batches": len(batches),
+                "resumed_batches": resumed, "calls": call.calls, "retries": call.retries, "quota": quota}
+    if new_raw.empty:
+        raise SourceError(f"{source}: no rows for {len(secs)} securities between {cal[0].date()} and "
+                          f"{cal[-1].date()}")
+    raw = new_raw if old_raw is None or old_raw.empty else pd.concat([old_raw, new_raw], ignore_index=True)
+    raw = _normalize_raw(raw).sort_values(["code", "date"], kind="stable").reset_index(drop=True)
+    dup = raw.duplicated(["code", "date"], keep="last")
+    if dup.any():       # a day pulled again (update overlapping the last day): the newer row wins
+        raw = raw[~dup.to_numpy()].reset_index(drop=True)
+    first = raw["date"].min()
+    last = raw["date"].max()
+    full_cal = xshg_trading_days(str(first.date()), str(last.date()))
+    have = pd.DatetimeIndex(raw["date"].unique())
+    missing = full_cal.difference(have)
+    if len(missing):
+        say(f"{source}: no data at all on {len(missing)} trading day(s), e.g. "
+            f"{', '.join(str(d.date()) for d in missing[:5])}: securities are shown suspended there")
+    raw["_row"] = np.arange(len(raw))
+    master = secs.copy()
+    first_row = raw.groupby("code")["date"].min()
+    if "start_date" in master.columns:
+        # the source's listing date (get_security_info(...).start_date: strategies skip new
+        # listings by it), never after the security's first bar in the store
+        src_start = pd.to_datetime(master["start_date"])
+        fr = master["code"].map(first_row)
+        master["start_date"] = src_start.where(src_start.notna() & (src_start <= fr), fr)
+    ipo_dates = None
+    if "start_date" in secs.columns and pd.to_datetime(secs["start_date"]).notna().all():
+        # listing dates known: the IPO day (no price limit) is the listing day when it is in
+        # the store, not "the first row after the store's first day" (a stock suspended at the
+        # start of the span is no IPO when it resumes); BSE's NEEQ transfers of 2021-11-15 keep limits
+        s = pd.Series(pd.to_datetime(secs["start_date"]).to_numpy(), index=secs["code"].to_numpy())
+        fr = first_row.reindex(s.index)
+        keep = (s == fr) & ~((s == pd.Timestamp("2021-11-15")) & s.index.str.endswith(".BJSE"))
+        ipo_dates = s[keep.to_numpy()]
+    spans = None
+    if "listed" in secs.columns:
+        # still listed today but no rows at the span's end: suspended there (tushare and akshare
+        # send no row on a suspended day), so dense paused rows to the last day, not a delisting
+        listed = set(secs.loc[secs["listed"].fillna(False).astype(bool), "code"])
+        last_row = raw.groupby("code")["date"].max()
+        ext = [c for c in last_row.index if c in listed and last_row[c] < full_cal[-1]]
+        if ext:
+            say(f"{len(ext)} listed securities have no rows at the end (suspended), e.g. {ext[0]}")
+            spans = pd.DataFrame({"first": first_row, "last": last_row})
+            spans.loc[ext, "last"] = full_cal[-1]
+    master = master.drop(columns=[c for c in ("listed",) if c in master.columns])
+    say("building the store tables")
+    tables, stats = build_store_tables(raw, full_cal, securities=master, progress=say, ipo_dates=ipo_dates,
+                                       spans=spans,
+                                       source=lambda c, d: f"{source} {c} {pd.Timestamp(d).date()}")
+    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    hist = prev.get("history", []) + [{"pulled_at": now, "start": str(cal[0].date()), "end": str(cal[-1].date()),
+                                       "rows": int(len(new_raw)), "securities": int(new_raw["code"].nunique())}]
+    record = {"source": source, "universe": want["universe"], "library": cls.module,
+              "library_version": _lib_version(cls.module),
+              "tables": {t: {"source": source, "pulled_at": now, "first_date": str(first.date()),
+                             "last_date": str(last.date())} for t in tables},
+              "history": hist}
+    raw_keep = raw.drop(columns=["_row"])
+
+    def write_pull_dir(target: Path) -> None:
+        (target / "raw").mkdir(parents=True)
+        years = raw_keep["date"].dt.year.to_numpy()
+        for y in np.unique(years):
+            raw_keep[years == y].to_parquet(target / "raw" / f"{y}.parquet", index=False)
+        secs.to_parquet(target / "securities.parquet", index=False)
+        (target / "sources.json").write_text(json.dumps(record, indent=1, ensure_ascii=False))
+
+    dest = _update_of if _update_of is not None else out
+    say(f"writing store {dest}: {stats['bars']:,} bar rows")
+    write_store(dest, tables, name=f"{source}-{want['universe']}", source=f"{source} pull {now}",
+                sources={"bars_daily": f"{source} pull"}, progress=say, extra_files={PULL_DIR: write_pull_dir})
+    shutil.rmtree(stage, ignore_errors=True)
+    return {"store": dest, "status": "written", "rows": int(len(new_raw)), "bars": stats["bars"],
+            "securities": stats["securities"], "batches": len(batches), "resumed_batches": resumed,
+            "calls": call.calls, "retries": call.retries, "first_date": str(first.date()),
+            "last_date": str(last.date()), "quota": quota, "limit_violations": stats["limit_violations"],
+            "seconds": time.perf_counter() - t0}
+
+
+def _lib_version(module: str) -> str | None:
+    try:
+        from importlib.metadata import version
+        return version(module)
+    except Exception:
+        return None
+
+
+def run_update(store: str | os.PathLike, *, end=None, adapter: Source | None = None, **kw) -> dict:
+    """Pull the days after ``store``'s last day from the source it was pulled from.
+
+    Parameters
+    ----------
+    store : path-like
+        A store written by :func:`run_pull` (it has ``pull/sources.json``).
+    end : date-like, optional
+        Last day to pull (default today).
+    adapter, **kw
+        As for :func:`run_pull` (``env``, ``progress``, ``on_batch``, ``restart`` ...).
+
+    Returns
+    -------
+    dict
+        As :func:`run_pull`; ``status`` is ``'up to date'`` when there was no new day.
+
+    Raises
+    ------
+    DataError
+        ``store`` was not made by ``jqlite data pull``.
+    """
+    store = Path(store)
+    rec_file = store / PULL_DIR / "sources.json"
+    if not rec_file.exists():
+        raise DataError(f"{store} was not made by `jqlite data pull` (no {PULL_DIR}/sources.json): "
+                        "pull it first, or import files again with `jqlite data import`")
+    rec = json.loads(rec_file.read_text())
+    last = pd.Timestamp(rec["tables"]["bars_daily"]["last_date"])
+    end_d = pd.Timestamp(end or _dt.date.today()).normalize()
+    nxt = xshg_trading_days(str((last + pd.Timedelta(days=1)).date()), str(max(end_d, last).date()))
+    if len(nxt) == 0:
+        return {"store": store, "status": "up to date", "rows": 0, "last_date": str(last.date())}
+    codes = None
+    if rec["universe"] == "codes":
+        codes = pd.read_parquet(store / PULL_DIR / "securities.parquet")["code"].tolist()
+    return run_pull(rec["source"], store, start=nxt[0], end=nxt[-1],
+                    universe=rec["universe"] if codes is None else "all", codes=codes, adapter=adapter,
+                    _update_of=store, **kw)

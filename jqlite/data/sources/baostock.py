@@ -1,0 +1,118 @@
+"""baostock (free, anonymous login): raw daily k-data with the exchange pre_close, ST flag and
+trading status, one security per call.
+
+Library calls and what they return (baostock 0.9.4, ``baostock/data/resultset.py``,
+``security/history.py``, ``metadata/stock_metadata.py``; documentation
+http://baostock.com/baostock/index.php/Python_API文档):
+
+* ``login(user_id='anonymous', password='123456')`` -> ``ResultData`` with ``error_code``
+  (``'0'`` = success; ``'10001xxx'`` account errors, ``'10002xxx'`` network errors) and
+  ``error_msg`` (the server's Chinese message).
+* ``query_history_k_data_plus(code='sh.600000', fields, start_date='YYYY-MM-DD',
+  end_date, frequency='d', adjustflag='3')`` -> ``ResultData``; rows are read with
+  ``rs.next()`` / ``rs.get_row_data()`` (lists of **strings**, empty string = no value) and
+  the column names are ``rs.fields``.  ``rs.get_data()`` is not used: it calls
+  ``DataFrame.append``, removed in pandas 2, whenever a result has more than one page.
+  adjustflag ``'3'`` = unadjusted.  Units: prices yuan, volume shares, amount yuan.  A
+  suspended day is a row with ``tradestatus='0'``, ``volume='0'`` and all prices equal to the
+  previous close; ``isST`` is ``'1'`` on ST days.
+* ``query_stock_basic()`` -> fields ``code, code_name, ipoDate, outDate, type, status``
+  (``type`` '1' stock, '2' index, '3' other, '4' convertible bond, '5' ETF; ``status`` '1'
+  listed, '0' delisted) -- delisted stocks included, so a pull has no survivorship bias.
+* ``query_hs300_stocks(date)``, ``query_zz500_stocks(date)``, ``query_sz50_stocks(date)`` ->
+  fields ``updateDate, code, code_name``: the index's members on that date.
+
+The adjustment factor is derived from ``preclose`` (identical to baostock's back-adjust
+factor ratios, which are computed from the same exchange reference prices).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..ingest import ColumnMapping, normalize_codes
+from .base import CredentialError, Source, SourceError, TransientError, iso
+
+K_FIELDS = "date,code,open,high,low,close,preclose,volume,amount,adjustflag,turn,tradestatus,pctChg,isST"
+_NUMERIC = ("open", "high", "low", "close", "preclose", "volume", "amount", "turn", "pctChg")
+
+
+def bs_code(code: str) -> str:
+    """``600000.XSHG`` -> ``sh.600000`` (baostock has no Beijing exchange codes)."""
+    num, ex = code.split(".")
+    if ex not in ("XSHG", "XSHE"):
+        raise SourceError(f"baostock has no data for {code} (only Shanghai and Shenzhen)")
+    return ("sh." if ex == "XSHG" else "sz.") + num
+
+
+class BaostockSource(Source):
+    """Adapter for the ``baostock`` library (see the module docstring)."""
+
+    name = "baostock"
+    module = "baostock"
+    extra = "baostock"
+    mapping = ColumnMapping.baostock()
+    batch_size = 20
+    min_interval = 0.0     # baostock states no rate limit; one call at a time
+
+    def _check(self, rs, what: str):
+        code = str(getattr(rs, "error_code", ""))
+        if code == "0":
+            return rs
+        msg = f"baostock {what}: {getattr(rs, 'error_msg', '')} (error_code {code})"
+        if code.startswith("10001"):
+            raise CredentialError(msg)
+        if code.startswith("10002"):
+            raise TransientError(msg)
+        raise SourceError(msg)
+
+    def _frame(self, rs, what: str) -> pd.DataFrame:
+        self._check(rs, what)
+        rows = []
+        while rs.error_code == "0" and rs.next():
+            rows.append(rs.get_row_data())
+        self._check(rs, what)           # a later page can fail
+        return pd.DataFrame(rows, columns=list(rs.fields))
+
+    def login(self, credentials: Mapping[str, str]) -> None:
+        user = credentials.get("user")
+        pw = credentials.get("password")
+        lg = self.client.login(user.reveal() if user else "anonymous", pw.reveal() if pw else "123456")
+        self._check(lg, "login")
+
+    def logout(self) -> None:
+        try:
+            self.client.logout()
+        except Exception:
+            pass
+
+    def securities(self, universe: str, date: _dt.date) -> pd.DataFrame:
+        if universe == "all":
+            df = self._frame(self.client.query_stock_basic(), "query_stock_basic")
+            df = df[df["type"].astype(str) == "1"]
+            out = pd.DataFrame({"code": normalize_codes(df["code"].to_numpy(), file="baostock query_stock_basic"),
+                                "display_name": df["code_name"].to_numpy(object),
+                                "start_date": pd.to_datetime(df["ipoDate"].replace("", None), errors="coerce"),
+                                "listed": (df["status"].astype(str) == "1").to_numpy()})
+            return self.stocks_only(out)
+        fn = {"hs300": "query_hs300_stocks", "zz500": "query_zz500_stocks", "sz50": "query_sz50_stocks"}.get(universe)
+        if fn is None:
+            raise SourceError(f"baostock has no universe {universe!r} (all, hs300, zz500, sz50)")
+        df = self._frame(getattr(self.client, fn)(date=iso(date)), fn)
+        return pd.DataFrame({"code": normalize_codes(df["code"].to_numpy(), file=f"baostock {fn}"),
+                             "display_name": df["code_name"].to_numpy(object)})
+
+    def fetch_daily(self, codes: list[str], start, end) -> pd.DataFrame:
+        frames = []
+        for c in codes:
+            rs = self.client.query_history_k_data_plus(bs_code(c), K_FIELDS, start_date=iso(start),
+                                                       end_date=iso(end), frequency="d", adjustflag="3")
+            frames.append(self._frame(rs, f"query_history_k_data_plus {c}"))
+        df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=K_FIELDS.split(","))
+        for k in _NUMERIC:             # '' = no value (turn on a suspended day)
+            df.loc[df[k] == "", k] = np.nan
+        return df

@@ -1,0 +1,170 @@
+"""What every source adapter provides, and the errors a pull can meet.
+
+A *source* wraps one maintained client library (baostock, tushare, akshare, jqdatasdk) and
+maps what that library returns into jqlite's raw-bar form (:data:`jqlite.data.ingest.RAW_COLUMNS`:
+codes ``600000.XSHG``, prices in yuan, volume in shares, money in yuan, raw prices plus the
+exchange ``pre_close`` from which the adjustment factor is derived).  Everything after that
+(dense suspended days, factor, limits, ST intervals, ex-rights events, the atomic write) is the
+same code the file import uses (:func:`jqlite.data.ingest.build_store_tables`,
+:func:`jqlite.data.writer.write_store`).
+
+The library is passed in as ``client`` (the imported module), so tests drive an adapter with
+a recorded-response double shaped like the library's real return values; nothing here opens a
+socket itself.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+from ...errors import DataError
+from ..ingest import ColumnMapping, read_bars_frame, security_type_of
+
+
+class SourceError(DataError):
+    """A source library reported an error; the message is the source's own (secrets removed)."""
+
+
+class CredentialError(SourceError):
+    """Missing or rejected credentials: the pull stops at once, nothing is retried."""
+
+
+class QuotaExhausted(SourceError):
+    """The account's data quota is used up: committed batches are kept, resume later."""
+
+
+class TransientError(SourceError):
+    """A network failure, time-out or rate limit: the call is retried with backoff."""
+
+
+class Source:
+    """Base class of a source adapter.
+
+    Subclasses set the class attributes and implement :meth:`login`, :meth:`securities` and
+    :meth:`fetch_daily`.
+
+    Attributes
+    ----------
+    name : str
+        ``--source`` name.
+    module : str
+        Import name of the client library.
+    extra : str
+        The ``pip install 'jqlite-engine[EXTRA]'`` extra that installs it.
+    mapping : ColumnMapping
+        Layout of the frames :meth:`fetch_daily` returns.
+    batch_size : int
+        Securities per committed batch.
+    min_interval : float
+        Seconds between two calls (rate limit; the engine sleeps in between).
+    """
+
+    name = "?"
+    module = "?"
+    extra = "?"
+    mapping = ColumnMapping()
+    batch_size = 50
+    min_interval = 0.0
+
+    def __init__(self, client=None):
+        if client is None:
+            client = self.import_client()
+        self.client = client
+
+    @classmethod
+    def import_client(cls):
+        """Import the client library, or fail naming the extra that installs it.
+
+        Raises
+        ------
+        SourceError
+            The library is not installed.
+        """
+        import importlib
+        try:
+            return importlib.import_module(cls.module)
+        except ImportError as exc:
+            raise SourceError(f"--source {cls.name} needs the {cls.module} package: "
+                              f"pip install 'jqlite-engine[{cls.extra}]' ({exc})") from None
+
+    # ---------------------------------------------------------------- to implement
+    def login(self, credentials: Mapping[str, str]) -> None:
+        """Authenticate (or check the credential with one cheap call).
+
+        Raises
+        ------
+        CredentialError
+            With the source's own message, at once (no retry).
+        """
+
+    def logout(self) -> None:
+        """Close the session (best effort)."""
+
+    def securities(self, universe: str, date: _dt.date) -> pd.DataFrame:
+        """Securities to pull.
+
+        Parameters
+        ----------
+        universe : str
+            ``all`` (listed and delisted A-share stocks the source knows), ``hs300``,
+            ``zz500``, ``sz50``.
+        date : datetime.date
+            Day the index membership is taken on (the pull's end).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``code`` (JoinQuant form) and ``display_name``, optionally ``type`` and
+            ``start_date`` (the listing date, datetime64; NaT when unknown) and ``listed``
+            (bool: still listed today, so a stock without rows at the end of the span is
+            suspended there, not delisted).
+        """
+        raise NotImplementedError
+
+    def fetch_daily(self, codes: list[str], start: _dt.date, end: _dt.date) -> pd.DataFrame:
+        """Raw daily bars of ``codes`` in ``[start, end]``, in :attr:`mapping`'s layout."""
+        raise NotImplementedError
+
+    def classify(self, exc: BaseException) -> type[SourceError] | None:
+        """Which :class:`SourceError` a library exception means (None: a bug, re-raise it).
+
+        The default: network errors (``OSError``, ``TimeoutError``, ``ConnectionError`` and
+        ``requests``' exceptions, which derive from ``OSError``) are transient.
+        """
+        if isinstance(exc, SourceError):
+            return type(exc)
+        if isinstance(exc, (OSError, TimeoutError, ConnectionError, EOFError)):
+            return TransientError
+        return None
+
+    def quota(self) -> dict | None:
+        """``{'total': int, 'spare': int}`` rows per day for sources with a quota, else None."""
+        return None
+
+    def rows_estimate(self, n_codes: int, n_days: int) -> int:
+        """Quota rows a batch of ``n_codes`` over ``n_days`` costs (sources with a quota)."""
+        return n_codes * n_days
+
+    # ---------------------------------------------------------------- shared
+    def to_raw(self, frame: pd.DataFrame, label: str) -> pd.DataFrame:
+        """Check a :meth:`fetch_daily` frame and map it to ``RAW_COLUMNS`` (see ``read_bars_frame``)."""
+        return read_bars_frame(frame, self.mapping, label=f"{self.name} {label}", check_calendar=False)
+
+    @staticmethod
+    def stocks_only(df: pd.DataFrame, types: Iterable[str] = ("stock",)) -> pd.DataFrame:
+        """Keep rows whose code is of one of ``types`` (by :func:`security_type_of`)."""
+        keep = df["code"].map(security_type_of).isin(set(types))
+        return df[keep.to_numpy()].reset_index(drop=True)
+
+
+def yyyymmdd(d) -> str:
+    """``20240102`` form of a date (tushare, akshare)."""
+    return pd.Timestamp(d).strftime("%Y%m%d")
+
+
+def iso(d) -> str:
+    """``2024-01-02`` form of a date (baostock, jqdatasdk)."""
+    return pd.Timestamp(d).strftime("%Y-%m-%d")

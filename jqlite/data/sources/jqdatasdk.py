@@ -1,0 +1,117 @@
+"""jqdatasdk (the user's JoinQuant data account): unadjusted prices with JoinQuant's own
+``pre_close``, ``high_limit``, ``low_limit``, ``paused`` and the ST flag, within the account's
+daily quota.
+
+Library calls and what they return (jqdatasdk 1.9.8, ``jqdatasdk/__init__.py``,
+``jqdatasdk/api.py``, ``jqdatasdk/client.py``; documentation
+https://www.joinquant.com/help/api/doc?name=JQDatadoc):
+
+* ``auth(username, password)`` -> None; a rejected account raises ``Exception(msg)`` with the
+  server's message (``JQDataClient.get_error``); network failures are socket errors.
+* ``get_query_count()`` -> ``{'total': int, 'spare': int}``: rows the account may fetch today
+  and rows left.  Each returned row of ``get_price``/``get_extras`` costs one.
+* ``get_all_securities(types=['stock'])`` -> DataFrame indexed by code (``600000.XSHG``),
+  columns ``display_name, name, start_date, end_date, type`` (dates as ``Timestamp``; listed
+  and delisted stocks).
+* ``get_price(codes, start_date, end_date, frequency='daily', fields=[...], skip_paused=False,
+  fq=None, panel=False)`` -> long DataFrame with columns ``time`` (datetime64), ``code`` and
+  the fields.  ``fq=None`` = raw prices (the ``factor`` field would then be 1.0, so it is not
+  fetched; the factor is derived from ``pre_close``, JoinQuant's ex-rights reference).  With
+  ``skip_paused=False`` a suspended day is a row with ``paused=1.0``, prices = the last
+  close and volume 0; days before listing / after delisting are rows of NaN (dropped).
+  volume in shares, money in yuan.
+* ``get_extras('is_st', codes, start_date, end_date, df=True)`` -> wide DataFrame, index
+  dates, one bool column per code.
+* ``index`` universes: ``get_index_stocks('000300.XSHG', date)`` -> list of codes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..ingest import ColumnMapping
+from .base import CredentialError, QuotaExhausted, Source, SourceError, TransientError, iso
+
+PRICE_FIELDS = ["open", "close", "high", "low", "volume", "money", "pre_close", "high_limit", "low_limit", "paused"]
+INDEX = {"hs300": "000300.XSHG", "zz500": "000905.XSHG", "sz50": "000016.XSHG"}
+
+
+class JqdatasdkSource(Source):
+    """Adapter for jqdatasdk (see the module docstring)."""
+
+    name = "jqdatasdk"
+    module = "jqdatasdk"
+    extra = "jqdatasdk"
+    mapping = ColumnMapping(date="time", code="code", pre_close="pre_close", paused="paused", is_st="is_st",
+                            high_limit="high_limit", low_limit="low_limit", code_format="jq")
+    batch_size = 100
+    min_interval = 0.0
+
+    def classify(self, exc: BaseException):
+        msg = str(exc)
+        if "账号" in msg or "密码" in msg or "auth" in msg.lower() or "过期" in msg:
+            return CredentialError
+        if "超过" in msg and ("限制" in msg or "条数" in msg):
+            return QuotaExhausted
+        if "请求频率" in msg or "连接被关闭" in msg:
+            return TransientError
+        return super().classify(exc)
+
+    def _call(self, name: str, *a, **kw):
+        try:
+            return getattr(self.client, name)(*a, **kw)
+        except Exception as exc:
+            kind = self.classify(exc) or SourceError
+            raise kind(f"jqdatasdk {name}: {exc}") from None
+
+    def login(self, credentials: Mapping[str, str]) -> None:
+        u, p = credentials.get("username"), credentials.get("password")
+        if not u or not p:
+            raise CredentialError("jqdatasdk needs JQDATA_USERNAME and JQDATA_PASSWORD")
+        try:
+            self.client.auth(u.reveal(), p.reveal())
+        except Exception as exc:
+            kind = self.classify(exc)
+            raise (kind if kind is TransientError else CredentialError)(f"jqdatasdk auth: {exc}") from None
+
+    def logout(self) -> None:
+        try:
+            self.client.logout()
+        except Exception:
+            pass
+
+    def quota(self) -> dict | None:
+        q = self._call("get_query_count")
+        return {"total": int(q["total"]), "spare": int(q["spare"])}
+
+    def rows_estimate(self, n_codes: int, n_days: int) -> int:
+        return 2 * n_codes * n_days       # get_price + get_extras('is_st')
+
+    def securities(self, universe: str, date) -> pd.DataFrame:
+        if universe in INDEX:
+            codes = self._call("get_index_stocks", INDEX[universe], date=iso(date))
+            return pd.DataFrame({"code": list(codes), "display_name": None})
+        if universe != "all":
+            raise SourceError(f"jqdatasdk: unknown universe {universe!r} (all, hs300, zz500, sz50)")
+        df = self._call("get_all_securities", types=["stock"])
+        return pd.DataFrame({"code": df.index.astype(str).to_numpy(object),
+                             "display_name": df["display_name"].to_numpy(object),
+                             "start_date": pd.to_datetime(df["start_date"]),
+                             "listed": (pd.to_datetime(df["end_date"]) >= pd.Timestamp.today().normalize()).to_numpy()})
+
+    def fetch_daily(self, codes: list[str], start, end) -> pd.DataFrame:
+        px = self._call("get_price", list(codes), start_date=iso(start), end_date=iso(end), frequency="daily",
+                        fields=PRICE_FIELDS, skip_paused=False, fq=None, panel=False)
+        px = px[px["close"].notna()].reset_index(drop=True)
+        st = self._call("get_extras", "is_st", list(codes), start_date=iso(start), end_date=iso(end), df=True)
+        st_long = st.stack().rename("is_st").reset_index()
+        st_long.columns = ["time", "code", "is_st"]
+        st_long["time"] = pd.to_datetime(st_long["time"])
+        px["time"] = pd.to_datetime(px["time"])
+        px = px.merge(st_long, on=["time", "code"], how="left")
+        px["is_st"] = px["is_st"].fillna(False).astype(np.int8)
+        return px
