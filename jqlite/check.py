@@ -1021,6 +1021,14 @@ class _Checker:
             pass
         top = modname.split(".")[0]
         ver = getattr(sys.modules.get(top), "__version__", "")
+        layer = _legacy_layer()
+        restored = getattr(layer, "RESTORED", {}) if layer is not None else {}
+        if isinstance(restored, dict) and name in restored.get(modname, ()):
+            # a removed library name jqlite's legacy layer serves to strategy code
+            self.add("legacy", f"{modname}.{name}", node.lineno, WARNING,
+                     f"{modname}.{name} was removed from {top} {ver}; runs through jqlite's "
+                     "legacy layer".replace("  ", " "))
+            return None
         where = f" (installed {top} {ver})" if ver else (" (jqlite's module)" if top in (
             "jqdata", "jqfactor", "jqlib", "kuanke") else "")
         self.add("import", f"{modname}.{name}", node.lineno, WARNING if handled else BLOCKER,

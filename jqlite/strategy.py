@@ -111,6 +111,10 @@ def base_namespace() -> dict[str, Any]:
                "np": np, "numpy": np, "pd": pd, "pandas": pd, "random": random,
                "logging": logging, "old_div": old_div})
     ns.update({k: getattr(jqdata, k) for k in jqdata.__all__})
+    # float()/int() of a one-element array worked under numpy 1.x (JoinQuant's): the strategy's
+    # float/int accept it (builtins otherwise; isinstance and dtype uses unchanged)
+    from .compat.legacy import Numpy1Float, Numpy1Int
+    ns["float"], ns["int"] = Numpy1Float, Numpy1Int
     # jqfactor's preprocessing is used without an import by real files (spec
     # real_strategy_api_usage.md: winsorize_med / standardlize / neutralize)
     import jqfactor

@@ -45,6 +45,18 @@ PY2_MODULES = frozenset({"cPickle", "StringIO", "cStringIO", "urllib2", "ConfigP
                          "commands", "httplib", "HTMLParser", "thread", "__builtin__", "exceptions",
                          "sets", "md5", "sha", "string.maketrans", "itertools.izip", "itertools.imap",
                          "itertools.ifilter", "itertools.izip_longest"})
+#: Names real files call as if JoinQuant provided them, checked against JoinQuant's API
+#: reference (https://www.joinquant.com/help/api/help — scheduling is run_daily /
+#: run_weekly / run_monthly / unschedule_all only; no "unpaused" function: paused flags come
+#: from get_current_data()) and its strategy namespace
+#: (docs/compatibility.md): JoinQuant raises the same NameError.  Helpers an author forgot
+#: to paste into a shared file, or an API of another platform.
+NOT_JOINQUANT_NAMES = {
+    "run_time_interval": "not a JoinQuant scheduler (run_daily/run_weekly/run_monthly)",
+    "unpaused": "not a JoinQuant function (a helper the file does not define)",
+}
+#: Functions whose first argument is the strategy's own callback.
+SCHEDULERS = frozenset({"run_daily", "run_weekly", "run_monthly"})
 #: Attributes of pandas/numpy objects that the JoinQuant image's old pandas (0.2x)/numpy had.
 LEGACY_PANDAS_ATTRS = frozenset({
     "ix", "sort", "as_matrix", "get_value", "set_value", "iteritems", "sortlevel", "order",
@@ -190,6 +202,22 @@ def defined_names(source: str) -> frozenset[str] | None:
     return frozenset(out)
 
 
+def scheduled_names(source: str) -> frozenset[str]:
+    """Names passed as the callback (first argument or ``func=``) of ``run_daily`` /
+    ``run_weekly`` / ``run_monthly``: the strategy's own functions, never JoinQuant's."""
+    import ast
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    out: set[str] = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in SCHEDULERS:
+            args = list(n.args[:1]) + [k.value for k in n.keywords if k.arg == "func"]
+            out.update(a.id for a in args if isinstance(a, ast.Name))
+    return frozenset(out)
+
+
 def first_data_warning(log_text: str) -> str:
     """The first run-log warning saying data is missing (``''`` when none), without its time stamp."""
     for line in (log_text or "").splitlines():
@@ -327,11 +355,19 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
     if etype in ("UnicodeDecodeError",):
         return out("api-missing", "encoding: source is not UTF-8 (GBK?)")
     if etype in ("SyntaxError", "IndentationError", "TabError"):
-        gist = re.sub(r"\s*\(.*\)$|\s+on line \d+$", "", first_msg).strip()
+        # jqlite's loader says which case a file that is neither Python 3 nor convertible
+        # Python 2 is (jqlite.compat.source._syntax_message): cut short, not Python 2 either,
+        # or a conversion gap
+        said_truncated = "it was cut short" in first_msg
+        not_py2 = "not valid Python 2 either" in first_msg
+        gist = first_msg.split("; ", 1)[0]
+        gist = re.sub(r"\s*\(.*\)$|\s+on line \d+$", "", gist).strip()
         gist = re.sub(r"^/?[^:]*:\d+:\s*", "", gist)
-        if truncated or "invalid character" in gist:
-            return out("strategy-bug", f"{etype}: " + ("file ends inside a block (truncated file)" if truncated
-                                                     else gist))
+        if truncated or said_truncated or "invalid character" in gist:
+            return out("strategy-bug", f"{etype}: " + ("file ends inside a block (truncated file)"
+                                                     if truncated or said_truncated else gist))
+        if not_py2:
+            return out("strategy-bug", f"{etype}: {gist} (invalid as Python 3 and as Python 2)")
         if python2:
             return out("api-missing", f"Python 2 source not converted: {gist}")
         return out("strategy-bug", f"{etype}: {gist}")
@@ -364,9 +400,20 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
         name = m.group(1) if m else first_msg
         defined = defined_names(source) if source else None
         if defined is not None and name not in PY2_NAMES and name not in defined:
+            if name in scheduled_names(source):
+                # run_daily(before_market_open, ...) with no such function: the template's
+                # callback was not pasted; JoinQuant raises the same NameError
+                return out("strategy-bug", f"NameError: {name} (a scheduled callback the file never defines)")
+            if name in NOT_JOINQUANT_NAMES:
+                return out("strategy-bug", f"NameError: {name} ({NOT_JOINQUANT_NAMES[name]})")
             # conservative: still counted against jqlite (JoinQuant's namespace may have it)
             return out("api-missing", f"NameError: {name} (defined nowhere in the file)")
         return out("api-missing", f"NameError: {name}")
+    if etype == "RuntimeError" and "the strategy called exit()" in first_msg:
+        # exit()/sys.exit() raise SystemExit, which is not an Exception: on JoinQuant the
+        # backtest process ends there too (the author stops the run on purpose, e.g. after
+        # writing a file); jqlite stops the backtest with this error
+        return out("strategy-bug", "the strategy ends the backtest itself with exit()")
     if etype == "UnboundLocalError":
         return out("strategy-bug", "UnboundLocalError")
     if etype == "AttributeError":
@@ -385,7 +432,8 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
         if attr in PY2_NAMES or attr in LEGACY_PANDAS_ATTRS and typ in DATA_TYPES | {"DatetimeIndex", "Index"}:
             return out("api-missing", f"AttributeError: {typ}.{attr} (legacy)")
         if typ == "NoneType" and (attr in {"display_name", "start_date", "end_date", "parent"}
-                                  or "get_security_info" in (last_strat.text if last_strat else "")):
+                                  or "get_security_info" in (last_strat.text if last_strat else "")
+                                  or "get_security_info(" in (data_warning or "")):
             # SecurityInfo's fields: get_security_info() gives None for a code the store lacks
             return out("data-absent", "get_security_info() gave None: code not in the store")
         if typ == "NoneType":

@@ -33,6 +33,7 @@ from sqlalchemy.sql import visitors as _visitors
 
 from ._binding import timed
 
+from ..compat.panel import as_panel
 from ..data import fundamentals as F
 from ..errors import ParamsError
 
@@ -119,6 +120,41 @@ indicator = FundamentalsTable("indicator")
 _TABLES = {t._name: t for t in (valuation, income, balance, cash_flow, indicator)}
 
 
+def _string_columns(text: str) -> list:
+    """Columns named by a string such as ``'finance.STK_ML_QUOTA.day,finance.STK_ML_QUOTA.link_name'``.
+
+    JoinQuant's ``query`` is SQLAlchemy's ``Session.query``; before SQLAlchemy 1.4 a string
+    entity was taken as textual SQL (with a warning), so a comma-separated list of
+    ``table.column`` names selected those columns on JoinQuant's MySQL.  jqlite resolves each
+    name to its column (``valuation.pe_ratio``, ``indicator.roe``,
+    ``finance.STK_ML_QUOTA.day``, ``macro.MAC_AREA_GDP_QUARTER.gdp``...).
+
+    Raises
+    ------
+    ParamsError
+        When a part is not a ``table.column`` name (names it).
+    AttributeError
+        When the table or column is unknown, or a finance table is not in the store (the
+        table's own message).
+    """
+    import jqdata
+    out = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        names = part.split(".")
+        obj = getattr(jqdata, names[0], None) if len(names) >= 2 and names[0] in jqdata.__all__ else None
+        for n in names[1:]:   # a table jqlite lacks raises its own AttributeError here
+            obj = getattr(obj, n) if obj is not None else None
+        if not isinstance(obj, sa.sql.elements.ColumnElement):
+            raise ParamsError(f"query() takes table columns such as valuation.market_cap; the string "
+                              f"{text!r} names {part!r}, which is not a column jqlite knows")
+        out.append(obj)
+    if not out:
+        raise ParamsError(f"query() got the empty string {text!r}")
+    return out
+
+
 class Query:
     """``query(...)`` result: an immutable SQLAlchemy ``Select`` with JoinQuant's chaining
     methods (``filter``, ``order_by``, ``limit``, ``offset``, ``group_by``, ``having``)."""
@@ -128,10 +164,9 @@ class Query:
         if stmt is None:
             if not entities:
                 raise ParamsError("query() needs at least one table or column")
-            for e in entities:
-                if isinstance(e, str):
-                    raise ParamsError(f"query() takes table columns such as valuation.market_cap, "
-                                      f"not the string {e!r}")
+            if any(isinstance(e, str) for e in entities):
+                entities = tuple(x for e in entities for x in (_string_columns(e) if isinstance(e, str) else [e]))
+                self._entities = entities
             stmt = sa.select(*entities)
         self.statement = stmt
 
@@ -495,6 +530,24 @@ def _plan(q: Query):
     return plan
 
 
+def _mysql_booleans(df: pd.DataFrame) -> pd.DataFrame:
+    """Comparison columns as JoinQuant's MySQL returns them: integers 1/0, not booleans.
+
+    ``query(valuation.code, valuation.pb_ratio > 0)`` selects a comparison (a common slip
+    for ``filter``); MySQL has no boolean type and answers 1/0 (NULL where an operand is
+    NULL), which pandas reads as int64 (float64 with NaN when a NULL is present).  DuckDB
+    answers booleans, on which numpy's ``sign``/``log`` fail.  Such columns become int64, or
+    float64 1.0/0.0/NaN when a value is missing."""
+    for col in df.columns:
+        s = df[col]
+        if s.dtype == bool:
+            df[col] = s.astype("int64")
+        elif s.dtype == object and len(s) and s.map(lambda v: v is None or isinstance(v, bool)).all() \
+                and s.map(lambda v: isinstance(v, bool)).any():
+            df[col] = s.map(lambda v: np.nan if v is None else float(v)).astype("float64")
+    return df
+
+
 def _run(q: Query, panel, day=None, stat_q=None, annual=False, api="get_fundamentals") -> pd.DataFrame:
     sql, needed = _plan(q)
     for n, cols in needed.items():
@@ -503,7 +556,7 @@ def _run(q: Query, panel, day=None, stat_q=None, annual=False, api="get_fundamen
     for n, cols in needed.items():
         con.register(n, _table_frame(panel, n, cols, day, stat_q, annual))
     try:
-        return _arrow_table(con.execute(sql)).to_pandas()
+        return _mysql_booleans(_arrow_table(con.execute(sql)).to_pandas())
     finally:
         for n in needed:
             try:
@@ -615,7 +668,7 @@ def get_fundamentals_continuously(query_object, end_date=None, count=None, panel
     vals = [c for c in df.columns if c not in ("code", "day", "id")]
     wide = df.pivot_table(index="day", columns="code", values=vals, aggfunc="first", dropna=False)
     wide.index = pd.to_datetime(wide.index)
-    return wide
+    return as_panel(wide)
 
 
 def _codes(security_list) -> list[str]:
@@ -729,6 +782,13 @@ def get_history_fundamentals(security, fields, watch_date=None, stat_date=None, 
     for t, c in fl:
         if t == "valuation":
             raise ParamsError("get_history_fundamentals does not support valuation fields")
+    # key columns among the fields (indicator.code, income.statDate...): the result always
+    # has code and statDate; id/day carry nothing per report
+    keys = ("code", "statDate", "id", "day")
+    if all(c in keys for _t, c in fl):
+        raise ParamsError("get_history_fundamentals needs at least one data field besides "
+                          "code/statDate (e.g. indicator.roa)")
+    fl = [(t, c) for t, c in fl if c not in keys]
     store = _store()
     fp = _panel(store)
     for t in dict.fromkeys(t for t, _c in fl):

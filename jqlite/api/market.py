@@ -14,6 +14,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from ..compat.panel import as_panel
 from ..compat.dates import jq_dates, to_date, to_datetime, to_timestamp
 from ..data.calendar import OPEN, CLOSE
 from ..errors import FutureDataError, ParamsError
@@ -66,11 +67,34 @@ def _ref_day(store, run, fq) -> int | None:
     return None
 
 
+def _trading_rows(store, j: int, end_i: int, n: int) -> np.ndarray:
+    """Day rows (ascending) of the last ``n`` days up to ``end_i`` on which security column
+    ``j`` traded (listed and not suspended); fewer when its history is shorter.  Looked for
+    in a trailing window first, the whole history only when the window holds fewer."""
+    start = max(end_i + 1 - (2 * n + 60), 0)
+    while True:
+        paused = store.field("paused")[start:end_i + 1, j]
+        listed = store.field("close")[start:end_i + 1, j]
+        ok = np.flatnonzero((paused == 0) & (listed == listed)) + start
+        if start == 0 or len(ok) >= n:
+            return ok[-n:] if n > 0 else ok[:0]
+        start = 0
+
+
+def _take(m: np.ndarray, rows: np.ndarray | slice, cols: list[int]) -> np.ndarray:
+    """``m[rows][:, cols]`` without copying whole rows first: with an index array for
+    ``rows``, ``m[rows]`` would copy every security of those days (a day x all-codes matrix)
+    before picking the few columns asked for."""
+    if isinstance(rows, slice):
+        return m[rows][:, cols]
+    return m[np.ix_(np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp))]
+
+
 def _scale(store, rows: np.ndarray | slice, cols: list[int], fq, run) -> np.ndarray | None:
     """Per-cell multiplier for price fields under ``fq`` (None when raw)."""
     if fq is None:
         return None
-    f = store.field("factor")[rows][:, cols]
+    f = _take(store.field("factor"), rows, cols)
     if fq == "post":
         return f
     if fq != "pre":
@@ -99,7 +123,7 @@ def _values(store, field: str, rows, cols: list[int], fq, run) -> np.ndarray:
         field = "avg"
     if field not in ALL_FIELDS:
         raise ParamsError(f"unknown field {field!r}; allowed: {list(ALL_FIELDS)}")
-    v = store.field(field)[rows][:, cols]
+    v = _take(store.field(field), rows, cols)
     if field in PRICE_FIELDS:
         s = _scale(store, rows, cols, fq, run)
         if s is not None:
@@ -250,7 +274,7 @@ def _minute_result(series: dict, fields, single: bool, panel: bool = True, df_ou
     if panel:
         frames = {f: pd.DataFrame({c: pd.Series(series[c][1][f], index=series[c][0]) for c in codes})
                   for f in fields}
-        return pd.concat(frames, axis=1)
+        return as_panel(pd.concat(frames, axis=1))
     parts = []
     for c in codes:
         t, v = series[c]
@@ -390,8 +414,8 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
     dates = store.dates[start_i:end_i + 1]
     need_mask = skip_paused or not fill_paused
     if need_mask:
-        paused = store.field("paused")[rows][:, cols] == 1
-        listed = ~np.isnan(store.field("close")[rows][:, cols])
+        paused = _take(store.field("paused"), rows, cols) == 1
+        listed = ~np.isnan(_take(store.field("close"), rows, cols))
     if not fill_paused:
         for f in fields:
             if f in PRICE_FIELDS:
@@ -410,7 +434,7 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
             empty._jq_fields = tuple(fields)
             return empty
         frames = {f: pd.DataFrame(vals[f], index=dates, columns=codes) for f in fields}
-        return pd.concat(frames, axis=1)
+        return as_panel(pd.concat(frames, axis=1))
     n, k = len(dates), len(codes)
     long = pd.DataFrame({"time": np.tile(dates.values, k), "code": np.repeat(codes, n)})
     for f in fields:
@@ -543,10 +567,7 @@ def attribute_history(security, count, unit="1d", fields=("open", "close", "high
     end_i = run.day_i - 1
     n = count * ndays
     if skip_paused:
-        paused = store.field("paused")[:end_i + 1, j]
-        listed = store.field("close")[:end_i + 1, j]
-        ok = np.flatnonzero((paused == 0) & (listed == listed))
-        rows = ok[-n:] if n > 0 else ok[:0]
+        rows = _trading_rows(store, j, end_i, n) if n > 0 else np.arange(0)
     else:
         a = max(end_i - n + 1, 0)
         rows = np.arange(a, end_i + 1)
@@ -656,11 +677,16 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
             raise FutureDataError(f"avoid_future_data=True时,get_bars(include_now=True)不能在{end}获取当天"
                                   f"尚未走完的bar的{bad} (今日的收盘/最高/最低/成交量要到15:00才知道)")
     out = {}
+    # trading days needed: the last `count` of them for days; for weeks / months enough
+    # days to cover count + 1 periods (<= 5 trading days a week, <= 23 a month), the first,
+    # possibly partial, period dropped below
+    need = count if kind == "1d" else count * (7 if kind == "1w" else 31) + (7 if kind == "1w" else 31)
     for c in codes:
         j = store.col(c)
-        paused = store.field("paused")[:end_i + 1, j]
-        listed = store.field("close")[:end_i + 1, j]
-        ok = np.flatnonzero((paused == 0) & (listed == listed))
+        ok = _trading_rows(store, j, end_i, need)
+        if kind != "1d" and len(ok) == need:
+            keys = _bars_period_keys(store.dates[ok], kind)
+            ok = ok[keys != keys[0]]
         vals = _bars_values(store, run, fields, ok, j, fq_ref_date)
         if snapshot and ok.size and ok[-1] == end_i:
             # the snapshot needs today's open even when 'open' is not among the fields
@@ -677,10 +703,21 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
         out[c] = _bars_record(fields, vals, dates)
     if not df:
         return out[codes[0]] if single else out
-    frames = {c: pd.DataFrame(out[c]) for c in codes}
     if single:
-        return frames[codes[0]]
-    return pd.concat(frames)
+        return pd.DataFrame(out[codes[0]])
+    return _records_frame(out, codes)
+
+
+def _records_frame(out: dict, codes: list[str]) -> pd.DataFrame:
+    """``pd.concat({code: pd.DataFrame(record)})`` built in one go: a ``(code, i)``
+    MultiIndex over the codes' structured arrays (one DataFrame instead of one per code)."""
+    recs = [out[c] for c in codes]
+    names = recs[0].dtype.names
+    lens = [len(r) for r in recs]
+    data = {n: np.concatenate([r[n] for r in recs]) for n in names}
+    idx = pd.MultiIndex.from_arrays([np.repeat(np.asarray(codes, dtype=object), lens),
+                                     np.concatenate([np.arange(k) for k in lens])])
+    return pd.DataFrame(data, index=idx, columns=list(names))
 
 
 def _get_bars_minute(run, store, codes, single, fields, count, x, include_now, end_dt, fq_ref_date, df):

@@ -7,6 +7,8 @@ import math
 
 import numbers
 
+import numpy as np
+
 from ..errors import ParamsError
 from ..execution.broker import lot_rules
 from ..execution.orders import LimitOrderStyle, Order, OrderStatus, OrderStyle
@@ -16,7 +18,12 @@ from ._binding import current_run
 def _finite(value, name: str, func: str) -> float:
     """``value`` as a float, or ParamsError naming the argument when it is not a finite
     number (NaN, inf, None, a string): JoinQuant rejects such orders with a parameter error
-    rather than letting ``int(nan)`` raise a bare ValueError from inside the engine."""
+    rather than letting ``int(nan)`` raise a bare ValueError from inside the engine.  A numpy
+    array of one element counts as that element (numpy 1.x's ``float()`` rule)."""
+    if isinstance(value, np.ndarray) and value.size == 1:
+        # numpy 1.x (JoinQuant's) converted a one-element array with float(): a value read
+        # as attribute_history(...)['close'].values is accepted as its one number
+        value = value.reshape(()).item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ParamsError(f"{func}(): {name} must be a number, was {value!r} ({type(value).__name__})")
     v = float(value)

@@ -27,6 +27,8 @@ restored name                old meaning (modern spelling)
 ``pd.TimeGrouper(f)``        ``pd.Grouper(freq=f)``
 ``np.float``/``int``/...     the Python builtins (numpy 1.20 aliases)
 ``np.NaN``/``Inf``/...       ``np.nan``/``np.inf``/... (numpy 2 removals)
+``sklearn.preprocessing.Imputer`` ``sklearn.impute.SimpleImputer`` (scikit-learn 0.22 removal;
+                             served when the strategy mentions it: :func:`install_sklearn`)
 ===========================  ==================================================================
 
 Scope
@@ -105,9 +107,10 @@ def _caller_is_user(depth: int = 2) -> bool:
 _WARNED_NO_RUN: set[str] = set()
 
 
-def used(name: str, modern: str) -> None:
+def used(name: str, modern: str, library: str = "pandas/numpy") -> None:
     """Record that user code used the restored ``name``: one ``log.warn`` per run naming the
-    modern spelling ``modern`` (outside a run: one ``FutureWarning`` per process)."""
+    modern spelling ``modern`` (outside a run: one ``FutureWarning`` per process).
+    ``library`` is the library that removed it, for the message."""
     from ..api._binding import run_or_none
     run = run_or_none()
     if run is not None:
@@ -115,13 +118,13 @@ def used(name: str, modern: str) -> None:
         if name in seen:
             return
         seen.add(name)
-        run.log.warn(f"{name} was removed from pandas/numpy; jqlite restores it for old "
+        run.log.warn(f"{name} was removed from {library}; jqlite restores it for old "
                      f"strategy files — modern spelling: {modern}")
         return
     if name in _WARNED_NO_RUN:
         return
     _WARNED_NO_RUN.add(name)
-    warnings.warn(f"{name} was removed from pandas/numpy; jqlite restores it — modern "
+    warnings.warn(f"{name} was removed from {library}; jqlite restores it — modern "
                   f"spelling: {modern}", FutureWarning, stacklevel=4)
 
 
@@ -624,7 +627,8 @@ _NP_NAMES: dict[str, tuple[Any, str]] = {
 }
 
 
-def _module_getattr(module: types.ModuleType, names: dict[str, tuple[Any, str]], label: str):
+def _module_getattr(module: types.ModuleType, names: dict[str, tuple[Any, str]], label: str,
+                    library: str = "pandas/numpy"):
     """Wrap ``module.__getattr__`` (PEP 562) so that ``names`` resolve for user code only."""
     orig = module.__dict__.get("__getattr__")
     if getattr(orig, "_jqlite_legacy", False):
@@ -633,7 +637,7 @@ def _module_getattr(module: types.ModuleType, names: dict[str, tuple[Any, str]],
     def __getattr__(attr: str):
         hit = names.get(attr)
         if hit is not None and hit[0] is not None and _caller_is_user(2):
-            used(f"{label}.{attr}", hit[1])
+            used(f"{label}.{attr}", hit[1], library)
             return hit[0]
         if orig is not None:
             return orig(attr)
@@ -664,6 +668,145 @@ def _stats_modules() -> None:
     pd_names = _pd_names()
     pd_names["stats"] = (pkg, "statsmodels")
     _module_getattr(pd, pd_names, "pandas")
+
+
+# ---------------------------------------------------------------------------- float()/int() of size-1 arrays
+
+class _BuiltinAlike(type):
+    """Metaclass of :class:`Numpy1Float` / :class:`Numpy1Int`: the class behaves as the
+    builtin it stands for in ``isinstance``, ``issubclass``, ``type(x) == float`` and as a
+    dict key (numpy and pandas take it as a dtype: ``astype(float)`` gives float64)."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, cls.__base__)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, cls.__base__)
+
+    def __eq__(cls, other):
+        return other is cls or other is cls.__base__
+
+    def __hash__(cls):
+        return hash(cls.__base__)
+
+    def __repr__(cls):
+        return repr(cls.__base__)
+
+
+def _scalar_of(x, name: str):
+    """A size-1 ndarray as its one element (numpy < 2 converted it; numpy 2 refuses)."""
+    if isinstance(x, np.ndarray) and x.ndim and x.size == 1:
+        used(f"{name}() of a {x.ndim}-d array of one element", f"{name}(a.item())", "numpy 2")
+        return x.reshape(()).item()
+    return x
+
+
+class Numpy1Float(builtins.float, metaclass=_BuiltinAlike):
+    """The strategy's ``float``: the builtin, except that ``float(a)`` of a numpy array holding
+    one element (``LinearRegression().coef_``, ``shape (1, 1)``) gives that element, as numpy
+    1.x did (JoinQuant's); numpy 2 raises TypeError.  Returns a builtin ``float``."""
+
+    def __new__(cls, x=0.0):
+        return builtins.float(_scalar_of(x, "float"))
+
+
+class Numpy1Int(builtins.int, metaclass=_BuiltinAlike):
+    """The strategy's ``int``: the builtin, except that ``int(a)`` of a numpy array holding one
+    element gives ``int`` of that element, as numpy 1.x did.  Returns a builtin ``int``."""
+
+    def __new__(cls, x=0, base=None):
+        if base is not None:
+            return builtins.int(x, base)
+        return builtins.int(_scalar_of(x, "int"))
+
+
+for _c, _n in ((Numpy1Float, "float"), (Numpy1Int, "int")):
+    _c.__name__ = _c.__qualname__ = _n
+    _c.__module__ = "builtins"
+
+
+# ---------------------------------------------------------------------------- scikit-learn < 0.22
+
+class Imputer:
+    """scikit-learn < 0.22 ``sklearn.preprocessing.Imputer`` (removed in 0.22), on top of
+    :class:`sklearn.impute.SimpleImputer`.
+
+    Parameters
+    ----------
+    missing_values : float, int or str, default ``'NaN'``
+        The placeholder of a missing value; the old string ``'NaN'`` (the old default) means
+        ``numpy.nan``.
+    strategy : {'mean', 'median', 'most_frequent'}
+    axis : {0, 1}
+        0 imputes each column with its column statistic learnt by ``fit`` (SimpleImputer);
+        1 imputes each row with the statistic of that row, computed when transforming (the
+        old ``axis=1``: ``fit`` learns nothing).
+    verbose, copy
+        Accepted as before (``copy`` is passed on).
+
+    Columns that are entirely missing are dropped by ``transform`` with ``axis=0``, as the old
+    class did (and SimpleImputer still does).
+    """
+
+    def __init__(self, missing_values="NaN", strategy="mean", axis=0, verbose=0, copy=True):
+        if axis not in (0, 1):
+            raise ValueError(f"Can only impute missing values on axis 0 and 1, got axis={axis}")
+        self.missing_values, self.strategy, self.axis = missing_values, strategy, axis
+        self.verbose, self.copy = verbose, copy
+        self._imp = None
+
+    def _new(self):
+        from sklearn.impute import SimpleImputer
+        mv = np.nan if isinstance(self.missing_values, str) and self.missing_values.lower() == "nan" \
+            else self.missing_values
+        return SimpleImputer(missing_values=mv, strategy=self.strategy, copy=self.copy)
+
+    def fit(self, X, y=None):
+        """Learn the column statistics (``axis=0``); nothing to learn with ``axis=1``."""
+        if self.axis == 0:
+            self._imp = self._new().fit(X)
+            self.statistics_ = self._imp.statistics_
+        return self
+
+    def transform(self, X):
+        """``X`` with missing values replaced (ndarray, float)."""
+        if self.axis == 1:
+            return self._new().fit_transform(np.asarray(X, dtype=float).T).T
+        if self._imp is None:
+            raise ValueError("This Imputer instance is not fitted yet; call fit first")
+        return self._imp.transform(X)
+
+    def fit_transform(self, X, y=None):
+        """``fit(X).transform(X)``."""
+        return self.fit(X).transform(X)
+
+    def get_params(self, deep=True):
+        return {"missing_values": self.missing_values, "strategy": self.strategy,
+                "axis": self.axis, "verbose": self.verbose, "copy": self.copy}
+
+    def set_params(self, **params):
+        for k, v in params.items():
+            setattr(self, k, v)
+        return self
+
+
+#: scikit-learn names removed since the version JoinQuant shipped: module -> {name: (object, modern)}
+_SKLEARN_NAMES: dict[str, dict[str, tuple[Any, str]]] = {
+    "sklearn.preprocessing": {"Imputer": (Imputer, "sklearn.impute.SimpleImputer")},
+}
+
+
+def install_sklearn() -> None:
+    """Serve the removed scikit-learn names of :data:`_SKLEARN_NAMES` to user code
+    (``from sklearn.preprocessing import Imputer``), warning once per run.  Imports the
+    scikit-learn modules concerned (call it only for strategies that mention them)."""
+    import importlib
+    for modname, names in _SKLEARN_NAMES.items():
+        try:
+            mod = importlib.import_module(modname)
+        except ImportError:  # scikit-learn not installed: the import error says which extra
+            return
+        _module_getattr(mod, names, modname, "scikit-learn")
 
 
 # ---------------------------------------------------------------------------- nuisance columns
@@ -813,4 +956,5 @@ RESTORED = {
                   "get_value", "set_value", "lookup"],
     "pandas": sorted(set(_pd_names()) | {"stats"}),
     "numpy": sorted(_NP_NAMES),
+    "sklearn.preprocessing": sorted(_SKLEARN_NAMES["sklearn.preprocessing"]),
 }

@@ -38,7 +38,7 @@ MODULE_EXTRAS = {
     "sklearn": "ml", "lightgbm": "ml", "xgboost": "ml", "statsmodels": "ml", "tqdm": "ml",
     "networkx": "ml",
     "matplotlib": "jq", "pylab": "jq", "seaborn": "jq", "pykalman": "jq", "cvxpy": "jq",
-    "tushare": "jq", "keras": "jq",
+    "tushare": "jq", "keras": "jq", "xlrd": "jq",
     "torch": "dl",
 }
 
@@ -218,6 +218,9 @@ def _patch_tushare() -> None:
 
 # ---------------------------------------------------------------------------- entry points
 
+#: scikit-learn names removed since JoinQuant's version that jqlite.compat.legacy restores
+_SKLEARN_REMOVED = ("Imputer",)
+
 def install(run: "Run", source: str = "") -> None:
     """Prepare JoinQuant's libraries for a run of ``source`` (the strategy text).
 
@@ -234,6 +237,9 @@ def install(run: "Run", source: str = "") -> None:
             _patch_pyplot()
         except ImportError:
             pass
+    if "sklearn" in source and any(n in source for n in _SKLEARN_REMOVED):
+        from .legacy import install_sklearn
+        install_sklearn()
     if "tushare" in source or "tushare" in sys.modules:
         try:
             _patch_tushare()

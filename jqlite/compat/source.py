@@ -167,9 +167,63 @@ def python2_to_3(src: str) -> str | None:
         return None
     try:
         compile(out, "<strategy>", "exec")
+    except TabError:
+        # Python 2 read a tab as "to the next multiple of 8 columns" and accepted indentation
+        # mixing tabs and spaces; Python 3 refuses it.  Expand the tabs of each line's
+        # indentation by Python 2's rule (lines inside a multi-line string are left alone).
+        out = _expand_indent_tabs(out)
+        try:
+            compile(out, "<strategy>", "exec")
+        except SyntaxError:
+            return None
     except SyntaxError:
         return None
     return out
+
+
+def _expand_indent_tabs(text: str) -> str:
+    """``text`` with the tabs of each code line's leading whitespace expanded to 8 columns
+    (Python 2's tokenizer rule); lines that start inside a multi-line string keep theirs."""
+    lines = text.splitlines(keepends=True)
+    in_string: set[int] = set()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.STRING and tok.end[0] > tok.start[0]:
+                in_string.update(range(tok.start[0] + 1, tok.end[0] + 1))
+    except (tokenize.TokenError, SyntaxError):  # pragma: no cover - compiled by the caller
+        return text
+    out = []
+    for i, ln in enumerate(lines, start=1):
+        body = ln.lstrip(" \t")
+        indent = ln[: len(ln) - len(body)]
+        if "\t" in indent and i not in in_string:
+            ln = indent.expandtabs(8) + body
+        out.append(ln)
+    return "".join(out)
+
+
+#: Python 3 syntax errors raised where the file ends inside an unclosed string or bracket
+_EOF_ERRORS = re.compile(r"unterminated triple-quoted|was never closed|unexpected EOF|"
+                         r"EOF while scanning|EOF in multi-line")
+
+
+def python2_error(src: str) -> tuple[int, str] | None:
+    """Where ``src`` is not valid Python 2: ``(line, message)`` from fissix's Python 2
+    parser, or None when it parses as Python 2."""
+    import logging
+    logging.getLogger("RefactoringTool").setLevel(logging.ERROR)
+    text = src if src.endswith("\n") else src + "\n"
+    try:
+        _tool(False).refactor_string(text, "<strategy>")
+    except Exception as exc:  # fissix ParseError / TokenError (lib2to3's)
+        ctx = getattr(exc, "context", None)
+        args = getattr(exc, "args", ())
+        if ctx and isinstance(ctx, tuple) and len(ctx) == 2 and isinstance(ctx[1], tuple):
+            return ctx[1][0], "invalid syntax"
+        if len(args) == 2 and isinstance(args[1], tuple):
+            return args[1][0], str(args[0])
+        return 0, str(exc)
+    return None
 
 
 _SHARE_HEADER = "该策略由聚宽用户分享"
@@ -232,8 +286,7 @@ def read_strategy(path: str | Path, source: str | None = None) -> Source:
     except SyntaxError as exc:
         py3 = python2_to_3(text)
         if py3 is None:
-            raise ConfigError(f"{path}:{exc.lineno}: syntax error: {exc.msg}\n    "
-                              f"{(exc.text or '').rstrip()}") from exc
+            raise ConfigError(_syntax_message(path, text, exc)) from exc
     div = "kept Python 2 integer division (a / b -> old_div(a, b))" \
         if not _FUTURE_DIVISION.search(text) else "'/' divides exactly (from __future__ import division)"
     changed = _changed_lines(text, py3)
@@ -241,6 +294,26 @@ def read_strategy(path: str | Path, source: str | None = None) -> Source:
                  f"print statements, 'except X, e', dict.has_key/iteritems, xrange, unicode/long, "
                  f"...); {div}")
     return Source(py3, enc, True, notes)
+
+
+def _syntax_message(path: Path, text: str, exc: SyntaxError) -> str:
+    """The load error of a file that is neither Python 3 nor convertible Python 2.
+
+    Says which of three cases it is, since only the last is jqlite's gap: the file ends
+    inside an unclosed string or bracket (published cut short: JoinQuant cannot run it
+    either), the file is not valid Python 2 either (the author's own syntax error), or it is
+    valid Python 2 that the conversion could not turn into Python 3."""
+    head = f"{path}:{exc.lineno}: syntax error: {exc.msg}"
+    py2 = python2_error(text)
+    if _EOF_ERRORS.search(exc.msg or "") or (py2 is not None and _EOF_ERRORS.search(py2[1])):
+        why = ("the file ends inside an unclosed string, bracket or block: it was cut short "
+               "(invalid as Python 3 and as Python 2)")
+    elif py2 is not None:
+        why = f"not valid Python 2 either (line {py2[0]}): a syntax error of the file itself"
+    else:
+        why = ("the file is valid Python 2, but its conversion to Python 3 does not compile: "
+               "a gap in jqlite's Python 2 support")
+    return f"{head}; {why}\n    {(exc.text or '').rstrip()}"
 
 
 def _changed_lines(a: str, b: str) -> list[int]:

@@ -785,3 +785,14 @@ def test_futures_code_built_at_run_time(store):
         """, store)
     (f,) = only(r, "security")
     assert (f.name, f.severity, f.line) == ("*.CCFX", C.BLOCKER, 2)
+
+
+def test_removed_library_name_the_layer_restores_is_a_warning(monkeypatch):
+    pytest.importorskip("sklearn")
+    layer = types.ModuleType("legacy")
+    layer.RESTORED = {"sklearn.preprocessing": ["Imputer"]}
+    monkeypatch.setattr(C, "_legacy_layer", lambda: layer)
+    r = run_check("from sklearn.preprocessing import Imputer, NoSuchScaler\n")
+    assert [(f.name, f.severity) for f in only(r, "legacy")] == [
+        ("sklearn.preprocessing.Imputer", C.WARNING)]
+    assert [f.name for f in only(r, "import", C.BLOCKER)] == ["sklearn.preprocessing.NoSuchScaler"]

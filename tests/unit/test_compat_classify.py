@@ -105,16 +105,21 @@ def test_name_error_is_api_missing_with_the_name():
 
 
 def test_name_error_on_a_name_the_file_never_defines_is_marked():
-    src = ("def initialize(context):\n    x = unpaused(context)\n    run_daily(before_market_open, 'open')\n\n"
-           "def helper(a, b):\n    total = 1\n")
-    o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'unpaused' is not defined"), source=src)
-    assert (o.cls, o.cause) == ("api-missing", "NameError: unpaused (defined nowhere in the file)")
+    src = ("def initialize(context):\n    x = get_call_auction(context)\n    run_daily(before_market_open, 'open')\n"
+           "    y = unpaused(context)\n\ndef helper(a, b):\n    total = 1\n")
+    o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'get_call_auction' is not defined"), source=src)
+    assert (o.cls, o.cause) == ("api-missing", "NameError: get_call_auction (defined nowhere in the file)")
     o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'total' is not defined"), source=src)
     assert o.cause == "NameError: total"
     o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'xrange' is not defined"), source=src)
     assert o.cause == "NameError: xrange"
+    # a scheduled callback the file never defines, a name JoinQuant's API does not have:
+    # JoinQuant raises the same NameError
     o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'before_market_open' is not defined"), source=src)
-    assert o.cause == "NameError: before_market_open (defined nowhere in the file)"
+    assert (o.cls, o.cause) == ("strategy-bug",
+                                "NameError: before_market_open (a scheduled callback the file never defines)")
+    o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'unpaused' is not defined"), source=src)
+    assert o.cls == "strategy-bug" and o.cause.startswith("NameError: unpaused (not a JoinQuant function")
     assert C.defined_names("print 'py2'\n") is None
 
 
@@ -328,3 +333,35 @@ def test_merge_keeps_new_rows_and_fills_the_rest():
     new = [{"id": "a", "cls": "pass-and-trades", "cause": ""}]
     got = {r["id"]: r["cls"] for r in R.merge_rows(new, old, 180)}
     assert got == {"a": "pass-and-trades", "b": "timeout"}
+
+
+def test_loader_says_cut_short_or_not_python2_either():
+    # the loader's message (jqlite.compat.source._syntax_message) decides the class
+    cut = ("jqlite backtest: /c/f.py:89: syntax error: '(' was never closed; the file ends inside an "
+           "unclosed string, bracket or block: it was cut short (invalid as Python 3 and as Python 2)\n")
+    o = cl(returncode=2, stderr=cut, python2=True)
+    assert (o.cls, o.cause) == ("strategy-bug", "SyntaxError: file ends inside a block (truncated file)")
+    bad = ("jqlite backtest: /c/f.py:361: syntax error: invalid syntax; not valid Python 2 either "
+           "(line 361): a syntax error of the file itself\n")
+    o = cl(returncode=2, stderr=bad, python2=True)
+    assert (o.cls, o.cause) == ("strategy-bug", "SyntaxError: invalid syntax (invalid as Python 3 and as Python 2)")
+    gap = ("jqlite backtest: /c/f.py:3: syntax error: invalid syntax; the file is valid Python 2, but "
+           "its conversion to Python 3 does not compile: a gap in jqlite's Python 2 support\n")
+    o = cl(returncode=2, stderr=gap, python2=True)
+    assert (o.cls, o.cause) == ("api-missing", "Python 2 source not converted: invalid syntax")
+
+
+def test_none_code_after_get_security_info_gap_is_data_absent():
+    line = ("S", 150, "set_params", 'stocks_info += "%s" % (s_info.code, s_info.display_name)')
+    o = cl(returncode=1, traceback=tb(line, exc="AttributeError: 'NoneType' object has no attribute 'code'"),
+           data_warning="data gap: get_security_info('161226.XSHE'): the security is not in the data store; returned None")
+    assert (o.cls, o.cause) == ("data-absent", "get_security_info() gave None: code not in the store")
+    o = cl(returncode=1, traceback=tb(line, exc="AttributeError: 'NoneType' object has no attribute 'code'"))
+    assert o.cls == "shape-differs"
+
+
+def test_exit_called_by_the_strategy_is_its_own_doing():
+    line = ("S", 22, "before_trading_start", "exit()")
+    o = cl(returncode=1, traceback=tb(line, exc="RuntimeError: the strategy called exit()/sys.exit(None) in "
+                                               "before_trading_start(): the backtest stops here"))
+    assert (o.cls, o.cause) == ("strategy-bug", "the strategy ends the backtest itself with exit()")

@@ -251,6 +251,12 @@ def test_continuously_valuation_history(fstore):
     assert h["net_profit"].tolist() == pytest.approx([15, 20, 25, 12])
     h = get_history_fundamentals("000001.XSHE", ["income.net_profit"], watch_date="2020-03-19", count=2)
     assert h["statDate"].tolist() == ["2019-06-30", "2019-09-30"]
+    # key columns named among the fields (income.code): the result's own code column
+    h = get_history_fundamentals("000001.XSHE", [income.code, income.net_profit], stat_date="2020q1", count=2)
+    assert list(h.columns) == ["code", "statDate", "net_profit"]
+    assert h["net_profit"].tolist() == pytest.approx([25, 12])
+    with pytest.raises(ParamsError):
+        get_history_fundamentals("000001.XSHE", [income.code], stat_date="2020q1")
 
 
 # ---------------------------------------------------------------------------- sample
