@@ -130,11 +130,34 @@ def _cmp(a, b) -> int:
     return (a > b) - (a < b)
 
 
+def _py2_round(number, ndigits=0):
+    """Python 2's ``round``: always a float, halves rounded away from zero on the double's
+    exact value (``round(2.5) == 3.0``, ``round(2.675, 2) == 2.67``), and anything ``float()``
+    takes -- a one-element numpy array included, as numpy 1.x allowed (public Python 2 files
+    do ``round(h[stock][0], 3)`` on ``history(df=False)`` arrays).  Other objects (a pandas
+    Series, a longer array) fall back to Python 3's ``round``, which their own ``__round__``
+    answers (more lenient than Python 2, which raised)."""
+    from decimal import ROUND_HALF_UP, Decimal
+    x = number
+    if isinstance(x, np.ndarray) and x.size == 1:
+        x = x.reshape(()).item()
+    if not isinstance(x, (numbers.Real, np.generic)) or isinstance(x, np.ndarray):
+        return builtins.round(number, ndigits)
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return builtins.round(number, ndigits)
+    if not np.isfinite(f):
+        return f
+    q = Decimal(1).scaleb(-int(ndigits))
+    return float(Decimal(f).quantize(q, rounding=ROUND_HALF_UP))
+
+
 #: Names a converted Python 2 file gets in its namespace (Python 2 builtins its fixers do
 #: not rewrite, and the runtime helper of ``/``).
 PY2_NAMESPACE = {"old_div": old_div, "reduce": functools.reduce, "cmp": _cmp,
                  "intern": __import__("sys").intern, "unichr": builtins.chr,
-                 "raw_input": builtins.input, "file": builtins.open}
+                 "raw_input": builtins.input, "file": builtins.open, "round": _py2_round}
 
 
 @functools.lru_cache(maxsize=2)

@@ -514,3 +514,18 @@ def f(context):
 """
     r = run_backtest("current_data_arg.py", market=market, source=src)
     assert r.error is None and r.run.g.p == r.run.g.q and r.run.g.p > 0
+
+
+def test_python2_round_is_float_half_away_from_zero_and_takes_one_element_arrays(market):
+    from jqlite.compat.source import PY2_NAMESPACE
+    r2 = PY2_NAMESPACE["round"]
+    assert r2(2.5) == 3.0 and r2(-2.5) == -3.0 and r2(0.5) == 1.0       # Python 3 gives 2, -2, 0
+    assert isinstance(r2(7), float) and r2(1234.5, -2) == 1200.0
+    assert r2(2.675, 2) == 2.67                                          # the double is 2.67499...
+    assert r2(np.array([1.23456]), 3) == 1.235                           # float() of a 1-element array
+    # a Python 2 file (print statement) gets it; a Python 3 file keeps the builtin
+    src = "def initialize(context):\n    g.r = round(2.5)\n    print 'x'\n"
+    r = run_backtest("py2_round.py", market=market, source=src)
+    assert r.error is None and r.run.g.r == 3.0 and isinstance(r.run.g.r, float)
+    r = run_backtest("py3_round.py", market=market, source="def initialize(context):\n    g.r = round(2.5)\n")
+    assert r.run.g.r == 2 and isinstance(r.run.g.r, int)
