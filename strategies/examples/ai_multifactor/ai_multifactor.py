@@ -159,6 +159,10 @@ def load_minute_factors(stocks, days):
             log.warn('ai_multifactor: no 1-minute bars for %s, its minute factors are missing' % d)
             g.factors[d] = pd.DataFrame(columns=MINUTE_FACTORS, dtype=float)
     g.last_minute = minute if len(minute) else None
+
+
+def prune_factor_cache(days):
+    """Forget the cached minute factors of days outside ``days``."""
     keep = set(days)
     for d in list(g.factors):
         if d not in keep:
@@ -302,6 +306,7 @@ def rebalance(context):
     stocks = g.stocks
     n_days = g.train_days + g.seq_len + HORIZON
     days, X, close, high = build_panel(stocks, prev, n_days)
+    prune_factor_cache(days)
     if g.days_since_train is None or g.days_since_train >= g.retrain_every or not _MODELS:
         y = xs_rank(target(close, high)).values     # NaN where the outcome is not known yet
         _MODELS.clear()
@@ -313,9 +318,12 @@ def rebalance(context):
     g.scores[prev] = score
     # trade: hold the top picks that can trade today
     cd = get_current_data()
-    ranked = [s for s in score.sort_values(ascending=False, kind='mergesort').index
-              if not cd[s].paused and not cd[s].is_st]
-    picks = ranked[:g.top_n]
+    picks = []
+    for s in score.sort_values(ascending=False, kind='mergesort').index:
+        if len(picks) >= g.top_n:
+            break
+        if not cd[s].paused and not cd[s].is_st:
+            picks.append(s)
     for s in list(context.portfolio.positions):
         g.age[s] = g.age.get(s, 0) + 1
         if s not in picks and g.age[s] >= g.hold_days and not cd[s].paused:
