@@ -142,3 +142,18 @@ def test_same_code_same_fundamentals_in_two_fresh_stores(base, tmp_path):
     assert np.isfinite(val["pe_ratio"]).sum() > 200
     assert (np.isfinite(val["pe_ratio"]) == np.isfinite(tv["pe_ratio"])).all()
     assert (np.sign(val["pe_ratio"].dropna()) == np.sign(tv["pe_ratio"].dropna())).all()
+
+
+def test_factor_values_see_them_cross_sectional_ones_say_why_not(research):
+    import jqdata
+    from jqfactor import get_factor_values
+    from jqlite.api._gaps import reset_research_gaps
+    reset_research_gaps()
+    jqdata.get_price(CODE, end_date="2021-03-31", count=1)          # synthesise it
+    with pytest.warns(Warning, match="size is computed over the base market's cross-section"):
+        f = get_factor_values([CODE], ["market_cap", "net_profit_ttm", "size"], end_date="2021-03-31", count=1)
+    shares = open_store(research).on_demand_info[CODE]["shares"]
+    close = float(jqdata.get_price(CODE, end_date="2021-03-31", count=1, fields=["close"])["close"].iloc[-1])
+    assert f["market_cap"][CODE].iloc[-1] == pytest.approx(close * shares, rel=1e-6)   # yuan
+    assert np.isfinite(f["net_profit_ttm"][CODE].iloc[-1])
+    assert f["size"][CODE].isna().all()
