@@ -4,5 +4,11 @@
 * :mod:`jqlib.optimizer` - ``portfolio_optimizer`` with its targets, constraints and bounds;
 * :mod:`jqlib.alpha101` / :mod:`jqlib.alpha191` - WorldQuant's 101 and 国泰君安's 191 alphas.
 
-See ``docs/technical-analysis.md`` and ``docs/jqlib.md``.
+jqlite's own research helpers (not JoinQuant modules):
+
+* :mod:`jqlib.portfolio` - power-rank transform, neutral long-short / max-Sharpe / min-variance
+  weights by cvxpy;
+* :mod:`jqlib.evaluation` - IC, RankIC and top-N hit rate of a ranking signal.
+
+See ``docs/technical-analysis.md``, ``docs/jqlib.md`` and ``docs/research.md``.
 """

@@ -134,17 +134,23 @@ def _summary(result, out: Path | None) -> None:
               help="JoinQuant backtest frequency; 'minute' needs minute bars (tick is not supported)")
 @click.option("--verbose", is_flag=True,
               help="echo every order warning too (default: counted per kind at the end; all are in log.txt)")
+@click.option("--attribution", default=None, type=click.Choice(["style", "full", "brinson", "off"]),
+              help="report attribution: Brinson by SW L1 industry + cheap CNE5 style exposure (style, the "
+                   "default), all CNE5 factors (full), Brinson only, or none; default $JQLITE_ATTRIBUTION or style")
 def backtest(strategy, start, end, cash, benchmark, data, out, force, seed, threads, storage, quiet,
-             frequency, verbose) -> None:
+             frequency, verbose, attribution) -> None:
     """Run a JoinQuant strategy file over daily bars (or minute bars with --frequency minute).
 
     Exit codes: 0 success; 1 a strategy callback raised; 2 bad arguments or data;
     130 / 143 stopped by SIGINT (Ctrl-C) / SIGTERM.  In the last three cases the partial
     results and error.json are in the run folder.
     """
+    import os
     import signal
     import threading
 
+    if attribution is not None:
+        os.environ["JQLITE_ATTRIBUTION"] = attribution
     if threading.current_thread() is not threading.main_thread():   # no signal handlers here
         return _backtest(strategy, start, end, cash, benchmark, data, out, force, seed, threads, storage,
                          quiet, frequency, verbose)
@@ -557,6 +563,73 @@ def report(run_dir, open_) -> None:
     if open_:
         import webbrowser
         webbrowser.open(p.resolve().as_uri())
+
+
+def _load_factor_function(spec: str):
+    """``path/to/file.py:func`` -> the function (a user factor over the data API)."""
+    import importlib.util
+
+    path, _, name = spec.rpartition(":")
+    p = Path(path)
+    if not p.is_file():
+        raise click.BadParameter(f"{path}: no such file (a user factor is FILE.py:FUNCTION)")
+    spec_ = importlib.util.spec_from_file_location(f"_jqlite_factor_{p.stem}", p)
+    mod = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(mod)
+    fn = getattr(mod, name, None)
+    if not callable(fn):
+        raise click.BadParameter(f"{path} has no function {name!r}")
+    return fn
+
+
+@main.command("factor-report")
+@click.argument("factor")
+@click.option("--universe", default="000300.XSHG", show_default=True,
+              help="index code (members on --start) or comma-separated security codes")
+@click.option("--start", required=True, help="first day, YYYY-MM-DD")
+@click.option("--end", required=True, help="last day, YYYY-MM-DD")
+@click.option("--industry", default="sw_l1", show_default=True, help="industry scheme for industry-neutral IC")
+@click.option("--quantiles", default=5, show_default=True, type=int)
+@click.option("--periods", default="1,5,10,20", show_default=True, help="forward-return horizons, trading days")
+@click.option("--weight-method", default="avg", show_default=True,
+              type=click.Choice(["avg", "mktcap", "ln_mktcap", "cmktcap", "ln_cmktcap"]))
+@click.option("--data", default=None, type=click.Path(file_okay=False), help="data store folder")
+@click.option("--out", default=None, type=click.Path(dir_okay=False),
+              help="HTML file (default factor-<name>.html); a metrics JSON is written next to it")
+@click.option("--open", "open_", is_flag=True, help="open in the browser")
+def factor_report(factor, universe, start, end, industry, quantiles, periods, weight_method, data, out, open_) -> None:
+    """Single-factor tear sheet of FACTOR: a jqfactor factor name (see get_all_factors) or
+    FILE.py:FUNCTION, a function f(securities, start_date, end_date) -> DataFrame (dates x
+    securities) over the data API.  IC, quantile returns, turnover, IC decay, industry-neutral IC."""
+    import json
+    import os
+
+    from .errors import JqliteError
+
+    if data:
+        os.environ["JQLITE_DATA"] = str(Path(data).resolve())
+    fac = _load_factor_function(factor) if ".py:" in factor else factor
+    uni = universe if "," not in universe else [c.strip() for c in universe.split(",") if c.strip()]
+    name = factor if isinstance(fac, str) else fac.__name__
+    out_path = Path(out or f"factor-{name}.html")
+    try:
+        from .analysis.factor_report import factor_summary, write_factor_report
+        t0 = time.perf_counter()
+        path, far = write_factor_report(fac, uni, start, end, out_path, industry=industry, quantiles=quantiles,
+                                        periods=[int(p) for p in periods.split(",")], weight_method=weight_method)
+    except (JqliteError, ValueError, KeyError) as exc:
+        click.echo(f"jqlite factor-report: {exc}", err=True)
+        sys.exit(2)
+    summ = factor_summary(far)
+    path.with_suffix(".json").write_text(json.dumps(summ, indent=2, default=float))
+    s = far.ic_summary
+    for p, row in s.iterrows():
+        click.echo(f"{p}: IC mean {row['IC Mean']:+.4f}  IR {row['IR']:+.3f}  t {row['t-stat(IC)']:+.2f}")
+    click.echo(f"{summ['n_days']} days x {summ['n_securities']} securities in {time.perf_counter() - t0:.1f}s")
+    click.echo(str(path))
+    if open_:
+        import webbrowser
+        webbrowser.open(path.resolve().as_uri())
 
 
 @main.command()

@@ -83,6 +83,9 @@ def collect(run) -> BacktestResult:
     positions = pd.DataFrame(run.position_rows, columns=["date", "security", "total_amount", "closeable_amount",
                                                          "avg_cost", "price", "value"])
     metrics = compute_run_metrics(run, daily, orders, bm)
+    att = attribution_of_run(run, daily, positions)
+    if att is not None:
+        metrics["attribution"] = att
     profile = {k: {**v, "other": v["total"] - v["data"] - v["factor"]} for k, v in run.profile.items()}
     # where the rest of the wall time went: the strategy file's imports, and the engine's own
     # work outside callbacks (matching, corporate actions, marking to market, ledger)
@@ -98,6 +101,37 @@ def collect(run) -> BacktestResult:
         err = interrupted_message(run)
     return BacktestResult(daily, orders, trades, positions, metrics, list(run.log.lines), profile, err, run=run,
                           interrupted=None if intr is None else intr.signame)
+
+
+def attribution_of_run(run, daily: pd.DataFrame, positions: pd.DataFrame) -> dict[str, Any] | None:
+    """Brinson–Fachler attribution and CNE5 style exposure of the run
+    (:func:`jqlite.analysis.attribution.run_attribution`), for ``metrics.json`` / the report.
+
+    ``$JQLITE_ATTRIBUTION`` (or ``jqlite backtest --attribution``):
+
+    * ``style`` (default): Brinson + exposure to the cheap CNE5 style factors (size,
+      non_linear_size, book_to_price_ratio, momentum, liquidity: about 5 s per year of a
+      period not yet in the store's factor cache, nothing once cached);
+    * ``full``: also beta, earnings_yield and growth (beta's rolling regression and the
+      statements panel: 20-30 s more per uncached year);
+    * ``brinson``: no style exposure; ``off`` / ``0``: no attribution.
+
+    A failure is recorded in ``notes``, never raised: the run's results must not be lost to a
+    report extra.  Runs that raised or were stopped by a signal get none.
+    """
+    import os
+
+    mode = os.environ.get("JQLITE_ATTRIBUTION", "style").strip().lower()
+    if (mode in ("0", "off", "no", "false", "none") or len(daily) < 2 or run.error is not None
+            or getattr(run, "interrupted", None) is not None):   # a stopped run exits promptly
+        return None
+    try:
+        from .analysis.attribution import CNE5_STYLE, CNE5_STYLE_CHEAP, run_attribution
+        style = {"brinson": (), "full": CNE5_STYLE}.get(mode, CNE5_STYLE_CHEAP)
+        return run_attribution(run, daily, positions, style=style)
+    except Exception as exc:  # noqa: BLE001
+        return {"brinson": None, "style_exposure": None,
+                "notes": [f"attribution failed: {type(exc).__name__}: {exc}"]}
 
 
 def interrupted_message(run) -> str:

@@ -249,6 +249,8 @@ def _charts(run: dict[str, Any]) -> list[tuple[str, str, go.Figure | str]]:
                          for col in records])
         charts.append(("record", "record() 曲线", _layout(fig, "record()", 300, pct=False)))
 
+    charts += _attribution_charts(run["metrics"].get("attribution"))
+
     prof = _profile_rows(run["profile"])
     if prof:
         fig = go.Figure()
@@ -264,6 +266,61 @@ def _charts(run: dict[str, Any]) -> list[tuple[str, str, go.Figure | str]]:
         fig.update_layout(hovermode="closest")
         charts.append(("profile", "耗时 Profile", fig))
     return charts
+
+
+def _attribution_charts(att: dict[str, Any] | None) -> list[tuple[str, str, go.Figure | str]]:
+    """Brinson–Fachler and style-exposure charts (``metrics.json`` ``attribution``, written by
+    :func:`jqlite.analysis.attribution.run_attribution`)."""
+    if not att:
+        return []
+    out: list[tuple[str, str, go.Figure | str]] = []
+    b = att.get("brinson")
+    if b:
+        d = b["daily"]
+        fig = go.Figure()
+        colors = {"allocation": "#1f77b4", "selection": "#ff7f0e", "interaction": "#9467bd"}
+        for e in ("allocation", "selection", "interaction"):
+            fig.add_scatter(x=d["date"], y=np.cumsum(np.asarray(d[e], dtype=float)), name=f"{e} (cumulative sum)",
+                            line=dict(color=colors[e]))
+        fig.add_scatter(x=d["date"], y=np.cumsum(np.asarray(d["active"], dtype=float)), name="active (sum)",
+                        line=dict(color="#333", dash="dot"))
+        t = b["total"]
+        rows = b["by_industry"][:31]
+        bars = go.Figure()
+        labels = [f"{r['name']}" for r in rows]
+        for e in ("allocation", "selection", "interaction"):
+            bars.add_bar(y=labels, x=[r[e] for r in rows], name=e, orientation="h", marker_color=colors[e])
+        bars.update_layout(barmode="relative")
+        head = (f"<p>Brinson–Fachler vs {html.escape(str(b.get('benchmark')))} constituents by "
+                f"{html.escape(str(b.get('scheme')))} (Carino-linked): allocation {t['allocation']:+.2%}, "
+                f"selection {t['selection']:+.2%}, interaction {t['interaction']:+.2%} = active "
+                f"{t['active']:+.2%} (holdings {t['portfolio']:+.2%} vs benchmark constituents "
+                f"{t['benchmark']:+.2%})</p>")
+        if b.get("monthly"):
+            cells = "".join(
+                f"<tr><td>{html.escape(m['month'])}</td>" + "".join(
+                    f"<td>{m[k]:+.2%}</td>" for k in ("portfolio", "benchmark", "allocation", "selection",
+                                                      "interaction", "active")) + "</tr>"
+                for m in b["monthly"])
+            head += ('<table class="cmp"><tr><th>月份 month</th><th>持仓 holdings</th><th>基准 benchmark</th>'
+                     '<th>配置 allocation</th><th>选股 selection</th><th>交互 interaction</th>'
+                     f'<th>超额 active</th></tr>{cells}</table>')
+        out.append(("attribution_summary", "归因 Attribution summary", head))
+        out.append(("attribution", "归因 Brinson attribution", _layout(fig, "Brinson–Fachler effects (cumulative)")))
+        out.append(("attribution_industry", "行业归因 Attribution by industry",
+                    _layout(bars, "Linked effects by industry", max(300, 40 + 22 * len(rows)))))
+    s = att.get("style_exposure")
+    if s and s.get("factors"):
+        fig = go.Figure()
+        src = s["active"] if s.get("active") else s["portfolio"]
+        for f in s["factors"]:
+            fig.add_scatter(x=s["date"], y=src[f], name=f)
+        title = "Active style exposure (portfolio - benchmark)" if s.get("active") else "Style exposure"
+        out.append(("style", "风格暴露 Style exposure", _layout(fig, title, pct=False)))
+    notes = att.get("notes") or []
+    if notes and not b:
+        out.append(("attribution_note", "归因说明 Attribution", "<p>" + "<br>".join(html.escape(n) for n in notes) + "</p>"))
+    return out
 
 
 def _monthly_table(metrics: dict[str, Any], curves: dict[str, Any]) -> str:

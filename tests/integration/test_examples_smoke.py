@@ -22,6 +22,7 @@ EXAMPLES = {
     "examples/small_cap_roe.py": ("2024-01-02", "2024-02-29"),
     "five_model_rolling.py": ("2024-11-15", "2024-11-29"),
     "examples/etf_grid_intraday.py": ("2024-01-02", "2024-01-31"),
+    "examples/alpha_long_short.py": ("2023-03-01", "2023-03-17"),
 }
 FREQUENCY = {"examples/etf_grid_intraday.py": "minute"}   # default: daily
 

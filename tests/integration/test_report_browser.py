@@ -158,3 +158,30 @@ def test_long_run_charts_render_in_chromium(run_dir, browser, tmp_path, monkeypa
         assert c["visiblePoints"] > 0 and c["drawn"] >= 2, c  # filled step lines
     assert browser.execute_script("return document.getElementById('chart-pnl').data[0].type") == "scatter"
     assert not [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
+
+
+def test_factor_report_renders_in_chromium(browser, tmp_path):
+    """``jqlite factor-report``'s tear sheet: every chart draws, no console error."""
+    import numpy as np
+    import pandas as pd
+
+    from jqlite.analysis.factor import FactorAnalyzer
+    from jqlite.analysis.factor_report import render_factor_report
+
+    rng = np.random.default_rng(3)
+    dates = pd.bdate_range("2024-01-01", periods=80)
+    cols = [f"S{i:02d}" for i in range(40)]
+    prices = pd.DataFrame(100 * np.exp(np.cumsum(rng.normal(0, 0.02, (80, 40)), axis=0)), index=dates, columns=cols)
+    factor = pd.DataFrame(rng.normal(size=(55, 40)), index=dates[:55], columns=cols)
+    far = FactorAnalyzer(factor, prices, groupby={c: f"g{i % 4}" for i, c in enumerate(cols)}, quantiles=5,
+                         periods=(1, 5, 10, 20))
+    page = render_factor_report(far, tmp_path / "factor.html")
+    browser.get(page.as_uri())
+    state = browser.execute_async_script(READY_JS)
+    assert not state.get("timeout"), "charts never finished rendering"
+    charts = browser.execute_script(CHARTS_JS)
+    assert {"chart-ic", "chart-ic_hist", "chart-decay", "chart-quantile", "chart-cumulative",
+            "chart-turnover"} == {c["id"] for c in charts}
+    for c in charts:
+        assert c["traces"] > 0 and c["drawn"] > 0, c
+    assert not [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
