@@ -569,7 +569,9 @@ class FundamentalsPanel:
         """Base valuation rows then the on-demand ones (same order for every column)."""
         t = pq.read_table(self.path / "valuation.parquet", columns=columns)
         t = t.select(columns)
-        full = self._on_demand("valuation")
+        if not hasattr(self, "_od_valuation"):     # all columns, read once per panel
+            self._od_valuation = self._on_demand("valuation")
+        full = self._od_valuation
         if full is not None and full.num_rows:
             arrays = [full.column(c) if c in full.column_names else pa.nulls(full.num_rows, t.schema.field(c).type)
                       for c in columns]

@@ -61,10 +61,15 @@ def file_of(store_path, code: str, table: str) -> Path:
 
 
 def _base_rows(store, table: str, code: str) -> pd.DataFrame | None:
+    """The base table's rows of ``code`` (the table is read once per store object: valuation
+    only its ``code`` and ``market_cap`` columns)."""
+    import pyarrow.compute as pc
     p = Path(store.path) / F.DIRNAME / f"{table}.parquet"
     if not p.exists():
         return None
-    return pq.read_table(p, filters=[("code", "==", code)]).to_pandas()
+    cols = ["code", "market_cap"] if table == "valuation" else None
+    t = store.cached(("on_demand_fund_base", table), lambda: pq.read_table(p, columns=cols))
+    return t.filter(pc.equal(t.column("code"), code)).to_pandas()
 
 
 class _View:
@@ -118,11 +123,10 @@ def synthesize(store, code: str, bars: pd.DataFrame, sec: dict) -> dict[str, pd.
         sd = df["statDate"].to_numpy().astype("datetime64[D]").astype(np.int64)
         df = df[sd >= listed - 3 * 365].sort_values("statDate").reset_index(drop=True)
         df["code"] = code
-        for c in df.columns:
-            if c in _KEYS or c in _PER_SHARE or df[c].dtype.kind != "f":
-                continue
-            if table != "indicator" or c in _INDICATOR_MONEY:
-                df[c] = df[c] * k
+        money = [c for c in df.columns if c not in _KEYS and c not in _PER_SHARE and df[c].dtype.kind == "f"
+                 and (table != "indicator" or c in _INDICATOR_MONEY)]
+        scaled = pd.DataFrame(df[money].to_numpy(np.float64) * k, columns=money, index=df.index)
+        df = pd.concat([df.drop(columns=money), scaled], axis=1)[list(df.columns)]
         out[table] = df
     if "balance" in out:
         b = out["balance"]
