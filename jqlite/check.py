@@ -135,7 +135,9 @@ _PANDAS_SORT_KW = {"columns", "ascending", "axis", "inplace", "kind", "na_positi
 #: keyword arguments that identify ``DataFrame.append`` (list.append takes none)
 _PANDAS_APPEND_KW = {"ignore_index", "verify_integrity", "sort"}
 
-_SECURITY_RE = re.compile(r"^\d{6}\.(XSHG|XSHE|BJSE)$")
+#: security code literals checked against the store: stocks/funds/indexes and futures
+#: contracts (``RB8888.XSGE``, ``IF2103.CCFX``) of JoinQuant's exchange suffixes
+_SECURITY_RE = re.compile(r"^(\d{6}\.(XSHG|XSHE|BJSE)|[A-Z]{1,2}\d{3,4}\.(XSGE|XDCE|XZCE|CCFX|XINE|GFEX))$")
 _MINUTE_RE = re.compile(r"^\d+m$")
 #: index-code arguments: an unknown index gives an empty list, not an error
 _INDEX_FUNCS = {"get_index_stocks", "get_index_weights"}
@@ -164,7 +166,9 @@ class Finding:
     kind : str
         ``syntax``, ``python2``, ``division``, ``name``, ``attribute``, ``import``,
         ``legacy``, ``option``, ``schedule``, ``frequency``, ``fundamentals``, ``finance``,
-        ``security``, ``factor``, ``file`` (``read_file``), ``iteration``, ``unsupported``
+        ``security``, ``factor``, ``file`` (``read_file``), ``iteration``, ``futures``
+        (``get_future_contracts(v)[i]`` on a store without the variety), ``future``
+        (``get_bars(include_now=True)`` under ``avoid_future_data``), ``exit``, ``unsupported``
         (an API function this jqlite always raises in), ``shape`` (a comparison this jqlite's
         frames refuse), ``classification`` (industry/concept codes), ``source``
         (the loader's remarks), ``store``, ``internal`` (the check itself failed on a worker).
@@ -705,7 +709,13 @@ class _Checker:
             self.check_division()
         if self.store is not None:
             self.check_securities()
+        self.check_empty_tables_indexed()
+        if self.store is not None:
+            self.check_future_contracts_indexed()
         self._downgrade_unreachable()
+        if not self._has_minute():
+            self._downgrade_time_guarded()
+        self._downgrade_branch_only_names()
         self.findings.sort(key=lambda f: (f.line or 0, f.severity != BLOCKER, f.kind, f.name))
         return self.findings
 
@@ -753,6 +763,17 @@ class _Checker:
                 stack.extend(ast.iter_child_nodes(x))
             return out
 
+        # a module-level def redefined later at module level is replaced before any
+        # callback runs (files that paste several strategies one after another): only the
+        # last definition of each name can be called
+        last_top: dict[str, ast.AST] = {}
+        for n in self.tree.body:
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                last_top[n.name] = n
+        shadowed = {id(n) for n in self.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    and last_top[n.name] is not n}
+        for name in list(funcs):
+            funcs[name] = [f for f in funcs[name] if id(f) not in shadowed]
         reach: set[int] = set()
         main_blocks = {id(b) for b in self._main_blocks()}
         todo = set(own_refs([n for n in self.tree.body if id(n) not in main_blocks])) | _CALLBACKS
@@ -773,6 +794,7 @@ class _Checker:
                         todo |= own_refs(m.body) - seen_names
         # a function nested in an unreachable one is unreachable too: keep outermost only
         out = [f for fs in funcs.values() for f in fs if id(f) not in reach]
+        out += [n for n in self.tree.body if id(n) in shadowed]
         return out
 
     def _main_blocks(self) -> list[ast.If]:
@@ -790,7 +812,13 @@ class _Checker:
 
     def _downgrade_unreachable(self) -> None:
         dead = self.unreachable_functions()
-        spans = [(f.lineno, getattr(f, "end_lineno", f.lineno) or f.lineno, f.name + "()") for f in dead]
+        later = {n.name: n.lineno for n in self.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+        def label(f) -> str:
+            if f in self.tree.body and later.get(f.name, f.lineno) > f.lineno:
+                return f"{f.name}() of line {f.lineno} (redefined on line {later[f.name]})"
+            return f.name + "()"
+        spans = [(f.lineno, getattr(f, "end_lineno", f.lineno) or f.lineno, label(f)) for f in dead]
         spans += [(b.lineno, b.end_lineno or b.lineno, "the if __name__ == '__main__' block")
                   for b in self._main_blocks()]
         if not spans:
@@ -803,12 +831,109 @@ class _Checker:
                 fd.severity = WARNING
                 fd.message += f" [only in {', '.join(sorted(set(owners)))}, which a backtest never runs]"
 
+    def _reads_time_of_day(self, expr, timed: set[str]) -> bool:
+        """True when ``expr`` reads the time of day: ``.hour``/``.minute``/``.second``,
+        ``.time()``, ``strftime('%H...')``, or a name in ``timed`` (assigned such a value)."""
+        for n in ast.walk(expr):
+            if isinstance(n, ast.Attribute) and n.attr in ("hour", "minute", "second"):
+                return True
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+                if n.func.attr == "time" and not n.args:
+                    return True
+                if n.func.attr == "strftime" and n.args and any(
+                        d in (_const_str(n.args[0]) or "") for d in ("%H", "%M", "%X", "%T")):
+                    return True
+            if isinstance(n, ast.Name) and n.id in timed:
+                return True
+        return False
+
+    def _time_guards(self) -> list[tuple[int, int]]:
+        """Line spans of ``if`` branches whose test reads the time of day (body and else)."""
+        spans: list[tuple[int, int]] = []
+        for scope, nodes in self._scopes():
+            timed: set[str] = set()
+            for _ in range(2):     # names assigned from the time of day (two passes: chains)
+                for n in nodes:
+                    if isinstance(n, ast.Assign) and self._reads_time_of_day(n.value, timed):
+                        timed |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+            for n in nodes:
+                if isinstance(n, (ast.If, ast.While)) and self._reads_time_of_day(n.test, timed):
+                    for part in (n.body, n.orelse):
+                        if part:
+                            spans.append((part[0].lineno, max(getattr(x, "end_lineno", x.lineno) or x.lineno
+                                                               for x in part)))
+        if not spans:
+            return spans
+        return spans + self._only_called_in(spans)
+
+    def _only_called_in(self, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Line spans of the file's functions referenced only inside ``spans`` (or inside
+        functions that are), JoinQuant callbacks excepted."""
+        spans = list(spans)
+        extra: list[tuple[int, int]] = []
+        defs = {n.name: n for n in ast.walk(self.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        refs: dict[str, list[int]] = {}
+        for n in ast.walk(self.tree):
+            if isinstance(n, ast.Name) and n.id in defs and isinstance(n.ctx, ast.Load):
+                refs.setdefault(n.id, []).append(n.lineno)
+        guarded: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for name, lines in refs.items():
+                if name not in guarded and name not in _CALLBACKS and \
+                        all(any(a <= ln <= b for a, b in spans) for ln in lines):
+                    d = defs[name]
+                    spans.append((d.lineno, d.end_lineno or d.lineno))
+                    extra.append(spans[-1])
+                    guarded.add(name)
+                    changed = True
+        return extra
+
+    #: finding kinds whose blockers are warnings when every line is inside an ``if`` branch
+    BRANCH_UNCERTAIN = ("name", "unsupported")
+
+    def _downgrade_branch_only_names(self) -> None:
+        """Undefined names and always-raising API calls that occur only inside ``if``/``elif``/
+        ``else`` branches are warnings: the error comes only when the branch is taken, and a
+        branch such as a -90 % stop-loss may never be taken in the backtest window (on the
+        corpus, such names were the author's typos in branches their own JoinQuant runs
+        never took).  Other kinds keep their severity."""
+        spans: list[tuple[int, int]] = []
+        for n in ast.walk(self.tree):
+            if isinstance(n, ast.If) and n not in self._main_blocks():
+                for part in (n.body, n.orelse):
+                    if part:
+                        spans.append((part[0].lineno, max(getattr(x, "end_lineno", x.lineno) or x.lineno
+                                                           for x in part)))
+        if not spans:
+            return
+        for fd in self.findings:
+            if fd.severity == BLOCKER and fd.kind in self.BRANCH_UNCERTAIN and fd.lines and \
+                    all(any(a <= ln <= b for a, b in spans) for ln in fd.lines):
+                fd.severity = WARNING
+                fd.message += " [only inside if-branches: fails only if the run takes one]"
+
+    def _downgrade_time_guarded(self) -> None:
+        """Blockers only under a time-of-day test (``if context.current_dt.hour == 14``) are
+        warnings on a store without minute bars: a daily run sees one time a day (or the
+        scheduled one), so whether it ever enters the branch is not known."""
+        spans = self._time_guards()
+        if not spans:
+            return
+        for fd in self.findings:
+            if fd.severity == BLOCKER and fd.lines and all(any(a <= ln <= b for a, b in spans) for ln in fd.lines):
+                fd.severity = WARNING
+                fd.message += (" [only under a time-of-day test; on daily bars the run may never take that "
+                               "branch]")
+
     # ------------------------------------------------------------- imports
     def check_imports(self) -> None:
         handled = _handled_imports(self.tree)
         self.star_names: set[str] = set()
         self.star_unknown = False
         self.module_names: dict[str, Any] = {}     # name -> module object bound by import
+        self.class_names: dict[str, type] = {}     # name -> class bound by 'from m import C'
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Import):
                 for a in node.names:
@@ -839,6 +964,9 @@ class _Checker:
                     obj = self._from_import(mod, node.module, a.name, node, id(node) in handled)
                     if obj is not None and type(obj).__name__ == "module":
                         self.module_names[a.asname or a.name] = obj
+                    elif isinstance(obj, type) and type(obj) is type and node.module.split(".")[0] not in (
+                            "jqdata", "jqfactor", "jqlib", "kuanke", "jqlite"):
+                        self.class_names[a.asname or a.name] = obj
 
     def _import(self, name: str, node, handled: bool):
         """Import module ``name`` (as the run would); report and return None when it fails."""
@@ -958,9 +1086,9 @@ class _Checker:
             elif isinstance(p, ast.ClassDef) and child in p.body:
                 keys.append(("class", p.lineno, p.name))
             elif type(p) in self._COMPREHENSIONS:
-                # the first generator's iterable is evaluated in the enclosing scope
-                if not (p.generators and child is p.generators[0]):
-                    keys.append(("function", p.lineno, self._COMPREHENSIONS[type(p)]))
+                # the first generator's iterable is evaluated in the enclosing scope: that
+                # case skips this node below; its target and 'if' clauses are the comprehension's
+                keys.append(("function", p.lineno, self._COMPREHENSIONS[type(p)]))
             if isinstance(p, ast.comprehension) and child is p.iter:
                 gp = self._parents.get(id(p))
                 if gp is not None and gp.generators and gp.generators[0] is p:
@@ -1011,9 +1139,14 @@ class _Checker:
             if name not in self._assigned_names and name not in self.module_names:
                 if type(obj).__name__ == "module" or isinstance(obj, (_Finance, _Unavailable, SqlTable)):
                     roots[name] = obj
-        for name, obj in self.module_names.items():
+        for name, obj in {**self.class_names, **self.module_names}.items():
             if name not in self._assigned_names:
                 roots[name] = obj
+        # attributes the file sets on some object (pd.DataFrame.f = ...): never reported
+        stored = {n.attr for n in ast.walk(self.tree) if isinstance(n, ast.Attribute)
+                  and isinstance(n.ctx, (ast.Store, ast.Del))}
+        stored |= {_const_str(n.args[1]) for n in ast.walk(self.tree) if isinstance(n, ast.Call)
+                   and isinstance(n.func, ast.Name) and n.func.id == "setattr" and len(n.args) >= 2}
         for name in self.star_names:
             if name in self.impl.namespace and name not in self._assigned_names:
                 obj = self.impl.namespace[name]
@@ -1042,16 +1175,23 @@ class _Checker:
                 if isinstance(attr_node.ctx, (ast.Store, ast.Del)):
                     break
                 attr = attr_node.attr
+                if isinstance(obj, type) and (attr in stored or attr.startswith("__")):
+                    break
                 ok, value, err = self._getattr(obj, attr)
                 label = f"{path}.{attr}"
                 if not ok:
                     self._missing_attr(obj, path, attr, attr_node.lineno, err)
                     break
+                if isinstance(obj, type):
+                    break       # a class's attribute: its value is not followed
                 if isinstance(obj, SqlTable):
                     self._table_column(obj, attr, attr_node.lineno)
                 if isinstance(value, SqlTable):
                     self._table_used(value, attr_node.lineno)
                 obj, path = value, label
+                if isinstance(obj, type) and type(obj) is type and not obj.__module__.startswith(
+                        ("jqlite", "jqdata", "jqfactor", "jqlib", "kuanke")):
+                    continue    # module.Class.attr: the class's attributes are checked (one level)
                 if not (type(obj).__name__ == "module" or isinstance(obj, (_Finance, SqlTable))):
                     break
 
@@ -1096,6 +1236,10 @@ class _Checker:
             self.add("attribute", label, line, BLOCKER,
                      f"module {obj.__name__!r} has no attribute {attr!r} (installed "
                      f"{getattr(sys.modules.get(top), '__version__', '?')}; AttributeError when the line runs)")
+        elif isinstance(obj, type):
+            self.add("attribute", label, line, BLOCKER,
+                     f"type object {obj.__module__}.{obj.__qualname__} has no attribute {attr!r} "
+                     f"(AttributeError when the line runs)")
         elif isinstance(obj, _Unavailable):
             self.add("finance", label, line, BLOCKER, f"{err}")
         elif isinstance(obj, _Finance):
@@ -1107,13 +1251,16 @@ class _Checker:
 
     def _table_used(self, table, line) -> None:
         """Data checks on a fundamentals/finance table the file queries."""
-        from .api.finance import _EMPTY, FinanceTable
+        from .api.finance import _EMPTY, _SAMPLE_ONLY, FinanceTable, _sample_only_elsewhere
         from .api.fundamentals import FundamentalsTable
         name = table._name
         if isinstance(table, FinanceTable):
-            if name in _EMPTY:
+            what = _EMPTY.get(name)
+            if what is None and self.store is not None and _sample_only_elsewhere(self.store, name):
+                what = _SAMPLE_ONLY[name]
+            if what is not None:
                 self.add("finance", f"{table._db}.{name}", line, WARNING,
-                         f"{table._db}.{name}: the data store has no {_EMPTY[name]}; "
+                         f"{table._db}.{name}: the data store has no {what}; "
                          f"run_query returns an empty DataFrame")
         elif isinstance(table, FundamentalsTable) and self.store is not None and self._panel() is None:
             self.add("fundamentals", "fundamentals", line, BLOCKER,
@@ -1146,6 +1293,117 @@ class _Checker:
             except Exception:
                 self._panel_cache = None
         return self._panel_cache
+
+    # ------------------------------------------------------------- rows of empty tables
+    def _empty_table(self, expr, aliases: dict[str, str]) -> str | None:
+        """``db.TABLE`` label when ``expr`` mentions a finance/macro table that this jqlite
+        serves empty (:data:`jqlite.api.finance._EMPTY`), else None."""
+        from .api.finance import _EMPTY, FinanceTable
+        for n in ast.walk(expr):
+            if isinstance(n, ast.Name) and n.id in aliases:
+                return aliases[n.id]
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and \
+                    n.value.id in ("finance", "macro") and n.value.id not in self._assigned_names:
+                t = getattr(self.impl.namespace.get(n.value.id), n.attr, None) if n.attr in _EMPTY else None
+                if isinstance(t, FinanceTable):
+                    return f"{n.value.id}.{n.attr}"
+        return None
+
+    def check_empty_tables_indexed(self) -> None:
+        """``pmi = macro.run_query(query(macro.MAC_X...)); pmi['pmi'].values[-1]`` where this
+        jqlite has no data for the table: the result is empty and reading a row by position
+        raises IndexError.  Not reported when the function tests the result's emptiness
+        (``.empty``, ``len(...)``)."""
+        try:
+            from .api.finance import _EMPTY
+        except ImportError:
+            return
+        if not _EMPTY:
+            return
+        for scope, nodes in self._scopes():
+            aliases: dict[str, str] = {}      # a = macro.MAC_X ; q = query(a.x) ...
+            tainted: dict[str, str] = {}      # names holding an empty result (or derived)
+            for _ in range(3):
+                for n in sorted((x for x in nodes if isinstance(x, ast.Assign)), key=lambda x: x.lineno):
+                    names = [t.id for t in n.targets if isinstance(t, ast.Name)]
+                    if not names:
+                        continue
+                    v = n.value
+                    is_rq = isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and \
+                        v.func.attr == "run_query"
+                    label = self._empty_table(v, {**aliases, **tainted}) if not is_rq else \
+                        self._empty_table(ast.Module(body=[ast.Expr(a) for a in v.args], type_ignores=[]),
+                                          {**aliases, **tainted})
+                    if label is None:
+                        continue
+                    for name in names:
+                        if is_rq or name in tainted or any(isinstance(x, ast.Name) and x.id in tainted
+                                                           for x in ast.walk(v)):
+                            tainted[name] = label
+                        else:
+                            aliases[name] = label     # the table, or a query on it
+            results = {k: v for k, v in tainted.items() if k not in aliases}
+            if not results:
+                continue
+            guarded = False
+            for n in nodes:
+                if isinstance(n, ast.Attribute) and n.attr == "empty" and isinstance(n.value, ast.Name) \
+                        and n.value.id in results:
+                    guarded = True
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "len" and \
+                        n.args and any(isinstance(x, ast.Name) and x.id in results for x in ast.walk(n.args[0])):
+                    guarded = True
+            if guarded:
+                continue
+            for n in nodes:
+                if not isinstance(n, ast.Subscript) or not isinstance(n.ctx, ast.Load):
+                    continue
+                sl = n.slice
+                if isinstance(sl, ast.UnaryOp) and isinstance(sl.op, ast.USub):
+                    sl = sl.operand
+                if _const_int(sl) is None:
+                    continue
+                hit = next((results[x.id] for x in ast.walk(n.value) if isinstance(x, ast.Name)
+                            and x.id in results), None)
+                if hit is not None:
+                    self.add("finance", f"{hit}[row]", n.lineno, BLOCKER,
+                             f"{ast.unparse(n)[:60]}: {hit} has no data in this jqlite ({_EMPTY[hit.split('.')[-1]]} "
+                             f"is not in the store), so the query result is empty and reading a row by "
+                             f"position raises IndexError")
+
+    def check_future_contracts_indexed(self) -> None:
+        """``get_future_contracts('IF')[0]`` where the store holds no contract of the variety
+        (or no futures at all): the list is empty and the index raises IndexError.  The
+        store's securities of type futures/index_futures and jqlite's own code pattern
+        (:data:`jqlite.api.reference._FUTURE_CODE`) decide."""
+        sites = []
+        for n in ast.walk(self.tree):
+            if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load) and isinstance(n.value, ast.Call) \
+                    and _call_name(n.value) == "get_future_contracts" and not isinstance(n.slice, ast.Slice):
+                sites.append(n)
+        if not sites:
+            return
+        try:
+            from .api.reference import _FUTURE_CODE
+            sec = self.store.securities
+            fut = sec[sec["type"].isin(["futures", "index_futures"])]
+            codes = [str(c) for c in (fut["code"] if "code" in fut.columns else fut.index)]
+        except Exception:
+            return
+        for n in sites:
+            syms = self._resolve_strs(_arg(n.value, 0, "underlying_symbol"), n)
+            if codes and not syms:
+                continue        # the store has futures; the variety is not known statically
+            def has(sym: str) -> bool:
+                pat = re.compile(_FUTURE_CODE.format(sym=re.escape(sym.upper())))
+                return any((m := pat.match(c)) and m.group(1) not in ("8888", "9999", "888", "999")
+                           for c in codes)
+            missing = [sym for sym in (syms or ["?"]) if not has(sym)]
+            for sym in missing:
+                what = "no futures contracts" if not codes else f"no {sym!r} contracts"
+                self.add("futures", f"get_future_contracts({sym!r})[i]", n.lineno, BLOCKER,
+                         f"{ast.unparse(n)[:60]}: the data store has {what}, so get_future_contracts() "
+                         f"returns [] and the index raises IndexError")
 
     # ------------------------------------------------------------- object kinds
     def _scopes(self) -> Iterable[tuple[ast.AST, list[ast.AST]]]:
@@ -1476,6 +1734,19 @@ class _Checker:
                 if key is not None and self.impl.options and key not in self.impl.options:
                     self.add("option", key, node.lineno, WARNING,
                              f"set_option({key!r}) is not a jqlite option: it is ignored (warned at run time)")
+            elif name in ("get_ticks", "get_current_tick") and name in self.impl.namespace:
+                if not minute:
+                    self.add("unsupported", name, node.lineno, BLOCKER,
+                             f"{name}() builds ticks from minute bars, which the data store does not hold "
+                             f"(ParamsError)")
+                else:
+                    self.add("data", name, node.lineno, WARNING,
+                             f"{name}(): ticks are synthesised from the minute bars (one a minute, one-tick "
+                             f"book), not JoinQuant's 3-second snapshots")
+            elif name == "get_call_auction" and name in self.impl.namespace:
+                self.add("data", name, node.lineno, WARNING,
+                         "get_call_auction(): auction snapshots are synthesised from the daily bars "
+                         "(price = the day's open, deterministic volume and book)")
             elif name == "get_factor_values":
                 self._check_factors(node)
             elif name == "read_file":
@@ -1489,6 +1760,8 @@ class _Checker:
                              f"{name}() always raises in this jqlite: {why}")
             elif name == "set_benchmark":
                 pass  # security literals are checked in check_securities
+        self._check_exits()
+        self._check_future_bars()
         for node in ast.walk(self.tree):
             if isinstance(node, ast.FunctionDef) and node.name == "handle_data" and not minute:
                 intraday = [n for n in ast.walk(node) if isinstance(n, ast.Attribute)
@@ -1497,6 +1770,91 @@ class _Checker:
                     self.add("frequency", "handle_data", node.lineno, WARNING,
                              "handle_data reads the time of day (.hour/.minute) but runs once a day on daily "
                              "bars (JoinQuant's minute mode calls it every minute)")
+
+    #: fields of today's still-forming daily bar that get_bars(include_now=True) serves under
+    #: avoid_future_data (jqlite.api.market.get_bars; the others raise FutureDataError)
+    _KNOWN_INTRADAY = {"date", "open", "high_limit", "low_limit", "paused", "factor", "pre_close"}
+
+    def _intraday_functions(self) -> set[str]:
+        """Names of the file's functions that run intraday (09:30 < time < 15:00): scheduled by
+        ``run_daily``/``run_weekly``/``run_monthly`` at such a time, and what they call."""
+        from .scheduler import parse_time
+        import datetime as _dt
+        funcs = {n.name: n for n in ast.walk(self.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        todo: list[str] = []
+        for n in ast.walk(self.tree):
+            if isinstance(n, ast.Call) and _call_name(n) in _SCHEDULERS and n.args and isinstance(n.args[0], ast.Name):
+                t = _const_str(_arg(n, _SCHEDULERS[_call_name(n)], "time"))
+                try:
+                    when = parse_time(t) if t is not None else None
+                except Exception:
+                    when = None
+                if when is not None and _dt.time(9, 30) < when < _dt.time(15, 0):
+                    todo.append(n.args[0].id)
+        out: set[str] = set()
+        while todo:
+            name = todo.pop()
+            if name in out or name not in funcs:
+                continue
+            out.add(name)
+            todo += [c.func.id for c in ast.walk(funcs[name]) if isinstance(c, ast.Call)
+                     and isinstance(c.func, ast.Name) and c.func.id in funcs]
+        return out
+
+    def _check_future_bars(self) -> None:
+        """``get_bars(..., include_now=True)`` of high/low/close/volume/money on daily units,
+        intraday, under ``set_option('avoid_future_data', True)``: FutureDataError (JoinQuant
+        raises it too)."""
+        if not any(isinstance(n, ast.Call) and _call_name(n) == "set_option" and
+                   _const_str(_arg(n, 0, "name")) == "avoid_future_data" and
+                   isinstance(_arg(n, 1, "value"), ast.Constant) and _arg(n, 1, "value").value is True
+                   for n in ast.walk(self.tree)):
+            return
+        intraday = None
+        for n in ast.walk(self.tree):
+            if not (isinstance(n, ast.Call) and _call_name(n) == "get_bars"):
+                continue
+            now = _arg(n, None, "include_now")
+            if not (isinstance(now, ast.Constant) and now.value is True):
+                continue
+            unit = _const_str(_arg(n, 2, "unit")) if _arg(n, 2, "unit") is not None else "1d"
+            if unit is None or unit.strip().endswith("m") or unit.strip() == "minute":
+                continue
+            f_node = _arg(n, 3, "fields")
+            fields = ["date", "open", "high", "low", "close"] if f_node is None else _str_list(f_node)
+            bad = sorted(set(fields or ()) - self._KNOWN_INTRADAY)
+            if not bad:
+                continue
+            if intraday is None:
+                intraday = self._intraday_functions()
+            fn = self._enclosing_function(n)
+            sev = BLOCKER if fn is not None and fn.name in intraday else WARNING
+            self.add("future", f"get_bars(include_now=True)", n.lineno, sev,
+                     f"get_bars(..., include_now=True) of {bad} under avoid_future_data raises FutureDataError "
+                     f"when it runs intraday (today's bar is not complete before 15:00)"
+                     + ("" if sev == BLOCKER else "; whether this call runs intraday is not known"))
+
+    def _check_exits(self) -> None:
+        """``exit()``/``quit()``/``sys.exit()``/``os._exit()``: the backtest stops there (jqlite
+        turns the SystemExit of a callback or of loading into an error of the run)."""
+        for node in ast.walk(self.tree):
+            if not isinstance(node, ast.Call):
+                continue
+            f = node.func
+            if isinstance(f, ast.Name) and f.id in ("exit", "quit") and f.id not in self._assigned_names \
+                    and f.id not in self.star_names:
+                label = f"{f.id}()"
+            elif isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and (
+                    (f.value.id, f.attr) in (("sys", "exit"), ("os", "_exit"))) and \
+                    self.module_names.get(f.value.id) is sys.modules.get(f.value.id):
+                label = f"{f.value.id}.{f.attr}()"
+            else:
+                continue
+            if self._handled(node, {"SystemExit", "BaseException"}):
+                continue
+            self.add("exit", label, node.lineno, BLOCKER,
+                     f"{label} ends the backtest with an error where it runs (the run stops there); "
+                     f"remove it or return from the function")
 
     def _check_classification(self, node: ast.Call, name: str) -> None:
         """An industry/concept code the store's classification does not know raises."""
@@ -1620,6 +1978,29 @@ class _Checker:
                     return None
                 out += v
             return out
+        if isinstance(expr, ast.Subscript) and not isinstance(expr.slice, ast.Slice):
+            base = expr.value       # codes[i] of a literal list: one of its items
+            if isinstance(base, (ast.List, ast.Tuple)) or (isinstance(base, ast.Name) and not any(
+                    isinstance(n, ast.Assign) and _const_str(n.value) is not None and any(
+                        isinstance(t, ast.Name) and t.id == base.id for t in n.targets)
+                    for n in ast.walk(self.tree))):
+                return self._resolve_strs(base, at, depth + 1)
+            return None
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and \
+                expr.value.id in ("g", "context"):
+            # g.path = 'model.pkl' (assigned literals only, anywhere in the file)
+            vals: list[str] = []
+            for n in ast.walk(self.tree):
+                targets = n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(
+                    n, (ast.AugAssign, ast.AnnAssign)) else []
+                for t in targets:
+                    if isinstance(t, ast.Attribute) and t.attr == expr.attr and \
+                            isinstance(t.value, ast.Name) and t.value.id == expr.value.id:
+                        v = _str_list(n.value) if isinstance(n, ast.Assign) else None
+                        if v is None:
+                            return None
+                        vals += v
+            return vals or None
         if not isinstance(expr, ast.Name):
             return None
         # the innermost loop around ``at`` that binds the name: for code in CODES: f(code)
@@ -1672,6 +2053,8 @@ class _Checker:
                         sites += [(v, e.lineno) for v, e in zip(vals, n.elts)]
         avail = self._factor_availability()
         for f, line in sites:
+            if f not in known and re.fullmatch(r"801\d{3}", f):
+                continue    # a Shenwan level-1 code: JoinQuant's risk-model industry factor (a 0/1 dummy)
             if f not in known:
                 self.add("factor", f, line, BLOCKER,
                          f"factor {f!r} is not one of jqlite's {len(known)} jqfactor factors (get_all_factors())")
@@ -1702,10 +2085,13 @@ class _Checker:
                     a = _arg(node, 0, "index_symbol" if name == "get_index_stocks" else "index_id")
                     if a is not None:
                         index_args.add(id(a))
+                        if isinstance(a, ast.Name):
+                            index_args |= self._literals_only_used_as(a, _INDEX_FUNCS)
                 for k in node.keywords:
                     if k.arg == "reference_security":
                         skip.add(id(k.value))
         indexes = None
+        self._check_built_futures_codes()
         for node in ast.walk(self.tree):
             s = _const_str(node)
             if s is None or not _SECURITY_RE.match(s) or id(node) in skip:
@@ -1727,6 +2113,56 @@ class _Checker:
                 self.add("security", s, node.lineno, BLOCKER,
                          f"security {s!r} is not in the data store {store.path} "
                          f"(SecurityNotFoundError when it is priced, ordered or set as benchmark)")
+
+    def _check_built_futures_codes(self) -> None:
+        """``'IF' + yymm + '.CCFX'``: a futures code built at run time on an exchange the store
+        holds no security of (SecurityNotFoundError when it is priced or ordered)."""
+        suffixes = {c.rsplit(".", 1)[-1] for c in self.store.code_index}
+        for node in ast.walk(self.tree):
+            if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)):
+                continue
+            tail = _const_str(node.right)
+            m = re.fullmatch(r"\d*\.(XSGE|XDCE|XZCE|CCFX|XINE|GFEX)", tail or "")
+            if m is None or m.group(1) in suffixes:
+                continue
+            if isinstance(self._parents.get(id(node)), ast.BinOp):
+                continue        # report the whole expression once, at its outermost '+'
+            self.add("security", f"*.{m.group(1)}", node.lineno, BLOCKER,
+                     f"{ast.unparse(node)[:60]}: a futures code on {m.group(1)}, and the data store "
+                     f"{self.store.path} holds no security of that exchange (SecurityNotFoundError "
+                     f"when it is priced or ordered)")
+
+    def _literals_only_used_as(self, name_node: ast.Name, funcs: set[str]) -> set[int]:
+        """ids of the string literals assigned to ``name_node``'s name in its function (or at
+        module level) when every read of the name there is the first argument of one of
+        ``funcs`` or something printed/logged: ``index = '399310.XSHE'; get_index_stocks(index)``."""
+        func = self._enclosing_function(name_node)
+        scope = func if func is not None else self.tree
+        name = name_node.id
+        literals: set[int] = set()
+        for n in ast.walk(scope):
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in n.targets):
+                if _const_str(n.value) is None:
+                    return set()
+                literals.add(id(n.value))
+        for n in ast.walk(scope):
+            if not (isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)):
+                continue
+            p = self._parents.get(id(n))
+            if isinstance(p, ast.Call) and _call_name(p) in funcs and (p.args[:1] == [n] or any(
+                    k.value is n for k in p.keywords)):
+                continue
+            logged = False
+            while p is not None and not isinstance(p, ast.stmt):
+                if isinstance(p, ast.Call) and ((isinstance(p.func, ast.Name) and p.func.id == "print") or (
+                        isinstance(p.func, ast.Attribute) and isinstance(p.func.value, ast.Name)
+                        and p.func.value.id == "log")):
+                    logged = True
+                    break
+                p = self._parents.get(id(p))
+            if not logged:
+                return set()
+        return literals
 
     # ------------------------------------------------------------- Python 2 division
     def check_division(self) -> None:

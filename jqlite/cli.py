@@ -469,6 +469,8 @@ def _run_pull_cli(cmd: str, fn, *args, **kw) -> None:
                f"{r['first_date']} .. {r['last_date']}, {r['rows']:,} source rows ({r['calls']} calls, "
                f"{r['retries']} retries{', resumed after ' + str(r['resumed_batches']) + ' committed batches' if r['resumed_batches'] else ''})"
                + (f"; quota left {q['spare']:,} of {q['total']:,}" if q else ""))
+    if r.get("fundamentals"):
+        click.echo("fundamentals: " + ", ".join(f"{t} {n:,} reports" for t, n in r["fundamentals"].items()))
 
 
 @data.command("pull")
@@ -481,7 +483,9 @@ def _run_pull_cli(cmd: str, fn, *args, **kw) -> None:
               help="all | hs300 | zz500 | sz50 | FILE (one JoinQuant or source code per line)")
 @click.option("--batch-size", default=None, type=int, help="securities per committed batch (default: per source)")
 @click.option("--restart", is_flag=True, help="discard an interrupted pull into OUT instead of resuming it")
-def data_pull(source, out, start, end, universe, batch_size, restart) -> None:
+@click.option("--what", default="bars", show_default=True,
+              help="comma list: bars (always), fundamentals (financial reports), index (CSI 300/500, SSE 50 members; baostock/tushare)")
+def data_pull(source, out, start, end, universe, batch_size, restart, what) -> None:
     """Pull daily bars from a data source into a new store (resumable).
 
     Credentials come from the environment or the OS keyring only (tushare: TUSHARE_TOKEN;
@@ -507,7 +511,7 @@ def data_pull(source, out, start, end, universe, batch_size, restart) -> None:
             click.echo(f"jqlite data pull: {p}: {exc}", err=True)
             sys.exit(2)
     _run_pull_cli("pull", run_pull, source, out, start=start, end=end, universe=universe, codes=codes,
-                  batch_size=batch_size, restart=restart)
+                  batch_size=batch_size, restart=restart, what=tuple(what.split(",")))
 
 
 @data.command("info")

@@ -39,6 +39,7 @@ from .data.store import Store, open_store
 from .errors import ConfigError, DataError, StrategyError
 from .execution.broker import Broker
 from .execution.costs import CostBook
+from .execution.otc import OtcBook
 from .objects import BarData, Context, GlobalVars, RunParams, StrategyLog
 from .scheduler import PRIORITY, Task, fire_days
 
@@ -203,6 +204,7 @@ class Run:
         self.costs = CostBook()
         self.portfolio = Portfolio(config.cash)
         self.broker = Broker(self)
+        self.otc = OtcBook(self)     # open-end fund purchase/redeem (jqlite.execution.otc)
         self.g = GlobalVars()
         self.log = StrategyLog(self, echo=config.echo_log, verbose=config.verbose)
         self.context = Context(self)
@@ -296,7 +298,9 @@ class Run:
         bar labelled HH:MM at HH:MM:00, 11:30's during the lunch break); without them the
         day's close (jqlite's documented daily fallback)."""
         t = self.current_dt.time()
-        if t < OPEN:
+        if t < OPEN or (t < CLOSE and self._otc_col(j)):
+            # open-end (.OF) funds: today's NAV is published after the close, so during the
+            # day the latest price is the previous NAV (the daily bar's open = close = NAV)
             f = "pre_close"
         elif t == OPEN:
             f = "open"
@@ -318,6 +322,11 @@ class Run:
                             self.note(f"{code} has no minute bars on {self.current_date} (first gap): its "
                                       f"intraday prices fell back to the day's close")
         return self.bar(f, j) * self.price_scale(j)
+
+    def _otc_col(self, j: int) -> bool:
+        """Whether store column ``j`` is an open-end (``.OF``) fund (cached per store)."""
+        m = self.store.cached("otc_columns", lambda: np.char.endswith(self.store.codes.astype(str), ".OF"))
+        return bool(m[j])
 
     def note(self, text: str) -> None:
         """Record an engine note once; it is printed in the run summary and kept in
@@ -516,6 +525,7 @@ class Run:
         if self.settings.use_real_price:
             self._corporate_actions()
         self._set_time(_dt.time(0, 0))
+        self.otc.start_day()         # redemptions due today: cash before any callback
         self._mark(_dt.time(0, 0))
 
     def _corporate_actions(self) -> None:
@@ -573,6 +583,7 @@ class Run:
 
     def _close(self) -> None:
         self._mark(CLOSE)
+        self.otc.at_close()
         self.broker.at_close()
 
     def _end_day(self) -> None:
@@ -587,7 +598,7 @@ class Run:
             pv += p.price * amt
             self.position_rows.append((d, p.security, p.total_amount, p.closeable_amount,
                                        p.avg_cost, p.price, p.price * amt))
-        self.ledger.append((d, pf.available_cash + pf.locked_cash + pv, pf.available_cash,
+        self.ledger.append((d, pf.available_cash + pf.locked_cash + pf.redeeming_cash + pv, pf.available_cash,
                             pv, self.broker.day_buy_value, self.broker.day_sell_value))
         pf.transferable_cash = pf.available_cash
 

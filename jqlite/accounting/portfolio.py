@@ -144,6 +144,8 @@ class SubPortfolio:
         self.inout_cash = float(starting_cash)
         self.available_cash = float(starting_cash)
         self.locked_cash = 0.0
+        #: open-end fund redemptions confirmed and not yet paid (jqlite.execution.otc), yuan
+        self.redeeming_cash = 0.0
         self.transferable_cash = float(starting_cash)
         self.long_positions = Positions()
         self.short_positions = Positions()
@@ -173,8 +175,9 @@ class SubPortfolio:
 
     @property
     def total_value(self) -> float:
-        """``available_cash + locked_cash + positions_value`` (yuan)."""
-        return self.available_cash + self.locked_cash + self.positions_value
+        """``available_cash + locked_cash + positions_value`` (yuan), plus the cash of
+        open-end fund redemptions in transit (``redeeming_cash``)."""
+        return self.available_cash + self.locked_cash + self.redeeming_cash + self.positions_value
 
     @property
     def net_value(self) -> float:

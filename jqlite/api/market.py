@@ -377,6 +377,8 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
     if run is not None and run.settings.avoid_future_data:
         _check_future(run, end, fields, "get_price")
     end_i = store.day_index(end, "right")
+    if count is not None and skip_paused and ndays == 1:
+        return _traded_bars(store, run, codes, single, fields, end_i, int(count), fq)
     if count is not None:
         start_i = end_i - int(count) * ndays + 1
     else:
@@ -417,6 +419,31 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
         keep = ((~paused) & listed).T.reshape(-1)
         long = long[keep].reset_index(drop=True)
     return long
+
+
+def _traded_bars(store, run, codes, single, fields, end_i: int, count: int, fq) -> pd.DataFrame:
+    """``get_price(count=n, skip_paused=True)``: per security the last ``n`` days it traded
+    (not suspended, listed) up to ``end_i`` -- JoinQuant counts traded bars, as
+    ``attribute_history``/``history`` with ``skip_paused=True`` do, so a security suspended
+    for weeks or delisted before ``end_date`` still answers its last ``n`` bars (before
+    this, jqlite cut ``n`` calendar days first and returned fewer or no rows)."""
+    paused = store.field("paused")
+    close = store.field("close")
+    parts = []
+    for c in codes:
+        j = store.col(c)
+        ok = np.flatnonzero((paused[:end_i + 1, j] == 0) & ~np.isnan(close[:end_i + 1, j]))
+        rows = ok[-count:] if count > 0 else ok[:0]
+        vals = {f: _values(store, f, rows, [j], fq, run)[:, 0] for f in fields}
+        parts.append((c, store.dates[rows], vals))
+    if single:
+        c, dates, vals = parts[0]
+        return pd.DataFrame(vals, index=dates, columns=fields)
+    frames = [pd.DataFrame({"time": dates.values, "code": c, **vals}, columns=["time", "code", *fields])
+              for c, dates, vals in parts]
+    if not frames:
+        return pd.DataFrame(columns=["time", "code", *fields])
+    return pd.concat(frames, ignore_index=True)
 
 
 def _check_future(run, end: _dt.datetime, fields, func: str) -> None:

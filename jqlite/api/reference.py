@@ -182,7 +182,7 @@ def get_industry(security, date=None) -> dict:
     Notes
     -----
     JoinQuant manual, 行业概念数据 / get_industry (spec §6).  Codes and names: see
-    :mod:`jqlite.data.reference` (sw_l2/sw_l3 codes are Shenwan classification codes).
+    :mod:`jqlite.data.reference` (all codes are JoinQuant's: Shenwan index codes for sw_l1/l2/l3).
     """
     store = _binding.active_store()
     d = _i8(_as_of("get_industry", store, date))
@@ -263,11 +263,48 @@ def get_industries(name="zjw", date=None) -> pd.DataFrame:
     return _listing(ref, name, date)
 
 
+def _joinquant_code_scheme(code: str) -> str | None:
+    """The scheme of an industry code JoinQuant serves (jqlite's catalogues,
+    :mod:`jqlite.data.industry_codes`), ``'sw'`` for a code of the shape of a Shenwan index
+    code jqlite's catalogue lacks (the SW2014 L2/L3 index codes, ``801021`` 煤炭开采II ...),
+    None for anything else."""
+    import re
+    from ..data import industry_codes as IC
+    from ..data.reference import SW_L1
+    if code in IC.ZJW:
+        return "zjw"
+    if code in IC.JQ_L1:
+        return "jq_l1"
+    if code in IC.SW_RETIRED_L1 or any(v[0] == code for v in SW_L1.values()):
+        return "sw_l1"
+    if any(v[0] == code for v in IC.SW2021_L2.values()):
+        return "sw_l2"
+    if any(v[0] == code for v in IC.SW2021_L3.values()):
+        return "sw_l3"
+    if re.fullmatch(r"HY\d{3}(\d{2})?", code):
+        return "jq_l2"
+    if re.fullmatch(r"8[05]\d{4}", code):
+        return "sw"
+    return None
+
+
 def _members_of(func: str, code: str, date, concept: bool) -> list[str]:
     store = _binding.active_store()
     ref = _reference(store)
     d = _as_of(func, store, date)
     sch = ref.scheme_of.get(code)
+    if sch is None and not concept:
+        known = _joinquant_code_scheme(code)
+        if known is not None:
+            # a code JoinQuant serves that this store has no members for: JoinQuant's answer
+            # would be a list; jqlite's is empty, said in the run's data-gap ledger
+            from ._gaps import record_gap
+            what = "Shenwan" if known == "sw" else known
+            record_gap(func, f"industry code {code}",
+                       f"{func}({code!r}): the data store has no members for this {what} industry "
+                       f"code (JoinQuant serves it); answering [] (import a classification table "
+                       f"holding it to supply it)")
+            return []
     if sch is None or (sch == CONCEPT_SCHEME) != concept:
         kind = "concept" if concept else "industry"
         have = [s for s in ref.schemes if (s == CONCEPT_SCHEME) == concept]
@@ -282,7 +319,10 @@ def get_industry_stocks(industry_code: str, date=None) -> list[str]:
     Parameters
     ----------
     industry_code : str
-        E.g. ``'801780'`` (申万一级 银行), ``'480300'`` (sw_l2 in jqlite), ``'HY007'`` (jq_l1).
+        E.g. ``'801780'`` (申万一级 银行), ``'801783'`` (申万二级 股份制银行II), ``'857831'``
+        (申万三级), ``'HY007'`` (jq_l1), ``'J66'`` (证监会 zjw).  Retired Shenwan L1 codes
+        (``'801020'`` 采掘 until 2021-07-29, the six pre-2014 L1s until 2014-02-20) answer for
+        dates of their era, ``[]`` after.
     date : date-like, optional
         Default: the simulated day in a backtest, the store's last day in research.
 
@@ -294,8 +334,17 @@ def get_industry_stocks(industry_code: str, date=None) -> list[str]:
     Raises
     ------
     ParamsError
-        A code the store's classification data does not know (the message lists the
-        schemes the store has).
+        A code that is no JoinQuant industry code (the message lists the store's schemes).
+
+    Notes
+    -----
+    Unknown codes (jqlite's decision; JoinQuant's manual does not say): a code JoinQuant
+    serves but the store has no members for -- any code of jqlite's catalogues
+    (:mod:`jqlite.data.industry_codes`: SW2021 L1/L2/L3, the retired SW L1s, CSRC 2012,
+    jq_l1), any ``HYnnn``/``HYnnnnn`` (jq_l2) and any 6-digit ``80nnnn``/``85nnnn`` (a
+    Shenwan index code: the SW2014 L2/L3 codes are not in the catalogue) -- answers ``[]``
+    and records a data gap (run log, ``metrics.json``); anything else raises, as a code
+    JoinQuant does not know cannot be answered.
     """
     return _members_of("get_industry_stocks", str(industry_code), date, concept=False)
 
@@ -677,26 +726,8 @@ def unsubscribe_all() -> None:
     """No-op counterpart of :func:`subscribe`."""
 
 
-def get_ticks(security, end_dt=None, start_dt=None, count=None, fields=None, skip=True, df=False):
-    """Ticks are not in jqlite's data (daily bars only).
-
-    Raises
-    ------
-    ParamsError
-        Always, naming the security.
-    """
-    raise ParamsError(f"get_ticks({security!r}): the data store has daily bars only, no ticks")
-
-
-def get_current_tick(security, dt=None, df=False):
-    """Ticks are not in jqlite's data (daily bars only).
-
-    Raises
-    ------
-    ParamsError
-        Always, naming the security.
-    """
-    raise ParamsError(f"get_current_tick({security!r}): the data store has daily bars only, no ticks")
+# get_ticks / get_current_tick / get_call_auction: synthesised from the bars (jqlite.api.ticks)
+from .ticks import get_call_auction, get_current_tick, get_ticks  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------------------- futures

@@ -156,8 +156,12 @@ def cancel_order(order) -> Order | None:
 
 
 def get_open_orders() -> dict[int, Order]:
-    """Today's unfinished orders: dict order_id -> Order."""
-    return dict(current_run("get_open_orders").broker.open_orders)
+    """Today's unfinished orders (open-end fund orders waiting for a NAV included): dict
+    order_id -> Order."""
+    run = current_run("get_open_orders")
+    out = dict(run.broker.open_orders)
+    out.update({o.order_id: o for o in run.otc.pending})
+    return out
 
 
 def get_orders(order_id=None, security=None, status=None) -> dict[int, Order]:

@@ -42,13 +42,18 @@ import pandas as pd
 
 from ..errors import DataError
 from .calendar import xshg_trading_days
-from .ingest import RAW_COLUMNS, build_store_tables, security_type_of
+from .ingest import FAR_FUTURE, RAW_COLUMNS, build_store_tables, merge_intervals, security_type_of
 from .sources import SourceError, TransientError, source_class
 from .sources.base import QuotaExhausted, Source
 from .sources.credentials import redact, resolve
 from .writer import write_store
+from .fundamentals import DIRNAME as FUND_DIR, STATEMENT_TABLES, write_fundamentals_dir
 
 PULL_DIR = "pull"                 # inside a pulled store
+WHAT = ("bars", "fundamentals", "index")   # what --what can select ("bars" always included)
+#: Indexes ``--what index`` pulls the members of (JoinQuant code -> universe name).
+INDEXES = {"000300.XSHG": "hs300", "000905.XSHG": "zz500", "000016.XSHG": "sz50"}
+SNAPSHOTS = "index_snapshots.parquet"   # in STORE/pull: every member list pulled (update rebuilds from it)
 STATE = "state.json"
 
 
@@ -133,8 +138,9 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
              env: Mapping[str, str] | None = None, keyring_get=None, batch_size: int | None = None,
              restart: bool = False, tries: int = 5, backoff: float = 1.0, sleep=time.sleep,
              progress: Callable[[str], None] | None = None,
-             on_batch: Callable[[dict], None] | None = None, _update_of: Path | None = None) -> dict:
-    """Pull daily bars of a universe from a source into the store ``out`` (resumable).
+             on_batch: Callable[[dict], None] | None = None, what=("bars",),
+             _update_of: Path | None = None) -> dict:
+    """Pull daily bars (and optionally financial reports) of a universe from a source into the store ``out`` (resumable).
 
     Parameters
     ----------
@@ -163,6 +169,16 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
     on_batch : callable, optional
         Called after each committed batch with ``{'batch', 'batches', 'codes_done', 'codes',
         'rows', 'elapsed', 'quota'}``.
+    what : iterable of str
+        ``bars`` (always pulled: a store needs them) and optionally ``fundamentals``: the
+        source's financial reports of each batch, committed with it, mapped to JoinQuant's
+        income / balance / cash_flow / indicator tables (point in time by pubDate; see
+        :mod:`jqlite.data.sources.fundamentals_map`) and written to ``STORE/fundamentals``;
+        and optionally ``index``: the members of CSI 300 / CSI 500 / SSE 50 (:data:`INDEXES`)
+        on the span's first day and every month's last trading day (tushare: its monthly
+        weight dates), as membership intervals in ``index_members`` (a list is valid until the
+        next one; the last until further notice) and, where the source gives weights,
+        ``index_weights`` (percent).
 
     Returns
     -------
@@ -170,7 +186,7 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         ``store`` (path), ``rows`` (source rows), ``bars``, ``securities``, ``batches``,
         ``resumed_batches`` (already committed when the run started), ``calls``, ``retries``,
         ``first_date``, ``last_date``, ``quota`` (or None), ``status`` (``'written'`` or
-        ``'up to date'``).
+        ``'up to date'``), ``fundamentals`` (table -> rows, when pulled).
 
     Raises
     ------
@@ -197,15 +213,22 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
     cal = xshg_trading_days(str(start_d.date()), str(end_d.date()))
     if len(cal) == 0:
         raise DataError(f"no trading day between {start_d.date()} and {end_d.date()}")
+    what = tuple(w.strip() for w in (what.split(",") if isinstance(what, str) else what) if w.strip())
+    bad = [w for w in what if w not in WHAT]
+    if bad:
+        raise DataError(f"--what {','.join(bad)}: unknown (one or more of {', '.join(WHAT)})")
+    what = tuple(w for w in WHAT if w in what or w == "bars")
+    fund = "fundamentals" in what
     call = _Caller(src, secrets, say, tries=tries, backoff=backoff, sleep=sleep)
 
     stage = staging_dir(out)
     want = {"source": source, "start": str(cal[0].date()), "end": str(cal[-1].date()),
-            "universe": "codes" if codes else universe, "mode": "update" if _update_of else "pull"}
+            "universe": "codes" if codes else universe, "mode": "update" if _update_of else "pull",
+            "what": ",".join(what)}
     state = None
     if (stage / STATE).exists():
         state = json.loads((stage / STATE).read_text())
-        if restart or any(state.get(k) != v for k, v in want.items()):
+        if restart or any(state.get(k, "bars" if k == "what" else None) != v for k, v in want.items()):
             if not restart:
                 got = {k: state.get(k) for k in want}
                 raise DataError(f"{stage} holds an interrupted pull with other arguments ({got}); rerun that "
@@ -262,6 +285,13 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
                         f"used, {quota['spare']:,} left, the next batch needs about {need:,}; {len(done)} of "
                         f"{len(batches)} batches are committed in {stage}: run the same command again when the "
                         "quota is renewed")
+            if fund:     # committed before the batch is marked done: a resumed batch pulls both again
+                reports = call(f"fundamentals {i + 1}/{len(batches)}", src.fetch_fundamentals, batch,
+                               cal[0].date(), cal[-1].date())
+                for old in (stage / "batches").glob(f"{i:05d}.*.parquet"):    # an earlier, interrupted try
+                    old.unlink()
+                for t, df in reports.items():
+                    _atomic_parquet(df, stage / "batches" / f"{i:05d}.{t}.parquet")
             frame = call(f"batch {i + 1}/{len(batches)}", src.fetch_daily, batch, cal[0].date(), cal[-1].date())
             raw = src.to_raw(frame, f"batch {i + 1} ({batch[0]} .. {batch[-1]})") if len(frame) else \
                 pd.DataFrame({c: [] for c in RAW_COLUMNS})
@@ -277,6 +307,16 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
                 on_batch(info)
             else:
                 say(f"batch {len(done)}/{len(batches)}: {codes_done}/{n_codes} securities, {rows:,} rows")
+        if "index" in what and not (stage / "index.parquet").exists():
+            days = _snapshot_days(cal)
+            frames = []
+            for icode in INDEXES:
+                say(f"{source}: members of {icode} on {len(days)} day(s)")
+                got = call(f"index {icode}", src.index_snapshots, icode, [d.date() for d in days])
+                if got.empty:
+                    say(f"{source}: no member list of {icode} in the span: the store has no members for it")
+                frames.append(got)
+            _atomic_parquet(pd.concat(frames, ignore_index=True), stage / "index.parquet")
         if quota is not None:
             quota = call("quota", src.quota)
             say(f"{source}: quota {quota['total'] - quota['spare']:,} of {quota['total']:,} rows used today, "
@@ -286,6 +326,7 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
 
     new_raw = pd.concat([pd.read_parquet(stage / "batches" / f"{i:05d}.parquet") for i in range(len(batches))],
                         ignore_index=True)
+    reports = _collect_reports(stage, _update_of) if fund else {}
     note = getattr(src, "note", None)
     if note:
         say(note)
@@ -294,7 +335,7 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
     if _update_of is not None:
         old_raw = _read_raw_dir(_update_of / PULL_DIR / "raw")
         prev = json.loads((_update_of / PULL_DIR / "sources.json").read_text())
-    if new_raw.empty and old_raw is not None:
+    if new_raw.empty and old_raw is not None and not reports:
         shutil.rmtree(stage, ignore_errors=True)
         return {"store": _update_of, "status": "up to date", "rows": 0, "batches": len(batches),
                 "resumed_batches": resumed, "calls": call.calls, "retries": call.retries, "quota": quota}
@@ -345,17 +386,35 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
             spans.loc[ext, "last"] = full_cal[-1]
     master = master.drop(columns=[c for c in ("listed",) if c in master.columns])
     say("building the store tables")
+    if fund:
+        known = set(master["code"])
+        reports = {t: df[df["code"].isin(known).to_numpy()] for t, df in reports.items()}
+        for t in STATEMENT_TABLES:
+            n = len(reports.get(t, ()))
+            say(f"fundamentals {t}: {n:,} reports" + ("" if n else " (the source has none for this universe)"))
+    snaps = _collect_snapshots(stage, _update_of)
     tables, stats = build_store_tables(raw, full_cal, securities=master, progress=say, ipo_dates=ipo_dates,
                                        spans=spans,
                                        source=lambda c, d: f"{source} {c} {pd.Timestamp(d).date()}")
+    if snaps is not None:
+        members, weights, dropped = _index_tables(snaps, full_cal, set(master["code"]))
+        tables["index_members"] = members
+        if len(weights):
+            tables["index_weights"] = weights
+        say(f"index members: {len(members):,} intervals of {members['index_code'].nunique()} indexes from "
+            f"{snaps['date'].nunique()} member lists" + (f"; {dropped:,} members outside the pulled securities "
+                                                         "left out" if dropped else ""))
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     hist = prev.get("history", []) + [{"pulled_at": now, "start": str(cal[0].date()), "end": str(cal[-1].date()),
                                        "rows": int(len(new_raw)), "securities": int(new_raw["code"].nunique())}]
     record = {"source": source, "universe": want["universe"], "library": cls.module,
               "library_version": _lib_version(cls.module),
+              "what": list(what),
               "tables": {t: {"source": source, "pulled_at": now, "first_date": str(first.date()),
                              "last_date": str(last.date())} for t in tables},
               "history": hist}
+    for t, df in reports.items():
+        record["tables"][f"{FUND_DIR}/{t}"] = {"source": source, "pulled_at": now, "rows": int(len(df))}
     raw_keep = raw.drop(columns=["_row"])
 
     def write_pull_dir(target: Path) -> None:
@@ -364,18 +423,94 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         for y in np.unique(years):
             raw_keep[years == y].to_parquet(target / "raw" / f"{y}.parquet", index=False)
         secs.to_parquet(target / "securities.parquet", index=False)
+        if snaps is not None:
+            snaps.to_parquet(target / SNAPSHOTS, index=False)
         (target / "sources.json").write_text(json.dumps(record, indent=1, ensure_ascii=False))
 
     dest = _update_of if _update_of is not None else out
     say(f"writing store {dest}: {stats['bars']:,} bar rows")
+    extra = {PULL_DIR: write_pull_dir}
+    old_fund = _update_of / FUND_DIR if _update_of is not None and (_update_of / FUND_DIR).is_dir() else None
+    if reports or old_fund is not None:
+        # pulled reports, and on update the old store's fundamentals tables not pulled again
+        codes_known = list(master["code"])
+        extra[FUND_DIR] = lambda target: write_fundamentals_dir(target, reports, codes=codes_known,
+                                                                keep_from=old_fund)
     write_store(dest, tables, name=f"{source}-{want['universe']}", source=f"{source} pull {now}",
-                sources={"bars_daily": f"{source} pull"}, progress=say, extra_files={PULL_DIR: write_pull_dir})
+                sources={"bars_daily": f"{source} pull"}, progress=say, extra_files=extra)
     shutil.rmtree(stage, ignore_errors=True)
     return {"store": dest, "status": "written", "rows": int(len(new_raw)), "bars": stats["bars"],
             "securities": stats["securities"], "batches": len(batches), "resumed_batches": resumed,
             "calls": call.calls, "retries": call.retries, "first_date": str(first.date()),
             "last_date": str(last.date()), "quota": quota, "limit_violations": stats["limit_violations"],
-            "seconds": time.perf_counter() - t0}
+            "seconds": time.perf_counter() - t0, "fundamentals": {t: int(len(df)) for t, df in reports.items()}}
+
+
+def _snapshot_days(cal: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """The first day of ``cal`` and each month's last trading day in it (member-list days)."""
+    s = pd.Series(cal, index=cal)
+    month_ends = s.groupby([cal.year, cal.month]).max()
+    return pd.DatetimeIndex(sorted(set([cal[0]]) | set(month_ends)))
+
+
+def _collect_snapshots(stage: Path, update_of: Path | None) -> pd.DataFrame | None:
+    frames = []
+    if update_of is not None and (update_of / PULL_DIR / SNAPSHOTS).exists():
+        frames.append(pd.read_parquet(update_of / PULL_DIR / SNAPSHOTS))
+    if (stage / "index.parquet").exists():
+        frames.append(pd.read_parquet(stage / "index.parquet"))
+    if not frames:
+        return None
+    s = pd.concat(frames, ignore_index=True)
+    s["date"] = pd.to_datetime(s["date"])
+    s = s.drop_duplicates(["index_code", "date", "code"], keep="last")
+    return s.sort_values(["index_code", "date", "code"]).reset_index(drop=True)
+
+
+def _index_tables(snaps: pd.DataFrame, cal: pd.DatetimeIndex, known: set) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Member lists -> (index_members intervals, index_weights rows on store days, members dropped).
+
+    A list taken on day d_k holds from d_k to the day before the next list d_{k+1}; the last
+    list holds until further notice (2200-01-01).  Intervals are clipped to the store's first
+    day and consecutive ones of the same member merged.
+    """
+    parts = []
+    for _icode, g in snaps.groupby("index_code"):
+        days = np.sort(g["date"].unique())
+        ends = pd.Series(list(pd.DatetimeIndex(days[1:]) - pd.Timedelta(days=1)) + [FAR_FUTURE],
+                         index=pd.DatetimeIndex(days))
+        parts.append(pd.DataFrame({"index_code": g["index_code"].to_numpy(), "code": g["code"].to_numpy(),
+                                   "start_date": g["date"].to_numpy(),
+                                   "end_date": ends.reindex(g["date"]).to_numpy()}))
+    iv = pd.concat(parts, ignore_index=True)
+    inside = iv["code"].isin(known).to_numpy()
+    dropped = int((~inside).sum())
+    iv = iv[inside & (iv["end_date"] >= cal[0]).to_numpy()].copy()
+    iv["start_date"] = iv["start_date"].where(iv["start_date"] >= cal[0], cal[0])
+    members = merge_intervals(iv, max_gap_days=1).reset_index(drop=True)
+    w = snaps[snaps["weight"].notna().to_numpy() & snaps["date"].isin(cal).to_numpy()
+              & snaps["code"].isin(known).to_numpy()]
+    weights = w[["index_code", "code", "date", "weight"]].reset_index(drop=True)
+    return members, weights, dropped
+
+
+def _collect_reports(stage: Path, update_of: Path | None) -> dict[str, pd.DataFrame]:
+    """The committed report batches per table; on update merged with the store's own rows
+    (a report already in the store keeps its first-announced version)."""
+    out = {}
+    for t in STATEMENT_TABLES:
+        frames = []
+        if update_of is not None and (update_of / FUND_DIR / f"{t}.parquet").exists():
+            frames.append(pd.read_parquet(update_of / FUND_DIR / f"{t}.parquet"))
+        frames += [pd.read_parquet(f) for f in sorted((stage / "batches").glob(f"*.{t}.parquet"))]
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            continue
+        df = pd.concat(frames, ignore_index=True)
+        for c in ("statDate", "pubDate"):
+            df[c] = pd.to_datetime(df[c])
+        out[t] = df.drop_duplicates(["code", "statDate"], keep="first").reset_index(drop=True)
+    return out
 
 
 def _lib_version(module: str) -> str | None:
@@ -422,6 +557,7 @@ def run_update(store: str | os.PathLike, *, end=None, adapter: Source | None = N
     codes = None
     if rec["universe"] == "codes":
         codes = pd.read_parquet(store / PULL_DIR / "securities.parquet")["code"].tolist()
+    kw.setdefault("what", tuple(rec.get("what", ("bars",))))
     return run_pull(rec["source"], store, start=nxt[0], end=nxt[-1],
                     universe=rec["universe"] if codes is None else "all", codes=codes, adapter=adapter,
                     _update_of=store, **kw)

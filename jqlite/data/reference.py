@@ -9,8 +9,8 @@ Two builders:
 
 * :func:`sample_reference_tables` -- the synthetic sample market.  Each sample stock's sector
   and name suffix (``...银行``, ``...证券``, ...) map to a real Shenwan 2021 (SW2021) L3 class
-  (:data:`SAMPLE_SW`), giving ``sw_l1`` (JoinQuant's 801xxx index codes), ``sw_l2``/``sw_l3``
-  (Shenwan classification codes, see below) and ``jq_l1`` (聚宽一级, ``HY001``...).  Point in
+  (:data:`SAMPLE_SW`; a share of each group's stocks carry the classes no group owns, see
+  :func:`sample_sw_classes`), giving every scheme JoinQuant serves (see below).  Point in
   time: the ``锂业`` stocks are 有色金属/能源金属/锂 until 2021-07-29 and 电力设备/电池/锂电池
   from 2021-07-30 (the SW2021 revision day), and the L1 industries renamed by SW2021 carry
   their SW2014 names before that day (801030 化工 -> 基础化工, 801130 纺织服装 -> 纺织服饰,
@@ -22,11 +22,15 @@ Two builders:
   ``sw2021_industry_codes.parquet``) and JoinQuant's daily CSI 500 weights
   (``constituents/jq_csi500_daily_weights_2020_2024.parquet``).
 
-Industry codes.  ``sw_l1`` uses the Shenwan L1 *index* codes JoinQuant uses (``801780`` 银行).
-For L2/L3 the mapping from Shenwan's classification codes to JoinQuant's index codes
-(``801192``, ``851911``) is not in the available data, so ``sw_l2``/``sw_l3`` codes are the
-6-digit Shenwan classification codes (``480300`` 股份制银行Ⅱ, ``480301`` 股份制银行Ⅲ).
-Names follow JoinQuant's style: ``银行I``, ``股份制银行II``, ``股份制银行III``.
+Industry codes are JoinQuant's: Shenwan *index* codes for ``sw_l1`` (``801780`` 银行I),
+``sw_l2`` (``801783`` 股份制银行II) and ``sw_l3`` (``857831`` 股份制银行III), CSRC 2012 codes for
+``zjw`` (``J66``), ``HY001``... for ``jq_l1``.  Catalogues: :mod:`jqlite.data.industry_codes`.
+The sample covers every code: each SW2021 L3 class has members (:func:`sample_sw_classes`),
+``sw_l1`` follows the standard in force (pre-2014 23-industry codes until 2014-02-20, SW2014
+until 2021-07-29 -- ``801020`` 采掘 included --, SW2021 after); ``sw_l2``/``sw_l3`` use the
+SW2021 codes throughout (the SW2014 L2/L3 lists are not in jqlite's catalogue); ``zjw`` and
+``jq_*`` follow from the SW2021 class (:func:`zjw_of`, :func:`jq_of`).  Names follow
+JoinQuant's style: ``银行I``, ``股份制银行II``, ``股份制银行III``.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ from . import schema
 FAR = pd.Timestamp(schema.FAR_FUTURE)
 #: The SW2021 revision day (Shenwan 2021 classification in force).
 SW2021_DAY = pd.Timestamp("2021-07-30")
+#: The SW2014 revision day (28 L1 industries replace the 23 of the older standard).
+SW2014_DAY = pd.Timestamp("2014-02-21")
 
 #: Shenwan L1: classification-code prefix -> (index code, SW2021 name, SW2014 name or None).
 SW_L1 = {
@@ -62,12 +68,11 @@ SW_L1 = {
     "76": ("801970", "环保", None), "77": ("801980", "美容护理", None),
 }
 
-#: 聚宽一级行业 codes used by the sample market.
-JQ_L1 = {"HY002": "材料", "HY003": "工业", "HY004": "可选消费", "HY005": "日常消费",
-         "HY006": "医药卫生", "HY007": "金融", "HY008": "信息技术", "HY009": "电信服务",
-         "HY010": "公用事业", "HY011": "房地产"}
+#: 聚宽一级行业: code -> name (all eleven; the catalogue of :mod:`.industry_codes`).
+from .industry_codes import JQ_L1  # noqa: E402
 
-#: Sample market: (sector key, name suffix) -> (SW2021 L3 code, L2 name, L3 name, jq_l1 code).
+#: Sample market: (sector key, name suffix) -> (the group's own SW2021 L3 classification code, L2
+#: name, L3 name, jq_l1 code); names and codes served come from :mod:`.industry_codes`.
 SAMPLE_SW = {
     ("financials", "银行"): ("480301", "股份制银行", "股份制银行", "HY007"),
     ("financials", "证券"): ("490101", "证券", "证券", "HY007"),
@@ -128,71 +133,231 @@ SAMPLE_CONCEPTS = {
 }
 
 
-#: Sample market: SW2021 L3 code -> (证监会 zjw code, zjw name, 聚宽二级 jq_l2 code, jq_l2 name).
-#: zjw codes are the CSRC 2012 classification (letter + 2 digits: ``C39``); jq_l2 codes are
-#: 聚宽二级行业 codes (``HY`` + 5 digits, the first three those of the jq_l1 parent) --
-#: their exact numbering on JoinQuant is UNCONFIRMED; the names are JoinQuant's.
-SAMPLE_ZJW_JQL2 = {
-    "480301": ("J66", "货币金融服务", "HY00701", "银行"),
-    "490101": ("J67", "资本市场服务", "HY00702", "证券"),
-    "490201": ("J68", "保险业", "HY00703", "保险"),
-    "490304": ("J69", "其他金融业", "HY00704", "多元金融"),
-    "430101": ("K70", "房地产业", "HY01101", "房地产开发与运营"),
-    "430102": ("K70", "房地产业", "HY01101", "房地产开发与运营"),
-    "430103": ("K70", "房地产业", "HY01101", "房地产开发与运营"),
-    "430301": ("K70", "房地产业", "HY01102", "房地产服务"),
-    "340404": ("C14", "食品制造业", "HY00501", "食品"),
-    "340501": ("C15", "酒、饮料和精制茶制造业", "HY00502", "饮料"),
-    "340702": ("C14", "食品制造业", "HY00501", "食品"),
-    "110102": ("A01", "农业", "HY00503", "农产品"),
-    "330102": ("C38", "电气机械和器材制造业", "HY00401", "家庭耐用消费品"),
-    "280502": ("C36", "汽车制造业", "HY00402", "汽车与汽车零部件"),
-    "360307": ("C21", "家具制造业", "HY00401", "家庭耐用消费品"),
-    "350209": ("C18", "纺织服装、服饰业", "HY00403", "纺织品、服装与奢侈品"),
-    "370102": ("C27", "医药制造业", "HY00601", "制药"),
-    "370304": ("C27", "医药制造业", "HY00602", "生物科技"),
-    "370201": ("C27", "医药制造业", "HY00601", "制药"),
-    "370502": ("C35", "专用设备制造业", "HY00603", "医疗保健设备与服务"),
-    "270504": ("C39", "计算机、通信和其他电子设备制造业", "HY00801", "电子设备、仪器和元件"),
-    "270104": ("C39", "计算机、通信和其他电子设备制造业", "HY00802", "半导体产品与设备"),
-    "270107": ("C39", "计算机、通信和其他电子设备制造业", "HY00802", "半导体产品与设备"),
-    "270301": ("C39", "计算机、通信和其他电子设备制造业", "HY00801", "电子设备、仪器和元件"),
-    "730204": ("C39", "计算机、通信和其他电子设备制造业", "HY00901", "通信设备"),
-    "720401": ("I64", "互联网和相关服务", "HY00902", "互动媒体与服务"),
-    "710301": ("I65", "软件和信息技术服务业", "HY00803", "信息技术服务"),
-    "710402": ("I65", "软件和信息技术服务业", "HY00804", "软件"),
-    "410106": ("D44", "电力、热力生产和供应业", "HY01001", "电力"),
-    "630701": ("C38", "电气机械和器材制造业", "HY00301", "电气设备"),
-    "240603": ("C32", "有色金属冶炼和压延加工业", "HY00201", "有色金属"),
-    "630502": ("C38", "电气机械和器材制造业", "HY00301", "电气设备"),
-    "630501": ("C38", "电气机械和器材制造业", "HY00301", "电气设备"),
-    "640106": ("C34", "通用设备制造业", "HY00302", "机械"),
-    "640601": ("C35", "专用设备制造业", "HY00302", "机械"),
-    "640209": ("C35", "专用设备制造业", "HY00302", "机械"),
-    "640101": ("C34", "通用设备制造业", "HY00302", "机械"),
-    "220309": ("C26", "化学原料和化学制品制造业", "HY00202", "化工"),
-    "610101": ("C30", "非金属矿物制品业", "HY00203", "建筑材料"),
-    "230402": ("C31", "黑色金属冶炼和压延加工业", "HY00204", "钢铁"),
-    "240302": ("C32", "有色金属冶炼和压延加工业", "HY00201", "有色金属"),
+#: Sample market, well-known large caps: code -> their real SW2021 L3 class (they keep their
+#: sample sector for prices; only the classification is the real company's).
+SAMPLE_FAMOUS_L3 = {
+    "000001.XSHE": "480301", "600000.XSHG": "480301", "600016.XSHG": "480301",
+    "600036.XSHG": "480301", "601166.XSHG": "480301", "601818.XSHG": "480301",
+    "601998.XSHG": "480301", "601288.XSHG": "480201", "601328.XSHG": "480201",
+    "601398.XSHG": "480201", "601658.XSHG": "480201", "601939.XSHG": "480201",
+    "601988.XSHG": "480201", "600030.XSHG": "490101", "300059.XSHE": "490101",
+    "601318.XSHG": "490201", "601628.XSHG": "490201", "000002.XSHE": "430101",
+    "000063.XSHE": "730204", "000333.XSHE": "330102", "000651.XSHE": "330102",
+    "000568.XSHE": "340501", "000858.XSHE": "340501", "002304.XSHE": "340501",
+    "600519.XSHG": "340501", "600809.XSHG": "340501", "600887.XSHG": "340702",
+    "000725.XSHE": "270301", "002415.XSHE": "710102", "002475.XSHE": "270504",
+    "002594.XSHE": "280501", "300015.XSHE": "370604", "300760.XSHE": "370502",
+    "600276.XSHG": "370102", "002821.XSHE": "370603", "300750.XSHE": "630701",
+    "300014.XSHE": "630701", "300073.XSHE": "630702", "600031.XSHG": "640601",
+    "600309.XSHG": "220313", "600585.XSHG": "610101", "600900.XSHG": "410102",
+    "601012.XSHG": "630501", "688599.XSHG": "630502", "601111.XSHG": "421001",
+    "601919.XSHG": "421101", "601888.XSHG": "450701", "601989.XSHG": "650401",
+    "002714.XSHE": "110702", "603799.XSHG": "240601", "688111.XSHG": "710402",
+    "688981.XSHG": "270106",
 }
 
+_G = {  # short names of the sample groups (sector, name suffix)
+    "农业": ("consumer_staples", "农业"), "食品": ("consumer_staples", "食品"),
+    "乳业": ("consumer_staples", "乳业"), "酒业": ("consumer_staples", "酒业"),
+    "化工": ("materials", "化工"), "材料": ("materials", "材料"), "有色": ("materials", "有色"),
+    "钢铁": ("materials", "钢铁"), "电子": ("semiconductors", "电子"), "微电": ("semiconductors", "微电"),
+    "集成": ("semiconductors", "集成"), "光电": ("semiconductors", "光电"),
+    "汽车": ("consumer_discretionary", "汽车"), "电器": ("consumer_discretionary", "电器"),
+    "服饰": ("consumer_discretionary", "服饰"), "家居": ("consumer_discretionary", "家居"),
+    "医药": ("healthcare", "医药"), "生物": ("healthcare", "生物"), "药业": ("healthcare", "药业"),
+    "医疗": ("healthcare", "医疗"), "能源": ("new_energy", "能源"), "锂业": ("new_energy", "锂业"),
+    "新能": ("new_energy", "新能"), "光伏": ("new_energy", "光伏"), "装备": ("industrials", "装备"),
+    "重工": ("industrials", "重工"), "机械": ("industrials", "机械"), "精工": ("industrials", "精工"),
+    "地产": ("real_estate", "地产"), "置业": ("real_estate", "置业"), "发展": ("real_estate", "发展"),
+    "城建": ("real_estate", "城建"), "银行": ("financials", "银行"), "证券": ("financials", "证券"),
+    "保险": ("financials", "保险"), "信托": ("financials", "信托"), "网络": ("telecom", "网络"),
+    "信息": ("telecom", "信息"), "传媒": ("telecom", "传媒"), "通信": ("telecom", "通信"),
+}
+#: Sample market: SW2021 L1 prefix -> the sample groups (sector, name suffix) whose stocks
+#: carry that L1's classes besides each group's own class (:data:`SAMPLE_SW`), so that every
+#: SW2021 L3 class -- hence every code of every scheme -- has members.  See
+#: :func:`sample_sw_classes`.
+SAMPLE_HOSTS = {p: tuple(_G[g] for g in gs.split()) for p, gs in {
+    "11": "农业 食品 乳业", "22": "化工 材料 有色 钢铁", "23": "钢铁", "24": "有色",
+    "27": "电子 微电 集成 光电", "28": "汽车", "33": "电器", "34": "食品 酒业 乳业", "35": "服饰",
+    "36": "家居", "37": "医药 生物 药业 医疗", "41": "能源", "42": "装备 重工", "43": "地产 置业 发展",
+    "45": "置业 服饰 家居", "46": "家居 服饰 传媒", "48": "银行", "49": "证券 保险 信托", "51": "信托",
+    "61": "材料", "62": "城建 发展", "63": "锂业 新能 光伏", "64": "机械 精工 重工 装备",
+    "65": "装备 精工", "71": "网络 信息", "72": "传媒", "73": "通信", "74": "能源 钢铁",
+    "75": "能源 化工", "76": "能源 城建", "77": "生物 乳业"}.items()}
 
-def sample_sw_l1(sectors, suffixes) -> tuple[np.ndarray, np.ndarray]:
-    """SW L1 index codes (``'801780'``) of sample stocks before and from :data:`SW2021_DAY`
-    (they differ for the 锂业 stocks); ``''`` where (sector, suffix) is not in
-    :data:`SAMPLE_SW`."""
-    before, after = [], []
-    for sec, suf in zip(sectors, suffixes):
-        e = SAMPLE_SW.get((str(sec), str(suf)))
-        if e is None:
-            before.append("")
-            after.append("")
+#: CSRC 2012 (zjw) division of a SW2021 class: by L3 class, else by L2 class (4 digits), else by
+#: L1 prefix.  The sample's own choice (Shenwan and CSRC classify separately); chosen so that
+#: every CSRC division JoinQuant lists has sample members.
+_ZJW_L1 = {"11": "A01", "22": "C26", "23": "C31", "24": "C32", "27": "C39", "28": "C36", "33": "C38",
+           "34": "C14", "35": "C18", "36": "C22", "37": "C27", "41": "D44", "42": "G54", "43": "K70",
+           "45": "F52", "46": "L72", "48": "J66", "49": "J67", "51": "S90", "61": "C30", "62": "E48",
+           "63": "C38", "64": "C34", "65": "C37", "71": "I65", "72": "R86", "73": "C39", "74": "B06",
+           "75": "C25", "76": "N77", "77": "C26"}
+_ZJW_L2 = {"1102": "A04", "1103": "A02", "1104": "C13", "1105": "C13", "1107": "A03", "1108": "C27",
+           "1109": "A05", "2204": "C28", "2205": "C29", "2206": "C29", "2209": "C30", "2303": "B08",
+           "2404": "B09", "2405": "B09", "2804": "C37", "3405": "C15", "3406": "C15", "3407": "C15",
+           "3501": "C17", "3503": "C24", "3602": "C23", "3603": "C21", "3605": "C24", "3704": "F51",
+           "3706": "Q83", "4103": "D45", "4208": "G58", "4210": "G56", "4211": "G55", "4502": "F51",
+           "4506": "I64", "4606": "R88", "4607": "O79", "4608": "M74", "4609": "H62", "4610": "N78",
+           "4611": "P82", "4902": "J68", "4903": "J69", "6201": "E47", "6202": "E50", "6204": "E49",
+           "6206": "M74", "6402": "C35", "6405": "C37", "6406": "C35", "6407": "C35", "7101": "C39",
+           "7204": "I64", "7205": "L72", "7207": "I64", "7208": "I64", "7209": "R85", "7301": "I63",
+           "7402": "C25", "7501": "B07", "7502": "B11", "7602": "C35", "7701": "C22", "7703": "Q83"}
+_ZJW_L3 = {"220901": "B10", "240504": "B12", "360103": "C16", "350107": "C19", "350205": "C19",
+           "360306": "C20", "640108": "C33", "640107": "C40", "630804": "C40", "360311": "C41",
+           "760103": "C42", "640203": "C43", "760102": "D46", "420903": "G53", "750202": "G57",
+           "420806": "G59", "420804": "G60", "460901": "H61", "490305": "L71", "370603": "M73",
+           "460801": "M75", "760104": "N76", "280303": "O80", "460804": "O81", "370605": "Q84",
+           "720706": "R87", "461001": "R89"}
+
+#: 聚宽一级 (jq_l1) of a SW2021 L1 prefix, and 聚宽二级 (jq_l2: code, name) by L2 class
+#: (4 digits) else by L1 prefix.  jq_l2 codes here are ``HY`` + the jq_l1 digits + 2 digits;
+#: JoinQuant's own jq_l2 numbering (``HY493`` 多元化银行 in its manual's example) was not
+#: available: UNCONFIRMED, names follow JoinQuant's (GICS-like) industry groups.
+_JQ1 = {"74": "HY001", "75": "HY001", "22": "HY002", "23": "HY002", "24": "HY002", "61": "HY002",
+        "42": "HY003", "51": "HY003", "62": "HY003", "63": "HY003", "64": "HY003", "65": "HY003",
+        "28": "HY004", "33": "HY004", "35": "HY004", "36": "HY004", "45": "HY004", "46": "HY004",
+        "11": "HY005", "34": "HY005", "77": "HY005", "37": "HY006", "48": "HY007", "49": "HY007",
+        "27": "HY008", "71": "HY008", "72": "HY009", "73": "HY009", "41": "HY010", "76": "HY010",
+        "43": "HY011"}
+_JQ2_L1 = {"74": ("HY00101", "煤炭"), "75": ("HY00102", "石油天然气"), "22": ("HY00202", "化工"),
+           "23": ("HY00204", "钢铁"), "24": ("HY00201", "有色金属"), "61": ("HY00203", "建筑材料"),
+           "42": ("HY00303", "交通运输"), "51": ("HY00304", "综合类"), "62": ("HY00305", "建筑与工程"),
+           "63": ("HY00301", "电气设备"), "64": ("HY00302", "机械"), "65": ("HY00306", "航空航天与国防"),
+           "28": ("HY00402", "汽车与汽车零部件"), "33": ("HY00401", "家庭耐用消费品"),
+           "35": ("HY00403", "纺织品、服装与奢侈品"), "36": ("HY00401", "家庭耐用消费品"),
+           "45": ("HY00404", "零售业"), "46": ("HY00405", "消费者服务"), "11": ("HY00503", "农产品"),
+           "34": ("HY00501", "食品"), "77": ("HY00504", "家庭与个人用品"), "37": ("HY00601", "制药"),
+           "48": ("HY00701", "银行"), "49": ("HY00704", "多元金融"),
+           "27": ("HY00801", "电子设备、仪器和元件"), "71": ("HY00804", "软件"),
+           "72": ("HY00902", "互动媒体与服务"), "73": ("HY00901", "通信设备"), "41": ("HY01001", "电力"),
+           "76": ("HY01003", "水务与环保"), "43": ("HY01101", "房地产开发与运营")}
+_JQ2_L2 = {"3405": ("HY00502", "饮料"), "3406": ("HY00502", "饮料"), "3407": ("HY00502", "饮料"),
+           "3703": ("HY00602", "生物科技"), "3704": ("HY00603", "医疗保健设备与服务"),
+           "3705": ("HY00603", "医疗保健设备与服务"), "3706": ("HY00603", "医疗保健设备与服务"),
+           "4901": ("HY00702", "证券"), "4902": ("HY00703", "保险"), "2701": ("HY00802", "半导体产品与设备"),
+           "7101": ("HY00805", "计算机设备"), "7103": ("HY00803", "信息技术服务"),
+           "7206": ("HY00903", "媒体"), "7209": ("HY00903", "媒体"), "7210": ("HY00903", "媒体"),
+           "7301": ("HY00904", "电信服务"), "4103": ("HY01002", "燃气"), "4303": ("HY01102", "房地产服务")}
+
+
+def zjw_of(l3: str) -> str:
+    """CSRC 2012 division (``'J66'``) the sample gives a SW2021 L3 class."""
+    return _ZJW_L3.get(l3) or _ZJW_L2.get(l3[:4]) or _ZJW_L1[l3[:2]]
+
+
+def jq_of(l3: str) -> tuple[str, str, str]:
+    """(jq_l1 code, jq_l2 code, jq_l2 name) the sample gives a SW2021 L3 class."""
+    j2, n2 = _JQ2_L2.get(l3[:4]) or _JQ2_L1[l3[:2]]
+    return _JQ1[l3[:2]], j2, n2
+
+
+def sw2014_l1(l3: str) -> str:
+    """Shenwan L1 index code in force 2014-02-21 .. 2021-07-29 for a stock whose SW2021 class
+    is ``l3``: the SW2021 L1s that did not exist before take their SW2014 home (煤炭, 油气开采
+    and 油服 -> 801020 采掘; 炼化 and 美容护理 -> 801030 化工; 环保 -> 801160 公用事业)."""
+    p = l3[:2]
+    if p == "74" or l3[:4] in ("7501", "7502"):
+        return "801020"
+    if p in ("75", "77"):
+        return "801030"
+    if p == "76":
+        return "801160"
+    return SW_L1[p][0]
+
+
+def sw_pre2014_l1(l3: str) -> str:
+    """Shenwan L1 index code before 2014-02-21 (the 23-industry standard: 801060 建筑建材,
+    801070 机械设备, 801090 交运设备, 801100 信息设备, 801190 金融服务, 801220 信息服务 held
+    what SW2014 split into 801710/801720, 801730/801890, 801880/801740, 801750/801770 hardware,
+    801780/801790 and 801750/801760/801770 services)."""
+    p, p4 = l3[:2], l3[:4]
+    if p in ("61", "62"):
+        return "801060"
+    if p in ("63", "64"):
+        return "801070"
+    if p in ("28", "65"):
+        return "801090"
+    if p4 in ("7101", "7302"):
+        return "801100"
+    if p in ("48", "49"):
+        return "801190"
+    if p in ("71", "72") or p4 == "7301":
+        return "801220"
+    return sw2014_l1(l3)
+
+
+def sample_sw_classes(codes, sectors, suffixes) -> tuple[np.ndarray, np.ndarray]:
+    """SW2021 L3 class of each sample stock before and from :data:`SW2021_DAY`.
+
+    Rule (deterministic, a function of the stock list only): a well-known large cap
+    (:data:`SAMPLE_FAMOUS_L3`) has its real class.  Every other stock of a group (sector, name
+    suffix) has the group's class (:data:`SAMPLE_SW`) unless it hosts one of the classes no
+    group owns: those classes, taken in order of how few groups may host them
+    (:data:`SAMPLE_HOSTS`, then by code), go to the host group with the most room left (a group
+    keeps at least a quarter of its stocks, and two, in its own class), to the stocks of the
+    group in ``crc32(code)`` order.  Before 2021-07-30 the class is the same except that
+    ``630701`` 锂电池 was ``240603`` 锂 (:data:`SAMPLE_SW_BEFORE_2021`).  ``''`` for a stock
+    whose group is not in :data:`SAMPLE_SW`.
+
+    Returns
+    -------
+    (before, after) : numpy.ndarray of str (object)
+    """
+    from .industry_codes import SW2021_L3
+    codes = [str(c) for c in codes]
+    n = len(codes)
+    after = np.array([""] * n, dtype=object)
+    groups: dict = {}
+    for i, (c, sec, suf) in enumerate(zip(codes, sectors, suffixes)):
+        k = (str(sec), str(suf))
+        if k not in SAMPLE_SW:
             continue
-        l3 = e[0]
-        b3 = SAMPLE_SW_BEFORE_2021.get(l3, (l3,))[0]
-        before.append(SW_L1[b3[:2]][0])
-        after.append(SW_L1[l3[:2]][0])
-    return np.array(before, dtype=object), np.array(after, dtype=object)
+        if c in SAMPLE_FAMOUS_L3:
+            after[i] = SAMPLE_FAMOUS_L3[c]
+            continue
+        after[i] = SAMPLE_SW[k][0]
+        groups.setdefault(k, []).append(i)
+    for k in groups:
+        groups[k].sort(key=lambda i: (zlib.crc32(codes[i].encode()), codes[i]))
+    room = {k: len(v) - max(2, len(v) // 4) for k, v in groups.items()}
+    owned = set(after[after != ""].tolist())
+    need = [c for c in SW2021_L3 if c not in owned]
+    need.sort(key=lambda c: (len(SAMPLE_HOSTS.get(c[:2], ())), c))
+    hosted: dict = {k: [] for k in groups}
+    for l3 in need:
+        hosts = [h for h in SAMPLE_HOSTS.get(l3[:2], ()) if h in groups]
+        cands = [h for h in hosts if room[h] > 0]
+        if not cands:
+            secs = {h[0] for h in hosts}
+            cands = [h for h in groups if h[0] in secs and room[h] > 0] or [h for h in groups if room[h] > 0]
+        if not cands:
+            break
+        h = max(cands, key=lambda g: (room[g], -list(groups).index(g)))
+        hosted[h].append(l3)
+        room[h] -= 1
+    for k, l3s in hosted.items():
+        for i, l3 in zip(groups[k], l3s):
+            after[i] = l3
+    before = np.array([SAMPLE_SW_BEFORE_2021.get(a, (a,))[0] if a else "" for a in after], dtype=object)
+    return before, after
+
+
+def sample_sw_l1(sectors, suffixes, codes=None) -> tuple[np.ndarray, np.ndarray]:
+    """SW L1 index codes (``'801780'``) of sample stocks before and from :data:`SW2021_DAY`
+    (SW2014 codes before, see :func:`sw2014_l1`); ``''`` where (sector, suffix) is not in
+    :data:`SAMPLE_SW`.  With ``codes`` the classes are :func:`sample_sw_classes`' (the
+    store's own); without, each group's own class."""
+    if codes is None:
+        after = np.array([SAMPLE_SW[(str(a), str(b))][0] if (str(a), str(b)) in SAMPLE_SW else ""
+                          for a, b in zip(sectors, suffixes)], dtype=object)
+        before = np.array([SAMPLE_SW_BEFORE_2021.get(a, (a,))[0] if a else "" for a in after], dtype=object)
+    else:
+        before, after = sample_sw_classes(codes, sectors, suffixes)
+    b = np.array([sw2014_l1(x) if x else "" for x in before], dtype=object)
+    a = np.array([SW_L1[x[:2]][0] if x else "" for x in after], dtype=object)
+    return b, a
 
 
 def sw_l1_index_name(index_code: str) -> str:
@@ -266,45 +431,64 @@ def sample_reference_tables(securities: pd.DataFrame, sectors: pd.DataFrame) -> 
     dict
         ``{'industry_members': DataFrame, 'industries': DataFrame}`` in the schema's columns.
     """
+    from .industry_codes import SW2021_L2, SW2021_L3, SW_RETIRED_L1, ZJW, JQ_L1 as JQ1_NAMES
     sec = securities.copy()
     if "code" not in sec.columns:
         sec = sec.reset_index()
     sec = sec[sec["type"] == "stock"]
     sector = sectors["sector"] if "sector" in sectors.columns else sectors.iloc[:, 0]
     suffix_of = sectors["industry_suffix"] if "industry_suffix" in sectors.columns else None
+    # the classification is a function of the whole sample stock list (sample_sw_classes):
+    # the same list as the index members of jqlite.data.sample use
+    all_codes = [str(c) for c in sectors.index]
+    all_suf = [suffix_of.get(c) if suffix_of is not None else None for c in all_codes]
+    disp = dict(zip(sec["code"], sec["display_name"]))
+    all_suf = [sf if isinstance(sf, str) else str(disp.get(c, ""))[-2:] for c, sf in zip(all_codes, all_suf)]
+    before_a, after_a = sample_sw_classes(all_codes, [sector.get(c) for c in all_codes], all_suf)
+    cls = {c: (b, a) for c, b, a in zip(all_codes, before_a, after_a) if a}
+    keys = {c: (str(sector.get(c)), sf) for c, sf in zip(all_codes, all_suf)}
     rows: list = []
     names: dict = {}
-    keys = {}
-    for code, disp, s, e in zip(sec["code"], sec["display_name"], sec["start_date"], sec["end_date"]):
-        suf = suffix_of.get(code) if suffix_of is not None else None
-        k = (str(sector.get(code)), str(suf) if isinstance(suf, str) else str(disp)[-2:])
-        if k not in SAMPLE_SW:
+    d14, d21 = SW2014_DAY, SW2021_DAY
+    one = pd.Timedelta(days=1)
+    for code, s, e in zip(sec["code"], sec["start_date"], sec["end_date"]):
+        if code not in cls:
             continue
-        keys[code] = k
+        b3, a3 = cls[code]
         s, e = pd.Timestamp(s), pd.Timestamp(e)
         e = FAR if e >= FAR else e
-        l3, l2n, l3n, jq = SAMPLE_SW[k]
-        eras = [(l3, l2n, l3n, s, e)]
-        if l3 in SAMPLE_SW_BEFORE_2021 and s < SW2021_DAY:
-            b3, b2n, b3n = SAMPLE_SW_BEFORE_2021[l3]
-            eras = [(b3, b2n, b3n, s, min(e, SW2021_DAY - pd.Timedelta(days=1)))]
-            if e >= SW2021_DAY:
-                eras.append((l3, l2n, l3n, SW2021_DAY, e))
-        for c3, n2, n3, a, b in eras:
-            l1c = SW_L1[c3[:2]][0]
-            _members(rows, "sw_l1", l1c, code, a, b)
-            _members(rows, "sw_l2", c3[:4] + "00", code, a, b)
-            _members(rows, "sw_l3", c3, code, a, b)
-            names[("sw_l1", l1c)] = _l1_eras(c3[:2])
-            names[("sw_l2", c3[:4] + "00")] = jq_style_name(n2, 2)
-            names[("sw_l3", c3)] = jq_style_name(n3, 3)
-            zc, zn, j2, j2n = SAMPLE_ZJW_JQL2[c3]
-            _members(rows, "zjw", zc, code, a, b)
-            _members(rows, "jq_l2", j2, code, a, b)
-            names[("zjw", zc)] = zn
+        # (from, to, sw_l1 code, SW2021 class in force)
+        eras = [(pd.Timestamp("1900-01-01"), d14 - one, sw_pre2014_l1(b3), b3),
+                (d14, d21 - one, sw2014_l1(b3), b3), (d21, FAR, SW_L1[a3[:2]][0], a3)]
+        per: dict = {}
+        for lo, hi, l1c, c3 in eras:
+            lo, hi = max(lo, s), min(hi, e)
+            if lo > hi:
+                continue
+            j1, j2, j2n = jq_of(c3)
+            l2c, l2n = SW2021_L2[c3[:4] + "00"]
+            l3c, l3n = SW2021_L3[c3]
+            zc = zjw_of(c3)
+            for sch, ic in (("sw_l1", l1c), ("sw_l2", l2c), ("sw_l3", l3c), ("jq_l1", j1),
+                            ("jq_l2", j2), ("zjw", zc)):
+                iv = per.setdefault(sch, [])
+                if iv and iv[-1][0] == ic and iv[-1][2] + one >= lo:
+                    iv[-1][2] = hi                      # same industry continues
+                else:
+                    iv.append([ic, lo, hi])
+            names[("sw_l2", l2c)] = jq_style_name(l2n, 2)
+            names[("sw_l3", l3c)] = jq_style_name(l3n, 3)
+            names[("jq_l1", j1)] = JQ1_NAMES[j1]
             names[("jq_l2", j2)] = j2n
-        _members(rows, "jq_l1", jq, code, s, e)
-        names[("jq_l1", jq)] = JQ_L1[jq]
+            names[("zjw", zc)] = ZJW[zc][0]
+            if l1c in SW_RETIRED_L1 and l1c != "801020":
+                names[("sw_l1", l1c)] = jq_style_name(SW_RETIRED_L1[l1c][0], 1)
+            else:
+                pfx = next(p for p, v in SW_L1.items() if v[0] == l1c)
+                names[("sw_l1", l1c)] = _l1_eras(pfx)
+        for sch, iv in per.items():
+            for ic, lo, hi in iv:
+                _members(rows, sch, ic, code, lo, hi)
     # concepts
     for cc, (cname, first, rule) in SAMPLE_CONCEPTS.items():
         c0 = pd.Timestamp(first)
@@ -358,6 +542,7 @@ def read_real_industries(src_dir, codes=None, start=None, end=None) -> dict[str,
     """
     from pathlib import Path
 
+    from .industry_codes import SW2021_L2, SW2021_L3
     fd = Path(src_dir) / "fundamentals"
     hist_f, codes_f = fd / "sw_industry_history_swsindex.parquet", fd / "sw2021_industry_codes.parquet"
     empty = {"industry_members": pd.DataFrame(columns=list(schema.INDUSTRY_MEMBERS)),
@@ -397,10 +582,14 @@ def read_real_industries(src_dir, codes=None, start=None, end=None) -> dict[str,
         names[("sw_l1", l1c)] = _l1_eras(p)
         if new and ic in names21 and names21[ic][1] is not None:
             n2, n3 = names21[ic]
-            _members(rows, "sw_l2", ic[:4] + "00", code, s, e)
-            _members(rows, "sw_l3", ic, code, s, e)
-            names[("sw_l2", ic[:4] + "00")] = jq_style_name(n2, 2)
-            names[("sw_l3", ic)] = jq_style_name(n3, 3)
+            # JoinQuant's codes are Shenwan's index codes (801783 / 857831), not the
+            # classification codes (480300 / 480301) of the source
+            c2 = SW2021_L2.get(ic[:4] + "00", (ic[:4] + "00",))[0]
+            c3 = SW2021_L3.get(ic, (ic,))[0]
+            _members(rows, "sw_l2", c2, code, s, e)
+            _members(rows, "sw_l3", c3, code, s, e)
+            names[("sw_l2", c2)] = jq_style_name(n2, 2)
+            names[("sw_l3", c3)] = jq_style_name(n3, 3)
     mem = pd.DataFrame(rows, columns=list(schema.INDUSTRY_MEMBERS))
     # merge back-to-back intervals of the same (scheme, industry, code) (a re-coding that
     # keeps the L1 is not a change of L1)

@@ -78,8 +78,10 @@ DEFAULT_SEED = 20240101
 #: by :func:`jqlite.data.ensure_default_store` (the default cache) -- bump it whenever the
 #: generated content changes.  2: famous large caps, 51 indexes, 101 exchange funds, OF funds,
 #: zjw / jq_l2 classification.  3: any other valid JoinQuant code is synthesised on demand
-#: (jqlite.data.on_demand; the base content is unchanged).
-SAMPLE_GENERATOR = 3
+#: (jqlite.data.on_demand; the base content is unchanged).  4: every code of every industry
+#: scheme has members (SW2021 L1/L2/L3 with JoinQuant's index codes, the retired SW L1 codes in
+#: their era, all CSRC 2012 divisions, all jq_l1).
+SAMPLE_GENERATOR = 4
 DEFAULT_START = "2014-01-02"
 DEFAULT_END = "2025-12-31"
 
@@ -1253,7 +1255,7 @@ def _simulate(seed, n_stocks, start, end, say):
     from .reference import sample_sw_l1
     suffix = lat["industry_suffix"].to_numpy() if "industry_suffix" in lat.columns else \
         np.array([str(d)[-2:] for d in lat["display_name"]], dtype=object)
-    sw_before, sw_after = sample_sw_l1(lat["sector"].to_numpy(), suffix)
+    sw_before, sw_after = sample_sw_l1(lat["sector"].to_numpy(), suffix, codes=lat.index)
     from .reference import SW2021_DAY
     after = np.asarray(days >= SW2021_DAY)[:, None]
     dyield = lat["dividend_yield"].to_numpy()

@@ -406,6 +406,9 @@ class Broker:
         o = self.orders.get(oid)
         if o is None:
             return None
+        if o in self.run.otc.pending:   # an open-end fund order (jqlite.execution.otc)
+            self.run.otc.cancel(o)
+            return o
         if o.order_id in self.open_orders:
             self._cancel(o, "")
         return o

@@ -113,7 +113,8 @@ class StepRelatedSlippage(Slippage):
 DEFAULT_SLIPPAGE = PriceRelatedSlippage(0.00246)
 
 _COST_TYPES = {"stock", "fund", "mmf", "fja", "fjb", "fjm", "index_futures", "futures",
-               "bond_fund", "stock_fund", "QDII_fund", "mixture_fund", "money_market_fund", "etf", "lof"}
+               "bond_fund", "stock_fund", "QDII_fund", "mixture_fund", "money_market_fund", "etf", "lof",
+               "open_fund"}
 
 
 def category_of(sec_type: str) -> str:

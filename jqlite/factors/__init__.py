@@ -3,7 +3,9 @@
 * :func:`get_factor_values`, :func:`get_all_factors` -- :mod:`jqlite.factors.api`;
 * preprocessing -- :mod:`jqlite.factors.preprocess`;
 * factor declarations -- :mod:`jqlite.factors.library` (registry in :mod:`.base`);
-* block cache -- :mod:`jqlite.factors.cache`.
+* block cache -- :mod:`jqlite.factors.cache`;
+* JoinQuant's factor list -- :mod:`jqlite.factors.catalog`;
+* custom factors (``Factor``, ``calc_factors``) -- :mod:`jqlite.factors.custom`.
 
 Formulas: ``shared/spec/jq_factors.md``.
 """
@@ -11,6 +13,7 @@ Formulas: ``shared/spec/jq_factors.md``.
 from .api import factor_availability, get_all_factors, get_factor_values
 from .base import CATEGORIES, REGISTRY, FactorDef
 from .cache import engine_for
+from .custom import Factor, calc_factors
 from .preprocess import neutralize, set_industry_source, standardize, standardlize, winsorize, winsorize_med
 
 #: The 86 factors requested by the flagship strategy (spec §2).
@@ -45,6 +48,6 @@ FLAGSHIP_FACTORS = (
     "boll_down", "MFI14", "MAC10", "price_no_fq",
 )
 
-__all__ = ["get_factor_values", "get_all_factors", "factor_availability", "winsorize", "winsorize_med",
+__all__ = ["get_factor_values", "get_all_factors", "Factor", "calc_factors", "factor_availability", "winsorize", "winsorize_med",
            "standardlize", "standardize", "neutralize", "set_industry_source", "REGISTRY", "CATEGORIES",
            "FactorDef", "FLAGSHIP_FACTORS", "engine_for"]

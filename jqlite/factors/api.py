@@ -73,8 +73,24 @@ def _unique(seq):
     return out
 
 
-def check_factor_names(factors) -> list[str]:
-    """Normalise ``factors`` to a list of distinct registered names.
+def industry_factor_codes(store) -> set:
+    """Shenwan level-1 industry codes of ``store`` (``'801010'`` ...): JoinQuant's risk-model
+    industry factors, which ``get_factor_values`` serves as 0/1 dummies (1 when the security
+    belongs to the industry that day) next to the style factors.  Empty when the store has
+    no ``sw_l1`` classification."""
+    def build():
+        try:
+            from ..api.reference import _reference
+            ref = _reference(store)
+        except Exception:
+            return frozenset()
+        return frozenset(c for c, sch in ref.scheme_of.items() if sch == "sw_l1")
+    return store.cached(("jqlite.factors", "industry_codes"), build)
+
+
+def check_factor_names(factors, extra=()) -> list[str]:
+    """Normalise ``factors`` to a list of distinct registered names (or names in ``extra``,
+    the store's industry factor codes).
 
     Raises
     ------
@@ -82,7 +98,7 @@ def check_factor_names(factors) -> list[str]:
         ``"Invalid factors: [...]"`` naming every unknown factor with close matches.
     """
     names = _unique(_as_list(factors))
-    bad = [n for n in names if n not in REGISTRY]
+    bad = [n for n in names if n not in REGISTRY and n not in extra]
     if bad:
         hints = []
         for n in bad:
@@ -124,7 +140,9 @@ def get_factor_values(securities, factors, start_date=None, end_date=None, count
     securities : str or list of str
         Security code(s); duplicates are collapsed (one column each).
     factors : str or list of str
-        Factor name(s) as jqfactor spells them (see :func:`get_all_factors`).
+        Factor name(s) as jqfactor spells them (see :func:`get_all_factors`), or Shenwan
+        level-1 industry codes (``'801010'`` ...): JoinQuant's risk-model industry factors,
+        0/1 dummies (1.0 when the security belongs to the industry that day).
     start_date, end_date : date-like, optional
         Inclusive range.  ``end_date`` defaults to the last day of the store (research) or
         the previous trading day (backtest; later dates are clipped there -- JoinQuant
@@ -163,18 +181,31 @@ def get_factor_values(securities, factors, start_date=None, end_date=None, count
 
 
 def _get_factor_values(securities, factors, start_date, end_date, count):
-    names = check_factor_names(factors)
-    secs = _unique(_as_list(securities))
+    if start_date is not None and count is not None:      # checked first, as jqdatasdk does
+        raise ParamsError("(start_date, count) only one param is required: get_factor_values takes start_date "
+                          "or count, not both")
     store = active_store()
+    names = _as_list(factors)
+    inds = industry_factor_codes(store) if any(n not in REGISTRY for n in names) else frozenset()
+    names = check_factor_names(factors, inds)
+    secs = _unique(_as_list(securities))
     cols = np.array([store.col(c) for c in secs], dtype=np.int64)
     r0, r1 = resolve_rows(store, start_date, end_date, count, current_date_or_none())
     if r1 < r0 or r1 < 0:
         idx = pd.DatetimeIndex([])
         return {nm: pd.DataFrame(index=idx, columns=secs, dtype=np.float64) for nm in names}
+    lib = [n for n in names if n in REGISTRY]
     panel = None
-    if any(REGISTRY[n].required_fundamentals for n in names):
+    if any(REGISTRY[n].required_fundamentals for n in lib):
         panel = load_panel(store)
-    arrays = engine_for(store).compute(names, r0, r1, panel)
+    arrays = engine_for(store).compute(lib, r0, r1, panel) if lib else {}
+    if len(lib) < len(names):     # industry dummies (JoinQuant's risk-model industry factors)
+        from .custom import _Resolver
+        res = _Resolver(store, r0, r1, False)
+        allc = np.arange(store.n_securities)
+        for n in names:
+            if n not in arrays:
+                arrays[n] = res.array(n, allc)
     idx = store.dates[r0:r1 + 1]
     columns = pd.Index(secs, dtype=object)     # built once: shared by the frames (cheap)
     out = {}
@@ -204,21 +235,25 @@ def _cross_section_gap(store, secs, out, arrays) -> None:
 
 
 def get_all_factors() -> pd.DataFrame:
-    """All factors this library computes, JoinQuant's ``get_all_factors()`` shape.
+    """JoinQuant's whole factor library, as JoinQuant's ``get_all_factors()`` lists it.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``factor``, ``factor_intro``, ``category``, ``category_intro``; integer index
-        (spec §1.2 [D-allfactors]).
+        260 rows, columns ``factor``, ``factor_intro``, ``category``, ``category_intro``;
+        integer index; sorted by category then case-insensitively by factor code, the order of
+        the example on JoinQuant's page (spec §1.2 [D-allfactors]; list and sources in
+        :mod:`jqlite.factors.catalog`).  Every listed factor is computable by
+        :func:`get_factor_values` (three analyst-forecast descriptors answer NaN: no store
+        holds forecasts).
     """
-    order = list(CATEGORIES)
-    rows = sorted(REGISTRY.values(), key=lambda f: order.index(f.category))
+    from .catalog import BY_NAME, listing_order
+    names = listing_order()
     return pd.DataFrame({
-        "factor": [f.name for f in rows],
-        "factor_intro": [f.intro for f in rows],
-        "category": [f.category for f in rows],
-        "category_intro": [CATEGORIES[f.category] for f in rows],
+        "factor": names,
+        "factor_intro": [BY_NAME[n][1] for n in names],
+        "category": [BY_NAME[n][0] for n in names],
+        "category_intro": [CATEGORIES[BY_NAME[n][0]] for n in names],
     })
 
 

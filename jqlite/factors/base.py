@@ -276,6 +276,43 @@ class Ctx:
         vals = [self.q(table, column, lag=k, optional=optional) for k in range(4)]
         return (vals[0] + vals[1] + vals[2] + vals[3]) / 4.0
 
+    def ttm_at(self, table: str, column: str, lag: int = 0) -> np.ndarray:
+        """TTM ending ``lag`` quarters before the latest report: the sum of single quarters
+        ``lag .. lag + 3`` (NaN unless all four are known); ``lag=0`` is :meth:`ttm`."""
+        if lag == 0:
+            return self.ttm(table, column)
+        return self.memo(("ttm_at", table, column, lag),
+                         lambda: sum(self.q(table, column, lag=lag + k) for k in range(4)))
+
+    def annual(self, table: str, column: str, years: int = 0) -> np.ndarray:
+        """Value in the latest **annual** report visible that day (``years`` annual reports
+        earlier with ``years > 0``): for income / cash_flow the full-year (Q4 year-to-date)
+        figure, for balance the year-end value.  JoinQuant's "本期(年报) / 上期(年报)".
+
+        With a panel that does not expose its statements (test doubles), the annual figure
+        is approximated by the TTM / balance ``4 * years`` quarters back."""
+        self._need(table, column)
+
+        def build():
+            p = self.panel
+            st = p.statement(table) if hasattr(p, "statement") else None
+            if st is None or not hasattr(st, "latest_q"):
+                if table == "balance":
+                    return self.q(table, column, lag=4 * years)
+                return self.ttm_at(table, column, 4 * years)
+            rows = slice(self.r0, self.r1 + 1)
+            lq = st.latest_q[rows].astype(np.int64)
+            nd, ns = lq.shape
+            qn = lq + st.q0
+            tq = lq - ((qn - 3) % 4 + 4 * years)        # quarter number % 4 == 3: Q4 (year end)
+            ok = (lq >= 0) & (tq >= 0)
+            tqc = np.where(ok, tq, 0)
+            sidx = np.broadcast_to(np.arange(ns), (nd, ns))
+            vals = st.raw(column)[sidx, tqc]
+            vis = st.pub_idx[sidx, tqc] <= (np.arange(nd) + self.r0)[:, None]
+            return np.where(ok & vis, vals, np.nan)
+        return self.memo(("annual", table, column, years), build)
+
     def val(self, column: str) -> np.ndarray:
         """Daily valuation column (``market_cap`` 亿元, ``capitalization`` 万股, ...)."""
         self._need("valuation", column)

@@ -297,6 +297,155 @@ def _ew_sum_lagged(x, w, lag, halflife, min_obs):
 
 
 
+@njit(cache=True, parallel=True)
+def _rolling_avedev(x, w):
+    """Mean absolute deviation around the window mean (``AVEDEV``), NaN if the window holds a NaN."""
+    n, m = x.shape
+    out = np.full((m, n), np.nan).T
+    for j in prange(m):
+        for i in range(w - 1, n):
+            s = 0.0
+            ok = True
+            for k in range(i - w + 1, i + 1):
+                v = x[k, j]
+                if v != v:
+                    ok = False
+                    break
+                s += v
+            if not ok:
+                continue
+            mu = s / w
+            d = 0.0
+            for k in range(i - w + 1, i + 1):
+                d += abs(x[k, j] - mu)
+            out[i, j] = d / w
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _rolling_slope(x, w):
+    """OLS slope of the last ``w`` rows on ``t = 1..w`` (NaN if the window holds a NaN)."""
+    n, m = x.shape
+    out = np.full((m, n), np.nan).T
+    tm = (w + 1) / 2.0
+    sxx = 0.0
+    for k in range(w):
+        sxx += (k + 1 - tm) * (k + 1 - tm)
+    for j in prange(m):
+        for i in range(w - 1, n):
+            sy = 0.0
+            sty = 0.0
+            ok = True
+            for k in range(w):
+                v = x[i - w + 1 + k, j]
+                if v != v:
+                    ok = False
+                    break
+                sy += v
+                sty += (k + 1 - tm) * v
+            if ok:
+                out[i, j] = sty / sxx
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _ew_std(x, w, halflife, min_obs):
+    """Exponentially weighted standard deviation of the last ``w`` rows (weight
+    ``0.5 ** (age / halflife)``, age 0 = current row) around the weighted mean; NaN rows
+    are left out; fewer than ``min_obs`` valid rows -> NaN."""
+    n, m = x.shape
+    out = np.full((m, n), np.nan).T
+    wt = np.empty(w)
+    for k in range(w):
+        wt[k] = 0.5 ** ((w - 1 - k) / halflife)
+    for j in prange(m):
+        for i in range(w - 1, n):
+            sw = 0.0
+            sx = 0.0
+            cnt = 0
+            for k in range(w):
+                v = x[i - w + 1 + k, j]
+                if v == v:
+                    sw += wt[k]
+                    sx += wt[k] * v
+                    cnt += 1
+            if cnt < min_obs or sw == 0.0:
+                continue
+            mu = sx / sw
+            ss = 0.0
+            for k in range(w):
+                v = x[i - w + 1 + k, j]
+                if v == v:
+                    ss += wt[k] * (v - mu) * (v - mu)
+            out[i, j] = math.sqrt(ss / sw)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _ew_beta_sigma(r, rm, w, halflife, min_obs):
+    """``(slope, residual std)`` of the exponentially weighted regression of ``r[:, j]`` on
+    ``rm`` over the last ``w`` rows (as :func:`_ew_beta`); the residual std is the plain
+    sample std (ddof=1) of ``r - a - b * rm`` over the window's valid rows."""
+    n, m = r.shape
+    beta = np.full((m, n), np.nan).T
+    sig = np.full((m, n), np.nan).T
+    wt = np.empty(w)
+    for k in range(w):
+        wt[k] = 0.5 ** ((w - 1 - k) / halflife)
+    for j in prange(m):
+        for i in range(w - 1, n):
+            if r[i, j] != r[i, j]:
+                continue
+            sw = 0.0
+            sx = 0.0
+            sy = 0.0
+            cnt = 0
+            for k in range(w):
+                t = i - w + 1 + k
+                y = r[t, j]
+                xx = rm[t]
+                if y != y or xx != xx:
+                    continue
+                sw += wt[k]
+                sx += wt[k] * xx
+                sy += wt[k] * y
+                cnt += 1
+            if cnt < min_obs or sw == 0.0:
+                continue
+            mx = sx / sw
+            my = sy / sw
+            sxx = 0.0
+            sxy = 0.0
+            for k in range(w):
+                t = i - w + 1 + k
+                y = r[t, j]
+                xx = rm[t]
+                if y != y or xx != xx:
+                    continue
+                sxx += wt[k] * (xx - mx) * (xx - mx)
+                sxy += wt[k] * (xx - mx) * (y - my)
+            if sxx <= 0.0:
+                continue
+            b = sxy / sxx
+            a = my - b * mx
+            beta[i, j] = b
+            s1 = 0.0
+            s2 = 0.0
+            for k in range(w):
+                t = i - w + 1 + k
+                y = r[t, j]
+                xx = rm[t]
+                if y != y or xx != xx:
+                    continue
+                e = y - a - b * xx
+                s1 += e
+                s2 += e * e
+            if cnt > 1:
+                mu = s1 / cnt
+                sig[i, j] = math.sqrt(max(s2 - cnt * mu * mu, 0.0) / (cnt - 1))
+    return beta, sig
+
+
 # ---------------------------------------------------------------------------- wrappers
 # The kernels walk each column along time; Fortran-ordered inputs/outputs keep that walk
 # contiguous in memory (about 5x faster than strided C-order access).
@@ -351,6 +500,27 @@ def ew_sum_lagged(x, w, lag, halflife, min_obs):
     """Exponentially weighted sum over the ``w`` rows ending ``lag`` rows before each row
     (NaN rows count 0; fewer than ``min_obs`` valid rows -> NaN)."""
     return _ew_sum_lagged(_F(x), int(w), int(lag), float(halflife), int(min_obs))
+
+
+def rolling_avedev(x, w):
+    """``AVEDEV(X, w)``: mean absolute deviation from the window mean."""
+    return _rolling_avedev(_F(x), int(w))
+
+
+def rolling_slope(x, w):
+    """Least-squares slope of the last ``w`` rows regressed on ``t = 1..w``."""
+    return _rolling_slope(_F(x), int(w))
+
+
+def ew_std(x, w, halflife, min_obs):
+    """Exponentially weighted std over ``w`` rows (weight ``0.5 ** (age / halflife)``)."""
+    return _ew_std(_F(x), int(w), float(halflife), int(min_obs))
+
+
+def ew_beta_sigma(r, rm, w, halflife, min_obs):
+    """``(beta, residual std)`` of :func:`ew_beta`'s regression (residual std ddof=1)."""
+    return _ew_beta_sigma(_F(r), np.ascontiguousarray(rm, dtype=np.float64), int(w), float(halflife),
+                          int(min_obs))
 
 
 def shift(x, n=1):

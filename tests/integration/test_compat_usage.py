@@ -247,8 +247,8 @@ def check_finance(res):
     # end-of-run data-gap summary line counting the calls (jqlite.api._gaps)
     warns = [line for line in res.log if "STK_HK_HOLD_INFO" in line]
     assert warns == ["2024-03-01 09:00:00 - WARNING - data gap: finance.run_query(): the data store has no "
-                     "沪深港通持股 (STK_HK_HOLD_INFO) data; returning an empty DataFrame with "
-                     "JoinQuant's columns",
+                     "沪深港通持股 (STK_HK_HOLD_INFO) data (only the synthetic sample market has it); "
+                     "returning an empty DataFrame with JoinQuant's columns",
                      "2024-03-07 15:00:00 - WARNING - data gap summary: finance.STK_HK_HOLD_INFO: "
                      "沪深港通持股 (STK_HK_HOLD_INFO) data absent in store — 5 calls"]
     assert {g["what"]: g["calls"] for g in res.metrics["data_gaps"]}["沪深港通持股 (STK_HK_HOLD_INFO) data"] == 5

@@ -113,6 +113,28 @@ def _bs_code(code):
     return ("sh." if ex == "XSHG" else "sz.") + n
 
 
+# Index member lists (hand-made): (updateDate, code, name, listed from, listed to) -- CSI 300
+# swaps 000001 for 000002 on 2024-01-10; 300999 and 601318 are not in MARKET (outside the pull).
+INDEX_LISTS = {
+    "hs300": [("2023-12-11", "sh.600000", "浦发银行", "2023-01-01", "2099-12-31"),
+              ("2023-12-11", "sz.000001", "平安银行", "2023-01-01", "2024-01-09"),
+              ("2024-01-10", "sz.000002", "万科A", "2024-01-10", "2099-12-31")],
+    "zz500": [("2023-12-11", "sz.000002", "万科A", "2023-01-01", "2024-01-09"),
+              ("2023-12-11", "sh.600087", "退市长油", "2023-01-01", "2024-01-09"),
+              ("2024-01-10", "sz.300999", "金龙鱼", "2024-01-10", "2099-12-31")],
+    "sz50": [("2023-12-11", "sh.600000", "浦发银行", "2023-01-01", "2099-12-31"),
+             ("2023-12-11", "sh.601318", "中国平安", "2023-01-01", "2099-12-31")],
+}
+# tushare index_weight (monthly, percent): CSI 300 on 2023-12-29 and 2024-01-10 (sums of the
+# whole index are not 100 here: only the members in MARKET and one outside are recorded).
+TS_INDEX_WEIGHT = [
+    ("399300.SZ", "600000.SH", "20231229", 0.52), ("399300.SZ", "000001.SZ", "20231229", 0.61),
+    ("399300.SZ", "601318.SH", "20231229", 2.70),
+    ("399300.SZ", "600000.SH", "20240110", 0.50), ("399300.SZ", "000002.SZ", "20240110", 0.33),
+    ("399300.SZ", "601318.SH", "20240110", 2.65),
+]
+
+
 class FakeBaostock:
     """``import baostock as bs`` double."""
 
@@ -138,9 +160,33 @@ class FakeBaostock:
         rows.append(["sh.000001", "上证综合指数", "1991-07-15", "", "2", "1"])   # an index: not pulled
         return _result_data(f, rows)
 
+    def _members(self, index, date):
+        self.calls.append((f"query_{index}_stocks", date))
+        rows = [[upd, c, n] for upd, c, n, lo, hi in INDEX_LISTS[index] if lo <= date <= hi]
+        return _result_data(["updateDate", "code", "code_name"], rows)
+
     def query_hs300_stocks(self, date=""):
-        return _result_data(["updateDate", "code", "code_name"],
-                            [["2024-01-02", "sh.600000", "浦发银行"], ["2024-01-02", "sz.000001", "平安银行"]])
+        return self._members("hs300", date)
+
+    def query_zz500_stocks(self, date=""):
+        return self._members("zz500", date)
+
+    def query_sz50_stocks(self, date=""):
+        return self._members("sz50", date)
+
+    def query_profit_data(self, code, year=None, quarter=None):
+        """Hand-made: sh.600000 2023Q1-Q3 (and the annual report, announced 2024-03-30)."""
+        self.calls.append(("query_profit_data", code, year, quarter))
+        f = ["code", "pubDate", "statDate", "roeAvg", "npMargin", "gpMargin", "netProfit", "epsTTM", "MBRevenue",
+             "totalShare", "liqaShare"]
+        rows = {(2023, 1): ["2023-04-28", "2023-03-31", "0.017000", "0.240000", "", "10200000000.000000"],
+                (2023, 2): ["2023-08-26", "2023-06-30", "0.035000", "0.250000", "", "21300000000.500000"],
+                (2023, 3): ["2023-10-31", "2023-09-30", "0.051000", "0.240000", "", "30500000000.000000"],
+                (2023, 4): ["2024-03-30", "2023-12-31", "0.070000", "0.250000", "", "42000000000.000000"]}
+        r = rows.get((int(year), int(quarter))) if code == "sh.600000" else None
+        if r is None:
+            return _result_data(f, [])
+        return _result_data(f, [[code] + r + ["1.020000", "", "29352178996.00", "29352178996.00"]])
 
     def query_history_k_data_plus(self, code, fields, start_date=None, end_date=None, frequency="d", adjustflag="3"):
         self.calls.append(("query_history_k_data_plus", code, start_date, end_date))
@@ -186,6 +232,12 @@ class FakeTushareApi:
             items = [[_ts(c), MARKET[c][0], "19991110", "20240105" if c == "600087.XSHG" else None]
                      for c in MARKET if (st == "D") == (c == "600087.XSHG") and st != "P"]
             return pd.DataFrame(items, columns=["ts_code", "name", "list_date", "delist_date"])
+        if api_name == "index_weight":
+            rows = [r for r in TS_INDEX_WEIGHT if r[0] == kw["index_code"]
+                    and kw.get("start_date", "0") <= r[2] <= kw.get("end_date", "9")]
+            return pd.DataFrame(rows, columns=["index_code", "con_code", "trade_date", "weight"])
+        if api_name in TS_REPORTS:
+            return _ts_reports(api_name, fields, kw)
         t = truth()
         t = t[t["paused"] == 0]                    # tushare has no row on a suspended day
         codes = [next(c for c in MARKET if _ts(c) == x) for x in kw["ts_code"].split(",")]
@@ -204,6 +256,43 @@ class FakeTushareApi:
             items = [[d, _ts(r.code), r.high_limit, r.low_limit] for r, d in zip(t.itertuples(), td)]
             return pd.DataFrame(items, columns=["trade_date", "ts_code", "up_limit", "down_limit"])
         raise AssertionError(api_name)
+
+
+# Financial reports (hand-made; yuan, statements cumulative YTD as tushare serves them).
+# 600000.XSHG: 2023Q3 revised on 2024-01-08 (update_flag '1' row: the store keeps the original),
+# annual 2023 announced 2024-01-09; tushare sends the rows newest first.  Other codes: none.
+TS_REPORTS = {
+    "income": (["ts_code", "ann_date", "f_ann_date", "end_date", "report_type", "update_flag", "total_revenue",
+                "revenue", "n_income", "n_income_attr_p", "basic_eps"],
+               [["600000.SH", "20240109", "20240109", "20231231", "1", "1", 1.70e11, 1.70e11, 4.30e10, 4.20e10, 1.40],
+                ["600000.SH", "20231031", "20240108", "20230930", "1", "1", 1.30e11, 1.30e11, 3.15e10, 3.05e10, 1.02],
+                ["600000.SH", "20231031", "20231031", "20230930", "1", "0", 1.30e11, 1.30e11, 3.10e10, 3.00e10, 1.00],
+                ["600000.SH", "20230826", "20230826", "20230630", "1", "1", 0.86e11, 0.86e11, 2.15e10, 2.10e10, 0.70],
+                ["600000.SH", "20230428", "20230428", "20230331", "1", "1", 0.43e11, 0.43e11, 1.05e10, 1.00e10, 0.33]]),
+    "balancesheet": (["ts_code", "ann_date", "f_ann_date", "end_date", "report_type", "update_flag", "total_assets",
+                      "total_liab", "total_hldr_eqy_exc_min_int", "money_cap"],
+                     [["600000.SH", "20231031", "20231031", "20230930", "1", "1", 9.0e12, 8.3e12, 0.69e12, 4.1e11]]),
+    "cashflow": (["ts_code", "ann_date", "f_ann_date", "end_date", "report_type", "update_flag", "n_cashflow_act",
+                  "c_cash_equ_end_period"],
+                 [["600000.SH", "20231031", "20231031", "20230930", "1", "1", 2.5e10, 3.9e11],
+                  ["600000.SH", "20230826", "20230826", "20230630", "1", "1", 3.0e10, 4.0e11],
+                  ["600000.SH", "20230428", "20230428", "20230331", "1", "1", 1.0e10, 3.8e11]]),
+    "fina_indicator": (["ts_code", "ann_date", "end_date", "update_flag", "q_roe", "q_sales_yoy", "q_eps"],
+                       [["600000.SH", "20231031", "20230930", "1", 1.25, -5.5, 0.30]]),
+}
+
+
+def _ts_reports(api_name, fields, kw):
+    """income/balancesheet/cashflow filter ann_date by start/end; fina_indicator end_date."""
+    cols, rows = TS_REPORTS[api_name]
+    df = pd.DataFrame(rows, columns=cols)
+    df = df[df["ts_code"] == kw["ts_code"]]
+    key = "end_date" if api_name == "fina_indicator" else "ann_date"
+    df = df[(df[key] >= kw.get("start_date", "0")) & (df[key] <= kw.get("end_date", "99999999"))]
+    if "report_type" in kw and "report_type" in df.columns:
+        df = df[df["report_type"] == kw["report_type"]]
+    want = [c for c in fields.split(",") if c in df.columns] if fields else list(df.columns)
+    return df[want].reset_index(drop=True)
 
 
 class FakeTushare:

@@ -74,16 +74,16 @@ def test_unknown_api_name_is_a_blocker_with_its_lines():
     r = run_check("""
         def initialize(context):
             set_benchmark('000300.XSHG')
-            x = get_call_auction('IF')
-            y = get_call_auction('IC')
+            x = get_unknown_api('IF')
+            y = get_unknown_api('IC')
             z = context.portfolio.positions['000001.XSHE'].no_such_field
             context.my_value = 1
             w = context.my_value + context.not_assigned
             cd = get_current_data()['000001.XSHE'].is_stt
         """)
     names = {f.name: f for f in r.blockers}
-    assert names["get_call_auction"].kind == "name"
-    assert names["get_call_auction"].lines == [3, 4]
+    assert names["get_unknown_api"].kind == "name"
+    assert names["get_unknown_api"].lines == [3, 4]
     assert names["Position.no_such_field"].line == 5
     assert names["context.not_assigned"].line == 7
     assert "context.my_value" not in names             # user attributes are allowed
@@ -394,14 +394,14 @@ def test_blockers_in_functions_nothing_calls_are_warnings():
         def trade(context):
             helper()
         def helper():
-            get_call_auction('IF')
+            get_unknown_api('IF')
         def old_unused(context):
-            set_redeem_latency(3, 'open_fund')
+            other_unknown_api(3, 'open_fund')
         """)
     f = {x.name: x for x in only(r, "name")}
-    assert f["get_call_auction"].severity == C.BLOCKER          # initialize -> trade -> helper
-    assert f["set_redeem_latency"].severity == C.WARNING
-    assert "old_unused()" in f["set_redeem_latency"].message
+    assert f["get_unknown_api"].severity == C.BLOCKER          # initialize -> trade -> helper
+    assert f["other_unknown_api"].severity == C.WARNING
+    assert "old_unused()" in f["other_unknown_api"].message
     assert r.ok is False
     r = run_check("""
         if __name__ == '__main__':
@@ -512,3 +512,276 @@ def test_industry_code_the_store_does_not_classify(store):
                 get_industry_stocks(c)
         """, store)
     assert sorted(b.name for b in r.blockers) == ["HY002", "HY003"]
+
+
+def test_synthesised_ticks_and_auction_are_data_warnings():
+    r = run_check("""
+        def handle_data(context, data):
+            t = get_current_tick('000001.XSHE')
+            a = get_call_auction('000001.XSHE', '2021-01-04', '2021-01-04')
+        """)
+    f = {x.name: x for x in r.findings if x.kind in ("data", "unsupported")}
+    assert f["get_call_auction"].severity == C.WARNING and f["get_call_auction"].line == 3
+    assert "synthesised from the daily bars" in f["get_call_auction"].message
+    t = f["get_current_tick"]
+    # the sample store has minute bars: ticks are built from them (a warning); a daily-only
+    # store cannot serve them (a blocker)
+    assert (t.severity, t.line) in ((C.WARNING, 2), (C.BLOCKER, 2))
+
+
+def test_function_redefined_later_is_not_run():
+    # two strategies pasted into one file: the second my_trade replaces the first before
+    # initialize runs, so what only the first one calls never runs
+    r = run_check("""
+        def initialize(context):
+            run_daily(my_trade, 'open')
+
+        def my_trade(context):
+            helper(context)
+
+        def helper(context):
+            get_missing_x('IF')
+
+        def my_trade(context):
+            get_call_auction_x('000001.XSHE')
+        """)
+    f = {x.name: x for x in only(r, "name")}
+    assert f["get_missing_x"].severity == C.WARNING
+    assert "redefined" not in f["get_missing_x"].message      # helper() is simply dead
+    assert f["get_call_auction_x"].severity == C.BLOCKER and f["get_call_auction_x"].line == 11
+
+
+def test_index_code_held_in_a_variable(store):
+    r = run_check("""
+        def before_trading_start(context):
+            index = '000905.XSHG'
+            log.info('index', index)
+            stocks = get_index_stocks(index)
+            etf = '159915.XSHE'
+            order(etf, 100)
+        """, store)
+    f = {x.name: x for x in only(r, "security")}
+    assert f["000905.XSHG"].severity == C.WARNING            # only given to get_index_stocks
+    assert f["159915.XSHE"].severity == C.BLOCKER            # ordered: SecurityNotFoundError
+
+
+def test_futures_codes_are_checked_against_the_store(store):
+    r = run_check("""
+        def initialize(context):
+            run_daily(trade, 'open', reference_security='RB8888.XSGE')
+        def trade(context):
+            h = history(5, '1d', 'close', ['RB8888.XSGE', 'IF2103.CCFX', '000001.XSHE'])
+        """, store)
+    f = {x.name: x for x in only(r, "security")}
+    assert set(f) == {"RB8888.XSGE", "IF2103.CCFX"}
+    assert f["RB8888.XSGE"].lines == [4]                      # reference_security is not priced
+    assert all(x.severity == C.BLOCKER for x in f.values())
+
+
+def test_read_file_path_and_codes_held_in_g_or_a_list(tmp_path, monkeypatch, store):
+    monkeypatch.setenv("JQLITE_STORAGE", str(tmp_path / "base"))
+    r = C.check_source(textwrap.dedent("""
+        def initialize(context):
+            g.model_path = './model.pkl'
+            g.model = read_file(g.model_path)
+            codes = ['HY001', 'HY002']
+            for i in range(len(codes)):
+                get_industry_stocks(codes[i])
+            name = 'abc'
+            get_industry_stocks(name[0])
+        """).lstrip("\n"), "s.py", store=store, storage=tmp_path / "own")
+    (f,) = only(r, "file")
+    assert (f.name, f.severity, f.line) == ("./model.pkl", C.BLOCKER, 3)
+    # codes[i] is one of the list's items; name[0] of a plain string is not resolved
+    assert sorted(x.name for x in only(r, "classification")) == ["HY001", "HY002"]
+
+
+def test_blockers_under_a_time_of_day_test_on_daily_bars(store):
+    r = run_check("""
+        def handle_data(context, data):
+            hour = context.current_dt.hour
+            if hour == 14 and context.current_dt.minute == 30:
+                pick(context)
+            now = context.current_dt.strftime('%H:%M')
+            if now > '13:30':
+                get_ticks_x('000001.XSHE')
+            get_other_x()
+
+        def pick(context):
+            return get_factor_values(['000001.XSHE'], ['no_such_factor'])
+        """, store)
+    sev = {f.name: f.severity for f in r.findings if f.kind in ("name", "factor")}
+    assert sev == {"get_ticks_x": C.WARNING, "get_other_x": C.BLOCKER, "no_such_factor": C.WARNING}
+
+
+def test_exit_in_reachable_code_blocks():
+    r = run_check("""
+        import sys
+        def before_trading_start(context):
+            write_file('x.txt', 'a')
+            exit()
+        def handle_data(context, data):
+            try:
+                sys.exit(0)
+            except SystemExit:
+                pass
+        def never(context):
+            sys.exit(1)
+        """)
+    f = {x.name: x for x in only(r, "exit")}
+    assert f["exit()"].severity == C.BLOCKER and f["exit()"].line == 4
+    assert f["sys.exit()"].severity == C.WARNING and f["sys.exit()"].lines == [11]   # only in never()
+
+
+def test_missing_attribute_of_an_imported_class():
+    r = run_check("""
+        from datetime import datetime, timedelta
+        import datetime as dt
+        import pandas as pd
+        pd.DataFrame.my_helper = lambda self: 1
+        def initialize(context):
+            a = datetime.timedelta(20)
+            b = dt.datetime.timedelta(1)
+            c = datetime.now() - timedelta(1)
+            d = pd.DataFrame.my_helper
+            e = dt.datetime.strptime('2020', '%Y').date()
+        """)
+    f = {x.name: x for x in only(r, "attribute")}
+    assert set(f) == {"datetime.timedelta", "dt.datetime.timedelta"}
+    assert f["datetime.timedelta"].severity == C.BLOCKER and f["datetime.timedelta"].line == 6
+    assert "datetime.datetime has no attribute 'timedelta'" in f["datetime.timedelta"].message
+
+
+def test_undefined_name_only_inside_a_branch_is_a_warning():
+    r = run_check("""
+        def handle_data(context, data):
+            for p in list(context.portfolio.positions.values()):
+                ret = p.price / p.avg_cost - 1
+                if ret < -0.9:
+                    order_target(p.security, 0)
+                    log.info(undefined_value)
+                elif ret > 5:
+                    pass
+                else:
+                    both_x()
+            both_x()
+            get_ticks('000001.XSHE', count=1)
+        """)
+    f = {x.name: x for x in r.findings if x.kind == "name"}
+    assert f["undefined_value"].severity == C.WARNING and "if-branches" in f["undefined_value"].message
+    assert f["both_x"].severity == C.BLOCKER and f["both_x"].lines == [10, 11]   # also outside a branch
+
+
+def test_positional_row_of_a_table_jqlite_serves_empty(monkeypatch):
+    import importlib
+    F = importlib.import_module("jqlite.api.finance")
+    monkeypatch.setitem(F._EMPTY, "MAC_MANUFACTURING_PMI", "PMI data")   # whatever the store holds
+    macro = C._Implemented.get().namespace["macro"]
+    if not isinstance(getattr(macro, "MAC_MANUFACTURING_PMI", None), F.FinanceTable):
+        pytest.skip("this jqlite has no macro.MAC_MANUFACTURING_PMI table")
+    r = run_check("""
+        def pmi_signal(context):
+            a = macro.MAC_MANUFACTURING_PMI
+            q = query(a.stat_month, a.pmi)
+            pmi = macro.run_query(q)
+            m = pmi['pmi'].rolling(3).mean()
+            return m.values[-1] > m.values[-2]
+
+        def guarded(context):
+            df = macro.run_query(query(macro.MAC_MANUFACTURING_PMI))
+            if df.empty:
+                return 0
+            return df['pmi'].iloc[-1]
+
+        def handle_data(context, data):
+            pmi_signal(context); guarded(context)
+        """)
+    rows = [f for f in r.findings if f.kind == "finance" and f.name.endswith("[row]")]
+    assert len(rows) == 1 and rows[0].severity == C.BLOCKER and rows[0].lines == [6]
+    assert rows[0].name == "macro.MAC_MANUFACTURING_PMI[row]"
+
+
+def test_undefined_name_in_a_comprehension_filter():
+    # the target and 'if' clauses belong to the comprehension's scope, the first iterable
+    # to the enclosing one: both are global lookups of an undefined name
+    r = run_check("""
+        def pick(context, xs):
+            a = [s for s in xs if judge_x(s, 12)]
+            b = [y for y in undefined_iter_x if y]
+            c = [y for x in xs for y in x if y > limit_x]
+            return [z for z in range(3) if z]
+        def handle_data(context, data):
+            pick(context, [])
+        """)
+    assert sorted((f.name, f.line, f.severity) for f in only(r, "name")) == [
+        ("judge_x", 2, C.BLOCKER), ("limit_x", 4, C.BLOCKER), ("undefined_iter_x", 3, C.BLOCKER)]
+
+
+def test_get_bars_include_now_under_avoid_future_data():
+    src = """
+        def initialize(context):
+            set_option('avoid_future_data', True)
+            run_weekly(buy, 3, time='11:10')
+            run_daily(after, time='after_close')
+
+        def buy(context):
+            check(context)
+            ok = get_bars('000001.XSHE', 1, '1d', ['open', 'high_limit'], include_now=True)
+
+        def check(context):
+            return get_bars('000001.XSHE', 60, '1d', ['high', 'close'], include_now=True)
+
+        def after(context):
+            return get_bars('000001.XSHE', 5, fields=['close'], include_now=True)
+        """
+    r = run_check(src)
+    sev = sorted((f.severity, f.lines) for f in only(r, "future"))
+    # check() runs intraday through buy() at 11:10; after()'s call runs at an unknown time
+    assert sev == [(C.BLOCKER, [11]), (C.WARNING, [14])]
+    assert "['close', 'high']" in only(r, "future", C.BLOCKER)[0].message
+    r = run_check(src.replace("set_option('avoid_future_data', True)", "pass"))
+    assert only(r, "future") == []
+
+
+def test_indexing_future_contracts_the_store_does_not_hold(store, tmp_path):
+    src = """
+        def before_trading_start(context):
+            g.sym = 'IF'
+            a = get_future_contracts('IF')[0]
+            b = get_future_contracts(g.sym)[1]
+            c = get_future_contracts('IF')          # not indexed: an empty list is fine
+        """
+    r = run_check(src, store)                         # no futures at all
+    (f,) = only(r, "futures")
+    assert f.severity == C.BLOCKER and f.lines == [3, 4] and "no futures contracts" in f.message
+    fut = tiny_store(tmp_path / "fut", {"000001.XSHE": [10.0] * 5, "IF2103.CCFX": [5000.0] * 5,
+                                        "RB8888.XSGE": [4000.0] * 5},
+                     types={"IF2103.CCFX": "futures", "RB8888.XSGE": "futures"})
+    assert only(run_check(src, fut), "futures") == []
+    (f,) = only(run_check("x = get_future_contracts('RB')[0]\n", fut), "futures")   # only the 8888 series
+    assert "no 'RB' contracts" in f.message
+
+
+def test_branch_rule_is_not_carried_into_called_functions():
+    # a helper called from a branch is judged on its own lines: on the corpus, carrying the
+    # branch into callees turned as many right verdicts wrong as it fixed
+    r = run_check("""
+        def handle_data(context, data):
+            if g.trade:
+                buy(context)
+
+        def buy(context):
+            return get_unknown_price_x('IF')
+        """)
+    (f,) = only(r, "name")
+    assert f.severity == C.BLOCKER
+
+
+def test_futures_code_built_at_run_time(store):
+    r = run_check("""
+        def before_trading_start(context):
+            g.code = 'IF' + str(context.current_dt.year)[2:] + '03' + '.CCFX'
+            g.stock = '000001' + '.XSHE'
+        """, store)
+    (f,) = only(r, "security")
+    assert (f.name, f.severity, f.line) == ("*.CCFX", C.BLOCKER, 2)

@@ -545,3 +545,257 @@ def test_peg_profit_growth_and_tvstd(store, panel):
     for n, w in (("TVSTD20", 20), ("TVSTD6", 6)):
         e = np.array([np.std(money[i - w + 1:i + 1], axis=0, ddof=1) for i in range(150, 153)])
         np.testing.assert_allclose(res[n].to_numpy(), e, rtol=1e-6, err_msg=n)
+
+
+# ---------------------------------------------------------------------------- JoinQuant's whole library
+def _reference_more(st):
+    """Independent pandas versions of the price/volume factors added for JoinQuant's whole
+    library (formulas of its data-dictionary pages, jqlite.factors.catalog)."""
+    d = _frames(st)
+    C, H, L, V = d["Close"], d["High"], d["Low"], d["V"]
+    ref = {}
+    for n in (5, 10, 20, 60):
+        m = C.rolling(n).mean()
+        ref[f"BIAS{n}"] = (C - m) / m * 100
+    typ = (H + L + C) / 3
+    for n in (10, 15, 20, 88):
+        avedev = typ.rolling(n).apply(lambda w: np.mean(np.abs(w - w.mean())), raw=True)
+        ref[f"CCI{n}"] = (typ - typ.rolling(n).mean()) / (0.015 * avedev)
+    mid = (H.shift(1) + L.shift(1)) / 2
+    ref["CR20"] = ((H - mid).clip(lower=0).rolling(20).sum() / (mid - L).clip(lower=0).rolling(20).sum() * 100)
+    for n in (6, 12, 24):
+        t = np.arange(1, n + 1, dtype=float)
+        slope = C.rolling(n).apply(lambda w: np.polyfit(t, w, 1)[0], raw=True)
+        ref[f"PLRC{n}"] = slope / C.rolling(n).mean()
+    ref["Price1M"] = C / C.rolling(20).mean().shift(1) - 1
+    ref["Price3M"] = C / C.rolling(60).mean().shift(1) - 1
+    ref["Price1Y"] = C / C.rolling(249).mean().shift(1) - 1
+    for n in (6, 12):
+        ref[f"VROC{n}"] = (V / V.shift(n - 1) - 1) * 100
+    for n in (10, 20):
+        ref[f"VSTD{n}"] = V.rolling(n).std()
+    ref["money_flow_20"] = (typ * V).rolling(20).sum()
+    ema = lambda x, n: x.ewm(span=n, adjust=False).mean()
+    for n in (5, 10, 12, 20, 26):
+        ref["EMA5" if n == 5 else f"EMAC{n}"] = ema(C, n) / C
+    dif = ema(C, 12) - ema(C, 26)
+    ref["MACDC"] = 2 * (dif - ema(dif, 9)) / C
+    for n in (5, 10):
+        mtr = ema(ema(ema(C, n), n), n)
+        ref[f"TRIX{n}"] = (mtr / mtr.shift(1) - 1) * 100
+    ref["bull_power"] = (H - ema(C, 13)) / C
+    ref["bear_power"] = (L - ema(C, 13)) / C
+    r = C / C.shift(1) - 1
+    ref["Variance60"] = r.rolling(60).var() * 250
+    ref["ROC20"] = (C / C.shift(20) - 1) * 100
+    return ref
+
+
+MORE_PRICE_FACTORS = ["BIAS5", "BIAS10", "BIAS20", "BIAS60", "CCI10", "CCI15", "CCI20", "CCI88", "CR20", "PLRC6",
+                      "PLRC12", "PLRC24", "Price1M", "Price3M", "Price1Y", "VROC6", "VROC12", "VSTD10", "VSTD20",
+                      "money_flow_20", "EMA5", "EMAC10", "EMAC12", "EMAC20", "EMAC26", "MACDC", "TRIX5", "TRIX10",
+                      "bull_power", "bear_power", "Variance60", "ROC20"]
+_EMA_BASED = ("EMA", "MACDC", "TRIX", "bull_power", "bear_power")
+
+
+@pytest.mark.parametrize("name", MORE_PRICE_FACTORS)
+def test_more_price_factors_match_reference(store, name):
+    codes = list(store.codes)
+    got = jqfactor.get_factor_values(codes, name, start_date=store.dates[0], end_date=store.dates[-1])[name]
+    exp = _reference_more(store)[name].reindex(index=got.index, columns=codes)
+    if name.startswith(_EMA_BASED):     # EMA: after the block cache's 250-day warm-up
+        got, exp = got.iloc[260:], exp.iloc[260:]
+        np.testing.assert_allclose(got.to_numpy(), exp.to_numpy(), rtol=1e-6, atol=1e-6, equal_nan=True)
+        assert np.isfinite(got.to_numpy()).sum() > 0
+        return
+    g, e = got.to_numpy(), exp.to_numpy()
+    e = np.where(np.isfinite(e), e, np.nan)
+    assert np.array_equal(np.isnan(g), np.isnan(e)), f"{name}: NaN pattern differs"
+    np.testing.assert_allclose(g, e, rtol=1e-8, atol=6e-7, equal_nan=True)
+    assert np.isfinite(g).sum() > 0
+
+
+def test_new_kernels_by_hand():
+    from jqlite.factors.kernels import ew_std, rolling_avedev, rolling_slope
+    x = np.array([[1.0], [2.0], [3.0], [4.0], [np.nan]])
+    # AVEDEV(1,2,3,4) = (1.5 + 0.5 + 0.5 + 1.5) / 4 = 1.0; a NaN in the window -> NaN
+    np.testing.assert_array_equal(rolling_avedev(x, 4)[:, 0], [np.nan, np.nan, np.nan, 1.0, np.nan])
+    # slope of (1, 3, 2, 5) on t = 1..4: sum((t - 2.5) y) / sum((t - 2.5)^2) = 5.5 / 5 = 1.1
+    y = np.array([[1.0], [3.0], [2.0], [5.0]])
+    assert rolling_slope(y, 4)[3, 0] == pytest.approx(1.1)
+    # equal weights (huge half-life): EW std = population std; (1,3,2,5): mean 2.75, var 2.1875
+    assert ew_std(y, 4, 1e12, 2)[3, 0] == pytest.approx(np.sqrt(2.1875))
+    # half-life 1 on (0, 0, 0, 1): weights 1/8, 1/4, 1/2, 1 -> mean 1/1.875, var = w.(x - m)^2 / sum w
+    z = np.array([[0.0], [0.0], [0.0], [1.0]])
+    w = np.array([0.125, 0.25, 0.5, 1.0])
+    m = (w * z[:, 0]).sum() / w.sum()
+    assert ew_std(z, 4, 1.0, 2)[3, 0] == pytest.approx(np.sqrt((w * (z[:, 0] - m) ** 2).sum() / w.sum()))
+
+
+def test_get_all_factors_is_joinquants_list():
+    df = jqfactor.get_all_factors()
+    assert len(df) == 260 and list(df.index) == list(range(260))
+    # the first and last rows of the example on JoinQuant's page "获取聚宽因子名称"
+    head = [("administration_expense_ttm", "管理费用TTM"), ("asset_impairment_loss_ttm", "资产减值损失TTM"),
+            ("cash_flow_to_price_ratio", "现金流市值比"), ("circulating_market_cap", "流通市值"), ("EBIT", "息税前利润")]
+    tail = [("MAC5", "5日移动均线"), ("MAC60", "60日移动均线"), ("MACDC", "平滑异同移动平均线"),
+            ("MFI14", "资金流量指标"), ("price_no_fq", "不复权价格因子")]
+    assert list(zip(df.factor[:5], df.factor_intro[:5])) == head
+    assert list(zip(df.factor[-5:], df.factor_intro[-5:])) == tail
+    assert set(df.category[:5]) == {"basics"} and set(df.category_intro[-5:]) == {"技术指标因子"}
+    assert df.groupby("category").size().to_dict() == {"basics": 37, "emotion": 36, "growth": 9, "momentum": 34,
+                                                       "pershare": 15, "quality": 71, "risk": 12, "style": 30,
+                                                       "technical": 16}
+    # every listed factor is computable, nothing else is registered
+    assert set(df.factor) == set(REGISTRY)
+    for name in ("Price1Y", "turnover_volatility", "residual_volatility", "financial_liability", "money_flow_20",
+                 "total_asset_turnover_rate", "total_profit_to_cost_ratio", "leverage", "MACDC"):
+        assert name in set(df.factor)
+
+
+def test_new_fundamental_factors_by_hand(store, panel):
+    """One or more new factors of each fundamentals category, recomputed from the fake panel."""
+    codes = list(store.codes)
+    names = ["operating_profit_ttm", "retained_earnings", "financial_liability", "net_debt", "quick_ratio",
+             "total_asset_turnover_rate", "total_profit_to_cost_ratio", "cash_to_current_liability",
+             "equity_turnover_rate", "cash_and_equivalents_per_share", "operating_profit_per_share_ttm",
+             "financing_cash_growth_rate", "net_asset_growth_rate", "turnover_volatility", "debt_to_assets",
+             "book_leverage", "leverage", "SGI", "roe_ttm_8y", "OperateNetIncome", "cfo_to_ev"]
+    i0, i1 = 250, 252
+    res = jqfactor.get_factor_values(codes, names, start_date=store.dates[i0], end_date=store.dates[i1])
+    sl = slice(i0, i1 + 1)
+    L = lambda t, c, k=0: panel.latest(t, c, k)[sl]
+    B = lambda c, k=0: L("balance", c, k)
+    T = lambda t, c, k=0: sum(L(t, c, k + j) for j in range(4))
+    A = lambda c: sum(B(c, k) for k in range(4)) / 4
+    SH = panel.valuation("capitalization")[sl] * 1e4
+    MC = panel.valuation("market_cap")[sl] * 1e8
+    exp = {
+        "operating_profit_ttm": T("income", "operating_profit"),
+        "retained_earnings": B("surplus_reserve_fund") + B("retained_profit"),
+        "financial_liability": (B("total_current_liability") - B("accounts_payable") - B("advance_peceipts")
+                                - B("salaries_payable") - B("taxs_payable") - B("other_payable")
+                                - B("other_current_liability") + B("longterm_loan") + B("bonds_payable")),
+        "net_debt": (B("shortterm_loan") + B("non_current_liability_in_one_year") + B("longterm_loan")
+                     + B("bonds_payable") - L("cash_flow", "cash_and_equivalents_at_end")),
+        "quick_ratio": (B("total_current_assets") - B("inventories")) / B("total_current_liability"),
+        "total_asset_turnover_rate": T("income", "operating_revenue") / B("total_assets"),
+        "total_profit_to_cost_ratio": T("income", "total_profit") / (
+            T("income", "operating_cost") + T("income", "financial_expense") + T("income", "sale_expense")
+            + T("income", "administration_expense")),
+        "cash_to_current_liability": L("cash_flow", "cash_and_equivalents_at_end") / A("total_current_liability"),
+        "equity_turnover_rate": B("total_owner_equities") / T("income", "operating_revenue"),
+        "cash_and_equivalents_per_share": L("cash_flow", "cash_and_equivalents_at_end") / SH,
+        "operating_profit_per_share_ttm": T("income", "operating_profit") / SH,
+        "financing_cash_growth_rate": (T("cash_flow", "net_finance_cash_flow")
+                                       / T("cash_flow", "net_finance_cash_flow", 4) - 1),
+        "net_asset_growth_rate": B("total_owner_equities") / B("total_owner_equities", 3) - 1,
+        "debt_to_assets": B("total_liability") / B("total_assets"),
+        # the fake panel has no statements: annual reports are approximated by TTM 4 quarters apart
+        "SGI": T("income", "operating_revenue") / T("income", "operating_revenue", 4),
+        "OperateNetIncome": L("indicator", "operating_profit_to_profit") / 100 * L("income", "total_profit"),
+        "cfo_to_ev": T("cash_flow", "net_operate_cash_flow") / (MC + B("total_liability") - B("cash_equivalents")),
+    }
+    pe = B("preferred_shares_equity")
+    be = B("equities_parent_company_owners") - pe
+    bl = (be + pe + B("total_non_current_liability")) / be
+    exp["book_leverage"] = np.where((bl > 0) & (bl < 100), bl, np.nan)
+    t = pd.DataFrame(panel.valuation("turnover_ratio"))
+    exp["turnover_volatility"] = (t.rolling(20).std() / 100).to_numpy()[sl]
+    roe = [T("income", "np_parent_company_owners", 4 * k) / B("equities_parent_company_owners", 4 * k)
+           for k in range(8)]
+    exp["roe_ttm_8y"] = np.prod([1 + x for x in roe], axis=0) ** (1 / 8) - 1
+    for n, e in exp.items():
+        np.testing.assert_allclose(res[n].to_numpy(), np.round(e, 6), rtol=1e-9, atol=2e-6, err_msg=n)
+    lev = res["leverage"]          # a cross-sectional style factor: stocks only
+    assert lev.drop(columns=[INDEX]).notna().all().all() and lev[INDEX].isna().all()
+    # a by-hand value: SGI = 120 / 100 for one revenue path
+    from jqlite.factors.kernels import safe_div
+    assert safe_div(np.array([120.0]), np.array([100.0]))[0] == pytest.approx(1.2)
+
+
+def test_forecast_descriptors_are_nan_with_a_gap(store, panel):
+    panel.missing.add(("forecast", "consensus_net_profit"))   # the real panel has no forecast table
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = jqfactor.get_factor_values(list(store.codes), ["predicted_earnings_to_price_ratio"], count=2,
+                                         end_date=store.dates[-1])
+    assert res["predicted_earnings_to_price_ratio"].isna().all().all()
+    from jqlite.factors.api import factor_availability
+    av = factor_availability(store)
+    assert not av.loc["long_term_predicted_earnings_growth", "available"]
+    assert "forecast.consensus_net_profit" in av.loc["long_term_predicted_earnings_growth", "missing"]
+
+
+# ---------------------------------------------------------------------------- Factor / calc_factors
+def test_calc_factors_end_to_end(store, panel):
+    from jqfactor import Factor, calc_factors
+    d = _frames(store)
+
+    class MA5(Factor):
+        name = "ma5"
+        max_window = 5
+        dependencies = ["close"]
+
+        def calc(self, data):
+            getattr(self, "days", []).append(self._current_date)
+            assert data["close"].shape[0] == 5
+            return data["close"][-5:].mean()
+
+    class MOM(Factor):                 # __init__ without super(), as corpus files do
+        dependencies = ["close", "volume"]
+
+        def __init__(self, n):
+            self.name, self.max_window = f"mom_{n}", n
+
+        def calc(self, data):
+            c = data["close"]
+            return c.iloc[-1, :] / c.iloc[0, :] - 1
+
+    class GP(Factor):
+        name = "gp"
+        max_window = 1
+        dependencies = ["total_operating_revenue", "total_operating_cost", "total_assets", "operating_revenue_1",
+                        "roe_ttm"]
+
+        def calc(self, data):
+            self.seen = data
+            # JoinQuant's frames name their columns 'code' (corpus files merge transposes on it)
+            t = data["total_assets"].T.merge(data["operating_revenue_1"].T, how="inner", on="code")
+            assert list(t.index) == list(data["total_assets"].columns)
+            return ((data["total_operating_revenue"] - data["total_operating_cost"]) / data["total_assets"]).mean()
+
+    codes = ["000001.XSHE", "600000.XSHG"]
+    ma5, gp = MA5(), GP()
+    ma5.days = []
+    res = calc_factors(codes, [ma5, MOM(10), gp], start_date=store.dates[100], end_date=store.dates[104])
+    assert set(res) == {"ma5", "mom_10", "gp"}
+    idx = store.dates[100:105]
+    np.testing.assert_allclose(res["ma5"].to_numpy(), d["Close"][codes].rolling(5).mean().iloc[100:105].to_numpy())
+    assert list(res["ma5"].index) == list(idx) and list(res["ma5"].columns) == codes
+    assert ma5.days == [x.date() for x in idx]
+    c = d["Close"][codes]
+    np.testing.assert_allclose(res["mom_10"].to_numpy(), (c / c.shift(9) - 1).iloc[100:105].to_numpy())
+    cols = [store.col(c) for c in codes]
+    L = lambda t, col, k=0: panel.latest(t, col, k)[100:105][:, cols]
+    np.testing.assert_allclose(res["gp"].to_numpy(), (L("income", "total_operating_revenue")
+                                                      - L("income", "total_operating_cost"))
+                               / L("balance", "total_assets"))
+    np.testing.assert_allclose(gp.seen["operating_revenue_1"].to_numpy(), L("income", "operating_revenue", 1)[-1:])
+    # use_real_price: prices adjusted as of the logical day (the ex-right stock's earlier closes scaled down)
+    r2 = calc_factors([EXRIGHT], MA5, start_date=store.dates[202], end_date=store.dates[202], use_real_price=True)
+    raw, fac = store.field("close")[198:203, store.col(EXRIGHT)], store.field("factor")[198:203, store.col(EXRIGHT)]
+    assert r2["ma5"].iloc[0, 0] == pytest.approx(np.round(raw * fac / fac[-1], 2).mean())
+    # skip_paused: the paused stock's window is its last 5 trading days, indexed 0..4
+    class Last(Factor):
+        name, max_window, dependencies = "last", 5, ["close"]
+
+        def calc(self, data):
+            assert list(data["close"].index) == [0, 1, 2, 3, 4]
+            return data["close"].iloc[0]
+    r3 = calc_factors([PAUSED], Last(), start_date=store.dates[155], end_date=store.dates[155], skip_paused=True)
+    assert r3["last"].iloc[0, 0] == d["Close"][PAUSED].iloc[145]
+    with pytest.raises(ParamsError, match="unknown dependency 'no_such_field'"):  # named, not a KeyError
+        class Bad(Factor):
+            name, max_window, dependencies = "bad", 1, ["no_such_field"]
+        calc_factors(codes, Bad(), start_date=store.dates[100], end_date=store.dates[100])

@@ -44,8 +44,8 @@ def test_get_industry_shape_and_codes(research):
     # 000001.XSHE 平安银行 (financials, 银行) -> SW2021 股份制银行, CSRC J66, 聚宽 金融 / 银行
     assert got["000001.XSHE"] == {
         "sw_l1": {"industry_code": "801780", "industry_name": "银行I"},
-        "sw_l2": {"industry_code": "480300", "industry_name": "股份制银行II"},
-        "sw_l3": {"industry_code": "480301", "industry_name": "股份制银行III"},
+        "sw_l2": {"industry_code": "801783", "industry_name": "股份制银行II"},   # Shenwan index codes
+        "sw_l3": {"industry_code": "857831", "industry_name": "股份制银行III"},
         "jq_l1": {"industry_code": "HY007", "industry_name": "金融"},
         "jq_l2": {"industry_code": "HY00701", "industry_name": "银行"},
         "zjw": {"industry_code": "J66", "industry_name": "货币金融服务"},
@@ -53,7 +53,7 @@ def test_get_industry_shape_and_codes(research):
     assert list(got["000001.XSHE"]) == ["sw_l1", "sw_l2", "sw_l3", "jq_l1", "jq_l2", "zjw"]
     # 000002.XSHE 万科A -> 房地产开发 / 住宅开发, CSRC K70 房地产业
     assert got["000002.XSHE"]["sw_l1"]["industry_code"] == "801180"
-    assert got["000002.XSHE"]["sw_l3"] == {"industry_code": "430101", "industry_name": "住宅开发III"}
+    assert got["000002.XSHE"]["sw_l3"] == {"industry_code": "851811", "industry_name": "住宅开发III"}
     assert got["000002.XSHE"]["zjw"] == {"industry_code": "K70", "industry_name": "房地产业"}
     # not in the base sample: synthesised on demand, classified as its base-market twin
     assert got["600001.XSHG"]["sw_l1"]["industry_code"].startswith("801")
@@ -71,29 +71,32 @@ def test_industry_point_in_time_reclassification(research):
     before = get_industry(c, date="2021-07-29")[c]
     after = get_industry(c, date="2021-07-30")[c]
     assert before["sw_l1"] == {"industry_code": "801050", "industry_name": "有色金属I"}
-    assert before["sw_l3"]["industry_code"] == "240603"
+    assert before["sw_l3"]["industry_code"] == "850543"              # 锂 (SW2021 index code)
     assert after["sw_l1"] == {"industry_code": "801730", "industry_name": "电力设备I"}
-    assert after["sw_l3"] == {"industry_code": "630701", "industry_name": "锂电池III"}
-    # 801730 gains exactly the lithium stocks listed on that day
+    assert after["sw_l3"] == {"industry_code": "857371", "industry_name": "锂电池III"}
+    # the group's other stocks host classes no group owns (electrical equipment, power, ...):
+    # 14 of the 21 keep 锂电池 (12 synthetic + 300750, 300014), the others hold 7 classes
+    lith = [x for x in li if get_industry(x, date="2021-07-30")[x]["sw_l3"]["industry_code"] == "857371"]
+    assert len(lith) == 14 and {"300750.XSHE", "300014.XSHE"} <= set(lith)
+    # 801730 gains exactly the lithium stocks listed on that day (the others were already
+    # electrical equipment or never were)
     a = set(get_industry_stocks("801730", date="2021-07-29"))
     b = set(get_industry_stocks("801730", date="2021-07-30"))
-    assert b - a == set(li) and not (a - b)
-    # 28 synthetic 光伏/新能 stocks - 601327 安通光伏 (became 601328 交通银行) + 601012 隆基绿能;
-    # 28 + the 21 lithium stocks
-    assert len(a) == 28 and len(b) == 49
+    assert b - a == set(lith) and not (a - b)
+    assert len(a) == 35 and len(b) == 49
 
 
 def test_get_industries_names_follow_the_date(research):
     from jqdata import get_industries
     all_l1 = get_industries("sw_l1")
     assert list(all_l1.columns) == ["name", "start_date"]
-    assert len(all_l1) == 21 and all_l1.index.is_unique
+    assert len(all_l1) == 38 and all_l1.index.is_unique      # every Shenwan L1 code ever
     assert all_l1.loc["801730", "name"] == "电力设备I"     # latest name
     assert get_industries("sw_l1", date="2020-01-02").loc["801730", "name"] == "电气设备I"
     assert get_industries("sw_l1", date="2020-01-02").loc["801030", "name"] == "化工I"
     assert get_industries("jq_l1").loc["HY007", "name"] == "金融"
     zjw = get_industries("zjw")               # 证监会 (CSRC 2012) classification of the sample
-    assert len(zjw) == 23 and zjw.loc["C39", "name"] == "计算机、通信和其他电子设备制造业"
+    assert len(zjw) == 90 and zjw.loc["C39", "name"] == "计算机、通信和其他电子设备制造业"
     assert zjw.loc["J66", "start_date"] == pd.Timestamp("1991-04-03")   # 平安银行's listing
     assert get_industries("jq_l2").loc["HY00701", "name"] == "银行"
     with pytest.raises(ParamsError, match="sw_l4"):
@@ -109,8 +112,8 @@ def test_get_industry_stocks_lists_listed_members(research):
     assert len(banks) == 24 and banks == sorted(banks)
     assert {"000001.XSHE", "600036.XSHG", "601398.XSHG"} <= set(banks)
     assert all(get_industry(c, "2020-01-02")[c]["sw_l1"]["industry_code"] == "801780" for c in banks)
-    with pytest.raises(ParamsError, match="801999"):
-        get_industry_stocks("801999")
+    with pytest.raises(ParamsError, match="XYZ"):
+        get_industry_stocks("XYZ")
 
 
 def test_concepts(research):
@@ -311,6 +314,9 @@ def test_mtss_frame_and_tick_functions(research):
     df = jqdata.get_mtss("000001.XSHE", count=5)
     assert len(df) == 5 and df.columns.tolist()[:3] == ["date", "sec_code", "fin_value"]
     assert jqdata.get_mtss("000001.XSHE", count=5, fields=["fin_value"]).columns.tolist() == ["fin_value"]
-    with pytest.raises(ParamsError, match="no ticks"):
-        jqdata.get_ticks("000001.XSHE", count=3)
+    # ticks are synthesised from the minute bars (jqlite.api.ticks): the last 3 of the store
+    t = jqdata.get_ticks("000001.XSHE", count=3, fields=["time", "current"], df=True)
+    assert [x.strftime("%H:%M") for x in t["time"]] == ["14:58", "14:59", "15:00"]
+    with pytest.raises(ParamsError, match="exactly one of start_dt and count"):
+        jqdata.get_ticks("000001.XSHE")
     assert jqdata.unsubscribe_all() is None

@@ -22,6 +22,11 @@ http://baostock.com/baostock/index.php/Python_API文档):
 * ``query_hs300_stocks(date)``, ``query_zz500_stocks(date)``, ``query_sz50_stocks(date)`` ->
   fields ``updateDate, code, code_name``: the index's members on that date.
 
+* ``query_profit_data(code, year, quarter)`` (``evaluation/season_index.py``) -> fields
+  ``code, pubDate, statDate, roeAvg, npMargin, gpMargin, netProfit, epsTTM, MBRevenue,
+  totalShare, liqaShare`` (strings; ``netProfit`` YTD yuan, ratios fractions); no row when
+  the report is not out.  Mapping: :mod:`jqlite.data.sources.fundamentals_map`.
+
 The adjustment factor is derived from ``preclose`` (identical to baostock's back-adjust
 factor ratios, which are computed from the same exchange reference prices).
 """
@@ -105,6 +110,33 @@ class BaostockSource(Source):
         df = self._frame(getattr(self.client, fn)(date=iso(date)), fn)
         return pd.DataFrame({"code": normalize_codes(df["code"].to_numpy(), file=f"baostock {fn}"),
                              "display_name": df["code_name"].to_numpy(object)})
+
+    def index_snapshots(self, index_code: str, dates) -> pd.DataFrame:
+        fn = {"000300.XSHG": "query_hs300_stocks", "000905.XSHG": "query_zz500_stocks",
+              "000016.XSHG": "query_sz50_stocks"}.get(index_code)
+        if fn is None:
+            raise SourceError(f"baostock has no members of {index_code} (000300.XSHG, 000905.XSHG, 000016.XSHG)")
+        frames = []
+        for d in dates:
+            df = self._frame(getattr(self.client, fn)(date=iso(d)), f"{fn} {iso(d)}")
+            frames.append(pd.DataFrame({"index_code": index_code, "date": pd.Timestamp(d),
+                                        "code": normalize_codes(df["code"].to_numpy(), file=f"baostock {fn}"),
+                                        "weight": np.nan}))
+        return pd.concat(frames, ignore_index=True)
+
+    def fetch_fundamentals(self, codes: list[str], start, end) -> dict[str, pd.DataFrame]:
+        from .fundamentals_map import BS_PROFIT, map_statement, report_quarters
+        frames = []
+        for c in codes:
+            for y, q in report_quarters(start, end):
+                frames.append(self._frame(self.client.query_profit_data(code=bs_code(c), year=y, quarter=q),
+                                          f"query_profit_data {c} {y}Q{q}"))
+        df = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
+        if df is not None:
+            df = df[df["pubDate"].astype(str) <= iso(end)]
+        inc = map_statement(df, BS_PROFIT, code_col="code", stat_col="statDate", pub_col="pubDate",
+                            label="baostock query_profit_data", table="income")
+        return {"income": inc} if len(inc) else {}
 
     def fetch_daily(self, codes: list[str], start, end) -> pd.DataFrame:
         frames = []

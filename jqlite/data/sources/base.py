@@ -128,6 +128,54 @@ class Source:
         """Raw daily bars of ``codes`` in ``[start, end]``, in :attr:`mapping`'s layout."""
         raise NotImplementedError
 
+    def fetch_fundamentals(self, codes: list[str], start: _dt.date, end: _dt.date) -> dict[str, pd.DataFrame]:
+        """Financial reports of ``codes`` for ``jqlite data pull --what fundamentals``.
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+            JoinQuant table name (``income``, ``balance``, ``cash_flow``, ``indicator``) ->
+            long rows ``code, statDate, pubDate, <JoinQuant columns>`` (see
+            :mod:`jqlite.data.sources.fundamentals_map`), reports announced up to ``end``
+            for the periods :func:`~jqlite.data.sources.fundamentals_map.report_quarters`
+            names.
+
+        Raises
+        ------
+        SourceError
+            The source has no financial statements in jqlite (akshare, jqdatasdk for now).
+        """
+        raise SourceError(f"{self.name}: --what fundamentals is not supported for this source "
+                          "(supported: baostock, tushare)")
+
+    def index_snapshots(self, index_code: str, dates: list[_dt.date]) -> pd.DataFrame:
+        """Members (and weights where the source has them) of ``index_code`` for
+        ``jqlite data pull --what index``.
+
+        Parameters
+        ----------
+        index_code : str
+            ``000300.XSHG`` (CSI 300), ``000905.XSHG`` (CSI 500) or ``000016.XSHG`` (SSE 50).
+        dates : list of datetime.date
+            Trading days to take the members on (the first day of the span and each month's
+            last trading day); sources that publish on their own dates (tushare's monthly
+            weights) return those instead, from 40 days before the first.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``index_code``, ``date`` (datetime64: the members are valid from this date to the
+            next snapshot), ``code`` (JoinQuant form), ``weight`` (percent, NaN when the source
+            has none).
+
+        Raises
+        ------
+        SourceError
+            The source has no index members in jqlite.
+        """
+        raise SourceError(f"{self.name}: --what index is not supported for this source "
+                          "(supported: baostock, tushare)")
+
     def classify(self, exc: BaseException) -> type[SourceError] | None:
         """Which :class:`SourceError` a library exception means (None: a bug, re-raise it).
 

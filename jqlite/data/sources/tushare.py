@@ -21,6 +21,15 @@ doc_id=183 (stk_limit), doc_id=25 (stock_basic)):
 * ``stock_basic(list_status='L'|'D'|'P', fields='ts_code,name,list_date,delist_date')``.
 * ``trade_cal(exchange='SSE', start_date, end_date)`` -> ``exchange, cal_date, is_open``
   (used once at login to check the token).
+* ``index_weight(index_code='399300.SZ', start_date, end_date)`` -> ``index_code, con_code,
+  trade_date, weight`` (monthly; weight in percent).
+* ``income`` / ``balancesheet`` / ``cashflow`` (doc_id=33, 36, 44; one ``ts_code`` per call;
+  ``start_date``/``end_date`` bound the announcement date ``ann_date``) and
+  ``fina_indicator`` (doc_id=79; ``start_date``/``end_date`` bound the report period
+  ``end_date``) -> ``ts_code, ann_date, f_ann_date, end_date, report_type, update_flag`` and
+  the requested ``fields`` (float64, **yuan**; statements cumulative year-to-date; a revised
+  report is a second row with ``update_flag='1'``).  ``report_type='1'`` (合并报表) is asked
+  for.  Mapping: :mod:`jqlite.data.sources.fundamentals_map`.
 """
 
 from __future__ import annotations
@@ -34,6 +43,8 @@ from ..ingest import ColumnMapping, normalize_codes
 from .base import CredentialError, QuotaExhausted, Source, SourceError, TransientError, yyyymmdd
 
 DAILY_ROW_LIMIT = 6000
+#: JoinQuant index code -> the code tushare's ``index_weight`` knows it by (doc_id=96).
+TS_INDEX = {"000300.XSHG": "399300.SZ", "000905.XSHG": "000905.SH", "000016.XSHG": "000016.SH"}
 
 
 def ts_code(code: str) -> str:
@@ -107,6 +118,46 @@ class TushareSource(Source):
                             "start_date": pd.to_datetime(df["list_date"], format="%Y%m%d", errors="coerce"),
                             "listed": df["_listed"].to_numpy(bool)})
         return self.stocks_only(out)
+
+    def index_snapshots(self, index_code: str, dates) -> pd.DataFrame:
+        ts_idx = TS_INDEX.get(index_code)
+        if ts_idx is None:
+            raise SourceError(f"tushare: no index_weight code for {index_code} ({', '.join(TS_INDEX)})")
+        first = pd.Timestamp(min(dates)) - pd.Timedelta(days=40)
+        last = pd.Timestamp(max(dates))
+        frames = []
+        for y in range(first.year, last.year + 1):       # monthly weights: about 3,600 rows a year for CSI 300
+            s = max(first, pd.Timestamp(year=y, month=1, day=1))
+            e = min(last, pd.Timestamp(year=y, month=12, day=31))
+            frames.append(self._q("index_weight", index_code=ts_idx, start_date=yyyymmdd(s), end_date=yyyymmdd(e)))
+        w = pd.concat(frames, ignore_index=True)
+        if w.empty:         # the pull says which index had no list
+            return pd.DataFrame({"index_code": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[ns]"),
+                                 "code": pd.Series(dtype=object), "weight": pd.Series(dtype=float)})
+        return pd.DataFrame({"index_code": index_code, "date": pd.to_datetime(w["trade_date"], format="%Y%m%d"),
+                             "code": normalize_codes(w["con_code"].to_numpy(), file="tushare index_weight"),
+                             "weight": w["weight"].astype(float).to_numpy()})
+
+    def fetch_fundamentals(self, codes: list[str], start, end) -> dict[str, pd.DataFrame]:
+        from .fundamentals_map import TUSHARE_STATEMENTS, map_statement
+        s = f"{pd.Timestamp(start).year - 1}0101"
+        e = yyyymmdd(end)
+        out: dict[str, list[pd.DataFrame]] = {t: [] for t, _m in TUSHARE_STATEMENTS.values()}
+        for c in codes:
+            for api, (table, mapping) in TUSHARE_STATEMENTS.items():
+                keys = "ts_code,ann_date,end_date,update_flag" + ("" if api == "fina_indicator" else ",report_type")
+                kw = {} if api == "fina_indicator" else {"report_type": "1"}
+                df = self._q(api, ts_code=ts_code(c), start_date=s, end_date=e,
+                             fields=keys + "," + ",".join(mapping), **kw)
+                if len(df) == 0:
+                    continue
+                df = df[df["ann_date"].notna() & (df["ann_date"].astype(str) <= e)]
+                if "update_flag" in df.columns:        # the original report first (point in time)
+                    df = df.sort_values("update_flag", kind="stable")
+                out[table].append(map_statement(df, mapping, code_col="ts_code", stat_col="end_date",
+                                                pub_col="ann_date", label=f"tushare {api} {c}",
+                                                date_format="%Y%m%d", table=table))
+        return {t: pd.concat(v, ignore_index=True) for t, v in out.items() if v}
 
     def fetch_daily(self, codes: list[str], start, end) -> pd.DataFrame:
         s, e = yyyymmdd(start), yyyymmdd(end)

@@ -212,3 +212,47 @@ def tvstd6(ctx):
 def tvstd20(ctx):
     from ..kernels import rolling_std
     return rolling_std(ctx.raw("money"), 20, 1)
+
+
+def _vroc(n):
+    @factor(f"VROC{n}", "emotion", f"{n}日量变动速率指标",
+            f"(V - REF(V,{n - 1})) / REF(V,{n - 1}) * 100, post-adjusted volume",
+            _V, n, "[D-emotion] with the lag n-1 calibrated by FACSIM emotion.py (REF(V,n) off by one "
+            "against live values)")
+    def f(ctx):
+        v = ctx.V
+        base = shift(v, n - 1)
+        return safe_div(v - base, base) * 100.0
+    return f
+
+
+for _n in (6, 12):
+    _vroc(_n)
+
+
+def _vstd(n):
+    @factor(f"VSTD{n}", "emotion", f"{n}日成交量标准差", f"STD(V,{n}, ddof=1), post-adjusted volume (shares)",
+            _V, n, "[D-emotion]; ddof=1 and post-adjusted V as FACSIM emotion.py")
+    def f(ctx):
+        from ..kernels import rolling_std
+        return rolling_std(ctx.V, n, 1)
+    return f
+
+
+for _n in (10, 20):
+    _vstd(_n)
+
+
+@factor("turnover_volatility", "emotion", "换手率相对波动率",
+        "STD(valuation.turnover_ratio, 20, ddof=1) / 100 (a decimal, not percent)", _T, 20,
+        "[D-emotion] '取20个交易日个股换手率的标准差'; /100 calibrated by FACSIM emotion.py")
+def turnover_volatility(ctx):
+    from ..kernels import rolling_std
+    return rolling_std(ctx.val("turnover_ratio"), 20, 1) / 100.0
+
+
+@factor("money_flow_20", "emotion", "20日资金流量",
+        "sum20((H + L + C) / 3 * V), post-adjusted prices and volume", _OHLCV, 20,
+        "[D-emotion] typical price x volume; the 20-day sum calibrated by FACSIM emotion.py")
+def money_flow_20(ctx):
+    return rolling_sum((ctx.H + ctx.L + ctx.C) / 3.0 * ctx.V, 20)

@@ -1,7 +1,9 @@
-"""成长类因子 (growth).  None of the flagship's 86 factors is in this category (the style
-factor ``growth`` lives in :mod:`.style`); the ones here follow JoinQuant's doc wording
-(year-over-year on single quarters, ``lag=4`` = same quarter last year) and are
-**UNCONFIRMED** (not calibrated against published values)."""
+"""成长类因子 (growth), JoinQuant's page [D-growth] (…&id=10436): "(今年 X（TTM）/去年 X（TTM）)-1",
+i.e. the TTM ending at the latest report over the TTM ending four quarters earlier (``lag=4``).
+None of the flagship's 86 factors is in this category (the style factor ``growth`` lives in
+:mod:`.style`).  Not calibrated against published values: profit growth rates are NaN when
+last year's TTM is <= 0 (a growth rate off a loss is meaningless; UNCONFIRMED), revenue and
+cash-flow growth rates follow the doc literally (NaN only when last year's TTM is 0)."""
 
 from __future__ import annotations
 
@@ -10,35 +12,8 @@ import numpy as np
 from ..base import factor
 
 
-def _yoy(ctx, table, col):
-    cur, prev = ctx.q(table, col), ctx.q(table, col, lag=4)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = (cur - prev) / np.abs(prev)
-    out[~np.isfinite(out)] = np.nan
-    return out
-
-
-@factor("operating_revenue_growth_rate", "growth", "营业收入增长率",
-        "(q(operating_revenue) - q_lag4) / |q_lag4| (UNCONFIRMED)", ("income.operating_revenue",), 0,
-        "[D-growth] wording")
-def operating_revenue_growth_rate(ctx):
-    return _yoy(ctx, "income", "operating_revenue")
-
-
-@factor("net_profit_growth_rate", "growth", "净利润增长率", "(q(net_profit) - q_lag4) / |q_lag4| (UNCONFIRMED)",
-        ("income.net_profit",), 0, "[D-growth] wording")
-def net_profit_growth_rate(ctx):
-    return _yoy(ctx, "income", "net_profit")
-
-
-def _ttm_lag(ctx, table, col, lag):
-    """TTM ending ``lag`` quarters before the latest report: sum of single quarters
-    ``lag .. lag+3`` (NaN unless all four are known)."""
-    return sum(ctx.q(table, col, lag=lag + k) for k in range(4))
-
-
 def _ttm_growth(ctx, table, col):
-    cur, prev = _ttm_lag(ctx, table, col, 0), _ttm_lag(ctx, table, col, 4)
+    cur, prev = ctx.ttm_at(table, col, 0), ctx.ttm_at(table, col, 4)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = cur / prev - 1.0
     out[~np.isfinite(out) | (prev <= 0)] = np.nan
@@ -59,25 +34,55 @@ def np_parent_company_owners_growth_rate(ctx):
     return _ttm_growth(ctx, "income", "np_parent_company_owners")
 
 
+def _ratio_growth(cur, prev):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = cur / prev - 1.0
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
 @factor("total_asset_growth_rate", "growth", "总资产增长率",
-        "b(total_assets) / b(total_assets) four reports earlier - 1 (UNCONFIRMED)",
-        ("balance.total_assets",), 0, "[D-growth] wording")
+        "b(total_assets) / b(total_assets) four reports earlier - 1",
+        ("balance.total_assets",), 0, "[D-growth] '总资产 / 总资产_4 -1'")
 def total_asset_growth_rate(ctx):
-    return _yoy(ctx, "balance", "total_assets")
+    return _ratio_growth(ctx.b("total_assets"), ctx.q("balance", "total_assets", lag=4))
 
 
 @factor("net_asset_growth_rate", "growth", "净资产增长率",
-        "b(total_owner_equities) / same four reports earlier - 1 (UNCONFIRMED)",
-        ("balance.total_owner_equities",), 0, "[D-growth] wording")
+        "b(total_owner_equities) / b(total_owner_equities) three reports earlier - 1",
+        ("balance.total_owner_equities",), 0, "[D-growth] '（当季的股东权益/三季度前的股东权益）-1' (lag 3 literally)")
 def net_asset_growth_rate(ctx):
-    return _yoy(ctx, "balance", "total_owner_equities")
+    return _ratio_growth(ctx.b("total_owner_equities"), ctx.q("balance", "total_owner_equities", lag=3))
 
 
 @factor("net_operate_cashflow_growth_rate", "growth", "经营活动产生的现金流量净额增长率",
-        "(q(net_operate_cash_flow) - q_lag4) / |q_lag4| (UNCONFIRMED)",
-        ("cash_flow.net_operate_cash_flow",), 0, "[D-growth] wording")
+        "ttm(net_operate_cash_flow) / ttm four quarters earlier - 1",
+        ("cash_flow.net_operate_cash_flow",), 0, "[D-growth] doc formula")
 def net_operate_cashflow_growth_rate(ctx):
-    return _yoy(ctx, "cash_flow", "net_operate_cash_flow")
+    return _ratio_growth(ctx.ttm_at("cash_flow", "net_operate_cash_flow", 0),
+                         ctx.ttm_at("cash_flow", "net_operate_cash_flow", 4))
+
+
+@factor("financing_cash_growth_rate", "growth", "筹资活动产生的现金流量净额增长率",
+        "ttm(net_finance_cash_flow) / ttm four quarters earlier - 1",
+        ("cash_flow.net_finance_cash_flow",), 0, "[D-growth] doc formula")
+def financing_cash_growth_rate(ctx):
+    return _ratio_growth(ctx.ttm_at("cash_flow", "net_finance_cash_flow", 0),
+                         ctx.ttm_at("cash_flow", "net_finance_cash_flow", 4))
+
+
+@factor("operating_revenue_growth_rate", "growth", "营业收入增长率",
+        "ttm(operating_revenue) / ttm four quarters earlier - 1", ("income.operating_revenue",), 0,
+        "[D-growth] doc formula")
+def operating_revenue_growth_rate(ctx):
+    return _ratio_growth(ctx.ttm_at("income", "operating_revenue", 0), ctx.ttm_at("income", "operating_revenue", 4))
+
+
+@factor("net_profit_growth_rate", "growth", "净利润增长率",
+        "ttm(net_profit) / ttm four quarters earlier - 1; NaN when the earlier TTM <= 0 (UNCONFIRMED)",
+        ("income.net_profit",), 0, "[D-growth] doc formula")
+def net_profit_growth_rate(ctx):
+    return _ttm_growth(ctx, "income", "net_profit")
 
 
 @factor("PEG", "growth", "市盈率相对盈利增长比率",
@@ -88,5 +93,5 @@ def peg(ctx):
     pe = ctx.val("pe_ratio")
     with np.errstate(invalid="ignore", divide="ignore"):
         out = pe / (g * 100.0)
-    out[~np.isfinite(out) | ~(g > 0)] = np.nan
+    out[~np.isfinite(out) | ~(g > 0) | ~(pe > 0)] = np.nan    # doc: PE or growth negative -> NaN
     return out

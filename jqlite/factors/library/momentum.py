@@ -132,3 +132,114 @@ def _roc(n):
 
 for _n in (6, 12, 20, 60, 120):
     _roc(_n)
+
+
+def _bias(n):
+    @factor(f"BIAS{n}", "momentum", f"{n}日乖离率", f"(C - MA(C,{n})) / MA(C,{n}) * 100", _C, n,
+            "[D-momentum]; MA includes today (FACSIM momentum.py)")
+    def f(ctx):
+        m = rolling_mean(ctx.C, n)
+        return safe_div(ctx.C - m, m) * 100.0
+    return f
+
+
+for _n in (5, 10, 20, 60):
+    _bias(_n)
+
+_HLC = ("bars.high", "bars.low", "bars.close", "bars.factor")
+
+
+def _typ(ctx):
+    return ctx.memo("TYP", lambda: (ctx.H + ctx.L + ctx.C) / 3.0)
+
+
+def _cci(n):
+    @factor(f"CCI{n}", "momentum", f"{n}日顺势指标",
+            f"(TYP - MA(TYP,{n})) / (0.015 * AVEDEV(TYP,{n})), TYP = (H+L+C)/3", _HLC, n,
+            "[D-momentum] doc formula (AVEDEV = mean absolute deviation, spec §1.4.5)")
+    def f(ctx):
+        from ..kernels import rolling_avedev
+        typ = _typ(ctx)
+        ma, ad = rolling_mean(typ, n), rolling_avedev(typ, n)
+        with np.errstate(invalid="ignore"):
+            ad[ad <= 1e-10 * np.abs(ma)] = np.nan     # a flat window (suspension): undefined, not rounding noise
+        return safe_div(typ - ma, 0.015 * ad)
+    return f
+
+
+for _n in (10, 15, 20, 88):
+    _cci(_n)
+
+
+@factor("CR20", "momentum", "CR指标",
+        "mid = (H[-1] + L[-1]) / 2; sum20(max(H - mid, 0)) / sum20(max(mid - L, 0)) * 100", _HLC, 21,
+        "[D-momentum] doc steps ①-⑤")
+def cr20(ctx):
+    mid = (shift(ctx.H, 1) + shift(ctx.L, 1)) / 2.0
+    with np.errstate(invalid="ignore"):
+        up = np.maximum(ctx.H - mid, 0.0)
+        dn = np.maximum(mid - ctx.L, 0.0)
+    bad = np.isnan(mid) | np.isnan(ctx.H)
+    up[bad] = np.nan
+    dn[bad] = np.nan
+    return safe_div(rolling_sum(up, 20), rolling_sum(dn, 20)) * 100.0
+
+
+def _plrc(n):
+    @factor(f"PLRC{n}", "momentum", f"{n}日收盘价格与日期线性回归系数",
+            f"slope of C on t = 1..{n} / MA(C,{n}) (= slope of C / mean(C) over the window)", _C, n,
+            "[D-momentum]; slope(C)/MA(C) calibrated by FACSIM momentum.py")
+    def f(ctx):
+        from ..kernels import rolling_slope
+        return safe_div(rolling_slope(ctx.C, n), rolling_mean(ctx.C, n))
+    return f
+
+
+for _n in (6, 12, 24):
+    _plrc(_n)
+
+
+def _price(code, intro, n, src):
+    @factor(code, "momentum", intro, f"C / REF(MA(C,{n}),1) - 1 (mean of the {n} closes before today)",
+            _C, n + 1, src)
+    def f(ctx):
+        return safe_div(ctx.C, shift(rolling_mean(ctx.C, n), 1)) - 1.0
+    return f
+
+
+_price("Price1M", "当前股价除以过去一个月股价均值再减1", 20,
+       "[D-momentum] '过去一个月(21天)'; mean of the 20 days before today calibrated by FACSIM momentum.py")
+_price("Price3M", "当前股价除以过去三个月股价均值再减1", 60,
+       "[D-momentum] '过去三个月(61天)'; mean of the 60 days before today calibrated by FACSIM momentum.py")
+_price("Price1Y", "当前股价除以过去一年股价均值再减1", 249,
+       "[D-momentum] '过去一年(250天)'; 249 days before today by analogy with Price1M/3M (UNCONFIRMED)")
+
+
+def _trix(n):
+    @factor(f"TRIX{n}", "momentum", f"{n}日终极指标TRIX",
+            f"MTR = EMA(EMA(EMA(C,{n}),{n}),{n}); (MTR / REF(MTR,1) - 1) * 100", _C, 250,
+            "[D-momentum] doc formula; EMA = ewm(span, adjust=False)")
+    def f(ctx):
+        from ..kernels import ema
+        mtr = ema(ema(ema(ctx.C, n), n), n)
+        return (safe_div(mtr, shift(mtr, 1)) - 1.0) * 100.0
+    return f
+
+
+for _n in (5, 10):
+    _trix(_n)
+
+
+def _ema13(ctx):
+    from ..kernels import ema
+    return ctx.memo("EMA13", lambda: ema(ctx.C, 13))
+
+
+@factor("bull_power", "momentum", "多头力道", "(H - EMA(C,13)) / C", _HLC, 250, "[D-momentum] doc formula")
+def bull_power(ctx):
+    return safe_div(ctx.H - _ema13(ctx), ctx.C)
+
+
+@factor("bear_power", "momentum", "空头力道", "(L - EMA(C,13)) / C", _HLC, 250, "[D-momentum] doc formula")
+def bear_power(ctx):
+    return safe_div(ctx.L - _ema13(ctx), ctx.C)

@@ -57,3 +57,43 @@ def eps_ttm(ctx):
         ("balance.retained_profit", _SH), 0, "[D-pershare] wording")
 def retained_profit_per_share(ctx):
     return safe_div(ctx.b("retained_profit"), ctx.SH)
+
+
+def _ps_ttm(code, intro, col):
+    @factor(code, "pershare", intro, f"ttm(income.{col}) / SH", (f"income.{col}", _SH), 0,
+            "[D-pershare] 'X（TTM）除以总股本'")
+    def f(ctx):
+        return safe_div(ctx.ttm("income", col), ctx.SH)
+    return f
+
+
+_ps_ttm("total_operating_revenue_per_share_ttm", "每股营业总收入TTM", "total_operating_revenue")
+_ps_ttm("operating_revenue_per_share_ttm", "每股营业收入TTM", "operating_revenue")
+_ps_ttm("operating_profit_per_share_ttm", "每股营业利润TTM", "operating_profit")
+
+
+@factor("cash_and_equivalents_per_share", "pershare", "每股现金及现金等价物余额",
+        "q(cash_flow.cash_and_equivalents_at_end) / SH", ("cash_flow.cash_and_equivalents_at_end", _SH), 0,
+        "[D-pershare]; cash_flow.cash_and_equivalents_at_end, not balance.cash_equivalents (spec §1.4.12)")
+def cash_and_equivalents_per_share(ctx):
+    return safe_div(ctx.q("cash_flow", "cash_and_equivalents_at_end"), ctx.SH)
+
+
+@factor("retained_earnings_per_share", "pershare", "每股留存收益",
+        "(b(surplus_reserve_fund) + b(retained_profit)) / SH",
+        ("balance.surplus_reserve_fund", "balance.retained_profit", _SH), 0, "[D-pershare]; 留存收益 as [D-basics]")
+def retained_earnings_per_share(ctx):
+    return safe_div(ctx.b("surplus_reserve_fund") + ctx.b("retained_profit"), ctx.SH)
+
+
+@factor("operating_revenue_per_share", "pershare", "每股营业收入", "q(income.operating_revenue) / SH",
+        ("income.operating_revenue", _SH), 0, "[D-pershare] (single quarter, as total_operating_revenue_per_share)")
+def operating_revenue_per_share(ctx):
+    return safe_div(ctx.q("income", "operating_revenue"), ctx.SH)
+
+
+@factor("cashflow_per_share_ttm", "pershare", "每股现金流量净额，根据当时日期来获取最近变更日的总股本",
+        "ttm(cash_flow.cash_equivalent_increase) / SH", ("cash_flow.cash_equivalent_increase", _SH), 0,
+        "[D-pershare] '现金流量净额（TTM）除以总股本'")
+def cashflow_per_share_ttm(ctx):
+    return safe_div(ctx.ttm("cash_flow", "cash_equivalent_increase"), ctx.SH)

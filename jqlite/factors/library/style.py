@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..base import factor
+from ..base import MissingInput, factor
 from ..kernels import ew_beta, ew_sum_lagged, rolling_sum, safe_div
 
 _MC = ("valuation.market_cap",)
@@ -337,3 +337,184 @@ def earnings_growth(ctx):
         "unprocessed)", ("income.operating_revenue",), 0, "spec §10.2 [D-style] growth descriptor")
 def sales_growth(ctx):
     return _slope_growth(_yearly(ctx, "income", "operating_revenue"))
+
+
+# ------------------------------------------------------------------ residual volatility
+def _market_return(ctx):
+    """Float-cap-weighted return of the store's stocks (yesterday's circulating cap weights
+    today's return), as in :func:`_raw_beta`."""
+    def build():
+        r = ctx.ret
+        ccap = ctx.val("circulating_market_cap")
+        w = np.full_like(ccap, np.nan)
+        w[1:] = ccap[:-1]
+        ok = ~np.isnan(r) & np.isfinite(w) & (w > 0) & ctx.stock_mask[None, :]
+        ww = np.where(ok, w, 0.0)
+        sw = ww.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(sw > 0, (np.where(ok, r, 0.0) * ww).sum(axis=1) / np.where(sw > 0, sw, 1.0), np.nan)
+    return ctx.memo("market_return", build)
+
+
+def _hsigma(ctx):
+    from ..kernels import ew_beta_sigma
+    return ctx.memo("hsigma", lambda: ew_beta_sigma(ctx.ret, _market_return(ctx), 252, 63.0, 21)[1])
+
+
+def _dastd(ctx):
+    from ..kernels import ew_std
+    return ctx.memo("dastd", lambda: ew_std(ctx.ret, 252, 42.0, 21))
+
+
+def _cmra(ctx):
+    def build():
+        with np.errstate(invalid="ignore"):
+            lr = np.log1p(ctx.ret)
+        m = rolling_sum(lr, 21)
+        months = np.stack([_shift_rows(m, 21 * k) for k in range(12)])
+        ok = np.isfinite(months)
+        cnt = ok.sum(axis=0)
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out = np.nanmax(months, axis=0) - np.nanmin(months, axis=0)
+        out[cnt < 6] = np.nan
+        return out
+    return ctx.memo("cmra", build)
+
+
+def _shift_rows(x, n):
+    out = np.full_like(x, np.nan)
+    if n < x.shape[0]:
+        out[n:] = x[:x.shape[0] - n] if n else x
+    return out
+
+
+_RV_IN = _C + ("valuation.circulating_market_cap", "valuation.market_cap")
+
+
+@factor("daily_standard_deviation", "style", "日收益率标准差",
+        "exponentially weighted (half-life 42) std of daily returns over 252 days (rf = 0); >= 21 returns",
+        _C, 253, "[D-style] descriptor (raw)")
+def daily_standard_deviation(ctx):
+    return _dastd(ctx)
+
+
+@factor("cumulative_range", "style", "收益离差",
+        "max - min of the 12 monthly (21-day) log returns ending today; >= 6 known months (listed > 6 months)",
+        _C, 253, "[D-style] descriptor (raw); monthly returns as sums of daily log returns (UNCONFIRMED)")
+def cumulative_range(ctx):
+    return _cmra(ctx)
+
+
+@factor("historical_sigma", "style", "残差历史波动率",
+        "sample std of the residuals of raw_beta's regression over its 252-day window; >= 21 returns",
+        _C + ("valuation.circulating_market_cap",), 253, "[D-style] descriptor (raw)")
+def historical_sigma(ctx):
+    return _hsigma(ctx)
+
+
+def orthogonalize2(y, x1, x2, w):
+    """Residual of the row-wise weighted regression ``y = a + b1·x1 + b2·x2`` (weights ``w``)."""
+    out = np.full_like(y, np.nan)
+    for i in range(y.shape[0]):
+        ok = ~np.isnan(y[i]) & ~np.isnan(x1[i]) & ~np.isnan(x2[i]) & np.isfinite(w[i]) & (w[i] > 0)
+        if ok.sum() < 4:
+            continue
+        sw = np.sqrt(w[i, ok])
+        X = np.column_stack([np.ones(ok.sum()), x1[i, ok], x2[i, ok]])
+        coef, *_ = np.linalg.lstsq(X * sw[:, None], y[i, ok] * sw, rcond=None)
+        out[i, ok] = y[i, ok] - X @ coef
+    return out
+
+
+@factor("residual_volatility", "style", "残差波动率因子",
+        "0.74 daily_standard_deviation + 0.16 cumulative_range + 0.10 historical_sigma (standardised, "
+        "renormalised), processed, orthogonalised to beta and size (cap-weighted), processed (approximate)",
+        _RV_IN, 253, "[D-style]", cross_sectional=True)
+def residual_volatility(ctx):
+    mc, m = ctx.MC, ctx.stock_mask
+    x = combine([(0.74, process(_dastd(ctx), mc, m)), (0.16, process(_cmra(ctx), mc, m)),
+                 (0.10, process(_hsigma(ctx), mc, m))])
+    x = process(x, mc, m)
+    bt = process(_raw_beta(ctx), mc, m)
+    return process(orthogonalize2(x, bt, _size(ctx), mc), mc, m)
+
+
+# ------------------------------------------------------------------ leverage
+def _ld(ctx):
+    return ctx.b("total_non_current_liability")
+
+
+def _pe(ctx):
+    return ctx.b("preferred_shares_equity", optional=True)
+
+
+_LEV_BAL = ("balance.total_non_current_liability", "balance.preferred_shares_equity?")
+
+
+@factor("market_leverage", "style", "市场杠杆",
+        "(MC + b(preferred_shares_equity) + b(total_non_current_liability)) / MC; long-term debt = 非流动负债合计 "
+        "(JoinQuant's 长期负债, as in long_term_debt_to_asset_ratio)", _LEV_BAL + _MC, 0, "[D-style] descriptor (raw)")
+def market_leverage(ctx):
+    return ctx.memo("mlev_s", lambda: safe_div(ctx.MC + _pe(ctx) + _ld(ctx), ctx.MC))
+
+
+@factor("debt_to_assets", "style", "总负债的账面价值/总资产的账面价值", "b(total_liability) / b(total_assets)",
+        ("balance.total_liability", "balance.total_assets"), 0, "[D-style] descriptor (raw)")
+def debt_to_assets(ctx):
+    return ctx.memo("dtoa", lambda: safe_div(ctx.b("total_liability"), ctx.b("total_assets")))
+
+
+@factor("book_leverage", "style", "账面杠杆",
+        "(BE + PE + LD) / BE, BE = b(equities_parent_company_owners) - PE, PE = b(preferred_shares_equity), "
+        "LD = b(total_non_current_liability); NaN outside (0, 100)",
+        _LEV_BAL + ("balance.equities_parent_company_owners",), 0, "[D-style] descriptor (raw)")
+def book_leverage(ctx):
+    def build():
+        pe = _pe(ctx)
+        be = ctx.b("equities_parent_company_owners") - pe
+        out = safe_div(be + pe + _ld(ctx), be)
+        out[~((out > 0) & (out < 100))] = np.nan
+        return out
+    return ctx.memo("blev", build)
+
+
+@factor("leverage", "style", "杠杆因子",
+        "0.38 market_leverage + 0.35 debt_to_assets + 0.27 book_leverage (standardised, renormalised), processed "
+        "(approximate)", _LEV_BAL + _MC + ("balance.total_liability", "balance.total_assets",
+                                            "balance.equities_parent_company_owners"), 0, "[D-style]",
+        cross_sectional=True)
+def leverage(ctx):
+    mc, m = ctx.MC, ctx.stock_mask
+    x = combine([(0.38, process(market_leverage(ctx), mc, m)), (0.35, process(debt_to_assets(ctx), mc, m)),
+                 (0.27, process(book_leverage(ctx), mc, m))])
+    return process(x, mc, m)
+
+
+# ------------------------------------------------------------------ analyst-forecast descriptors
+# JoinQuant computes these from analysts' consensus forecasts, which no jqlite store holds:
+# declared with the input ``forecast.*`` so that the engine answers NaN and records the gap
+# ("missing input forecast.consensus_net_profit ...") instead of inventing numbers.
+_FC = ("forecast.consensus_net_profit",)
+
+
+@factor("predicted_earnings_to_price_ratio", "style", "预期市盈率",
+        "consensus net profit of the next 12 months / MC -- needs analyst forecasts (NaN in jqlite)",
+        _FC + _MC, 0, "[D-style] descriptor; input absent from every jqlite store")
+def predicted_earnings_to_price_ratio(ctx):
+    raise MissingInput(list(_FC))
+
+
+@factor("long_term_predicted_earnings_growth", "style", "预期长期盈利增长率",
+        "3-year consensus net profit growth vs the latest annual report -- needs analyst forecasts (NaN in jqlite)",
+        _FC, 0, "[D-style] descriptor; input absent from every jqlite store")
+def long_term_predicted_earnings_growth(ctx):
+    raise MissingInput(list(_FC))
+
+
+@factor("short_term_predicted_earnings_growth", "style", "预期短期盈利增长率",
+        "1-year consensus net profit growth vs the latest annual report -- needs analyst forecasts (NaN in jqlite)",
+        _FC, 0, "[D-style] descriptor; input absent from every jqlite store")
+def short_term_predicted_earnings_growth(ctx):
+    raise MissingInput(list(_FC))

@@ -51,7 +51,7 @@ def _mac(n):
     return f
 
 
-for _n in (5, 10, 20, 30, 60, 120):
+for _n in (5, 10, 20, 60, 120):
     _mac(_n)
 
 
@@ -59,3 +59,32 @@ for _n in (5, 10, 20, 30, 60, 120):
         "spec §9 [D-technical; FS-tech]")
 def price_no_fq(ctx):
     return ctx.raw("close").copy()
+
+
+_EMA_WARMUP = 250   # spec §1.4.5: EMA(span) needs ~5 x span rows of warm-up
+_EMA_WARMUP_LONG = 600
+
+
+def _emac(n):
+    code = "EMA5" if n == 5 else f"EMAC{n}"
+
+    @factor(code, "technical", f"{n}日指数移动均线", f"EMA(C,{n}) / C, ewm(span={n}, adjust=False)", _C,
+            _EMA_WARMUP_LONG if n > 50 else _EMA_WARMUP, "[D-technical]; FACSIM technical.py (GOOD for short spans)")
+    def f(ctx):
+        from ..kernels import ema
+        return safe_div(ema(ctx.C, n), ctx.C)
+    return f
+
+
+for _n in (5, 10, 12, 20, 26, 120):
+    _emac(_n)
+
+
+@factor("MACDC", "technical", "平滑异同移动平均线",
+        "2 * (DIF - DEA) / C; DIF = EMA(C,12) - EMA(C,26), DEA = EMA(DIF,9)", _C, _EMA_WARMUP,
+        "[D-technical] MACD(12,26,9)/C; the x2 (TDX MACD bar) calibrated by FACSIM technical.py")
+def macdc(ctx):
+    from ..kernels import ema
+    c = ctx.C
+    dif = ema(c, 12) - ema(c, 26)
+    return safe_div(2.0 * (dif - ema(dif, 9)), c)

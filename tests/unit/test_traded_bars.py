@@ -1,0 +1,57 @@
+"""get_price(count=n, skip_paused=True) counts *traded* bars, like attribute_history and
+history with skip_paused=True: a security suspended for a while or delisted before
+end_date answers its last n bars, not an empty frame (corpus file b1b6db6b died on
+``get_price(delisted, count=20, skip_paused=True)['money'].idxmax()``)."""
+
+import pandas as pd
+import pytest
+
+from jqlite.testing import tiny_store
+
+
+@pytest.fixture
+def store(tmp_path):
+    # 2024-01-02 .. 2024-01-11 (8 trading days); 600000 suspended 01-05 .. 01-09;
+    # 600002 trades 01-02 .. 01-04 and is delisted after 01-04
+    from jqlite.testing.builders import make_bars
+    days = pd.DatetimeIndex(["2024-01-02", "2024-01-03", "2024-01-04"])
+    return tiny_store(tmp_path / "s", {
+        "600000.XSHG": [10.0, 10.1, 10.2, 10.2, 10.2, 10.2, 10.2, 10.5],
+        "600002.XSHG": make_bars("600002.XSHG", [5.0, 5.1, 5.2], days),
+    }, paused={"600000.XSHG": [0, 0, 0, 1, 1, 1, 0, 0]}, end_dates={"600002.XSHG": "2024-01-04"})
+
+
+def _get_price(store, *a, **k):
+    import jqlite.api.market as m
+    orig = m.active_store
+    m.active_store = lambda: store
+    try:
+        return m.get_price(*a, **k)
+    finally:
+        m.active_store = orig
+
+
+def test_count_with_skip_paused_counts_traded_days(store):
+    df = _get_price(store, "600000.XSHG", count=4, end_date="2024-01-11", skip_paused=True,
+                    fields=["close", "paused"], fq=None)
+    # the last 4 days it traded: 01-03, 01-04, 01-10, 01-11 (01-05, 01-08, 01-09 suspended)
+    assert [d.strftime("%m-%d") for d in df.index] == ["01-03", "01-04", "01-10", "01-11"]
+    assert df["close"].tolist() == [10.1, 10.2, 10.2, 10.5]
+    assert (df["paused"] == 0).all()
+    # without skip_paused: 4 calendar trading days, suspended ones included
+    full = _get_price(store, "600000.XSHG", count=4, end_date="2024-01-11", fields=["paused"], fq=None)
+    assert full["paused"].tolist() == [1.0, 1.0, 0.0, 0.0]
+
+
+def test_delisted_security_answers_its_last_bars(store):
+    df = _get_price(store, "600002.XSHG", count=2, end_date="2024-01-11", skip_paused=True,
+                    fields=["close", "money"], fq=None)
+    assert [d.strftime("%m-%d") for d in df.index] == ["01-03", "01-04"]
+    assert df["close"].tolist() == [5.1, 5.2]
+    assert isinstance(df["money"].idxmax(), pd.Timestamp)
+    # several securities: the long frame, per code its own last traded days
+    both = _get_price(store, ["600000.XSHG", "600002.XSHG"], count=2, end_date="2024-01-11",
+                      skip_paused=True, fields=["close"], fq=None, panel=False)
+    assert both.columns.tolist() == ["time", "code", "close"]
+    assert both["code"].tolist() == ["600000.XSHG"] * 2 + ["600002.XSHG"] * 2
+    assert both["close"].tolist() == [10.2, 10.5, 5.1, 5.2]
