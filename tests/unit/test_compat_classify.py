@@ -275,8 +275,7 @@ def test_missing_file_read_before_the_strategy_writes_it():
            traceback=tb(S, rf, exc="FileNotFoundError: [Errno 2] read_file(): no such file './m.pkl'"))
     # write_file works, so the file was not written earlier in this run: a fresh JoinQuant
     # account fails the same way (the author's storage held it from earlier runs)
-    assert (o.cls, o.cause) == ("strategy-bug", "read_file(): read before the strategy first writes it "
-                                                "(the author's storage had it from earlier runs)")
+    assert (o.cls, o.cause) == ("strategy-bug", "read_file(): read before the strategy writes it (author's earlier runs)")
 
 
 def test_process_deaths_are_engine_crashes():
