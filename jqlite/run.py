@@ -411,15 +411,18 @@ class Run:
         codes = self.on_demand_codes
         self.log.system_warning(
             f"sample market: {len(codes)} securit{'y' if len(codes) == 1 else 'ies'} not in the base sample "
-            f"synthesised on demand for this run (deterministic synthetic bars; stocks take the industries of "
-            f"a base-market twin and have no fundamentals, index membership or dividends): "
+            f"synthesised on demand for this run (deterministic synthetic bars; stocks take the industries and the "
+            f"size-scaled statements of a base-market twin, valuation from their own bars, and have no index "
+            f"membership, dividends or ST periods): "
             f"{describe(self.store, codes)}")
-        stocks = [c for c in codes if self._sec_type.get(c) == "stock"]
-        if stocks:
+        from .data.on_demand_fundamentals import file_of as _fund_file
+        stocks = [c for c in codes if self._sec_type.get(c) == "stock"
+                  and not _fund_file(self.store.path, c, "valuation").exists()]
+        if stocks:      # a store without base fundamentals (or a stock without a twin)
             with bind(self):
                 record_gap("sample market", "fundamentals of on-demand stocks",
-                           f"stocks synthesised on demand have bars only (no fundamentals, valuation, "
-                           f"industry rows): {', '.join(stocks)}", warn=False)
+                           f"stocks synthesised on demand have no fundamentals or valuation rows (the "
+                           f"store has no base fundamentals to scale): {', '.join(stocks)}", warn=False)
 
     # ------------------------------------------------------------------ main loop
     def execute(self) -> "Run":

@@ -448,8 +448,9 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
         fname = m.group(1).lstrip("./") if m else ""
         written = bool(fname) and bool(source) and re.search(
             r"write_file\s*\([^)]*" + re.escape(fname.rsplit("/", 1)[-1]), source) is not None
-        if written:   # the strategy writes that file itself: its absence is jqlite's to explain
-            return out("data-absent", "read_file(): a file the strategy writes itself is absent")
+        if written:   # read before this run wrote it: the author's storage held it from earlier
+            # runs (write_file works, so a file written earlier in this run would be there)
+            return out("strategy-bug", "read_file(): read before the strategy writes it (author's earlier runs)")
         # A file the author uploaded to their own JoinQuant storage: anyone else running the
         # public file on JoinQuant gets the same FileNotFoundError (like the author's own module).
         return out("strategy-bug", "read_file(): a file the author uploaded to their JoinQuant storage")

@@ -45,26 +45,7 @@ __all__ = [
 ]
 
 
-def _repeat_on_demand(fn):
-    """Research mode: repeat an API call after it synthesised codes into the sample market
-    (:mod:`jqlite.data.on_demand`; the store is re-opened with them).  In a backtest the
-    signal goes on to :func:`jqlite.run_backtest`, which restarts the run."""
-    import functools
-
-    from ..errors import SecuritiesAdded
-    from ._binding import run_or_none
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        for _ in range(1000):
-            try:
-                return fn(*args, **kwargs)
-            except SecuritiesAdded:
-                if run_or_none() is not None:
-                    raise
-        return fn(*args, **kwargs)
-    wrapper.__wrapped_on_demand__ = True
-    return wrapper
+from ._binding import repeat_on_demand as _repeat_on_demand  # noqa: E402
 
 
 def _wrap_all() -> None:

@@ -84,3 +84,24 @@ def timed(category: str) -> Callable:
                 run.api_time[category] += _time.perf_counter() - t0
         return wrapper
     return deco
+
+
+def repeat_on_demand(fn):
+    """Research mode: repeat an API call after it synthesised codes into the sample market
+    (:mod:`jqlite.data.on_demand`; the store is re-opened with them).  In a backtest the
+    signal goes on to :func:`jqlite.run_backtest`, which restarts the run."""
+    import functools
+
+    from ..errors import SecuritiesAdded
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        for _ in range(1000):
+            try:
+                return fn(*args, **kwargs)
+            except SecuritiesAdded:
+                if run_or_none() is not None:
+                    raise
+        return fn(*args, **kwargs)
+    wrapper.__wrapped_on_demand__ = True
+    return wrapper

@@ -378,9 +378,41 @@ def _nan_frame(panel, name: str, cols: list[str], day: _dt.date | None, stat_q: 
     return _arrow(data)
 
 
+_CODE_LIT = re.compile(r"'(\d{6}\.(?:XSHG|XSHE))'")
+
+
+def _named_on_demand(store, sql: str) -> frozenset:
+    """On-demand codes a query names as literals (``valuation.code.in_([...])``,
+    ``== '601633.XSHG'``): only those enter its tables, so a query naming none answers the
+    base market, whatever earlier calls synthesised.  A valid stock code the sample store
+    lacks is synthesised first (``SecuritiesAdded``: the call is repeated / the backtest
+    restarts, :mod:`jqlite.data.on_demand`)."""
+    if not getattr(store, "synthesizes", False):
+        return frozenset()
+    named = set(_CODE_LIT.findall(sql))
+    if not named:
+        return frozenset()
+    from ..data.on_demand import classify, ensure
+    ensure(store, sorted(c for c in named if (k := classify(c)) is not None and k.kind == "stock"))
+    return frozenset(named & store.on_demand)
+
+
+def _hide_on_demand(store, s: np.ndarray, allow: frozenset) -> np.ndarray:
+    """Keep the base columns of ``s`` and the on-demand ones in ``allow``."""
+    if not store.on_demand or not len(s):
+        return np.ones(len(s), bool)
+    od = store.cached("fund_od_mask", lambda: np.isin(store.codes, list(store.on_demand)))
+    keep = ~od[s]
+    if allow:
+        keep |= np.isin(store.codes[s], list(allow))
+    return keep
+
+
 def _table_frame(panel, name: str, cols: list[str], day: _dt.date | None,
-                 stat_q: int | None = None, annual: bool = False) -> pd.DataFrame:
-    """One frame per referenced table: one row per security, the requested columns."""
+                 stat_q: int | None = None, annual: bool = False,
+                 allow: frozenset = frozenset()) -> pd.DataFrame:
+    """One frame per referenced table: one row per security, the requested columns
+    (on-demand stocks only when in ``allow``)."""
     store = panel.store
     if name == "valuation" and name not in panel.tables():
         return _nan_frame(panel, name, cols, day, stat_q, annual)
@@ -398,6 +430,7 @@ def _table_frame(panel, name: str, cols: list[str], day: _dt.date | None,
                            "day": np.zeros(0, dtype=str),
                            **{c: np.zeros(0) for c in cols if c not in ("id", "code", "day")}})
         s = np.flatnonzero(panel.valuation_present()[i])
+        s = s[_hide_on_demand(store, s, allow)]
         trading = store.dates[i].date() == day
         data = {"id": s + 1, "code": _code_array(store).take(s), "day": _repeat(str(day), len(s))}
         for c in cols:
@@ -423,6 +456,8 @@ def _table_frame(panel, name: str, cols: list[str], day: _dt.date | None,
         else:
             s = np.flatnonzero(st.has_report[:, k])
         qi = np.full(len(s), max(k, 0), dtype=np.int64) if stat_q is not None else qi
+    keep = _hide_on_demand(store, s, allow)
+    s, qi = s[keep], qi[keep]
     sd, ps = _stmt_strings(panel, name)
     day_s = str(day) if day is not None else None
     if day_s is None:
@@ -552,9 +587,10 @@ def _run(q: Query, panel, day=None, stat_q=None, annual=False, api="get_fundamen
     sql, needed = _plan(q)
     for n, cols in needed.items():
         _gap(api, panel, n, cols)
+    allow = _named_on_demand(panel.store, sql)
     con = _conn()
     for n, cols in needed.items():
-        con.register(n, _table_frame(panel, n, cols, day, stat_q, annual))
+        con.register(n, _table_frame(panel, n, cols, day, stat_q, annual, allow))
     try:
         return _mysql_booleans(_arrow_table(con.execute(sql)).to_pandas())
     finally:
@@ -850,3 +886,18 @@ def get_history_fundamentals(security, fields, watch_date=None, stat_date=None, 
     for nm in names:
         out[nm] = data[nm][ri, ki]
     return pd.DataFrame(out)
+
+
+def _wrap_on_demand() -> None:
+    """Research mode: a call that synthesised a stock into the sample market (a code named
+    in a query filter, ``get_valuation``'s list) is repeated on the re-opened store, as the
+    market API's calls are (:func:`jqlite.api._binding.repeat_on_demand`)."""
+    from ._binding import repeat_on_demand as _repeat_on_demand
+    g = globals()
+    for name in ("get_fundamentals", "get_fundamentals_continuously", "get_valuation",
+                 "get_history_fundamentals"):
+        if not getattr(g[name], "__wrapped_on_demand__", False):
+            g[name] = _repeat_on_demand(g[name])
+
+
+_wrap_on_demand()

@@ -540,6 +540,9 @@ class FundamentalsPanel:
                     p = self.path / f"{table}.parquet"
                     if p.exists():
                         df = pd.read_parquet(p)
+                        od = self._on_demand(table)
+                        if od is not None:
+                            df = pd.concat([df, od.to_pandas()], ignore_index=True)
                     else:
                         df = pd.DataFrame({"code": pd.Series(dtype=object),
                                            "statDate": pd.Series(dtype="datetime64[ns]"),
@@ -547,6 +550,33 @@ class FundamentalsPanel:
                     st = _Statement(table, df, self.store)
                     self._stmt[table] = st
         return st
+
+    def _on_demand(self, table: str, columns=None):
+        """Rows of the store's on-demand stocks (:mod:`jqlite.data.on_demand_fundamentals`)
+        for ``table``, in the base table's schema, or None."""
+        codes = getattr(self.store, "on_demand", ())
+        if not codes:
+            return None
+        from .on_demand_fundamentals import read
+        t = read(self.store.path, codes, table, columns)
+        if t is None:
+            return None
+        base = pq.read_schema(self.path / f"{table}.parquet")
+        cols = [c for c in t.column_names if c in base.names]
+        return t.select(cols).cast(pa.schema([base.field(c) for c in cols]))
+
+    def _valuation_table(self, columns):
+        """Base valuation rows then the on-demand ones (same order for every column)."""
+        t = pq.read_table(self.path / "valuation.parquet", columns=columns)
+        t = t.select(columns)
+        if not hasattr(self, "_od_valuation"):     # all columns, read once per panel
+            self._od_valuation = self._on_demand("valuation")
+        full = self._od_valuation
+        if full is not None and full.num_rows:
+            arrays = [full.column(c) if c in full.column_names else pa.nulls(full.num_rows, t.schema.field(c).type)
+                      for c in columns]
+            t = pa.concat_tables([t, pa.table(arrays, schema=t.schema)])
+        return t
 
     def latest(self, table: str, column: str, lag: int = 0, ytd: bool = False,
                rows: slice | None = None) -> np.ndarray:
@@ -603,7 +633,7 @@ class FundamentalsPanel:
             nd, ns = self.store.n_days, self.store.n_securities
             present = np.zeros((nd, ns), dtype=bool)
             if p.exists():
-                t = pq.read_table(p, columns=["day", "code"])
+                t = self._valuation_table(["day", "code"])
                 ri, ci, ok = self._val_positions(t)
                 self._val_rows = (ri[ok], ci[ok], ok)
                 present[ri[ok], ci[ok]] = True
@@ -645,7 +675,7 @@ class FundamentalsPanel:
                     ri, ci, ok = self._load_valuation_index()
                     v = np.full((self.store.n_days, self.store.n_securities), np.nan)
                     if column in self._valuation_columns():
-                        t = pq.read_table(self.path / "valuation.parquet", columns=[column])
+                        t = self._valuation_table([column])
                         vals = t.column(column).to_numpy(zero_copy_only=False).astype(np.float64)
                         v[ri, ci] = vals[ok]
                     v.setflags(write=False)

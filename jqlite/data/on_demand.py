@@ -40,7 +40,7 @@ from . import schema
 DIRNAME = "on_demand"
 #: Version of the on-demand synthesis (part of each file's metadata; files of another
 #: version are re-synthesised).
-ON_DEMAND_VERSION = 1
+ON_DEMAND_VERSION = 2
 _META_KEY = b"jqlite_on_demand"
 
 FUTURES_RE = re.compile(r"^[A-Za-z]{1,2}\d{3,4}\.(CCFX|XSGE|XDCE|XZCE|XINE|GFEX)$")
@@ -332,7 +332,7 @@ def _stock(base: _Base, code: str, kind: CodeKind, rng) -> tuple[pd.DataFrame, d
     bars = _frame(dvals, code, O, C, H, L, V, M, PRE, HL, LL, paused, np.ones(n))
     sec = {"code": code, "display_name": display, "name": abbr, "type": "stock",
            "start_date": str(listed.date()), "end_date": schema.FAR_FUTURE, "board": board,
-           "sector": SECTORS[k][0], "twin": twin}
+           "sector": SECTORS[k][0], "twin": twin, "shares": float(shares)}
     return bars, sec
 
 
@@ -533,9 +533,12 @@ def materialise(store, codes) -> list[str]:
         if code in store.code_index or classify(code) is None:
             continue
         target = file_of(store.path, code)
-        if target.exists():
+        if target.exists() and _file_version(target) == ON_DEMAND_VERSION:
             continue
         bars, sec = synthesize(store, code)
+        if sec.get("type") == "stock":      # fundamentals first: the bars file commits the code
+            from . import on_demand_fundamentals as odf
+            odf.write(store, code, odf.synthesize(store, code, bars, sec))
         table = pa.Table.from_pandas(bars, preserve_index=False)
         meta = dict(table.schema.metadata or {})
         meta[_META_KEY] = json.dumps({"version": ON_DEMAND_VERSION, "security": sec}).encode()
@@ -551,6 +554,13 @@ def materialise(store, codes) -> list[str]:
                 os.unlink(tmp)
         out.append(code)
     return out
+
+
+def _file_version(path) -> int | None:
+    try:
+        return json.loads((pq.read_schema(path).metadata or {})[_META_KEY]).get("version")
+    except (OSError, KeyError, ValueError, pa.ArrowException):
+        return None
 
 
 def ensure(store, codes) -> None:

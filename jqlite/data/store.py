@@ -85,8 +85,9 @@ class Store:
         #: codes synthesised on demand (listed by no enumeration: see docs/data-coverage.md)
         self.on_demand = frozenset(od_codes)
         #: version + the on-demand column set: keys caches of (.., n_securities) arrays
+        from .on_demand import ON_DEMAND_VERSION
         self.columns_key = self.version if not od_codes else \
-            f"{self.version}-od{zlib.crc32(','.join(sorted(od_codes)).encode()):08x}"
+            f"{self.version}-od{ON_DEMAND_VERSION}-{zlib.crc32(','.join(sorted(od_codes)).encode()):08x}"
         sec = sec.sort_values("code").set_index("code", drop=False)
         self.securities = sec
         self.codes = sec["code"].to_numpy().astype(str)

@@ -212,7 +212,26 @@ def _get_factor_values(securities, factors, start_date, end_date, count):
     for nm in names:
         a = np.round(arrays[nm][:, cols], ROUND_DECIMALS)
         out[nm] = pd.DataFrame(a, index=idx, columns=columns, copy=False)
+    if store.on_demand:
+        _cross_section_gap(store, secs, out, arrays)
     return out
+
+
+def _cross_section_gap(store, secs, out, arrays) -> None:
+    """Say when a factor is NaN for a stock synthesised on demand because it is computed over
+    the base market's cross-section (ranks, standardised style factors: ``Rank1M``, ``size``,
+    ``beta``, ``liquidity``, ``book_to_price_ratio``, ``earnings_yield`` ...), which an
+    on-demand stock never enters (:mod:`jqlite.data.on_demand`)."""
+    od = [c for c in secs if c in store.on_demand and store.securities["type"].get(c) == "stock"]
+    if not od:
+        return
+    from ..api._gaps import record_gap
+    for nm, df in out.items():
+        empty = [c for c in od if df[c].isna().all()]
+        if empty and len(df) and np.isfinite(arrays[nm]).any():     # the base market has values
+            record_gap("get_factor_values", f"factor {nm} of on-demand stocks",
+                       f"get_factor_values: {nm} is computed over the base market's cross-section, "
+                       f"which stocks synthesised on demand never enter; NaN for {', '.join(empty)}")
 
 
 def get_all_factors() -> pd.DataFrame:

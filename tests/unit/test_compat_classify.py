@@ -268,12 +268,14 @@ def test_missing_uploaded_file_is_the_authors_own_dependency():
     assert (o.cls, o.cause) == ("strategy-bug", "read_file(): a file the author uploaded to their JoinQuant storage")
 
 
-def test_missing_file_the_strategy_writes_itself_stays_jqlites_problem():
+def test_missing_file_read_before_the_strategy_writes_it():
     rf = ("/repo/jqlite/api/files.py", 40, "read_file", "raise FileNotFoundError(...)")
     src = "def initialize(context):\n    write_file('m.pkl', b'x')\n"
     o = cl(returncode=1, source=src,
            traceback=tb(S, rf, exc="FileNotFoundError: [Errno 2] read_file(): no such file './m.pkl'"))
-    assert (o.cls, o.cause) == ("data-absent", "read_file(): a file the strategy writes itself is absent")
+    # write_file works, so the file was not written earlier in this run: a fresh JoinQuant
+    # account fails the same way (the author's storage held it from earlier runs)
+    assert (o.cls, o.cause) == ("strategy-bug", "read_file(): read before the strategy writes it (author's earlier runs)")
 
 
 def test_process_deaths_are_engine_crashes():
