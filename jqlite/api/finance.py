@@ -125,6 +125,7 @@ _COLUMNS = {
         ("id", _I), ("main_code", _S), ("name", _S), ("advisor", _S), ("trustee", _S),
         ("operate_mode_id", _I), ("operate_mode", _S), ("underlying_asset_type_id", _I),
         ("underlying_asset_type", _S), ("start_date", _D), ("end_date", _D),
+        ("invest_style_id", _S), ("invest_style", _S),
     ],
     "FUND_NET_VALUE": [
         ("id", _I), ("code", _S), ("day", _D), ("net_value", _F), ("sum_value", _F),
@@ -605,6 +606,13 @@ def _fund_main_info(store) -> pd.DataFrame:
             "underlying_asset_type_id": np.array(cols[6], dtype=np.int64),
             "underlying_asset_type": np.array(cols[7], dtype=object),
             "start_date": _dates(np.array(cols[8], dtype="datetime64[ns]"))}
+    # invest style (投资风格): public files filter ``invest_style_id.in_(["005001", "005005"])``
+    # for 股票型 + 偏股混合型 funds, the evidence for these two ids; the others: UNCONFIRMED
+    style = {"股票型": ("005001", "股票型"), "混合型": ("005005", "偏股混合型"),
+             "债券型": ("005003", "债券型"), "货币型": ("005004", "货币型")}
+    st = [style.get(a, ("005009", "其他")) for a in data["underlying_asset_type"]]
+    data["invest_style_id"] = np.array([x[0] for x in st], dtype=object)
+    data["invest_style"] = np.array([x[1] for x in st], dtype=object)
     return _frame("FUND_MAIN_INFO", n, data)
 
 

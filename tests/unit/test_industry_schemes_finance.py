@@ -168,6 +168,11 @@ def test_fund_tables(research):
     funds = finance.run_query(query(m).filter(m.underlying_asset_type == "股票型", m.operate_mode == "开放式基金",
                                               m.start_date < dt.date(2020, 7, 1), m.end_date == None))  # noqa: E711
     assert {"161725", "110022"} <= set(funds["main_code"])
+    # invest style ids as public files filter them (005001 股票型, 005005 偏股混合型)
+    sty = finance.run_query(query(m.main_code, m.underlying_asset_type, m.invest_style_id)
+                            .filter(m.invest_style_id.in_(["005001", "005005"])))
+    assert len(sty) > 0 and set(sty["underlying_asset_type"]) <= {"股票型", "混合型"}
+    assert set(sty.loc[sty.underlying_asset_type == "股票型", "invest_style_id"]) == {"005001"}
     nv = finance.FUND_NET_VALUE
     v = finance.run_query(query(nv).filter(nv.code == "161725", nv.day > dt.date(2020, 7, 1),
                                            nv.day < dt.date(2021, 1, 1)))
