@@ -796,10 +796,38 @@ _SKLEARN_NAMES: dict[str, dict[str, tuple[Any, str]]] = {
 }
 
 
+#: estimators whose ``max_features='auto'`` scikit-learn 1.3 removed -> what 'auto' meant
+#: (scikit-learn 1.1 docs: classifiers ``sqrt(n_features)``, regressors ``n_features``)
+_SKLEARN_AUTO_MAX_FEATURES = {
+    "sklearn.ensemble": {"RandomForestClassifier": "sqrt", "ExtraTreesClassifier": "sqrt",
+                         "RandomForestRegressor": 1.0, "ExtraTreesRegressor": 1.0,
+                         "GradientBoostingClassifier": None, "GradientBoostingRegressor": None},
+    "sklearn.tree": {"DecisionTreeClassifier": "sqrt", "DecisionTreeRegressor": None,
+                     "ExtraTreeClassifier": "sqrt", "ExtraTreeRegressor": 1.0},
+}
+
+
+def _auto_max_features(cls, meaning) -> None:
+    orig = getattr(cls, "fit", None)   # often inherited (BaseForest.fit): patched on cls itself
+    if orig is None or getattr(orig, "_jqlite_legacy", False):
+        return
+
+    @functools.wraps(orig)
+    def fit(self, *args, **kwargs):
+        if getattr(self, "max_features", None) == "auto":
+            used(f"{cls.__name__}(max_features='auto')", f"max_features={meaning!r}", "scikit-learn")
+            self.max_features = meaning
+        return orig(self, *args, **kwargs)
+    fit._jqlite_legacy = True  # type: ignore[attr-defined]
+    cls.fit = fit
+
+
 def install_sklearn() -> None:
     """Serve the removed scikit-learn names of :data:`_SKLEARN_NAMES` to user code
-    (``from sklearn.preprocessing import Imputer``), warning once per run.  Imports the
-    scikit-learn modules concerned (call it only for strategies that mention them)."""
+    (``from sklearn.preprocessing import Imputer``) and ``max_features='auto'`` of the tree
+    ensembles (:data:`_SKLEARN_AUTO_MAX_FEATURES`, the meaning it had), warning once per run.
+    Imports the scikit-learn modules concerned (call it only for strategies that mention
+    them)."""
     import importlib
     for modname, names in _SKLEARN_NAMES.items():
         try:
@@ -807,6 +835,10 @@ def install_sklearn() -> None:
         except ImportError:  # scikit-learn not installed: the import error says which extra
             return
         _module_getattr(mod, names, modname, "scikit-learn")
+    for modname, classes in _SKLEARN_AUTO_MAX_FEATURES.items():
+        mod = importlib.import_module(modname)
+        for name, meaning in classes.items():
+            _auto_max_features(getattr(mod, name), meaning)
 
 
 # ---------------------------------------------------------------------------- nuisance columns
@@ -856,6 +888,57 @@ def _numeric_fallback(cls: type, name: str, group: bool = False) -> None:
 
     wrapper._jqlite_legacy = True  # type: ignore[attr-defined]
     setattr(cls, name, wrapper)
+
+
+_MERGE_MARK = "\x00jqlite-merge\x00"
+
+
+def _merge_allowing_duplicates(call, suffixes, args, kwargs):
+    """Redo a merge whose suffixed names collide with existing columns, as pandas < 2 did
+    (duplicate column names, a FutureWarning since 1.2; pandas 2 raises MergeError): merge
+    with marked suffixes, then drop the marks."""
+    sx, sy = suffixes if suffixes is not None else ("_x", "_y")
+    kwargs = dict(kwargs, suffixes=((sx or "") + _MERGE_MARK, (sy or "") + _MERGE_MARK))
+    out = call(*args, **kwargs)
+    out.columns = [c.replace(_MERGE_MARK, "") if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+def _merge_fallback() -> None:
+    """``DataFrame.merge`` / ``pd.merge`` from *user code*: a merge whose suffixes create
+    duplicate column names gives those duplicates, as pandas < 2 did, instead of pandas 2's
+    MergeError (warning once).  Merges that work are untouched; library calls keep raising."""
+    from pandas.errors import MergeError
+    D = pd.DataFrame
+    orig_m = D.__dict__.get("merge")
+    if orig_m is not None and not getattr(orig_m, "_jqlite_legacy", False):
+        @functools.wraps(orig_m)
+        def merge(self, right, *args, **kwargs):
+            try:
+                return orig_m(self, right, *args, **kwargs)
+            except MergeError as exc:
+                if "duplicate columns" not in str(exc) or not _caller_is_user(2):
+                    raise
+                used("DataFrame.merge() creating duplicate column names",
+                     "suffixes that make the names unique")
+                return _merge_allowing_duplicates(lambda *a, **k: orig_m(self, right, *a, **k),
+                                                  kwargs.pop("suffixes", None), args, kwargs)
+        merge._jqlite_legacy = True  # type: ignore[attr-defined]
+        D.merge = merge
+    orig_f = pd.merge
+    if not getattr(orig_f, "_jqlite_legacy", False):
+        @functools.wraps(orig_f)
+        def pd_merge(left, right, *args, **kwargs):
+            try:
+                return orig_f(left, right, *args, **kwargs)
+            except MergeError as exc:
+                if "duplicate columns" not in str(exc) or not _caller_is_user(2):
+                    raise
+                used("pd.merge() creating duplicate column names", "suffixes that make the names unique")
+                return _merge_allowing_duplicates(lambda *a, **k: orig_f(left, right, *a, **k),
+                                                  kwargs.pop("suffixes", None), args, kwargs)
+        pd_merge._jqlite_legacy = True  # type: ignore[attr-defined]
+        pd.merge = pd_merge
 
 
 # ---------------------------------------------------------------------------- set indexers
@@ -943,6 +1026,7 @@ def install() -> None:
     for cls, label in ((S, "Series"), (D, "DataFrame"), (_LocIndexer, ".loc")):
         _set_indexer(cls, "__getitem__", label)
         _set_indexer(cls, "__setitem__", label)
+    _merge_fallback()
     _stats_modules()
     _module_getattr(np, _NP_NAMES, "numpy")
     _INSTALLED = True

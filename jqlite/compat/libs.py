@@ -24,6 +24,7 @@ import functools
 import importlib.abc
 import importlib.util
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -237,7 +238,8 @@ def install(run: "Run", source: str = "") -> None:
             _patch_pyplot()
         except ImportError:
             pass
-    if "sklearn" in source and any(n in source for n in _SKLEARN_REMOVED):
+    if "sklearn" in source and (any(n in source for n in _SKLEARN_REMOVED)
+                                or re.search(r"max_features\s*=\s*['\"]auto", source)):
         from .legacy import install_sklearn
         install_sklearn()
     if "tushare" in source or "tushare" in sys.modules:

@@ -281,7 +281,13 @@ def billboard(store, codes, a: int, b: int) -> pd.DataFrame:
         money, vol = p["money"][a - lo:], p["volume"][a - lo:]
         keys = _code_keys(codes)
         days = store._dates_i8[a:b + 1]
+        cache = store.__dict__.setdefault("_jqlite_billboard_rows", {})
         for di, ci in zip(*np.nonzero((vol > 0) & ((np.nan_to_num(np.abs(chg)) >= 7.0) | (np.nan_to_num(amp) >= 15.0)))):
+            key = (a + int(di), codes[ci])
+            if key in cache:   # a stock-day's list never changes: strategies re-ask 30-day windows daily
+                recs.extend(cache[key])
+                continue
+            first = len(recs)
             kind = "106001" if chg[di, ci] >= 7.0 else "106002" if chg[di, ci] <= -7.0 else "106003"
             amt = float(money[di, ci])
             u = _uniform(keys[ci:ci + 1], days[di:di + 1], 300)[0, 0]
@@ -310,6 +316,7 @@ def billboard(store, codes, a: int, b: int) -> pd.DataFrame:
                 recs.append((codes[ci], day, direction, kind, _ABNORMAL[kind], name, rank,
                              round(bv, 2), round(bv / amt * 100, 2), round(sv, 2), round(sv / amt * 100, 2),
                              round(bv - sv, 2), round(amt, 2), round(bv + sv, 2)))
+            cache[key] = recs[first:]
     df = pd.DataFrame.from_records(recs, columns=BILLBOARD_COLUMNS)
     if df.empty:
         num = {"rank", "buy_value", "buy_rate", "sell_value", "sell_rate", "net_value", "amount", "total_value"}

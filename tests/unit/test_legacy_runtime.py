@@ -529,3 +529,37 @@ def test_python2_round_is_float_half_away_from_zero_and_takes_one_element_arrays
     assert r.error is None and r.run.g.r == 3.0 and isinstance(r.run.g.r, float)
     r = run_backtest("py3_round.py", market=market, source="def initialize(context):\n    g.r = round(2.5)\n")
     assert r.run.g.r == 2 and isinstance(r.run.g.r, int)
+
+
+def test_merge_whose_suffixes_collide_gives_duplicate_columns_as_old_pandas():
+    # pandas < 2 allowed it (FutureWarning since 1.2): old public files merge factor frames so
+    a = pd.DataFrame({"code": ["a", "b"], "v_x": [1, 2], "v": [3, 4]})
+    b = pd.DataFrame({"code": ["a", "b"], "v": [5, 6]})
+    m = quiet(lambda: a.merge(b, on="code"))
+    assert m.columns.tolist() == ["code", "v_x", "v_x", "v_y"]
+    assert m.to_numpy().tolist() == [["a", 1, 3, 5], ["b", 2, 4, 6]]
+    assert quiet(lambda: pd.merge(a, b, on="code", suffixes=("_l", "_x"))).columns.tolist() == \
+        ["code", "v_x", "v_l", "v_x"]
+    assert a.merge(b, on="code", suffixes=("_1", "_2")).columns.tolist() == ["code", "v_x", "v_1", "v_2"]
+    # library code (not the strategy) keeps pandas 2's error
+    from pandas.errors import MergeError
+    from jqlite.compat import legacy
+    with pytest.raises(MergeError):
+        legacy._merge_fallback.__globals__["pd"].DataFrame.merge.__wrapped__(a, b, on="code")
+
+
+def test_tree_ensembles_take_max_features_auto_as_old_scikit_learn(market):
+    pytest.importorskip("sklearn")
+    # scikit-learn < 1.3: 'auto' meant sqrt(n_features) for classifiers, n_features for regressors
+    src = """
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+import numpy as np
+def initialize(context):
+    X = np.arange(40.0).reshape(20, 2); y = (X[:, 0] > 19).astype(int)
+    c = RandomForestClassifier(n_estimators=3, max_features='auto', random_state=0).fit(X, y)
+    r = RandomForestRegressor(n_estimators=3, max_features='auto', random_state=0).fit(X, X[:, 1])
+    g.m = (c.max_features, r.max_features, int(c.predict(X[-1:])[0]))
+"""
+    r = run_backtest("rf_auto.py", market=market, source=src)
+    assert r.error is None and r.run.g.m == ("sqrt", 1.0, 1)
+    assert any("max_features='auto'" in ln and "scikit-learn" in ln for ln in r.log)
