@@ -413,8 +413,13 @@ def _company_info(store) -> pd.DataFrame:
 
 
 def _stock_panels(store):
-    """(stock mask (n_sec,), money, volume, close, pre_close) of the store's daily bars."""
+    """(stock mask (n_sec,), money, volume, close, pre_close) of the store's daily bars.  The
+    mask leaves out stocks synthesised on demand (answered, never listed: market totals must
+    not depend on what earlier runs asked for)."""
     stock = (store.securities.loc[store.codes, "type"] == "stock").to_numpy()
+    od = getattr(store, "on_demand", None)
+    if od:
+        stock &= ~np.isin(store.codes, list(od))
     return (stock, store.field("money"), store.field("volume"), store.field("close"),
             store.field("pre_close"))
 

@@ -77,6 +77,13 @@ def _normal(keys, days_i8, stream) -> np.ndarray:
     return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2 * np.pi * u2)
 
 
+def _listed_stocks(store) -> list[str]:
+    """The store's stocks without those synthesised on demand (answered, never listed: a list
+    over the market must not depend on what earlier runs asked for)."""
+    od = getattr(store, "on_demand", None) or ()
+    return [c for c in store.codes if store.securities.at[c, "type"] == "stock" and c not in od]
+
+
 def _stocks(store, codes) -> list[str]:
     sec = store.securities
     return [c for c in codes if c in store.code_index and sec.at[c, "type"] == "stock"]
@@ -166,7 +173,7 @@ def _eligible(store, codes, keys) -> np.ndarray:
 
 def margin_stocks(store, day: int) -> list[str]:
     """Stocks that are margin-trading targets (融资融券标的) on store day ``day`` (sorted)."""
-    stocks = [c for c in store.codes if store.securities.at[c, "type"] == "stock"]
+    stocks = _listed_stocks(store)
     keys = _code_keys(stocks)
     start = _eligible(store, stocks, keys)
     listed = ~np.isnan(store.field("close")[day, [store.col(c) for c in stocks]])
@@ -269,7 +276,7 @@ def billboard(store, codes, a: int, b: int) -> pd.DataFrame:
         the ALL row, then BUY ranks 1-5, then SELL ranks 1-5; by day then code.
     """
     from ..api.reference import BILLBOARD_COLUMNS
-    codes = _stocks(store, list(store.codes) if codes is None else codes)
+    codes = _listed_stocks(store) if codes is None else _stocks(store, codes)
     recs = []
     if codes and b >= a:
         lo, p = _panel(store, codes, a, b)
