@@ -166,6 +166,24 @@ class Ctx:
             root._views[r0] = v
         return v
 
+    def release_view(self, view: "Ctx") -> None:
+        """Forget ``view`` (made by :meth:`view`): the next :meth:`view` with its ``r0`` builds a
+        fresh one, and ``view``'s memo is freed once the caller drops it.  The root's own
+        memo (shared inputs) is kept."""
+        root = self._root
+        if view is not root and root._views.get(view.r0) is view:
+            del root._views[view.r0]
+
+    def close(self) -> None:
+        """Free the memo of this root context and of all its views (a root refers to itself
+        and its views refer to it: without this their arrays wait for the cyclic garbage
+        collector, i.e. several passes' inputs could be alive at once)."""
+        root = self._root
+        for v in root._views.values():
+            v._memo.clear()
+        root._views.clear()
+        root._memo.clear()
+
     def _shared(self, key, build):
         """Input array memoised on the root context (full root rows), sliced to this view."""
         root = self._root

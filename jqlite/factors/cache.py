@@ -6,8 +6,13 @@ request for rows ``[r0, r1]`` reads the cached blocks and computes the missing o
 pass per contiguous run (slicing the inputs to ``[run_start - lookback, run_end]``), so
 overlapping windows pay once and a one-date request computes at most one block.
 
-* memory: an LRU of blocks per store (``$JQLITE_FACTOR_MEM_MB``, default 3072 MiB: a 36-month window of the
-  flagship's 86 factors over the real market is ~2.5 GB);
+* memory: an LRU of blocks per store (``$JQLITE_FACTOR_MEM_MB``, default :data:`MEM_MB_DEFAULT`
+  MiB).  It is a front for the disk cache, not the whole working set: a 36-month window of the
+  flagship's 86 factors over the real market is ~2.5 GB, which would double a run's memory;
+  blocks it evicts are read back from disk (~2-5 ms a block) and a block whose disk write is
+  still queued stays reachable until it is written (so eviction never means recomputation).
+  Each cached block owns its 64 rows (a copy, never a view that would keep the whole
+  computed window -- up to 600 rows of lookback -- alive);
 * disk: ``STORE/.factor_cache/<store version>/<factor>/<lib version>_<first>_<last>.arrow``
   (Arrow IPC / Feather v2, lz4: a block reads in ~0.4 ms against ~3 ms as parquet)
   (or ``$JQLITE_CACHE/factor_cache/<store name>-<path hash>/...`` when ``$JQLITE_CACHE`` is
@@ -49,11 +54,19 @@ def prefetch_blocks(n_securities: int) -> int:
     return int(min(PREFETCH_MAX, max(1, PREFETCH_CELLS // max(1, n_securities * BLOCK) - 1)))
 
 
+#: Default memory cap of the block LRU in MiB (``$JQLITE_FACTOR_MEM_MB`` overrides).  Sized to
+#: hold one computation pass (the requested block and :data:`PREFETCH_MAX` prefetched ones) of
+#: the ~50 factors the real market supports (4 x 50 x 2.4 MB): the flagship reads its sample
+#: dates in date order, so the next requests find the prefetched blocks in memory; older
+#: blocks come back from disk.
+MEM_MB_DEFAULT = 512
+
+
 def _mem_cap() -> int:
     try:
-        return int(float(os.environ.get("JQLITE_FACTOR_MEM_MB", "3072")) * 2**20)
+        return int(float(os.environ.get("JQLITE_FACTOR_MEM_MB", str(MEM_MB_DEFAULT))) * 2**20)
     except ValueError:
-        return 3 * 2**30
+        return MEM_MB_DEFAULT * 2**20
 
 
 def _disk_enabled() -> bool:
@@ -74,6 +87,7 @@ class FactorEngine:
         self.stats = {"mem_hits": 0, "disk_hits": 0, "computed_blocks": 0}
         self._writer: ThreadPoolExecutor | None = None   # started on the first disk write
         self._pending: list = []
+        self._inflight: dict = {}     # disk path -> block queued for writing (read it from here)
 
     # ------------------------------------------------------------------ availability
     def missing_inputs(self, name: str, panel) -> list[str]:
@@ -119,7 +133,12 @@ class FactorEngine:
 
     def _disk_get(self, name, k, rows, fver=""):
         p = self._disk_path(name, k, fver)
-        if p is None or not p.exists():
+        if p is None:
+            return None
+        queued = self._inflight.get(p)
+        if queued is not None:
+            return queued
+        if not p.exists():
             return None
         try:
             v = feather.read_table(p, memory_map=False).column("v").to_numpy()
@@ -135,7 +154,8 @@ class FactorEngine:
             return
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jqlite-factor-cache")
-        self._pending.append(self._writer.submit(self._write_block, p, arr))
+        self._inflight[p] = arr
+        self._pending.append(self._writer.submit(self._write_block, p, arr, self._inflight))
         if len(self._pending) > 256:
             self._pending = [f for f in self._pending if not f.done()]
 
@@ -146,7 +166,7 @@ class FactorEngine:
         self._pending = []
 
     @staticmethod
-    def _write_block(p, arr):
+    def _write_block(p, arr, inflight=None):
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
             tmp = p.with_suffix(f".tmp{os.getpid()}.{threading.get_ident()}")
@@ -154,6 +174,10 @@ class FactorEngine:
             os.replace(tmp, p)
         except OSError:
             pass
+        finally:
+            if inflight is not None and inflight.get(p) is arr:
+                # a failed write leaves the block uncached: computed again if evicted
+                inflight.pop(p, None)
 
     # ------------------------------------------------------------------ memory
     def _mem_get(self, key):
@@ -161,6 +185,15 @@ class FactorEngine:
         if v is not None:
             self.mem.move_to_end(key)
         return v
+
+    def _is_cached(self, key, name, k, fver) -> bool:
+        """Whether block ``k`` of ``name`` is in memory, queued for writing or on disk."""
+        if key in self.mem:
+            return True
+        if fver is None:
+            return False
+        p = self._disk_path(name, k, fver)
+        return p is not None and (p in self._inflight or p.exists())
 
     def _mem_put(self, key, arr):
         if key in self.mem:
@@ -251,38 +284,23 @@ class FactorEngine:
                 for _ in range(prefetch_blocks(ns)):
                     nxt = run[-1] + 1
                     if nxt >= n_blocks or nxt in missing or any(
-                            self._mem_get(mkey(nm, nxt)) is not None
-                            for nm in need):
+                            self._is_cached(mkey(nm, nxt), nm, nxt, dver(nm)) for nm in need):
                         break
                     run = run + [nxt]
                 row_a, row_b = run[0] * BLOCK, min((run[-1] + 1) * BLOCK, nd) - 1
                 lb = max(REGISTRY[nm].lookback for nm in need)
                 a0 = max(0, row_a - lb)
                 root = Ctx(st, a0, row_b, panel)
-                for nm in need:
-                    fd = REGISTRY[nm]
-                    ctx = root.view(row_a - fd.lookback)    # rows sized to this factor's lookback
-                    try:
-                        arr = np.asarray(fd.compute(ctx), dtype=np.float64)
-                    except MissingInput as e:
-                        from ..api._gaps import record_gap
-                        record_gap("get_factor_values", f"factor {nm} (input {e})",
-                                   f"jqfactor: factor {nm!r} is unavailable (missing input(s): {e} "
-                                   f"absent in store); returning NaN")
-                        arr = np.full((ctx.n, ns), np.nan)
-                    if arr.shape != (ctx.n, ns):
-                        raise RuntimeError(f"factor {nm}: compute returned shape {arr.shape}, "
-                                           f"expected {(ctx.n, ns)}")
-                    arr = arr[row_a - ctx.r0:]
-                    for k in run:
-                        blk = np.ascontiguousarray(arr[k * BLOCK - row_a: min((k + 1) * BLOCK, nd) - row_a])
-                        blk.setflags(write=False)
-                        key = mkey(nm, k)
-                        self._mem_put(key, blk)
-                        self.stats["computed_blocks"] += 1
-                        if dver(nm) is not None:
-                            self._disk_put(nm, k, blk, dver(nm))
-                        blocks[nm][k] = blk
+                # factors grouped by the view they compute on (their lookback), so a view's
+                # memo (intermediate arrays of its factors) is freed once its group is done:
+                # the pass then holds the shared inputs and one view's intermediates, not all
+                # of them (values do not depend on the order: a memo only saves recomputation)
+                start = {nm: max(a0, row_a - REGISTRY[nm].lookback) for nm in need}
+                need = sorted(need, key=lambda nm: (start[nm], nm))
+                try:
+                    self._compute_run(root, need, start, run, row_a, blocks, k0, k1, mkey, dver)
+                finally:
+                    root.close()
         for nm in todo:
             if k0 == k1:   # one block: a view, no copy
                 out[nm] = blocks[nm][k0][r0 - k0 * BLOCK: r1 - k0 * BLOCK + 1]
@@ -290,6 +308,41 @@ class FactorEngine:
             full = np.concatenate([blocks[nm][k] for k in range(k0, k1 + 1)], axis=0)
             out[nm] = full[r0 - k0 * BLOCK: r1 - k0 * BLOCK + 1]
         return out
+
+    def _compute_run(self, root, need, start, run, row_a, blocks, k0, k1, mkey, dver) -> None:
+        """Compute the factors ``need`` (sorted by view) over the blocks ``run`` on ``root``;
+        cache every block, keep those of the request (``k0..k1``) in ``blocks``."""
+        ns, nd = self.store.n_securities, self.store.n_days
+        for i, nm in enumerate(need):
+            fd = REGISTRY[nm]
+            ctx = root.view(row_a - fd.lookback)    # rows sized to this factor's lookback
+            if i + 1 == len(need) or start[need[i + 1]] != start[nm]:
+                root.release_view(ctx)              # last factor of this view
+            try:
+                arr = np.asarray(fd.compute(ctx), dtype=np.float64)
+            except MissingInput as e:
+                from ..api._gaps import record_gap
+                record_gap("get_factor_values", f"factor {nm} (input {e})",
+                           f"jqfactor: factor {nm!r} is unavailable (missing input(s): {e} "
+                           f"absent in store); returning NaN")
+                arr = np.full((ctx.n, ns), np.nan)
+            if arr.shape != (ctx.n, ns):
+                raise RuntimeError(f"factor {nm}: compute returned shape {arr.shape}, "
+                                   f"expected {(ctx.n, ns)}")
+            arr = arr[row_a - ctx.r0:]
+            for k in run:
+                # a copy: a view would keep the whole window (lookback rows) alive
+                blk = np.array(arr[k * BLOCK - row_a: min((k + 1) * BLOCK, nd) - row_a],
+                               dtype=np.float64, order="C", copy=True)
+                blk.setflags(write=False)
+                key = mkey(nm, k)
+                self._mem_put(key, blk)
+                self.stats["computed_blocks"] += 1
+                if dver(nm) is not None:
+                    self._disk_put(nm, k, blk, dver(nm))
+                if k0 <= k <= k1:      # prefetched blocks: cached, not held here
+                    blocks[nm][k] = blk
+            del arr
 
 
 def engine_for(store) -> FactorEngine:

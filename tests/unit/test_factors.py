@@ -299,6 +299,55 @@ def test_window_independence_and_cache(store):
         pd.testing.assert_frame_equal(again[n], full[n])
 
 
+def test_memory_cap_evicts_to_disk(store, monkeypatch):
+    """The memory LRU keeps to $JQLITE_FACTOR_MEM_MB: evicted blocks come back from disk (or
+    from the write queue) without recomputation, with identical values; cached blocks own
+    their 64 rows (no view keeping the computed window's lookback rows alive)."""
+    import threading
+
+    from jqlite.factors import cache as fcache
+    codes = list(store.codes)
+    names = ["PSY", "VEMA26", "Kurtosis120", "MAC10"]
+    block_bytes = fcache.BLOCK * store.n_securities * 8
+    eng = engine_for(store)
+    eng.clear(disk=True)
+    monkeypatch.setenv("JQLITE_FACTOR_MEM_MB", "100000")     # reference: everything in memory
+    ref = jqfactor.get_factor_values(codes, names, start_date=store.dates[0], end_date=store.dates[-1])
+    n_blocks = len(eng.mem)
+    assert n_blocks == len(names) * -(-store.n_days // fcache.BLOCK)
+    eng.clear(disk=True)
+    # cap of 3 blocks
+    monkeypatch.setenv("JQLITE_FACTOR_MEM_MB", str(3 * block_bytes / 2**20))
+    # the writer is held: evicted blocks can only come back from the write queue
+    gate = threading.Event()
+    write = fcache.FactorEngine._write_block
+
+    def slow_write(p, arr, inflight=None):
+        gate.wait(10)
+        write(p, arr, inflight)
+    monkeypatch.setattr(fcache.FactorEngine, "_write_block", staticmethod(slow_write))
+    before = eng.stats["computed_blocks"]
+    first = jqfactor.get_factor_values(codes, names, start_date=store.dates[0], end_date=store.dates[-1])
+    assert 2 <= len(eng.mem) <= 3 and eng.mem_bytes <= 3 * block_bytes
+    for blk in eng.mem.values():
+        assert blk.base is None and blk.flags.owndata and blk.shape[1] == store.n_securities
+        assert blk.shape[0] in (fcache.BLOCK, store.n_days % fcache.BLOCK)
+    computed = eng.stats["computed_blocks"]
+    assert computed - before == n_blocks
+    again = jqfactor.get_factor_values(codes, names, start_date=store.dates[0], end_date=store.dates[-1])
+    assert eng.stats["computed_blocks"] == computed          # from the write queue
+    gate.set()
+    eng.flush()
+    assert not eng._inflight
+    hits = eng.stats["disk_hits"]
+    third = jqfactor.get_factor_values(codes, names, start_date=store.dates[0], end_date=store.dates[-1])
+    assert eng.stats["computed_blocks"] == computed and eng.stats["disk_hits"] >= hits + n_blocks - 3
+    assert eng.mem_bytes <= 3 * block_bytes
+    for n in names:
+        for got in (first, again, third):
+            pd.testing.assert_frame_equal(got[n], ref[n])
+
+
 def test_cache_invalidated_on_new_store_version(tmp_path, monkeypatch):
     p = tmp_path / "s"
     write_store(p, _make_tables(seed=1), name="t", source="t")
