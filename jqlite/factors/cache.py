@@ -69,6 +69,39 @@ def _mem_cap() -> int:
         return MEM_MB_DEFAULT * 2**20
 
 
+_LIBC = None
+
+
+def release_free_memory() -> bool:
+    """Hand the C heap's free pages back to the system (glibc ``malloc_trim(0)``; False and
+    nothing done elsewhere).
+
+    A computation pass allocates and frees dozens of ~30 MB arrays (4,800 securities x ~780
+    rows).  glibc raises its mmap threshold after such frees, so the next ones come from the
+    heap, and the freed holes stay counted in the process's resident memory (the flagship's
+    resident set kept growing over a 3-year run whose live data stays bounded).  Called after
+    each computation pass (well under a millisecond against the pass's seconds)."""
+    global _LIBC
+    if _LIBC is None:
+        _LIBC = False
+        try:
+            import ctypes
+            import sys
+            if sys.platform.startswith("linux"):
+                lib = ctypes.CDLL(None)
+                if hasattr(lib, "malloc_trim"):
+                    _LIBC = lib
+        except OSError:
+            pass
+    if _LIBC is False:
+        return False
+    try:
+        _LIBC.malloc_trim(0)
+    except Exception:
+        return False
+    return True
+
+
 def _disk_enabled() -> bool:
     return os.environ.get("JQLITE_FACTOR_DISK_CACHE", "1") not in ("0", "false", "no", "")
 
@@ -301,6 +334,8 @@ class FactorEngine:
                     self._compute_run(root, need, start, run, row_a, blocks, k0, k1, mkey, dver)
                 finally:
                     root.close()
+                    del root
+                    release_free_memory()
         for nm in todo:
             if k0 == k1:   # one block: a view, no copy
                 out[nm] = blocks[nm][k0][r0 - k0 * BLOCK: r1 - k0 * BLOCK + 1]

@@ -54,6 +54,19 @@ def rolling_mean(x, w):
     return rolling_sum(x, w) / w
 
 
+@njit(cache=True)
+def _window_mean(x, i, j, w):
+    """Mean of ``x[i - w + 1 : i + 1, j]``; NaN when the window holds a NaN (shared by
+    :func:`_rolling_std` and :func:`_rolling_avedev`: their first pass)."""
+    s = 0.0
+    for k in range(i - w + 1, i + 1):
+        v = x[k, j]
+        if v != v:
+            return NAN
+        s += v
+    return s / w
+
+
 @njit(cache=True, parallel=True)
 def _rolling_std(x, w, ddof):
     """Rolling standard deviation with ``ddof`` (two-pass within each window)."""
@@ -61,17 +74,9 @@ def _rolling_std(x, w, ddof):
     out = np.full((m, n), np.nan).T
     for j in prange(m):
         for i in range(w - 1, n):
-            s = 0.0
-            ok = True
-            for k in range(i - w + 1, i + 1):
-                v = x[k, j]
-                if v != v:
-                    ok = False
-                    break
-                s += v
-            if not ok:
+            mu = _window_mean(x, i, j, w)
+            if mu != mu:
                 continue
-            mu = s / w
             ss = 0.0
             for k in range(i - w + 1, i + 1):
                 d = x[k, j] - mu
@@ -223,6 +228,56 @@ def _rolling_count_le_last(x, w):
     return out
 
 
+@njit(cache=True)
+def _halflife_weights(w, halflife):
+    """Weights ``0.5 ** (age / halflife)`` of a ``w``-row window, oldest first (age 0 = last)."""
+    wt = np.empty(w)
+    for k in range(w):
+        wt[k] = 0.5 ** ((w - 1 - k) / halflife)
+    return wt
+
+
+@njit(cache=True)
+def _ew_regress(r, rm, wt, i, j, min_obs):
+    """Weighted regression of ``r[:, j]`` on ``rm`` over the ``len(wt)`` rows ending at row
+    ``i`` (rows where either is NaN left out): ``(slope, intercept, valid rows)``; the slope is
+    NaN when fewer than ``min_obs`` rows are valid or ``rm`` does not vary.  Shared by
+    :func:`_ew_beta` and :func:`_ew_beta_sigma` (one loop, identical results)."""
+    w = wt.shape[0]
+    sw = 0.0
+    sx = 0.0
+    sy = 0.0
+    cnt = 0
+    for k in range(w):
+        t = i - w + 1 + k
+        y = r[t, j]
+        xx = rm[t]
+        if y != y or xx != xx:
+            continue
+        sw += wt[k]
+        sx += wt[k] * xx
+        sy += wt[k] * y
+        cnt += 1
+    if cnt < min_obs or sw == 0.0:
+        return NAN, NAN, cnt
+    mx = sx / sw
+    my = sy / sw
+    sxx = 0.0
+    sxy = 0.0
+    for k in range(w):
+        t = i - w + 1 + k
+        y = r[t, j]
+        xx = rm[t]
+        if y != y or xx != xx:
+            continue
+        sxx += wt[k] * (xx - mx) * (xx - mx)
+        sxy += wt[k] * (xx - mx) * (y - my)
+    if sxx <= 0.0:
+        return NAN, NAN, cnt
+    b = sxy / sxx
+    return b, my - b * mx, cnt
+
+
 @njit(cache=True, parallel=True)
 def _ew_beta(r, rm, w, halflife, min_obs):
     """Exponentially weighted time-series regression slope of ``r[:, j]`` on ``rm``.
@@ -232,43 +287,12 @@ def _ew_beta(r, rm, w, halflife, min_obs):
     """
     n, m = r.shape
     out = np.full((m, n), np.nan).T
-    wt = np.empty(w)
-    for k in range(w):
-        wt[k] = 0.5 ** ((w - 1 - k) / halflife)
+    wt = _halflife_weights(w, halflife)
     for j in prange(m):
         for i in range(w - 1, n):
             if r[i, j] != r[i, j]:
                 continue
-            sw = 0.0
-            sx = 0.0
-            sy = 0.0
-            cnt = 0
-            for k in range(w):
-                t = i - w + 1 + k
-                y = r[t, j]
-                xx = rm[t]
-                if y != y or xx != xx:
-                    continue
-                sw += wt[k]
-                sx += wt[k] * xx
-                sy += wt[k] * y
-                cnt += 1
-            if cnt < min_obs or sw == 0.0:
-                continue
-            mx = sx / sw
-            my = sy / sw
-            sxx = 0.0
-            sxy = 0.0
-            for k in range(w):
-                t = i - w + 1 + k
-                y = r[t, j]
-                xx = rm[t]
-                if y != y or xx != xx:
-                    continue
-                sxx += wt[k] * (xx - mx) * (xx - mx)
-                sxy += wt[k] * (xx - mx) * (y - my)
-            if sxx > 0.0:
-                out[i, j] = sxy / sxx
+            out[i, j] = _ew_regress(r, rm, wt, i, j, min_obs)[0]
     return out
 
 
@@ -279,9 +303,7 @@ def _ew_sum_lagged(x, w, lag, halflife, min_obs):
     count as 0, fewer than ``min_obs`` valid rows -> NaN."""
     n, m = x.shape
     out = np.full((m, n), np.nan).T
-    wt = np.empty(w)
-    for k in range(w):
-        wt[k] = 0.5 ** ((w - 1 - k) / halflife)
+    wt = _halflife_weights(w, halflife)
     for j in prange(m):
         for i in range(w - 1 + lag, n):
             s = 0.0
@@ -304,17 +326,9 @@ def _rolling_avedev(x, w):
     out = np.full((m, n), np.nan).T
     for j in prange(m):
         for i in range(w - 1, n):
-            s = 0.0
-            ok = True
-            for k in range(i - w + 1, i + 1):
-                v = x[k, j]
-                if v != v:
-                    ok = False
-                    break
-                s += v
-            if not ok:
+            mu = _window_mean(x, i, j, w)
+            if mu != mu:
                 continue
-            mu = s / w
             d = 0.0
             for k in range(i - w + 1, i + 1):
                 d += abs(x[k, j] - mu)
@@ -355,9 +369,7 @@ def _ew_std(x, w, halflife, min_obs):
     are left out; fewer than ``min_obs`` valid rows -> NaN."""
     n, m = x.shape
     out = np.full((m, n), np.nan).T
-    wt = np.empty(w)
-    for k in range(w):
-        wt[k] = 0.5 ** ((w - 1 - k) / halflife)
+    wt = _halflife_weights(w, halflife)
     for j in prange(m):
         for i in range(w - 1, n):
             sw = 0.0
@@ -389,45 +401,14 @@ def _ew_beta_sigma(r, rm, w, halflife, min_obs):
     n, m = r.shape
     beta = np.full((m, n), np.nan).T
     sig = np.full((m, n), np.nan).T
-    wt = np.empty(w)
-    for k in range(w):
-        wt[k] = 0.5 ** ((w - 1 - k) / halflife)
+    wt = _halflife_weights(w, halflife)
     for j in prange(m):
         for i in range(w - 1, n):
             if r[i, j] != r[i, j]:
                 continue
-            sw = 0.0
-            sx = 0.0
-            sy = 0.0
-            cnt = 0
-            for k in range(w):
-                t = i - w + 1 + k
-                y = r[t, j]
-                xx = rm[t]
-                if y != y or xx != xx:
-                    continue
-                sw += wt[k]
-                sx += wt[k] * xx
-                sy += wt[k] * y
-                cnt += 1
-            if cnt < min_obs or sw == 0.0:
+            b, a, cnt = _ew_regress(r, rm, wt, i, j, min_obs)
+            if b != b:
                 continue
-            mx = sx / sw
-            my = sy / sw
-            sxx = 0.0
-            sxy = 0.0
-            for k in range(w):
-                t = i - w + 1 + k
-                y = r[t, j]
-                xx = rm[t]
-                if y != y or xx != xx:
-                    continue
-                sxx += wt[k] * (xx - mx) * (xx - mx)
-                sxy += wt[k] * (xx - mx) * (y - my)
-            if sxx <= 0.0:
-                continue
-            b = sxy / sxx
-            a = my - b * mx
             beta[i, j] = b
             s1 = 0.0
             s2 = 0.0
