@@ -536,14 +536,16 @@ def data_info(store, as_json) -> None:
 @click.argument("store", type=click.Path(file_okay=False, exists=True))
 @click.option("--end", default=None, help="last day (default today)")
 @click.option("--restart", is_flag=True, help="discard an interrupted update instead of resuming it")
-def data_update(store, end, restart) -> None:
+@click.option("--rebuild", is_flag=True, help="rebuild the whole store instead of appending the new days")
+def data_update(store, end, restart, rebuild) -> None:
     """Pull the days after STORE's last day from the source it was pulled from.
 
-    Same credentials, batches, resume and exit codes as `jqlite data pull`; the store is
-    rebuilt with the new days and swapped in atomically.
+    Same credentials, batches, resume and exit codes as `jqlite data pull`.  The new days
+    are appended (only the current year's files are rewritten; the log says when the store
+    has to be rebuilt instead, and why); the new store is swapped in atomically.
     """
     from .data.pull import run_update
-    _run_pull_cli("update", run_update, store, end=end, restart=restart)
+    _run_pull_cli("update", run_update, store, end=end, restart=restart, rebuild=rebuild)
 
 
 def _check_run_dir(cmd: str, d: Path) -> None:

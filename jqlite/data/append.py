@@ -67,6 +67,9 @@ from .writer import STORE_MARKER, _arrow_schema, clean_stale, swap_into_place, v
 #: Stored trading days read back as the derivation window (IPO limit-free days: at most 5).
 WINDOW = 5
 
+#: Part files of appended raw rows a year may have before they are merged into ``YYYY.parquet``.
+RAW_PARTS = 20
+
 #: Test hook: called with the name of each step (``linked``, ``bars``, ``raw``, ``tables``,
 #: ``meta``, ``synced``, ``swapped``); a test makes it raise to simulate a crash there.
 _step_hook: Callable[[str], None] | None = None
@@ -81,20 +84,30 @@ def _step(name: str) -> None:
         _step_hook(name)
 
 
-def _read_bars_since(store: Path, first: pd.Timestamp) -> pd.DataFrame:
-    """Stored dense bars on days >= ``first`` (pandas, dates as datetime64)."""
+def _read_bars_since(store: Path, first: pd.Timestamp, last: pd.Timestamp) -> tuple[pd.DataFrame, pa.Table]:
+    """Stored dense bars on days ``first .. last`` (pandas, dates as datetime64) and the whole
+    bar file of ``last``'s year (arrow, to append to)."""
     frames = []
-    for y in range(first.year, 3000):
+    year_table = None
+    for y in range(first.year, last.year + 1):
         f = store / "bars_daily" / f"{y}.parquet"
         if not f.exists():
-            break
-        t = pq.read_table(f, filters=[("date", ">=", first.date())])
-        frames.append(t.to_pandas())
-    if not frames:
-        raise AppendImpossible(f"no bar file for {first.year} in the store")
+            raise AppendImpossible(f"bars_daily/{y}.parquet is missing")
+        t = pq.read_table(f).select(list(schema.DAILY_BARS)).cast(_arrow_schema("bars_daily"))
+        if y == last.year:
+            year_table = t
+        frames.append(t.filter(pc.greater_equal(t.column("date"), pa.scalar(first.date(), pa.date32())))
+                      .to_pandas())
     df = pd.concat(frames, ignore_index=True)
     df["date"] = pd.to_datetime(df["date"])
-    return df
+    return df, year_table
+
+
+def _raw_files(store: Path, year: int) -> list[Path]:
+    """``pull/raw`` files of ``year``: ``YYYY.parquet`` and the parts appended since
+    (``YYYY-MMDD.parquet``, one per update)."""
+    d = store / "pull" / "raw"
+    return sorted(p for p in d.glob(f"{year}*.parquet") if p.name[:4] == str(year))
 
 
 def _covering(intervals: pd.DataFrame | None, rows: pd.DataFrame, value: str | None = None) -> np.ndarray:
@@ -291,7 +304,7 @@ def append_days(store: str | os.PathLike, new_raw: pd.DataFrame, secs: pd.DataFr
     # ---- the window: the last WINDOW stored days + the new days
     wdays = old_cal[-WINDOW:]
     w0 = wdays[0]
-    ctx = _read_bars_since(store, w0)
+    ctx, year_table = _read_bars_since(store, w0, last)
     at_last = set(ctx.loc[ctx["date"] == last, "code"])
     ctx = ctx[ctx["code"].isin(at_last).to_numpy()]
     old_master = pd.read_parquet(store / "securities.parquet")
@@ -307,13 +320,12 @@ def append_days(store: str | os.PathLike, new_raw: pd.DataFrame, secs: pd.DataFr
     # a security without new rows that is not extended to the new end keeps its stored rows only
     # when they end on its last source row (else a full rebuild would drop its paused tail)
     quiet = sorted(at_last - new_codes - (listed or set()))
-    raw_year = store / "pull" / "raw" / f"{last.year}.parquet"
-    if not raw_year.exists():
+    raw_year = _raw_files(store, last.year)
+    if not raw_year:
         raise AppendImpossible(f"pull/raw/{last.year}.parquet is missing")
-    old_raw_t = pq.read_table(raw_year)
     if quiet:
-        last_raw = (old_raw_t.select(["code", "date"]).to_pandas().groupby("code")["date"].max())
-        last_raw = pd.to_datetime(last_raw)
+        lr = pd.concat([pd.read_parquet(f, columns=["code", "date"]) for f in raw_year], ignore_index=True)
+        last_raw = pd.to_datetime(lr.groupby("code")["date"].max())
         tail = [c for c in quiet if last_raw.get(c, pd.NaT) != last]
         if tail:
             raise AppendImpossible(f"{len(tail)} securities no longer listed were shown suspended after their last "
@@ -360,7 +372,7 @@ def append_days(store: str | os.PathLike, new_raw: pd.DataFrame, secs: pd.DataFr
     spans = None
     if listed is not None:
         last_row = win_raw.groupby("code")["date"].max()
-        ext = [c for c in last_row.index if c in listed and last_row[c] < win_cal[-1]]
+        ext = last_row.index[last_row.index.isin(list(listed)) & (last_row < win_cal[-1]).to_numpy()].tolist()
         if ext:
             say(f"{len(ext)} listed securities have no rows at the end (suspended), e.g. {ext[0]}")
             spans = pd.DataFrame({"first": first_row, "last": last_row})
@@ -416,7 +428,8 @@ def append_days(store: str | os.PathLike, new_raw: pd.DataFrame, secs: pd.DataFr
             om[c] = v.where(v.notna(), om[c])
     om["display_name"] = om["display_name"].where(om["display_name"].notna(), om.index.to_series())
     new_master = om.reset_index().sort_values("code").reset_index(drop=True)[list(schema.SECURITIES)]
-    ended = [c for c in touched if pd.Timestamp(wm.loc[c, "end_date"]) < FAR_FUTURE]
+    wend = pd.to_datetime(wm.loc[touched, "end_date"])
+    ended = wend.index[(wend < FAR_FUTURE).to_numpy()].tolist()
 
     # ---- interval tables and events
     st_new = merge_runs(st_old, wt.get("st"), last, w0)
@@ -458,7 +471,6 @@ def append_days(store: str | os.PathLike, new_raw: pd.DataFrame, secs: pd.DataFr
     years = sorted(set(new_bars["date"].dt.year))
     raw_years = sorted(set(pd.to_datetime(new_raw["date"]).dt.year))
     changed = {f"{t}.parquet" for t in clean} | {f"bars_daily/{y}.parquet" for y in years} | \
-        {f"pull/raw/{y}.parquet" for y in raw_years} | \
         {"meta.json", "pull/sources.json", "pull/securities.parquet", ".panels"} | set(extra_files or {})
     store.parent.mkdir(parents=True, exist_ok=True)
     clean_stale(store)
@@ -474,25 +486,31 @@ def append_days(store: str | os.PathLike, new_raw: pd.DataFrame, secs: pd.DataFr
         for y in years:
             part = new_bars[new_bars["date"].dt.year == y]
             t_new = pa.Table.from_pandas(part[list(schema.DAILY_BARS)], schema=bschema, preserve_index=False)
-            f_old = store / "bars_daily" / f"{y}.parquet"
-            if f_old.exists():
-                t_old = pq.read_table(f_old).select(list(schema.DAILY_BARS)).cast(bschema)
-                t_new = pa.concat_tables([t_old, t_new])
+            if y == last.year:
+                t_new = pa.concat_tables([year_table, t_new])
             out = tmp / "bars_daily" / f"{y}.parquet"
             out.parent.mkdir(exist_ok=True)
-            pq.write_table(t_new, out, compression="zstd")
+            # zstd level 1: a quarter of the default's time for this daily rewrite (a rebuild
+            # writes the default level again)
+            pq.write_table(t_new, out, compression="zstd", compression_level=1)
             written.append(out)
         _step("bars")
+        # the new source rows as a part file per update (YYYY-MMDD.parquet), the year's parts
+        # merged into YYYY.parquet once there are RAW_PARTS of them; a rebuild merges them all
         keep_raw = new_raw.drop(columns=[c for c in ("_row",) if c in new_raw.columns])
+        (tmp / "pull" / "raw").mkdir(parents=True, exist_ok=True)
         for y in raw_years:
             part = keep_raw[pd.to_datetime(keep_raw["date"]).dt.year == y]
+            olds = _raw_files(store, y)
             t_new = pa.Table.from_pandas(part, preserve_index=False)
-            f_old = store / "pull" / "raw" / f"{y}.parquet"
-            if f_old.exists():
-                t_old = old_raw_t if y == last.year else pq.read_table(f_old)
-                t_new = pa.concat_tables([t_old, t_new.select(t_old.column_names).cast(t_old.schema)])
-            out = tmp / "pull" / "raw" / f"{y}.parquet"
-            out.parent.mkdir(parents=True, exist_ok=True)
+            if len(olds) >= RAW_PARTS:
+                ts = [pq.read_table(f) for f in olds]
+                t_new = pa.concat_tables(ts + [t_new.select(ts[0].column_names).cast(ts[0].schema)])
+                for f in olds:
+                    (tmp / "pull" / "raw" / f.name).unlink()
+                out = tmp / "pull" / "raw" / f"{y}.parquet"
+            else:
+                out = tmp / "pull" / "raw" / f"{y}-{part['date'].max():%m%d}.parquet"
             pq.write_table(t_new, out)
             written.append(out)
         _step("raw")

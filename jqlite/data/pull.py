@@ -23,8 +23,11 @@ How a pull runs (``docs/data-pull.md``):
    ``jqlite data update`` extends.
 
 ``update`` pulls the days after the store's last day for the same source and universe (plus
-securities listed since), merges them with the kept raw rows and rebuilds the store the same
-way (the whole store is rewritten; see ``docs/data-pull.md`` for the cost).
+securities listed since; tushare by its per-day endpoints when that takes fewer calls) and
+appends them (:mod:`jqlite.data.append`: only the current year's files are rewritten, in a
+hard-linked copy swapped in atomically).  When an append cannot give the same store as a
+rebuild (a gap, restated history, new columns; the log says which) -- or with ``rebuild=True``
+-- it merges them with the kept raw rows and rebuilds the whole store as a pull does.
 """
 
 from __future__ import annotations
@@ -139,7 +142,7 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
              restart: bool = False, tries: int = 5, backoff: float = 1.0, sleep=time.sleep,
              progress: Callable[[str], None] | None = None,
              on_batch: Callable[[dict], None] | None = None, what=("bars",),
-             _update_of: Path | None = None) -> dict:
+             rebuild: bool = False, _update_of: Path | None = None) -> dict:
     """Pull daily bars (and optionally financial reports) of a universe from a source into the store ``out`` (resumable).
 
     Parameters
@@ -166,6 +169,9 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         Attempts per call, first backoff in seconds (doubling, at most 60 s), sleep function.
     progress : callable, optional
         Called with log lines (never containing a credential).
+    rebuild : bool
+        With ``update``: rebuild the whole store from the kept raw rows instead of appending
+        the new days (:mod:`jqlite.data.append`).
     on_batch : callable, optional
         Called after each committed batch with ``{'batch', 'batches', 'codes_done', 'codes',
         'rows', 'elapsed', 'quota'}``.
@@ -343,7 +349,7 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
     note = getattr(src, "note", None)
     if note:
         say(note)
-    if _update_of is not None and not new_raw.empty:
+    if _update_of is not None and not new_raw.empty and not rebuild:
         done_append = _try_append(_update_of, new_raw, secs, cal, stage, source=source, want=want, what=what,
                                   reports=reports, fund=fund, say=say)
         if done_append is not None:

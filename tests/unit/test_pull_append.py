@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -61,10 +62,12 @@ def update(source, out, end, adapter, env, **kw):
 
 
 # ------------------------------------------------------------------ equal to a whole pull
-@pytest.mark.parametrize("source", ["baostock", "tushare", "akshare", "jqdatasdk"])
-def test_day_by_day_appends_equal_a_whole_pull(tmp_path, source):
+@pytest.mark.parametrize("source", ["baostock"] + [pytest.param(s, marks=pytest.mark.slow)
+                                                   for s in ("tushare", "akshare", "jqdatasdk")])
+def test_day_by_day_appends_equal_a_whole_pull(tmp_path, monkeypatch, source):
     """01-03 -> 01-04 (000001 suspended) -> 01-05 (000002 turns ST) -> 01-08 (600000 ex-dividend;
     600087 delisted: no row, no longer listed) -> 01-09 -> 01-10, one day per update."""
+    monkeypatch.setattr(append_mod, "RAW_PARTS", 2)     # merge the raw part files every 2 updates
     ad, env = make(source)
     out = tmp_path / "s"
     run_pull(source, out, start="2024-01-02", end="2024-01-03", adapter=ad, env=env, **NOKEY)
@@ -74,6 +77,11 @@ def test_day_by_day_appends_equal_a_whole_pull(tmp_path, source):
         assert r["last_date"] == d
     pull(source, tmp_path / "full")
     assert_same_store(out, tmp_path / "full")
+    # raw rows kept for a rebuild: parts 0104, then merged with 0105, part 0108, merged with 0109, part 0110
+    assert sorted(p.name for p in (out / "pull" / "raw").iterdir()) == ["2024-0110.parquet", "2024.parquet"]
+    raw = pd.concat([pd.read_parquet(p) for p in (out / "pull" / "raw").iterdir()])
+    full_raw = pd.read_parquet(tmp_path / "full" / "pull" / "raw" / "2024.parquet")
+    assert not raw.duplicated(["code", "date"]).any() and len(raw) == len(full_raw)
     hist = json.loads((out / "pull" / "sources.json").read_text())
     assert [h.get("mode") for h in hist["history"]] == [None] + ["append"] * 5
     assert hist["tables"]["bars_daily"]["last_date"] == "2024-01-10"
@@ -356,3 +364,24 @@ def test_a_backtest_on_the_updated_store_equals_one_on_a_whole_pull(tmp_path):
     assert len(a.trades) == 3
     pd.testing.assert_frame_equal(a.trades, b.trades)
     pd.testing.assert_frame_equal(a.daily, b.daily)
+
+
+def test_an_update_across_the_new_year_starts_the_next_year_file(tmp_path):
+    """A random-walk market of 12 stocks (the benchmark's recorded tushare client): the store
+    ends on 2023-12-29, the update appends 2024-01-02 and 01-03 into a new ``2024.parquet``."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from bench_pull import SyntheticTushare
+    from jqlite.data.calendar import xshg_trading_days
+    days = xshg_trading_days("2023-12-20", "2024-01-03")
+    fake = SyntheticTushare(12, days, seed=3)
+    env = {"TUSHARE_TOKEN": "x" * 32}
+    kw = dict(env=env, keyring_get=lambda s, k: None, sleep=lambda s: None, batch_size=4)
+    fake.end = pd.Timestamp("2023-12-29")
+    run_pull("tushare", tmp_path / "s", start="2023-12-20", end="2023-12-29", adapter=TushareSource(fake), **kw)
+    fake.end = days[-1]
+    r = run_update(tmp_path / "s", end="2024-01-03", adapter=TushareSource(fake), **kw)
+    assert r["mode"] == "append" and r["bars"] == 24
+    assert sorted(p.name for p in (tmp_path / "s" / "bars_daily").iterdir()) == ["2023.parquet", "2024.parquet"]
+    assert sorted(p.name for p in (tmp_path / "s" / "pull" / "raw").iterdir()) == ["2023.parquet", "2024-0103.parquet"]
+    run_pull("tushare", tmp_path / "full", start="2023-12-20", end="2024-01-03", adapter=TushareSource(fake), **kw)
+    assert_same_store(tmp_path / "s", tmp_path / "full")
