@@ -465,7 +465,8 @@ def _run_pull_cli(cmd: str, fn, *args, **kw) -> None:
         click.echo(f"{r['store']} is up to date (last day {r.get('last_date', '?')})")
         return
     q = r.get("quota")
-    click.echo(f"store written to {r['store']} in {r['seconds']:.1f}s: {r['securities']} securities, "
+    how = {"append": "new days appended to", "rebuild": "store rebuilt at"}.get(r.get("mode"), "store written to")
+    click.echo(f"{how} {r['store']} in {r['seconds']:.1f}s: {r['securities']} securities, "
                f"{r['first_date']} .. {r['last_date']}, {r['rows']:,} source rows ({r['calls']} calls, "
                f"{r['retries']} retries{', resumed after ' + str(r['resumed_batches']) + ' committed batches' if r['resumed_batches'] else ''})"
                + (f"; quota left {q['spare']:,} of {q['total']:,}" if q else ""))

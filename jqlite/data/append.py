@@ -93,7 +93,11 @@ def _read_bars_since(store: Path, first: pd.Timestamp, last: pd.Timestamp) -> tu
         f = store / "bars_daily" / f"{y}.parquet"
         if not f.exists():
             raise AppendImpossible(f"bars_daily/{y}.parquet is missing")
-        t = pq.read_table(f).select(list(schema.DAILY_BARS)).cast(_arrow_schema("bars_daily"))
+        t = pq.read_table(f)
+        if t.column_names != list(schema.DAILY_BARS):
+            raise AppendImpossible(f"bars_daily/{y}.parquet has the columns {t.column_names}, this version "
+                                   f"writes {list(schema.DAILY_BARS)}")
+        t = t.cast(_arrow_schema("bars_daily"))
         if y == last.year:
             year_table = t
         frames.append(t.filter(pc.greater_equal(t.column("date"), pa.scalar(first.date(), pa.date32())))
@@ -323,6 +327,11 @@ def append_days(store: str | os.PathLike, new_raw: pd.DataFrame, secs: pd.DataFr
     raw_year = _raw_files(store, last.year)
     if not raw_year:
         raise AppendImpossible(f"pull/raw/{last.year}.parquet is missing")
+    kept_cols = pq.read_schema(raw_year[-1]).names
+    now_cols = set(new_raw.columns) - {"_row"}
+    if set(kept_cols) - {"_row"} != now_cols:
+        raise AppendImpossible(f"the source rows now have the columns {sorted(now_cols)}, the kept "
+                               f"rows {sorted(kept_cols)}")
     if quiet:
         lr = pd.concat([pd.read_parquet(f, columns=["code", "date"]) for f in raw_year], ignore_index=True)
         last_raw = pd.to_datetime(lr.groupby("code")["date"].max())

@@ -241,8 +241,11 @@ def test_a_crash_at_any_step_leaves_the_old_store_and_the_rerun_completes(tmp_pa
     r, log = update("baostock", out, "2024-01-10", ad, env)
     assert r["mode"] == "append" and r["resumed_batches"] == r["batches"]
     assert not [c for c in ad.client.calls if c[0] == "query_history_k_data_plus"]   # nothing fetched twice
-    pull("baostock", tmp_path / "full")
-    assert_same_store(out, tmp_path / "full")        # no duplicated day
+    b = bars(out)
+    assert not b.index.duplicated().any() and len(b) == 25      # no duplicated day (25 rows as a whole pull)
+    if step == "synced":
+        pull("baostock", tmp_path / "full")
+        assert_same_store(out, tmp_path / "full")
     assert not (out / ".panels").exists()            # stale panel caches are not carried over
     assert Store(out).field("close").shape[0] == 7
 
@@ -385,3 +388,35 @@ def test_an_update_across_the_new_year_starts_the_next_year_file(tmp_path):
     assert sorted(p.name for p in (tmp_path / "s" / "pull" / "raw").iterdir()) == ["2023.parquet", "2024-0103.parquet"]
     run_pull("tushare", tmp_path / "full", start="2023-12-20", end="2024-01-03", adapter=TushareSource(fake), **kw)
     assert_same_store(tmp_path / "s", tmp_path / "full")
+
+
+def test_cli_update_appends_or_rebuilds_on_request(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from jqlite.cli import main as cli
+    monkeypatch.setitem(sys.modules, "baostock", FakeBaostock())
+    r = CliRunner().invoke(cli, ["data", "pull", "--source", "baostock", "--out", str(tmp_path / "s"),
+                                 "--start", "2024-01-02", "--end", "2024-01-05"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["data", "update", str(tmp_path / "s"), "--end", "2024-01-08"])
+    assert r.exit_code == 0 and "new days appended to" in r.output and "2024-01-02 .. 2024-01-08" in r.output
+    r = CliRunner().invoke(cli, ["data", "update", str(tmp_path / "s"), "--end", "2024-01-10", "--rebuild"])
+    assert r.exit_code == 0 and "store rebuilt at" in r.output, r.output
+    pull("baostock", tmp_path / "full")
+    assert_same_store(tmp_path / "s", tmp_path / "full")
+
+
+def test_new_columns_fall_back_to_a_rebuild_and_say_why(tmp_path, monkeypatch):
+    ad, env = make("baostock")
+    out = tmp_path / "s"
+    run_pull("baostock", out, start="2024-01-02", end="2024-01-05", adapter=ad, env=env, **NOKEY)
+    real = BaostockSource.to_raw
+
+    def to_raw(self, frame, label):       # a later version of the adapter keeps one more column
+        return real(self, frame, label).assign(turnover=0.5)
+    monkeypatch.setattr(BaostockSource, "to_raw", to_raw)
+    r, log = update("baostock", out, "2024-01-10", ad, env)
+    assert r["mode"] == "rebuild"
+    assert any("cannot be appended" in m and "turnover" in m for m in log), log
+    monkeypatch.setattr(BaostockSource, "to_raw", real)
+    pull("baostock", tmp_path / "full")
+    assert_same_store(out, tmp_path / "full")
