@@ -475,6 +475,7 @@ def append_days(store: str | os.PathLike, new_raw: pd.DataFrame, secs: pd.DataFr
                                                 "end": str(days[-1].date()), "rows": int(pulled["rows"]),
                                                 "securities": int(pulled["securities"]), "mode": "append"}]
     rec["what"] = list(what)
+    rec["universe"] = universe
 
     # ---- write beside, link the rest, sync, swap
     years = sorted(set(new_bars["date"].dt.year))
