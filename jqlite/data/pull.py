@@ -572,6 +572,7 @@ def _try_append(store: Path, new_raw: pd.DataFrame, secs: pd.DataFrame, cal: pd.
             extra[f"{PULL_DIR}/{SNAPSHOTS}"] = lambda target: snaps.to_parquet(target, index=False)
         if fund and reports:
             old_fund = store / FUND_DIR if (store / FUND_DIR).is_dir() else None
+            reports = {t: df[df["code"].isin(known).to_numpy()] for t, df in reports.items()}
             extra[FUND_DIR] = lambda target: write_fundamentals_dir(target, reports, codes=sorted(known),
                                                                     keep_from=old_fund)
         say(f"appending {raw['date'].nunique()} day(s), {len(raw):,} rows to {store}")

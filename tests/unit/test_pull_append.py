@@ -420,3 +420,26 @@ def test_new_columns_fall_back_to_a_rebuild_and_say_why(tmp_path, monkeypatch):
     monkeypatch.setattr(BaostockSource, "to_raw", real)
     pull("baostock", tmp_path / "full")
     assert_same_store(out, tmp_path / "full")
+
+
+def test_index_members_and_fundamentals_are_appended_too(tmp_path):
+    """A store pulled with --what bars,fundamentals,index: the update appends the bars and
+    rewrites index members / weights and the reports as a whole pull has them."""
+    env = {"TUSHARE_TOKEN": TOKEN}
+    what = ("bars", "fundamentals", "index")
+    run_pull("tushare", tmp_path / "s", start="2024-01-02", end="2024-01-05", adapter=TushareSource(FakeTushare()),
+             env=env, what=what, **NOKEY)
+    r, log = update("tushare", tmp_path / "s", "2024-01-10", TushareSource(FakeTushare()), env)
+    assert r["mode"] == "append", log
+    run_pull("tushare", tmp_path / "full", start="2024-01-02", end="2024-01-10", adapter=TushareSource(FakeTushare()),
+             env=env, what=what, **NOKEY)
+    assert_same_store(tmp_path / "s", tmp_path / "full")
+    assert len(table(tmp_path / "s", "index_members")) and len(table(tmp_path / "s", "index_weights"))
+    for t in ("income", "balance", "cash_flow", "indicator"):
+        a = pd.read_parquet(tmp_path / "s" / "fundamentals" / f"{t}.parquet")
+        b = pd.read_parquet(tmp_path / "full" / "fundamentals" / f"{t}.parquet")
+        pd.testing.assert_frame_equal(a.sort_values(["code", "statDate"]).reset_index(drop=True),
+                                      b.sort_values(["code", "statDate"]).reset_index(drop=True), obj=t)
+    # the annual 2023 report of 600000, announced 2024-01-09, came with the update
+    inc = pd.read_parquet(tmp_path / "s" / "fundamentals" / "income.parquet")
+    assert (pd.to_datetime(inc["statDate"]) == pd.Timestamp("2023-12-31")).any()
