@@ -550,9 +550,18 @@ def append_days(store: str | os.PathLike, new_raw: pd.DataFrame, secs: pd.DataFr
                                                         "name": meta.get("name")}) + "\n")
             written.append(tmp / STORE_MARKER)
         _step("meta")
-        for p in written:
-            if p.suffix == ".parquet":
-                pq.read_metadata(p)          # a readable footer, as verify_store checks
+        from .store import Store
+        try:
+            for p in written:
+                if p.suffix == ".parquet":
+                    pq.read_metadata(p)          # a readable footer, as verify_store checks
+            opened = Store(tmp)                  # meta, calendar and master load
+        except DataError:
+            raise
+        except Exception as exc:
+            raise DataError(f"{store}: the updated store cannot be read back ({type(exc).__name__}: {exc})") from exc
+        if opened.dates[-1] != end or len(opened.dates) != len(full_cal):
+            raise DataError(f"{store}: the updated calendar ends on {opened.dates[-1].date()}, not {end.date()}")
         _fsync_files(written, {p.parent for p in written} | {tmp})
         _step("synced")
         swap_into_place(tmp, store)
