@@ -245,8 +245,23 @@ class FakeJqdatasdkX(FakeJqdatasdk):
     def get_price(self, security, start_date=None, end_date=None, frequency="daily", fields=None,
                   skip_paused=False, fq="pre", count=None, panel=True, fill_paused=True, round=True):
         if frequency != "1m":
-            return super().get_price(security, start_date, end_date, frequency, fields, skip_paused, fq, count,
-                                     panel, fill_paused, round)
+            etf = [c for c in security if c in ETF]
+            df = super().get_price([c for c in security if c not in ETF], start_date, end_date, frequency, fields,
+                                   skip_paused, fq, count, panel, fill_paused, round)
+            rows = []
+            for c in etf:            # the ETF of _pull_recorded.ETF: fund limits to the 0.001 tick
+                closes = ETF[c]
+                pre = [3.490] + closes[:-1]
+                for i, d in enumerate(DAYS):
+                    if pd.Timestamp(start_date) <= pd.Timestamp(d) <= pd.Timestamp(end_date):
+                        v = dict(open=pre[i], close=closes[i], high=max(pre[i], closes[i]), low=min(pre[i], closes[i]),
+                                 volume=500000.0, money=5e7 * closes[i], pre_close=pre[i],
+                                 high_limit=float(np.floor(pre[i] * 1.1 * 1000 + 0.5) / 1000),
+                                 low_limit=float(np.floor(pre[i] * 0.9 * 1000 + 0.5) / 1000), paused=0.0)
+                        rows.append([pd.Timestamp(d), c] + [v[f] for f in fields])
+            self._spend(len(rows))
+            return pd.concat([df, pd.DataFrame(rows, columns=["time", "code"] + list(fields))], ignore_index=True) \
+                if rows else df
         self.calls.append(("get_price_1m", tuple(security), start_date, end_date))
         assert fq is None and panel is False
         t = truth()

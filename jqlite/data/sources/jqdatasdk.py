@@ -46,7 +46,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from ..ingest import ColumnMapping
+from ..ingest import ColumnMapping, security_type_of
 from .base import CredentialError, QuotaExhausted, Source, SourceError, TransientError, iso
 
 PRICE_FIELDS = ["open", "close", "high", "low", "volume", "money", "pre_close", "high_limit", "low_limit", "paused"]
@@ -191,7 +191,11 @@ class JqdatasdkSource(Source):
         px = self._call("get_price", list(codes), start_date=iso(start), end_date=iso(end), frequency="daily",
                         fields=PRICE_FIELDS, skip_paused=False, fq=None, panel=False)
         px = px[px["close"].notna()].reset_index(drop=True)
-        st = self._call("get_extras", "is_st", list(codes), start_date=iso(start), end_date=iso(end), df=True)
+        stocks = [c for c in codes if security_type_of(c) == "stock"]     # is_st: stocks only
+        if not stocks:
+            px["time"] = pd.to_datetime(px["time"])
+            return px.assign(is_st=np.int8(0))
+        st = self._call("get_extras", "is_st", stocks, start_date=iso(start), end_date=iso(end), df=True)
         st_long = st.stack().rename("is_st").reset_index()
         st_long.columns = ["time", "code", "is_st"]
         st_long["time"] = pd.to_datetime(st_long["time"])
