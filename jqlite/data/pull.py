@@ -55,6 +55,9 @@ PULL_DIR = "pull"                 # inside a pulled store
 WHAT = ("bars", "minute", "fundamentals", "valuation", "industries", "index", "etf")
 #: Indexes ``--what index`` pulls the members of (JoinQuant code -> universe name).
 INDEXES = {"000300.XSHG": "hs300", "000905.XSHG": "zz500", "000016.XSHG": "sz50"}
+#: --what item -> the Source method that supplies it (a source that does not override it lacks it)
+_WHAT_METHOD = {"minute": "fetch_minute", "fundamentals": "fetch_fundamentals", "valuation": "fetch_valuation",
+                "industries": "industry_members", "index": "index_snapshots", "etf": "etf_securities"}
 SNAPSHOTS = "index_snapshots.parquet"   # in STORE/pull: every member list pulled (update rebuilds from it)
 STATE = "state.json"
 
@@ -221,6 +224,11 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         raise DataError(f"--what {','.join(bad)}: unknown (one or more of {', '.join(WHAT)})")
     what = tuple(w for w in WHAT if w in what or w == "bars")
     fund = "fundamentals" in what
+    for w in what:      # a --what item the source lacks: stop before anything is fetched
+        m = _WHAT_METHOD.get(w)
+        if m and getattr(type(src), m) is getattr(Source, m):
+            args = {"etf": (None,), "index": (None, None), "industries": ([], [])}.get(w, ([], None, None))
+            getattr(Source, m)(src, *args)      # raises SourceError naming the sources that have it
     call = _Caller(src, secrets, say, tries=tries, backoff=backoff, sleep=sleep)
 
     stage = staging_dir(out)

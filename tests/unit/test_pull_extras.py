@@ -293,10 +293,15 @@ def test_akshare_and_jqdatasdk_etf_lists(tmp_path):
     # (is_st is asked for the stocks only: the recorded get_extras knows no ETF and would fail)
 
 
-def test_baostock_has_no_etf(tmp_path):
+@pytest.mark.parametrize("source,item", [("baostock", "etf"), ("akshare", "valuation"), ("akshare", "industries"),
+                                         ("tushare", "minute"), ("akshare", "index")])
+def test_unsupported_items_stop_before_any_call(tmp_path, source, item):
     from jqlite.data.sources import SourceError
-    with pytest.raises(SourceError, match="--what etf is not supported"):
-        _pull("baostock", tmp_path / "s", ("bars", "etf"))
+    ad, env = _adapter(source)
+    with pytest.raises(SourceError, match=f"--what {item} is not supported"):
+        run_pull(source, tmp_path / "s", start="2024-01-02", end="2024-01-10", adapter=ad, env=env,
+                 what=("bars", item), **NOKEY)
+    assert list(ad.client.calls) == [] and not (tmp_path / "s").exists()
 
 
 # ----------------------------------------------------------------------------- info
