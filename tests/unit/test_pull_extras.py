@@ -383,3 +383,26 @@ def test_verify_factors_cli_json_and_quota(tmp_path, monkeypatch):
     res = CliRunner().invoke(cli, ["data", "verify-factors", str(tmp_path / "s"), "--factors", "market_cap",
                                    "--start", "2024-01-02", "--end", "2024-01-10"])
     assert res.exit_code == 4 and "needs about 28" in res.output
+
+
+def test_quota_stop_and_resume_with_minute_and_valuation(tmp_path):
+    from jqlite.data.sources import QuotaExhausted
+    # per security: 7 days x (2 + 240 + 1) = 1,701 rows; 2,000 rows cover the first batch only
+    fake = FakeJqdatasdkX(total=2000, spare=2000)
+    ad = JqdatasdkSource(fake)
+    kw = dict(start="2024-01-02", end="2024-01-10", codes=["600000.XSHG", "000001.XSHE"], batch_size=1,
+              what=("bars", "minute", "valuation"), env=dict(JQ_ENV), **NOKEY)
+    with pytest.raises(QuotaExhausted, match="1 of 2 batches are committed"):
+        run_pull("jqdatasdk", tmp_path / "s", adapter=ad, **kw)
+    assert not (tmp_path / "s").exists()
+    first = [c for c in fake.calls if c[0] == "get_price_1m"]
+    fake.spare = fake.total = 10_000          # the next day
+    r = run_pull("jqdatasdk", tmp_path / "s", adapter=ad, **kw)
+    assert r["resumed_batches"] == 1
+    # the committed batch is not fetched again: one more 1-minute call (the second security)
+    assert len([c for c in fake.calls if c[0] == "get_price_1m"]) == len(first) + 1
+    for code, days in (("000001.XSHE", 6), ("600000.XSHG", 7)):
+        f = _minute_file(tmp_path / "s", "bars_minute", code)
+        assert len(f) == days * 240 and not f["time"].duplicated().any()
+    v = _valuation(tmp_path / "s")
+    assert len(v) == 13 and not v.index.duplicated().any()      # 7 + 6 (suspended day: no row)
