@@ -15,7 +15,8 @@ Shapes, read from the installed libraries and their documentation:
   ``turnover_rate`` %, no row on a suspended day), ``index_classify`` (doc_id=181),
   ``index_member_all`` (doc_id=335; ``in_date``/``out_date`` 'YYYYMMDD' or None),
   ``fund_basic`` (doc_id=19), ``fund_daily`` (doc_id=127; vol lots, amount thousand yuan),
-  ``fund_adj`` (doc_id=199).
+  ``fund_adj`` (doc_id=199), ``stk_mins`` (doc_id=370: ``trade_time`` the interval's end,
+  241 bars a day with a 13:00:00 bar, ``vol`` shares, ``amount`` yuan, newest first).
 * akshare 1.19.5 -- ``fund/fund_etf_em.py`` ``fund_etf_spot_em`` (``代码``, ``名称`` ...),
   ``stock_feature/stock_hist_em.py`` ``stock_zh_a_hist_min_em(period='1')`` (``时间`` str,
   ``开盘 收盘 最高 最低 成交量(手) 成交额 均价``; a 09:30 auction row then 09:31 .. 15:00).
@@ -146,9 +147,31 @@ class FakeTushareApiX(FakeTushareApi):
     def query(self, api_name, fields="", **kw):
         o = self.owner
         if api_name not in ("daily_basic", "index_classify", "index_member_all", "fund_basic", "fund_daily",
-                            "fund_adj") or self.token != o.good_token:
+                            "fund_adj", "stk_mins") or self.token != o.good_token:
             return super().query(api_name, fields=fields, **kw)
         o.calls.append((api_name, kw))
+        if api_name == "stk_mins":
+            # 241 bars a day, newest first: 09:31 .. 11:30, a 13:00:00 bar (trades at 13:00:00 sharp:
+            # a quarter of the 13:01 bar here), 13:01 .. 15:00; vol in shares, amount in yuan
+            code = next(c for c in MARKET if _ts(c) == kw["ts_code"])
+            t = truth()
+            t = _in(t[t["paused"] == 0], [code], pd.Timestamp(kw["start_date"]).normalize(), pd.Timestamp(kw["end_date"]))
+            frames = []
+            for d in t["date"]:
+                b = intraday(code, d, 240)
+                k = int(np.flatnonzero(b["time"].dt.strftime("%H:%M") == "13:01")[0])
+                x = b.iloc[[k]].copy()
+                x["time"] = pd.Timestamp(d) + pd.Timedelta(hours=13)
+                x[["close", "high", "low"]] = float(x["open"].iloc[0])
+                x[["volume", "money"]] = x[["volume", "money"]].to_numpy() / 4
+                b.loc[b.index[k], ["volume", "money"]] = b[["volume", "money"]].iloc[k].to_numpy() * 3 / 4
+                frames += [b, x]
+            if not frames:
+                return pd.DataFrame(columns=["ts_code", "trade_time", "close", "open", "high", "low", "vol", "amount"])
+            b = pd.concat(frames, ignore_index=True).sort_values("time", ascending=False)
+            return pd.DataFrame({"ts_code": kw["ts_code"], "trade_time": b["time"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+                                 "close": b["close"], "open": b["open"], "high": b["high"], "low": b["low"],
+                                 "vol": b["volume"], "amount": b["money"]}).reset_index(drop=True)
         if api_name == "daily_basic":
             t = truth()
             t = t[t["paused"] == 0]                # no row on a suspended day

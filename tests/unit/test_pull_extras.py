@@ -106,6 +106,23 @@ def test_update_extends_minute_bars_like_a_full_pull(tmp_path):
     assert _minute_file(tmp_path / "u", "bars_5m", "600000.XSHG")["time"].dt.normalize().nunique() == 7
 
 
+def test_tushare_stk_mins_folds_the_1300_bar(tmp_path):
+    r, ad = _pull("tushare", tmp_path / "s", ("bars", "minute"), codes=["600000.XSHG", "000001.XSHE"])
+    f = _minute_file(tmp_path / "s", "bars_minute", "600000.XSHG")
+    d = f[f["time"].dt.strftime("%Y-%m-%d") == "2024-01-09"].reset_index(drop=True)
+    want = intraday("600000.XSHG", "2024-01-09", 240)
+    # 241 tushare bars -> 240: the 13:00:00 bar (1/4 of the volume) + 13:01 (3/4) = JoinQuant's 13:01 bar
+    assert len(d) == 240 and "13:00" not in set(d["time"].dt.strftime("%H:%M"))
+    k = 120
+    assert str(d["time"].iloc[k]) == "2024-01-09 13:01:00"
+    assert d["volume"].iloc[k] == pytest.approx(want["volume"].iloc[k]) and d["open"].iloc[k] == want["open"].iloc[k]
+    assert d["volume"].sum() == 1e7 + 5e5                     # shares as tushare sends them
+    # the suspended 2024-01-04 has no bars; one stk_mins call per security and month
+    f1 = _minute_file(tmp_path / "s", "bars_minute", "000001.XSHE")
+    assert f1["time"].dt.normalize().nunique() == 6
+    assert len([c for c in ad.client.calls if c[0] == "stk_mins"]) == 2
+
+
 def test_jqdatasdk_quota_covers_minute_bars():
     ad = JqdatasdkSource(FakeJqdatasdkX())
     assert ad.rows_estimate(10, 20) == 400
@@ -294,7 +311,7 @@ def test_akshare_and_jqdatasdk_etf_lists(tmp_path):
 
 
 @pytest.mark.parametrize("source,item", [("baostock", "etf"), ("akshare", "valuation"), ("akshare", "industries"),
-                                         ("tushare", "minute"), ("akshare", "index")])
+                                         ("akshare", "fundamentals"), ("akshare", "index")])
 def test_unsupported_items_stop_before_any_call(tmp_path, source, item):
     from jqlite.data.sources import SourceError
     ad, env = _adapter(source)

@@ -74,24 +74,21 @@ class AkshareSource(Source):
     def fetch_minute(self, codes: list[str], start, end) -> pd.DataFrame:
         frames = []
         for c in codes:
-            df = self.client.stock_zh_a_hist_min_em(symbol=c.split(".")[0], start_date=f"{pd.Timestamp(start).date()} 09:00:00",
-                                                    end_date=f"{pd.Timestamp(end).date()} 15:00:00", period="1", adjust="")
+            df = self.client.stock_zh_a_hist_min_em(symbol=c.split(".")[0],
+                                                    start_date=f"{pd.Timestamp(start).date()} 09:00:00",
+                                                    end_date=f"{pd.Timestamp(end).date()} 15:00:00",
+                                                    period="1", adjust="")
             if df is None or df.empty:
                 continue
-            t = pd.to_datetime(df["时间"])
-            auction = (t.dt.hour == 9) & (t.dt.minute == 30)
-            t = t.where(~auction, t + pd.Timedelta(minutes=1))        # 09:30 -> the 09:31 bar
-            part = pd.DataFrame({"code": c, "time": t.to_numpy(), "open": df["开盘"].to_numpy(float),
-                                 "close": df["收盘"].to_numpy(float), "high": df["最高"].to_numpy(float),
-                                 "low": df["最低"].to_numpy(float), "volume": df["成交量"].to_numpy(float) * 100.0,
-                                 "money": df["成交额"].to_numpy(float), "_a": auction.to_numpy()})
-            g = part.sort_values(["time", "_a"], ascending=[True, False], kind="stable").groupby("time", sort=True)
-            frames.append(g.agg(code=("code", "first"), open=("open", "first"), close=("close", "last"),
-                                high=("high", "max"), low=("low", "min"), volume=("volume", "sum"),
-                                money=("money", "sum")).reset_index())
+            frames.append(pd.DataFrame({
+                "code": c, "time": pd.to_datetime(df["时间"]).to_numpy(), "open": df["开盘"].to_numpy(float),
+                "close": df["收盘"].to_numpy(float), "high": df["最高"].to_numpy(float),
+                "low": df["最低"].to_numpy(float), "volume": df["成交量"].to_numpy(float) * 100.0,
+                "money": df["成交额"].to_numpy(float)}))
         if not frames:
             return pd.DataFrame(columns=["code", "time", "open", "close", "high", "low", "volume", "money"])
-        return pd.concat(frames, ignore_index=True)[["code", "time", "open", "close", "high", "low", "volume", "money"]]
+        from .extras_map import fold_to_jq_labels
+        return fold_to_jq_labels(pd.concat(frames, ignore_index=True))
 
     def fetch_daily(self, codes: list[str], start, end) -> pd.DataFrame:
         frames = []

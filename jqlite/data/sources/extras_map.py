@@ -83,6 +83,41 @@ def map_valuation(df: pd.DataFrame | None, mapping: dict, *, code_col: str, day_
     return out.drop_duplicates(["code", "day"], keep="last").reset_index(drop=True)
 
 
+# ------------------------------------------------------------------ intraday
+def fold_to_jq_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """Fold 1-minute bars a source stamps outside JoinQuant's 240 labels into JoinQuant's bars.
+
+    JoinQuant's 09:31 bar covers 09:30:00-09:30:59 and opens at the 09:25 call-auction price;
+    its 13:01 bar covers 13:00:00-13:00:59.  Sources that give the auction (or the first
+    instant of a session) a row of its own -- akshare's 09:30 row, tushare ``stk_mins``'s
+    241st bar -- have it added to the next bar: a row stamped at or before 09:30 goes into
+    09:31, one stamped after 11:30 and at or before 13:00 into 13:01 (open of the earliest
+    row, close of the latest, high max, low min, volume and money summed).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        ``code, time`` (datetime64, bar end) and ``open close high low volume money``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same columns, one row per (code, JoinQuant label), sorted.
+    """
+    if df.empty:
+        return df
+    t = pd.to_datetime(df["time"])
+    m = (t - t.dt.normalize()).dt.total_seconds() / 60.0
+    day = t.dt.normalize()
+    label = t.where(~(m <= 9 * 60 + 30), day + pd.Timedelta(hours=9, minutes=31))
+    label = label.where(~((m > 11 * 60 + 30) & (m <= 13 * 60)), day + pd.Timedelta(hours=13, minutes=1))
+    x = df.assign(_t=t, time=label).sort_values(["code", "time", "_t"], kind="stable")
+    out = x.groupby(["code", "time"], sort=True).agg(open=("open", "first"), close=("close", "last"),
+                                                     high=("high", "max"), low=("low", "min"),
+                                                     volume=("volume", "sum"), money=("money", "sum"))
+    return out.reset_index()[["code", "time", "open", "close", "high", "low", "volume", "money"]]
+
+
 # ------------------------------------------------------------------ industries
 _ZJW_RE = re.compile(r"^([A-S]\d\d)(.*)$")
 

@@ -50,6 +50,13 @@ doc_id=183 (stk_limit), doc_id=25 (stock_basic)):
   ``fund_adj(ts_code, start_date, end_date)`` (doc_id=199) -> ``ts_code, trade_date,
   adj_factor``, used where ``fund_daily`` lacks a ``pre_close`` (``pre_close_t = close_{t-1}
   * adj_{t-1} / adj_t``).
+* ``stk_mins(ts_code, freq='1min', start_date='YYYY-MM-DD 09:00:00', end_date='... 15:00:00')``
+  (doc_id=370, a separately granted permission; ``--what minute``) -> ``ts_code, trade_time
+  ('2024-01-02 09:31:00', the interval's end), open, close, high, low, vol`` (**shares**)
+  ``, amount`` (yuan); 241 bars a day (the opening auction / session start has a bar of its
+  own, folded into JoinQuant's 09:31 / 13:01 bar by
+  :func:`~jqlite.data.sources.extras_map.fold_to_jq_labels`); at most 8,000 rows per call
+  (one call per security and month).
 """
 
 from __future__ import annotations
@@ -178,6 +185,25 @@ class TushareSource(Source):
                                                 pub_col="ann_date", label=f"tushare {api} {c}",
                                                 date_format="%Y%m%d", table=table))
         return {t: pd.concat(v, ignore_index=True) for t, v in out.items() if v}
+
+    def fetch_minute(self, codes: list[str], start, end) -> pd.DataFrame:
+        from .extras_map import fold_to_jq_labels
+        frames = []
+        months = pd.date_range(pd.Timestamp(start).replace(day=1), end, freq="MS")
+        for c in codes:
+            for m in months:
+                s = max(pd.Timestamp(start), m)
+                e = min(pd.Timestamp(end), m + pd.offsets.MonthEnd(0))
+                df = self._q("stk_mins", ts_code=ts_code(c), freq="1min", start_date=f"{s.date()} 09:00:00",
+                             end_date=f"{e.date()} 15:00:00")
+                if len(df):
+                    frames.append(pd.DataFrame({
+                        "code": c, "time": pd.to_datetime(df["trade_time"]).to_numpy(),
+                        **{k: df[k].astype(float).to_numpy() for k in ("open", "close", "high", "low")},
+                        "volume": df["vol"].astype(float).to_numpy(), "money": df["amount"].astype(float).to_numpy()}))
+        if not frames:
+            return pd.DataFrame(columns=["code", "time", "open", "close", "high", "low", "volume", "money"])
+        return fold_to_jq_labels(pd.concat(frames, ignore_index=True))
 
     def fetch_valuation(self, codes: list[str], start, end) -> pd.DataFrame:
         from .extras_map import TS_DAILY_BASIC, map_valuation
