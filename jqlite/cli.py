@@ -470,7 +470,10 @@ def _run_pull_cli(cmd: str, fn, *args, **kw) -> None:
                f"{r['retries']} retries{', resumed after ' + str(r['resumed_batches']) + ' committed batches' if r['resumed_batches'] else ''})"
                + (f"; quota left {q['spare']:,} of {q['total']:,}" if q else ""))
     if r.get("fundamentals"):
-        click.echo("fundamentals: " + ", ".join(f"{t} {n:,} reports" for t, n in r["fundamentals"].items()))
+        click.echo("fundamentals: " + ", ".join(f"{t} {n:,} {'rows' if t == 'valuation' else 'reports'}"
+                                                 for t, n in r["fundamentals"].items()))
+    for k, v in (r.get("extras") or {}).items():
+        click.echo(f"{k}: {v}")
 
 
 @data.command("pull")

@@ -183,7 +183,11 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         on the span's first day and every month's last trading day (tushare: its monthly
         weight dates), as membership intervals in ``index_members`` (a list is valid until the
         next one; the last until further notice) and, where the source gives weights,
-        ``index_weights`` (percent).
+        ``index_weights`` (percent); ``minute`` (intraday bars into ``bars_minute`` /
+        ``bars_5m``), ``valuation`` (``fundamentals/valuation.parquet``), ``industries``
+        (``industry_members`` / ``industries``), ``etf`` (the source's ETFs added to the
+        universe): see :mod:`jqlite.data.pull_extras` and ``docs/data-pull.md``.  An item the
+        source lacks raises :class:`SourceError` before any call.
 
     Returns
     -------
@@ -191,7 +195,8 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         ``store`` (path), ``rows`` (source rows), ``bars``, ``securities``, ``batches``,
         ``resumed_batches`` (already committed when the run started), ``calls``, ``retries``,
         ``first_date``, ``last_date``, ``quota`` (or None), ``status`` (``'written'`` or
-        ``'up to date'``), ``fundamentals`` (table -> rows, when pulled).
+        ``'up to date'``), ``fundamentals`` (table -> rows, when pulled; ``valuation`` among
+        them), ``extras`` (``minute`` / ``industries`` -> a short summary, when pulled).
 
     Raises
     ------
@@ -443,6 +448,9 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         if ind is not None:
             tables["industry_members"], tables["industries"] = ind
             say(f"industries: {len(ind[0]):,} membership intervals in {ind[0]['scheme'].nunique()} scheme(s)")
+    extras_done = {}          # what the --what extras added, for the caller's summary
+    if "industry_members" in tables and "industries" in what:
+        extras_done["industries"] = f"{len(tables['industry_members']):,} membership intervals"
     minute = None
     if "minute" in what:
         new_min = pull_extras.batch_frames(stage, "minute")
@@ -453,6 +461,7 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
                 (f"; {mstats['suspended']:,} on suspended or unknown days and {mstats['incomplete']:,} without "
                  f"all {len(pull_extras.BASES[base][1])} bars left out" if mstats['suspended'] or mstats['incomplete']
                  else ""))
+            extras_done["minute"] = f"{mstats['days']:,} security-days of {base}-minute bars"
         minute = (new_min, base)
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     hist = prev.get("history", []) + [{"pulled_at": now, "start": str(cal[0].date()), "end": str(cal[-1].date()),
@@ -498,7 +507,8 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
             "securities": stats["securities"], "batches": len(batches), "resumed_batches": resumed,
             "calls": call.calls, "retries": call.retries, "first_date": str(first.date()),
             "last_date": str(last.date()), "quota": quota, "limit_violations": stats["limit_violations"],
-            "seconds": time.perf_counter() - t0, "fundamentals": {t: int(len(df)) for t, df in reports.items()}}
+            "seconds": time.perf_counter() - t0, "fundamentals": {t: int(len(df)) for t, df in reports.items()},
+            "extras": extras_done}
 
 
 def _snapshot_days(cal: pd.DatetimeIndex) -> pd.DatetimeIndex:
