@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from _pull_recorded import truth
 from _pull_recorded_extras import (FakeAkshareX, FakeBaostockX, FakeJqdatasdkX, FakeTushareX, intraday)
 from jqlite.data.pull import run_pull, run_update
 from jqlite.data.sources.akshare import AkshareSource
