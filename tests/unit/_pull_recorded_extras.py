@@ -63,7 +63,7 @@ def intraday(code: str, day: str, n: int) -> pd.DataFrame:
         vol = np.zeros(n)
         money = np.zeros(n)
     else:
-        closes = np.round(o + (c - o) * np.arange(1, n + 1) / n, 3)
+        closes = np.round(o + (c - o) * np.arange(1, n + 1) / n, 2)      # the 0.01 tick of stocks
         opens = np.r_[o, closes[:-1]]
         highs = np.maximum(opens, closes)
         lows = np.minimum(opens, closes)

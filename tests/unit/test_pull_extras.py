@@ -422,3 +422,41 @@ def test_quota_stop_and_resume_with_minute_and_valuation(tmp_path):
         assert len(f) == days * 240 and not f["time"].duplicated().any()
     v = _valuation(tmp_path / "s")
     assert len(v) == 13 and not v.index.duplicated().any()      # 7 + 6 (suspended day: no row)
+
+
+BACKTEST = '''
+from jqdata import *
+
+def initialize(context):
+    set_benchmark('600000.XSHG')
+    set_option('use_real_price', True)     # raw prices (the ex-dividend of 01-08 not applied back)
+    run_daily(trade, '14:00')
+
+def trade(context):
+    v = get_fundamentals(query(valuation.market_cap).filter(valuation.code == '600000.XSHG'))
+    ind = get_industry('000002.XSHE')['000002.XSHE']['sw_l3']['industry_code']
+    b = get_bars('600000.XSHG', 1, '1m', fields=['close', 'volume'], include_now=False)
+    record(mc=v['market_cap'].iloc[0], ind=float(ind), close=b['close'][-1], vol=b['volume'][-1])
+'''
+
+
+def test_pulled_minute_valuation_industries_in_a_backtest(tmp_path):
+    import jqlite
+    _pull("tushare", tmp_path / "s", ("bars", "minute", "valuation", "industries"))
+    f = tmp_path / "strat.py"
+    f.write_text(BACKTEST)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = jqlite.run_backtest(f, "2024-01-05", "2024-01-09", 100000, data=tmp_path / "s")
+    d = res.daily.set_index("date")
+    # valuation of the previous trading day: closes 7.05 (01-04), 7.00 (01-05), 6.70 (01-08) x
+    # 2,935,217.8996 万股 / 1e4, rounded by tushare's total_mv to 0.0001 万元
+    assert d["record_mc"].round(6).tolist() == [
+        round(round(c * 2935217.8996, 4) / 1e4, 6) for c in (7.05, 7.00, 6.70)]
+    # 000002's SW L3 class: 住宅开发 851811 until 01-07, 物业管理 851831 from 01-08
+    assert d["record_ind"].tolist() == [851811.0, 851831.0, 851831.0]
+    # the last complete 1-minute bar at 14:00: the one stamped 14:00 (13:59:00-13:59:59), from
+    # the stored tushare bars (raw prices: use_real_price)
+    for (_, row), day in zip(d.iterrows(), ("2024-01-05", "2024-01-08", "2024-01-09")):
+        want = intraday("600000.XSHG", day, 240).set_index("time").loc[pd.Timestamp(f"{day} 14:00")]
+        assert (row["record_close"], row["record_vol"]) == (want["close"], want["volume"])
