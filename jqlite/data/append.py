@@ -232,7 +232,7 @@ def append_days(store: str | os.PathLike, new_raw: pd.DataFrame, secs: pd.DataFr
                 source: str, record: dict, universe: str, what: tuple[str, ...], pulled: dict,
                 tables: Mapping[str, pd.DataFrame] | None = None,
                 extra_files: Mapping[str, Callable[[Path], None]] | None = None,
-                progress: Callable[[str], None] | None = None) -> dict:
+                progress: Callable[[str], None] | None = None, counts: Mapping[str, int] | None = None) -> dict:
     """Append the new days' raw rows to a pulled store (see the module docstring).
 
     Parameters
@@ -258,6 +258,8 @@ def append_days(store: str | os.PathLike, new_raw: pd.DataFrame, secs: pd.DataFr
         Relative path -> ``f(target)`` writing that path in the new store (fundamentals).
     progress : callable, optional
         Log lines.
+    counts : mapping, optional
+        ``fundamentals/TABLE`` -> rows written, for ``pull/sources.json``.
 
     Returns
     -------
@@ -475,6 +477,8 @@ def append_days(store: str | os.PathLike, new_raw: pd.DataFrame, secs: pd.DataFr
                                                 "end": str(days[-1].date()), "rows": int(pulled["rows"]),
                                                 "securities": int(pulled["securities"]), "mode": "append"}]
     rec["what"] = list(what)
+    for t, n in (counts or {}).items():
+        rec["tables"][t] = {"source": source, "pulled_at": now, "rows": int(n)}
     rec["universe"] = universe
 
     # ---- write beside, link the rest, sync, swap
