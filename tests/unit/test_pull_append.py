@@ -46,7 +46,9 @@ def assert_same_store(a, b) -> None:
             np.testing.assert_allclose(ba[c].to_numpy(), bb[c].to_numpy(), rtol=1e-12)
         else:
             pd.testing.assert_series_equal(ba[c], bb[c], check_exact=True)
-    for t in ("calendar", "securities", "st", "xrxd", "names", "index_members", "index_weights"):
+    # ("industries", the names table, is left out: an update keeps an industry's name open after its
+    # last member left while a whole pull closes it -- the same with --rebuild; see pull_extras)
+    for t in ("calendar", "securities", "st", "xrxd", "names", "index_members", "index_weights", "industry_members"):
         pd.testing.assert_frame_equal(table(a, t), table(b, t), check_exact=True, obj=t)
 
 
@@ -443,3 +445,25 @@ def test_index_members_and_fundamentals_are_appended_too(tmp_path):
     # the annual 2023 report of 600000, announced 2024-01-09, came with the update
     inc = pd.read_parquet(tmp_path / "s" / "fundamentals" / "income.parquet")
     assert (pd.to_datetime(inc["statDate"]) == pd.Timestamp("2023-12-31")).any()
+
+
+def test_valuation_and_industries_are_appended_minute_bars_rebuild(tmp_path):
+    """--what valuation,industries go through the append (tables equal to a whole pull); a store
+    with minute bars is rebuilt, and the log says why."""
+    from test_pull_extras import _adapter, _pull
+    _pull("jqdatasdk", tmp_path / "u", ("bars", "valuation", "industries"), end="2024-01-05")
+    ad, env = _adapter("jqdatasdk")
+    r, log = update("jqdatasdk", tmp_path / "u", "2024-01-10", ad, env)
+    assert r["mode"] == "append", log
+    _pull("jqdatasdk", tmp_path / "full", ("bars", "valuation", "industries"))
+    assert_same_store(tmp_path / "u", tmp_path / "full")
+    val = [pd.read_parquet(p / "fundamentals" / "valuation.parquet").sort_values(["code", "day"]).reset_index(drop=True)
+           for p in (tmp_path / "u", tmp_path / "full")]
+    pd.testing.assert_frame_equal(val[0], val[1])
+    assert len(table(tmp_path / "u", "industry_members"))
+    rec_u = json.loads((tmp_path / "u" / "pull" / "sources.json").read_text())
+    assert rec_u["tables"]["fundamentals/valuation"]["rows"] == len(val[0])
+    _pull("baostock", tmp_path / "m", ("bars", "minute"), end="2024-01-05")
+    ad, env = _adapter("baostock")
+    r, log = update("baostock", tmp_path / "m", "2024-01-10", ad, env)
+    assert r["mode"] == "rebuild" and any("--what minute" in m and "rebuilding the whole store" in m for m in log)
