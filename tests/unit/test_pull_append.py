@@ -467,3 +467,24 @@ def test_valuation_and_industries_are_appended_minute_bars_rebuild(tmp_path):
     ad, env = _adapter("baostock")
     r, log = update("baostock", tmp_path / "m", "2024-01-10", ad, env)
     assert r["mode"] == "rebuild" and any("--what minute" in m and "rebuilding the whole store" in m for m in log)
+
+
+def test_per_day_update_says_which_listed_stocks_have_no_row_and_no_suspension(tmp_path, monkeypatch):
+    fake = FakeTushare()
+    out = tmp_path / "s"
+    env = {"TUSHARE_TOKEN": TOKEN}
+    run_pull("tushare", out, start="2024-01-02", end="2024-01-05", adapter=TushareSource(fake), env=env,
+             batch_size=1, **NOKEY)
+    real_q = rec.FakeTushareApi.query
+
+    def query(self, api_name, fields="", **kw):       # 000002 missing from the day's answer, not suspended
+        df = real_q(self, api_name, fields, **kw)
+        if api_name in ("daily", "stk_limit") and kw.get("trade_date") == "20240108":
+            df = df[df["ts_code"] != "000002.SZ"].reset_index(drop=True)
+        return df
+    monkeypatch.setattr(rec.FakeTushareApi, "query", query)
+    r, log = update("tushare", out, "2024-01-08", TushareSource(fake), env, batch_size=1)
+    assert r["mode"] == "append"
+    assert any("1 listed stock(s) have no daily row and are not in suspend_d, e.g. 000002.SZ" in m for m in log), log
+    row = bars(out).loc[("000002.XSHE", "2024-01-08")]
+    assert (row["paused"], row["close"]) == (1, 10.30)        # shown suspended at the last close
