@@ -54,7 +54,7 @@ def rolling_mean(x, w):
     return rolling_sum(x, w) / w
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _window_mean(x, i, j, w):
     """Mean of ``x[i - w + 1 : i + 1, j]``; NaN when the window holds a NaN (shared by
     :func:`_rolling_std` and :func:`_rolling_avedev`: their first pass)."""
@@ -237,47 +237,6 @@ def _halflife_weights(w, halflife):
     return wt
 
 
-@njit(cache=True)
-def _ew_regress(r, rm, wt, i, j, min_obs):
-    """Weighted regression of ``r[:, j]`` on ``rm`` over the ``len(wt)`` rows ending at row
-    ``i`` (rows where either is NaN left out): ``(slope, intercept, valid rows)``; the slope is
-    NaN when fewer than ``min_obs`` rows are valid or ``rm`` does not vary.  Shared by
-    :func:`_ew_beta` and :func:`_ew_beta_sigma` (one loop, identical results)."""
-    w = wt.shape[0]
-    sw = 0.0
-    sx = 0.0
-    sy = 0.0
-    cnt = 0
-    for k in range(w):
-        t = i - w + 1 + k
-        y = r[t, j]
-        xx = rm[t]
-        if y != y or xx != xx:
-            continue
-        sw += wt[k]
-        sx += wt[k] * xx
-        sy += wt[k] * y
-        cnt += 1
-    if cnt < min_obs or sw == 0.0:
-        return NAN, NAN, cnt
-    mx = sx / sw
-    my = sy / sw
-    sxx = 0.0
-    sxy = 0.0
-    for k in range(w):
-        t = i - w + 1 + k
-        y = r[t, j]
-        xx = rm[t]
-        if y != y or xx != xx:
-            continue
-        sxx += wt[k] * (xx - mx) * (xx - mx)
-        sxy += wt[k] * (xx - mx) * (y - my)
-    if sxx <= 0.0:
-        return NAN, NAN, cnt
-    b = sxy / sxx
-    return b, my - b * mx, cnt
-
-
 @njit(cache=True, parallel=True)
 def _ew_beta(r, rm, w, halflife, min_obs):
     """Exponentially weighted time-series regression slope of ``r[:, j]`` on ``rm``.
@@ -292,7 +251,36 @@ def _ew_beta(r, rm, w, halflife, min_obs):
         for i in range(w - 1, n):
             if r[i, j] != r[i, j]:
                 continue
-            out[i, j] = _ew_regress(r, rm, wt, i, j, min_obs)[0]
+            sw = 0.0
+            sx = 0.0
+            sy = 0.0
+            cnt = 0
+            for k in range(w):
+                t = i - w + 1 + k
+                y = r[t, j]
+                xx = rm[t]
+                if y != y or xx != xx:
+                    continue
+                sw += wt[k]
+                sx += wt[k] * xx
+                sy += wt[k] * y
+                cnt += 1
+            if cnt < min_obs or sw == 0.0:
+                continue
+            mx = sx / sw
+            my = sy / sw
+            sxx = 0.0
+            sxy = 0.0
+            for k in range(w):
+                t = i - w + 1 + k
+                y = r[t, j]
+                xx = rm[t]
+                if y != y or xx != xx:
+                    continue
+                sxx += wt[k] * (xx - mx) * (xx - mx)
+                sxy += wt[k] * (xx - mx) * (y - my)
+            if sxx > 0.0:
+                out[i, j] = sxy / sxx
     return out
 
 
@@ -406,9 +394,38 @@ def _ew_beta_sigma(r, rm, w, halflife, min_obs):
         for i in range(w - 1, n):
             if r[i, j] != r[i, j]:
                 continue
-            b, a, cnt = _ew_regress(r, rm, wt, i, j, min_obs)
-            if b != b:
+            sw = 0.0
+            sx = 0.0
+            sy = 0.0
+            cnt = 0
+            for k in range(w):
+                t = i - w + 1 + k
+                y = r[t, j]
+                xx = rm[t]
+                if y != y or xx != xx:
+                    continue
+                sw += wt[k]
+                sx += wt[k] * xx
+                sy += wt[k] * y
+                cnt += 1
+            if cnt < min_obs or sw == 0.0:
                 continue
+            mx = sx / sw
+            my = sy / sw
+            sxx = 0.0
+            sxy = 0.0
+            for k in range(w):
+                t = i - w + 1 + k
+                y = r[t, j]
+                xx = rm[t]
+                if y != y or xx != xx:
+                    continue
+                sxx += wt[k] * (xx - mx) * (xx - mx)
+                sxy += wt[k] * (xx - mx) * (y - my)
+            if sxx <= 0.0:
+                continue
+            b = sxy / sxx
+            a = my - b * mx
             beta[i, j] = b
             s1 = 0.0
             s2 = 0.0
