@@ -20,7 +20,7 @@ from .reference import (get_billboard_list, get_concept, get_concept_stocks, get
 from .scheduling import run_daily, run_monthly, run_weekly, unschedule_all
 from .settings import (SubPortfolioConfig, disable_cache, enable_profile, g, log, record,
                        send_message, set_benchmark, set_commission, set_option, set_order_cost,
-                       set_params, set_slippage, set_subportfolios, set_universe)
+                       set_params, set_slippage, set_subportfolios, set_universe, transfer_cash)
 from .trading import (cancel_order, get_open_orders, get_orders, get_trades, inout_cash, order,
                       order_target, order_target_value, order_value)
 
@@ -39,7 +39,7 @@ __all__ = [
     "run_daily", "run_monthly", "run_weekly", "unschedule_all",
     "SubPortfolioConfig", "disable_cache", "enable_profile", "g", "log", "record", "send_message",
     "set_benchmark", "set_commission", "set_option", "set_order_cost", "set_params", "set_slippage",
-    "set_subportfolios", "set_universe",
+    "set_subportfolios", "set_universe", "transfer_cash",
     "cancel_order", "get_open_orders", "get_orders", "get_trades", "inout_cash", "order",
     "order_target", "order_target_value", "order_value",
 ]
