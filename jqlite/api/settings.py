@@ -91,31 +91,27 @@ def set_subportfolios(configs) -> None:
     Raises
     ------
     ParamsError
-        Called outside ``initialize``, an unknown ``type``, or cash that does not sum to the
-        starting cash.
+        With a futures account: called outside ``initialize``, or cash that does not sum to
+        the starting cash.
     """
     run = current_run("set_subportfolios")
     configs = list(configs or [])
     kinds = [str(getattr(c, "type", "stock")) for c in configs]
-    bad = [k for k in kinds if k not in ("stock", "futures", "index_futures", "stock_margin")]
-    if bad:
-        raise ParamsError(f"set_subportfolios(): unknown sub-account type {bad[0]!r} "
-                          f"(JoinQuant: 'stock', 'futures', 'index_futures', 'stock_margin')")
+    if not any(k in ("futures", "index_futures") for k in kinds):
+        run.log.system_warning("set_subportfolios(): jqlite runs a single stock account")
+        return
     if run.phase not in ("init", "initialize"):
         raise ParamsError("set_subportfolios() must be called in initialize")
     total = sum(float(getattr(c, "cash", 0.0)) for c in configs)
     start = run.portfolio.inout_cash
-    if configs and abs(total - start) > max(1e-6 * start, 0.01):
+    if abs(total - start) > max(1e-6 * start, 0.01):
         raise ParamsError(f"set_subportfolios(): the sub-accounts' cash sums to {total:.2f}, "
                           f"not the starting cash {start:.2f}")
-    if not any(k in ("futures", "index_futures") for k in kinds):
-        if len(configs) > 1:
-            run.log.system_warning("set_subportfolios(): jqlite runs a single stock account")
-        return
     from ..execution.futures import FuturesBook
     run.futures = FuturesBook(run, configs)
-    if "stock_margin" in kinds:
-        run.log.system_warning("set_subportfolios(): 'stock_margin' (融资融券) sub-accounts run as plain stock accounts")
+    other = sorted({k for k in kinds if k not in ("stock", "futures", "index_futures")})
+    if other:
+        run.log.system_warning(f"set_subportfolios(): sub-accounts of type {', '.join(other)} run as the stock account")
 
 
 def transfer_cash(from_pindex: int, to_pindex: int, cash: float) -> None:
@@ -123,11 +119,10 @@ def transfer_cash(from_pindex: int, to_pindex: int, cash: float) -> None:
     at most what the source can transfer (``transferable_cash``; a futures account: its
     ``available_cash``), the excess is said in the log."""
     run = current_run("transfer_cash")
-    if run.futures is None:
-        if int(from_pindex) == int(to_pindex) == 0:
-            return
-        raise ParamsError(f"transfer_cash(): there is one sub-account (pindex 0); "
-                          f"no pindex {max(int(from_pindex), int(to_pindex))}")
+    if run.futures is None:     # one stock account: all sub-accounts are the same cash
+        run.log.system_warning("transfer_cash(): jqlite runs a single stock account (no futures "
+                               "sub-account was configured); nothing to move")
+        return
     run.futures.transfer(int(from_pindex), int(to_pindex), cash)
 
 
