@@ -887,7 +887,11 @@ def get_security_info(code: str, date=None) -> SecurityInfo | None:
             return None
         from ..data.on_demand import classify
         if store.synthesizes and classify(code) is not None:
-            store.missing(code)        # synthesises it: the call is repeated / the run restarts
+            from ..errors import SecurityNotFoundError
+            try:
+                store.missing(code)    # synthesises it: the call is repeated / the run restarts
+            except SecurityNotFoundError:
+                pass                   # a futures month outside the store's calendar: None
         from ._gaps import record_gap
         record_gap("get_security_info", f"security {code}",
                    f"get_security_info({code!r}): not in the data store {store.path}; returning None")

@@ -216,3 +216,22 @@ def trade(context):
     codes = list(dict.fromkeys(res.trades["security"]))
     assert codes[:2] == ["IF2101.CCFX", "IF2102.CCFX"]
     assert res.trades["is_buy"].tolist()[:3] == [False, True, False]   # roll: close short, open next
+
+
+def test_sample_research_answers(sample, monkeypatch):
+    from jqdata import get_extras, get_future_contracts, get_security_info
+    from jqlite.api import research as r
+    from jqlite.data.store import open_store
+    monkeypatch.setenv("JQLITE_DATA", str(sample))
+    monkeypatch.setattr(r, "research_store", lambda: open_store(sample))
+    assert get_future_contracts("IF", "2021-01-18") == ["IF2102.CCFX", "IF2103.CCFX", "IF2106.CCFX",
+                                                         "IF2109.CCFX"]
+    st = open_store(sample)         # synthesised by the call above
+    info = get_security_info("IF2102.CCFX")
+    assert info.type == "futures" and str(info.end_date) == "2021-02-19"   # third Friday
+    with pytest.warns(RuntimeWarning, match="IF3001.CCFX"):
+        assert get_security_info("IF3001.CCFX") is None    # a month outside the calendar
+    oi = get_extras("futures_positions", ["IF2102.CCFX"], start_date="2021-01-18", end_date="2021-01-19")
+    k = F.panel(st, "IF").index["IF2102.CCFX"]
+    i = st.day_index("2021-01-18")
+    assert oi.iloc[0, 0] == F.panel(st, "IF").fields["open_interest"][i, k] > 0
