@@ -641,6 +641,7 @@ def read_bars_frame(df: pd.DataFrame, mapping: ColumnMapping | None = None, *, l
         raise DataValidationError(file, None, None, "no data rows (header only)")
     rows = np.arange(n, dtype=np.int64)
     out: dict[str, np.ndarray] = {"_row": rows}
+    code_cat = None
     out["date"] = _parse_dates(df[m.date], m.date_format, file, m.date)
     if m.code is None:
         c = code
@@ -652,6 +653,8 @@ def read_bars_frame(df: pd.DataFrame, mapping: ColumnMapping | None = None, *, l
             raise DataValidationError(file, None, None, f"no code column and {exc}") from None
     elif m.code_format == "jq":
         out["code"] = df[m.code].astype(object).to_numpy()
+        if isinstance(df[m.code].dtype, pd.CategoricalDtype):
+            code_cat = df[m.code].array
     else:
         out["code"] = normalize_codes(df[m.code].to_numpy(), file=file, column=m.code)
 
@@ -704,7 +707,12 @@ def read_bars_frame(df: pd.DataFrame, mapping: ColumnMapping | None = None, *, l
             out[k] = v
         else:
             out[k] = np.full(n, np.nan)
-    out["name"] = df[m.name].astype(object).where(df[m.name].notna(), None).to_numpy() if m.name else np.full(n, None, dtype=object)
+    if m.name and isinstance(df[m.name].dtype, pd.CategoricalDtype):
+        out["name"] = df[m.name].array          # dictionary-coded (fast readers): stays coded
+    elif m.name:
+        out["name"] = df[m.name].astype(object).where(df[m.name].notna(), None).to_numpy()
+    else:
+        out["name"] = np.full(n, None, dtype=object)
     if m.paused:
         p = pd.to_numeric(df[m.paused], errors="coerce").fillna(0).to_numpy() != 0
         out["paused"] = (~p if m.paused_invert else p).astype(np.int8)
@@ -716,7 +724,7 @@ def read_bars_frame(df: pd.DataFrame, mapping: ColumnMapping | None = None, *, l
         out["is_st"] = np.full(n, -1, np.int8)
 
     # duplicates (code, date)
-    key = _code_date_key(out["code"], out["date"])
+    key = _code_date_key(code_cat if code_cat is not None else out["code"], out["date"])
     order = np.argsort(key, kind="stable")
     sk = key[order]
     dup = np.zeros(n, bool)
@@ -740,16 +748,22 @@ def read_bars_frame(df: pd.DataFrame, mapping: ColumnMapping | None = None, *, l
     if codes is not None:
         keep &= pd.Series(out["code"]).isin(set(codes)).to_numpy()
     order = order[keep[order]]          # sorted by (code, date), filtered
-    return pd.DataFrame({c: out[c][order] for c in RAW_COLUMNS})
+    return pd.DataFrame({c: out[c][order] for c in RAW_COLUMNS}, copy=False)
 
 
 # --------------------------------------------------------------------------------------
 # Dense bars
 # --------------------------------------------------------------------------------------
 
-def _code_date_key(codes: np.ndarray, dates: np.ndarray) -> np.ndarray:
-    """int64 key ordering rows by (code, date)."""
-    cid, _ = pd.factorize(codes, sort=True)
+def _code_date_key(codes, dates: np.ndarray) -> np.ndarray:
+    """int64 key ordering rows by (code, date); ``codes`` an object array or a Categorical."""
+    if isinstance(codes, pd.Categorical) and not codes.isna().any():
+        cats = np.asarray(codes.categories, dtype=object)
+        rank = np.empty(len(cats), np.int64)
+        rank[np.argsort(cats, kind="stable")] = np.arange(len(cats))
+        cid = rank[codes.codes] if len(cats) else np.zeros(len(codes), np.int64)
+    else:
+        cid, _ = pd.factorize(np.asarray(codes, dtype=object), sort=True)
     days = dates.astype("datetime64[D]").astype(np.int64)
     return cid.astype(np.int64) * 1_000_000 + (days - days.min() if len(days) else days)
 
@@ -907,7 +921,7 @@ def densify_bars(raw: pd.DataFrame, calendar: pd.DatetimeIndex,
         "is_st": out["is_st"].astype(np.int8),
         "name": nm,
         "_row": out["_row"],
-    })
+    }, copy=False)    # fresh arrays: no copy into one consolidated block
     # is_st unknown on inserted rows: carry forward the security's flag if the source gave one
     if (res["is_st"] >= 0).any():
         st = res["is_st"].to_numpy().astype(np.int64)
@@ -1102,24 +1116,33 @@ def _runs(bars: pd.DataFrame, mask: np.ndarray, values: np.ndarray | None,
     return out
 
 
-def _clean_names_filled(bars: pd.DataFrame) -> pd.Series:
-    """Cleaned daily names; on rows that carried a day marker the source name is usually
-    truncated (``'XD浦发银'`` for 浦发银行), so those rows take the neighbouring unmarked
-    name of the same security (previous row, else next row)."""
+def _clean_name_codes(bars: pd.DataFrame, gid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_clean_names_filled` as ``(codes int64 (-1 = none), distinct cleaned names)``;
+    ``gid``: the rows' security numbers when the caller has them (rows grouped by code)."""
     codes, cats = _factorize(bars["name"])
     if not len(cats):
-        return pd.Series([None] * len(codes), dtype=object)
+        return np.full(len(codes), -1, np.int64), np.zeros(0, dtype=object)
     cs = pd.Series(cats, dtype="string")
     cl = cs.str.replace(_MARKER_RE, "", regex=True).str.replace(r"^\*ST\s+", "*ST", regex=True)
     ccodes, ccats = pd.factorize(cl.astype(object))
     marked = cs.str.contains(_MARKER_RE, regex=True).fillna(False).to_numpy(bool)
     v = np.where(codes >= 0, ccodes[np.maximum(codes, 0)], -1)
     vm = np.where((codes >= 0) & ~marked[np.maximum(codes, 0)], v, -1)
-    gid = pd.factorize(bars["code"].to_numpy(object))[0]
+    if gid is None:
+        gid = pd.factorize(bars["code"].to_numpy(object))[0]
     vm = _fill_within(vm, gid)
     v = np.where(vm >= 0, vm, v)
-    ccats = np.asarray(ccats, dtype=object)
-    return pd.Series(np.where(v >= 0, ccats[np.maximum(v, 0)] if len(ccats) else None, None), dtype=object)
+    return v.astype(np.int64), np.asarray(ccats, dtype=object)
+
+
+def _clean_names_filled(bars: pd.DataFrame) -> pd.Series:
+    """Cleaned daily names; on rows that carried a day marker the source name is usually
+    truncated (``'XD浦发银'`` for 浦发银行), so those rows take the neighbouring unmarked
+    name of the same security (previous row, else next row)."""
+    v, ccats = _clean_name_codes(bars)
+    if not len(ccats):
+        return pd.Series([None] * len(v), dtype=object)
+    return pd.Series(np.where(v >= 0, ccats[np.maximum(v, 0)], None), dtype=object)
 
 
 def names_table(bars: pd.DataFrame, open_end: Mapping[str, bool] | None = None) -> pd.DataFrame:
@@ -1129,10 +1152,13 @@ def names_table(bars: pd.DataFrame, open_end: Mapping[str, bool] | None = None) 
     does not start a new name.  The current name of a still-listed security runs to
     2200-01-01 (``open_end``).
     """
-    nm = _clean_names_filled(bars)
-    valid = nm.notna().to_numpy()
-    vals = nm.fillna("").to_numpy(object)
-    r = _runs(bars, valid, vals, open_end)
+    return _names_from_codes(bars, *_clean_name_codes(bars), open_end)
+
+
+def _names_from_codes(bars: pd.DataFrame, v: np.ndarray, cats: np.ndarray,
+                      open_end: Mapping[str, bool] | None) -> pd.DataFrame:
+    r = _runs(bars, v >= 0, v, open_end)       # equal codes <=> equal cleaned names
+    r["display_name"] = cats[r["display_name"].to_numpy(np.int64)] if len(r) else np.zeros(0, dtype=object)
     return r[["code", "display_name", "start_date", "end_date"]]
 
 
@@ -1301,10 +1327,23 @@ def build_store_tables(raw: pd.DataFrame, calendar: pd.DatetimeIndex, *,
         ``calendar``, ``securities``, ``bars_daily``, ``st``, ``xrxd``, ``names``; stats holds
         counts (rows, inserted paused rows, skipped xrxd rows, limit violations).
     """
+    holder = [raw]
+    del raw
+    return _build_store_tables(holder, calendar, securities=securities, spans=spans, ipo_dates=ipo_dates,
+                               progress=progress, source=source)
+
+
+def _build_store_tables(holder: list, calendar, *, securities=None, spans=None, ipo_dates=None,
+                        progress: Progress = None, source="<bars>"):
+    """:func:`build_store_tables` on ``holder = [raw]``; the raw rows are dropped from the
+    holder once the dense bars exist, so a caller that keeps no other reference frees them."""
     say = progress or (lambda _m: None)
     cal = pd.DatetimeIndex(calendar)
     say("filling suspended days")
+    raw = holder.pop()
     bars = densify_bars(raw, cal, spans)
+    n_raw = len(raw)
+    del raw
     codes = bars["code"].to_numpy(object)
     inv, ucodes = pd.factorize(codes)          # bars are sorted by code
     ucodes = np.asarray(ucodes, dtype=object)
@@ -1355,8 +1394,13 @@ def build_store_tables(raw: pd.DataFrame, calendar: pd.DatetimeIndex, *,
                            "end_date": np.where(end_open.reindex(ucodes).to_numpy(bool),
                                                 FAR_FUTURE.to_datetime64(),
                                                 last_by_code.reindex(ucodes).to_numpy())})
-    latest = pd.Series(_clean_names_filled(bars).to_numpy(object)).groupby(inv).last()
-    master["display_name"] = latest.reindex(range(len(ucodes))).to_numpy(object)
+    name_v, name_cats = _clean_name_codes(bars, inv)
+    # last non-missing cleaned name of each security
+    nz = np.flatnonzero(name_v >= 0)
+    last_pos = np.full(len(ucodes), -1, np.int64)
+    np.maximum.at(last_pos, inv[nz], nz)
+    master["display_name"] = np.where(last_pos >= 0, name_cats[name_v[np.maximum(last_pos, 0)]]
+                                      if len(name_cats) else None, None)
     master["name"] = None
     if sec is not None:
         for c in ("display_name", "start_date", "end_date", "name"):
@@ -1367,7 +1411,7 @@ def build_store_tables(raw: pd.DataFrame, calendar: pd.DatetimeIndex, *,
     open_end = dict(zip(master["code"], pd.to_datetime(master["end_date"]) >= FAR_FUTURE))
 
     st_tab = st_intervals(bars, st, open_end)
-    names = names_table(bars, open_end) if has_names else None
+    names = _names_from_codes(bars, name_v, name_cats, open_end) if has_names else None
 
     # limit sanity: closes outside the derived limits (non-paused, both limits known)
     c = bars["close"].to_numpy()
@@ -1378,12 +1422,12 @@ def build_store_tables(raw: pd.DataFrame, calendar: pd.DatetimeIndex, *,
     final = {c: bars[c].to_numpy() for c in list(schema.DAILY_BARS) + ["_row"]}
     final.update(lim)
     final["factor"] = factor
-    bars = pd.DataFrame(final)
+    bars = pd.DataFrame(final, copy=False)
     tables = {"calendar": pd.DataFrame({"date": cal}), "securities": master[list(schema.SECURITIES)],
               "bars_daily": bars, "st": st_tab, "xrxd": xrxd}
     if names is not None:
         tables["names"] = names
-    stats = {"bars": len(bars), "source_rows": len(raw), "inserted_paused": int((bars["_row"] < 0).sum()),
+    stats = {"bars": len(bars), "source_rows": n_raw, "inserted_paused": int((bars["_row"] < 0).sum()),
              "paused": int(bars["paused"].sum()), "securities": len(master), "st_intervals": len(st_tab),
              "xrxd": len(xrxd), "xrxd_skipped": skipped, "limit_violations": viol,
              "names": 0 if names is None else len(names)}
@@ -1582,6 +1626,82 @@ def _read_real_bars(files: list[Path], mapping: ColumnMapping, cal: pd.DatetimeI
     return out
 
 
+def _read_parquet_bars(files: list[Path], mapping: ColumnMapping, cal: pd.DatetimeIndex, start, end,
+                       codes, say) -> pd.DataFrame:
+    """Read same-layout parquet bar files in one pass (pyarrow, dictionary-coded code and
+    name columns) and check them as :func:`read_bars_file` does file by file.
+
+    Errors name the file and the row in that file.  The result is :data:`RAW_COLUMNS` plus a
+    categorical ``_file`` column, sorted by code, date; ``name`` stays categorical.
+    """
+    import pyarrow as pa
+    from .formats.arrow_io import read_parquet_table
+    cols = list(mapping.source_columns().values())
+    tabs = []
+    for f in files:
+        say(f"reading {f.name}")
+        t = read_parquet_table(f, cols)
+        missing = [c for c in cols if c not in t.column_names]
+        if missing:
+            raise DataValidationError(str(f), None, missing[0], f"missing column(s) {missing}")
+        if t.num_rows == 0:
+            raise DataValidationError(str(f), None, None, "no data rows (header only)")
+        tabs.append(t.select(cols))
+    try:
+        t = pa.concat_tables([x.cast(tabs[0].schema) for x in tabs])
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return pd.concat(_read_real_bars(files, mapping, cal, start, end, codes, lambda _m: None),
+                         ignore_index=True)
+    str_cols = {c for c in (mapping.code, mapping.name) if c}
+    arrays = {}
+    for c in cols:
+        col = t.column(c)
+        if c in str_cols and (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            col = col.combine_chunks().dictionary_encode()
+        arrays[c] = col
+    del t
+    df = pa.table(arrays).to_pandas(date_as_object=False)
+    del arrays
+    offs = np.concatenate([[0], np.cumsum([x.num_rows for x in tabs])])
+    del tabs
+    try:
+        raw = read_bars_frame(df, mapping, label="<parquet bars>", calendar=cal, start=start, end=end,
+                              codes=codes)
+    except DataValidationError as exc:
+        if exc.file != "<parquet bars>":
+            raise
+        if exc.row is None:
+            raise DataValidationError(str(files[0]) + (f" (+{len(files) - 1} files)" if len(files) > 1 else ""),
+                                      None, exc.column, exc.message) from None
+        i = int(np.searchsorted(offs, exc.row, side="right") - 1)
+        raise DataValidationError(str(files[i]), int(exc.row - offs[i]), exc.column, exc.message) from None
+    fi = np.searchsorted(offs, raw["_row"].to_numpy(), side="right") - 1
+    raw["_row"] = raw["_row"].to_numpy() - offs[fi]
+    raw["_file"] = pd.Categorical.from_codes(fi, categories=[str(f) for f in files])
+    return raw
+
+
+def _concat_raw(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat`` of raw-bar frames keeping ``name``/``_file`` dictionary-coded."""
+    from pandas.api.types import union_categoricals
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=list(RAW_COLUMNS))
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    cat_cols = [c for c in ("name", "_file") if all(c in f.columns for f in frames)
+                and any(isinstance(f[c].dtype, pd.CategoricalDtype) for f in frames)]
+    unified = {}
+    for c in cat_cols:
+        parts = [f[c].array if isinstance(f[c].dtype, pd.CategoricalDtype)
+                 else pd.Categorical(f[c].astype(object).where(f[c].notna(), None)) for f in frames]
+        unified[c] = union_categoricals(parts, ignore_order=True)
+    out = pd.concat([f.drop(columns=cat_cols) for f in frames], ignore_index=True)
+    for c in cat_cols:
+        out[c] = unified[c]
+    return out
+
+
 def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "store", *,
                      start=None, end=None, codes: Iterable[str] | None = None,
                      progress: Progress = None, post_write: Callable[[Path], None] | None = None) -> Path:
@@ -1655,8 +1775,8 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
     stock_files = [f for f in stock_files if f.exists()]
     xbx = ColumnMapping.xbx()
     xbx.code_format = "jq"
-    frames = _read_real_bars(stock_files, xbx, cal, start, end, codes, say)
-    stocks = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(RAW_COLUMNS))
+    stocks = _read_parquet_bars(stock_files, xbx, cal, start, end, codes, say) if stock_files \
+        else pd.DataFrame(columns=list(RAW_COLUMNS))
     if len(stocks):
         # codes in the stock files must already be JoinQuant codes
         uc = pd.unique(stocks["code"])
@@ -1704,7 +1824,7 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
         ix["is_st"] = np.int8(-1)
         ix["_file"] = str(idx_file)
         idxs = ix[list(RAW_COLUMNS) + ["_file"]]
-    raw = pd.concat([f for f in (stocks, etfs, idxs) if len(f)], ignore_index=True)
+    raw = _concat_raw([stocks, etfs, idxs])
     if raw.empty:
         raise DataValidationError(str(src), None, None, "no rows in the requested span/codes")
 
@@ -1759,17 +1879,16 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
 
     file_label = {"bars_daily": f"{src}/daily/xbx/xbx_stock_daily_*.parquet | {etf_file} | {idx_file} "
                                 "(row = 0-based row in its own file)"}
-    file_index = pd.Series(raw["_file"].to_numpy(), index=pd.MultiIndex.from_arrays([raw["code"], raw["date"]]))
+    row_file = raw["_file"].astype("category").array
+    row_code, row_date = raw["code"].to_numpy(object), raw["date"].to_numpy("datetime64[ns]")
 
-    def file_of_row(code, date):
-        try:
-            v = file_index.loc[(code, date)]
-        except KeyError:
-            return str(src)
-        return str(v.iloc[0] if isinstance(v, pd.Series) else v)
-    raw = raw.drop(columns=["_file"])
-    tables, stats = build_store_tables(raw, cal, securities=sec_in, spans=spans, ipo_dates=ipo, progress=say,
-                                       source=file_of_row)
+    def file_of_row(code, date):      # only called to label an error: a scan is fine
+        hit = np.flatnonzero((row_date == pd.Timestamp(date).to_datetime64()) & (row_code == code))
+        return str(row_file[hit[0]]) if len(hit) else str(src)
+    holder = [raw.drop(columns=["_file"])]
+    del raw, stocks, etfs, idxs
+    tables, stats = _build_store_tables(holder, cal, securities=sec_in, spans=spans, ipo_dates=ipo,
+                                        progress=say, source=file_of_row)
 
     # ---- index memberships
     say("index memberships")
