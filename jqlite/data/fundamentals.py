@@ -305,7 +305,7 @@ def validate_fundamentals(name: str, df: pd.DataFrame, codes=None, calendar=None
     fail(dup, key[-1], f"duplicate row for key {key}")
     if "_row" in df.columns:
         cols_out["_row"] = df["_row"].to_numpy()
-    return pd.DataFrame({c: v[order] for c, v in cols_out.items()})
+    return pd.DataFrame({c: v[order] for c, v in cols_out.items()}, copy=False)
 
 
 def _write_table(df: pd.DataFrame, name: str, path: Path) -> None:

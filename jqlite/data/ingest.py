@@ -652,9 +652,11 @@ def read_bars_frame(df: pd.DataFrame, mapping: ColumnMapping | None = None, *, l
         except ValueError as exc:
             raise DataValidationError(file, None, None, f"no code column and {exc}") from None
     elif m.code_format == "jq":
-        out["code"] = df[m.code].astype(object).to_numpy()
         if isinstance(df[m.code].dtype, pd.CategoricalDtype):
-            code_cat = df[m.code].array
+            code_cat = df[m.code].array           # fast readers: codes stay dictionary-coded
+            out["code"] = code_cat
+        else:
+            out["code"] = df[m.code].astype(object).to_numpy()
     else:
         out["code"] = normalize_codes(df[m.code].to_numpy(), file=file, column=m.code)
 
@@ -820,7 +822,11 @@ def densify_bars(raw: pd.DataFrame, calendar: pd.DatetimeIndex,
         ``_row = -1``.  A source row whose ``paused`` is unknown (-1) is paused when its
         volume is 0.
     """
-    key = _code_date_key(raw["code"].to_numpy(object), raw["date"].to_numpy("datetime64[ns]"))
+    code_cat = raw["code"].array if isinstance(raw["code"].dtype, pd.CategoricalDtype) else None
+    if code_cat is not None and code_cat.isna().any():
+        code_cat = None
+    key = _code_date_key(code_cat if code_cat is not None else raw["code"].to_numpy(object),
+                         raw["date"].to_numpy("datetime64[ns]"))
     order = None if len(key) < 2 or (key[1:] > key[:-1]).all() else np.argsort(key, kind="stable")
 
     def col(c: str) -> np.ndarray:
@@ -828,7 +834,12 @@ def densify_bars(raw: pd.DataFrame, calendar: pd.DatetimeIndex,
         return v if order is None else v[order]
     cal = pd.DatetimeIndex(calendar)
     ncal = len(cal)
-    cid, codes_u = pd.factorize(col("code"))   # rows are now sorted by code
+    if code_cat is not None:                   # dictionary-coded: factorize the small ints
+        cc = code_cat.codes if order is None else code_cat.codes[order]
+        cid, ucc = pd.factorize(cc)
+        codes_u = np.asarray(code_cat.categories, dtype=object)[ucc]
+    else:
+        cid, codes_u = pd.factorize(col("code"))   # rows are now sorted by code
     codes_u = np.asarray(codes_u, dtype=object)
     dates = col("date")
     di = cal.get_indexer(pd.DatetimeIndex(dates))
@@ -1005,8 +1016,11 @@ def limit_pct(boards: np.ndarray, dates: np.ndarray, is_st: np.ndarray) -> np.nd
 
 def _board_masks(boards) -> Callable[..., np.ndarray]:
     """Fast ``np.isin(boards, names)`` for a long object array with few distinct values."""
-    codes, uniq = pd.factorize(np.asarray(boards, dtype=object))
-    uniq = np.asarray(uniq, dtype=object)
+    if isinstance(boards, pd.Categorical):       # already coded (build_store_tables)
+        codes, uniq = boards.codes, np.asarray(boards.categories, dtype=object)
+    else:
+        codes, uniq = pd.factorize(np.asarray(boards, dtype=object))
+        uniq = np.asarray(uniq, dtype=object)
 
     def isb(*names: str) -> np.ndarray:
         return np.isin(uniq, names)[codes] if len(uniq) else np.zeros(len(codes), bool)
@@ -1054,12 +1068,13 @@ def derive_limits(bars: pd.DataFrame, boards: np.ndarray, is_st: np.ndarray,
         ipo = pd.Series(ipo_dates)
         ipo = ipo[ipo.notna()]
         code = bars["code"].to_numpy(object)
-        cc, cu = pd.factorize(code)
-        ipo_day = pd.Series(cu).map(ipo).to_numpy("datetime64[ns]")[cc]
-        has = ~np.isnat(ipo_day)
-        # trading-day number since IPO within each security (rows are dense)
+        # trading-day number since IPO within each security (rows are dense, grouped by code)
         first = np.ones(len(code), bool)
         first[1:] = code[1:] != code[:-1]
+        cc = np.cumsum(first) - 1
+        cu = code[first]
+        ipo_day = pd.Series(cu).map(ipo).to_numpy("datetime64[ns]")[cc]
+        has = ~np.isnat(ipo_day)
         gstart = np.maximum.accumulate(np.where(first, np.arange(len(code)), 0))
         k = np.arange(len(code)) - gstart      # rows since the security's first row
         at_ipo = has & (dates == ipo_day)
@@ -1345,8 +1360,12 @@ def _build_store_tables(holder: list, calendar, *, securities=None, spans=None, 
     n_raw = len(raw)
     del raw
     codes = bars["code"].to_numpy(object)
-    inv, ucodes = pd.factorize(codes)          # bars are sorted by code
-    ucodes = np.asarray(ucodes, dtype=object)
+    # bars are sorted by code: security numbers from the boundaries (== pd.factorize)
+    bfirst = np.ones(len(codes), bool)
+    bfirst[1:] = codes[1:] != codes[:-1]
+    inv = np.cumsum(bfirst) - 1
+    ucodes = np.asarray(codes[bfirst], dtype=object)
+    del bfirst
     ub = np.array([board_of(c) for c in ucodes], dtype=object)
     boards = ub[inv]
     sec = securities.set_index("code") if securities is not None and len(securities) else None
@@ -1354,8 +1373,9 @@ def _build_store_tables(holder: list, calendar, *, securities=None, spans=None, 
                    or security_type_of(c) for c in ucodes], dtype=object)
     # a fund's board is 'fund' whatever its code; an index's board is 'index'
     ub = np.where(ut == "index", "index", np.where(np.isin(ut, ("etf", "lof", "fund", "mmf")), "fund", ub))
-    boards = ub[inv]
-    types = ut[inv]
+    bu, bcode = np.unique(ub.astype(str), return_inverse=True)
+    boards = pd.Categorical.from_codes(bcode.astype(np.int32)[inv], categories=pd.Index(bu, dtype=object))
+    is_stock_row = (ut == "stock")[inv]
 
     say("deriving factors, limits, ST, ex-rights events")
     src_factor = bars["factor"].to_numpy(np.float64)
@@ -1365,7 +1385,7 @@ def _build_store_tables(holder: list, calendar, *, securities=None, spans=None, 
     has_names = bool((_factorize(bars["name"])[0] >= 0).any())
     st = np.where(st_flag >= 0, st_flag == 1, is_st_name(bars["name"]) if has_names
                   else np.zeros(len(bars), bool))
-    st &= types == "stock"
+    st &= is_stock_row
     first_by_code = pd.Series(bars["date"].to_numpy()).groupby(inv).first()
     first_by_code.index = ucodes[first_by_code.index]
     last_by_code = pd.Series(bars["date"].to_numpy()).groupby(inv).last()
@@ -1384,8 +1404,8 @@ def _build_store_tables(holder: list, calendar, *, securities=None, spans=None, 
         lim[c] = np.where(np.isfinite(srcv), srcv, v)
     xrxd, skipped = derive_xrxd(bars, boards)
     check_xrxd_plausible(bars, xrxd, lim["high_limit"], lim["low_limit"], source)
-    xrxd = xrxd[np.isin(xrxd["code"].to_numpy(object), ucodes[ut == "stock"]) |
-                np.isin(xrxd["code"].to_numpy(object), ucodes[np.isin(ut, ("etf", "lof", "fund"))])]
+    keep_codes = set(ucodes[ut == "stock"]) | set(ucodes[np.isin(ut, ("etf", "lof", "fund"))])
+    xrxd = xrxd[pd.Index(xrxd["code"].to_numpy(object)).isin(keep_codes)]
 
     # securities master
     end_open = last_by_code >= cal[-1]
@@ -1681,6 +1701,18 @@ def _read_parquet_bars(files: list[Path], mapping: ColumnMapping, cal: pd.Dateti
     return raw
 
 
+def _date_range_by_code(raw: pd.DataFrame) -> pd.DataFrame:
+    """``raw.groupby("code")["date"].agg(["min", "max"])`` (index: codes, sorted) for an
+    object or dictionary-coded code column."""
+    col = raw["code"]
+    if isinstance(col.dtype, pd.CategoricalDtype) and not col.isna().any():
+        d = pd.Series(raw["date"].to_numpy("datetime64[ns]"))
+        g = d.groupby(col.array.codes).agg(["min", "max"])
+        g.index = pd.Index(np.asarray(col.cat.categories, dtype=object)[g.index.to_numpy()], name="code")
+        return g.sort_index()
+    return raw.groupby("code")["date"].agg(["min", "max"])
+
+
 def _concat_raw(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """``pd.concat`` of raw-bar frames keeping ``name``/``_file`` dictionary-coded."""
     from pandas.api.types import union_categoricals
@@ -1689,7 +1721,7 @@ def _concat_raw(frames: list[pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame(columns=list(RAW_COLUMNS))
     if len(frames) == 1:
         return frames[0].reset_index(drop=True)
-    cat_cols = [c for c in ("name", "_file") if all(c in f.columns for f in frames)
+    cat_cols = [c for c in ("code", "name", "_file") if all(c in f.columns for f in frames)
                 and any(isinstance(f[c].dtype, pd.CategoricalDtype) for f in frames)]
     unified = {}
     for c in cat_cols:
@@ -1831,7 +1863,7 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
     # ---- listing ranges -> spans, securities
     say("listing ranges")
     lst_file = src / "constituents" / "qlib_all_listing_ranges_2005_2025.parquet"
-    g = raw.groupby("code")["date"].agg(["min", "max"])
+    g = _date_range_by_code(raw)
     idx_set, etf_set = set(idxs["code"]), set(etfs["code"])
     types = pd.Series({c: ("index" if c in idx_set else "etf" if c in etf_set else "stock")
                        for c in g.index})
@@ -1931,7 +1963,7 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
     say(f"writing store {out_path}: {stats['bars']:,} bar rows ({stats['inserted_paused']:,} inserted paused), "
         f"{stats['securities']} securities, {n_members:,} membership intervals")
     out = write_store(out_path, tables, name="jqlite-real-ashare", source=f"{src} (see SOURCES.md)",
-                      sources=file_label, progress=say, post_write=post_write)
+                      sources=file_label, progress=say, post_write=post_write, release_tables=True)
     stats["index_members"] = n_members
     stats["seconds"] = round(time.perf_counter() - t0, 1)
     say("done: " + ", ".join(f"{k}={v}" for k, v in stats.items()))

@@ -183,12 +183,13 @@ def _real_valuation(root: Path, want: set | None, days) -> pd.DataFrame:
     def take(name: str) -> np.ndarray:
         v = floats_of(bv.column(name))
         return np.where(src >= 0, v[np.maximum(src, 0)] if len(v) else np.nan, np.nan)
+    del x
     turn = take("turn")
     cols["turnover_ratio"] = np.where(~np.isnan(turn), turn, cols["turnover_ratio"])
     for k, srcname in (("pe_ratio", "peTTM"), ("pb_ratio", "pbMRQ"), ("ps_ratio", "psTTM"),
                        ("pcf_ratio", "pcfNcfTTM")):
         cols[k] = take(srcname)
-    return pd.DataFrame({c: cols[c] for c in out_cols})
+    return pd.DataFrame({c: cols[c] for c in out_cols}, copy=False)
 
 
 def import_real_fundamentals(src_dir, store_path) -> Path:

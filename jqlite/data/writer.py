@@ -446,7 +446,8 @@ def write_store(path: str | os.PathLike, tables: Mapping[str, pd.DataFrame], *, 
                 source: str, sources: Mapping[str, str] | None = None,
                 progress: Callable[[str], None] | None = None,
                 extra_files: Mapping[str, Callable[[Path], None]] | None = None,
-                post_write: Callable[[Path], None] | None = None) -> Path:
+                post_write: Callable[[Path], None] | None = None,
+                release_tables: bool = False) -> Path:
     """Validate ``tables`` and write them as a store at ``path``, replacing it atomically.
 
     Parameters
@@ -470,6 +471,10 @@ def write_store(path: str | os.PathLike, tables: Mapping[str, pd.DataFrame], *, 
         (``meta.json`` written) and before it is checked and swapped in: for content that
         needs to open the new store (e.g. fundamentals, which are filtered to its codes and
         days).  An exception from it aborts the import with the old store untouched.
+    release_tables : bool
+        ``tables`` is a dict the caller hands over: its entries are removed once validated,
+        so the memory of the written tables (a full market's bars: ~1 GB) is free before
+        ``post_write`` runs.
 
     Returns
     -------
@@ -505,11 +510,15 @@ def write_store(path: str | os.PathLike, tables: Mapping[str, pd.DataFrame], *, 
     cal = validate_table("calendar", tables["calendar"], sources).sort_values("date")
     cal_idx = pd.DatetimeIndex(cal["date"])
     clean: dict[str, pd.DataFrame] = {"calendar": cal}
+    df = None
     for t, df in tables.items():
         if t == "calendar":
             continue
         say(f"validating {t}")
         clean[t] = validate_table(t, df, sources, calendar=cal_idx)
+    del df
+    if release_tables and isinstance(tables, dict):
+        tables.clear()
     bars = clean["bars_daily"]
     known = set(clean["securities"]["code"])
     unknown_codes = ~bars["code"].isin(known).to_numpy()
@@ -535,6 +544,8 @@ def write_store(path: str | os.PathLike, tables: Mapping[str, pd.DataFrame], *, 
             h.update(str(len(df)).encode())
         (tmp / "bars_daily").mkdir()
         _write_bars_by_year(bars, tmp / "bars_daily", h, say)
+        del bars
+        clean.clear()           # written: free the tables before post_write (fundamentals)
         for rel, fn in (extra_files or {}).items():
             say(f"writing {rel}")
             fn(tmp / rel)
