@@ -48,11 +48,16 @@ from .sources.base import QuotaExhausted, Source
 from .sources.credentials import redact, resolve
 from .writer import write_store
 from .fundamentals import DIRNAME as FUND_DIR, STATEMENT_TABLES, write_fundamentals_dir
+from . import pull_extras
 
 PULL_DIR = "pull"                 # inside a pulled store
-WHAT = ("bars", "fundamentals", "index")   # what --what can select ("bars" always included)
+#: what --what can select ("bars" always included); minute/valuation/industries/etf: pull_extras
+WHAT = ("bars", "minute", "fundamentals", "valuation", "industries", "index", "etf")
 #: Indexes ``--what index`` pulls the members of (JoinQuant code -> universe name).
 INDEXES = {"000300.XSHG": "hs300", "000905.XSHG": "zz500", "000016.XSHG": "sz50"}
+#: --what item -> the Source method that supplies it (a source that does not override it lacks it)
+_WHAT_METHOD = {"minute": "fetch_minute", "fundamentals": "fetch_fundamentals", "valuation": "fetch_valuation",
+                "industries": "industry_members", "index": "index_snapshots", "etf": "etf_securities"}
 SNAPSHOTS = "index_snapshots.parquet"   # in STORE/pull: every member list pulled (update rebuilds from it)
 STATE = "state.json"
 
@@ -178,7 +183,11 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         on the span's first day and every month's last trading day (tushare: its monthly
         weight dates), as membership intervals in ``index_members`` (a list is valid until the
         next one; the last until further notice) and, where the source gives weights,
-        ``index_weights`` (percent).
+        ``index_weights`` (percent); ``minute`` (intraday bars into ``bars_minute`` /
+        ``bars_5m``), ``valuation`` (``fundamentals/valuation.parquet``), ``industries``
+        (``industry_members`` / ``industries``), ``etf`` (the source's ETFs added to the
+        universe): see :mod:`jqlite.data.pull_extras` and ``docs/data-pull.md``.  An item the
+        source lacks raises :class:`SourceError` before any call.
 
     Returns
     -------
@@ -186,7 +195,8 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         ``store`` (path), ``rows`` (source rows), ``bars``, ``securities``, ``batches``,
         ``resumed_batches`` (already committed when the run started), ``calls``, ``retries``,
         ``first_date``, ``last_date``, ``quota`` (or None), ``status`` (``'written'`` or
-        ``'up to date'``), ``fundamentals`` (table -> rows, when pulled).
+        ``'up to date'``), ``fundamentals`` (table -> rows, when pulled; ``valuation`` among
+        them), ``extras`` (``minute`` / ``industries`` -> a short summary, when pulled).
 
     Raises
     ------
@@ -219,6 +229,11 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         raise DataError(f"--what {','.join(bad)}: unknown (one or more of {', '.join(WHAT)})")
     what = tuple(w for w in WHAT if w in what or w == "bars")
     fund = "fundamentals" in what
+    for w in what:      # a --what item the source lacks: stop before anything is fetched
+        m = _WHAT_METHOD.get(w)
+        if m and getattr(type(src), m) is getattr(Source, m):
+            args = {"etf": (None,), "index": (None, None), "industries": ([], [])}.get(w, ([], None, None))
+            getattr(Source, m)(src, *args)      # raises SourceError naming the sources that have it
     call = _Caller(src, secrets, say, tries=tries, backoff=backoff, sleep=sleep)
 
     stage = staging_dir(out)
@@ -247,6 +262,9 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
             else:
                 say(f"{source}: listing the {universe} universe")
                 secs = call("securities", src.securities, universe, cal[-1].date())
+                if "etf" in what:
+                    say(f"{source}: listing exchange-traded funds")
+                    secs = pd.concat([secs, call("etf list", src.etf_securities, cal[-1].date())], ignore_index=True)
             if _update_of is not None:
                 old = pd.read_parquet(_update_of / PULL_DIR / "securities.parquet")
                 gone = old[~old["code"].isin(secs["code"])]
@@ -264,6 +282,7 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         secs = pd.read_parquet(stage / "securities.parquet")
         if "type" not in secs.columns:
             secs["type"] = secs["code"].map(security_type_of)
+        secs["type"] = secs["type"].fillna(secs["code"].map(security_type_of))
         batches = state["batches"]
         done = set(state["done"])
         resumed = len(done)
@@ -278,20 +297,25 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
                 continue
             quota = call("quota", src.quota)
             if quota is not None:
-                need = src.rows_estimate(len(batch), len(cal))
+                need = src.rows_estimate(len(batch), len(cal), what)
                 if quota["spare"] < need:
                     raise QuotaExhausted(
                         f"{source}: daily quota: {quota['total'] - quota['spare']:,} of {quota['total']:,} rows "
                         f"used, {quota['spare']:,} left, the next batch needs about {need:,}; {len(done)} of "
                         f"{len(batches)} batches are committed in {stage}: run the same command again when the "
                         "quota is renewed")
+            for old in (stage / "batches").glob(f"{i:05d}.*.parquet"):    # an earlier, interrupted try
+                old.unlink()
             if fund:     # committed before the batch is marked done: a resumed batch pulls both again
                 reports = call(f"fundamentals {i + 1}/{len(batches)}", src.fetch_fundamentals, batch,
                                cal[0].date(), cal[-1].date())
-                for old in (stage / "batches").glob(f"{i:05d}.*.parquet"):    # an earlier, interrupted try
-                    old.unlink()
                 for t, df in reports.items():
                     _atomic_parquet(df, stage / "batches" / f"{i:05d}.{t}.parquet")
+            for item in pull_extras.PER_BATCH:      # minute bars, valuation: as the reports
+                if item in what:
+                    got = call(f"{item} {i + 1}/{len(batches)}", getattr(src, f"fetch_{item}"), batch,
+                               cal[0].date(), cal[-1].date())
+                    _atomic_parquet(got, stage / "batches" / f"{i:05d}.{item}.parquet")
             frame = call(f"batch {i + 1}/{len(batches)}", src.fetch_daily, batch, cal[0].date(), cal[-1].date())
             raw = src.to_raw(frame, f"batch {i + 1} ({batch[0]} .. {batch[-1]})") if len(frame) else \
                 pd.DataFrame({c: [] for c in RAW_COLUMNS})
@@ -317,6 +341,11 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
                     say(f"{source}: no member list of {icode} in the span: the store has no members for it")
                 frames.append(got)
             _atomic_parquet(pd.concat(frames, ignore_index=True), stage / "index.parquet")
+        if "industries" in what and not (stage / "industries.parquet").exists():
+            days = _snapshot_days(cal)
+            say(f"{source}: industry classification of {len(secs)} securities")
+            got = call("industries", src.industry_members, secs["code"].tolist(), [d.date() for d in days])
+            _atomic_parquet(got, stage / "industries.parquet")
         if quota is not None:
             quota = call("quota", src.quota)
             say(f"{source}: quota {quota['total'] - quota['spare']:,} of {quota['total']:,} rows used today, "
@@ -327,6 +356,10 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
     new_raw = pd.concat([pd.read_parquet(stage / "batches" / f"{i:05d}.parquet") for i in range(len(batches))],
                         ignore_index=True)
     reports = _collect_reports(stage, _update_of) if fund else {}
+    if "valuation" in what:      # STORE/fundamentals/valuation.parquet (bounded to the store below)
+        val = pull_extras.batch_frames(stage, "valuation")
+        if val is not None:
+            reports["valuation"] = val
     note = getattr(src, "note", None)
     if note:
         say(note)
@@ -392,6 +425,12 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         for t in STATEMENT_TABLES:
             n = len(reports.get(t, ()))
             say(f"fundamentals {t}: {n:,} reports" + ("" if n else " (the source has none for this universe)"))
+    if "valuation" in what:
+        val, dropped = pull_extras.valuation_table(stage, _update_of, set(master["code"]), full_cal)
+        if val is not None:
+            reports["valuation"] = val
+        say(f"valuation: {0 if val is None else len(val):,} rows" + (f"; {dropped:,} rows outside the store's "
+                                                                       "securities or days left out" if dropped else ""))
     snaps = _collect_snapshots(stage, _update_of)
     tables, stats = build_store_tables(raw, full_cal, securities=master, progress=say, ipo_dates=ipo_dates,
                                        spans=spans,
@@ -404,6 +443,26 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         say(f"index members: {len(members):,} intervals of {members['index_code'].nunique()} indexes from "
             f"{snaps['date'].nunique()} member lists" + (f"; {dropped:,} members outside the pulled securities "
                                                          "left out" if dropped else ""))
+    if "industries" in what:
+        ind = pull_extras.industry_tables(stage, _update_of, set(master["code"]))
+        if ind is not None:
+            tables["industry_members"], tables["industries"] = ind
+            say(f"industries: {len(ind[0]):,} membership intervals in {ind[0]['scheme'].nunique()} scheme(s)")
+    extras_done = {}          # what the --what extras added, for the caller's summary
+    if "industry_members" in tables and "industries" in what:
+        extras_done["industries"] = f"{len(tables['industry_members']):,} membership intervals"
+    minute = None
+    if "minute" in what:
+        new_min = pull_extras.batch_frames(stage, "minute")
+        base = src.minute_base
+        if new_min is not None:
+            new_min, mstats = pull_extras.minute_days(new_min, tables["bars_daily"], base)
+            say(f"minute bars ({base}m): {mstats['days']:,} security-days" +
+                (f"; {mstats['suspended']:,} on suspended or unknown days and {mstats['incomplete']:,} without "
+                 f"all {len(pull_extras.BASES[base][1])} bars left out" if mstats['suspended'] or mstats['incomplete']
+                 else ""))
+            extras_done["minute"] = f"{mstats['days']:,} security-days of {base}-minute bars"
+        minute = (new_min, base)
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     hist = prev.get("history", []) + [{"pulled_at": now, "start": str(cal[0].date()), "end": str(cal[-1].date()),
                                        "rows": int(len(new_raw)), "securities": int(new_raw["code"].nunique())}]
@@ -415,6 +474,9 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
               "history": hist}
     for t, df in reports.items():
         record["tables"][f"{FUND_DIR}/{t}"] = {"source": source, "pulled_at": now, "rows": int(len(df))}
+    if minute is not None and minute[0] is not None:
+        record["tables"][pull_extras.BASES[minute[1]][0]] = {"source": source, "pulled_at": now,
+                                                             "rows": int(len(minute[0]))}
     raw_keep = raw.drop(columns=["_row"])
 
     def write_pull_dir(target: Path) -> None:
@@ -430,6 +492,8 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
     dest = _update_of if _update_of is not None else out
     say(f"writing store {dest}: {stats['bars']:,} bar rows")
     extra = {PULL_DIR: write_pull_dir}
+    if minute is not None:
+        extra[pull_extras.BASES[minute[1]][0]] = pull_extras.minute_writer(minute[0], minute[1], _update_of)
     old_fund = _update_of / FUND_DIR if _update_of is not None and (_update_of / FUND_DIR).is_dir() else None
     if reports or old_fund is not None:
         # pulled reports, and on update the old store's fundamentals tables not pulled again
@@ -443,7 +507,8 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
             "securities": stats["securities"], "batches": len(batches), "resumed_batches": resumed,
             "calls": call.calls, "retries": call.retries, "first_date": str(first.date()),
             "last_date": str(last.date()), "quota": quota, "limit_violations": stats["limit_violations"],
-            "seconds": time.perf_counter() - t0, "fundamentals": {t: int(len(df)) for t, df in reports.items()}}
+            "seconds": time.perf_counter() - t0, "fundamentals": {t: int(len(df)) for t, df in reports.items()},
+            "extras": extras_done}
 
 
 def _snapshot_days(cal: pd.DatetimeIndex) -> pd.DatetimeIndex:

@@ -30,6 +30,33 @@ doc_id=183 (stk_limit), doc_id=25 (stock_basic)):
   the requested ``fields`` (float64, **yuan**; statements cumulative year-to-date; a revised
   report is a second row with ``update_flag='1'``).  ``report_type='1'`` (合并报表) is asked
   for.  Mapping: :mod:`jqlite.data.sources.fundamentals_map`.
+* ``daily_basic(ts_code, start_date, end_date)`` (doc_id=32, ``--what valuation``) ->
+  ``ts_code, trade_date, close, turnover_rate (%), turnover_rate_f, volume_ratio, pe, pe_ttm,
+  pb, ps, ps_ttm, dv_ratio, dv_ttm, total_share, float_share, free_share (万股), total_mv,
+  circ_mv (万元)``; at most 6,000 rows per call; mapped by
+  :data:`~jqlite.data.sources.extras_map.TS_DAILY_BASIC` (万元 / 1e4 = 亿元).
+* ``index_classify(level='L1', src='SW2021')`` (doc_id=181) -> ``index_code ('801010.SI'),
+  industry_name, level, industry_code ('110000'), is_pub, parent_code, src``, and
+  ``index_member_all(l1_code='801010.SI', is_new='Y'|'N')`` (doc_id=335, ``--what
+  industries``) -> ``l1_code, l1_name, l2_code, l2_name, l3_code, l3_name, ts_code, name,
+  in_date, out_date ('YYYYMMDD', None while current), is_new``: Shenwan 2021 membership with
+  its history; the Shenwan index codes without ``.SI`` are JoinQuant's ``sw_l1`` / ``sw_l2``
+  / ``sw_l3`` codes.  At most 2,000 rows per call.
+* ``fund_basic(market='E', status='L'|'D')`` (doc_id=19, ``--what etf``) -> ``ts_code, name,
+  management, ..., fund_type, found_date, due_date, list_date, issue_date, delist_date, ...,
+  status, invest_type, type, market``; ``fund_daily(ts_code, start_date, end_date)``
+  (doc_id=127) -> ``ts_code, trade_date, open, high, low, close, pre_close, change, pct_chg,
+  vol`` (lots of 100) ``, amount`` (thousand yuan) -- the stock ``daily`` layout; and
+  ``fund_adj(ts_code, start_date, end_date)`` (doc_id=199) -> ``ts_code, trade_date,
+  adj_factor``, used where ``fund_daily`` lacks a ``pre_close`` (``pre_close_t = close_{t-1}
+  * adj_{t-1} / adj_t``).
+* ``stk_mins(ts_code, freq='1min', start_date='YYYY-MM-DD 09:00:00', end_date='... 15:00:00')``
+  (doc_id=370, a separately granted permission; ``--what minute``) -> ``ts_code, trade_time
+  ('2024-01-02 09:31:00', the interval's end), open, close, high, low, vol`` (**shares**)
+  ``, amount`` (yuan); 241 bars a day (the opening auction / session start has a bar of its
+  own, folded into JoinQuant's 09:31 / 13:01 bar by
+  :func:`~jqlite.data.sources.extras_map.fold_to_jq_labels`); at most 8,000 rows per call
+  (one call per security and month).
 """
 
 from __future__ import annotations
@@ -159,8 +186,105 @@ class TushareSource(Source):
                                                 date_format="%Y%m%d", table=table))
         return {t: pd.concat(v, ignore_index=True) for t, v in out.items() if v}
 
+    def fetch_minute(self, codes: list[str], start, end) -> pd.DataFrame:
+        from .extras_map import fold_to_jq_labels
+        frames = []
+        months = pd.date_range(pd.Timestamp(start).replace(day=1), end, freq="MS")
+        for c in codes:
+            for m in months:
+                s = max(pd.Timestamp(start), m)
+                e = min(pd.Timestamp(end), m + pd.offsets.MonthEnd(0))
+                df = self._q("stk_mins", ts_code=ts_code(c), freq="1min", start_date=f"{s.date()} 09:00:00",
+                             end_date=f"{e.date()} 15:00:00")
+                if len(df):
+                    frames.append(pd.DataFrame({
+                        "code": c, "time": pd.to_datetime(df["trade_time"]).to_numpy(),
+                        **{k: df[k].astype(float).to_numpy() for k in ("open", "close", "high", "low")},
+                        "volume": df["vol"].astype(float).to_numpy(), "money": df["amount"].astype(float).to_numpy()}))
+        if not frames:
+            return pd.DataFrame(columns=["code", "time", "open", "close", "high", "low", "volume", "money"])
+        return fold_to_jq_labels(pd.concat(frames, ignore_index=True))
+
+    def fetch_valuation(self, codes: list[str], start, end) -> pd.DataFrame:
+        from .extras_map import TS_DAILY_BASIC, map_valuation
+        s, e = yyyymmdd(start), yyyymmdd(end)
+        per_call = max(1, DAILY_ROW_LIMIT // max(1, len(pd.bdate_range(start, end))))
+        frames = [self._q("daily_basic", ts_code=",".join(ts_code(c) for c in codes[i:i + per_call]),
+                          start_date=s, end_date=e, fields="ts_code,trade_date," + ",".join(TS_DAILY_BASIC))
+                  for i in range(0, len(codes), per_call)]
+        df = pd.concat(frames, ignore_index=True)
+        return map_valuation(df, TS_DAILY_BASIC, code_col="ts_code", day_col="trade_date",
+                             label="tushare daily_basic", date_format="%Y%m%d")
+
+    def industry_members(self, codes, dates) -> pd.DataFrame:
+        from .extras_map import FAR, jq_style_sw_name
+        want = set(codes)
+        l1 = self._q("index_classify", level="L1", src="SW2021")
+        frames = []
+        for code in l1["index_code"]:
+            for new in ("Y", "N"):
+                frames.append(self._q("index_member_all", l1_code=code, is_new=new))
+        df = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
+        cols = ["scheme", "industry_code", "code", "start_date", "end_date", "name"]
+        if df is None:
+            return pd.DataFrame(columns=cols)
+        df = df.drop_duplicates(["ts_code", "l3_code", "in_date"])
+        jq = normalize_codes(df["ts_code"].to_numpy(), file="tushare index_member_all")
+        start = pd.to_datetime(df["in_date"], format="%Y%m%d", errors="coerce")
+        out_d = pd.to_datetime(df["out_date"].replace({"None": None, "": None}), format="%Y%m%d", errors="coerce")
+        end = (out_d - pd.Timedelta(days=1)).fillna(FAR)     # out_date: no longer a member that day
+        parts = []
+        for lvl in (1, 2, 3):
+            parts.append(pd.DataFrame({
+                "scheme": f"sw_l{lvl}", "industry_code": df[f"l{lvl}_code"].astype(str).str.replace(".SI", "", regex=False).to_numpy(),
+                "code": jq, "start_date": start.to_numpy(), "end_date": end.to_numpy(),
+                "name": [jq_style_sw_name(n, lvl) for n in df[f"l{lvl}_name"]]}))
+        out = pd.concat(parts, ignore_index=True)
+        out = out[out["code"].isin(want).to_numpy() & out["start_date"].notna().to_numpy()
+                  & (out["end_date"] >= out["start_date"]).to_numpy()]
+        from .extras_map import merge_members
+        return merge_members(None, out.sort_values(["scheme", "code", "start_date"]).reset_index(drop=True))
+
+    def etf_securities(self, date) -> pd.DataFrame:
+        frames = [self._q("fund_basic", market="E", status=st).assign(_listed=(st == "L")) for st in ("L", "D")]
+        df = pd.concat([f for f in frames if len(f)], ignore_index=True).drop_duplicates("ts_code")
+        name = df["name"].astype(str)
+        kind = name.str.contains("ETF", case=False)
+        df = df[kind.to_numpy()]      # exchange-traded index funds (LOFs, closed-end funds: not pulled)
+        return pd.DataFrame({"code": normalize_codes(df["ts_code"].to_numpy(), file="tushare fund_basic"),
+                             "display_name": df["name"].to_numpy(object), "type": "etf",
+                             "start_date": pd.to_datetime(df["list_date"], format="%Y%m%d", errors="coerce").to_numpy(),
+                             "listed": df["_listed"].to_numpy(bool)})
+
+    def _fund_daily(self, codes: list[str], s: str, e: str, per_call: int) -> pd.DataFrame:
+        frames, adj = [], []
+        for i in range(0, len(codes), per_call):
+            chunk = ",".join(ts_code(c) for c in codes[i:i + per_call])
+            frames.append(self._q("fund_daily", ts_code=chunk, start_date=s, end_date=e))
+            adj.append(self._q("fund_adj", ts_code=chunk, start_date=s, end_date=e))
+        df = pd.concat(frames, ignore_index=True)
+        a = pd.concat(adj, ignore_index=True)
+        if df.empty or a.empty or df["pre_close"].notna().all():
+            return df
+        df = df.merge(a[["ts_code", "trade_date", "adj_factor"]], on=["ts_code", "trade_date"], how="left")
+        df = df.sort_values(["ts_code", "trade_date"], kind="stable")
+        g = df.groupby("ts_code", sort=False)
+        derived = (g["close"].shift() * g["adj_factor"].shift() / df["adj_factor"]).round(3)
+        df["pre_close"] = df["pre_close"].fillna(derived)
+        return df.drop(columns="adj_factor").reset_index(drop=True)
+
     def fetch_daily(self, codes: list[str], start, end) -> pd.DataFrame:
         s, e = yyyymmdd(start), yyyymmdd(end)
+        from ..ingest import security_type_of
+        funds = [c for c in codes if security_type_of(c) != "stock"]
+        if funds:
+            n_days = max(1, len(pd.bdate_range(start, end)))
+            fd = self._fund_daily(funds, s, e, max(1, DAILY_ROW_LIMIT // n_days))
+            fd = fd.assign(up_limit=float("nan"), down_limit=float("nan"))
+            stocks = [c for c in codes if c not in set(funds)]
+            if not stocks:
+                return fd
+            return pd.concat([self.fetch_daily(stocks, start, end), fd], ignore_index=True)
         n_days = max(1, len(pd.bdate_range(start, end)))
         per_call = max(1, DAILY_ROW_LIMIT // n_days)
         frames = []
