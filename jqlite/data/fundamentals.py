@@ -295,8 +295,10 @@ def validate_fundamentals(name: str, df: pd.DataFrame, codes=None, calendar=None
         key = ["code", "statDate"]
     # (code rank, date) -> stable order; duplicates are adjacent in it
     d = cols_out[key[1]].view(np.int64)
-    order = np.lexsort((d, crank))
-    sr, sd_ = crank[order], d[order]
+    n = len(d)
+    in_order = n < 2 or bool(((crank[1:] > crank[:-1]) | ((crank[1:] == crank[:-1]) & (d[1:] >= d[:-1]))).all())
+    order = np.arange(n) if in_order else np.lexsort((d, crank))   # already sorted: no reshuffle
+    sr, sd_ = (crank, d) if in_order else (crank[order], d[order])
     dup_sorted = np.zeros(len(order), bool)
     if len(order) > 1:
         dup_sorted[1:] = (sr[1:] == sr[:-1]) & (sd_[1:] == sd_[:-1])
@@ -305,7 +307,7 @@ def validate_fundamentals(name: str, df: pd.DataFrame, codes=None, calendar=None
     fail(dup, key[-1], f"duplicate row for key {key}")
     if "_row" in df.columns:
         cols_out["_row"] = df["_row"].to_numpy()
-    return pd.DataFrame({c: v[order] for c, v in cols_out.items()}, copy=False)
+    return pd.DataFrame({c: (v if in_order else v[order]) for c, v in cols_out.items()}, copy=False)
 
 
 def _write_table(df: pd.DataFrame, name: str, path: Path) -> None:
