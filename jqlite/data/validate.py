@@ -210,7 +210,8 @@ def read_bars_frame(df: pd.DataFrame, mapping: ColumnMapping | None = None, *, l
     if codes is not None:
         keep &= pd.Series(out["code"]).isin(set(codes)).to_numpy()
     order = order[keep[order]]          # sorted by (code, date), filtered
-    return pd.DataFrame({c: out[c][order] for c in RAW_COLUMNS}, copy=False)
+    # gather column by column, dropping each source array as soon as it is copied (peak memory)
+    return pd.DataFrame({c: out.pop(c)[order] for c in RAW_COLUMNS}, copy=False)
 
 
 def _code_date_key(codes, dates: np.ndarray) -> np.ndarray:
