@@ -465,7 +465,8 @@ def _run_pull_cli(cmd: str, fn, *args, **kw) -> None:
         click.echo(f"{r['store']} is up to date (last day {r.get('last_date', '?')})")
         return
     q = r.get("quota")
-    click.echo(f"store written to {r['store']} in {r['seconds']:.1f}s: {r['securities']} securities, "
+    how = {"append": "new days appended to", "rebuild": "store rebuilt at"}.get(r.get("mode"), "store written to")
+    click.echo(f"{how} {r['store']} in {r['seconds']:.1f}s: {r['securities']} securities, "
                f"{r['first_date']} .. {r['last_date']}, {r['rows']:,} source rows ({r['calls']} calls, "
                f"{r['retries']} retries{', resumed after ' + str(r['resumed_batches']) + ' committed batches' if r['resumed_batches'] else ''})"
                + (f"; quota left {q['spare']:,} of {q['total']:,}" if q else ""))
@@ -594,14 +595,16 @@ def data_verify_factors(store, factors, start, end, codes, rtol, atol, as_json) 
 @click.argument("store", type=click.Path(file_okay=False, exists=True))
 @click.option("--end", default=None, help="last day (default today)")
 @click.option("--restart", is_flag=True, help="discard an interrupted update instead of resuming it")
-def data_update(store, end, restart) -> None:
+@click.option("--rebuild", is_flag=True, help="rebuild the whole store instead of appending the new days")
+def data_update(store, end, restart, rebuild) -> None:
     """Pull the days after STORE's last day from the source it was pulled from.
 
-    Same credentials, batches, resume and exit codes as `jqlite data pull`; the store is
-    rebuilt with the new days and swapped in atomically.
+    Same credentials, batches, resume and exit codes as `jqlite data pull`.  The new days
+    are appended (only the current year's files are rewritten; the log says when the store
+    has to be rebuilt instead, and why); the new store is swapped in atomically.
     """
     from .data.pull import run_update
-    _run_pull_cli("update", run_update, store, end=end, restart=restart)
+    _run_pull_cli("update", run_update, store, end=end, restart=restart, rebuild=rebuild)
 
 
 def _check_run_dir(cmd: str, d: Path) -> None:

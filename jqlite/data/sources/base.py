@@ -128,6 +128,27 @@ class Source:
         """Raw daily bars of ``codes`` in ``[start, end]``, in :attr:`mapping`'s layout."""
         raise NotImplementedError
 
+    #: Whether :meth:`fetch_day` is implemented (one call per trading day for all securities).
+    per_day = False
+    #: Library calls :meth:`fetch_day` makes per day, and :meth:`fetch_daily` per batch (to
+    #: choose the cheaper way for an update).
+    day_calls = 1
+    batch_calls = 1
+
+    def fetch_day(self, day: _dt.date, codes: list[str]) -> pd.DataFrame:
+        """Raw daily bars of every security of ``codes`` traded on ``day`` (one trading day),
+        in :attr:`mapping`'s layout, from the source's per-day endpoints.
+
+        ``jqlite data update`` uses it when it needs fewer calls than :meth:`fetch_daily`
+        over the securities (a few new days for a whole market).
+
+        Raises
+        ------
+        SourceError
+            The source has no per-day endpoint (:attr:`per_day` is False).
+        """
+        raise SourceError(f"{self.name}: no per-day endpoint")
+
     def fetch_fundamentals(self, codes: list[str], start: _dt.date, end: _dt.date) -> dict[str, pd.DataFrame]:
         """Financial reports of ``codes`` for ``jqlite data pull --what fundamentals``.
 

@@ -19,6 +19,16 @@ doc_id=183 (stk_limit), doc_id=25 (stock_basic)):
 * ``stk_limit(ts_code, start_date, end_date)`` -> ``trade_date, ts_code, up_limit,
   down_limit`` (float64, yuan).
 * ``stock_basic(list_status='L'|'D'|'P', fields='ts_code,name,list_date,delist_date')``.
+* Per-day endpoints (used by ``jqlite data update`` for a few new days: 3 calls a day instead
+  of 2 per 20 securities): ``daily(trade_date='20240108')`` -> the same columns for every
+  stock traded that day (at most 6,000 rows a call: a full answer is read on with
+  ``offset``); ``stk_limit(trade_date=...)`` (doc_id=183) the same way;
+  ``suspend_d(trade_date=..., suspend_type='S')`` (doc_id=214) -> ``ts_code, trade_date,
+  suspend_timing, suspend_type`` (str; ``suspend_timing`` None for a whole-day suspension,
+  e.g. ``09:30-10:00`` for an intraday halt).  ``adj_factor(trade_date=...)`` (doc_id=28) is
+  not read: the factor is derived from the exchange's ``pre_close`` as in the per-security
+  pull (tushare's adj_factor is the same ratio chained from the listing day), so an updated
+  store equals a whole pull.
 * ``trade_cal(exchange='SSE', start_date, end_date)`` -> ``exchange, cal_date, is_open``
   (used once at login to check the token).
 * ``index_weight(index_code='399300.SZ', start_date, end_date)`` -> ``index_code, con_code,
@@ -140,6 +150,7 @@ class TushareSource(Source):
         frames = [self._q("stock_basic", exchange="", list_status=s, fields="ts_code,name,list_date,delist_date")
                   .assign(_listed=(s == "L")) for s in ("L", "D", "P")]
         df = pd.concat([f for f in frames if len(f)], ignore_index=True).drop_duplicates("ts_code")
+        self._listed_ts = set(df.loc[df["_listed"].to_numpy(bool), "ts_code"])
         out = pd.DataFrame({"code": normalize_codes(df["ts_code"].to_numpy(), file="tushare stock_basic"),
                             "display_name": df["name"].to_numpy(object),
                             "start_date": pd.to_datetime(df["list_date"], format="%Y%m%d", errors="coerce"),
@@ -185,6 +196,49 @@ class TushareSource(Source):
                                                 pub_col="ann_date", label=f"tushare {api} {c}",
                                                 date_format="%Y%m%d", table=table))
         return {t: pd.concat(v, ignore_index=True) for t, v in out.items() if v}
+
+    per_day = True
+    day_calls = 3          # daily + stk_limit + suspend_d
+    batch_calls = 2        # daily + stk_limit per batch of securities
+
+    def _by_day(self, name: str, d: str, **kw) -> pd.DataFrame:
+        frames = [self._q(name, trade_date=d, **kw)]
+        while len(frames[-1]) >= DAILY_ROW_LIMIT:        # a full answer: read on
+            frames.append(self._q(name, trade_date=d, offset=DAILY_ROW_LIMIT * len(frames), **kw))
+        return pd.concat(frames, ignore_index=True)
+
+    def fetch_day(self, day, codes: list[str]) -> pd.DataFrame:
+        d = yyyymmdd(day)
+        want = {ts_code(c) for c in codes}
+        df = self._by_day("daily", d)
+        df = df[df["ts_code"].isin(want).to_numpy()].reset_index(drop=True) if len(df) else df
+        lim = None
+        if self.limits_ok:
+            try:
+                lim = self._by_day("stk_limit", d)
+            except SourceError as exc:
+                if "权限" not in str(exc):
+                    raise
+                self.limits_ok = False
+                self.note = f"tushare stk_limit unavailable ({exc}); limits derived from pre_close"
+        susp = self._q("suspend_d", trade_date=d, suspend_type="S")
+        if len(susp):
+            whole = susp["suspend_timing"].isna() | (susp["suspend_timing"].astype(str).str.strip().isin(("", "None")))
+            suspended = set(susp.loc[whole.to_numpy(), "ts_code"])
+        else:
+            suspended = set()
+        listed = getattr(self, "_listed_ts", None)
+        if listed is not None and len(df):
+            silent = sorted((listed & want) - set(df["ts_code"]) - suspended)
+            if silent:     # shown suspended like any missing row; said so (a delisting not yet in stock_basic?)
+                self.note = (f"tushare {d}: {len(silent)} listed stock(s) have no daily row and are not in "
+                             f"suspend_d, e.g. {silent[0]}: shown suspended")
+        if len(df) == 0:
+            return df.assign(up_limit=pd.Series(dtype=float), down_limit=pd.Series(dtype=float))
+        if lim is not None and len(lim):
+            return df.merge(lim[["ts_code", "trade_date", "up_limit", "down_limit"]], on=["ts_code", "trade_date"],
+                            how="left")
+        return df.assign(up_limit=float("nan"), down_limit=float("nan"))
 
     def fetch_minute(self, codes: list[str], start, end) -> pd.DataFrame:
         from .extras_map import fold_to_jq_labels
