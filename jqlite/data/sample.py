@@ -88,7 +88,8 @@ DEFAULT_SEED = 20240101
 #: their era, all CSRC 2012 divisions, all jq_l1).
 #: 5: composite indexes take new listings after their rules' delay (11th trading day; 上证指数
 #: a year from 2020-07-22; 中证全指 at its review after a quarter); capped IPO first days open
-#: at 120 % of the issue price and close at the +44 % cap.
+#: at 120 % of the issue price and close at the +44 % cap; indexes 000009 上证380, 399310
+#: 国证50, 399951 300银行.
 SAMPLE_GENERATOR = 5
 DEFAULT_START = "2014-01-02"
 DEFAULT_END = "2025-12-31"
@@ -361,6 +362,9 @@ _MORE_INDEXES = (
     ("399317.XSHE", "国证A指", "GZAZ", "2005-01-04", 2600.0, "all:all"),
     ("399632.XSHE", "深100EW", "S100EW", "2002-12-31", 3000.0, "rank:xshe:1:100"),
     ("000012.XSHG", "国债指数", "GZZS", "2003-01-02", 140.0, "bond:0.035"),
+    ("000009.XSHG", "上证380", "SZ380", "2003-12-31", 3500.0, "rank:xshg:181:560"),
+    ("399310.XSHE", "国证50", "GZ50", "2002-12-31", 2200.0, "rank:all:1:50"),
+    ("399951.XSHE", "300银行", "300YH", "2004-12-31", 3200.0, "swin:801780:000300.XSHG"),
 )
 # Shenwan L1 industry indexes (JoinQuant codes 801xxx.XSHG): members = the SW L1 industry of
 # the sample's classification (jqlite.data.reference.SAMPLE_SW).
@@ -1329,6 +1333,9 @@ def _simulate(seed, n_stocks, start, end, say):
             return members[a] | members[b]
         if kind == "sw":
             return act & np.where(after, (sw_after == arg)[None, :], (sw_before == arg)[None, :])
+        if kind == "swin":      # the members of an index in one SW L1 industry (300银行)
+            sw, idx = arg.split(":", 1)
+            return index_members_of(f"sw:{sw}") & members[idx]
         m = np.zeros((T, n), bool)
         if kind == "rank":
             uni, lo, hi = arg.split(":")
