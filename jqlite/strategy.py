@@ -153,8 +153,9 @@ def load_strategy(run: "Run") -> dict[str, Any]:
         run.log.warn(note)
     legacy.install()
     libs.install(run, src.text)
-    if src.python2 and "sklearn" in src.text:
-        # JoinQuant's Python 2 had scikit-learn < 0.19: 1-D X was one sample
+    if "sklearn" in src.text and (src.python2 or any(n in src.text for n in libs._SKLEARN_REMOVED)):
+        # JoinQuant's Python 2 had scikit-learn < 0.19, where a 1-D X was one sample; a file
+        # importing names scikit-learn has since removed (Imputer) was written for that era
         run._sklearn_1d = True
         legacy.install_sklearn_1d()
     # The namespace is a real module's __dict__, registered in sys.modules under the

@@ -339,3 +339,22 @@ def test_python3_file_keeps_modern_sklearn_1d_error(market):
     src = SK1D_SRC.replace("    print 'done'\n", "")
     with pytest.raises(Exception, match="Expected 2D array"):
         run_backtest("sk1d3.py", market=market, source=src, raise_errors=True)
+
+
+def test_file_importing_removed_sklearn_names_gets_old_1d_rule(market):
+    # Python 3 syntax, but `Imputer` (removed in scikit-learn 0.22) dates it to the old
+    # scikit-learn JoinQuant had: predict([1, 2]) is one sample, 1 + 2*1 + 3*2 = 9
+    pytest.importorskip("sklearn")
+    from jqlite.testing import run_backtest
+    src = "from sklearn.preprocessing import Imputer\n" + SK1D_SRC.replace("    print 'done'\n", "")
+    r = run_backtest("sk1d_old.py", market=market, source=src)
+    assert r.run.g.y == pytest.approx([9.0])
+
+
+def test_record_takes_a_one_element_array(market):
+    from jqlite.testing import run_backtest
+    src = ("import numpy as np\ndef initialize(context):\n    run_daily(f, 'open')\n"
+           "def f(context):\n    record(w=np.array([[2.5]]), n=3)\n")
+    r = run_backtest("rec.py", market=market, source=src)
+    rows = list(r.run.records.values())
+    assert rows and all(row == {"w": 2.5, "n": 3.0} for row in rows)
