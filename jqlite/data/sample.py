@@ -89,7 +89,8 @@ DEFAULT_SEED = 20240101
 #: 5: composite indexes take new listings after their rules' delay (11th trading day; 上证指数
 #: a year from 2020-07-22; 中证全指 at its review after a quarter); capped IPO first days open
 #: at 120 % of the issue price and close at the +44 % cap; indexes 000009 上证380, 399310
-#: 国证50, 399951 300银行.
+#: 国证50, 399951 300银行; dividends paid with a persistent per-stock propensity (famous
+#: large caps yearly).
 SAMPLE_GENERATOR = 5
 DEFAULT_START = "2014-01-02"
 DEFAULT_END = "2025-12-31"
@@ -969,7 +970,10 @@ def _events(seed, lat, days, act, first):
                                                       | (days.month == 7)))
         if not len(win):
             continue
-        p = 0.35 + 0.4 / (1 + np.exp(-quality))
+        # paying is persistent, as in the real market (most firms that paid last year pay
+        # again; large caps every year): a per-stock propensity from quality (0.15 .. 0.95,
+        # 0.77 at the median), 0.97 for the famous large caps
+        p = np.where(famous, 0.97, 0.15 + 0.8 / (1 + np.exp(-1.5 * (quality + 0.8))))
         pays = rng.random(n) < p
         d = win[rng.integers(len(win), size=n)]
         bon = rng.random(n) * (1.0 - 0.3 * (growth > 0.5))
