@@ -496,3 +496,17 @@ def test_indexes_added_in_generator_5(market):
     assert len(m["399310.XSHE"]) == 50 and m["399310.XSHE"] <= m["000300.XSHG"]   # the 50 largest
     assert m["000009.XSHG"] and all(c.endswith(".XSHG") for c in m["000009.XSHG"])
     assert m["399951.XSHE"] and m["399951.XSHE"] <= m["000300.XSHG"]       # banks of the CSI 300
+
+
+def test_cash_dividends_are_persistent(market):
+    # real payers keep paying: the famous large caps every year (601398 工商银行 pays yearly),
+    # and a stock that paid in one year pays the next far more often than not
+    x = market["xrxd"]
+    cash = x[x["bonus_pre_tax"] > 0].copy()
+    cash["year"] = cash["date"].dt.year
+    icbc = set(cash.loc[cash["code"] == "601398.XSHG", "year"])
+    assert len(icbc & set(range(2015, 2025))) >= 9
+    paid = set(zip(cash["code"], cash["year"]))
+    pairs = [(c, y) for c, y in paid if 2015 <= y <= 2023]
+    again = sum((c, y + 1) in paid for c, y in pairs) / len(pairs)
+    assert again > 0.7
