@@ -239,6 +239,8 @@ def test_finance_stk_xr_xd(research):
     assert (df["board_plan_pub_date"] < df["a_xr_date"]).all()
     assert df["total_capital_before_transfer"].iloc[0] == pytest.approx(141085.0)
     assert df["total_capital_after_transfer"].iloc[0] == pytest.approx(211628.0)  # x1.5, share counts rounded
+    # 派息金额 (万元) = 6.95 / 10 元 x 141085 万股 = 98054.075; the 2016 one on 211628 万股
+    assert df["bonus_amount_rmb"].tolist()[:2] == pytest.approx([98054.075, 3.19 / 10 * 211628.0])
     sel = finance.run_query(query(t.code, t.bonus_ratio_rmb).filter(
         t.a_xr_date >= dt.date(2020, 1, 1), t.code == "000001.XSHE"))
     assert list(sel.columns) == ["code", "bonus_ratio_rmb"] and sel["bonus_ratio_rmb"].tolist() == pytest.approx([3.64, 2.96, 3.16, 4.85, 2.81, 4.09])
