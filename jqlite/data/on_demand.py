@@ -68,6 +68,9 @@ class CodeKind:
     family : str
         What the price follows: ``stock``, ``broad``, ``sector``, ``foreign``, ``gold``,
         ``bond``, ``money``, ``star50``, ``index``.
+    delisted : tuple of str, optional
+        ``(first, last)`` ISO dates of the window the delisting date is drawn from (structured
+        fund shares, all wound up in 2020); None: still listed.
     """
 
     kind: str
@@ -75,11 +78,20 @@ class CodeKind:
     board: str
     listed: tuple
     family: str
+    delisted: tuple | None = None
 
 
 def is_futures_code(code) -> bool:
     """Whether ``code`` looks like a JoinQuant futures code (``RB8888.XSGE``, ``IF2103.CCFX``)."""
     return isinstance(code, str) and bool(FUTURES_RE.match(code))
+
+
+def _futures_kind(code) -> CodeKind | None:
+    """The CodeKind of a futures code of a known variety (jqlite.data.futures), or None."""
+    from . import futures as _fut
+    if not _fut.is_known(code):
+        return None
+    return CodeKind("futures", "futures", "futures", ("2010-01-04", "2200-01-01"), "futures")
 
 
 def classify(code) -> CodeKind | None:
@@ -90,13 +102,21 @@ def classify(code) -> CodeKind | None:
     (``.XSHE``); exchange funds 510000-518999, 560000-563999, 588000-588999, 501000-502999
     (``.XSHG``), 159000-159999, 160000-169999 (``.XSHE``); indexes 000001-000999 and
     801000-801999, 850000-859999 (``.XSHG``), 399001-399999 (``.XSHE``); open-end funds
-    ``NNNNNN.OF``.  B shares, bonds, repos, options and futures are not valid here.
+    ``NNNNNN.OF``; structured fund shares 150000-150999 (``.XSHE``: even ``fja`` 分级A, odd
+    ``fjb`` 分级B, as the pairs were numbered -- 150018 银华稳进 / 150019 银华锐进 -- listed
+    2010-2016 and delisted in the second half of 2020, when the 资管新规 wound every
+    structured fund up); public REITs 180000-180999 (``.XSHE``) and 508000-508999
+    (``.XSHG``), type ``reits``, listed from 2021-06-21 (the first batch; so a backtest before
+    that finds the master row but no bars, as on JoinQuant); futures contract months and
+    continuous codes (``IF2103.CCFX``, ``RB8888.XSGE``) of the varieties of
+    :mod:`jqlite.data.futures` (kind ``'futures'``).  B shares, bonds, repos, options and old
+    closed-end funds (184xxx, 500xxx) are not valid here.
     """
     if not isinstance(code, str):
         return None
     m = _CODE_RE.match(code)
     if not m:
-        return None
+        return _futures_kind(code)
     num, ex = int(m.group(1)), m.group(2)
     if ex == "OF":
         return CodeKind("open_fund", "mixture_fund", "fund", ("2005-01-04", "2019-12-31"), "broad")
@@ -128,6 +148,8 @@ def classify(code) -> CodeKind | None:
             return CodeKind("fund", "etf", "fund", ("2020-11-16", "2020-12-31"), "star50")
         if 501000 <= num <= 502999:
             return CodeKind("fund", "lof", "fund", ("2016-01-04", "2019-12-31"), "broad")
+        if 508000 <= num <= 508999:
+            return CodeKind("fund", "reits", "fund", ("2021-06-21", "2021-12-31"), "reits")
         return None
     # XSHE
     if 1 <= num <= 999:
@@ -153,6 +175,12 @@ def classify(code) -> CodeKind | None:
         return CodeKind("fund", "etf", "fund", win, "broad" if sub == 9 else "sector")
     if 160000 <= num <= 169999:
         return CodeKind("fund", "lof", "fund", ("2005-01-04", "2019-12-31"), "broad")
+    if 150000 <= num <= 150999:
+        b = num % 2 == 1
+        return CodeKind("fund", "fjb" if b else "fja", "fund", ("2010-01-04", "2016-12-30"),
+                        "structured_b" if b else "bond", ("2020-06-01", "2020-12-31"))
+    if 180000 <= num <= 180999:
+        return CodeKind("fund", "reits", "fund", ("2021-06-21", "2021-12-31"), "reits")
     return None
 
 
@@ -366,8 +394,10 @@ def _frame(dvals, code, O, C, H, L, V, M, PRE, HL, LL, paused, fac) -> pd.DataFr
 def _reference(base: _Base, kind: CodeKind, rng) -> tuple[str | None, tuple | None]:
     """The base security a fund or index follows (by family, drawn from the code's stream)."""
     fam = kind.family
-    if fam in ("bond", "money"):
+    if fam in ("bond", "money", "reits"):
         return None, None
+    if fam == "structured_b":     # a leveraged share of a broad index fund
+        fam = "broad"
     if fam == "star50":
         cands = ("000688.XSHG",)
     elif fam == "foreign":
@@ -396,14 +426,22 @@ def _tracker(base: _Base, code: str, kind: CodeKind, rng) -> tuple[pd.DataFrame,
     if ser is not None:      # a fund cannot start before what it tracks
         first = int(np.argmax(~np.isnan(ser[3]))) if (~np.isnan(ser[3])).any() else T
         t0 = max(t0, first)
-    n = max(T - t0, 0)
-    sl = slice(t0, T)
+    t1 = T                   # one past the last day with a bar
+    delisted = None
+    if kind.delisted is not None:
+        lo, hi = (pd.Timestamp(d) for d in kind.delisted)
+        delisted = (lo + (hi - lo) * float(rng.random())).normalize()
+        t1 = max(int(np.searchsorted(days.values, delisted.to_datetime64(), side="right")), t0)
+        if t1 > t0:          # the last trading day on or before the drawn date
+            delisted = pd.Timestamp(days[t1 - 1])
+    n = max(t1 - t0, 0)
+    sl = slice(t0, t1)
     index = kind.kind == "index"
     openf = kind.kind == "open_fund"
     te_sd = 0.003 if index else 0.0004
     if ser is None:
-        y = 0.022 if kind.family == "money" else 0.035
-        sd = 0.00002 if kind.family == "money" else 0.001
+        y = {"money": 0.022, "reits": 0.05}.get(kind.family, 0.035)
+        sd = {"money": 0.00002, "reits": 0.008}.get(kind.family, 0.001)
         rc = y / 244 + sd * rng.standard_normal(n)
         ro = 0.3 * rc
         rh = np.maximum(ro, rc) + np.abs(0.5 * sd * rng.standard_normal(n))
@@ -414,6 +452,8 @@ def _tracker(base: _Base, code: str, kind: CodeKind, rng) -> tuple[pd.DataFrame,
         rc, ro, rh, rl = c / pcs - 1, o / pcs - 1, h / pcs - 1, lo / pcs - 1
         if n:
             rc[0] = ro[0] = rh[0] = rl[0] = 0.0
+    if kind.family == "structured_b":   # about twice the parent fund's daily moves
+        rc, ro, rh, rl = 2.0 * rc, 2.0 * ro, 2.0 * rh, 2.0 * rl
     te = te_sd * rng.standard_normal((n, 2))
     rc = np.clip(rc + te[:, 0], -0.095, 0.095)
     ro = np.clip(ro + te[:, 1], -0.095, 0.095)
@@ -457,8 +497,7 @@ def _tracker(base: _Base, code: str, kind: CodeKind, rng) -> tuple[pd.DataFrame,
         M = np.floor(V * np.clip((O + H + L + C) / 4, L, H) * 100 + 0.5) / 100
     bars = _frame(days[sl], code, O, C, H, L, V, M, PRE, HL, LL, np.zeros(n), np.ones(n))
     word = {"index": "指数", "open_fund": "基金"}.get(kind.kind, "ETF" if kind.type == "etf" else "LOF")
-    if kind.type == "mmf":
-        word = "货币"
+    word = {"mmf": "货币", "fja": "A", "fjb": "B", "reits": "REIT"}.get(kind.type, word)
     from .sample import _FIRST_CHARS, _SECOND_CHARS
     a, ia = _FIRST_CHARS[int(rng.integers(len(_FIRST_CHARS)))]
     b, ib = _SECOND_CHARS[int(rng.integers(len(_SECOND_CHARS)))]
@@ -466,8 +505,13 @@ def _tracker(base: _Base, code: str, kind: CodeKind, rng) -> tuple[pd.DataFrame,
     start = listed if not index else pd.Timestamp(kind.listed[0])
     if ser is not None and not index and t0 < T and pd.Timestamp(days[t0]) > listed:
         start = pd.Timestamp(days[t0])
+    elif kind.type in ("fja", "fjb", "reits"):          # a trading day, never a weekend
+        start = pd.offsets.BDay().rollforward(listed)
+        if listed >= days[0] and t0 < T:
+            start = pd.Timestamp(days[t0])
     sec = {"code": code, "display_name": disp, "name": f"{ia}{ib}{code[:6]}", "type": kind.type,
-           "start_date": str(pd.Timestamp(start).date()), "end_date": schema.FAR_FUTURE,
+           "start_date": str(pd.Timestamp(start).date()),
+           "end_date": str(delisted.date()) if delisted is not None else schema.FAR_FUTURE,
            "board": "index" if index else "fund", "tracks": ref or kind.family}
     return bars, sec
 
@@ -501,6 +545,9 @@ def synthesize(store, code: str) -> tuple[pd.DataFrame, dict]:
     kind = classify(code)
     if kind is None:
         raise ValueError(f"{code!r} is not a JoinQuant stock, fund or index code")
+    if kind.kind == "futures":
+        from . import futures as _fut
+        return _fut.synthesize(store, code)
     base = store.cached("on_demand_base", lambda: _Base(store))
     rng = _rng(base.seed, f"on_demand:{code}")
     if kind.kind == "stock":
@@ -512,7 +559,7 @@ def file_of(path, code: str) -> Path:
     return Path(path) / DIRNAME / f"{code}.parquet"
 
 
-def materialise(store, codes) -> list[str]:
+def materialise(store, codes, window=None) -> list[str]:
     """Synthesise the ``codes`` the store lacks into ``<store>/on_demand/`` (atomically).
 
     Parameters
@@ -521,6 +568,10 @@ def materialise(store, codes) -> list[str]:
         A sample store (:attr:`Store.synthesizes` true).
     codes : iterable of str
         Valid codes (:func:`classify`); codes already in the store or on disk are skipped.
+        A futures code brings its variety's continuous codes and the contracts trading in
+        ``window`` (:func:`jqlite.data.futures.expand`).
+    window : (date-like, date-like), optional
+        The backtest's first and last day (futures only; default: the active run's, if any).
 
     Returns
     -------
@@ -529,7 +580,18 @@ def materialise(store, codes) -> list[str]:
     """
     folder = Path(store.path) / DIRNAME
     out = []
-    for code in sorted(set(codes)):
+    codes = set(codes)
+    fut = [c for c in codes if isinstance(c, str) and _futures_kind(c) is not None]
+    if fut:
+        from . import futures as _fut
+        if window is None:
+            from ..api._binding import run_or_none
+            run = run_or_none()
+            if run is not None and getattr(run, "run_dates", None) is not None:
+                window = (run.run_dates[0], run.run_dates[-1])
+        codes |= set(_fut.expand(store, fut, window))
+        codes -= {c for c in fut if c not in set(_fut.expand(store, [c]))}   # months never traded
+    for code in sorted(codes):
         if code in store.code_index or classify(code) is None:
             continue
         target = file_of(store.path, code)
@@ -581,6 +643,10 @@ def ensure(store, codes) -> None:
     if not missing:
         return
     materialise(store, missing)
+    # a futures month that never trades in the store's calendar is not written: not added
+    missing = [c for c in missing if file_of(store.path, c).exists()]
+    if not missing:
+        return
     from ..api._binding import run_or_none
     from ..errors import SecuritiesAdded
     run = run_or_none()
@@ -632,6 +698,7 @@ def folder_stamp(path) -> int:
 
 
 # ----------------------------------------------------------------------------- source scan
+_FUT_LIT_RE = re.compile(r"(?<![0-9A-Za-z])([A-Z]{1,2}\d{4}\.(?:CCFX|XSGE|XDCE|XZCE|XINE|GFEX))(?![0-9A-Za-z])")
 _LIT_RE = re.compile(r"(?<![0-9A-Za-z])(?:(?:sh|sz|SH|SZ)\.?)?(\d{6})(?:\.(XSHG|XSHE|OF|SH|SZ|sh|sz))?(?![0-9])")
 
 
@@ -666,6 +733,7 @@ def codes_in_source(source: str) -> list[str]:
             else:
                 cands = [f"{num}.XSHG" if num[0] in "5689" else f"{num}.XSHE"]
             out.update(c for c in cands if classify(c) is not None)
+        out.update(c for c in _FUT_LIT_RE.findall(s) if classify(c) is not None)
     return sorted(out)
 
 
