@@ -232,13 +232,19 @@ def daily_prices(stocks, end_date, count):
 def base_factor_frames(stocks, days, close, high, volume):
     """The 14 base factors (raw values) as date x stock frames over ``close.index``.
 
-    The minute factors of ``days`` come from ``g.factors`` (NaN on other days).
+    The minute factors come from ``g.factors`` (NaN on days not there); ``days`` is unused
+    (kept for callers of the first version).
     """
     ret = close.pct_change(fill_method=None)
     feats = {}
-    for name in MINUTE_FACTORS:
-        feats[name] = pd.DataFrame({d: g.factors[d][name] if name in g.factors[d] else pd.Series(dtype=float)
-                                    for d in days if d in g.factors}).T.reindex(index=close.index, columns=stocks)
+    have = [d for d in close.index if d in g.factors]      # only the window's days are stacked
+    cube = np.full((len(have), len(stocks), len(MINUTE_FACTORS)), np.nan)
+    for i, d in enumerate(have):
+        f = g.factors[d]
+        if len(f):
+            cube[i] = f.reindex(index=stocks, columns=MINUTE_FACTORS).to_numpy(dtype=np.float64)
+    for j, name in enumerate(MINUTE_FACTORS):
+        feats[name] = pd.DataFrame(cube[:, :, j], index=have, columns=stocks).reindex(close.index)
     feats['ret1'] = ret
     feats['ret5'] = close / close.shift(5) - 1
     feats['ret20'] = close / close.shift(20) - 1
