@@ -465,12 +465,16 @@ def _run_pull_cli(cmd: str, fn, *args, **kw) -> None:
         click.echo(f"{r['store']} is up to date (last day {r.get('last_date', '?')})")
         return
     q = r.get("quota")
-    click.echo(f"store written to {r['store']} in {r['seconds']:.1f}s: {r['securities']} securities, "
+    how = {"append": "new days appended to", "rebuild": "store rebuilt at"}.get(r.get("mode"), "store written to")
+    click.echo(f"{how} {r['store']} in {r['seconds']:.1f}s: {r['securities']} securities, "
                f"{r['first_date']} .. {r['last_date']}, {r['rows']:,} source rows ({r['calls']} calls, "
                f"{r['retries']} retries{', resumed after ' + str(r['resumed_batches']) + ' committed batches' if r['resumed_batches'] else ''})"
                + (f"; quota left {q['spare']:,} of {q['total']:,}" if q else ""))
     if r.get("fundamentals"):
-        click.echo("fundamentals: " + ", ".join(f"{t} {n:,} reports" for t, n in r["fundamentals"].items()))
+        click.echo("fundamentals: " + ", ".join(f"{t} {n:,} {'rows' if t == 'valuation' else 'reports'}"
+                                                 for t, n in r["fundamentals"].items()))
+    for k, v in (r.get("extras") or {}).items():
+        click.echo(f"{k}: {v}")
 
 
 @data.command("pull")
@@ -484,7 +488,9 @@ def _run_pull_cli(cmd: str, fn, *args, **kw) -> None:
 @click.option("--batch-size", default=None, type=int, help="securities per committed batch (default: per source)")
 @click.option("--restart", is_flag=True, help="discard an interrupted pull into OUT instead of resuming it")
 @click.option("--what", default="bars", show_default=True,
-              help="comma list: bars (always), fundamentals (financial reports), index (CSI 300/500, SSE 50 members; baostock/tushare)")
+              help="comma list: bars (always), minute (intraday bars), fundamentals (financial reports), valuation "
+                   "(daily market cap / PE / PB ...), industries (point-in-time classification), index (CSI 300/500, "
+                   "SSE 50 members), etf (exchange-traded funds); which source supplies what: docs/data-pull.md")
 def data_pull(source, out, start, end, universe, batch_size, restart, what) -> None:
     """Pull daily bars from a data source into a new store (resumable).
 
@@ -532,18 +538,73 @@ def data_info(store, as_json) -> None:
     click.echo(_json.dumps(info, indent=1, ensure_ascii=False) if as_json else format_info(info))
 
 
+@data.command("verify-factors")
+@click.argument("store", type=click.Path(file_okay=False, exists=True))
+@click.option("--factors", required=True, help="comma list of jqfactor names, e.g. market_cap,roe_ttm")
+@click.option("--start", required=True, help="first day")
+@click.option("--end", required=True, help="last day")
+@click.option("--codes", default=None, help="comma list or FILE of securities (default: the store's stocks)")
+@click.option("--rtol", default=1e-3, show_default=True, type=float, help="relative tolerance of 'within tol'")
+@click.option("--atol", default=1e-8, show_default=True, type=float, help="absolute tolerance of 'within tol'")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+def data_verify_factors(store, factors, start, end, codes, rtol, atol, as_json) -> None:
+    """Compare jqlite's factor values on STORE with JoinQuant's get_factor_values (jqdatasdk).
+
+    Per factor: pairs compared, mean daily rank correlation, median absolute error and the
+    share within tolerance.  Needs JQDATA_USERNAME / JQDATA_PASSWORD (or the keyring) and
+    costs one quota row per (day, security, factor).  Exit codes as `jqlite data pull`.
+    """
+    import json as _json
+
+    from .data.ingest import normalize_code
+    from .data.sources import CredentialError, QuotaExhausted, SourceError
+    from .data.verify_factors import format_report, verify_factors
+    from .errors import DataError
+    code_list = None
+    if codes:
+        p = Path(codes)
+        items = p.read_text(encoding="utf-8").splitlines() if p.is_file() else codes.split(",")
+        try:
+            code_list = [normalize_code(x.strip()) for x in items if x.strip() and not x.startswith("#")]
+        except ValueError as exc:
+            click.echo(f"jqlite data verify-factors: --codes: {exc}", err=True)
+            sys.exit(2)
+    say = lambda m: click.echo(f"  {m}", err=True)  # noqa: E731
+    try:
+        df = verify_factors(store, factors.split(","), start, end, codes=code_list, rtol=rtol, atol=atol,
+                            progress=say)
+    except CredentialError as exc:
+        click.echo(f"jqlite data verify-factors: credential rejected or missing: {exc}", err=True)
+        sys.exit(3)
+    except QuotaExhausted as exc:
+        click.echo(f"jqlite data verify-factors: {exc}", err=True)
+        sys.exit(4)
+    except (SourceError, DataError) as exc:
+        click.echo(f"jqlite data verify-factors: {exc}", err=True)
+        sys.exit(2)
+    if as_json:
+        out = {f: {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+               for f, r in df.to_dict(orient="index").items()}
+        click.echo(_json.dumps({"store": str(store), "start": start, "end": end, "rtol": rtol, "atol": atol,
+                                "factors": out}, indent=1))
+    else:
+        click.echo(format_report(df, rtol, atol))
+
+
 @data.command("update")
 @click.argument("store", type=click.Path(file_okay=False, exists=True))
 @click.option("--end", default=None, help="last day (default today)")
 @click.option("--restart", is_flag=True, help="discard an interrupted update instead of resuming it")
-def data_update(store, end, restart) -> None:
+@click.option("--rebuild", is_flag=True, help="rebuild the whole store instead of appending the new days")
+def data_update(store, end, restart, rebuild) -> None:
     """Pull the days after STORE's last day from the source it was pulled from.
 
-    Same credentials, batches, resume and exit codes as `jqlite data pull`; the store is
-    rebuilt with the new days and swapped in atomically.
+    Same credentials, batches, resume and exit codes as `jqlite data pull`.  The new days
+    are appended (only the current year's files are rewritten; the log says when the store
+    has to be rebuilt instead, and why); the new store is swapped in atomically.
     """
     from .data.pull import run_update
-    _run_pull_cli("update", run_update, store, end=end, restart=restart)
+    _run_pull_cli("update", run_update, store, end=end, restart=restart, rebuild=rebuild)
 
 
 def _check_run_dir(cmd: str, d: Path) -> None:

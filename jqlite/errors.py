@@ -57,7 +57,7 @@ class DataValidationError(DataError):
     """
 
     def __init__(self, file: str, row: int | None, column: str | None, message: str):
-        self.file, self.row, self.column = file, row, column
+        self.file, self.row, self.column, self.message = file, row, column, message
         where = file
         if row is not None:
             where += f", row {row}"

@@ -115,6 +115,8 @@ def base_namespace() -> dict[str, Any]:
     # float/int accept it (builtins otherwise; isinstance and dtype uses unchanged)
     from .compat.legacy import Numpy1Float, Numpy1Int
     ns["float"], ns["int"] = Numpy1Float, Numpy1Int
+    from .compat.legacy import PERCENT_ARGS_NAME, percent_args
+    ns[PERCENT_ARGS_NAME] = percent_args
     # jqfactor's preprocessing is used without an import by real files (spec
     # real_strategy_api_usage.md: winsorize_med / standardlize / neutralize)
     import jqfactor
@@ -143,11 +145,19 @@ def load_strategy(run: "Run") -> dict[str, Any]:
     path = Path(run.config.strategy)
     src = read_strategy(path, run.config.source)
     fname = str(path.resolve())
-    code = compile(src.text, fname, "exec")
+    # "..." % x literals go through legacy.percent_args (numpy 1.x's "%d" % one-element
+    # array); read_strategy compiled the text already, so parsing cannot fail here
+    import ast
+    code = compile(legacy.rewrite_percent_formats(ast.parse(src.text, fname)), fname, "exec")
     for note in src.notes:
         run.log.warn(note)
     legacy.install()
     libs.install(run, src.text)
+    if "sklearn" in src.text and (src.python2 or any(n in src.text for n in libs._SKLEARN_REMOVED)):
+        # JoinQuant's Python 2 had scikit-learn < 0.19, where a 1-D X was one sample; a file
+        # importing names scikit-learn has since removed (Imputer) was written for that era
+        run._sklearn_1d = True
+        legacy.install_sklearn_1d()
     # The namespace is a real module's __dict__, registered in sys.modules under the
     # namespace's __name__, so that pickle.dumps/loads of instances of the strategy's own
     # classes work (a model object saved with write_file and loaded by the next run), as

@@ -236,7 +236,9 @@ def _xr_xd(store) -> pd.DataFrame:
     later date can never leak information); ``report_date`` = the period the dividend is
     for: 12-31 of the previous year for ex-dates in January-September, else 06-30 of the
     same year (approximation); ``total_capital_before/after_transfer`` (万股) from the
-    valuation ``capitalization`` when the store has it.
+    valuation ``capitalization`` when the store has it, and then ``bonus_amount_rmb``
+    (派息金额, 万元) = ``bonus_ratio_rmb / 10 * total_capital_before_transfer`` (cash is paid
+    on the registration day's shares; 0 for an event without cash).
     """
     x = store.table("xrxd").sort_values(["code", "date"], kind="stable").reset_index(drop=True)
     n = len(x)
@@ -281,8 +283,11 @@ def _xr_xd(store) -> pd.DataFrame:
         fb, fa = np.full(n, np.nan), np.full(n, np.nan)
         fb[ok] = cap[1][di[ok] - 1, cols[ok]]
         fa[ok] = cap[1][di[ok], cols[ok]]
+        # 派息金额 (万元): cash per share x the registration day's share capital (万股)
+        amount = np.where(bonus > 0, np.round(bonus / 10.0 * before, 4), np.where(np.isnan(before), np.nan, 0.0))
         data.update(total_capital_before_transfer=before, total_capital_after_transfer=after,
-                    float_capital_before_transfer=fb, float_capital_after_transfer=fa)
+                    float_capital_before_transfer=fb, float_capital_after_transfer=fa,
+                    bonus_amount_rmb=amount)
     return _frame("STK_XR_XD", n, data)
 
 

@@ -100,12 +100,15 @@ class SubPortfolioConfig:
 
 
 def record(**kwargs) -> None:
-    """Record scalar values; one point per day (the last value of the day)."""
+    """Record scalar values; one point per day (the last value of the day).  A numpy array of
+    one element (``record(w=model.predict(x))``) is taken as its element, as ``float()`` of it
+    was under numpy 1.x (JoinQuant's); numpy 2 raises TypeError (warned once per run)."""
+    from ..compat.legacy import _scalar_of
     run = current_run("record")
     d = run.current_date
     row = run.records.setdefault(d, {})
     for k, v in kwargs.items():
-        row[k] = float(v)
+        row[k] = float(_scalar_of(v, "float"))
 
 
 def send_message(message, channel: str = "weixin") -> bool:

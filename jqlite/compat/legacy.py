@@ -725,6 +725,69 @@ for _c, _n in ((Numpy1Float, "float"), (Numpy1Int, "int")):
     _c.__module__ = "builtins"
 
 
+# ---------------------------------------------------------------------------- "%d" % one-element array
+
+def _one_element_scalars(args):
+    """``args`` of a ``%`` format with every numpy array of one element (any ndim >= 1)
+    replaced by that element; ``args`` itself (the same object) when there is none."""
+    if isinstance(args, np.ndarray):
+        return args.reshape(()).item() if args.ndim and args.size == 1 else args
+    if isinstance(args, tuple):
+        new = tuple(_one_element_scalars(a) for a in args)
+        return args if all(a is b for a, b in zip(new, args)) else new
+    if isinstance(args, dict):
+        new_d = {k: _one_element_scalars(v) for k, v in args.items()}
+        return args if all(new_d[k] is v for k, v in args.items()) else new_d
+    return args
+
+
+def percent_args(fmt, args):
+    """The right operand of ``fmt % args`` as numpy 1.x allowed it: a numpy array of one element
+    (``model.predict(x)``, ``np.array([3])``) formatted with ``%d``/``%f``/``%.2f`` as its
+    element; numpy 2 refuses (``TypeError: %d format: a real number is required``).  Returns
+    ``args`` itself unless it holds such an array and ``fmt % args`` raises TypeError; then
+    ``args`` with those arrays replaced by their element (once-per-run warning).  So every
+    format that works unchanged gives exactly what Python gives (``'%s' % np.array([3])`` is
+    still ``'[3]'``), and the ``%`` itself still runs in the strategy's own frame (its errors
+    are the strategy's).  The strategy's ``"..." % x`` expressions call this
+    (:func:`rewrite_percent_formats`)."""
+    fixed = _one_element_scalars(args)
+    if fixed is args:
+        return args
+    try:
+        fmt % args
+        return args
+    except TypeError:
+        used("'%d' % (one-element array)", "'%d' % a.item()", "numpy 2")
+        return fixed
+
+
+#: Name under which :func:`percent_args` is in the strategy's namespace.
+PERCENT_ARGS_NAME = "__jqlite_percent_args__"
+
+
+def rewrite_percent_formats(tree):
+    """Rewrite every ``<string literal> % expr`` of a strategy's AST into
+    ``<string literal> % percent_args(<string literal>, expr)`` (:func:`percent_args`, named
+    ``PERCENT_ARGS_NAME`` in the strategy's namespace); line numbers are kept.  Only string
+    literals on the left: ``a % b`` of numbers or of a string variable is untouched."""
+    import ast
+
+    class _Percent(ast.NodeTransformer):
+        def visit_BinOp(self, node):
+            self.generic_visit(node)
+            if (isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant)
+                    and isinstance(node.left.value, str)):
+                lit = ast.copy_location(ast.Constant(node.left.value), node.left)
+                call = ast.Call(func=ast.Name(id=PERCENT_ARGS_NAME, ctx=ast.Load()),
+                                args=[lit, node.right], keywords=[])
+                node.right = ast.copy_location(call, node.right)
+            return node
+
+    tree = _Percent().visit(tree)
+    return ast.fix_missing_locations(tree)
+
+
 # ---------------------------------------------------------------------------- scikit-learn < 0.22
 
 class Imputer:
@@ -839,6 +902,71 @@ def install_sklearn() -> None:
         mod = importlib.import_module(modname)
         for name, meaning in classes.items():
             _auto_max_features(getattr(mod, name), meaning)
+
+
+def _user_on_stack(limit: int = 30) -> bool:
+    f = sys._getframe(2)
+    for _ in range(limit):
+        if f is None:
+            return False
+        if is_user_file(f.f_code.co_filename):
+            return True
+        f = f.f_back
+    return False
+
+
+def _one_sample(X):
+    """``X`` as one row (``(1, n)``) when it is a 1-D dense input given from user code while
+    a Python 2 strategy runs (``run._sklearn_1d``), else None."""
+    from ..api._binding import run_or_none
+    run = run_or_none()
+    if run is None or not getattr(run, "_sklearn_1d", False) or hasattr(X, "tocsr"):
+        return None
+    if not isinstance(X, (list, tuple, np.ndarray, pd.Series)) or not _user_on_stack():
+        return None
+    try:
+        a = np.asarray(X)
+    except Exception:  # noqa: BLE001 - let scikit-learn say what is wrong
+        return None
+    if a.ndim != 1 or a.dtype == object:
+        return None
+    used("a 1-D X given to a scikit-learn estimator (one sample)", "X.reshape(1, -1)",
+         "scikit-learn (0.19)")
+    return a.reshape(1, -1)
+
+
+def install_sklearn_1d() -> None:
+    """scikit-learn < 0.19 as on JoinQuant's Python 2: a 1-D ``X`` given to an estimator
+    (``clf.predict([1.0, 2.0, 3.0])``) was taken as **one sample** (``np.atleast_2d``,
+    shape ``(1, n)``) with a DeprecationWarning; 0.19 made it a ValueError.  Patches
+    ``check_array`` and ``_check_n_features`` of ``sklearn.utils.validation`` (which
+    ``validate_data`` calls) so that, for calls made from user code while a Python 2
+    strategy runs (``run._sklearn_1d``), a 1-D dense input with ``ensure_2d`` is one row
+    (once-per-run warning).  Any other caller sees scikit-learn unchanged."""
+    try:
+        from sklearn.utils import validation
+    except ImportError:  # scikit-learn not installed: the import error says which extra
+        return
+    orig = validation.check_array
+    if getattr(orig, "_jqlite_legacy", False):
+        return
+
+    @functools.wraps(orig)
+    def check_array(array, *args, **kwargs):
+        if kwargs.get("ensure_2d", True):
+            row = _one_sample(array)
+            if row is not None:
+                array = row
+        return orig(array, *args, **kwargs)
+    check_array._jqlite_legacy = True  # type: ignore[attr-defined]
+    validation.check_array = check_array
+    orig_n = getattr(validation, "_check_n_features", None)
+    if orig_n is not None:
+        @functools.wraps(orig_n)
+        def _check_n_features(estimator, X, reset):
+            row = _one_sample(X)
+            return orig_n(estimator, X if row is None else row, reset)
+        validation._check_n_features = _check_n_features
 
 
 # ---------------------------------------------------------------------------- nuisance columns

@@ -237,19 +237,35 @@ def validate_fundamentals(name: str, df: pd.DataFrame, codes=None, calendar=None
     if unknown:
         raise DataValidationError(src, None, unknown[0],
                                   f"column(s) {unknown} are not JoinQuant {name} columns")
-    out = pd.DataFrame(index=df.index)
     row_of = (lambda pos: int(df["_row"].iloc[pos])) if "_row" in df.columns else (lambda pos: int(pos))
+    # codes are handled through their distinct values (a valuation table has millions of
+    # rows and a few thousand codes): conversion, membership, duplicate key and sort order
+    # all work on integer ranks, never on millions of Python strings
+    if df["code"].isna().any():
+        pos = int(np.flatnonzero(df["code"].isna().to_numpy())[0])
+        raise DataValidationError(src, row_of(pos), "code", "missing value")
+    ci, uniq = pd.factorize(df["code"], sort=False)
+    ustr = pd.Index(uniq).astype(str).to_numpy(object)
+    order_u = np.argsort(ustr, kind="stable")
+    rank = np.empty(len(ustr), np.int64)
+    rank[order_u] = np.arange(len(ustr))
+    # equal strings from different raw values (e.g. 1 and '1') share one rank
+    sorted_u = ustr[order_u]
+    same = np.zeros(len(ustr), bool)
+    if len(ustr) > 1:
+        same[1:] = sorted_u[1:] == sorted_u[:-1]
+    grp = np.cumsum(~same) - 1
+    rank[order_u] = grp
+    crank = rank[ci]
+    code_col = ustr[ci]
 
     def fail(mask, col, msg):
         mask = np.asarray(mask)
         if mask.any():
             pos = int(np.flatnonzero(mask)[0])
-            raise DataValidationError(src, row_of(pos), col, f"{msg} (code {out['code'].iloc[pos]})")
+            raise DataValidationError(src, row_of(pos), col, f"{msg} (code {code_col[pos]})")
 
-    if df["code"].isna().any():
-        pos = int(np.flatnonzero(df["code"].isna().to_numpy())[0])
-        raise DataValidationError(src, row_of(pos), "code", "missing value")
-    out["code"] = df["code"].astype(str)
+    cols_out: dict[str, object] = {"code": code_col}
     for c in keys:
         if c == "code":
             continue
@@ -258,28 +274,40 @@ def validate_fundamentals(name: str, df: pd.DataFrame, codes=None, calendar=None
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
             raise DataValidationError(src, row_of(pos), c, f"not a date: {df[c].iloc[pos]!r}")
-        out[c] = v.dt.normalize()
+        cols_out[c] = v.dt.normalize().to_numpy("datetime64[ns]")
     cols = [c for c in STORABLE[name] if c in df.columns]
     for c in cols:
         try:
-            out[c] = pd.to_numeric(df[c], errors="raise").astype(np.float64)
+            cols_out[c] = pd.to_numeric(df[c], errors="raise").astype(np.float64).to_numpy()
         except (ValueError, TypeError) as exc:
             raise DataValidationError(src, None, c, f"not numeric ({exc})") from exc
     if codes is not None:
-        fail(~out["code"].isin(set(codes)).to_numpy(), "code", "security is not in the store's securities master")
+        known = pd.Index(ustr).isin(set(codes))
+        fail(~known[ci], "code", "security is not in the store's securities master")
     if name == "valuation":
         if calendar is not None:
-            fail(~out["day"].isin(calendar).to_numpy(), "day", "day is not a trading day of the store")
+            fail(~pd.DatetimeIndex(cols_out["day"]).isin(calendar), "day", "day is not a trading day of the store")
         key = ["code", "day"]
     else:
-        sd = out["statDate"]
-        fail(~sd.dt.is_quarter_end.to_numpy(), "statDate", "statDate is not a quarter end")
-        fail((out["pubDate"] < sd).to_numpy(), "pubDate", "pubDate before statDate")
+        sd = pd.DatetimeIndex(cols_out["statDate"])
+        fail(~sd.is_quarter_end, "statDate", "statDate is not a quarter end")
+        fail(cols_out["pubDate"] < cols_out["statDate"], "pubDate", "pubDate before statDate")
         key = ["code", "statDate"]
-    fail(out.duplicated(key, keep="first").to_numpy(), key[-1], f"duplicate row for key {key}")
+    # (code rank, date) -> stable order; duplicates are adjacent in it
+    d = cols_out[key[1]].view(np.int64)
+    n = len(d)
+    in_order = n < 2 or bool(((crank[1:] > crank[:-1]) | ((crank[1:] == crank[:-1]) & (d[1:] >= d[:-1]))).all())
+    order = np.arange(n) if in_order else np.lexsort((d, crank))   # already sorted: no reshuffle
+    sr, sd_ = (crank, d) if in_order else (crank[order], d[order])
+    dup_sorted = np.zeros(len(order), bool)
+    if len(order) > 1:
+        dup_sorted[1:] = (sr[1:] == sr[:-1]) & (sd_[1:] == sd_[:-1])
+    dup = np.zeros(len(order), bool)
+    dup[order[dup_sorted]] = True    # every repeat after the first (stable order keeps the first first)
+    fail(dup, key[-1], f"duplicate row for key {key}")
     if "_row" in df.columns:
-        out["_row"] = df["_row"].to_numpy()
-    return out.sort_values(key, kind="stable").reset_index(drop=True)
+        cols_out["_row"] = df["_row"].to_numpy()
+    return pd.DataFrame({c: (v if in_order else v[order]) for c, v in cols_out.items()}, copy=False)
 
 
 def _write_table(df: pd.DataFrame, name: str, path: Path) -> None:

@@ -39,7 +39,9 @@ def store_info(path: str | os.PathLike) -> dict:
     dict
         ``store``, ``name``, ``source`` (meta.json), ``pull`` (``pull/sources.json`` or None),
         ``first_date``/``last_date``, ``trading_days``, ``tables`` (name -> rows, first/last
-        date where the table has dates, and the per-table source/pull time when pulled),
+        date where the table has dates, and the per-table source/pull time when pulled;
+        intraday folders ``bars_minute`` / ``bars_5m`` -> ``files``, ``securities``,
+        ``bars_per_day``, ``first_month``, ``last_month``),
         ``securities`` (type -> {total, listed, delisted}), ``fundamentals`` (table -> rows,
         codes, first/last date and the share of non-missing values per column, in percent),
         ``gaps``: ``missing_trading_days`` (XSHG trading days between the first and last
@@ -83,6 +85,18 @@ def store_info(path: str | os.PathLike) -> dict:
             e["source"] = pull["tables"][t]["source"]
             e["pulled_at"] = pull["tables"][t]["pulled_at"]
         tables[t] = e
+    from .minute import BASES
+    for base, (folder, labels) in sorted(BASES.items()):
+        months = sorted(d for d in (p / folder).glob("????-??") if d.is_dir()) if (p / folder).is_dir() else []
+        files = [f for m in months for f in m.glob("*.arrow")]
+        if not files:
+            continue
+        e = {"files": len(files), "securities": len({f.stem for f in files}), "bars_per_day": len(labels),
+             "first_month": months[0].name, "last_month": months[-1].name}
+        if pull and folder in pull.get("tables", {}):
+            e["source"] = pull["tables"][folder]["source"]
+            e["pulled_at"] = pull["tables"][folder]["pulled_at"]
+        tables[folder] = e
     out["tables"] = tables
     sec = pd.read_parquet(p / "securities.parquet")
     last = cal.iloc[-1] if len(cal) else None
@@ -135,6 +149,10 @@ def format_info(info: dict) -> str:
     lines.append(f"  {'table':<18}{'rows':>12}  {'first':<11} {'last':<11} source")
     for t, e in info["tables"].items():
         src = f"{e.get('source', '')} {e.get('pulled_at', '')}".strip()
+        if "files" in e:        # intraday bars: files per (security, month)
+            lines.append(f"  {t:<18}{e['files']:>8,} files  {e['first_month']:<7} .. {e['last_month']:<7}  "
+                         f"{e['securities']:,} securities, {e['bars_per_day']} bars a day  {src}".rstrip())
+            continue
         lines.append(f"  {t:<18}{e['rows']:>12,}  {e['first_date'] or '':<11} {e['last_date'] or '':<11} {src}")
     lines.append("")
     lines.append(f"  {'securities':<18}{'total':>8}{'listed':>8}{'delisted':>10}")

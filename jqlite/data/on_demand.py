@@ -68,6 +68,9 @@ class CodeKind:
     family : str
         What the price follows: ``stock``, ``broad``, ``sector``, ``foreign``, ``gold``,
         ``bond``, ``money``, ``star50``, ``index``.
+    delisted : tuple of str, optional
+        ``(first, last)`` ISO dates of the window the delisting date is drawn from (structured
+        fund shares, all wound up in 2020); None: still listed.
     """
 
     kind: str
@@ -75,6 +78,7 @@ class CodeKind:
     board: str
     listed: tuple
     family: str
+    delisted: tuple | None = None
 
 
 def is_futures_code(code) -> bool:
@@ -90,7 +94,13 @@ def classify(code) -> CodeKind | None:
     (``.XSHE``); exchange funds 510000-518999, 560000-563999, 588000-588999, 501000-502999
     (``.XSHG``), 159000-159999, 160000-169999 (``.XSHE``); indexes 000001-000999 and
     801000-801999, 850000-859999 (``.XSHG``), 399001-399999 (``.XSHE``); open-end funds
-    ``NNNNNN.OF``.  B shares, bonds, repos, options and futures are not valid here.
+    ``NNNNNN.OF``; structured fund shares 150000-150999 (``.XSHE``: even ``fja`` 分级A, odd
+    ``fjb`` 分级B, as the pairs were numbered -- 150018 银华稳进 / 150019 银华锐进 -- listed
+    2010-2016 and delisted in the second half of 2020, when the 资管新规 wound every
+    structured fund up); public REITs 180000-180999 (``.XSHE``) and 508000-508999
+    (``.XSHG``), type ``reits``, listed from 2021-06-21 (the first batch; so a backtest before
+    that finds the master row but no bars, as on JoinQuant).  B shares, bonds, repos,
+    options, futures and old closed-end funds (184xxx, 500xxx) are not valid here.
     """
     if not isinstance(code, str):
         return None
@@ -128,6 +138,8 @@ def classify(code) -> CodeKind | None:
             return CodeKind("fund", "etf", "fund", ("2020-11-16", "2020-12-31"), "star50")
         if 501000 <= num <= 502999:
             return CodeKind("fund", "lof", "fund", ("2016-01-04", "2019-12-31"), "broad")
+        if 508000 <= num <= 508999:
+            return CodeKind("fund", "reits", "fund", ("2021-06-21", "2021-12-31"), "reits")
         return None
     # XSHE
     if 1 <= num <= 999:
@@ -153,6 +165,12 @@ def classify(code) -> CodeKind | None:
         return CodeKind("fund", "etf", "fund", win, "broad" if sub == 9 else "sector")
     if 160000 <= num <= 169999:
         return CodeKind("fund", "lof", "fund", ("2005-01-04", "2019-12-31"), "broad")
+    if 150000 <= num <= 150999:
+        b = num % 2 == 1
+        return CodeKind("fund", "fjb" if b else "fja", "fund", ("2010-01-04", "2016-12-30"),
+                        "structured_b" if b else "bond", ("2020-06-01", "2020-12-31"))
+    if 180000 <= num <= 180999:
+        return CodeKind("fund", "reits", "fund", ("2021-06-21", "2021-12-31"), "reits")
     return None
 
 
@@ -366,8 +384,10 @@ def _frame(dvals, code, O, C, H, L, V, M, PRE, HL, LL, paused, fac) -> pd.DataFr
 def _reference(base: _Base, kind: CodeKind, rng) -> tuple[str | None, tuple | None]:
     """The base security a fund or index follows (by family, drawn from the code's stream)."""
     fam = kind.family
-    if fam in ("bond", "money"):
+    if fam in ("bond", "money", "reits"):
         return None, None
+    if fam == "structured_b":     # a leveraged share of a broad index fund
+        fam = "broad"
     if fam == "star50":
         cands = ("000688.XSHG",)
     elif fam == "foreign":
@@ -396,14 +416,22 @@ def _tracker(base: _Base, code: str, kind: CodeKind, rng) -> tuple[pd.DataFrame,
     if ser is not None:      # a fund cannot start before what it tracks
         first = int(np.argmax(~np.isnan(ser[3]))) if (~np.isnan(ser[3])).any() else T
         t0 = max(t0, first)
-    n = max(T - t0, 0)
-    sl = slice(t0, T)
+    t1 = T                   # one past the last day with a bar
+    delisted = None
+    if kind.delisted is not None:
+        lo, hi = (pd.Timestamp(d) for d in kind.delisted)
+        delisted = (lo + (hi - lo) * float(rng.random())).normalize()
+        t1 = max(int(np.searchsorted(days.values, delisted.to_datetime64(), side="right")), t0)
+        if t1 > t0:          # the last trading day on or before the drawn date
+            delisted = pd.Timestamp(days[t1 - 1])
+    n = max(t1 - t0, 0)
+    sl = slice(t0, t1)
     index = kind.kind == "index"
     openf = kind.kind == "open_fund"
     te_sd = 0.003 if index else 0.0004
     if ser is None:
-        y = 0.022 if kind.family == "money" else 0.035
-        sd = 0.00002 if kind.family == "money" else 0.001
+        y = {"money": 0.022, "reits": 0.05}.get(kind.family, 0.035)
+        sd = {"money": 0.00002, "reits": 0.008}.get(kind.family, 0.001)
         rc = y / 244 + sd * rng.standard_normal(n)
         ro = 0.3 * rc
         rh = np.maximum(ro, rc) + np.abs(0.5 * sd * rng.standard_normal(n))
@@ -414,6 +442,8 @@ def _tracker(base: _Base, code: str, kind: CodeKind, rng) -> tuple[pd.DataFrame,
         rc, ro, rh, rl = c / pcs - 1, o / pcs - 1, h / pcs - 1, lo / pcs - 1
         if n:
             rc[0] = ro[0] = rh[0] = rl[0] = 0.0
+    if kind.family == "structured_b":   # about twice the parent fund's daily moves
+        rc, ro, rh, rl = 2.0 * rc, 2.0 * ro, 2.0 * rh, 2.0 * rl
     te = te_sd * rng.standard_normal((n, 2))
     rc = np.clip(rc + te[:, 0], -0.095, 0.095)
     ro = np.clip(ro + te[:, 1], -0.095, 0.095)
@@ -457,8 +487,7 @@ def _tracker(base: _Base, code: str, kind: CodeKind, rng) -> tuple[pd.DataFrame,
         M = np.floor(V * np.clip((O + H + L + C) / 4, L, H) * 100 + 0.5) / 100
     bars = _frame(days[sl], code, O, C, H, L, V, M, PRE, HL, LL, np.zeros(n), np.ones(n))
     word = {"index": "指数", "open_fund": "基金"}.get(kind.kind, "ETF" if kind.type == "etf" else "LOF")
-    if kind.type == "mmf":
-        word = "货币"
+    word = {"mmf": "货币", "fja": "A", "fjb": "B", "reits": "REIT"}.get(kind.type, word)
     from .sample import _FIRST_CHARS, _SECOND_CHARS
     a, ia = _FIRST_CHARS[int(rng.integers(len(_FIRST_CHARS)))]
     b, ib = _SECOND_CHARS[int(rng.integers(len(_SECOND_CHARS)))]
@@ -466,8 +495,13 @@ def _tracker(base: _Base, code: str, kind: CodeKind, rng) -> tuple[pd.DataFrame,
     start = listed if not index else pd.Timestamp(kind.listed[0])
     if ser is not None and not index and t0 < T and pd.Timestamp(days[t0]) > listed:
         start = pd.Timestamp(days[t0])
+    elif kind.type in ("fja", "fjb", "reits"):          # a trading day, never a weekend
+        start = pd.offsets.BDay().rollforward(listed)
+        if listed >= days[0] and t0 < T:
+            start = pd.Timestamp(days[t0])
     sec = {"code": code, "display_name": disp, "name": f"{ia}{ib}{code[:6]}", "type": kind.type,
-           "start_date": str(pd.Timestamp(start).date()), "end_date": schema.FAR_FUTURE,
+           "start_date": str(pd.Timestamp(start).date()),
+           "end_date": str(delisted.date()) if delisted is not None else schema.FAR_FUTURE,
            "board": "index" if index else "fund", "tracks": ref or kind.family}
     return bars, sec
 

@@ -23,8 +23,11 @@ How a pull runs (``docs/data-pull.md``):
    ``jqlite data update`` extends.
 
 ``update`` pulls the days after the store's last day for the same source and universe (plus
-securities listed since), merges them with the kept raw rows and rebuilds the store the same
-way (the whole store is rewritten; see ``docs/data-pull.md`` for the cost).
+securities listed since; tushare by its per-day endpoints when that takes fewer calls) and
+appends them (:mod:`jqlite.data.append`: only the current year's files are rewritten, in a
+hard-linked copy swapped in atomically).  When an append cannot give the same store as a
+rebuild (a gap, restated history, new columns; the log says which) -- or with ``rebuild=True``
+-- it merges them with the kept raw rows and rebuilds the whole store as a pull does.
 """
 
 from __future__ import annotations
@@ -48,11 +51,16 @@ from .sources.base import QuotaExhausted, Source
 from .sources.credentials import redact, resolve
 from .writer import write_store
 from .fundamentals import DIRNAME as FUND_DIR, STATEMENT_TABLES, write_fundamentals_dir
+from . import pull_extras
 
 PULL_DIR = "pull"                 # inside a pulled store
-WHAT = ("bars", "fundamentals", "index")   # what --what can select ("bars" always included)
+#: what --what can select ("bars" always included); minute/valuation/industries/etf: pull_extras
+WHAT = ("bars", "minute", "fundamentals", "valuation", "industries", "index", "etf")
 #: Indexes ``--what index`` pulls the members of (JoinQuant code -> universe name).
 INDEXES = {"000300.XSHG": "hs300", "000905.XSHG": "zz500", "000016.XSHG": "sz50"}
+#: --what item -> the Source method that supplies it (a source that does not override it lacks it)
+_WHAT_METHOD = {"minute": "fetch_minute", "fundamentals": "fetch_fundamentals", "valuation": "fetch_valuation",
+                "industries": "industry_members", "index": "index_snapshots", "etf": "etf_securities"}
 SNAPSHOTS = "index_snapshots.parquet"   # in STORE/pull: every member list pulled (update rebuilds from it)
 STATE = "state.json"
 
@@ -139,7 +147,7 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
              restart: bool = False, tries: int = 5, backoff: float = 1.0, sleep=time.sleep,
              progress: Callable[[str], None] | None = None,
              on_batch: Callable[[dict], None] | None = None, what=("bars",),
-             _update_of: Path | None = None) -> dict:
+             rebuild: bool = False, _update_of: Path | None = None) -> dict:
     """Pull daily bars (and optionally financial reports) of a universe from a source into the store ``out`` (resumable).
 
     Parameters
@@ -166,6 +174,9 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         Attempts per call, first backoff in seconds (doubling, at most 60 s), sleep function.
     progress : callable, optional
         Called with log lines (never containing a credential).
+    rebuild : bool
+        With ``update``: rebuild the whole store from the kept raw rows instead of appending
+        the new days (:mod:`jqlite.data.append`).
     on_batch : callable, optional
         Called after each committed batch with ``{'batch', 'batches', 'codes_done', 'codes',
         'rows', 'elapsed', 'quota'}``.
@@ -178,7 +189,11 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         on the span's first day and every month's last trading day (tushare: its monthly
         weight dates), as membership intervals in ``index_members`` (a list is valid until the
         next one; the last until further notice) and, where the source gives weights,
-        ``index_weights`` (percent).
+        ``index_weights`` (percent); ``minute`` (intraday bars into ``bars_minute`` /
+        ``bars_5m``), ``valuation`` (``fundamentals/valuation.parquet``), ``industries``
+        (``industry_members`` / ``industries``), ``etf`` (the source's ETFs added to the
+        universe): see :mod:`jqlite.data.pull_extras` and ``docs/data-pull.md``.  An item the
+        source lacks raises :class:`SourceError` before any call.
 
     Returns
     -------
@@ -186,7 +201,8 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         ``store`` (path), ``rows`` (source rows), ``bars``, ``securities``, ``batches``,
         ``resumed_batches`` (already committed when the run started), ``calls``, ``retries``,
         ``first_date``, ``last_date``, ``quota`` (or None), ``status`` (``'written'`` or
-        ``'up to date'``), ``fundamentals`` (table -> rows, when pulled).
+        ``'up to date'``), ``fundamentals`` (table -> rows, when pulled; ``valuation`` among
+        them), ``extras`` (``minute`` / ``industries`` -> a short summary, when pulled).
 
     Raises
     ------
@@ -219,6 +235,11 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         raise DataError(f"--what {','.join(bad)}: unknown (one or more of {', '.join(WHAT)})")
     what = tuple(w for w in WHAT if w in what or w == "bars")
     fund = "fundamentals" in what
+    for w in what:      # a --what item the source lacks: stop before anything is fetched
+        m = _WHAT_METHOD.get(w)
+        if m and getattr(type(src), m) is getattr(Source, m):
+            args = {"etf": (None,), "index": (None, None), "industries": ([], [])}.get(w, ([], None, None))
+            getattr(Source, m)(src, *args)      # raises SourceError naming the sources that have it
     call = _Caller(src, secrets, say, tries=tries, backoff=backoff, sleep=sleep)
 
     stage = staging_dir(out)
@@ -247,6 +268,9 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
             else:
                 say(f"{source}: listing the {universe} universe")
                 secs = call("securities", src.securities, universe, cal[-1].date())
+                if "etf" in what:
+                    say(f"{source}: listing exchange-traded funds")
+                    secs = pd.concat([secs, call("etf list", src.etf_securities, cal[-1].date())], ignore_index=True)
             if _update_of is not None:
                 old = pd.read_parquet(_update_of / PULL_DIR / "securities.parquet")
                 gone = old[~old["code"].isin(secs["code"])]
@@ -258,12 +282,23 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
             _atomic_parquet(secs, stage / "securities.parquet")
             bs = batch_size or src.batch_size
             allc = secs["code"].tolist()
-            state = dict(want, batches=[allc[i:i + bs] for i in range(0, len(allc), bs)], done=[],
+            blist = [allc[i:i + bs] for i in range(0, len(allc), bs)]
+            # per-day endpoints only for bars of stocks: reports, minute bars, valuation and ETFs
+            # are fetched per batch of securities
+            by_day = (_update_of is not None and src.per_day and not fund and "etf" not in what
+                      and not any(item in what for item in pull_extras.PER_BATCH)
+                      and len(cal) * src.day_calls < len(blist) * src.batch_calls)
+            if by_day:      # one call per day for all securities (see Source.fetch_day)
+                say(f"{source}: {len(cal)} day(s) by the per-day endpoints ({len(cal) * src.day_calls} calls "
+                    f"instead of about {len(blist) * src.batch_calls})")
+                blist = [[f"@{d.date()}"] for d in cal]
+            state = dict(want, batches=blist, done=[], by_day=by_day,
                          started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
             _atomic_write_bytes(stage / STATE, json.dumps(state, indent=1).encode())
         secs = pd.read_parquet(stage / "securities.parquet")
         if "type" not in secs.columns:
             secs["type"] = secs["code"].map(security_type_of)
+        secs["type"] = secs["type"].fillna(secs["code"].map(security_type_of))
         batches = state["batches"]
         done = set(state["done"])
         resumed = len(done)
@@ -278,23 +313,34 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
                 continue
             quota = call("quota", src.quota)
             if quota is not None:
-                need = src.rows_estimate(len(batch), len(cal))
+                need = src.rows_estimate(len(secs), 1, what) if state.get("by_day") else \
+                    src.rows_estimate(len(batch), len(cal), what)
                 if quota["spare"] < need:
                     raise QuotaExhausted(
                         f"{source}: daily quota: {quota['total'] - quota['spare']:,} of {quota['total']:,} rows "
                         f"used, {quota['spare']:,} left, the next batch needs about {need:,}; {len(done)} of "
                         f"{len(batches)} batches are committed in {stage}: run the same command again when the "
                         "quota is renewed")
+            for old in (stage / "batches").glob(f"{i:05d}.*.parquet"):    # an earlier, interrupted try
+                old.unlink()
             if fund:     # committed before the batch is marked done: a resumed batch pulls both again
                 reports = call(f"fundamentals {i + 1}/{len(batches)}", src.fetch_fundamentals, batch,
                                cal[0].date(), cal[-1].date())
-                for old in (stage / "batches").glob(f"{i:05d}.*.parquet"):    # an earlier, interrupted try
-                    old.unlink()
                 for t, df in reports.items():
                     _atomic_parquet(df, stage / "batches" / f"{i:05d}.{t}.parquet")
-            frame = call(f"batch {i + 1}/{len(batches)}", src.fetch_daily, batch, cal[0].date(), cal[-1].date())
-            raw = src.to_raw(frame, f"batch {i + 1} ({batch[0]} .. {batch[-1]})") if len(frame) else \
-                pd.DataFrame({c: [] for c in RAW_COLUMNS})
+            for item in pull_extras.PER_BATCH:      # minute bars, valuation: as the reports
+                if item in what:
+                    got = call(f"{item} {i + 1}/{len(batches)}", getattr(src, f"fetch_{item}"), batch,
+                               cal[0].date(), cal[-1].date())
+                    _atomic_parquet(got, stage / "batches" / f"{i:05d}.{item}.parquet")
+            if state.get("by_day"):
+                day = pd.Timestamp(batch[0][1:]).date()
+                frame = call(f"day {day}", src.fetch_day, day, secs["code"].tolist())
+                label = f"day {day}"
+            else:
+                frame = call(f"batch {i + 1}/{len(batches)}", src.fetch_daily, batch, cal[0].date(), cal[-1].date())
+                label = f"batch {i + 1} ({batch[0]} .. {batch[-1]})"
+            raw = src.to_raw(frame, label) if len(frame) else pd.DataFrame({c: [] for c in RAW_COLUMNS})
             _atomic_parquet(raw, stage / "batches" / f"{i:05d}.parquet")
             done.add(i)
             state["done"] = sorted(done)
@@ -317,6 +363,11 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
                     say(f"{source}: no member list of {icode} in the span: the store has no members for it")
                 frames.append(got)
             _atomic_parquet(pd.concat(frames, ignore_index=True), stage / "index.parquet")
+        if "industries" in what and not (stage / "industries.parquet").exists():
+            days = _snapshot_days(cal)
+            say(f"{source}: industry classification of {len(secs)} securities")
+            got = call("industries", src.industry_members, secs["code"].tolist(), [d.date() for d in days])
+            _atomic_parquet(got, stage / "industries.parquet")
         if quota is not None:
             quota = call("quota", src.quota)
             say(f"{source}: quota {quota['total'] - quota['spare']:,} of {quota['total']:,} rows used today, "
@@ -327,9 +378,19 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
     new_raw = pd.concat([pd.read_parquet(stage / "batches" / f"{i:05d}.parquet") for i in range(len(batches))],
                         ignore_index=True)
     reports = _collect_reports(stage, _update_of) if fund else {}
+    if "valuation" in what:      # STORE/fundamentals/valuation.parquet (bounded to the store below)
+        val = pull_extras.batch_frames(stage, "valuation")
+        if val is not None:
+            reports["valuation"] = val
     note = getattr(src, "note", None)
     if note:
         say(note)
+    if _update_of is not None and not new_raw.empty and not rebuild:
+        done_append = _try_append(_update_of, new_raw, secs, cal, stage, source=source, want=want, what=what,
+                                  reports=reports, fund=fund, say=say)
+        if done_append is not None:
+            return dict(done_append, batches=len(batches), resumed_batches=resumed, calls=call.calls,
+                        retries=call.retries, quota=quota, seconds=time.perf_counter() - t0)
     old_raw = None
     prev = {}
     if _update_of is not None:
@@ -392,6 +453,12 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         for t in STATEMENT_TABLES:
             n = len(reports.get(t, ()))
             say(f"fundamentals {t}: {n:,} reports" + ("" if n else " (the source has none for this universe)"))
+    if "valuation" in what:
+        val, dropped = pull_extras.valuation_table(stage, _update_of, set(master["code"]), full_cal)
+        if val is not None:
+            reports["valuation"] = val
+        say(f"valuation: {0 if val is None else len(val):,} rows" + (f"; {dropped:,} rows outside the store's "
+                                                                       "securities or days left out" if dropped else ""))
     snaps = _collect_snapshots(stage, _update_of)
     tables, stats = build_store_tables(raw, full_cal, securities=master, progress=say, ipo_dates=ipo_dates,
                                        spans=spans,
@@ -404,6 +471,26 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
         say(f"index members: {len(members):,} intervals of {members['index_code'].nunique()} indexes from "
             f"{snaps['date'].nunique()} member lists" + (f"; {dropped:,} members outside the pulled securities "
                                                          "left out" if dropped else ""))
+    if "industries" in what:
+        ind = pull_extras.industry_tables(stage, _update_of, set(master["code"]))
+        if ind is not None:
+            tables["industry_members"], tables["industries"] = ind
+            say(f"industries: {len(ind[0]):,} membership intervals in {ind[0]['scheme'].nunique()} scheme(s)")
+    extras_done = {}          # what the --what extras added, for the caller's summary
+    if "industry_members" in tables and "industries" in what:
+        extras_done["industries"] = f"{len(tables['industry_members']):,} membership intervals"
+    minute = None
+    if "minute" in what:
+        new_min = pull_extras.batch_frames(stage, "minute")
+        base = src.minute_base
+        if new_min is not None:
+            new_min, mstats = pull_extras.minute_days(new_min, tables["bars_daily"], base)
+            say(f"minute bars ({base}m): {mstats['days']:,} security-days" +
+                (f"; {mstats['suspended']:,} on suspended or unknown days and {mstats['incomplete']:,} without "
+                 f"all {len(pull_extras.BASES[base][1])} bars left out" if mstats['suspended'] or mstats['incomplete']
+                 else ""))
+            extras_done["minute"] = f"{mstats['days']:,} security-days of {base}-minute bars"
+        minute = (new_min, base)
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     hist = prev.get("history", []) + [{"pulled_at": now, "start": str(cal[0].date()), "end": str(cal[-1].date()),
                                        "rows": int(len(new_raw)), "securities": int(new_raw["code"].nunique())}]
@@ -415,6 +502,9 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
               "history": hist}
     for t, df in reports.items():
         record["tables"][f"{FUND_DIR}/{t}"] = {"source": source, "pulled_at": now, "rows": int(len(df))}
+    if minute is not None and minute[0] is not None:
+        record["tables"][pull_extras.BASES[minute[1]][0]] = {"source": source, "pulled_at": now,
+                                                             "rows": int(len(minute[0]))}
     raw_keep = raw.drop(columns=["_row"])
 
     def write_pull_dir(target: Path) -> None:
@@ -430,6 +520,8 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
     dest = _update_of if _update_of is not None else out
     say(f"writing store {dest}: {stats['bars']:,} bar rows")
     extra = {PULL_DIR: write_pull_dir}
+    if minute is not None:
+        extra[pull_extras.BASES[minute[1]][0]] = pull_extras.minute_writer(minute[0], minute[1], _update_of)
     old_fund = _update_of / FUND_DIR if _update_of is not None and (_update_of / FUND_DIR).is_dir() else None
     if reports or old_fund is not None:
         # pulled reports, and on update the old store's fundamentals tables not pulled again
@@ -439,11 +531,12 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
     write_store(dest, tables, name=f"{source}-{want['universe']}", source=f"{source} pull {now}",
                 sources={"bars_daily": f"{source} pull"}, progress=say, extra_files=extra)
     shutil.rmtree(stage, ignore_errors=True)
-    return {"store": dest, "status": "written", "rows": int(len(new_raw)), "bars": stats["bars"],
+    return {"store": dest, "status": "written", "mode": "rebuild" if _update_of is not None else "pull", "rows": int(len(new_raw)), "bars": stats["bars"],
             "securities": stats["securities"], "batches": len(batches), "resumed_batches": resumed,
             "calls": call.calls, "retries": call.retries, "first_date": str(first.date()),
             "last_date": str(last.date()), "quota": quota, "limit_violations": stats["limit_violations"],
-            "seconds": time.perf_counter() - t0, "fundamentals": {t: int(len(df)) for t, df in reports.items()}}
+            "seconds": time.perf_counter() - t0, "fundamentals": {t: int(len(df)) for t, df in reports.items()},
+            "extras": extras_done}
 
 
 def _snapshot_days(cal: pd.DatetimeIndex) -> pd.DatetimeIndex:
@@ -521,6 +614,70 @@ def _lib_version(module: str) -> str | None:
         return None
 
 
+def _try_append(store: Path, new_raw: pd.DataFrame, secs: pd.DataFrame, cal: pd.DatetimeIndex, stage: Path, *,
+                source: str, want: dict, what, reports: dict, fund: bool, say) -> dict | None:
+    """Append the update's days to ``store`` (:mod:`jqlite.data.append`); None (and a log line
+    saying why) when only a full rebuild gives the right store."""
+    from .append import AppendImpossible, append_days
+    prev = json.loads((store / PULL_DIR / "sources.json").read_text())
+    raw = _normalize_raw(new_raw).sort_values(["code", "date"], kind="stable")
+    raw = raw[~raw.duplicated(["code", "date"], keep="last").to_numpy()].reset_index(drop=True)
+    if "type" not in secs.columns:
+        secs = secs.assign(type=secs["code"].map(security_type_of))
+    tables: dict[str, pd.DataFrame] = {}
+    extra: dict = {}
+    try:
+        if "minute" in what:
+            raise AppendImpossible("--what minute: the minute-bar folders are rewritten with the store")
+        old_cal = pd.DatetimeIndex(pd.to_datetime(pd.read_parquet(store / "calendar.parquet")["date"]))
+        end = raw["date"].max()
+        full_cal = old_cal.append(cal[(cal > old_cal[-1]) & (cal <= end)])
+        snaps = _collect_snapshots(stage, store)
+        known = set(secs["code"]) | set(raw["code"])        # what a rebuild's master holds
+        if "valuation" in what:
+            val, dropped = pull_extras.valuation_table(stage, store, known, full_cal)
+            if val is not None:
+                reports["valuation"] = val
+            say(f"valuation: {0 if val is None else len(val):,} rows" + (
+                f"; {dropped:,} rows outside the store's securities or days left out" if dropped else ""))
+        if "industries" in what:
+            ind = pull_extras.industry_tables(stage, store, known)
+            if ind is not None:
+                tables["industry_members"], tables["industries"] = ind
+                say(f"industries: {len(ind[0]):,} membership intervals in {ind[0]['scheme'].nunique()} scheme(s)")
+        if snaps is not None and (stage / "index.parquet").exists():
+            members, weights, _dropped = _index_tables(snaps, full_cal, known)
+            tables["index_members"] = members
+            if len(weights):
+                tables["index_weights"] = weights
+            extra[f"{PULL_DIR}/{SNAPSHOTS}"] = lambda target: snaps.to_parquet(target, index=False)
+        if reports:
+            old_fund = store / FUND_DIR if (store / FUND_DIR).is_dir() else None
+            reports = {t: df[df["code"].isin(known).to_numpy()] for t, df in reports.items()}
+            extra[FUND_DIR] = lambda target: write_fundamentals_dir(target, reports, codes=sorted(known),
+                                                                    keep_from=old_fund)
+        say(f"appending {raw['date'].nunique()} day(s), {len(raw):,} rows to {store}")
+        r = append_days(store, raw, secs, cal, source=source, record=prev, universe=want["universe"],
+                        what=tuple(what), pulled={"rows": len(new_raw), "securities": new_raw["code"].nunique()},
+                        tables=tables, extra_files=extra, progress=say,
+                        counts={f"{FUND_DIR}/{t}": int(len(df)) for t, df in reports.items()})
+    except AppendImpossible as exc:
+        say(f"update: the new days cannot be appended ({exc}); rebuilding the whole store")
+        return None
+    shutil.rmtree(stage, ignore_errors=True)
+    if r["new_securities"]:
+        say(f"new listings: {len(r['new_securities'])}, e.g. {r['new_securities'][0]}")
+    if r["ended"]:
+        say(f"ended on their last row (no longer listed): {len(r['ended'])}, e.g. {r['ended'][0]}")
+    say(f"appended {r['bars']:,} bar rows in {r['seconds']:.1f}s")
+    return {"store": store, "status": "written", "mode": "append", "rows": int(len(new_raw)), "bars": r["bars"],
+            "securities": r["securities"], "first_date": r["first_date"], "last_date": r["last_date"],
+            "limit_violations": r["limit_violations"],
+            "fundamentals": {t: int(len(df)) for t, df in reports.items()},
+            "extras": ({"industries": f"{len(tables['industry_members']):,} membership intervals"}
+                       if "industry_members" in tables else {})}
+
+
 def run_update(store: str | os.PathLike, *, end=None, adapter: Source | None = None, **kw) -> dict:
     """Pull the days after ``store``'s last day from the source it was pulled from.
 
@@ -550,6 +707,14 @@ def run_update(store: str | os.PathLike, *, end=None, adapter: Source | None = N
                         "pull it first, or import files again with `jqlite data import`")
     rec = json.loads(rec_file.read_text())
     last = pd.Timestamp(rec["tables"]["bars_daily"]["last_date"])
+    stage = staging_dir(store)
+    if (stage / STATE).exists():
+        st = json.loads((stage / STATE).read_text())
+        if st.get("mode") == "update" and pd.Timestamp(st.get("end", "1900-01-01")) <= last:
+            # an update that reached the store but was stopped before it cleaned up after itself
+            say = kw.get("progress") or (lambda _m: None)
+            say(f"{stage}: the update to {st.get('end')} is already in the store; removing its staging folder")
+            shutil.rmtree(stage, ignore_errors=True)
     end_d = pd.Timestamp(end or _dt.date.today()).normalize()
     nxt = xshg_trading_days(str((last + pd.Timedelta(days=1)).date()), str(max(end_d, last).date()))
     if len(nxt) == 0:

@@ -8,8 +8,9 @@
   (002xxx, IPOs only until the 2021-04 board merger), 17 % ``chinext`` (300xxx) and 8 %
   ``star`` (688xxx, listed from 2019-07-22 on, the first batch on that very day);
 * the indexes 000300.XSHG (top 300 by cap), 000905.XSHG (ranks 301-800, so fewer than 500
-  members with 800 stocks), 399101.XSHE (all 002xxx), 000001.XSHG (all XSHG stocks) and
-  000985.XSHG (all stocks), with ``index_members``.  000300/000905 are re-ranked by average
+  members with 800 stocks), 399101.XSHE (all 002xxx), 000001.XSHG (XSHG stocks) and
+  000985.XSHG (all stocks), with ``index_members``; the composites take a new listing after
+  their rules' delay, not from its first day (see ``members`` in ``_simulate``).  000300/000905 are re-ranked by average
   cap (ST and < 60-day-old stocks excluded) on the first trading day after the second Friday
   of June and December; index bars are cap-weighted (weights ``total_shares * pre_close``,
   a stock counts from its second day) averages of member price returns, volume/money sums;
@@ -40,6 +41,10 @@ r = 10 % (main boards, SME), 20 % (ChiNext from 2020-08-24, STAR), 5 % while ST 
 given to main-board and SME stocks).  Rounding is half-up on the decimal product, as the
 exchanges do.  **IPO first day** (for every board): the 44 % rule, ``high_limit =
 round(issue * 1.44, 2)``, ``low_limit = round(issue * 0.64, 2)``, ``pre_close`` = issue price.
+Where that cap is real (all boards but STAR and ChiNext IPOs from 2020-08-24) the first day
+is as on the exchanges since 2014: open = low = ``round(issue * 1.2, 2)`` (the opening
+auction's +20 % bound), high = close = ``high_limit``, low turnover; the limit-up run then
+continues on the following days (fair value 1.5-4 x the issue price).
 ETFs: ±10 %, prices and limits in 0.001 yuan.  Indexes: NaN limits.
 
 Suspended day: ``paused = 1``, ``open = high = low = close = pre_close`` = last close,
@@ -81,7 +86,12 @@ DEFAULT_SEED = 20240101
 #: (jqlite.data.on_demand; the base content is unchanged).  4: every code of every industry
 #: scheme has members (SW2021 L1/L2/L3 with JoinQuant's index codes, the retired SW L1 codes in
 #: their era, all CSRC 2012 divisions, all jq_l1).
-SAMPLE_GENERATOR = 4
+#: 5: composite indexes take new listings after their rules' delay (11th trading day; 上证指数
+#: a year from 2020-07-22; 中证全指 at its review after a quarter); capped IPO first days open
+#: at 120 % of the issue price and close at the +44 % cap; indexes 000009 上证380, 399310
+#: 国证50, 399951 300银行; dividends paid with a persistent per-stock propensity (famous
+#: large caps yearly).
+SAMPLE_GENERATOR = 5
 DEFAULT_START = "2014-01-02"
 DEFAULT_END = "2025-12-31"
 
@@ -353,6 +363,9 @@ _MORE_INDEXES = (
     ("399317.XSHE", "国证A指", "GZAZ", "2005-01-04", 2600.0, "all:all"),
     ("399632.XSHE", "深100EW", "S100EW", "2002-12-31", 3000.0, "rank:xshe:1:100"),
     ("000012.XSHG", "国债指数", "GZZS", "2003-01-02", 140.0, "bond:0.035"),
+    ("000009.XSHG", "上证380", "SZ380", "2003-12-31", 3500.0, "rank:xshg:181:560"),
+    ("399310.XSHE", "国证50", "GZ50", "2002-12-31", 2200.0, "rank:all:1:50"),
+    ("399951.XSHE", "300银行", "300YH", "2004-12-31", 3200.0, "swin:801780:000300.XSHG"),
 )
 # Shenwan L1 industry indexes (JoinQuant codes 801xxx.XSHG): members = the SW L1 industry of
 # the sample's classification (jqlite.data.reference.SAMPLE_SW).
@@ -493,6 +506,8 @@ _OF_FUNDS = (
 )
 
 _CHINEXT_20PCT = pd.Timestamp("2020-08-24")
+#: First day of the revised 上证综指 rules (new listings after a year, ST out, STAR in).
+_SSE_REVISION = pd.Timestamp("2020-07-22")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -502,6 +517,14 @@ _CHINEXT_20PCT = pd.Timestamp("2020-08-24")
 def _rng(seed: int, stream: str) -> np.random.Generator:
     """Independent generator for one named stream of one seed."""
     return np.random.default_rng(np.random.SeedSequence([int(seed), zlib.crc32(stream.encode())]))
+
+
+def _ipo_day_capped(board: np.ndarray, start_date) -> np.ndarray:
+    """True for stocks whose first trading day has the 44 % cap and the opening-auction range
+    of +-20 % of the issue price: every board except STAR and ChiNext IPOs from 2020-08-24
+    (registration system: no price limit in the first five days)."""
+    start = np.asarray(pd.to_datetime(np.asarray(start_date)).values)
+    return ~((board == "star") | ((board == "chinext") & (start >= np.datetime64(_CHINEXT_20PCT))))
 
 
 def round_half_up(x, decimals: int = 2):
@@ -707,7 +730,14 @@ def sample_latents(seed: int = DEFAULT_SEED, n_stocks: int = 800, start: str = D
     price0 = round_half_up(price0, 2)
     shares0 = np.maximum(np.round(np.exp(log_cap) / price0, -4), 1e6)
     late = np.asarray(start_date >= np.datetime64("2019-01-01"))
-    ipo_pop = np.where(late, rng.uniform(0.15, 1.1, n), rng.uniform(0.35, 1.6, n))
+    pop_late, pop_early = rng.uniform(0.15, 1.1, n), rng.uniform(0.35, 1.6, n)
+    # an IPO with a first-day cap (main boards, SME, ChiNext before the 2020-08-24 reform)
+    # closed at the +44 % cap on its first day since the 2014 IPO pricing rules, then ran up a
+    # string of limit-up days: fair value 1.52x-4x the issue price (log 0.42-1.4); STAR and
+    # registered ChiNext IPOs (no cap in their first five days) keep the wide range
+    capped = _ipo_day_capped(board, start_date)
+    ipo_pop = np.where(capped, 0.42 + (np.where(late, (pop_late - 0.15) / 0.95, (pop_early - 0.35) / 1.25)) * 0.98,
+                       np.where(late, pop_late, pop_early))
 
     # delistings: weak pre-existing main-board / SME stocks
     end_date = np.full(n, np.datetime64(schema.FAR_FUTURE), dtype="datetime64[ns]")
@@ -940,7 +970,10 @@ def _events(seed, lat, days, act, first):
                                                       | (days.month == 7)))
         if not len(win):
             continue
-        p = 0.35 + 0.4 / (1 + np.exp(-quality))
+        # paying is persistent, as in the real market (most firms that paid last year pay
+        # again; large caps every year): a per-stock propensity from quality (0.15 .. 0.95,
+        # 0.77 at the median), 0.97 for the famous large caps
+        p = np.where(famous, 0.97, 0.15 + 0.8 / (1 + np.exp(-1.5 * (quality + 0.8))))
         pays = rng.random(n) < p
         d = win[rng.integers(len(win), size=n)]
         bon = rng.random(n) * (1.0 - 0.3 * (growth > 0.5))
@@ -1081,6 +1114,7 @@ def _simulate(seed, n_stocks, start, end, say):
     sig = lat["idio_vol"].to_numpy()
     price0 = lat["price0"].to_numpy()
     ipo_pop = lat["ipo_pop"].to_numpy()
+    ipo_capped = _ipo_day_capped(board, lat["start_date"].to_numpy())
     shares = lat["shares0"].to_numpy().astype(float).copy()
     O = np.zeros((T, n)); H = np.zeros((T, n)); L = np.zeros((T, n)); C = np.zeros((T, n))
     PRE = np.zeros((T, n)); HL = np.zeros((T, n)); LL = np.zeros((T, n)); FAC = np.ones((T, n))
@@ -1133,6 +1167,15 @@ def _simulate(seed, n_stocks, start, end, say):
         hi = np.minimum(round_half_up(np.maximum(o, c) * np.exp(0.6 * sig * n_h[t]), 2), hl)
         lo = np.maximum(round_half_up(np.minimum(o, c) * np.exp(-0.6 * sig * n_l[t]), 2), ll)
         one_up, one_dn = ex_up > 0.05, ex_dn > 0.05
+        # capped IPO first day: the opening auction may not exceed 120 % of the issue price
+        # (SSE / SZSE rules since 2014), so the stock opens there and trades up to the +44 % cap
+        # where it closes: open = low = 1.2 x issue, high = close = high_limit (never one-price)
+        cip = ip & ipo_capped
+        if cip.any():
+            o[cip] = np.minimum(round_half_up(pre[cip] * 1.2, 2), c[cip])
+            lo[cip] = np.minimum(lo[cip], o[cip])
+            hi[cip] = np.maximum(hi[cip], c[cip])
+            one_up = one_up & ~cip
         for arr, v in ((o, hl), (hi, hl), (lo, hl), (c, hl)):
             arr[one_up] = v[one_up]
         for arr, v in ((o, ll), (hi, ll), (lo, ll), (c, ll)):
@@ -1156,7 +1199,9 @@ def _simulate(seed, n_stocks, start, end, say):
     turn = np.exp(logturn)
     turn = np.where(ONEP, turn * 0.05, turn)
     turn = np.where((C == HL) | (C == LL), turn * 1.3, turn)
-    turn = np.where(ipo_first & ~ONEP, np.maximum(turn, 0.4), turn)
+    # an uncapped IPO day trades heavily; a capped one is locked at +44 % soon after the open
+    turn = np.where(ipo_first & ~ONEP & ~ipo_capped[None, :], np.maximum(turn, 0.4), turn)
+    turn = np.where(ipo_first & ipo_capped[None, :], np.minimum(turn, 0.03), turn)
     turn = np.minimum(turn, 0.6)
     V = np.maximum(np.round(turn * SH / 100.0), 1.0) * 100.0
     V[paused] = 0.0
@@ -1247,10 +1292,29 @@ def _simulate(seed, n_stocks, start, end, say):
     xshg = np.array([c.endswith(".XSHG") for c in codes])
     universes = {"all": np.ones(n, bool), "xshg": xshg & (board != "star"), "xshe": ~xshg,
                  "sme": board == "sme", "chinext": board == "chinext", "star": board == "star"}
+    # composite indexes take a new listing after their own delay (not from its first day):
+    # the Shenzhen composites (399101/399102/399106/399107), 国证A指, A股指数 and 上证指数
+    # before its 2020-07-22 revision from the 11th trading day; 上证指数 from 2020-07-22
+    # a year after listing (STAR included, ST excluded; the revision's faster entry of the ten
+    # largest new listings is not modelled); 中证全指 at its June / December review once
+    # listed for more than a quarter (ST excluded), as 000300/000905 are reviewed
+    ipo_l = lat["ipo"].to_numpy()
+    lag11 = (listed_days >= 11) | ~ipo_l[None, :]
+    sd_days = lat["start_date"].to_numpy().astype("datetime64[D]")
+    age = np.asarray(days.values.astype("datetime64[D]"))[:, None] - sd_days[None, :]
+    rev = np.asarray(days >= _SSE_REVISION)[:, None]
+    sse = np.where(rev, (age >= np.timedelta64(365, "D")) & ~st, (xshg & (board != "star"))[None, :] & lag11)
+    sse &= act & xshg[None, :]
+    m985 = np.zeros((T, n), bool)
+    for t, nxt, _order in rankings:
+        r0 = max(t - 10, 0)
+        ok = act[r0] & ~st[r0] & ((age[r0] > np.timedelta64(91, "D")) | ~ipo_l)
+        m985[t:nxt, ok] = True
+    m985 &= act
     members = {
         "000300.XSHG": m300, "000905.XSHG": m905,
-        "399101.XSHE": act & (board == "sme")[None, :],
-        "000001.XSHG": act & xshg[None, :], "000985.XSHG": act,
+        "399101.XSHE": act & (board == "sme")[None, :] & lag11,
+        "000001.XSHG": sse, "000985.XSHG": m985,
     }
     from .reference import sample_sw_l1
     suffix = lat["industry_suffix"].to_numpy() if "industry_suffix" in lat.columns else \
@@ -1266,13 +1330,16 @@ def _simulate(seed, n_stocks, start, end, say):
             return np.zeros((T, n), bool)
         if kind == "alias":     # the Shenzhen code of a CSI index: the same members
             return members[arg]
-        if kind == "all":
-            return act & universes[arg][None, :]
+        if kind == "all":       # composite: a new listing from its 11th trading day
+            return act & universes[arg][None, :] & lag11
         if kind == "union":
             a, b = arg.split("+")
             return members[a] | members[b]
         if kind == "sw":
             return act & np.where(after, (sw_after == arg)[None, :], (sw_before == arg)[None, :])
+        if kind == "swin":      # the members of an index in one SW L1 industry (300银行)
+            sw, idx = arg.split(":", 1)
+            return index_members_of(f"sw:{sw}") & members[idx]
         m = np.zeros((T, n), bool)
         if kind == "rank":
             uni, lo, hi = arg.split(":")

@@ -99,22 +99,25 @@ def validate_table(table: str, df: pd.DataFrame, sources: Mapping[str, str] | No
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise DataValidationError(src, None, missing[0], f"missing column(s) {missing}")
-    out = pd.DataFrame(index=df.index)
+    # columns already of the schema dtype are not copied (a daily-bar table is ~1 GB): the
+    # result may share memory with ``df``; neither is modified in place here
+    arrays: dict[str, np.ndarray] = {}
     for c, t in cols.items():
         if t == "date32":
-            out[c] = _to_dates(df, c, src)
+            arrays[c] = _to_dates(df, c, src).to_numpy()
         elif t == "string":
             if df[c].isna().any() and c in ("code", "index_code", "type"):
                 pos = int(np.flatnonzero(df[c].isna().to_numpy())[0])
                 raise DataValidationError(src, _row_of(df, pos), c, "missing value")
-            out[c] = df[c].astype(object)
+            arrays[c] = df[c].astype(object, copy=False).to_numpy()
         else:
             try:
-                out[c] = pd.to_numeric(df[c], errors="raise").astype(t)
+                arrays[c] = pd.to_numeric(df[c], errors="raise").astype(t, copy=False).to_numpy()
             except (ValueError, TypeError) as exc:
                 raise DataValidationError(src, None, c, f"not numeric ({exc})") from exc
     if "_row" in df.columns:
-        out["_row"] = df["_row"].to_numpy()
+        arrays["_row"] = df["_row"].to_numpy()
+    out = pd.DataFrame(arrays, index=df.index, copy=False)
 
     def fail(mask: np.ndarray, col: str, msg: str) -> None:
         if mask.any():
@@ -161,9 +164,24 @@ def validate_table(table: str, df: pd.DataFrame, sources: Mapping[str, str] | No
     else:
         key = []
     if key:
-        dup = out.duplicated(key, keep="first").to_numpy()
-        fail(dup, key[-1], f"duplicate row for key {key}")
+        fail(_duplicated(out, key), key[-1], f"duplicate row for key {key}")
     return out
+
+
+def _duplicated(df: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """``df.duplicated(key, keep='first')`` on integer codes (millions of bar rows: each
+    key column is factorized once, then the combined int64 key is checked)."""
+    n = len(df)
+    if n == 0:
+        return np.zeros(0, bool)
+    comb = np.zeros(n, np.int64)
+    for c in key:
+        codes, uniq = pd.factorize(df[c], use_na_sentinel=False)
+        comb = comb * np.int64(len(uniq)) + codes.astype(np.int64)
+        if len(key) > 1:
+            comb, _ = pd.factorize(comb)      # keep the combined key small (no overflow)
+            comb = comb.astype(np.int64)
+    return pd.Series(comb).duplicated(keep="first").to_numpy()
 
 
 def is_store(path: str | os.PathLike) -> bool:
@@ -367,11 +385,69 @@ def _write_parquet(df: pd.DataFrame, table: str, path: Path) -> None:
     pq.write_table(t, path, compression="zstd")
 
 
+def _write_bars_by_year(bars: pd.DataFrame, folder: Path, h, say: Callable[[str], None]) -> None:
+    """Write validated bars as ``folder/YYYY.parquet``, rows sorted by (date, code).
+
+    Columns go to arrow straight from their numpy arrays (codes through their distinct
+    values), with the schema and pandas metadata ``pa.Table.from_pandas`` would give, so the
+    files are byte-identical to writing each year's frame with :func:`_write_parquet`; the
+    years are compressed on two threads (pyarrow releases the GIL).  ``h`` (the store's
+    content hash) is fed in year order.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+    if len(bars) == 0:
+        return
+    cols = [c for c in schema.DAILY_BARS]
+    sch = pa.Table.from_pandas(bars[cols].iloc[:0], schema=_arrow_schema("bars_daily"),
+                               preserve_index=False).schema
+    d = bars["date"].to_numpy("datetime64[ns]")
+    ci, uniq = pd.factorize(bars["code"].to_numpy(object))
+    uniq = np.asarray(uniq, dtype=object)
+    rank = np.empty(len(uniq), np.int64)
+    rank[np.argsort(uniq, kind="stable")] = np.arange(len(uniq))
+    order = np.lexsort((rank[ci], d.view(np.int64)))       # == sort_values(["date", "code"], kind="stable")
+    years = d[order].astype("datetime64[Y]").astype(np.int64) + 1970
+    ycuts = np.flatnonzero(np.diff(years)) + 1
+    bounds = np.concatenate([[0], ycuts, [len(order)]]).astype(np.int64)
+    uniq_pa = pa.array(uniq, type=pa.string())
+    arrays = {c: bars[c].to_numpy() for c in cols if c not in ("date", "code")}
+
+    def table_of(idx: np.ndarray) -> pa.Table:
+        out = []
+        for f in sch:
+            c = f.name
+            if c == "date":
+                out.append(pa.array(d[idx], type=pa.timestamp("ns")).cast(pa.date32()))
+            elif c == "code":
+                out.append(uniq_pa.take(pa.array(ci[idx])))
+            else:
+                out.append(pa.array(arrays[c][idx], type=f.type, from_pandas=True))
+        return pa.Table.from_arrays(out, schema=sch)
+
+    def write(k: int) -> None:
+        idx = order[bounds[k]:bounds[k + 1]]
+        pq.write_table(table_of(idx), folder / f"{int(years[bounds[k]])}.parquet", compression="zstd")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futs = []
+        for k in range(len(bounds) - 1):
+            y = int(years[bounds[k]])
+            say(f"writing bars {y}")
+            futs.append(pool.submit(write, k))
+            idx = order[bounds[k]:bounds[k + 1]]
+            h.update(str(y).encode())
+            part = pd.DataFrame({"close": arrays["close"][idx], "volume": arrays["volume"][idx]})
+            h.update(pd.util.hash_pandas_object(part, index=False).values.tobytes())
+        for f in futs:
+            f.result()
+
+
 def write_store(path: str | os.PathLike, tables: Mapping[str, pd.DataFrame], *, name: str,
                 source: str, sources: Mapping[str, str] | None = None,
                 progress: Callable[[str], None] | None = None,
                 extra_files: Mapping[str, Callable[[Path], None]] | None = None,
-                post_write: Callable[[Path], None] | None = None) -> Path:
+                post_write: Callable[[Path], None] | None = None,
+                release_tables: bool = False) -> Path:
     """Validate ``tables`` and write them as a store at ``path``, replacing it atomically.
 
     Parameters
@@ -395,6 +471,10 @@ def write_store(path: str | os.PathLike, tables: Mapping[str, pd.DataFrame], *, 
         (``meta.json`` written) and before it is checked and swapped in: for content that
         needs to open the new store (e.g. fundamentals, which are filtered to its codes and
         days).  An exception from it aborts the import with the old store untouched.
+    release_tables : bool
+        ``tables`` is a dict the caller hands over: its entries are removed once validated,
+        so the memory of the written tables (a full market's bars: ~1 GB) is free before
+        ``post_write`` runs.
 
     Returns
     -------
@@ -430,11 +510,15 @@ def write_store(path: str | os.PathLike, tables: Mapping[str, pd.DataFrame], *, 
     cal = validate_table("calendar", tables["calendar"], sources).sort_values("date")
     cal_idx = pd.DatetimeIndex(cal["date"])
     clean: dict[str, pd.DataFrame] = {"calendar": cal}
+    df = None
     for t, df in tables.items():
         if t == "calendar":
             continue
         say(f"validating {t}")
         clean[t] = validate_table(t, df, sources, calendar=cal_idx)
+    del df
+    if release_tables and isinstance(tables, dict):
+        tables.clear()
     bars = clean["bars_daily"]
     known = set(clean["securities"]["code"])
     unknown_codes = ~bars["code"].isin(known).to_numpy()
@@ -459,14 +543,9 @@ def write_store(path: str | os.PathLike, tables: Mapping[str, pd.DataFrame], *, 
             h.update(t.encode())
             h.update(str(len(df)).encode())
         (tmp / "bars_daily").mkdir()
-        bars = bars.sort_values(["date", "code"], kind="stable")
-        years = bars["date"].dt.year.to_numpy()
-        for y in np.unique(years):
-            say(f"writing bars {y}")
-            part = bars[years == y]
-            _write_parquet(part, "bars_daily", tmp / "bars_daily" / f"{y}.parquet")
-            h.update(str(int(y)).encode())
-            h.update(pd.util.hash_pandas_object(part[["close", "volume"]], index=False).values.tobytes())
+        _write_bars_by_year(bars, tmp / "bars_daily", h, say)
+        del bars
+        clean.clear()           # written: free the tables before post_write (fundamentals)
         for rel, fn in (extra_files or {}).items():
             say(f"writing {rel}")
             fn(tmp / rel)

@@ -55,3 +55,39 @@ def test_pull_one_month_from_the_real_service(tmp_path, source):
         if p.is_file():
             assert not any(s.encode() in p.read_bytes() for s in secrets), p
     assert not any(s in "\n".join(log) for s in secrets)
+
+
+EXTRAS = {"baostock": ("minute", "valuation", "industries"), "tushare": ("valuation", "industries", "etf"),
+          "akshare": ("etf",), "jqdatasdk": ("valuation", "industries")}
+
+
+@pytest.mark.parametrize("source", ["baostock", "tushare", "akshare", "jqdatasdk"])
+def test_pull_extras_from_the_real_service(tmp_path, source):
+    """``--what`` minute / valuation / industries / etf for two stocks and one week: the
+    unit checks a real answer can confirm (600519's market cap is about 2 trillion yuan =
+    ~20,000 亿元; its turnover well under 5 %; a 5-minute day has 48 bars)."""
+    from jqlite.data.pull import run_pull
+    if importlib.util.find_spec(source) is None:
+        pytest.skip(f"{source} not installed: pip install 'jqlite-engine[{source}]'")
+    if any(not os.environ.get(v) for v in NEEDS.get(source, ())):
+        pytest.skip(f"{source}: set {' and '.join(NEEDS[source])}")
+    what = ("bars",) + EXTRAS[source]
+    codes = ["600519.XSHG", "000001.XSHE"] + (["510300.XSHG"] if "etf" in what else [])
+    run_pull(source, tmp_path / "s", start="2024-03-04", end="2024-03-08", codes=codes, what=what)
+    if "valuation" in what:
+        v = pd.read_parquet(tmp_path / "s" / "fundamentals" / "valuation.parquet")
+        mt = v[v["code"] == "600519.XSHG"]
+        assert len(mt) == 5 and (mt["turnover_ratio"] < 5).all() and (mt["pe_ratio"] > 5).all()
+        if "market_cap" in mt:
+            assert 15_000 < mt["market_cap"].iloc[0] < 30_000
+    if "industries" in what:
+        m = pd.read_parquet(tmp_path / "s" / "industry_members.parquet")
+        assert {"600519.XSHG", "000001.XSHE"} <= set(m["code"])
+    if "minute" in what:
+        f = pd.read_feather(tmp_path / "s" / "bars_5m" / "2024-03" / "600519.XSHG.arrow")
+        assert len(f) == 5 * 48 and str(f["time"].iloc[0]) == "2024-03-04 09:35:00"
+    if "etf" in what:
+        sec = pd.read_parquet(tmp_path / "s" / "securities.parquet").set_index("code")
+        assert sec.loc["510300.XSHG", "type"] == "etf"        # a FILE's ETFs are pulled as ETFs
+        b = pd.read_parquet(tmp_path / "s" / "bars_daily" / "2024.parquet")
+        assert 2.5 < b.loc[b["code"] == "510300.XSHG", "close"].iloc[0] < 5.0   # yuan, 0.001 tick

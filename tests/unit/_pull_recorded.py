@@ -12,7 +12,10 @@ Each double returns exactly the shapes the installed library returns (read from 
   The real ``ResultData`` class is used when baostock is installed.
 * tushare 1.4.29 -- ``tushare/pro/client.py`` ``DataApi.query``: ``pd.DataFrame(items,
   columns=fields)`` from the JSON answer (dates ``'20240102'`` str, numbers float64), and
-  ``raise Exception(result['msg'])`` when the server's ``code != 0``.
+  ``raise Exception(result['msg'])`` when the server's ``code != 0``.  ``daily`` /
+  ``stk_limit`` also by ``trade_date`` (every stock of that day; https://tushare.pro/document/2?doc_id=27,
+  doc_id=183) and ``suspend_d(trade_date, suspend_type='S')`` (doc_id=214: ``ts_code,
+  trade_date, suspend_timing, suspend_type``, ``suspend_timing`` None for a whole-day halt).
 * akshare 1.19.5 -- ``akshare/stock_feature/stock_hist_em.py`` ``stock_zh_a_hist``: 日期
   ``datetime.date``, 股票代码 str, prices float64, 成交量 int64 lots, 成交额 float64 yuan,
   涨跌额 float64.
@@ -239,9 +242,21 @@ class FakeTushareApi:
         if api_name in TS_REPORTS:
             return _ts_reports(api_name, fields, kw)
         t = truth()
+        if api_name == "suspend_d":                # doc_id=214: whole-day suspensions of trade_date
+            d = pd.to_datetime(kw["trade_date"]).strftime("%Y-%m-%d")
+            p = t[(t["paused"] == 1) & (t["date"] == d)]
+            return pd.DataFrame({"ts_code": [_ts(c) for c in p["code"]], "trade_date": kw["trade_date"],
+                                 "suspend_timing": None, "suspend_type": "S"},
+                                columns=["ts_code", "trade_date", "suspend_timing", "suspend_type"])
         t = t[t["paused"] == 0]                    # tushare has no row on a suspended day
-        codes = [next(c for c in MARKET if _ts(c) == x) for x in kw["ts_code"].split(",")]
-        s, e = pd.to_datetime(kw["start_date"]), pd.to_datetime(kw["end_date"])
+        if "trade_date" in kw:                     # per-day form: every stock traded that day
+            if kw.get("offset"):
+                t = t.iloc[0:0]
+            codes = list(MARKET)
+            s = e = pd.to_datetime(kw["trade_date"])
+        else:
+            codes = [next(c for c in MARKET if _ts(c) == x) for x in kw["ts_code"].split(",")]
+            s, e = pd.to_datetime(kw["start_date"]), pd.to_datetime(kw["end_date"])
         t = _in(t, codes, s, e)
         td = pd.to_datetime(t["date"]).dt.strftime("%Y%m%d").tolist()
         if api_name == "daily":

@@ -239,3 +239,24 @@ def test_futures_subportfolio_stops_the_run(sample, run_strategy):
     from jqlite.errors import StrategyError
     with pytest.raises(StrategyError, match="NotImplementedError: set_subportfolios.*'index_futures'.*futures"):
         run_strategy(open_store(sample), src, "2021-01-04", "2021-01-08", 100000.0)
+
+
+def test_structured_fund_shares_and_reits_answer(sample):
+    # 150018 / 150019: the A / B shares of one structured fund (银华稳进 / 银华锐进), wound up in
+    # 2020; 180301 / 508000: public REITs, first listed 2021-06-21
+    assert classify("150018.XSHE").type == "fja" and classify("150019.XSHE").type == "fjb"
+    assert classify("180301.XSHE").type == "reits" and classify("508000.XSHG").type == "reits"
+    assert classify("184801.XSHE") is None
+    st = Store(sample)
+    materialise(st, ["150019.XSHE", "180301.XSHE"])
+    s2 = open_store(sample)
+    b = _bars(sample, "150019.XSHE")
+    end = pd.Timestamp(s2.securities.loc["150019.XSHE", "end_date"])
+    assert pd.Timestamp("2020-06-01") <= end <= pd.Timestamp("2020-12-31")
+    assert b["date"].iloc[-1] == end                      # no bar after the delisting day
+    _check_limits(b, lambda d: 0.10, 0.001)
+    r = _bars(sample, "180301.XSHE")
+    start = pd.Timestamp(s2.securities.loc["180301.XSHE", "start_date"])
+    assert start >= pd.Timestamp("2021-06-21") and start.weekday() < 5
+    # the master row answers before the listing; bars only from the listing day
+    assert r.empty if start > pd.Timestamp(END) else r["date"].iloc[0] == start

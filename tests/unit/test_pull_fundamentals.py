@@ -142,8 +142,8 @@ def test_bars_only_update_keeps_pulled_fundamentals(tmp_path):
 
 
 def test_what_errors(tmp_path, monkeypatch):
-    with pytest.raises(DataError, match="--what minute: unknown"):
-        run_pull("baostock", tmp_path / "x", adapter=BaostockSource(FakeBaostock()), env={}, what="bars,minute",
+    with pytest.raises(DataError, match="--what ticks: unknown"):
+        run_pull("baostock", tmp_path / "x", adapter=BaostockSource(FakeBaostock()), env={}, what="bars,ticks",
                  **NOKEY)
     assert not (tmp_path / "x").exists()
     monkeypatch.setitem(sys.modules, "akshare", FakeAkshare())

@@ -151,8 +151,10 @@ def test_index_weights_from_circulating_market_cap(research):
     np.testing.assert_allclose(w["weight"].to_numpy(), cap / cap.sum() * 100)
     assert w.loc["000013.XSHE", "display_name"] == "深明钢铁"
     # 0.197232 before the famous large caps joined 000300 (601398 工商银行 alone weighs 8.3 %)
-    assert w.loc["000013.XSHE", "weight"] == pytest.approx(0.159182, abs=1e-6)
-    assert w.loc["601398.XSHG", "weight"] == pytest.approx(8.329797, abs=1e-6)
+    # 0.159182 with sample generator 4 (generator 5's IPO first-day and dividend models
+    # changed the caps)
+    assert w.loc["000013.XSHE", "weight"] == pytest.approx(0.160100, abs=1e-6)
+    assert w.loc["601398.XSHG", "weight"] == pytest.approx(8.307255, abs=1e-6)   # 8.329797 with generator 4
     # the same weights all month; a new month gives new weights
     assert get_index_weights("000300.XSHG", date="2020-03-31")["date"].iloc[0] == "2020-02-28"
     assert get_index_weights("000300.XSHG", date="2020-04-01")["date"].iloc[0] == "2020-03-31"
@@ -226,20 +228,22 @@ def test_finance_stk_xr_xd(research):
     df = finance.run_query(query(t).filter(t.code == "000001.XSHE").order_by(t.a_xr_date).limit(3))
     assert list(df.columns)[:6] == ["id", "company_id", "company_name", "code", "report_date", "bonus_type"]
     assert len(df) == 3
-    # store xrxd of 000001.XSHE (平安银行 in the sample since the famous codes; same ex-dates as
-    # the synthetic 000003 it replaced, amounts from its own prices): 2015-06-09 10送转5
-    # (scale 1.5), 2016-06-06 10派3.63, 2018-06-11 10派1.79
-    assert df["a_xr_date"].tolist() == [dt.date(2015, 6, 9), dt.date(2016, 6, 6), dt.date(2018, 6, 11)]
+    # store xrxd of 000001.XSHE (平安银行 in the sample since the famous codes; sample generator
+    # 5, where famous large caps pay every year): 2015-06-09 10派6.95 送转5 (scale 1.5),
+    # 2016-06-20 10派3.19, 2017-07-06 10派4.53
+    assert df["a_xr_date"].tolist() == [dt.date(2015, 6, 9), dt.date(2016, 6, 20), dt.date(2017, 7, 6)]
     assert df["transfer_ratio"].tolist() == pytest.approx([5.0, 0.0, 0.0])
-    assert df["bonus_ratio_rmb"].tolist() == pytest.approx([0.0, 3.63, 1.79])
-    assert df["report_date"].tolist() == [dt.date(2014, 12, 31), dt.date(2015, 12, 31), dt.date(2017, 12, 31)]
+    assert df["bonus_ratio_rmb"].tolist() == pytest.approx([6.95, 3.19, 4.53])
+    assert df["report_date"].tolist() == [dt.date(2014, 12, 31), dt.date(2015, 12, 31), dt.date(2016, 12, 31)]
     assert df["a_registration_date"].iloc[0] == dt.date(2015, 6, 8)
     assert (df["board_plan_pub_date"] < df["a_xr_date"]).all()
-    assert df["total_capital_before_transfer"].iloc[0] == pytest.approx(137176.0)
-    assert df["total_capital_after_transfer"].iloc[0] == pytest.approx(205763.0)  # x1.5, share counts rounded
+    assert df["total_capital_before_transfer"].iloc[0] == pytest.approx(141085.0)
+    assert df["total_capital_after_transfer"].iloc[0] == pytest.approx(211628.0)  # x1.5, share counts rounded
+    # 派息金额 (万元) = 6.95 / 10 元 x 141085 万股 = 98054.075; the 2016 one on 211628 万股
+    assert df["bonus_amount_rmb"].tolist()[:2] == pytest.approx([98054.075, 3.19 / 10 * 211628.0])
     sel = finance.run_query(query(t.code, t.bonus_ratio_rmb).filter(
         t.a_xr_date >= dt.date(2020, 1, 1), t.code == "000001.XSHE"))
-    assert list(sel.columns) == ["code", "bonus_ratio_rmb"] and sel["bonus_ratio_rmb"].tolist() == pytest.approx([2.45, 3.86])
+    assert list(sel.columns) == ["code", "bonus_ratio_rmb"] and sel["bonus_ratio_rmb"].tolist() == pytest.approx([3.64, 2.96, 3.16, 4.85, 2.81, 4.09])
 
 
 def test_finance_stk_list_and_capital_change(research):
@@ -252,8 +256,8 @@ def test_finance_stk_list_and_capital_change(research):
     cc = finance.STK_CAPITAL_CHANGE
     ch = finance.run_query(query(cc.change_date, cc.share_total, cc.share_trade_total)
                            .filter(cc.code == "000001.XSHE").order_by(cc.change_date))
-    assert ch["change_date"].tolist()[:3] == [dt.date(2014, 1, 2), dt.date(2015, 6, 9), dt.date(2020, 6, 8)]
-    assert ch["share_total"].tolist()[:2] == pytest.approx([137176.0, 205763.0])
+    assert ch["change_date"].tolist()[:3] == [dt.date(2014, 1, 2), dt.date(2015, 6, 9), dt.date(2025, 6, 20)]
+    assert ch["share_total"].tolist()[:2] == pytest.approx([141085.0, 211628.0])
 
 
 def test_finance_errors(research):

@@ -125,8 +125,8 @@ def _fake_real_src(root: Path, truncated_fundamentals: bool) -> Path:
 
 
 def test_bad_fundamentals_leave_the_old_store_byte_identical(tmp_path, monkeypatch):
-    monkeypatch.setattr("jqlite.data.ingest.REAL_START", "2020-01-02")
-    monkeypatch.setattr("jqlite.data.ingest.REAL_END", "2020-01-08")
+    monkeypatch.setattr("jqlite.data.formats.real.REAL_START", "2020-01-02")
+    monkeypatch.setattr("jqlite.data.formats.real.REAL_END", "2020-01-08")
     src = _fake_real_src(tmp_path / "src", truncated_fundamentals=True)
     good = tmp_path / "good"
     r = CliRunner().invoke(cli, ["data", "import", "--src", str(src), "--out", str(good), "--no-fundamentals"])
@@ -398,8 +398,8 @@ def test_utf16_csv_imports(tmp_path):
 
 
 def test_cli_import_of_a_truncated_index_file_exits_2(tmp_path, monkeypatch):
-    monkeypatch.setattr("jqlite.data.ingest.REAL_START", "2020-01-02")
-    monkeypatch.setattr("jqlite.data.ingest.REAL_END", "2020-01-08")
+    monkeypatch.setattr("jqlite.data.formats.real.REAL_START", "2020-01-02")
+    monkeypatch.setattr("jqlite.data.formats.real.REAL_END", "2020-01-08")
     src = _fake_real_src(tmp_path / "src", truncated_fundamentals=False)
     (src / "index").mkdir()
     (src / "index" / "qlib_index_daily.parquet").write_bytes(b"PAR1\x00\x00")

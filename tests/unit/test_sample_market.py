@@ -81,7 +81,7 @@ def test_securities_boards_and_codes(market):
     # funds, 10 LOFs; 18 open-end (OF) funds
     assert counts == {("stock", "sh_main"): 320, ("stock", "sz_main"): 120, ("stock", "sme"): 160,
                       ("stock", "chinext"): 136, ("stock", "star"): 64,
-                      ("index", "index"): 53, ("etf", "fund"): 92, ("mmf", "fund"): 4,
+                      ("index", "index"): 56, ("etf", "fund"): 92, ("mmf", "fund"): 4,
                       ("lof", "fund"): 10, ("mixture_fund", "fund"): 6, ("stock_fund", "fund"): 5,
                       ("bond_fund", "fund"): 3, ("money_market_fund", "fund"): 2,
                       ("QDII_fund", "fund"): 2}
@@ -440,3 +440,73 @@ def test_sectors_and_latents(market):
     assert {"size", "quality", "growth", "sector", "beta"} <= set(lat.columns)
     assert lat.equals(sample_latents(SEED, 800))
     assert (pd.read_parquet(path / "sample_latents.parquet").set_index("code").index == lat.index).all()
+
+
+def test_capped_ipo_first_day_opens_at_120_and_closes_at_the_cap(market):
+    # SSE/SZSE since 2014: the opening auction of a new listing may not exceed 120 % of the
+    # issue price, and a main-board / SME / pre-reform ChiNext IPO closes its first day at
+    # the +44 % cap; STAR and registered ChiNext IPOs have no such cap
+    s, sec = market["stocks"], market["sec"].set_index("code")
+    start = sec.loc[s["code"], "start_date"].to_numpy()
+    ipo_first = (s["date"].to_numpy() == start) & (start > np.datetime64("2014-01-02"))
+    board = sec.loc[s["code"], "board"].to_numpy()
+    capped = ~((board == "star") | ((board == "chinext") & (start >= np.datetime64("2020-08-24"))))
+    d = s[ipo_first & capped]
+    assert len(d) > 50
+    pre = d["pre_close"].to_numpy()                      # the issue price
+    np.testing.assert_array_equal(d["open"].to_numpy(), round_half_up(pre * 1.2, 2))
+    np.testing.assert_array_equal(d["close"].to_numpy(), d["high_limit"].to_numpy())
+    np.testing.assert_array_equal(d["high"].to_numpy(), d["high_limit"].to_numpy())
+    np.testing.assert_array_equal(d["low"].to_numpy(), d["open"].to_numpy())
+    # e.g. issue 10.00: open 12.00, close = high = 14.40 -- never a one-price day
+    assert (d["open"] < d["high_limit"]).all()
+
+
+def test_composite_indexes_take_new_listings_after_their_delay(market):
+    mem, sec = market["members"], market["sec"].set_index("code")
+    days = pd.DatetimeIndex(sorted(market["bars"]["date"].unique()))
+    first_in = mem.groupby(["index_code", "code"])["start_date"].min()
+
+    def position(idx):      # trading-day position of the first membership (listing day = 1)
+        f = first_in.loc[idx]
+        st = pd.to_datetime(sec.loc[f.index, "start_date"])
+        new = st > days[0]
+        return np.array([int(((days >= a) & (days <= b)).sum()) for a, b in zip(st[new], f[new])])
+
+    for idx in ("399101.XSHE", "399106.XSHE", "399102.XSHE"):       # Shenzhen composites
+        p = position(idx)
+        assert len(p) > 10 and (p == 11).all(), idx                   # from the 11th trading day
+    # 上证指数: the 11th trading day before its 2020-07-22 revision, a year after listing from then
+    f = first_in.loc["000001.XSHG"]
+    st = pd.to_datetime(sec.loc[f.index, "start_date"])
+    late = (st > pd.Timestamp("2020-07-22")).to_numpy()
+    assert late.sum() > 10 and ((f[late] - st[late]).dt.days >= 365).all()
+    # 中证全指: listed more than a quarter, entering at a June / December review
+    f = first_in.loc["000985.XSHG"]
+    st = pd.to_datetime(sec.loc[f.index, "start_date"])
+    new = (st > days[0]).to_numpy()
+    assert ((f[new] - st[new]).dt.days > 91).all() and set(f[new].dt.month) <= {6, 7, 12, 1}
+
+
+def test_indexes_added_in_generator_5(market):
+    mem = market["members"]
+    day = pd.Timestamp("2021-03-01")
+    at = mem[(mem["start_date"] <= day) & (mem["end_date"] >= day)]
+    m = {c: set(at.loc[at["index_code"] == c, "code"]) for c in ("399310.XSHE", "000009.XSHG", "399951.XSHE", "000300.XSHG")}
+    assert len(m["399310.XSHE"]) == 50 and m["399310.XSHE"] <= m["000300.XSHG"]   # the 50 largest
+    assert m["000009.XSHG"] and all(c.endswith(".XSHG") for c in m["000009.XSHG"])
+    assert m["399951.XSHE"] and m["399951.XSHE"] <= m["000300.XSHG"]       # banks of the CSI 300
+
+
+def test_cash_dividends_are_persistent(market):
+    # real payers keep paying: the famous large caps every year (601398 工商银行 pays yearly),
+    # and a stock that paid in one year pays the next far more often than not
+    x = market["xrxd"]
+    cash = x[x["bonus_pre_tax"] > 0].copy()
+    cash["year"] = cash["date"].dt.year
+    icbc = set(cash.loc[cash["code"] == "601398.XSHG", "year"])
+    assert len(icbc & set(range(2015, 2025))) >= 9
+    paid = set(zip(cash["code"], cash["year"]))
+    pairs = [(c, y) for c, y in paid if 2015 <= y <= 2023]
+    again = sum((c, y + 1) in paid for c, y in pairs) / len(pairs)
+    assert again > 0.7

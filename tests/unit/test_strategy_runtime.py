@@ -265,3 +265,96 @@ def test_get_bars_on_a_long_history_reads_only_the_days_it_needs(tmp_path, unit)
         key = s.index.to_period("W" if unit == "1w" else "M")
         expect = s.groupby(key).last().iloc[-3:]
     assert [float(x) for x in r.run.g.b["close"]] == [float(x) for x in expect]
+
+
+# ---------------------------------------------------------------------------- numpy 1.x "%d" % array
+
+PERCENT_SRC = """
+import numpy as np
+def initialize(context):
+    run_daily(f, 'open')
+def f(context):
+    m = np.array([7.9])
+    g.a = "合计：%3d%%，%3d，" % (0, m)
+    g.b = "%.2f" % np.array([[1.234]])
+    g.c = "%s" % np.array([3])
+    g.d = "%(x)d" % {"x": np.array([5])}
+    g.e = "%d" % 4
+    try:
+        "%d %d" % (1,)
+        g.err = None
+    except TypeError as exc:
+        g.err = str(exc)
+"""
+
+
+def test_percent_format_of_a_one_element_array_works_as_in_numpy_1(market):
+    from jqlite.testing import run_backtest
+    r = run_backtest("pct.py", market=market, source=PERCENT_SRC)
+    g = r.run.g
+    # numpy 1.x: int(array([7.9])) = 7, float(array([[1.234]])) = 1.234
+    assert g.a == "合计：  0%，  7，"
+    assert g.b == "1.23"
+    assert g.c == "[3]"             # %s of an array is unchanged: '[3]'
+    assert g.d == "5" and g.e == "4"
+    assert g.err == "not enough arguments for format string"   # other errors are Python's
+    assert len([ln for ln in r.log if "one-element array" in ln]) == 1
+
+
+def test_percent_args_leaves_other_operands_alone():
+    import numpy as np
+    from jqlite.compat.legacy import percent_args
+    t = (1, "x")
+    assert percent_args("%d %s", t) is t
+    a = np.array([1, 2])
+    assert percent_args("%s", a) is a           # two elements: not a scalar in numpy 1 either
+
+
+# ---------------------------------------------------------------------------- scikit-learn < 0.19 (Python 2)
+
+SK1D_SRC = """
+from sklearn import linear_model
+def initialize(context):
+    run_daily(f, 'open')
+def f(context):
+    clf = linear_model.LinearRegression()
+    clf.fit([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]], [1.0, 3.0, 4.0])
+    g.y = list(clf.predict([1.0, 2.0]))
+    print 'done'
+"""
+
+
+def test_python2_file_predicts_a_1d_sample_as_old_sklearn_did(market):
+    pytest.importorskip("sklearn")
+    from jqlite.testing import run_backtest
+    r = run_backtest("sk1d.py", market=market, source=SK1D_SRC)
+    # y = 1 + 2*x1 + 3*x2 fits exactly; X = [1, 2] as one sample -> 1 + 2 + 6 = 9
+    assert r.run.g.y == pytest.approx([9.0])
+    assert len([ln for ln in r.log if "1-D X" in ln]) == 1
+
+
+def test_python3_file_keeps_modern_sklearn_1d_error(market):
+    pytest.importorskip("sklearn")
+    from jqlite.testing import run_backtest
+    src = SK1D_SRC.replace("    print 'done'\n", "")
+    with pytest.raises(Exception, match="Expected 2D array"):
+        run_backtest("sk1d3.py", market=market, source=src, raise_errors=True)
+
+
+def test_file_importing_removed_sklearn_names_gets_old_1d_rule(market):
+    # Python 3 syntax, but `Imputer` (removed in scikit-learn 0.22) dates it to the old
+    # scikit-learn JoinQuant had: predict([1, 2]) is one sample, 1 + 2*1 + 3*2 = 9
+    pytest.importorskip("sklearn")
+    from jqlite.testing import run_backtest
+    src = "from sklearn.preprocessing import Imputer\n" + SK1D_SRC.replace("    print 'done'\n", "")
+    r = run_backtest("sk1d_old.py", market=market, source=src)
+    assert r.run.g.y == pytest.approx([9.0])
+
+
+def test_record_takes_a_one_element_array(market):
+    from jqlite.testing import run_backtest
+    src = ("import numpy as np\ndef initialize(context):\n    run_daily(f, 'open')\n"
+           "def f(context):\n    record(w=np.array([[2.5]]), n=3)\n")
+    r = run_backtest("rec.py", market=market, source=src)
+    rows = list(r.run.records.values())
+    assert rows and all(row == {"w": 2.5, "n": 3.0} for row in rows)

@@ -15,6 +15,14 @@ https://akshare.akfamily.xyz/data/stock/stock.html#id21):
   (``日期`` as str there), prices to 0.001 yuan.
 * ``stock_info_a_code_name()`` -> ``code, name`` of the listed A-shares (no delisted ones:
   a pull with ``--universe all`` from akshare has survivorship bias; said in the pull log).
+* ``fund_etf_spot_em()`` (``--what etf``) -> today's ETFs, columns ``代码`` (bare symbol),
+  ``名称`` and quotes: listed ETFs only (no delisted ones, said in the log).
+* ``stock_zh_a_hist_min_em(symbol, start_date='YYYY-MM-DD HH:MM:SS', end_date, period='1',
+  adjust='')`` (``--what minute``) -> ``时间`` (str ``'2024-01-02 09:31:00'``), ``开盘 收盘 最高
+  最低`` (yuan), ``成交量`` (lots of 100), ``成交额`` (yuan), ``均价``: Eastmoney's
+  ``trends2`` answer, **the last 5 trading days only** (``ndays=5`` in the library), with a
+  09:30 row for the opening call auction; that row is folded into the 09:31 bar (JoinQuant's
+  09:31 bar opens at the auction price and holds the auction volume), giving 240 bars a day.
 * Errors are ``requests`` exceptions (network) or ``KeyError``/``TypeError`` from a page
   whose layout changed; there is no account.
 
@@ -55,6 +63,32 @@ class AkshareSource(Source):
         self.note = ("akshare lists only the stocks listed today: delisted stocks are missing (survivorship "
                      "bias), and it has no ST flag, so ST stocks get the board's normal price limits")
         return self.stocks_only(out)
+
+    def etf_securities(self, date) -> pd.DataFrame:
+        df = self.client.fund_etf_spot_em()
+        out = pd.DataFrame({"code": normalize_codes(df["代码"].astype(str).to_numpy(), file="akshare fund_etf_spot_em"),
+                            "display_name": df["名称"].to_numpy(object), "type": "etf", "listed": True})
+        self.note = ((getattr(self, "note", "") or "") + "; akshare lists only the ETFs listed today").lstrip("; ")
+        return out[out["code"].map(security_type_of).eq("etf").to_numpy()].reset_index(drop=True)
+
+    def fetch_minute(self, codes: list[str], start, end) -> pd.DataFrame:
+        frames = []
+        for c in codes:
+            df = self.client.stock_zh_a_hist_min_em(symbol=c.split(".")[0],
+                                                    start_date=f"{pd.Timestamp(start).date()} 09:00:00",
+                                                    end_date=f"{pd.Timestamp(end).date()} 15:00:00",
+                                                    period="1", adjust="")
+            if df is None or df.empty:
+                continue
+            frames.append(pd.DataFrame({
+                "code": c, "time": pd.to_datetime(df["时间"]).to_numpy(), "open": df["开盘"].to_numpy(float),
+                "close": df["收盘"].to_numpy(float), "high": df["最高"].to_numpy(float),
+                "low": df["最低"].to_numpy(float), "volume": df["成交量"].to_numpy(float) * 100.0,
+                "money": df["成交额"].to_numpy(float)}))
+        if not frames:
+            return pd.DataFrame(columns=["code", "time", "open", "close", "high", "low", "volume", "money"])
+        from .extras_map import fold_to_jq_labels
+        return fold_to_jq_labels(pd.concat(frames, ignore_index=True))
 
     def fetch_daily(self, codes: list[str], start, end) -> pd.DataFrame:
         frames = []

@@ -27,6 +27,21 @@ http://baostock.com/baostock/index.php/Python_API文档):
   totalShare, liqaShare`` (strings; ``netProfit`` YTD yuan, ratios fractions); no row when
   the report is not out.  Mapping: :mod:`jqlite.data.sources.fundamentals_map`.
 
+* ``query_history_k_data_plus(code, 'date,time,code,open,high,low,close,volume,amount,adjustflag',
+  frequency='5', adjustflag='3')`` (``--what minute``): 5-minute bars, 48 a day; ``time`` is
+  ``'YYYYMMDDHHMMSSsss'`` (``'20240102093500000'``), the bar's **end** (09:35 .. 11:30,
+  13:05 .. 15:00 -- JoinQuant's end labels); volume shares, amount yuan; no rows on a
+  suspended day.  Stored in ``STORE/bars_5m`` (baostock has no 1-minute bars).
+* the same call with ``frequency='d'`` and fields ``date,code,turn,tradestatus,peTTM,pbMRQ,
+  psTTM,pcfNcfTTM`` (``--what valuation``): ``turn`` percent, the ratios plain (documentation
+  "历史行情指标参数"); mapped by :data:`~jqlite.data.sources.extras_map.BS_VALUATION`.
+* ``query_stock_industry(code='', date='YYYY-MM-DD')`` (``security/sectorinfo.py``,
+  ``--what industries``) -> fields ``updateDate, code, code_name, industry,
+  industryClassification``: every stock's CSRC 2012 division on that date, ``industry`` as
+  ``'J66货币金融服务'`` (code + name), ``industryClassification`` ``'证监会行业分类'`` --
+  JoinQuant's ``zjw`` scheme.  Asked on the span's first day and each month's last trading
+  day; a change is seen from the first snapshot that shows it.
+
 The adjustment factor is derived from ``preclose`` (identical to baostock's back-adjust
 factor ratios, which are computed from the same exchange reference prices).
 """
@@ -137,6 +152,62 @@ class BaostockSource(Source):
         inc = map_statement(df, BS_PROFIT, code_col="code", stat_col="statDate", pub_col="pubDate",
                             label="baostock query_profit_data", table="income")
         return {"income": inc} if len(inc) else {}
+
+    minute_base = 5
+    MINUTE_FIELDS = "date,time,code,open,high,low,close,volume,amount,adjustflag"
+    VALUATION_FIELDS = "date,code,turn,tradestatus,peTTM,pbMRQ,psTTM,pcfNcfTTM"
+
+    def fetch_minute(self, codes: list[str], start, end) -> pd.DataFrame:
+        frames = []
+        for c in codes:
+            rs = self.client.query_history_k_data_plus(bs_code(c), self.MINUTE_FIELDS, start_date=iso(start),
+                                                       end_date=iso(end), frequency="5", adjustflag="3")
+            df = self._frame(rs, f"query_history_k_data_plus {c} 5-minute")
+            if len(df):
+                frames.append(df)
+        if not frames:
+            return pd.DataFrame({"code": pd.Series(dtype=object), "time": pd.Series(dtype="datetime64[ns]"),
+                                 **{k: pd.Series(dtype=float) for k in ("open", "close", "high", "low", "volume",
+                                                                        "money")}})
+        df = pd.concat(frames, ignore_index=True)
+        out = pd.DataFrame({"code": normalize_codes(df["code"].to_numpy(), file="baostock 5-minute"),
+                            "time": pd.to_datetime(df["time"].str[:12], format="%Y%m%d%H%M")})
+        for src, dst in (("open", "open"), ("close", "close"), ("high", "high"), ("low", "low"),
+                         ("volume", "volume"), ("amount", "money")):
+            out[dst] = pd.to_numeric(df[src].replace("", None), errors="coerce").astype(float).to_numpy()
+        return out
+
+    def fetch_valuation(self, codes: list[str], start, end) -> pd.DataFrame:
+        from .extras_map import BS_VALUATION, map_valuation
+        frames = []
+        for c in codes:
+            rs = self.client.query_history_k_data_plus(bs_code(c), self.VALUATION_FIELDS, start_date=iso(start),
+                                                       end_date=iso(end), frequency="d", adjustflag="3")
+            frames.append(self._frame(rs, f"query_history_k_data_plus {c} valuation"))
+        df = pd.concat(frames, ignore_index=True) if frames else None
+        if df is not None and len(df):
+            # a suspended day: baostock still sends the ratios, JoinQuant has no valuation row
+            # (get_valuation: "如果期间标的停牌，则该标的返回的市值数据数量小于count")
+            df = df[df["tradestatus"].astype(str) != "0"]
+        return map_valuation(df, BS_VALUATION, code_col="code", day_col="date", label="baostock valuation")
+
+    def industry_members(self, codes, dates) -> pd.DataFrame:
+        from ..industry_codes import ZJW
+        from .extras_map import snapshots_to_intervals, zjw_of
+        want = set(codes)
+        rows = []
+        for d in dates:
+            df = self._frame(self.client.query_stock_industry(code="", date=iso(d)), f"query_stock_industry {iso(d)}")
+            if df.empty:
+                continue
+            jq = normalize_codes(df["code"].to_numpy(), file="baostock query_stock_industry")
+            for c, ind in zip(jq, df["industry"].to_numpy()):
+                zc, zn = zjw_of(ind)
+                if zc is None or c not in want:     # '' = not classified yet (new listing)
+                    continue
+                rows.append(("zjw", zc, c, pd.Timestamp(d), ZJW[zc][0] if zc in ZJW else zn))
+        snaps = pd.DataFrame(rows, columns=["scheme", "industry_code", "code", "date", "name"])
+        return snapshots_to_intervals(snaps, days=dates)
 
     def fetch_daily(self, codes: list[str], start, end) -> pd.DataFrame:
         frames = []

@@ -128,6 +128,27 @@ class Source:
         """Raw daily bars of ``codes`` in ``[start, end]``, in :attr:`mapping`'s layout."""
         raise NotImplementedError
 
+    #: Whether :meth:`fetch_day` is implemented (one call per trading day for all securities).
+    per_day = False
+    #: Library calls :meth:`fetch_day` makes per day, and :meth:`fetch_daily` per batch (to
+    #: choose the cheaper way for an update).
+    day_calls = 1
+    batch_calls = 1
+
+    def fetch_day(self, day: _dt.date, codes: list[str]) -> pd.DataFrame:
+        """Raw daily bars of every security of ``codes`` traded on ``day`` (one trading day),
+        in :attr:`mapping`'s layout, from the source's per-day endpoints.
+
+        ``jqlite data update`` uses it when it needs fewer calls than :meth:`fetch_daily`
+        over the securities (a few new days for a whole market).
+
+        Raises
+        ------
+        SourceError
+            The source has no per-day endpoint (:attr:`per_day` is False).
+        """
+        raise SourceError(f"{self.name}: no per-day endpoint")
+
     def fetch_fundamentals(self, codes: list[str], start: _dt.date, end: _dt.date) -> dict[str, pd.DataFrame]:
         """Financial reports of ``codes`` for ``jqlite data pull --what fundamentals``.
 
@@ -176,6 +197,86 @@ class Source:
         raise SourceError(f"{self.name}: --what index is not supported for this source "
                           "(supported: baostock, tushare)")
 
+    # ---------------------------------------------------------------- optional (--what ...)
+    #: Minutes per bar of :meth:`fetch_minute` (1: ``STORE/bars_minute``, 5: ``STORE/bars_5m``).
+    minute_base = 1
+
+    def fetch_minute(self, codes: list[str], start: _dt.date, end: _dt.date) -> pd.DataFrame:
+        """Raw intraday bars of ``codes`` for ``jqlite data pull --what minute``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``code`` (JoinQuant form), ``time`` (datetime64, the bar's **end** label in
+            Beijing time as JoinQuant labels it: 09:31 .. 11:30, 13:01 .. 15:00 for
+            :attr:`minute_base` 1; 09:35 .. 15:00 for 5), ``open close high low`` (yuan,
+            unadjusted), ``volume`` (shares), ``money`` (yuan).  No rows on suspended days.
+
+        Raises
+        ------
+        SourceError
+            The source has no intraday bars in jqlite.
+        """
+        raise SourceError(f"{self.name}: --what minute is not supported for this source "
+                          "(supported: baostock 5-minute, jqdatasdk 1-minute)")
+
+    def fetch_valuation(self, codes: list[str], start: _dt.date, end: _dt.date) -> pd.DataFrame:
+        """Daily valuation rows of ``codes`` for ``jqlite data pull --what valuation``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``day`` (datetime64), ``code`` and JoinQuant ``valuation`` columns in JoinQuant's
+            units (:mod:`jqlite.data.fundamentals`: market caps 亿元, share counts 万股,
+            ``turnover_ratio`` percent, ratios plain); only columns of exactly JoinQuant's
+            meaning (see :mod:`jqlite.data.sources.valuation_map`).
+
+        Raises
+        ------
+        SourceError
+            The source has no valuation data in jqlite.
+        """
+        raise SourceError(f"{self.name}: --what valuation is not supported for this source "
+                          "(supported: tushare, baostock, jqdatasdk)")
+
+    def industry_members(self, codes: list[str], dates: list[_dt.date]) -> pd.DataFrame:
+        """Industry classification of ``codes`` for ``jqlite data pull --what industries``.
+
+        Parameters
+        ----------
+        codes : list of str
+            The pulled securities (others are left out).
+        dates : list of datetime.date
+            Snapshot days (the span's first day and each month's last trading day) for
+            sources that answer "industry on day D"; sources with in/out dates ignore them.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``scheme`` (JoinQuant's: ``sw_l1 sw_l2 sw_l3 zjw jq_l1 jq_l2``), ``industry_code``
+            (JoinQuant's), ``code``, ``start_date``, ``end_date`` (datetime64, both inclusive;
+            2200-01-01 while current), ``name`` (the industry's name in that interval).
+
+        Raises
+        ------
+        SourceError
+            The source has no industries in jqlite.
+        """
+        raise SourceError(f"{self.name}: --what industries is not supported for this source "
+                          "(supported: tushare, baostock, jqdatasdk)")
+
+    def etf_securities(self, date: _dt.date) -> pd.DataFrame:
+        """Exchange-traded funds to pull with ``--what etf`` (as :meth:`securities`, with
+        ``type`` = ``'etf'`` or ``'lof'``).
+
+        Raises
+        ------
+        SourceError
+            The source has no fund bars in jqlite.
+        """
+        raise SourceError(f"{self.name}: --what etf is not supported for this source "
+                          "(supported: tushare, akshare, jqdatasdk)")
+
     def classify(self, exc: BaseException) -> type[SourceError] | None:
         """Which :class:`SourceError` a library exception means (None: a bug, re-raise it).
 
@@ -192,7 +293,7 @@ class Source:
         """``{'total': int, 'spare': int}`` rows per day for sources with a quota, else None."""
         return None
 
-    def rows_estimate(self, n_codes: int, n_days: int) -> int:
+    def rows_estimate(self, n_codes: int, n_days: int, what=("bars",)) -> int:
         """Quota rows a batch of ``n_codes`` over ``n_days`` costs (sources with a quota)."""
         return n_codes * n_days
 

@@ -23,6 +23,19 @@ https://www.joinquant.com/help/api/doc?name=JQDatadoc):
 * ``get_extras('is_st', codes, start_date, end_date, df=True)`` -> wide DataFrame, index
   dates, one bool column per code.
 * ``index`` universes: ``get_index_stocks('000300.XSHG', date)`` -> list of codes.
+* ``get_price(codes, start_date, end_date, frequency='1m', fields=[...], fq=None,
+  panel=False)`` (``--what minute``): the same long frame with one row per minute, ``time``
+  the bar's end label as JoinQuant labels it (09:31 .. 15:00); 240 rows a day, each costing
+  one quota row (a pull asks month by month and security by security).
+* ``get_valuation(codes, start_date, end_date, fields=[...])`` (``--what valuation``) ->
+  ``code, day`` (``datetime.date``) and the fields, already in JoinQuant's units (the
+  ``valuation`` table); at most 5,000 rows per call.
+* ``get_industry(codes, date)`` (``--what industries``) -> ``{code: {scheme: {'industry_code':
+  str, 'industry_name': str}}}`` with schemes ``sw_l1 sw_l2 sw_l3 jq_l1 jq_l2 zjw``; asked on
+  the span's first day and each month's last trading day.
+* ``get_all_securities(types=['etf'])`` (``--what etf``): ETFs, listed and delisted.
+* ``get_factor_values(codes, factors, start_date, end_date)`` (``jqlite data
+  verify-factors``) -> ``{factor: DataFrame}`` indexed by date, one column per code.
 """
 
 from __future__ import annotations
@@ -33,7 +46,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from ..ingest import ColumnMapping
+from ..ingest import ColumnMapping, security_type_of
 from .base import CredentialError, QuotaExhausted, Source, SourceError, TransientError, iso
 
 PRICE_FIELDS = ["open", "close", "high", "low", "volume", "money", "pre_close", "high_limit", "low_limit", "paused"]
@@ -88,8 +101,79 @@ class JqdatasdkSource(Source):
         q = self._call("get_query_count")
         return {"total": int(q["total"]), "spare": int(q["spare"])}
 
-    def rows_estimate(self, n_codes: int, n_days: int) -> int:
-        return 2 * n_codes * n_days       # get_price + get_extras('is_st')
+    def rows_estimate(self, n_codes: int, n_days: int, what=("bars",)) -> int:
+        n = 2 * n_codes * n_days       # get_price + get_extras('is_st')
+        if "minute" in what:
+            n += 240 * n_codes * n_days
+        if "valuation" in what:
+            n += n_codes * n_days
+        return n
+
+    def etf_securities(self, date) -> pd.DataFrame:
+        df = self._call("get_all_securities", types=["etf"])
+        return pd.DataFrame({"code": df.index.astype(str).to_numpy(object),
+                             "display_name": df["display_name"].to_numpy(object), "type": "etf",
+                             "start_date": pd.to_datetime(df["start_date"]).to_numpy(),
+                             "listed": (pd.to_datetime(df["end_date"]) >= pd.Timestamp.today().normalize()).to_numpy()})
+
+    def fetch_minute(self, codes: list[str], start, end) -> pd.DataFrame:
+        fields = ["open", "close", "high", "low", "volume", "money"]
+        frames = []
+        months = pd.date_range(pd.Timestamp(start).replace(day=1), end, freq="MS")
+        for c in codes:
+            for m in months:
+                s = max(pd.Timestamp(start), m)
+                e = min(pd.Timestamp(end), m + pd.offsets.MonthEnd(0))
+                px = self._call("get_price", [c], start_date=f"{s.date()} 09:00:00", end_date=f"{e.date()} 15:00:00",
+                                frequency="1m", fields=fields, skip_paused=False, fq=None, panel=False)
+                if px is None or len(px) == 0:
+                    continue
+                frames.append(px[px["close"].notna()])
+        if not frames:
+            return pd.DataFrame(columns=["code", "time"] + fields)
+        df = pd.concat(frames, ignore_index=True)
+        df["time"] = pd.to_datetime(df["time"])
+        return df[["code", "time"] + fields]
+
+    def fetch_valuation(self, codes: list[str], start, end) -> pd.DataFrame:
+        from .extras_map import JQ_VALUATION
+        n_days = max(1, len(pd.bdate_range(start, end)))
+        per_call = max(1, 5000 // n_days)
+        frames = [self._call("get_valuation", list(codes[i:i + per_call]), start_date=iso(start), end_date=iso(end),
+                             fields=list(JQ_VALUATION)) for i in range(0, len(codes), per_call)]
+        frames = [f for f in frames if f is not None and len(f)]
+        if not frames:
+            return pd.DataFrame({"day": pd.Series(dtype="datetime64[ns]"), "code": pd.Series(dtype=object)})
+        df = pd.concat(frames, ignore_index=True)
+        out = pd.DataFrame({"day": pd.to_datetime(df["day"]).to_numpy(), "code": df["code"].astype(str).to_numpy()})
+        for c in JQ_VALUATION:
+            if c in df.columns:
+                out[c] = pd.to_numeric(df[c], errors="coerce").astype(float).to_numpy()
+        return out.drop_duplicates(["code", "day"], keep="last").reset_index(drop=True)
+
+    def industry_members(self, codes, dates) -> pd.DataFrame:
+        from .extras_map import snapshots_to_intervals
+        rows = []
+        for d in dates:
+            for i in range(0, len(codes), 1000):
+                got = self._call("get_industry", list(codes[i:i + 1000]), date=iso(d))
+                for code, schemes in (got or {}).items():
+                    for scheme, v in (schemes or {}).items():
+                        if v and v.get("industry_code"):
+                            rows.append((scheme, str(v["industry_code"]), code, pd.Timestamp(d), v.get("industry_name")))
+        snaps = pd.DataFrame(rows, columns=["scheme", "industry_code", "code", "date", "name"])
+        return snapshots_to_intervals(snaps, days=dates)
+
+    def factor_values(self, codes: list[str], factors: list[str], start, end) -> dict:
+        """``get_factor_values`` of ``codes`` (JoinQuant's own factor values, for
+        ``jqlite data verify-factors``): factor -> DataFrame (DatetimeIndex x codes)."""
+        got = self._call("get_factor_values", list(codes), list(factors), start_date=iso(start), end_date=iso(end))
+        out = {}
+        for f, df in (got or {}).items():
+            df = df.copy()
+            df.index = pd.to_datetime(df.index)
+            out[f] = df.astype(float)
+        return out
 
     def securities(self, universe: str, date) -> pd.DataFrame:
         if universe in INDEX:
@@ -107,7 +191,11 @@ class JqdatasdkSource(Source):
         px = self._call("get_price", list(codes), start_date=iso(start), end_date=iso(end), frequency="daily",
                         fields=PRICE_FIELDS, skip_paused=False, fq=None, panel=False)
         px = px[px["close"].notna()].reset_index(drop=True)
-        st = self._call("get_extras", "is_st", list(codes), start_date=iso(start), end_date=iso(end), df=True)
+        stocks = [c for c in codes if security_type_of(c) == "stock"]     # is_st: stocks only
+        if not stocks:
+            px["time"] = pd.to_datetime(px["time"])
+            return px.assign(is_st=np.int8(0))
+        st = self._call("get_extras", "is_st", stocks, start_date=iso(start), end_date=iso(end), df=True)
         st_long = st.stack().rename("is_st").reset_index()
         st_long.columns = ["time", "code", "is_st"]
         st_long["time"] = pd.to_datetime(st_long["time"])

@@ -1,0 +1,151 @@
+"""The fast import paths give the same data as the plain ones (issue 16: real import ≤ 25 s, ≤ 3 GB).
+
+* the one-pass pyarrow read of same-layout parquet bar files (dictionary-coded code/name)
+  vs reading and checking each file on its own;
+* its errors still name the file and the row *in that file*;
+* the writer's per-year bars files written from numpy vs ``pa.Table.from_pandas`` (bytes);
+* ``validate_fundamentals`` on integer code ranks (duplicates, order, unknown codes).
+
+The full real data set was compared once, store against store (every file byte-identical,
+see benchmarks/README.md "Real-data import"); these tests pin the same equalities on small
+hand-made data so they run everywhere.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from jqlite.data import fundamentals as F
+from jqlite.data.calendar import xshg_trading_days
+from jqlite.data.derive import build_store_tables
+from jqlite.data.formats.real import _concat_raw, _read_parquet_bars, _read_real_bars
+from jqlite.data.formats.xbx import mapping as xbx_mapping
+from jqlite.data.writer import _write_bars_by_year, _write_parquet
+from jqlite.errors import DataValidationError
+
+CAL = xshg_trading_days("2020-12-28", "2021-01-08")   # 28,29,30,31 Dec; 4,5,6,7,8 Jan
+
+
+def _xbx_file(path, rows):
+    """rows: (date, code, name, close_fen, pre_close_fen) -> an xbx-layout parquet file."""
+    d = pd.DataFrame(rows, columns=["date", "code", "name", "close", "pre_close"])
+    t = pa.table({
+        "date": pa.array(pd.to_datetime(d["date"]).dt.date, pa.date32()),
+        "code": pa.array(d["code"], pa.large_string()),
+        "name": pa.array(d["name"], pa.large_string()),
+        "open": pa.array(d["close"], pa.int32()), "high": pa.array(d["close"] + 5, pa.int32()),
+        "low": pa.array(d["close"] - 5, pa.int32()), "close": pa.array(d["close"], pa.int32()),
+        "pre_close": pa.array(d["pre_close"], pa.int32()),
+        "volume": pa.array([1000] * len(d), pa.int64()), "amount": pa.array([10_000] * len(d), pa.int64()),
+    })
+    pq.write_table(t, path)
+    return path
+
+
+@pytest.fixture
+def two_years(tmp_path):
+    m = xbx_mapping()
+    m.code_format = "jq"
+    # file order: date-major as in the real files; 600001 suspended 12-30, renamed to ST in 2021,
+    # 000002 ex-dividend on 2021-01-05 (pre_close 990 after a close of 1000)
+    f1 = _xbx_file(tmp_path / "y2020.parquet", [
+        ("2020-12-28", "600001.XSHG", "甲股份", 500, 500), ("2020-12-28", "000002.XSHE", "乙银行", 1000, 1000),
+        ("2020-12-29", "600001.XSHG", "甲股份", 510, 500), ("2020-12-29", "000002.XSHE", "XD乙银", 1000, 1000),
+        ("2020-12-31", "600001.XSHG", "甲股份", 520, 510), ("2020-12-31", "000002.XSHE", "乙银行", 1000, 1000),
+    ])
+    f2 = _xbx_file(tmp_path / "y2021.parquet", [
+        ("2021-01-04", "000002.XSHE", "乙银行", 1000, 1000), ("2021-01-04", "600001.XSHG", "ST甲", 494, 520),
+        ("2021-01-05", "000002.XSHE", "乙银行", 995, 990), ("2021-01-05", "600001.XSHG", "ST甲", 500, 494),
+    ])
+    return [f1, f2], m
+
+
+def test_one_pass_read_equals_per_file(two_years):
+    files, m = two_years
+    fast = _read_parquet_bars(files, m, CAL, CAL[0], CAL[-1], None, lambda _m: None)
+    slow = pd.concat(_read_real_bars(files, m, CAL, CAL[0], CAL[-1], None, lambda _m: None), ignore_index=True)
+    key = ["code", "date"]
+    a = fast.assign(code=fast["code"].astype(object), name=fast["name"].astype(object),
+                    _file=fast["_file"].astype(object)).sort_values(key).reset_index(drop=True)
+    b = slow.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a[b.columns], b, check_dtype=False)
+    assert a["close"].tolist()[:3] == [10.0, 10.0, 10.0]       # fen -> yuan, 000002 first (sorted)
+    # rows keep their row number in their own file: 000002's 2021-01-05 row is row 2 of y2021
+    r = a[(a.code == "000002.XSHE") & (a.date == "2021-01-05")].iloc[0]
+    assert (r["_row"], r["_file"]) == (2, str(files[1]))
+    # and the store tables built from either are the same
+    ta, _ = build_store_tables(_concat_raw([fast.drop(columns=["_file"])]), CAL)
+    tb, _ = build_store_tables(slow.drop(columns=["_file"]), CAL)
+    for t in ("bars_daily", "securities", "st", "xrxd", "names"):
+        pd.testing.assert_frame_equal(ta[t].reset_index(drop=True), tb[t].reset_index(drop=True), obj=t)
+    bars = ta["bars_daily"].set_index(["code", "date"])
+    # 600001 suspended on 2020-12-30: an inserted paused row at the last close 5.10
+    s = bars.loc[("600001.XSHG", pd.Timestamp("2020-12-30"))]
+    assert (s["paused"], s["close"], s["volume"]) == (1, 5.10, 0.0)
+    # ST from 2021-01-04: ±5 % of 5.20 -> 5.46 / 4.94
+    s = bars.loc[("600001.XSHG", pd.Timestamp("2021-01-04"))]
+    assert (s["high_limit"], s["low_limit"]) == (5.46, 4.94)
+    xr = ta["xrxd"]
+    assert xr["code"].tolist() == ["000002.XSHE"] and xr["bonus_pre_tax"].iloc[0] == pytest.approx(1.0)
+    assert ta["names"].query("code == '000002.XSHE'")["display_name"].tolist() == ["乙银行"]
+
+
+def test_one_pass_read_names_file_and_row(two_years, tmp_path):
+    files, m = two_years
+    bad = pd.read_parquet(files[1])
+    t = pq.read_table(files[1]).to_pandas()
+    t.loc[3, "high"] = 100                                   # row 3 of the 2nd file: high < low
+    pq.write_table(pa.Table.from_pandas(t, schema=pq.read_schema(files[1]), preserve_index=False), files[1])
+    with pytest.raises(DataValidationError) as ei:
+        _read_parquet_bars(files, m, CAL, CAL[0], CAL[-1], None, lambda _m: None)
+    e = ei.value
+    assert (e.file, e.row, e.column) == (str(files[1]), 3, "high") and "high < low" in str(e)
+    assert len(bad) == 4
+
+
+def test_bars_by_year_bytes_equal_from_pandas(tmp_path):
+    import hashlib
+    from jqlite.data import schema
+    rng = np.random.default_rng(0)
+    dates = pd.to_datetime(["2020-12-30", "2020-12-31", "2021-01-04"])
+    rows = [(d, c) for c in ("600000.XSHG", "000001.XSHE", "510300.XSHG") for d in dates]
+    df = pd.DataFrame(rows, columns=["date", "code"]).sample(frac=1.0, random_state=1).reset_index(drop=True)
+    for c in ("open", "close", "high", "low", "volume", "money", "pre_close", "factor"):
+        df[c] = rng.uniform(1, 2, len(df)).round(2)
+    df["high_limit"] = np.where(df["code"] == "510300.XSHG", np.nan, 2.2)   # NaN limits -> nulls
+    df["low_limit"] = df["high_limit"] - 0.4
+    df["paused"] = np.int8(0)
+    df = df[list(schema.DAILY_BARS)]
+    (tmp_path / "fast").mkdir()
+    h = hashlib.sha256()
+    _write_bars_by_year(df, tmp_path / "fast", h, lambda _m: None)
+    srt = df.sort_values(["date", "code"], kind="stable")
+    h2 = hashlib.sha256()
+    for y in (2020, 2021):
+        part = srt[srt["date"].dt.year == y]
+        _write_parquet(part, "bars_daily", tmp_path / f"{y}.parquet")
+        assert (tmp_path / "fast" / f"{y}.parquet").read_bytes() == (tmp_path / f"{y}.parquet").read_bytes()
+        h2.update(str(y).encode())
+        h2.update(pd.util.hash_pandas_object(part[["close", "volume"]], index=False).values.tobytes())
+    assert h.hexdigest() == h2.hexdigest()
+    back = pd.read_parquet(tmp_path / "fast" / "2021.parquet")
+    assert back["code"].tolist() == ["000001.XSHE", "510300.XSHG", "600000.XSHG"]
+    assert back["high_limit"].isna().tolist() == [False, True, False]
+
+
+def test_validate_fundamentals_on_code_ranks():
+    val = pd.DataFrame({"day": pd.to_datetime(["2021-01-05", "2021-01-04", "2021-01-04", "2021-01-05"]),
+                        "code": ["600000.XSHG", "600000.XSHG", "000001.XSHE", "000001.XSHE"],
+                        "market_cap": [1.0, 2.0, 3.0, 4.0]})
+    out = F.validate_fundamentals("valuation", val, codes=["600000.XSHG", "000001.XSHE"])
+    assert out["code"].tolist() == ["000001.XSHE", "000001.XSHE", "600000.XSHG", "600000.XSHG"]
+    assert out["market_cap"].tolist() == [3.0, 4.0, 2.0, 1.0]
+    dup = pd.concat([val, val.iloc[[1]]], ignore_index=True)
+    with pytest.raises(DataValidationError, match=r"row 4.*duplicate row for key \['code', 'day'\].*600000.XSHG"):
+        F.validate_fundamentals("valuation", dup)
+    with pytest.raises(DataValidationError, match="row 2.*not in the store's securities master"):
+        F.validate_fundamentals("valuation", val, codes=["600000.XSHG"])
