@@ -1407,6 +1407,9 @@ class _Checker:
                 return any((m := pat.match(c)) and m.group(1) not in ("8888", "9999", "888", "999")
                            for c in codes)
             missing = [sym for sym in (syms or ["?"]) if not has(sym)]
+            if getattr(self.store, "synthesizes", False):
+                from .data.futures import VARIETIES   # the sample market synthesises these
+                missing = [sym for sym in missing if sym.upper() not in VARIETIES]
             for sym in missing:
                 what = "no futures contracts" if not codes else f"no {sym!r} contracts"
                 self.add("futures", f"get_future_contracts({sym!r})[i]", n.lineno, BLOCKER,
@@ -2126,6 +2129,9 @@ class _Checker:
         """``'IF' + yymm + '.CCFX'``: a futures code built at run time on an exchange the store
         holds no security of (SecurityNotFoundError when it is priced or ordered)."""
         suffixes = {c.rsplit(".", 1)[-1] for c in self.store.code_index}
+        if getattr(self.store, "synthesizes", False):   # the sample market synthesises futures
+            from .data.futures import FUTURES_EXCHANGES
+            suffixes |= set(FUTURES_EXCHANGES)
         for node in ast.walk(self.tree):
             if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)):
                 continue

@@ -35,7 +35,8 @@ def _progress_printer():
             state["t1"] = (now, done)
         t1, d1 = state["t1"]
         eta = (now - t1) / (done - d1) * (total - done) if done > d1 else None
-        val = run.portfolio.total_value
+        fut = getattr(run, "futures", None)
+        val = (run.portfolio if fut is None else fut.view).total_value
         date = run.current_date
         if tty:
             if state["bar"] is None:

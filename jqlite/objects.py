@@ -48,9 +48,9 @@ class Context:
     def __getattr__(self, name: str) -> Any:
         run = object.__getattribute__(self, "_run")
         if name == "portfolio":
-            return run.portfolio
+            return run.portfolio if getattr(run, "futures", None) is None else run.futures.view
         if name == "subportfolios":
-            return [run.portfolio]
+            return [run.portfolio] if getattr(run, "futures", None) is None else list(run.futures.subportfolios)
         if name == "current_dt":
             return run.current_dt
         if name == "previous_date":

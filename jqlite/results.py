@@ -55,7 +55,7 @@ def collect(run) -> BacktestResult:
                                               "buy_value", "sell_value"])
     n = len(daily)
     bm = run.benchmark_series()
-    cash0 = run.portfolio.inout_cash
+    cash0 = (run.portfolio if run.futures is None else run.futures.view).inout_cash
     daily["returns"] = daily["total_value"] / cash0 - 1.0 if n else []
     if bm is not None and n:
         closes, base = bm
@@ -147,7 +147,7 @@ def compute_run_metrics(run, daily: pd.DataFrame, orders: pd.DataFrame, bm) -> d
     sells = orders[(~orders["is_buy"].astype(bool)) & (orders["filled"] > 0)] if len(orders) else orders
     sell_pnl = ((sells["price"] - sells["avg_cost"]) * sells["filled"]).to_numpy() if len(sells) else np.array([])
     cfg = {"strategy": str(run.config.strategy), "start": str(run.run_dates[0].date()),
-           "end": str(run.run_dates[-1].date()), "cash": run.portfolio.inout_cash,
+           "end": str(run.run_dates[-1].date()), "cash": (run.portfolio if run.futures is None else run.futures.view).inout_cash,
            "benchmark": run.settings.benchmark if not isinstance(run.settings.benchmark, dict) else dict(run.settings.benchmark),
            "seed": run.config.seed, "threads": run.threads, "data": str(run.store.path), "data_version": run.store.version,
            "storage": str(run.storage), "days_run": len(daily), "use_real_price": run.settings.use_real_price,
@@ -161,7 +161,7 @@ def compute_run_metrics(run, daily: pd.DataFrame, orders: pd.DataFrame, bm) -> d
     from .analysis.metrics import compute_metrics
     closes, base = (bm if bm is not None else (None, None))
     m = compute_metrics([pd.Timestamp(d) for d in daily["date"]], daily["total_value"].to_numpy(),
-                        run.portfolio.inout_cash, None if closes is None else closes[:len(daily)], base, sell_pnl)
+                        (run.portfolio if run.futures is None else run.futures.view).inout_cash, None if closes is None else closes[:len(daily)], base, sell_pnl)
     m["config"] = cfg
     m["orders_placed"] = n_orders
     m["data_gaps"] = gaps

@@ -53,6 +53,7 @@ class Settings:
     avoid_future_data: bool = False
     match_by_signal: bool = False
     t0_mode: bool = False
+    futures_margin_rate: float | None = None   # set_option('futures_margin_rate')
     benchmark: str | dict | None = "000300.XSHG"
 
 
@@ -124,7 +125,7 @@ def _prescan_codes(store: Store, config: "BacktestConfig") -> tuple[Store, list[
     if isinstance(config.benchmark, str):
         codes |= set(codes_in_source(repr(config.benchmark)))
     missing = [c for c in sorted(codes) if c not in store.code_index]
-    if missing and materialise(store, missing):
+    if missing and materialise(store, missing, window=(config.start, config.end)):
         store = open_store(store.path)
     return store, sorted(c for c in codes if c in store.on_demand)
 
@@ -204,6 +205,8 @@ class Run:
         self.costs = CostBook()
         self.portfolio = Portfolio(config.cash)
         self.broker = Broker(self)
+        #: futures accounts (jqlite.execution.futures.FuturesBook), set by set_subportfolios
+        self.futures = None
         self.otc = OtcBook(self)     # open-end fund purchase/redeem (jqlite.execution.otc)
         self.g = GlobalVars()
         self.log = StrategyLog(self, echo=config.echo_log, verbose=config.verbose)
@@ -522,6 +525,8 @@ class Run:
         for p in pf.long_positions.values():
             p.closeable_amount = p.total_amount
             p.today_amount = 0
+        if self.futures is not None:
+            self.futures.start_day()
         if self.settings.use_real_price:
             self._corporate_actions()
         self._set_time(_dt.time(0, 0))
@@ -576,10 +581,14 @@ class Run:
             px = self.latest_price(j)
             if px == px:
                 p.price = px
+        if self.futures is not None:
+            self.futures.mark()
 
     def _open(self) -> None:
         self._mark(OPEN)
         self.broker.at_open()
+        if self.futures is not None:
+            self.futures.at_open()
 
     def _close(self) -> None:
         self._mark(CLOSE)
@@ -598,8 +607,14 @@ class Run:
             pv += p.price * amt
             self.position_rows.append((d, p.security, p.total_amount, p.closeable_amount,
                                        p.avg_cost, p.price, p.price * amt))
-        self.ledger.append((d, pf.available_cash + pf.locked_cash + pf.redeeming_cash + pv, pf.available_cash,
-                            pv, self.broker.day_buy_value, self.broker.day_sell_value))
+        total = pf.available_cash + pf.locked_cash + pf.redeeming_cash + pv
+        cash = pf.available_cash
+        if self.futures is not None:     # daily settlement and expiry, then the accounts' equity
+            self.futures.end_day()
+            total += self.futures.total_value()
+            cash += sum(a.available_cash for a in self.futures.accounts)
+            pv += sum(a.margin for a in self.futures.accounts)
+        self.ledger.append((d, total, cash, pv, self.broker.day_buy_value, self.broker.day_sell_value))
         pf.transferable_cash = pf.available_cash
 
     # ------------------------------------------------------------------ benchmark

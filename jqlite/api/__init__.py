@@ -11,7 +11,7 @@ from .funds import get_fund_info, purchase, redeem, set_redeem_latency
 from .market import (attribute_history, get_all_securities, get_all_trade_days, get_bars,
                      get_current_data, get_extras, get_index_stocks, get_price,
                      get_security_info, get_trade_days, history, normalize_code)
-from .finance import finance, gta, jy, macro
+from .finance import finance, gta, jy, macro, opt
 from .reference import (get_billboard_list, get_concept, get_concept_stocks, get_concepts,
                         get_dominant_future, get_future_contracts, get_index_weights, get_industries, get_industry, get_industry_stocks,
                         get_margincash_stocks, get_marginsec_stocks, get_money_flow, get_mtss,
@@ -20,7 +20,7 @@ from .reference import (get_billboard_list, get_concept, get_concept_stocks, get
 from .scheduling import run_daily, run_monthly, run_weekly, unschedule_all
 from .settings import (SubPortfolioConfig, disable_cache, enable_profile, g, log, record,
                        send_message, set_benchmark, set_commission, set_option, set_order_cost,
-                       set_params, set_slippage, set_subportfolios, set_universe)
+                       set_params, set_slippage, set_subportfolios, set_universe, transfer_cash)
 from .trading import (cancel_order, get_open_orders, get_orders, get_trades, inout_cash, order,
                       order_target, order_target_value, order_value)
 
@@ -31,7 +31,7 @@ __all__ = [
     "attribute_history", "get_all_securities", "get_all_trade_days", "get_bars", "get_current_data",
     "get_extras", "get_index_stocks", "get_price", "get_security_info", "get_trade_days", "history",
     "normalize_code",
-    "finance", "macro", "jy", "gta", "get_billboard_list", "get_dominant_future", "get_future_contracts", "get_concept", "get_concept_stocks", "get_concepts",
+    "finance", "macro", "jy", "gta", "opt", "get_billboard_list", "get_dominant_future", "get_future_contracts", "get_concept", "get_concept_stocks", "get_concepts",
     "get_index_weights", "get_industries", "get_industry", "get_industry_stocks", "get_money_flow",
     "get_margincash_stocks", "get_marginsec_stocks",
     "get_mtss", "get_ticks", "get_current_tick", "get_call_auction", "subscribe", "unsubscribe",
@@ -39,7 +39,7 @@ __all__ = [
     "run_daily", "run_monthly", "run_weekly", "unschedule_all",
     "SubPortfolioConfig", "disable_cache", "enable_profile", "g", "log", "record", "send_message",
     "set_benchmark", "set_commission", "set_option", "set_order_cost", "set_params", "set_slippage",
-    "set_subportfolios", "set_universe",
+    "set_subportfolios", "set_universe", "transfer_cash",
     "cancel_order", "get_open_orders", "get_orders", "get_trades", "inout_cash", "order",
     "order_target", "order_target_value", "order_value",
 ]

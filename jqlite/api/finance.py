@@ -1106,3 +1106,6 @@ jy = _Unavailable("jy", "聚源 (JuYuan)")
 #: Decision: importable, and any table or ``run_query`` raises ParamsError naming it -- its
 #: hundreds of CSMAR tables have no source here and an empty answer would be silent.
 gta = _Unavailable("gta", "国泰安 (GTA / CSMAR)")
+#: 期权 (options): ``opt.run_query(query(opt.OPT_CONTRACT_INFO)...)``.  jqlite has no options
+#: data or trading: importable, and any table or ``run_query`` raises ParamsError naming it.
+opt = _Unavailable("opt", "options (期权)")

@@ -887,7 +887,11 @@ def get_security_info(code: str, date=None) -> SecurityInfo | None:
             return None
         from ..data.on_demand import classify
         if store.synthesizes and classify(code) is not None:
-            store.missing(code)        # synthesises it: the call is repeated / the run restarts
+            from ..errors import SecurityNotFoundError
+            try:
+                store.missing(code)    # synthesises it: the call is repeated / the run restarts
+            except SecurityNotFoundError:
+                pass                   # a futures month outside the store's calendar: None
         from ._gaps import record_gap
         record_gap("get_security_info", f"security {code}",
                    f"get_security_info({code!r}): not in the data store {store.path}; returning None")
@@ -1001,6 +1005,30 @@ def _listing_days(store) -> tuple[np.ndarray, np.ndarray]:
 
 
 _NAV_INFOS = ("unit_net_value", "acc_net_value", "adj_net_value")
+#: get_extras infos of futures: settlement price (yuan / index points) and open interest (lots)
+_FUTURES_INFOS = ("futures_sett_price", "futures_positions")
+
+
+def _futures_extras(store, info: str, codes, s: int, e: int) -> np.ndarray:
+    """``(e - s + 1, len(codes))`` settlement prices or open interest of futures codes (NaN for
+    other securities and outside a contract's life): the sample market's synthetic values
+    (jqlite.data.futures); a store without them answers NaN, said once in the run log."""
+    from ..data import futures as _fut
+    v = np.full((e - s + 1, len(codes)), np.nan)
+    field = "settlement" if info == "futures_sett_price" else "open_interest"
+    for k, c in enumerate(codes):
+        var = _fut.variety_of(c)
+        if var is None:
+            continue
+        if not getattr(store, "synthesizes", False):
+            from ._gaps import record_gap
+            record_gap("get_extras", f"{info} of {c}", f"get_extras({info!r}): this data store has no "
+                       f"futures settlement/open-interest data; NaN for {c}")
+            continue
+        ser = _fut.panel(store, var).series(c)
+        if ser is not None:
+            v[:, k] = ser[field][s:e + 1]
+    return v
 
 
 @timed("data")
@@ -1028,9 +1056,9 @@ def get_extras(info, security_list, start_date="2015-01-01", end_date="2015-12-3
         current day itself before 15:00 for a NAV (the day's close; ``is_st`` of today is
         known before the open).
     """
-    if info != "is_st" and info not in _NAV_INFOS:
+    if info != "is_st" and info not in _NAV_INFOS and info not in _FUTURES_INFOS:
         raise ParamsError(f"get_extras(): info {info!r} is not available in this data store "
-                          f"(available: 'is_st', {', '.join(repr(i) for i in _NAV_INFOS)})")
+                          f"(available: 'is_st', {', '.join(repr(i) for i in _NAV_INFOS + _FUTURES_INFOS)})")
     if count is not None and start_date not in (None, "2015-01-01"):
         raise ParamsError("get_extras(): start_date 参数与 count 参数只能二选一")
     store = active_store()
@@ -1048,6 +1076,8 @@ def get_extras(info, security_list, start_date="2015-01-01", end_date="2015-12-3
     cols = [store.col(c) for c in codes]
     if info == "is_st":
         v = store.st_matrix()[s:e + 1][:, cols]
+    elif info in _FUTURES_INFOS:
+        v = _futures_extras(store, info, codes, s, e)
     else:
         fund = np.array([store.securities.at[c, "type"] in _FUND_TYPES for c in codes], dtype=bool)
         v = store.field("close")[s:e + 1][:, cols].copy()

@@ -772,6 +772,9 @@ def get_future_contracts(underlying_symbol: str, date=None) -> list[str]:
         raise ParamsError(f"get_future_contracts(): underlying_symbol must be a variety code such as 'IF', "
                           f"was {underlying_symbol!r}")
     store = _binding.active_store()
+    sample = _sample_contracts(store, underlying_symbol, date)
+    if sample is not None:
+        return sample
     sec = store.securities
     fut = sec[sec["type"].isin(["futures", "index_futures"])]
     if fut.empty:
@@ -791,6 +794,22 @@ def get_future_contracts(underlying_symbol: str, date=None) -> list[str]:
             out.append(str(c))
     # delivery month order: the digits (2-digit year + month; CZCE's 3 digits sort by year digit)
     return sorted(out, key=lambda c: int(pat.match(c).group(1)))
+
+
+def _sample_contracts(store, symbol: str, date) -> list[str] | None:
+    """The sample market's contracts of ``symbol`` trading on ``date`` (nearest delivery first,
+    synthesised into the store when missing: jqlite.data.futures), or None when the store does
+    not synthesise or the variety is unknown there."""
+    from ..data import futures as _fut
+    v = _fut.variety_of(symbol)
+    if not getattr(store, "synthesizes", False) or v is None:
+        return None
+    i = store.day_index(pd.Timestamp(_today(date)), "right")
+    codes = _fut.panel(store, v).listed_on(i)
+    if codes:
+        from ..data.on_demand import ensure
+        ensure(store, codes)
+    return codes
 
 
 def get_dominant_future(underlying_symbol: str, date=None, end_date=None):
@@ -813,10 +832,19 @@ def get_dominant_future(underlying_symbol: str, date=None, end_date=None):
         a, b = pd.Timestamp(_today(date)), pd.Timestamp(_to_date(end_date))
         days = store.dates[(store.dates >= a) & (store.dates <= b)]
         return pd.Series([get_dominant_future(underlying_symbol, d.date()) for d in days], index=days)
+    store = _binding.active_store()
+    from ..data import futures as _fut
+    v = _fut.variety_of(underlying_symbol) if isinstance(underlying_symbol, str) else None
+    if getattr(store, "synthesizes", False) and v is not None:
+        i = store.day_index(pd.Timestamp(_today(date)), "right")
+        code = _fut.panel(store, v).dominant_on(i)
+        if code:
+            from ..data.on_demand import ensure
+            ensure(store, [code])       # synthesised now: the call repeats / the run restarts
+        return code
     contracts = get_future_contracts(underlying_symbol, date)
     if not contracts:
         return ""
-    store = _binding.active_store()
     try:
         oi = store.field("open_interest")
     except Exception:

@@ -10,7 +10,7 @@ from ..errors import ParamsError
 from ..execution.costs import OrderCost, PerTrade, Slippage
 from ._binding import current_run, run_or_none
 
-_KNOWN_OPTIONS = {"use_real_price", "order_volume_ratio", "avoid_future_data", "match_by_signal",
+_KNOWN_OPTIONS = {"futures_margin_rate", "use_real_price", "order_volume_ratio", "avoid_future_data", "match_by_signal",
                   "t0_mode", "always_match_market_order", "match_with_order_book"}
 
 
@@ -42,6 +42,13 @@ def set_option(name: str, value: Any) -> None:
         if not (0 < v <= 1):
             raise ParamsError(f"set_option('order_volume_ratio'): must be in (0, 1], was {value}")
         run.settings.order_volume_ratio = v
+    elif name == "futures_margin_rate":
+        v = float(value)
+        if not (0 < v <= 1):
+            raise ParamsError(f"set_option('futures_margin_rate'): must be in (0, 1], was {value}")
+        run.settings.futures_margin_rate = v
+        if run.futures is not None:
+            run.futures.margin_rate = v
     elif name in ("use_real_price", "avoid_future_data", "match_by_signal", "t0_mode"):
         if name == "use_real_price" and run.phase not in ("init", "initialize"):
             raise ParamsError("set_option('use_real_price') must be called in initialize")
@@ -74,24 +81,49 @@ def set_universe(security_list) -> None:
 
 
 def set_subportfolios(configs) -> None:
-    """Accepted for stock sub-accounts; jqlite runs one stock account.
+    """Configure the sub-accounts: ``[SubPortfolioConfig(cash, type), ...]`` (spec §6.8).
+
+    ``type`` ``'stock'`` is the stock account (jqlite keeps one: further stock sub-accounts are
+    merged into it, said in the log), ``'futures'``/``'index_futures'`` a futures account
+    (:mod:`jqlite.execution.futures`: margin, long/short positions, daily settlement).  Without
+    a futures account nothing changes (one stock account with the starting cash).
 
     Raises
     ------
-    NotImplementedError
-        A sub-account of type ``'futures'`` or ``'index_futures'``: jqlite has no futures
-        account (margin, daily settlement, contract multipliers) and serves no futures bars,
-        so a futures strategy stops here with that said, rather than later on a code it
-        cannot price (docs/data-coverage.md, "Futures").
+    ParamsError
+        With a futures account: called outside ``initialize``, or cash that does not sum to
+        the starting cash.
     """
     run = current_run("set_subportfolios")
-    kinds = sorted({str(getattr(c, "type", "stock")) for c in (configs or [])})
-    fut = [k for k in kinds if k in ("futures", "index_futures")]
-    if fut:
-        raise NotImplementedError(f"set_subportfolios(): a {fut[0]!r} sub-account needs futures trading, which jqlite "
-                          f"does not support (no futures account, margin or futures bars); only stock "
-                          f"accounts run")
-    run.log.system_warning("set_subportfolios(): jqlite runs a single stock account")
+    configs = list(configs or [])
+    kinds = [str(getattr(c, "type", "stock")) for c in configs]
+    if not any(k in ("futures", "index_futures") for k in kinds):
+        run.log.system_warning("set_subportfolios(): jqlite runs a single stock account")
+        return
+    if run.phase not in ("init", "initialize"):
+        raise ParamsError("set_subportfolios() must be called in initialize")
+    total = sum(float(getattr(c, "cash", 0.0)) for c in configs)
+    start = run.portfolio.inout_cash
+    if abs(total - start) > max(1e-6 * start, 0.01):
+        raise ParamsError(f"set_subportfolios(): the sub-accounts' cash sums to {total:.2f}, "
+                          f"not the starting cash {start:.2f}")
+    from ..execution.futures import FuturesBook
+    run.futures = FuturesBook(run, configs)
+    other = sorted({k for k in kinds if k not in ("stock", "futures", "index_futures")})
+    if other:
+        run.log.system_warning(f"set_subportfolios(): sub-accounts of type {', '.join(other)} run as the stock account")
+
+
+def transfer_cash(from_pindex: int, to_pindex: int, cash: float) -> None:
+    """Move ``cash`` yuan from sub-account ``from_pindex`` to ``to_pindex`` at once (spec §6.8);
+    at most what the source can transfer (``transferable_cash``; a futures account: its
+    ``available_cash``), the excess is said in the log."""
+    run = current_run("transfer_cash")
+    if run.futures is None:     # one stock account: all sub-accounts are the same cash
+        run.log.system_warning("transfer_cash(): jqlite runs a single stock account (no futures "
+                               "sub-account was configured); nothing to move")
+        return
+    run.futures.transfer(int(from_pindex), int(to_pindex), cash)
 
 
 class SubPortfolioConfig:

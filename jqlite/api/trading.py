@@ -48,6 +48,40 @@ def _sizing_price(run, security: str, style: OrderStyle | None) -> float:
     return run.latest_price(j)
 
 
+def _futures_book(run, security, func: str):
+    """The run's FuturesBook when ``security`` is a futures code (None for anything else); a
+    futures code without a futures sub-account is refused (logged) with ``False``."""
+    from ..execution.futures import is_futures
+    if not is_futures(security):
+        return None
+    if run.futures is None:
+        run.log.order_warning(f"{func}(): {security} 是期货, 需要期货子账户 "
+                              f"(set_subportfolios([SubPortfolioConfig(cash, 'futures')])), 订单取消")
+        return False
+    return run.futures
+
+
+def _futures_target(run, book, security, target: int, side, pindex, style, close_today, func):
+    """Trade ``security`` on ``side`` to ``target`` lots (cancelling nothing: futures orders
+    never rest)."""
+    held = book.held(security, side, int(pindex))
+    delta = int(target) - held
+    if delta == 0:
+        run.log.order_warning(f"{security} 目标数量已经满足, 没有提交委托")
+        return None
+    return book.place(security, delta, side, int(pindex), style, close_today)
+
+
+def _futures_lots(run, book, security, value: float, style, func: str):
+    """Lots worth ``value`` yuan of margin (spec §3.1: value = price * lots * multiplier *
+    margin rate), rounded toward zero; None when there is no price."""
+    px, per_lot = book.lot_price(security, style)
+    if not (per_lot > 0):
+        run.log.order_warning(f"{security} 没有价格 (未上市/已到期), 订单取消")
+        return None
+    return int(math.floor(abs(value) / per_lot + 1e-9)) * (1 if value >= 0 else -1)
+
+
 def order(security: str, amount: int, style: OrderStyle | None = None, side: str = "long",
           pindex: int = 0, close_today: bool = False) -> Order | None:
     """Buy (``amount`` > 0) or sell (< 0) ``amount`` shares of ``security``.
@@ -59,6 +93,9 @@ def order(security: str, amount: int, style: OrderStyle | None = None, side: str
     """
     run = current_run("order")
     amount = _finite(amount, "amount", "order")
+    book = _futures_book(run, security, "order")
+    if book is not None:
+        return book.place(security, int(amount), side, int(pindex), style, close_today) if book else None
     if not _check_side(side, "order"):
         return None
     return run.broker.place(security, int(amount), style)
@@ -70,6 +107,16 @@ def order_value(security: str, value: float, style: OrderStyle | None = None, si
     value / latest price (no slippage), rounded down to the lot (spec §3.1)."""
     run = current_run("order_value")
     value = _finite(value, "value", "order_value")
+    book = _futures_book(run, security, "order_value")
+    if book is not None:
+        if not book:
+            return None
+        lots = _futures_lots(run, book, security, value, style, "order_value")
+        if not lots:
+            if lots == 0:
+                run.log.order_warning(f"{security} 下单金额{value:.2f}不足一手保证金, 下单数量为0, 订单取消")
+            return None
+        return book.place(security, lots, side, int(pindex), style, close_today)
     if not _check_side(side, "order_value"):
         return None
     price = _sizing_price(run, security, style)
@@ -106,6 +153,10 @@ def order_target(security: str, amount: int, style: OrderStyle | None = None, si
     unfinished orders (spec §3.1).  ``amount`` 0 sells the whole closeable position."""
     run = current_run("order_target")
     amount = _finite(amount, "amount", "order_target")
+    book = _futures_book(run, security, "order_target")
+    if book is not None:
+        return _futures_target(run, book, security, int(amount), side, pindex, style, close_today,
+                               "order_target") if book else None
     if not _check_side(side, "order_target"):
         return None
     pos, held = _cancel_and_hold(run, security)
@@ -123,6 +174,18 @@ def order_target_value(security: str, value: float, style: OrderStyle | None = N
     lot through float error, spec §9.1 item 21)."""
     run = current_run("order_target_value")
     value = _finite(value, "value", "order_target_value")
+    book = _futures_book(run, security, "order_target_value")
+    if book is not None:
+        if not book:
+            return None
+        if value <= 0:
+            target = 0
+        else:
+            target = _futures_lots(run, book, security, value, style, "order_target_value")
+            if target is None:
+                return None
+        return _futures_target(run, book, security, target, side, pindex, style, close_today,
+                               "order_target_value")
     if not _check_side(side, "order_target_value"):
         return None
     pos, held = _cancel_and_hold(run, security)

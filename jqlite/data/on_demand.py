@@ -86,6 +86,14 @@ def is_futures_code(code) -> bool:
     return isinstance(code, str) and bool(FUTURES_RE.match(code))
 
 
+def _futures_kind(code) -> CodeKind | None:
+    """The CodeKind of a futures code of a known variety (jqlite.data.futures), or None."""
+    from . import futures as _fut
+    if not _fut.is_known(code):
+        return None
+    return CodeKind("futures", "futures", "futures", ("2010-01-04", "2200-01-01"), "futures")
+
+
 def classify(code) -> CodeKind | None:
     """The :class:`CodeKind` of a valid JoinQuant code, or None.
 
@@ -99,14 +107,16 @@ def classify(code) -> CodeKind | None:
     2010-2016 and delisted in the second half of 2020, when the 资管新规 wound every
     structured fund up); public REITs 180000-180999 (``.XSHE``) and 508000-508999
     (``.XSHG``), type ``reits``, listed from 2021-06-21 (the first batch; so a backtest before
-    that finds the master row but no bars, as on JoinQuant).  B shares, bonds, repos,
-    options, futures and old closed-end funds (184xxx, 500xxx) are not valid here.
+    that finds the master row but no bars, as on JoinQuant); futures contract months and
+    continuous codes (``IF2103.CCFX``, ``RB8888.XSGE``) of the varieties of
+    :mod:`jqlite.data.futures` (kind ``'futures'``).  B shares, bonds, repos, options and old
+    closed-end funds (184xxx, 500xxx) are not valid here.
     """
     if not isinstance(code, str):
         return None
     m = _CODE_RE.match(code)
     if not m:
-        return None
+        return _futures_kind(code)
     num, ex = int(m.group(1)), m.group(2)
     if ex == "OF":
         return CodeKind("open_fund", "mixture_fund", "fund", ("2005-01-04", "2019-12-31"), "broad")
@@ -535,6 +545,9 @@ def synthesize(store, code: str) -> tuple[pd.DataFrame, dict]:
     kind = classify(code)
     if kind is None:
         raise ValueError(f"{code!r} is not a JoinQuant stock, fund or index code")
+    if kind.kind == "futures":
+        from . import futures as _fut
+        return _fut.synthesize(store, code)
     base = store.cached("on_demand_base", lambda: _Base(store))
     rng = _rng(base.seed, f"on_demand:{code}")
     if kind.kind == "stock":
@@ -546,7 +559,7 @@ def file_of(path, code: str) -> Path:
     return Path(path) / DIRNAME / f"{code}.parquet"
 
 
-def materialise(store, codes) -> list[str]:
+def materialise(store, codes, window=None) -> list[str]:
     """Synthesise the ``codes`` the store lacks into ``<store>/on_demand/`` (atomically).
 
     Parameters
@@ -555,6 +568,10 @@ def materialise(store, codes) -> list[str]:
         A sample store (:attr:`Store.synthesizes` true).
     codes : iterable of str
         Valid codes (:func:`classify`); codes already in the store or on disk are skipped.
+        A futures code brings its variety's continuous codes and the contracts trading in
+        ``window`` (:func:`jqlite.data.futures.expand`).
+    window : (date-like, date-like), optional
+        The backtest's first and last day (futures only; default: the active run's, if any).
 
     Returns
     -------
@@ -563,7 +580,18 @@ def materialise(store, codes) -> list[str]:
     """
     folder = Path(store.path) / DIRNAME
     out = []
-    for code in sorted(set(codes)):
+    codes = set(codes)
+    fut = [c for c in codes if isinstance(c, str) and _futures_kind(c) is not None]
+    if fut:
+        from . import futures as _fut
+        if window is None:
+            from ..api._binding import run_or_none
+            run = run_or_none()
+            if run is not None and getattr(run, "run_dates", None) is not None:
+                window = (run.run_dates[0], run.run_dates[-1])
+        codes |= set(_fut.expand(store, fut, window))
+        codes -= {c for c in fut if c not in set(_fut.expand(store, [c]))}   # months never traded
+    for code in sorted(codes):
         if code in store.code_index or classify(code) is None:
             continue
         target = file_of(store.path, code)
@@ -615,6 +643,10 @@ def ensure(store, codes) -> None:
     if not missing:
         return
     materialise(store, missing)
+    # a futures month that never trades in the store's calendar is not written: not added
+    missing = [c for c in missing if file_of(store.path, c).exists()]
+    if not missing:
+        return
     from ..api._binding import run_or_none
     from ..errors import SecuritiesAdded
     run = run_or_none()
@@ -666,6 +698,7 @@ def folder_stamp(path) -> int:
 
 
 # ----------------------------------------------------------------------------- source scan
+_FUT_LIT_RE = re.compile(r"(?<![0-9A-Za-z])([A-Z]{1,2}\d{4}\.(?:CCFX|XSGE|XDCE|XZCE|XINE|GFEX))(?![0-9A-Za-z])")
 _LIT_RE = re.compile(r"(?<![0-9A-Za-z])(?:(?:sh|sz|SH|SZ)\.?)?(\d{6})(?:\.(XSHG|XSHE|OF|SH|SZ|sh|sz))?(?![0-9])")
 
 
@@ -700,6 +733,7 @@ def codes_in_source(source: str) -> list[str]:
             else:
                 cands = [f"{num}.XSHG" if num[0] in "5689" else f"{num}.XSHE"]
             out.update(c for c in cands if classify(c) is not None)
+        out.update(c for c in _FUT_LIT_RE.findall(s) if classify(c) is not None)
     return sorted(out)
 
 

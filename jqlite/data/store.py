@@ -138,14 +138,14 @@ class Store:
         SecuritiesAdded, SecurityNotFoundError, NotImplementedError
             As :meth:`col`.
         """
-        from .on_demand import classify, is_futures_code, materialise
-        if is_futures_code(code):
+        from .on_demand import classify, file_of, is_futures_code, materialise
+        if is_futures_code(code) and not (self.synthesizes and classify(code) is not None):
             raise NotImplementedError(
-                f"security {code!r} is a futures contract: jqlite does not support futures (JoinQuant "
-                f"trades them in a futures sub-account, set_subportfolios(type='futures'/'index_futures'), "
-                f"which jqlite does not have; no futures bars are served)")
-        if self.synthesizes and classify(code) is not None:
-            materialise(self, [code])
+                f"security {code!r} is a futures contract and this data store has no bars for it "
+                f"(the sample market synthesises the varieties of jqlite.data.futures; a real store "
+                f"needs its futures bars imported)")
+        if self.synthesizes and classify(code) is not None and materialise(self, [code]) is not None \
+                and file_of(self.path, code).exists():
             from ..api._binding import run_or_none
             run = run_or_none()
             if run is not None and hasattr(run, "on_demand_pending"):

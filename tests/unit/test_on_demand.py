@@ -1,6 +1,6 @@
 """Securities synthesised on demand in the sample market (jqlite.data.on_demand): any valid
 JoinQuant code answers, deterministically, without entering any listing; a real store never
-invents one; futures are refused clearly."""
+invents one; futures codes bring their variety (jqlite.data.futures)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ def test_classify_and_source_scan():
     assert classify("511880.XSHG").type == "mmf" and classify("163210.XSHE").type == "lof"
     assert classify("000932.XSHG").kind == "index" and classify("399986.XSHE").kind == "index"
     assert classify("110011.OF").kind == "open_fund"
-    for bad in ("", "RB8888.XSGE", "IF2103.CCFX", "900901.XSHG", "200002.XSHE", "604000.XSHG",
+    assert classify("RB8888.XSGE").kind == "futures" and classify("IF2103.CCFX").kind == "futures"
+    for bad in ("", "ZZ8888.XSGE", "IF2103.XSGE", "900901.XSHG", "200002.XSHE", "604000.XSHG",
                 "601633.XSHE", "123456.XSHG", "601633", None, 601633):
         assert classify(bad) is None, bad
     src = ("g.a = ['601633.XSHG', \"300168.XSHE\"]\nx = 'sh600536'\ny = '159931'\n"
@@ -190,11 +191,17 @@ def test_real_store_never_invents_a_security(tmp_path, monkeypatch):
     assert not (tmp_path / "real" / DIRNAME).exists()
 
 
-def test_futures_are_refused_clearly(sample):
+def test_futures_are_synthesised_by_variety(sample):
     st = Store(sample)
-    for code in ("RB8888.XSGE", "IF2103.CCFX", "LH8888.XDCE"):
-        with pytest.raises(NotImplementedError, match="futures"):
-            st.col(code)
+    with pytest.raises(SecuritiesAdded):
+        st.col("RB8888.XSGE")      # the variety's continuous codes come with it (jqlite.data.futures)
+    st2 = open_store(sample)
+    assert {"RB8888.XSGE", "RB9999.XSGE"} <= set(st2.code_index)
+    assert st2.securities.at["RB8888.XSGE", "type"] == "futures"
+    with pytest.warns(RuntimeWarning, match="not in the data store"), pytest.raises(SecurityNotFoundError):
+        st2.col("RB1212.XSGE")      # a contract month outside the store's calendar
+    with pytest.raises(NotImplementedError, match="futures"):
+        st2.col("ZZ8888.XSGE")      # a variety the sample market does not have
     with pytest.warns(RuntimeWarning, match="not in the data store"), pytest.raises(SecurityNotFoundError):
         st.col("")                  # not a code at all: not found (a gap), nothing synthesised
     with pytest.raises(SecuritiesAdded):
@@ -230,15 +237,15 @@ def test_backtest_names_any_code_restarts_for_a_dynamic_one(sample, run_strategy
     assert "fundamentals of on-demand stocks" in whats
 
 
-def test_futures_subportfolio_stops_the_run(sample, run_strategy):
+def test_futures_subportfolio_runs(sample, run_strategy):
     src = """
         from jqdata import *
         def initialize(context):
             set_subportfolios([SubPortfolioConfig(cash=context.portfolio.starting_cash, type='index_futures')])
     """
-    from jqlite.errors import StrategyError
-    with pytest.raises(StrategyError, match="NotImplementedError: set_subportfolios.*'index_futures'.*futures"):
-        run_strategy(open_store(sample), src, "2021-01-04", "2021-01-08", 100000.0)
+    res = run_strategy(open_store(sample), src, "2021-01-04", "2021-01-08", 100000.0)
+    assert res.error is None
+    assert list(res.daily["total_value"]) == [100000.0] * 5
 
 
 def test_structured_fund_shares_and_reits_answer(sample):

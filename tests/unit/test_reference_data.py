@@ -193,8 +193,10 @@ def test_get_extras_nav_and_is_st(research):
     np.testing.assert_allclose(a["510300.XSHG"], post.to_numpy(), atol=0.0051)  # post prices are rounded
     st = get_extras("is_st", ["000001.XSHE"], start_date="2020-01-02", end_date="2020-01-03")
     assert st.dtypes.iloc[0] == bool
-    with pytest.raises(ParamsError, match="futures_positions"):
-        get_extras("futures_positions", codes)
+    fp = get_extras("futures_positions", codes, start_date="2020-01-02", end_date="2020-01-03")
+    assert fp.isna().all().all()                      # futures infos: NaN for non-futures
+    with pytest.raises(ParamsError, match="futures_positions"):   # the message lists the infos
+        get_extras("open_interest", codes)
 
 
 def test_money_flow_and_billboard_have_joinquant_columns(research):
