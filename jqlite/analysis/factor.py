@@ -146,31 +146,61 @@ class FactorAnalyzer:
         Weight of each security within its quantile (1.0 = equal); a date x security frame
         or ``weights(securities, start_date=, end_date=)``.
     quantiles : int, optional
-        Number of quantile groups (default 5).
+        Number of quantile groups (default 5 when ``bins`` is not given either): per day,
+        equal-count groups of the factor's rank.
+    bins : int or sequence of float, optional
+        Instead of ``quantiles``: an int gives that many equal-width groups between the day's
+        smallest and largest value; a sequence gives fixed bin edges, the same
+        every day (right-closed intervals ``(e0, e1], (e1, e2], ...`` as ``pandas.cut``); values
+        outside them are dropped and count towards ``max_loss``.
+    zero_aware : bool
+        Group negative and non-negative values separately: ``n // 2`` groups among the values
+        < 0 (numbered ``1 .. n // 2``) and ``n // 2`` among the values >= 0 (``n // 2 + 1 ..
+        2 * (n // 2)``), ``n`` being ``quantiles`` or ``bins`` (an int); for a signal centred on
+        zero whose sign means long / short.  Not with fixed bin edges.
     periods : int or sequence of int
         Forward-return horizons in trading days.
     binning_by_group : bool
         Quantiles within each industry instead of the whole cross-section.
     max_loss : float
         Largest share of factor values that may be dropped (NaN factor or forward return).
-    bins, zero_aware
-        Accepted for signature compatibility; ``bins`` is not supported (ParamsError).
 
     Raises
     ------
     ParamsError
-        Bad ``factor`` shape or ``bins`` given.
+        Bad ``factor`` shape; both ``quantiles`` and ``bins``; edges not increasing;
+        ``zero_aware`` with fixed edges.
     MaxLossExceededError
         More than ``max_loss`` of the values were dropped.
     """
 
     def __init__(self, factor, prices, groupby=None, weights=1.0, quantiles=None, bins=None,
                  periods=(1, 5, 10), binning_by_group=False, max_loss=0.25, zero_aware=False):
+        if quantiles is not None and bins is not None:
+            raise ParamsError("FactorAnalyzer: give either quantiles or bins, not both")
+        self._bins = None
         if bins is not None:
-            raise ParamsError("FactorAnalyzer: 'bins' is not supported by jqlite; use quantiles")
+            if np.ndim(bins) == 0:
+                self._bins = int(bins)
+                if self._bins < 1:
+                    raise ParamsError(f"FactorAnalyzer: bins must be >= 1, got {bins!r}")
+            else:
+                edges = np.asarray(bins, dtype=np.float64)
+                if edges.ndim != 1 or len(edges) < 2 or not (np.diff(edges) > 0).all():
+                    raise ParamsError(f"FactorAnalyzer: bins edges must increase strictly, got {list(bins)!r}")
+                if zero_aware:
+                    raise ParamsError("FactorAnalyzer: zero_aware needs quantiles or a number of bins, "
+                                      "not fixed bin edges (the edges already say where zero is)")
+                self._bins = edges
+        n_groups = (len(self._bins) - 1 if isinstance(self._bins, np.ndarray)
+                    else self._bins if self._bins is not None else int(quantiles or 5))
+        if zero_aware:
+            if n_groups < 2:
+                raise ParamsError("FactorAnalyzer: zero_aware needs at least 2 quantiles / bins")
+            n_groups = 2 * (n_groups // 2)
         self.factor = factor
         self.prices, self.groupby, self.weights = prices, groupby, weights
-        self._quantiles = int(quantiles or 5)
+        self._quantiles = n_groups
         self._periods = _periods(periods)
         self._binning_by_group = bool(binning_by_group)
         self._max_loss = float(max_loss)
@@ -235,15 +265,52 @@ class FactorAnalyzer:
         keys = [data.index.get_level_values("date")]
         if self._binning_by_group and "group" in data:
             keys.append(data["group"].to_numpy())
-        q = self._quantiles
-        g = data["factor"].groupby(keys)
-        rank = g.rank(method="first").to_numpy()
-        n = g.transform("size").to_numpy()
-        quant = np.floor((rank - 1.0) * q / n) + 1.0
-        data["factor_quantile"] = np.where(n >= q, quant, np.nan)
+        data["factor_quantile"] = self._bucket(data["factor"], keys)
         data = data[data["factor_quantile"].notna()].copy()
+        if isinstance(self._bins, np.ndarray):           # values outside fixed edges are lost too
+            loss = 1.0 - len(data) / max(n_in, 1)
+            if n_in and loss > self._max_loss:
+                raise MaxLossExceededError(
+                    f"{loss:.1%} of the factor values were dropped (NaN, or outside the bins edges "
+                    f"{list(self._bins)}), more than max_loss={self._max_loss:.0%}")
+            self._loss = loss
         data["factor_quantile"] = data["factor_quantile"].astype(int)
         self._clean_factor_data = data
+
+    def _bucket(self, factor: pd.Series, keys: list) -> np.ndarray:
+        """Group number (1..n, float; NaN = dropped) of each factor value (see the class doc)."""
+        f = factor.to_numpy(dtype=np.float64)
+        out = np.full(len(f), np.nan)
+        if isinstance(self._bins, np.ndarray):          # fixed edges, the same every day
+            e = self._bins
+            k = np.searchsorted(e, f, side="left")      # e[k-1] < f <= e[k], as pandas.cut
+            ok = (k >= 1) & (k <= len(e) - 1)
+            out[ok] = k[ok]
+            return out
+        sides = [(np.ones(len(f), dtype=bool), self._quantiles, 0)]
+        if self._zero_aware:
+            half = self._quantiles // 2
+            sides = [(f < 0, half, 0), (f >= 0, half, half)]
+        for mask, n_b, offset in sides:
+            idx = np.flatnonzero(mask)
+            if not len(idx):
+                continue
+            sub = pd.Series(f[idx], index=factor.index[idx])
+            g = sub.groupby([np.asarray(k)[idx] for k in keys])
+            if self._bins is None:                      # equal-count quantiles of the rank
+                rank = g.rank(method="first").to_numpy()
+                n = g.transform("size").to_numpy()
+                q = np.floor((rank - 1.0) * n_b / n) + 1.0
+                q = np.where(n >= n_b, q, np.nan)
+            else:                                       # equal-width bins of the day's range
+                lo = g.transform("min").to_numpy()
+                hi = g.transform("max").to_numpy()
+                width = (hi - lo) / n_b
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    q = np.where(width > 0, np.ceil((sub.to_numpy() - lo) / width), 1.0)
+                q = np.clip(q, 1.0, n_b)                # the day's minimum goes to bin 1
+            out[idx] = q + offset
+        return out
 
     # ------------------------------------------------------------------ basic accessors
     @property
@@ -492,6 +559,116 @@ class FactorAnalyzer:
     def top_down_cumulative_returns(self) -> pd.DataFrame:
         return pd.DataFrame({period_col(p): self.calc_top_down_cumulative_returns(p) for p in self._periods})
 
+    # ------------------------------------------------------------------ factor-weighted and event returns
+    def calc_factor_returns(self, demeaned: bool = True, group_adjust: bool = False) -> pd.DataFrame:
+        """Daily return of the portfolio weighted by the factor value (long-short when demeaned).
+
+        Weights per day: the factor (minus its daily mean when ``demeaned``, minus its daily
+        industry mean when ``group_adjust``) divided by the sum of its absolute values, so the
+        gross exposure is 1; return = sum of weight x forward return.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index date, columns ``period_*``: the ``p``-day return of the day's portfolio
+            (not a per-day rate).
+        """
+        key = ("fr", demeaned, group_adjust)
+        if key in self._cache:
+            return self._cache[key]
+        d = self._clean_factor_data
+        f = d["factor"]
+        dates = d.index.get_level_values("date")
+        if group_adjust:
+            if "group" not in d:
+                raise ParamsError("group_adjust=True needs industries (groupby)")
+            f = f - f.groupby([dates, d["group"]]).transform("mean")
+        elif demeaned:
+            f = f - f.groupby(dates).transform("mean")
+        w = f / f.abs().groupby(dates).transform("sum")
+        r = d[[period_col(p) for p in self._periods]].mul(w, axis=0)
+        out = r.groupby(dates).sum()
+        out.index.name = "date"
+        self._cache[key] = out
+        return out
+
+    def calc_cumulative_returns(self, period: int = 1, demeaned: bool = False,
+                                group_adjust: bool = False) -> pd.Series:
+        """Cumulative net value of :meth:`calc_factor_returns` for rebalancing every ``period`` days.
+
+        For ``period > 1``: the mean of ``period`` staggered portfolios, each rebalanced every
+        ``period`` days, each ``period``-day return spread evenly over its holding days (the
+        convention of :meth:`calc_cumulative_return_by_quantile`).
+        """
+        p = int(period)
+        if p not in self._periods:
+            raise ParamsError(f"period {p} is not one of the analysed periods {list(self._periods)}")
+        r = self.calc_factor_returns(demeaned=demeaned, group_adjust=group_adjust)[period_col(p)]
+        return self._cumulative(r, p)
+
+    def calc_average_cumulative_return_by_quantile(self, periods_before: int = 5, periods_after: int = 15,
+                                                   demeaned: bool = False, group_adjust: bool = False
+                                                   ) -> pd.DataFrame:
+        """Event study: mean cumulative return of each quantile's names around the day they are in it.
+
+        For every day ``t`` and security in quantile ``q`` on ``t``, the path
+        ``price[t + k] / price[t] - 1`` for ``k = -periods_before .. periods_after`` trading days
+        (0 at ``k = 0``); ``demeaned`` subtracts the day's weighted mean path of all names,
+        ``group_adjust`` the day's weighted mean path of the name's industry.  Paths are averaged
+        within (day, quantile) with the ``weights``, then over days.  Offsets outside the prices
+        given (before the first, after the last price row) are left out (NaN).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index (``factor_quantile``, ``'mean'`` / ``'std'``) -- the mean over days and its
+            standard deviation across days; columns the offsets ``-periods_before ..
+            periods_after`` (int).
+        """
+        before, after = int(periods_before), int(periods_after)
+        if before < 0 or after < 0:
+            raise ParamsError("periods_before / periods_after must be >= 0")
+        key = ("acr", before, after, demeaned, group_adjust)
+        if key in self._cache:
+            return self._cache[key]
+        d = self._clean_factor_data
+        px = self._prices.to_numpy(dtype=np.float64)
+        dates = d.index.get_level_values("date")
+        rows = self._prices.index.get_indexer(dates)
+        cols = self._prices.columns.get_indexer(d.index.get_level_values("asset"))
+        offsets = list(range(-before, after + 1))
+        base = px[rows, cols]
+        paths = np.full((len(d), len(offsets)), np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for j, k in enumerate(offsets):
+                r = rows + k
+                ok = (r >= 0) & (r < len(px))
+                paths[ok, j] = px[r[ok], cols[ok]] / base[ok] - 1.0
+        paths = pd.DataFrame(paths, index=d.index, columns=offsets)
+        w = d["weights"].to_numpy()
+        wmask = paths.notna().mul(w, axis=0)
+
+        def wmean(keys):
+            return (paths.fillna(0.0).mul(w, axis=0).groupby(keys).transform("sum")
+                    / wmask.groupby(keys).transform("sum"))
+        if group_adjust:
+            if "group" not in d:
+                raise ParamsError("group_adjust=True needs industries (groupby)")
+            paths = paths - wmean([dates, d["group"].to_numpy()])
+        elif demeaned:
+            paths = paths - wmean([dates])
+        keys = [dates, d["factor_quantile"].to_numpy()]
+        num = paths.fillna(0.0).mul(w, axis=0).groupby(keys).sum()
+        den = paths.notna().mul(w, axis=0).groupby(keys).sum()
+        daily = num / den.where(den > 0)
+        daily.index = daily.index.set_names(["date", "factor_quantile"])
+        g = daily.groupby(level="factor_quantile")
+        out = pd.concat({"mean": g.mean(), "std": g.std()}, names=["stat"]).reorder_levels(
+            ["factor_quantile", "stat"]).sort_index()
+        out.index = out.index.set_names(["factor_quantile", None])
+        self._cache[key] = out
+        return out
+
     # ------------------------------------------------------------------ turnover / autocorrelation
     def _quantile_sets(self):
         if "qsets" not in self._cache:
@@ -597,6 +774,59 @@ class FactorAnalyzer:
             ax.set_title(f"period_{p} turnover")
         return axes[:, 0]
 
+    def plot_quantile_average_cumulative_return(self, periods_before: int = 5, periods_after: int = 10,
+                                                by_quantile: bool = False, std_bar: bool = False,
+                                                demeaned: bool = False, group_adjust: bool = False):
+        """Plot :meth:`calc_average_cumulative_return_by_quantile` (one line per quantile, or one
+        panel per quantile when ``by_quantile``; +- one standard deviation when ``std_bar``)."""
+        plt = self._plt()
+        t = self.calc_average_cumulative_return_by_quantile(periods_before, periods_after, demeaned, group_adjust)
+        qs = list(t.index.get_level_values(0).unique())
+        if by_quantile:
+            fig, axes = plt.subplots(len(qs), 1, figsize=(12, 3 * len(qs)), sharex=True, squeeze=False)
+            axes = axes[:, 0]
+        else:
+            fig, ax = plt.subplots(figsize=(12, 5))
+            axes = [ax] * len(qs)
+        for ax, q in zip(axes, qs):
+            m, sd = t.loc[(q, "mean")], t.loc[(q, "std")]
+            if std_bar:
+                ax.errorbar(m.index, m.values, yerr=sd.values, label=f"quantile {q}", capsize=2)
+            else:
+                ax.plot(m.index, m.values, label=f"quantile {q}")
+            ax.axvline(0, color="grey", lw=0.8)
+            ax.legend(loc="best")
+        axes[-1].set_xlabel("trading days from the factor date")
+        fig.suptitle("average cumulative return by quantile")
+        return fig
+
+    def plot_events_distribution(self, num_days: int = 5):
+        """Bar chart of the number of valid factor values per ``num_days``-day window."""
+        plt = self._plt()
+        d = self._clean_factor_data
+        n = d.groupby(level="date").size()
+        n = n.groupby(np.arange(len(n)) // int(num_days)).sum()
+        n.index = d.index.get_level_values("date").unique()[::int(num_days)][:len(n)]
+        fig, ax = plt.subplots(figsize=(12, 4))
+        ax.bar(range(len(n)), n.values)
+        ax.set_title(f"valid factor values per {int(num_days)} days")
+        ticks = np.linspace(0, len(n) - 1, min(len(n), 8)).astype(int)
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([str(n.index[i].date()) for i in ticks], rotation=30)
+        return fig
+
+    def create_event_returns_tear_sheet(self, avgretplot=(5, 15), demeaned: bool = False,
+                                        group_adjust: bool = False, std_bar: bool = False):
+        """The event-study figures: average cumulative return by quantile (all in one, then
+        per quantile) and the distribution of valid factor values."""
+        before, after = avgretplot
+        self.plot_quantile_average_cumulative_return(before, after, by_quantile=False, std_bar=False,
+                                                     demeaned=demeaned, group_adjust=group_adjust)
+        if std_bar:
+            self.plot_quantile_average_cumulative_return(before, after, by_quantile=True, std_bar=True,
+                                                         demeaned=demeaned, group_adjust=group_adjust)
+        self.plot_events_distribution(num_days=5)
+
     def plot_information_table(self, group_adjust: bool = False, method: str | None = None):
         """Print and return :meth:`calc_ic_summary`."""
         t = self.calc_ic_summary(group_adjust=group_adjust, method=method)
@@ -622,6 +852,9 @@ class FactorAnalyzer:
         self.plot_ic_hist(group_adjust=group_adjust)
         self.plot_cumulative_returns_by_quantile(demeaned=demeaned, group_adjust=group_adjust)
         self.plot_top_bottom_quantile_turnover(turnover_periods)
+        if avgretplot:
+            self.create_event_returns_tear_sheet(avgretplot, demeaned=demeaned, group_adjust=group_adjust,
+                                                 std_bar=std_bar)
 
 
 # ---------------------------------------------------------------------------- local data provider

@@ -6,14 +6,21 @@
 #      volume ratio (5/60, a crowding measure), distance to the 20-day mean, RSI(14)
 #   2. a small GRU (PyTorch) reads the last 20 days of features of every ETF and predicts the
 #      next 20-day return; it is retrained each month on a rolling window of 500 days
-#   3. weights: maximise the Sharpe ratio of the ETFs with a positive prediction (scipy SLSQP,
-#      covariance of the last 120 days, long-only, at most 40 % each)
+#   3. weights: maximise the Sharpe ratio of the ETFs with a positive prediction (mean and
+#      covariance of the last 120 days, long-only, at most 40 % each): jqlib.portfolio's
+#      max_sharpe_weights (the convex form, solved by cvxpy: the global optimum) when jqlib is
+#      there (jqlite), else -- on JoinQuant -- a scipy SLSQP search of the same problem
 #   4. timing: total exposure = clip(0.5 + 25 * mean prediction, 0.2, 1.0)
 from jqdata import *
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
+
+try:
+    from jqlib.portfolio import PortfolioError, max_sharpe_weights
+except ImportError:  # on JoinQuant: no jqlib, the SLSQP search below
+    max_sharpe_weights = None
 
 try:
     import torch
@@ -126,6 +133,17 @@ def max_sharpe(returns, max_weight):
     n = len(mu)
     if n == 1:
         return np.array([1.0])
+    if max_sharpe_weights is not None and (mu > 0).any():
+        try:
+            return max_sharpe_weights(mu, cov, max_weight=max(max_weight, 1.0 / n)).values
+        except PortfolioError as e:
+            log.warn('max_sharpe_weights failed (%s), using SLSQP' % e)
+    return max_sharpe_slsqp(mu, cov, max_weight)
+
+
+def max_sharpe_slsqp(mu, cov, max_weight):
+    """The same problem by scipy's SLSQP from equal weights (a local search; JoinQuant fallback)."""
+    n = len(mu)
 
     def neg_sharpe(w):
         return -(w @ mu) / np.sqrt(w @ cov @ w + 1e-12)

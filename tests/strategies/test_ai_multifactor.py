@@ -1,7 +1,10 @@
-"""Seed 002 (AI multi-factor: 1-minute-bar factor proxies, LightGBM + LSTM, walk-forward, judged
-by IC / RankIC / top-N hit rate of 10 % gains) as a JoinQuant strategy file and a research script.
+"""Seed 002 (AI multi-factor: 1-minute-bar factor proxies, a gplearn symbolic factor search,
+LightGBM + XGBoost + LSTM + Transformer, walk-forward, judged by IC / RankIC / top-N hit rate of
+10 % gains) as a JoinQuant strategy file and a research script.
 
 * the minute factors against hand-computed numbers on a three-bar day;
+* the symbolic search's fitness (mean daily rank IC) by hand, and the search finding a planted
+  formula; the day-by-day factor panel equal to the panel computed at once;
 * a few weeks of the strategy on the sample market with tiny models (parameters shrunk in a copy
   of the file): two runs with the same seed give the same orders and scores, and the scores
   evaluate to finite IC / RankIC / hit rate / base rate;
@@ -70,7 +73,10 @@ def _small_copy(tmp_path: Path) -> Path:
     text = STRATEGY.read_text(encoding="utf-8")
     for old, new in [("g.n_stocks = 60", "g.n_stocks = 15"), ("g.train_days = 120", "g.train_days = 30"),
                      ("g.seq_len = 10", "g.seq_len = 5"), ("g.lstm_epochs = 8", "g.lstm_epochs = 2"),
-                     ("g.lgb_rounds = 100", "g.lgb_rounds = 10"), ("g.retrain_every = 20", "g.retrain_every = 5")]:
+                     ("g.lgb_rounds = 100", "g.lgb_rounds = 10"), ("g.retrain_every = 20", "g.retrain_every = 5"),
+                     ("g.xgb_rounds = 60", "g.xgb_rounds = 10"), ("g.tf_epochs = 4", "g.tf_epochs = 1"),
+                     ("g.gp_population = 200", "g.gp_population = 60"),
+                     ("g.gp_generations = 4", "g.gp_generations = 2")]:
         assert old in text
         text = text.replace(old, new)
     out = tmp_path / "ai_multifactor_small.py"
@@ -86,6 +92,10 @@ def test_short_run_is_deterministic_and_evaluates(tmp_path):
     r2 = jqlite.run_backtest(strategy, "2023-06-01", "2023-06-16", **kw)
     retrains = [line[:10] for line in r1.log if "retrained" in line]
     assert retrains == ["2023-06-01", "2023-06-08", "2023-06-15"]   # every 5 trading days
+    assert all("['lgb', 'lstm', 'transformer', 'xgb']" in line for line in r1.log if "retrained" in line)
+    formulas = [line for line in r1.log if "symbolic factor gp_" in line]
+    assert formulas and formulas == [line for line in r2.log if "symbolic factor gp_" in line]
+    assert {"gp_0"} <= set(r1.run.g.model_inputs) and len(r1.run.g.model_inputs) > 14
     assert len(r1.orders) > 0
     pd.testing.assert_frame_equal(r1.orders[COLS].reset_index(drop=True),
                                   r2.orders[COLS].reset_index(drop=True))
@@ -107,11 +117,71 @@ def test_short_run_is_deterministic_and_evaluates(tmp_path):
     assert -1 <= ev["rank_ic_mean"] <= 1 and 0 <= ev["base_rate"] <= 1
 
 
+def test_daily_rank_ic_and_gplearn_fitness_by_hand():
+    am = _load(STRATEGY, "ai_multifactor_under_test3")
+    pred = np.array([1, 2, 3, 4, 1, 2, 3, 4.0])
+    y = np.array([1, 3, 2, 4, 4, 3, 2, 1.0])
+    # day 1: rank differences d = [0, 1, 1, 0] -> rho = 1 - 6 * 2 / (4 * 15) = 0.8; day 2: -1
+    assert am.daily_rank_ic(pred, y, 4) == pytest.approx((0.8 - 1.0) / 2)
+    # a day with fewer than 3 valid pairs is skipped
+    y2 = y.copy()
+    y2[[4, 5]] = np.nan
+    assert am.daily_rank_ic(pred, y2, 4) == pytest.approx(0.8)
+    # gplearn's fitness: unknown targets (NaN, weight 0) are left out of their day
+    y3 = y.copy()
+    y3[7] = np.nan
+    fit = am.rank_ic_fitness(y3, 4)
+    w = np.isfinite(y3).astype(float)
+    assert fit(np.nan_to_num(y3), pred, w) == pytest.approx((0.8 - 1.0) / 2)   # day 2: 3 pairs, -1
+
+
+def test_symbolic_search_finds_a_planted_formula():
+    am = _load(STRATEGY, "ai_multifactor_under_test4")
+    rng = np.random.RandomState(0)
+    X = (rng.rand(40, 30, 4) - 0.5).astype(np.float32)
+    y = X[:, :, 0] * X[:, :, 2]                      # target = product of factors 0 and 2
+    params = dict(gp_population=200, gp_generations=3, gp_components=2, seed=3)
+    progs = am.fit_symbolic(X, y, ["a", "b", "c", "d"], params)
+    again = am.fit_symbolic(X, y, ["a", "b", "c", "d"], params)
+    assert [str(p) for p in progs] == [str(p) for p in again]            # same seed, same formulas
+    best = progs[0]
+    out = best.execute(X.reshape(-1, 4).astype(np.float64))
+    assert am.daily_rank_ic(out, y.ravel(), 30) > 0.9
+    assert "a" in str(best) and "c" in str(best)
+    # a formula equal to one input factor is never kept
+    assert all(p.length_ > 1 for p in progs)
+
+
+def test_incremental_panel_equals_panel_at_once():
+    import datetime
+    import types
+    from jqdata import get_index_stocks
+    am = _load(STRATEGY, "ai_multifactor_under_test5")
+    am.g = types.SimpleNamespace(factors={}, panel={}, last_minute=None)
+    stocks = sorted(get_index_stocks(am.INDEX, date="2023-06-01"))[:8]
+    am.update_panel(stocks, datetime.date(2023, 6, 1), 30)
+    days = am.update_panel(stocks, datetime.date(2023, 6, 6), 30)    # 3 days added one call
+    assert len(days) == 30 and len(am.g.panel) == 30
+    inc = am.panel_array(days, am.BASE_FACTORS)
+    am.g = types.SimpleNamespace(factors={}, panel={}, last_minute=None)
+    days2, X, _, _ = am.build_panel(stocks, datetime.date(2023, 6, 6), 30)
+    assert days2 == days
+    # the first 4 days differ where they should: rv_5d (5-day mean of rv_1m) there uses minute
+    # factors of days before this 30-day window, which the panel kept from its first call
+    np.testing.assert_allclose(inc[4:], X[4:], atol=1e-6)
+    j = am.BASE_FACTORS.index("rv_5d")
+    np.testing.assert_allclose(np.delete(inc[:4], j, axis=2), np.delete(X[:4], j, axis=2), atol=1e-6)
+
+
 @pytest.mark.slow
 def test_research_one_year_table():
     sys.modules.pop("ai_multifactor", None)
     mod = _load(RESEARCH, "ai_multifactor_research_under_test")
     table = mod.main(["--start", "2023-01-03", "--end", "2023-12-29"])
-    assert {"lgb", "lstm", "combined", "factor rv_1m"} <= set(table.index)
-    assert (table["days"] > 230).all()
-    assert np.isfinite(table[["IC", "RankIC", "hit_rate", "base_rate"]].values).all()
+    assert {"lgb", "xgb", "lstm", "transformer", "combined", "combined IC-weighted", "symbolic gp_0",
+            "factor rv_1m"} <= set(table.index)
+    assert len(table.attrs["programs"]) >= 12
+    # the symbolic rows exist only on days whose retrain kept that many formulas
+    full = [i for i in table.index if not i.startswith("symbolic")]
+    assert (table.loc[full, "days"] > 230).all() and (table["days"] > 0).all()
+    assert np.isfinite(table.loc[full, ["IC", "RankIC", "hit_rate", "base_rate"]].values).all()

@@ -93,8 +93,6 @@ def test_multi_day_period_rate_and_max_loss():
     assert far2.mean_return_by_quantile.loc[1, "period_2"] == pytest.approx(np.sqrt(1.01 * 1.00) - 1)
     with pytest.raises(MaxLossExceededError, match="50.0% of the factor values"):
         FactorAnalyzer(far.factor, far._prices, quantiles=5, periods=(2,), max_loss=0.25)
-    with pytest.raises(ParamsError, match="bins"):
-        FactorAnalyzer(far.factor, far._prices, bins=3)
 
 
 def test_ic_matches_scipy_spearman_on_random_panel():
@@ -169,3 +167,103 @@ def test_factor_report_html_and_cli(sample_store, tmp_path):
     res = CliRunner().invoke(main, ["factor-report", "no_such_factor", "--start", "2023-01-03", "--end",
                                     "2023-02-01", "--out", str(tmp_path / "x.html")])
     assert res.exit_code == 2 and "Invalid factors" in res.output
+
+
+def _prices_tiny() -> pd.DataFrame:
+    p0 = np.full(5, 10.0)
+    return pd.DataFrame([p0, p0 * (1 + R1), p0 * (1 + R1) * (1 + R2)], index=D, columns=A)
+
+
+def test_bins_fixed_edges_by_hand():
+    factor = pd.DataFrame([[1, 2, 3, 4, 5], [5, 4, 3, 2, 1]], index=D[:2], columns=A, dtype=float)
+    far = FactorAnalyzer(factor, _prices_tiny(), bins=[0, 2, 4, 6], periods=(1,))
+    q = far.clean_factor_data["factor_quantile"].unstack()
+    # (0, 2] -> 1, (2, 4] -> 2, (4, 6] -> 3
+    assert q.loc[D[0]].tolist() == [1, 1, 2, 2, 3] and q.loc[D[1]].tolist() == [3, 2, 2, 1, 1]
+    mq = far.mean_return_by_quantile["period_1"]
+    # bin 1: day 0 A, B (1 %, 2 %) -> 1.5 %; day 1 D, E (3 %, 4 %) -> 3.5 %; mean 2.5 %
+    # bin 2: day 0 C, D (3 %, 5 %) -> 4 %; day 1 B, C (1 %, 2 %) -> 1.5 %; mean 2.75 %
+    # bin 3: day 0 E (4 %), day 1 A (0 %) -> 2 %
+    assert mq.loc[[1, 2, 3]].tolist() == pytest.approx([0.025, 0.0275, 0.02])
+    # the spread uses the top bin (3), not 5
+    assert far.mean_return_spread_by_quantile["period_1"].tolist() == pytest.approx([0.04 - 0.015, 0.0 - 0.035])
+    # right-closed like pandas.cut: 1.0 is outside (1, 3] -> 2 of 10 values lost
+    far2 = FactorAnalyzer(factor, _prices_tiny(), bins=[1, 3, 5], periods=(1,))
+    assert len(far2.clean_factor_data) == 8
+    with pytest.raises(MaxLossExceededError):
+        FactorAnalyzer(factor, _prices_tiny(), bins=[1, 3, 5], periods=(1,), max_loss=0.1)
+
+
+def test_bins_equal_width_by_hand():
+    factor = pd.DataFrame([[1, 2, 3, 4, 10], [5, 4, 3, 2, 1]], index=D[:2], columns=A, dtype=float)
+    far = FactorAnalyzer(factor, _prices_tiny(), bins=3, periods=(1,))
+    q = far.clean_factor_data["factor_quantile"].unstack()
+    # day 0: range 1..10, width 3: [1, 4] -> 1, (4, 7] -> 2 (empty), (7, 10] -> 3
+    assert q.loc[D[0]].tolist() == [1, 1, 1, 1, 3]
+    # day 1: range 1..5, width 4/3: 1, 2 -> 1; 3 -> 2; 4, 5 -> 3
+    assert q.loc[D[1]].tolist() == [3, 3, 2, 1, 1]
+
+
+def test_zero_aware_quantiles_by_hand():
+    factor = pd.DataFrame([[-3, -1, 1, 2, 4], [-2, -1, -0.5, 3, 0]], index=D[:2], columns=A, dtype=float)
+    far = FactorAnalyzer(factor, _prices_tiny(), quantiles=4, zero_aware=True, periods=(1,))
+    q = far.clean_factor_data["factor_quantile"].unstack()
+    # day 0: negatives A, B -> 1, 2; non-negatives C, D, E (3 names, 2 groups) -> 3, 3, 4
+    assert q.loc[D[0]].tolist() == [1, 2, 3, 3, 4]
+    # day 1: negatives A, B, C -> 1, 1, 2; non-negatives E (0) -> 3, D (3) -> 4
+    assert q.loc[D[1]].tolist() == [1, 1, 2, 4, 3]
+    plain = FactorAnalyzer(factor, _prices_tiny(), quantiles=4, periods=(1,))
+    assert plain.clean_factor_data["factor_quantile"].unstack().loc[D[0]].tolist() == [1, 1, 2, 3, 4]
+    # zero-aware equal-width bins: negatives of day 0 span -3..-1 (2 bins of width 1)
+    fb = FactorAnalyzer(factor, _prices_tiny(), bins=4, zero_aware=True, periods=(1,))
+    assert fb.clean_factor_data["factor_quantile"].unstack().loc[D[0]].tolist() == [1, 2, 3, 3, 4]
+
+
+def test_bins_and_zero_aware_errors():
+    factor = pd.DataFrame([[1, 2, 3, 4, 5], [5, 4, 3, 2, 1]], index=D[:2], columns=A, dtype=float)
+    with pytest.raises(ParamsError, match="either quantiles or bins"):
+        FactorAnalyzer(factor, _prices_tiny(), quantiles=5, bins=3, periods=(1,))
+    with pytest.raises(ParamsError, match="increase"):
+        FactorAnalyzer(factor, _prices_tiny(), bins=[0, 2, 2], periods=(1,))
+    with pytest.raises(ParamsError, match="zero_aware"):
+        FactorAnalyzer(factor, _prices_tiny(), bins=[0, 2, 6], zero_aware=True, periods=(1,))
+
+
+def test_event_returns_by_hand():
+    far = _tiny()
+    t = far.calc_average_cumulative_return_by_quantile(periods_before=1, periods_after=1)
+    assert list(t.columns) == [-1, 0, 1]
+    # quantile 1: A on day 0 (no price before day 0; +1 day: R1[A] = 1 %), E on day 1
+    # (-1 day: 1 / 1.04 - 1; +1 day: R2[E] = 4 %)
+    assert t.loc[(1, "mean"), 1] == pytest.approx(0.025)
+    assert t.loc[(1, "std"), 1] == pytest.approx(np.std([0.01, 0.04], ddof=1))
+    assert t.loc[(1, "mean"), -1] == pytest.approx(1 / 1.04 - 1)
+    assert t.loc[(1, "mean"), 0] == 0.0
+    # demeaned: day 0 mean R1 = 3 % -> A -2 %; day 1 mean R2 = 2 % -> E +2 %
+    td = far.calc_average_cumulative_return_by_quantile(1, 1, demeaned=True)
+    assert td.loc[(1, "mean"), 1] == pytest.approx(0.0)
+    assert td.loc[(5, "mean"), 1] == pytest.approx(((0.04 - 0.03) + (0.0 - 0.02)) / 2)
+
+
+def test_factor_weighted_returns_by_hand():
+    far = _tiny()
+    fr = far.calc_factor_returns(demeaned=True)["period_1"]
+    # day 0: weights (f - 3) / 6 = [-1/3, -1/6, 0, 1/6, 1/3] on R1 -> 0.09 / 6
+    # day 1: weights [1/3, 1/6, 0, -1/6, -1/3] on R2 -> -0.1 / 6
+    assert fr.tolist() == pytest.approx([0.015, -0.1 / 6])
+    cum = far.calc_cumulative_returns(period=1, demeaned=True)
+    assert cum.iloc[-1] == pytest.approx(1.015 * (1 - 0.1 / 6))
+    with pytest.raises(ParamsError):
+        far.calc_cumulative_returns(period=5)
+
+
+def test_event_plots_draw_one_line_per_quantile():
+    import matplotlib
+    matplotlib.use("Agg")
+    far = _tiny()
+    fig = far.plot_quantile_average_cumulative_return(periods_before=1, periods_after=1)
+    ax = fig.axes[0]
+    assert len(ax.get_lines()) == 5 + 5          # 5 quantile curves + the day-0 markers
+    assert list(ax.get_lines()[0].get_xdata()) == [-1, 0, 1]
+    fig2 = far.plot_events_distribution(num_days=1)
+    assert [p.get_height() for p in fig2.axes[0].patches] == [5, 5]

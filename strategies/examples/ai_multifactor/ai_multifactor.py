@@ -22,19 +22,26 @@
 #          vwap_gap       close / day VWAP - 1
 #      * from daily bars: 1/5/20-day returns, 20-day volatility, 5/20-day volume ratio, distance
 #        to the 20-day high, 5-day mean of rv_1m
-#      * extra_factors(): a hook returning more factor columns (empty here); replace it with your
-#        own generator (a symbolic-regression search, an LLM proposing formulas, ...)
-#      every factor is turned into its cross-sectional rank in [-0.5, 0.5] each day
+#      * extra_factors(): the hook for generated factors. By default it returns the formulas of
+#        the latest symbolic search -- gplearn's SymbolicTransformer over the factor ranks, fitted
+#        at each retrain on the training window only, fitness = mean daily rank IC against the
+#        target -- plus whatever llm_factors() returns (empty here: plug in a generator you own,
+#        e.g. formulas an LLM proposed, evaluated on the day's data)
+#      every factor is turned into its cross-sectional rank in [-0.5, 0.5] each day; the panel of
+#      ranks is kept from day to day and only the new day is added (update_panel)
 #   2. target: the largest gain within the next 3 days, max(high[t+1..t+3]) / close[t] - 1
 #      (as a cross-sectional rank; the 10 % event is what jqlib.evaluation judges)
 #   3. models, retrained walk-forward every RETRAIN_EVERY trading days on the last TRAIN_DAYS
 #      days whose 3-day outcome is known (no look-ahead):
-#          LightGBM on the day's factors
-#          a small LSTM (PyTorch) over the last SEQ_LEN days of factors (cuda when available)
-#      score = mean of the two models' cross-sectional ranks
+#          LightGBM and XGBoost on the day's factors
+#          a small LSTM and a small Transformer encoder (PyTorch) over the last SEQ_LEN days of
+#          factors (CPU by default, cuda when available)
+#      score = mean of the models' cross-sectional ranks (rank average)
 #   4. trading at 09:35: hold the TOP_N best-scored stocks of yesterday's factors, equal weight;
 #      a stock leaves when it drops out of the top picks (after HOLD_DAYS days at least)
 #
+# Every random choice follows the run's --seed (numpy's generator is seeded by the engine; the
+# models' own seeds are drawn from it in initialize).
 # The universe is the first N_STOCKS members (by code) of the CSI 300, so that a year runs in a
 # few minutes on two cores; widen it in initialize.
 from jqdata import *
@@ -49,6 +56,15 @@ try:
 except ImportError:  # pragma: no cover - JoinQuant and jqlite[ml] ship it
     lgb = None
 try:
+    import xgboost as xgb
+except ImportError:  # pragma: no cover - JoinQuant and jqlite[ml] ship it
+    xgb = None
+try:
+    from gplearn.genetic import SymbolicTransformer
+    from gplearn.fitness import make_fitness
+except ImportError:  # jqlite[ml] (gplearn >= 0.4.3); without it the symbolic search is skipped
+    SymbolicTransformer = None
+try:
     import torch
     import torch.nn as nn
 except ImportError:  # the optional deep-learning extra: jqlite[dl]
@@ -59,6 +75,9 @@ HORIZON = 3               # days t+1 .. t+3 of the target
 MINUTE_FACTORS = ['rv_1m', 'jump_share', 'ofi_proxy', 'spread_proxy', 'late_vol_share',
                   'pm_momentum', 'vwap_gap']
 DAILY_FACTORS = ['ret1', 'ret5', 'ret20', 'vol20', 'vol_ratio', 'dist_high20', 'rv_5d']
+BASE_FACTORS = sorted(MINUTE_FACTORS + DAILY_FACTORS)
+DAILY_EXTRA = 25          # daily bars before a day for its 20-day windows
+GP_PREFIX = 'gp_'         # names of the symbolic-search factors
 
 # models live at module level (not in g): they are rebuilt by the next retrain after a restart
 _MODELS = {}
@@ -73,15 +92,24 @@ def initialize(context):
     set_slippage(PriceRelatedSlippage(0.002), type='stock')
     log.set_level('order', 'error')
     g.n_stocks = 60          # universe size (first members of INDEX by code)
-    g.seq_len = 10           # LSTM input length (days)
+    g.seq_len = 10           # LSTM / Transformer input length (days)
     g.train_days = 120       # training window (days with a known outcome)
     g.retrain_every = 20     # trading days between retrains
     g.top_n = 5
     g.hold_days = 1
     g.lstm_hidden = 16
     g.lstm_epochs = 8
+    g.tf_dim = 16            # Transformer width (2 heads, 1 layer)
+    g.tf_epochs = 4
     g.lgb_rounds = 100
+    g.xgb_rounds = 60
+    g.gp_population = 200    # symbolic search: programs per generation
+    g.gp_generations = 4
+    g.gp_components = 3      # formulas kept as factors
+    g.seed = int(np.random.randint(0, 2 ** 31 - 1))   # follows the run's --seed
     g.factors = {}           # date -> DataFrame (stock x raw minute factors)
+    g.panel = {}             # date -> {factor name: array (n_stocks,) of ranks}
+    g.gp_formulas = []       # formulas of the latest symbolic search
     g.scores = {}            # factor date -> Series of combined scores
     g.age = {}               # stock -> trading days held
     g.days_since_train = None
@@ -89,15 +117,29 @@ def initialize(context):
 
 
 # ---------------------------------------------------------------------- factors
-def extra_factors(minute, daily_close, daily_volume):
-    """Hook for generated factors: return a dict name -> DataFrame (date x stock).
+def llm_factors(minute, daily_close, daily_volume, panel):
+    """Plug-in point for a factor generator you own (e.g. formulas proposed by an LLM).
 
-    ``minute`` is the 1-minute frame (columns time, code, open, close, high, low, volume, money),
-    ``daily_close`` / ``daily_volume`` are date x stock frames. Replace this function with your own
-    factor generator (a symbolic-regression search, formulas proposed by an LLM, ...); the
-    names returned become model inputs. The default adds nothing.
+    Same arguments and result as :func:`extra_factors`; the default adds nothing.
     """
     return {}
+
+
+def extra_factors(minute, daily_close, daily_volume, panel):
+    """Hook for generated factors: return a dict name -> DataFrame (date x stock).
+
+    ``minute`` is the 1-minute frame of the day(s) being added (columns time, code, open, close,
+    high, low, volume, money), ``daily_close`` / ``daily_volume`` are date x stock frames ending on
+    that day (DAILY_EXTRA days before it at least), ``panel`` is a dict name -> DataFrame (date x
+    stock) of the base factors' cross-sectional ranks on the day(s) being added. Rows of the
+    result for those days become model inputs (ranked again across stocks).
+
+    The default: the formulas of the latest symbolic search (:func:`symbolic_factors`) plus
+    :func:`llm_factors`. Replace either with your own generator.
+    """
+    out = symbolic_factors(panel)
+    out.update(llm_factors(minute, daily_close, daily_volume, panel))
+    return out
 
 
 def minute_factors(minute):
@@ -162,11 +204,12 @@ def load_minute_factors(stocks, days):
 
 
 def prune_factor_cache(days):
-    """Forget the cached minute factors of days outside ``days``."""
+    """Forget the cached minute factors and panel rows of days outside ``days``."""
     keep = set(days)
-    for d in list(g.factors):
-        if d not in keep:
-            del g.factors[d]
+    for cache in (g.factors, g.panel):
+        for d in list(cache):
+            if d not in keep:
+                del cache[d]
 
 
 def xs_rank(df):
@@ -174,28 +217,34 @@ def xs_rank(df):
     return df.rank(axis=1, pct=True) - 0.5
 
 
-def build_panel(stocks, end_date, n_days):
-    """Factor panel of the last ``n_days`` trading days up to ``end_date``.
-
-    Returns (days, X, close, high): X is an array (n_days, n_stocks, n_factors) of cross-sectional
-    ranks (NaN -> 0), close / high are date x stock frames (pre-adjusted, one call).
-    """
-    days = [d for d in get_trade_days(end_date=end_date, count=n_days)]
-    load_minute_factors(stocks, days)
-    extra = 25   # daily history before the panel for 20-day windows
-    px = get_price(stocks, end_date=end_date, count=n_days + extra, frequency='daily',
+def daily_prices(stocks, end_date, count):
+    """Pre-adjusted daily close / high / volume (date x stock frames, one get_price call)."""
+    px = get_price(stocks, end_date=end_date, count=count, frequency='daily',
                    fields=['close', 'high', 'volume'], fq='pre', panel=False, skip_paused=False)
-    close = px.pivot(index='time', columns='code', values='close').reindex(columns=stocks)
-    high = px.pivot(index='time', columns='code', values='high').reindex(columns=stocks)
-    volume = px.pivot(index='time', columns='code', values='volume').reindex(columns=stocks)
-    close.index = [pd.Timestamp(t).date() for t in close.index]
-    high.index = close.index
-    volume.index = close.index
+    out = []
+    for f in ('close', 'high', 'volume'):
+        w = px.pivot(index='time', columns='code', values=f).reindex(columns=stocks)
+        w.index = [pd.Timestamp(t).date() for t in w.index]
+        out.append(w)
+    return out
+
+
+def base_factor_frames(stocks, days, close, high, volume):
+    """The 14 base factors (raw values) as date x stock frames over ``close.index``.
+
+    The minute factors come from ``g.factors`` (NaN on days not there); ``days`` is unused
+    (kept for callers of the first version).
+    """
     ret = close.pct_change(fill_method=None)
     feats = {}
-    for name in MINUTE_FACTORS:
-        feats[name] = pd.DataFrame({d: g.factors[d][name] if name in g.factors[d] else pd.Series(dtype=float)
-                                    for d in days}).T.reindex(columns=stocks)
+    have = [d for d in close.index if d in g.factors]      # only the window's days are stacked
+    cube = np.full((len(have), len(stocks), len(MINUTE_FACTORS)), np.nan)
+    for i, d in enumerate(have):
+        f = g.factors[d]
+        if len(f):
+            cube[i] = f.reindex(index=stocks, columns=MINUTE_FACTORS).to_numpy(dtype=np.float64)
+    for j, name in enumerate(MINUTE_FACTORS):
+        feats[name] = pd.DataFrame(cube[:, :, j], index=have, columns=stocks).reindex(close.index)
     feats['ret1'] = ret
     feats['ret5'] = close / close.shift(5) - 1
     feats['ret20'] = close / close.shift(20) - 1
@@ -203,11 +252,73 @@ def build_panel(stocks, end_date, n_days):
     feats['vol_ratio'] = volume.rolling(5).mean() / volume.rolling(20).mean()
     feats['dist_high20'] = close / high.rolling(20).max() - 1
     feats['rv_5d'] = feats['rv_1m'].rolling(5, min_periods=3).mean()
-    last_minute = getattr(g, 'last_minute', None)
-    feats.update(extra_factors(last_minute, close, volume))
-    names = sorted(feats)
+    return feats
+
+
+def _rank_rows(frames, days, stocks):
+    """dict name -> frame  ->  dict day -> {name: float32 array of ranks (NaN -> 0)}."""
+    out = dict((d, {}) for d in days)
+    for name, f in frames.items():
+        r = xs_rank(f.reindex(index=days, columns=stocks).astype(float)).values
+        r = np.nan_to_num(r, nan=0.0).astype(np.float32)
+        for i, d in enumerate(days):
+            out[d][name] = r[i]
+    return out
+
+
+def update_panel(stocks, end_date, n_days):
+    """Keep ``g.panel`` (the factor ranks of the last ``n_days`` trading days) up to date.
+
+    Only days not in the panel yet are computed: their 1-minute bars, a daily window of
+    ``len(new days) + DAILY_EXTRA`` bars, the base factors, and :func:`extra_factors` on them.
+    Returns the list of panel days (oldest first).
+    """
+    days = list(get_trade_days(end_date=end_date, count=n_days))
+    new = [d for d in days if d not in g.panel]
+    if new:
+        load_minute_factors(stocks, days)
+        close, high, volume = daily_prices(stocks, end_date, len(new) + DAILY_EXTRA)
+        rows = _rank_rows(base_factor_frames(stocks, days, close, high, volume), new, stocks)
+        panel = dict((k, pd.DataFrame(np.stack([rows[d][k] for d in new]), index=new, columns=stocks))
+                     for k in BASE_FACTORS)
+        extra = extra_factors(getattr(g, 'last_minute', None), close, volume, panel)
+        rows_x = _rank_rows(extra, new, stocks)
+        for d in new:
+            rows[d].update(rows_x[d])
+            g.panel[d] = rows[d]
+    prune_factor_cache(days)
+    return days
+
+
+def panel_array(days, names):
+    """Array (len(days), n_stocks, len(names)) of the panel's ranks (a missing column -> 0)."""
+    n = len(next(iter(g.panel[days[0]].values())))
+    zero = np.zeros(n, dtype=np.float32)
+    return np.stack([np.stack([g.panel[d].get(k, zero) for k in names], axis=-1) for d in days])
+
+
+def panel_names(days):
+    """Factor names of the panel: the base factors, then generated ones (sorted)."""
+    names = set()
+    for d in days:
+        names.update(g.panel[d])
+    return BASE_FACTORS + sorted(names - set(BASE_FACTORS))
+
+
+def build_panel(stocks, end_date, n_days):
+    """Factor panel of the last ``n_days`` trading days up to ``end_date``, computed at once.
+
+    Returns (days, X, close, high): X is an array (n_days, n_stocks, 14) of the base factors'
+    cross-sectional ranks (NaN -> 0, columns in BASE_FACTORS order), close / high are date x stock
+    frames (pre-adjusted, one call). The research script uses it; the strategy keeps its panel
+    day by day (:func:`update_panel`), which gives the same ranks.
+    """
+    days = [d for d in get_trade_days(end_date=end_date, count=n_days)]
+    load_minute_factors(stocks, days)
+    close, high, volume = daily_prices(stocks, end_date, n_days + DAILY_EXTRA)
+    feats = base_factor_frames(stocks, days, close, high, volume)
     X = np.stack([xs_rank(feats[k].reindex(index=days, columns=stocks).astype(float)).values
-                  for k in names], axis=-1)
+                  for k in BASE_FACTORS], axis=-1)
     X = np.nan_to_num(X, nan=0.0).astype(np.float32)
     return days, X, close.reindex(days), high.reindex(days)
 
@@ -217,6 +328,159 @@ def target(close, high):
     best = pd.concat([high.shift(-k) for k in range(1, HORIZON + 1)]).groupby(level=0).max()
     best = best.reindex(close.index)
     return (best / close - 1.0).where(close.shift(-HORIZON).notna())
+
+
+# ---------------------------------------------------------------------- symbolic factor search
+def _masked_rank(a, ok):
+    """Average ranks 1..k along axis 1 of the entries where ``ok`` (others NaN)."""
+    from scipy.stats import rankdata
+    r = rankdata(np.where(ok, a, np.inf), axis=1)     # left-out entries rank last, apart
+    return np.where(ok, r, np.nan)
+
+
+def _ic_of_ranks(rp, rt, ok):
+    with np.errstate(invalid='ignore', divide='ignore'):
+        n = ok.sum(axis=1)
+        rp = rp - np.nansum(rp, axis=1, keepdims=True) / np.maximum(n, 1)[:, None]
+        rt = rt - np.nansum(rt, axis=1, keepdims=True) / np.maximum(n, 1)[:, None]
+        num = np.nansum(rp * rt, axis=1)
+        den = np.sqrt(np.nansum(rp ** 2, axis=1) * np.nansum(rt ** 2, axis=1))
+        ic = num / den
+    good = (n >= 3) & (den > 0) & np.isfinite(ic)
+    return float(ic[good].mean()) if good.any() else 0.0
+
+
+def daily_rank_ic(pred, y, n_stocks):
+    """Mean over days of the Spearman correlation (rank IC) of ``pred`` and ``y``.
+
+    ``pred`` / ``y`` are flat arrays laid out day by day (``n_stocks`` per day); NaN / inf pairs
+    are left out; days with fewer than 3 pairs or no spread are skipped. 0.0 when no day counts.
+    """
+    p = np.asarray(pred, dtype=float).reshape(-1, n_stocks)
+    t = np.asarray(y, dtype=float).reshape(-1, n_stocks)
+    ok = np.isfinite(p) & np.isfinite(t)
+    return _ic_of_ranks(_masked_rank(p, ok), _masked_rank(t, ok), ok)
+
+
+def rank_ic_fitness(y, n_stocks):
+    """gplearn fitness: mean daily rank IC of a program's output against the target ``y``.
+
+    ``y`` (flat, day by day, ``n_stocks`` per day, NaN = unknown) is the training target; its
+    ranks are computed once. Rows whose target is unknown carry sample weight 0 in the fit and
+    are left out. Calls with other arrays (gplearn probes the function with two rows when it is
+    made) are judged by :func:`daily_rank_ic` directly.
+    """
+    y0 = np.asarray(y, dtype=float).reshape(-1, n_stocks)
+    known = np.isfinite(y0)
+    ry0 = _masked_rank(y0, known)
+
+    def fitness(yy, y_pred, w):
+        if len(yy) != y0.size:
+            return daily_rank_ic(y_pred, yy, len(yy))
+        p = np.asarray(y_pred, dtype=float).reshape(y0.shape)
+        ok = known & np.isfinite(p)
+        ry = ry0 if ok.sum() == known.sum() else _masked_rank(y0, ok)
+        return _ic_of_ranks(_masked_rank(p, ok), ry, ok)
+    return make_fitness(function=fitness, greater_is_better=True, wrap=False)
+
+
+def fit_symbolic(X, y, names, params):
+    """Symbolic factor search on a training window (walk-forward: only the rows given).
+
+    Parameters
+    ----------
+    X : ndarray (n_days, n_stocks, n_factors)
+        Factor ranks of the training days.
+    y : ndarray (n_days, n_stocks)
+        Target ranks; NaN where the outcome is not known (left out of the fitness).
+    names : list of str
+        Factor names (gplearn's X0, X1, ... are printed with them).
+    params : dict
+        ``gp_population``, ``gp_generations``, ``gp_components``, ``seed``.
+
+    Returns
+    -------
+    list of gplearn programs
+        :func:`select_programs` of the fitted ``SymbolicTransformer``; empty when gplearn is not
+        installed or fewer than 5 days have a known target.
+    """
+    if SymbolicTransformer is None:
+        return []
+    n_days, n_stocks, n_f = X.shape
+    known = np.isfinite(y).sum(axis=1) >= 5
+    if known.sum() < 5:
+        return []
+    Xd, yd = X[known], y[known]
+    w = np.isfinite(yd).astype(float).ravel()
+    st = SymbolicTransformer(population_size=params['gp_population'],
+                             generations=params['gp_generations'],
+                             n_components=params['gp_components'],
+                             hall_of_fame=max(params['gp_components'] * 4, 10),
+                             function_set=('add', 'sub', 'mul', 'div', 'abs', 'neg', 'max', 'min'),
+                             metric=rank_ic_fitness(yd.ravel(), n_stocks), parsimony_coefficient=0.0005,
+                             init_depth=(1, 3), max_samples=1.0, feature_names=list(names),
+                             n_jobs=1, random_state=params['seed'] % (2 ** 31 - 1))
+    X2 = Xd.reshape(-1, n_f).astype(np.float64)
+    st.fit(X2, np.nan_to_num(yd, nan=0.0).ravel(), sample_weight=w)
+    return select_programs(st, X2, params['gp_components'])
+
+
+def select_programs(st, X2, k, max_corr=0.9):
+    """The ``k`` formulas kept from a fitted search: new, distinct and fit.
+
+    Candidates are the transformer's own picks, then the last generation by penalised fitness;
+    a single factor or a constant (program length 1, already a model input) is skipped, and so is
+    a formula whose output correlates above ``max_corr`` (absolute Pearson on the training rows)
+    with one kept before or with a base factor, or is not finite.
+
+    Returns
+    -------
+    list of gplearn programs (``str(p)`` is the formula, ``p.execute(X)`` evaluates it)
+    """
+    cands = list(st._best_programs) + sorted((p for p in st._programs[-1] if p is not None),
+                                             key=lambda p: -p.fitness_)
+    kept, outs, seen = [], [], set()
+    base = (X2 - X2.mean(axis=0)) / np.where(X2.std(axis=0) > 0, X2.std(axis=0), 1.0)
+    for p in cands:
+        f = str(p)
+        if p.length_ < 2 or f in seen:
+            continue
+        seen.add(f)
+        o = p.execute(X2)
+        if not np.isfinite(o).all() or not o.std() > 0:
+            continue
+        z = (o - o.mean()) / o.std()
+        if np.abs(base.T.dot(z) / len(z)).max() > max_corr:
+            continue
+        if any(abs(float(z.dot(u)) / len(z)) > max_corr for u in outs):
+            continue
+        kept.append(p)
+        outs.append(z)
+        if len(kept) == k:
+            break
+    return kept
+
+
+def symbolic_formulas(programs):
+    """The formulas the search kept, as strings (empty when there is none)."""
+    return [str(p) for p in (programs or [])]
+
+
+def symbolic_factors(panel):
+    """Evaluate the latest search's formulas on ``panel`` (dict name -> date x stock frame).
+
+    Returns dict ``gp_0``, ``gp_1``, ... -> date x stock frame (raw program outputs), empty
+    before the first search or without gplearn.
+    """
+    programs = _MODELS.get('gp')
+    if not programs or not panel:
+        return {}
+    first = next(iter(panel.values()))
+    Xd = np.stack([panel[k].values for k in BASE_FACTORS], axis=-1).reshape(-1, len(BASE_FACTORS))
+    Xd = Xd.astype(np.float64)
+    return dict(('%s%d' % (GP_PREFIX, j), pd.DataFrame(p.execute(Xd).reshape(first.shape), index=first.index,
+                                                       columns=first.columns))
+                for j, p in enumerate(programs))
 
 
 # ---------------------------------------------------------------------- models
@@ -233,64 +497,124 @@ if torch is not None:
             out, _ = self.lstm(x)
             return self.head(out[:, -1, :]).squeeze(-1)
 
+    class TransNet(nn.Module):
+        """Transformer encoder over (batch, seq_len, n_factors) -> one score per sequence.
+
+        A linear embedding plus a learned position vector, one encoder layer (2 heads, no
+        dropout), the last day's output through a linear head.
+        """
+
+        def __init__(self, n_in, dim, seq_len):
+            super(TransNet, self).__init__()
+            self.embed = nn.Linear(n_in, dim)
+            self.pos = nn.Parameter(torch.zeros(1, seq_len, dim))
+            layer = nn.TransformerEncoderLayer(dim, 2, dim_feedforward=2 * dim, dropout=0.0,
+                                               batch_first=True)
+            self.encoder = nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
+            self.head = nn.Linear(dim, 1)
+
+        def forward(self, x):
+            h = self.encoder(self.embed(x) + self.pos[:, -x.shape[1]:, :])
+            return self.head(h[:, -1, :]).squeeze(-1)
+
 
 def sequences(X, idx, seq_len):
     """(len(idx) * n_stocks, seq_len, n_factors) windows ending at the days in ``idx``."""
     return np.concatenate([X[i - seq_len + 1:i + 1].transpose(1, 0, 2) for i in idx], axis=0)
 
 
+def _fit_torch(net, xs, ys, epochs, lr=3e-3, batch=256):
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    n = xs.shape[0]
+    for _ in range(epochs):
+        perm = torch.randperm(n, device=xs.device)
+        for b in range(0, n, batch):
+            j = perm[b:b + batch]
+            opt.zero_grad()
+            loss = ((net(xs[j]) - ys[j]) ** 2).mean()
+            loss.backward()
+            opt.step()
+    net.eval()
+    return net
+
+
 def train_models(X, y, seq_len, params):
-    """Fit LightGBM and the LSTM on the days i with a known target (y: (n_days, n_stocks))."""
+    """Fit LightGBM, XGBoost, the LSTM and the Transformer on the days i with a known target.
+
+    X: (n_days, n_stocks, n_factors), y: (n_days, n_stocks) with NaN where unknown. A model whose
+    rounds / epochs in ``params`` are 0 (or whose library is not installed) is left out.
+    """
     idx = [i for i in range(seq_len - 1, X.shape[0]) if np.isfinite(y[i]).sum() >= 5]
     models = {}
     yy = np.concatenate([y[i] for i in idx])
     ok = np.isfinite(yy)
-    if lgb is not None:
-        xt = np.concatenate([X[i] for i in idx])
-        ds = lgb.Dataset(xt[ok], yy[ok])
+    seed = params.get('seed', 7) % (2 ** 31 - 1)
+    xt = np.concatenate([X[i] for i in idx])[ok]
+    if lgb is not None and params.get('lgb_rounds', 0) > 0:
+        ds = lgb.Dataset(xt, yy[ok])
         models['lgb'] = lgb.train(dict(objective='regression', learning_rate=0.05, num_leaves=15,
                                        min_data_in_leaf=40, feature_fraction=0.8, bagging_fraction=0.8,
-                                       bagging_freq=1, seed=7, deterministic=True, num_threads=1,
+                                       bagging_freq=1, seed=seed, deterministic=True, num_threads=1,
                                        force_col_wise=True, verbose=-1),
                                   ds, num_boost_round=params['lgb_rounds'])
+    if xgb is not None and params.get('xgb_rounds', 0) > 0:
+        models['xgb'] = xgb.XGBRegressor(n_estimators=params['xgb_rounds'], max_depth=4, learning_rate=0.08,
+                                         subsample=0.8, colsample_bytree=0.8, min_child_weight=20,
+                                         tree_method='hist', n_jobs=1, random_state=seed).fit(xt, yy[ok])
     if torch is not None:
         device = 'cuda' if torch.cuda.is_available() else 'cpu'
         xs = torch.tensor(sequences(X, idx, seq_len)[ok], device=device)
         ys = torch.tensor(yy[ok].astype(np.float32), device=device)
-        net = SeqNet(X.shape[2], params['lstm_hidden']).to(device)
-        opt = torch.optim.Adam(net.parameters(), lr=3e-3)
-        n = xs.shape[0]
-        for _ in range(params['lstm_epochs']):
-            perm = torch.randperm(n, device=device)
-            for b in range(0, n, 256):
-                j = perm[b:b + 256]
-                opt.zero_grad()
-                loss = ((net(xs[j]) - ys[j]) ** 2).mean()
-                loss.backward()
-                opt.step()
-        net.eval()
-        models['lstm'] = net
+        if params.get('lstm_epochs', 0) > 0:
+            models['lstm'] = _fit_torch(SeqNet(X.shape[2], params['lstm_hidden']).to(device), xs, ys,
+                                        params['lstm_epochs'])
+        if params.get('tf_epochs', 0) > 0:
+            models['transformer'] = _fit_torch(TransNet(X.shape[2], params['tf_dim'], seq_len).to(device),
+                                               xs, ys, params['tf_epochs'])
     return models
+
+
+MODEL_NAMES = ('lgb', 'xgb', 'lstm', 'transformer')
+
+
+def predict_each(models, X, i, seq_len):
+    """dict model name -> raw scores of day i's stocks (array (n_stocks,))."""
+    out = {}
+    if 'lgb' in models:
+        out['lgb'] = np.asarray(models['lgb'].predict(X[i]))
+    if 'xgb' in models:
+        out['xgb'] = np.asarray(models['xgb'].predict(X[i]))
+    for name in ('lstm', 'transformer'):
+        if name in models:
+            net = models[name]
+            dev = next(net.parameters()).device
+            with torch.no_grad():
+                out[name] = net(torch.tensor(sequences(X, [i], seq_len), device=dev)).cpu().numpy()
+    return out
+
+
+def combine(parts, weights=None):
+    """Rank average of the models' scores (optionally weighted, e.g. by their past IC)."""
+    if not parts:
+        raise RuntimeError('ai_multifactor: none of lightgbm / xgboost / torch is installed')
+    names = sorted(parts)
+    ranks = np.stack([pd.Series(parts[k]).rank(pct=True).values for k in names])
+    w = np.ones(len(names)) if weights is None else np.array([max(float(weights.get(k, 0.0)), 0.0) for k in names])
+    if not w.sum() > 0:
+        w = np.ones(len(names))
+    return (ranks * w[:, None]).sum(axis=0) / w.sum()
 
 
 def predict(models, X, i, seq_len):
     """Combined score (mean of the models' cross-sectional ranks) of day i's stocks."""
-    parts = []
-    if 'lgb' in models:
-        parts.append(pd.Series(models['lgb'].predict(X[i])).rank(pct=True).values)
-    if 'lstm' in models:
-        net = models['lstm']
-        dev = next(net.parameters()).device
-        with torch.no_grad():
-            p = net(torch.tensor(sequences(X, [i], seq_len), device=dev)).cpu().numpy()
-        parts.append(pd.Series(p).rank(pct=True).values)
-    if not parts:
-        raise RuntimeError('ai_multifactor: neither lightgbm nor torch is installed')
-    return np.mean(parts, axis=0)
+    return combine(predict_each(models, X, i, seq_len))
 
 
 def params_of(ctx_g):
-    return dict(lgb_rounds=ctx_g.lgb_rounds, lstm_hidden=ctx_g.lstm_hidden, lstm_epochs=ctx_g.lstm_epochs)
+    return dict(lgb_rounds=ctx_g.lgb_rounds, xgb_rounds=ctx_g.xgb_rounds, lstm_hidden=ctx_g.lstm_hidden,
+                lstm_epochs=ctx_g.lstm_epochs, tf_dim=ctx_g.tf_dim, tf_epochs=ctx_g.tf_epochs,
+                gp_population=ctx_g.gp_population, gp_generations=ctx_g.gp_generations,
+                gp_components=ctx_g.gp_components, seed=ctx_g.seed)
 
 
 # ---------------------------------------------------------------------- trading
@@ -299,22 +623,48 @@ def universe(date):
     return stocks[:g.n_stocks]
 
 
+def retrain(stocks, days, prev):
+    """Walk-forward retrain at ``prev``'s close: symbolic search, then the four models."""
+    close, high, _ = daily_prices(stocks, prev, len(days))
+    y = xs_rank(target(close.reindex(days), high.reindex(days))).values   # NaN: outcome unknown
+    params = params_of(g)
+    params['seed'] = (g.seed + prev.toordinal()) % (2 ** 31 - 1)   # a new draw each retrain
+    _MODELS.clear()
+    for d in days:                     # formulas of the last search are replaced, not kept
+        for k in [k for k in g.panel[d] if k.startswith(GP_PREFIX)]:
+            del g.panel[d][k]
+    programs = fit_symbolic(panel_array(days, BASE_FACTORS), y, BASE_FACTORS, params)
+    if programs:
+        _MODELS['gp'] = programs
+        # the new formulas replace the old ones on every panel day
+        base = dict((k, pd.DataFrame(panel_array(days, [k])[:, :, 0], index=days, columns=stocks))
+                    for k in BASE_FACTORS)
+        rows = _rank_rows(symbolic_factors(base), days, stocks)
+        for d in days:
+            g.panel[d].update(rows[d])
+        g.gp_formulas = symbolic_formulas(programs)
+        for j, f in enumerate(g.gp_formulas):
+            log.info('ai_multifactor: symbolic factor %s%d = %s' % (GP_PREFIX, j, f))
+    names = panel_names(days)
+    _MODELS.update(train_models(panel_array(days, names), y, g.seq_len, params))
+    g.model_inputs = names
+    g.days_since_train = 0
+    log.info('ai_multifactor: retrained %s on %d days up to %s' % (
+        sorted(k for k in _MODELS if k != 'gp'), len(days), prev))
+
+
 def rebalance(context):
     prev = context.previous_date
     if not hasattr(g, 'stocks'):
         g.stocks = universe(prev)      # fixed universe: the factor cache stays consistent
     stocks = g.stocks
     n_days = g.train_days + g.seq_len + HORIZON
-    days, X, close, high = build_panel(stocks, prev, n_days)
-    prune_factor_cache(days)
+    days = update_panel(stocks, prev, n_days)
     if g.days_since_train is None or g.days_since_train >= g.retrain_every or not _MODELS:
-        y = xs_rank(target(close, high)).values     # NaN where the outcome is not known yet
-        _MODELS.clear()
-        _MODELS.update(train_models(X, y, g.seq_len, params_of(g)))
-        g.days_since_train = 0
-        log.info('ai_multifactor: retrained %s on %d days up to %s' % (sorted(_MODELS), n_days, prev))
+        retrain(stocks, days, prev)
     g.days_since_train += 1
-    score = pd.Series(predict(_MODELS, X, len(days) - 1, g.seq_len), index=stocks)
+    X = panel_array(days[-g.seq_len:], g.model_inputs)
+    score = pd.Series(predict(_MODELS, X, g.seq_len - 1, g.seq_len), index=stocks)
     g.scores[prev] = score
     # trade: hold the top picks that can trade today
     cd = get_current_data()
