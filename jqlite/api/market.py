@@ -266,23 +266,35 @@ def _minute_series(store, run, code: str, fields, end: _dt.datetime, count: int 
 
 
 def _minute_result(series: dict, fields, single: bool, panel: bool = True, df_out: bool = True):
-    """Shape per-code minute series like get_price's daily output."""
+    """Shape per-code minute series like get_price's daily output.
+
+    Built from whole arrays (one frame, no per-column inserts): a day of 1-minute bars for 60
+    codes took ~0.8 s CPU through per-code frames."""
     codes = list(series)
     if single:
         t, v = series[codes[0]]
         return pd.DataFrame({f: v[f] for f in fields}, index=t)
     if panel:
+        t0 = series[codes[0]][0]
+        if all(len(series[c][0]) == len(t0) and series[c][0].equals(t0) for c in codes[1:]):
+            cols = pd.MultiIndex.from_product([list(fields), codes])
+            if len(codes) and len(fields):
+                data = np.column_stack([np.asarray(series[c][1][f], dtype=np.float64)
+                                        for f in fields for c in codes])
+            else:
+                data = np.zeros((len(t0), 0))
+            return as_panel(pd.DataFrame(data, index=t0, columns=cols))
         frames = {f: pd.DataFrame({c: pd.Series(series[c][1][f], index=series[c][0]) for c in codes})
                   for f in fields}
         return as_panel(pd.concat(frames, axis=1))
-    parts = []
-    for c in codes:
-        t, v = series[c]
-        d = pd.DataFrame({"time": t, "code": c})
-        for f in fields:
-            d[f] = v[f]
-        parts.append(d)
-    return pd.concat(parts, ignore_index=True)
+    times = [series[c][0] for c in codes]
+    lens = [len(t) for t in times]
+    data = {"time": pd.DatetimeIndex(np.concatenate([np.asarray(t, dtype="datetime64[ns]") for t in times]))
+            if codes else pd.DatetimeIndex([]),
+            "code": np.repeat(np.array(codes, dtype=object), lens)}
+    for f in fields:
+        data[f] = np.concatenate([np.asarray(series[c][1][f]) for c in codes]) if codes else np.zeros(0)
+    return pd.DataFrame(data)
 
 
 def _minute_history_end(run) -> _dt.datetime:

@@ -62,7 +62,7 @@ from ..errors import DataError
 from . import schema
 from .calendar import xshg_trading_days
 from .ingest import BSE_OPENING_DATE, FAR_FUTURE, RAW_COLUMNS, build_store_tables, security_type_of
-from .writer import STORE_MARKER, _arrow_schema, clean_stale, swap_into_place, validate_table
+from .writer import STORE_MARKER, _arrow_schema, clean_stale, fsync_path, swap_into_place, validate_table
 
 #: Stored trading days read back as the derivation window (IPO limit-free days: at most 5).
 WINDOW = 5
@@ -210,22 +210,9 @@ def _link_tree(src: Path, dst: Path, skip: set[str]) -> int:
 
 def _fsync_files(paths: list[Path], dirs: set[Path]) -> None:
     for p in paths:
-        fd = os.open(p, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_path(p, strict=True)
     for d in dirs:
-        try:
-            fd = os.open(d, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        fsync_path(d)
 
 
 def append_days(store: str | os.PathLike, new_raw: pd.DataFrame, secs: pd.DataFrame, days: pd.DatetimeIndex, *,

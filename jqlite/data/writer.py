@@ -320,21 +320,38 @@ def verify_store(path: str | os.PathLike) -> None:
             raise DataError(f"{p}: an ex-rights scale factor is outside [1, {schema.MAX_SCALE_FACTOR}]")
 
 
+def fsync_path(path: str | os.PathLike, *, strict: bool = False) -> None:
+    """Flush one file or folder to disk.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file (its data) or a folder (its entries: a rename into it is durable).
+    strict : bool, default False
+        Raise the ``OSError`` of ``open``/``fsync``; otherwise a path that cannot be opened or
+        a file system without folder fsync is skipped.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        if strict:
+            raise
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        if strict:
+            raise
+    finally:
+        os.close(fd)
+
+
 def _fsync_tree(root: Path) -> None:
     """Flush every file of ``root`` to disk before it is swapped in (a power cut after the
     rename must not leave empty files behind the new name)."""
     for dirpath, _dirs, files in os.walk(root):
         for f in files:
-            try:
-                fd = os.open(os.path.join(dirpath, f), os.O_RDONLY)
-            except OSError:
-                continue
-            try:
-                os.fsync(fd)
-            except OSError:
-                pass
-            finally:
-                os.close(fd)
+            fsync_path(os.path.join(dirpath, f))
 
 
 _RENAME_EXCHANGE = 2

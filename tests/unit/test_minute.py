@@ -370,3 +370,39 @@ def test_a_security_without_minute_bars_is_named_in_the_run_summary(tmp_path, ru
     assert r.trades.iloc[0].price == 21.0          # the day's close: no minute bar to use
     notes = r.metrics["config"]["engine_notes"]
     assert len(notes) == 1 and "600001.XSHG has no minute bars on 2024-01-03" in notes[0]
+
+
+def test_get_price_minute_several_codes_long_and_panel_forms(mstore, run_strategy):
+    """get_price(list, frequency='1m') with panel=False is one long frame (time, code, fields:
+    each code's bars in turn) and with panel=True a (field, code) column frame; both built from
+    whole arrays, both carrying the hand-set bars of _day2_path / _limit_up_path."""
+    src = """
+    from jqdata import *
+    def initialize(context):
+        set_option('use_real_price', True)
+        run_daily(look, '15:00')
+    def look(context):
+        if context.current_dt.day == 3:
+            codes = ['600000.XSHG', '600001.XSHG']
+            g.long = get_price(codes, '2024-01-03 09:54', '2024-01-03 10:03', frequency='1m',
+                               fields=['close', 'low', 'volume'], panel=False)
+            g.wide = get_price(codes, '2024-01-03 09:54', '2024-01-03 10:03', frequency='1m',
+                               fields=['close', 'volume'])
+    """
+    r = run_strategy(mstore, src, D1, D3)
+    long, wide = r.run.g.long, r.run.g.wide
+    assert list(long.columns) == ["time", "code", "close", "low", "volume"]
+    assert list(long["code"]) == ["600000.XSHG"] * 10 + ["600001.XSHG"] * 10
+    assert long["time"].dt.strftime("%H:%M").tolist()[:10] == [f"09:{m}" for m in range(54, 60)] + \
+        [f"10:0{m}" for m in range(4)]
+    a = long[long["code"] == "600000.XSHG"].set_index("time")
+    # 09:55..10:00 closes 10.01..10.06, 10:01-10:03 lows 10.10/10.12/10.14 on volumes 300/400/500
+    assert a["close"].tolist()[1:7] == pytest.approx([10.01, 10.02, 10.03, 10.04, 10.05, 10.06])
+    assert a["low"].tolist()[-3:] == pytest.approx([10.10, 10.12, 10.14])
+    assert a["volume"].tolist()[-3:] == [300.0, 400.0, 500.0]
+    b = long[long["code"] == "600001.XSHG"]
+    assert b["close"].tolist() == pytest.approx([11.0] * 10)   # sealed at 11.00 from 09:45
+    assert b["volume"].tolist() == [100.0] * 10
+    assert wide["close"]["600000.XSHG"].tolist() == pytest.approx(a["close"].tolist())
+    assert wide["volume"]["600001.XSHG"].tolist() == [100.0] * 10
+    assert list(wide["close"].columns) == ["600000.XSHG", "600001.XSHG"]
