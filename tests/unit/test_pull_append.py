@@ -32,7 +32,7 @@ def table(store, name) -> pd.DataFrame:
     if not p.exists():
         return pd.DataFrame()
     df = pd.read_parquet(p)
-    keys = [c for c in ("index_code", "code", "date", "start_date") if c in df.columns]
+    keys = [c for c in ("index_code", "code", "date", "start_date", "scheme", "industry_code", "name") if c in df.columns]
     return df.sort_values(keys).reset_index(drop=True) if keys else df
 
 
@@ -46,9 +46,8 @@ def assert_same_store(a, b) -> None:
             np.testing.assert_allclose(ba[c].to_numpy(), bb[c].to_numpy(), rtol=1e-12)
         else:
             pd.testing.assert_series_equal(ba[c], bb[c], check_exact=True)
-    # ("industries", the names table, is left out: an update keeps an industry's name open after its
-    # last member left while a whole pull closes it -- the same with --rebuild; see pull_extras)
-    for t in ("calendar", "securities", "st", "xrxd", "names", "index_members", "index_weights", "industry_members"):
+    for t in ("calendar", "securities", "st", "xrxd", "names", "index_members", "index_weights", "industry_members",
+              "industries"):
         pd.testing.assert_frame_equal(table(a, t), table(b, t), check_exact=True, obj=t)
 
 

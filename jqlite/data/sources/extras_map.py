@@ -236,6 +236,14 @@ def industries_table(members: pd.DataFrame, old_names: pd.DataFrame | None = Non
             o[c] = pd.to_datetime(o[c])
         names = pd.concat([o, names], ignore_index=True).groupby(["scheme", "industry_code", "name"], sort=True).agg(
             start_date=("start_date", "min"), end_date=("end_date", "max")).reset_index()
+    # a name kept from an older store spans at most its industry's members now: an industry
+    # whose last member left is closed on update as a whole pull closes it
+    if len(mem) and len(names):
+        span = mem.groupby(["scheme", "industry_code"]).agg(last=("end_date", "max"))
+        last = pd.to_datetime(pd.Series(list(zip(names["scheme"], names["industry_code"]))).map(
+            span["last"].to_dict()))
+        cap = last.notna().to_numpy() & (pd.to_datetime(names["end_date"]).to_numpy() > last.to_numpy())
+        names.loc[cap, "end_date"] = last[cap].to_numpy()
     # an industry without any name: its code stands for the name
     have = set(zip(names["scheme"], names["industry_code"]))
     miss = mem.loc[[(s, c) not in have for s, c in zip(mem["scheme"], mem["industry_code"])]]
