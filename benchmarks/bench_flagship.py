@@ -39,6 +39,7 @@ import json, sys, time
 t0 = time.perf_counter()
 import jqlite
 from jqlite.data import ensure_default_store
+from jqlite.results import profile_split
 args = json.loads(sys.argv[1])
 store = None if args["data"] else ensure_default_store()
 res = jqlite.run_backtest(args["strategy"], args["start"], args["end"], cash=100000,
@@ -46,16 +47,7 @@ res = jqlite.run_backtest(args["strategy"], args["start"], args["end"], cash=100
                           threads=args["threads"])
 wall = time.perf_counter() - t0
 prof = res.profile
-split = {"load": 0.0, "engine": 0.0, "data": 0.0, "factor": 0.0, "model": 0.0}
-for name, p in prof.items():
-    if name == "(load strategy)":
-        split["load"] += p["total"]
-    elif name == "(engine)":
-        split["engine"] += p["total"]
-    else:
-        split["data"] += p["data"]
-        split["factor"] += p["factor"]
-        split["model"] += p["other"]
+split = profile_split(prof)
 trained = sum(1 for line in res.log if "训练完成" in line)
 print(json.dumps({"wall": wall, "run": res.run.wall_time, "split": split, "trained": trained,
                   "orders": len(res.orders), "final": float(res.daily["total_value"].iloc[-1]),

@@ -89,6 +89,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     import jqlite
     from jqlite.data.store import open_store
+    from jqlite.results import profile_split
     store = open_store(args.data)
     with tempfile.TemporaryDirectory() as storage:
         res = jqlite.run_backtest(str(STRATEGY), args.start, args.end, cash=100000, data=args.data,
@@ -96,16 +97,7 @@ def main(argv=None) -> int:
     wall = time.perf_counter() - t0
     sampler.stop()
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    split = {"load": 0.0, "engine": 0.0, "data": 0.0, "factor": 0.0, "model": 0.0}
-    for name, p in res.profile.items():
-        if name == "(load strategy)":
-            split["load"] += p["total"]
-        elif name == "(engine)":
-            split["engine"] += p["total"]
-        else:
-            split["data"] += p["data"]
-            split["factor"] += p["factor"]
-            split["model"] += p["other"]
+    split = profile_split(res.profile)
     from jqlite.factors.cache import engine_for
     eng = engine_for(store)
     holders = {"factor_mem_counted": eng.mem_bytes,

@@ -103,6 +103,36 @@ def collect(run) -> BacktestResult:
                           interrupted=None if intr is None else intr.signame)
 
 
+def profile_split(profile: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Wall seconds of a run by kind of work, from :attr:`BacktestResult.profile`.
+
+    Parameters
+    ----------
+    profile : dict
+        ``BacktestResult.profile``: callback name -> ``{"total", "data", "factor", "other", ...}``
+        in wall seconds, plus the ``"(load strategy)"`` and ``"(engine)"`` rows.
+
+    Returns
+    -------
+    dict
+        ``load`` (the strategy file's imports), ``engine`` (matching, corporate actions, marking,
+        ledger outside callbacks), and over all callbacks ``data`` (data API calls), ``factor``
+        (jqfactor computation) and ``model`` (the strategy's own code: the rest of its callbacks'
+        time), in seconds; they add up to the run's wall time.
+    """
+    split = {"load": 0.0, "engine": 0.0, "data": 0.0, "factor": 0.0, "model": 0.0}
+    for name, p in profile.items():
+        if name == "(load strategy)":
+            split["load"] += p["total"]
+        elif name == "(engine)":
+            split["engine"] += p["total"]
+        else:
+            split["data"] += p["data"]
+            split["factor"] += p["factor"]
+            split["model"] += p["other"]
+    return split
+
+
 def attribution_of_run(run, daily: pd.DataFrame, positions: pd.DataFrame) -> dict[str, Any] | None:
     """Brinson–Fachler attribution and CNE5 style exposure of the run
     (:func:`jqlite.analysis.attribution.run_attribution`), for ``metrics.json`` / the report.

@@ -96,6 +96,12 @@ def test_profile_splits_callbacks_data_factor_and_engine(runs):
     tr = prof["check_monthly_retraining"]
     assert tr["factor"] > 0 and tr["data"] > 0 and tr["other"] > 0
     assert tr["total"] == pytest.approx(tr["data"] + tr["factor"] + tr["other"])
+    from jqlite.results import profile_split
+    split = profile_split(prof)
+    assert split["factor"] == pytest.approx(sum(v["factor"] for v in prof.values()))
+    assert split["load"] == prof["(load strategy)"]["total"] and split["engine"] == prof["(engine)"]["total"]
+    # the five kinds add up to the run's wall time (engine = wall - load - callbacks)
+    assert sum(split.values()) == pytest.approx(runs[1].run.wall_time, rel=1e-6)
 
 
 @pytest.mark.slow
