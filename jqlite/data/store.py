@@ -94,8 +94,13 @@ class Store:
         self.code_index = {c: i for i, c in enumerate(self.codes)}
         self._fields: dict[str, np.ndarray] = {}
         self._tables: dict[str, pd.DataFrame] = {}
-        self._lock = threading.Lock()
+        # bar fields and memoised values have separate locks, the latter one per key
+        # (re-entrant): a memoised build may read bar fields or other memoised values, also
+        # from worker threads it waits for, without deadlocking (see :meth:`cached`)
+        self._lock = threading.RLock()
         self._cache: dict = {}
+        self._cache_locks: dict = {}
+        self._cache_locks_guard = threading.Lock()
 
     # ------------------------------------------------------------------ shapes / lookups
     @property
@@ -342,10 +347,30 @@ class Store:
         return df
 
     def cached(self, key, build):
-        """Memoise a derived, run-independent value (e.g. the ST matrix) on this store."""
+        """Memoise a derived, run-independent value (e.g. the ST matrix) on this store.
+
+        Parameters
+        ----------
+        key : hashable
+            Name of the value (``("jqlite.factors", "engine")`` ...).
+        build : callable
+            ``build() -> value``, called at most once per key and store (concurrent callers
+            of the same key wait for the first; ``None`` is not memoised).
+
+        Notes
+        -----
+        Each key has its own re-entrant lock, separate from the bar fields' lock: ``build``
+        may call :meth:`field` on a cold store or :meth:`cached` for another key, from this
+        thread or from threads it waits for (one store-wide lock deadlocked there).  Only a
+        build that needs its own key from another thread still waits forever (a cycle).
+        """
         v = self._cache.get(key)
         if v is None:
-            with self._lock:
+            with self._cache_locks_guard:
+                lock = self._cache_locks.get(key)
+                if lock is None:
+                    lock = self._cache_locks[key] = threading.RLock()
+            with lock:
                 v = self._cache.get(key)
                 if v is None:
                     v = build()
