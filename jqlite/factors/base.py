@@ -334,8 +334,10 @@ class Ctx:
     def val(self, column: str) -> np.ndarray:
         """Daily valuation column (``market_cap`` 亿元, ``capitalization`` 万股, ...)."""
         self._need("valuation", column)
-        return self.memo(("val", column),
-                         lambda: np.asarray(self.panel.valuation(column), dtype=np.float64)[self.r0:self.r1 + 1])
+        # rows of the pass only, read once per pass (root memo) and sliced for each view: the
+        # whole column is never held (jqlite.data.fundamentals.FundamentalsPanel.valuation)
+        return self._shared(("val", column),
+                            lambda root: root._panel_rows(root.panel.valuation, column))
 
     @property
     def MC(self):

@@ -120,6 +120,40 @@ def test_valuation_panel_and_has(fstore):
     assert fundamentals_panel(fstore) is p
 
 
+def test_valuation_rows_read_without_the_whole_column(tmp_path):
+    """``valuation(column, rows=...)`` (what factor passes use) reads the rows from a dense
+    file written once, never holding the whole column; same values as the full column,
+    NaN where the store has no valuation row that day."""
+    path = tmp_path / "store"
+    _make_store(path)
+    rep = _reports()
+    v = rep["valuation"]
+    gap = (v["code"] == "000002.XSHE") & (v["day"] == pd.Timestamp("2019-01-15"))
+    rep["valuation"] = v[~gap].reset_index(drop=True)
+    write_fundamentals(path, rep)
+    st = open_store(path)
+    p = fundamentals_panel(st)
+    d0 = st.day_index("2019-01-14")
+    part = p.valuation("market_cap", rows=slice(d0, d0 + 3))
+    assert p._val == {} and p._val_present is None        # neither the column nor its index kept
+    files = list((path / ".valuation_panels").glob("*/market_cap.npy"))
+    assert len(files) == 1
+    j1, j2, j3 = (st.code_index[c] for c in CODES)
+    assert part.shape == (3, st.n_securities) and not part.flags.writeable
+    np.testing.assert_array_equal(part[:, j1], [100.0] * 3)
+    np.testing.assert_array_equal(part[:, j2], [200.0, np.nan, 200.0])   # no row on 01-15
+    np.testing.assert_array_equal(part[:, j3], [300.0] * 3)
+    again = p.valuation("market_cap", rows=slice(d0, d0 + 3))        # from the file
+    np.testing.assert_array_equal(again, part)
+    full = p.valuation("market_cap")
+    np.testing.assert_array_equal(full[d0:d0 + 3], part)
+    assert np.isnan(p.valuation("pb_ratio", rows=slice(0, 5))).all()   # column not stored
+    # a factor pass over those rows gives the same market cap as from the full column
+    from jqlite.factors.base import Ctx
+    ctx = Ctx(st, d0, d0 + 2, p)
+    np.testing.assert_array_equal(ctx.val("market_cap"), full[d0:d0 + 3])
+
+
 # ---------------------------------------------------------------------------- writer
 def test_writer_rejects_bad_tables_and_keeps_store(fstore):
     path = fstore.path
