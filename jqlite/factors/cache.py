@@ -117,7 +117,7 @@ class FactorEngine:
         self._disk_root = None
         self._disk_checked = False
         self._warned: set = set()
-        self.stats = {"mem_hits": 0, "disk_hits": 0, "computed_blocks": 0}
+        self.stats = {"mem_hits": 0, "disk_hits": 0, "disk_row_hits": 0, "computed_blocks": 0}
         self._writer: ThreadPoolExecutor | None = None   # started on the first disk write
         self._pending: list = []
         self._inflight: dict = {}     # disk path -> block queued for writing (read it from here)
@@ -179,6 +179,33 @@ class FactorEngine:
         except Exception:
             return None
 
+    def _disk_get_row(self, name, k, i, fver=""):
+        """Row ``i`` of block ``k`` as ``(1, n_securities)``, or None (not on disk).
+
+        Blocks are written one record batch per row (:meth:`_write_block`), so one row is one
+        batch to decompress (~38 KB on the real market) instead of the whole 64-row block: a
+        one-date request (the flagship's 72 sample dates per training, each one row of ~50
+        factors' blocks) reads what it uses.  Files with other batching are read whole."""
+        p = self._disk_path(name, k, fver)
+        if p is None:
+            return None
+        queued = self._inflight.get(p)
+        if queued is not None:
+            return queued[i:i + 1]
+        ns = self.store.n_securities
+        try:
+            with pa.memory_map(str(p)) as src:
+                r = pa.ipc.open_file(src)
+                rows = min((k + 1) * BLOCK, self.store.n_days) - k * BLOCK
+                if r.num_record_batches == rows:
+                    b = r.get_batch(i)
+                    if b.num_rows == ns:
+                        return np.array(b.column(0).to_numpy(), dtype=np.float64).reshape(1, ns)
+                v = r.read_all().column("v").to_numpy()
+            return v.reshape(rows, ns)[i:i + 1].copy()
+        except (FileNotFoundError, OSError, pa.ArrowException, ValueError):
+            return None
+
     def _disk_put(self, name, k, arr, fver=""):
         """Queue the block for writing on the engine's writer thread (compression and I/O
         overlap the next computation; a cold flagship year spent ~8 s of 16 writing)."""
@@ -203,7 +230,10 @@ class FactorEngine:
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
             tmp = p.with_suffix(f".tmp{os.getpid()}.{threading.get_ident()}")
-            feather.write_feather(pa.table({"v": np.ascontiguousarray(arr).ravel()}), tmp, compression="lz4")
+            # one record batch per row (chunksize = securities): _disk_get_row decompresses
+            # only the row it needs
+            feather.write_feather(pa.table({"v": np.ascontiguousarray(arr).ravel()}), tmp,
+                                  compression="lz4", chunksize=max(1, arr.shape[1]))
             os.replace(tmp, p)
         except OSError:
             pass
@@ -287,7 +317,14 @@ class FactorEngine:
                     a = self._mem_get(key)
                     if a is not None:
                         self.stats["mem_hits"] += 1
-                    elif dver(nm) is not None:
+                    elif r0 == r1 and dver(nm) is not None:
+                        # one date: read its row only, and leave the block out of memory
+                        row = self._disk_get_row(nm, k, r0 - k * BLOCK, dver(nm))
+                        if row is not None:
+                            self.stats["disk_row_hits"] += 1
+                            out[nm] = row
+                            continue
+                    if a is None and dver(nm) is not None:
                         rows = min((k + 1) * BLOCK, nd) - k * BLOCK
                         a = self._disk_get(nm, k, rows, dver(nm))
                         if a is not None:
@@ -337,6 +374,8 @@ class FactorEngine:
                     del root
                     release_free_memory()
         for nm in todo:
+            if nm in out:  # one row read from disk
+                continue
             if k0 == k1:   # one block: a view, no copy
                 out[nm] = blocks[nm][k0][r0 - k0 * BLOCK: r1 - k0 * BLOCK + 1]
                 continue

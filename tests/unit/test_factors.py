@@ -848,3 +848,41 @@ def test_calc_factors_end_to_end(store, panel):
         class Bad(Factor):
             name, max_window, dependencies = "bad", 1, ["no_such_field"]
         calc_factors(codes, Bad(), start_date=store.dates[100], end_date=store.dates[100])
+
+
+def test_one_date_requests_read_one_row_from_disk(store):
+    """A one-date request whose block is only on disk reads that row's record batch (blocks
+    are written one batch per row) and leaves the block out of the memory cache; values are
+    those of the whole block.  A file written as one batch (older layout) is read whole."""
+    import pyarrow as pa
+    import pyarrow.feather as feather
+
+    from jqlite.factors import cache as fcache
+    codes = list(store.codes)
+    names = ["PSY", "VEMA26", "MAC10"]
+    eng = engine_for(store)
+    eng.clear(disk=True)
+    ref = jqfactor.get_factor_values(codes, names, start_date=store.dates[0], end_date=store.dates[-1])
+    eng.flush()
+    p = eng._disk_path("PSY", 2, "")
+    with pa.memory_map(str(p)) as src:
+        assert pa.ipc.open_file(src).num_record_batches == fcache.BLOCK   # one batch per row
+    eng.clear()                                                          # memory only
+    before = dict(eng.stats)
+    for r in (2 * fcache.BLOCK + 5, 3 * fcache.BLOCK - 1, 150):
+        one = jqfactor.get_factor_values(codes, names, end_date=store.dates[r], count=1)
+        for n in names:
+            pd.testing.assert_frame_equal(one[n], ref[n].iloc[[r]])
+    assert eng.stats["disk_row_hits"] - before["disk_row_hits"] == 3 * len(names)
+    assert eng.stats["computed_blocks"] == before["computed_blocks"]
+    assert eng.stats["disk_hits"] == before["disk_hits"] and not eng.mem   # no whole block read
+    # older layout: the block as one record batch
+    blk = feather.read_table(p).column("v").to_numpy().reshape(fcache.BLOCK, store.n_securities)
+    feather.write_feather(pa.table({"v": blk.ravel()}), p, compression="lz4",
+                          chunksize=blk.size)
+    row = eng._disk_get_row("PSY", 2, 7, "")
+    np.testing.assert_array_equal(row, blk[7:8])
+    # a block still queued for writing is served from the queue
+    eng._inflight[p] = blk * 2
+    np.testing.assert_array_equal(eng._disk_get_row("PSY", 2, 7, ""), blk[7:8] * 2)
+    eng._inflight.pop(p)
