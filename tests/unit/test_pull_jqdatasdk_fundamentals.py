@@ -47,12 +47,20 @@ def _gf(store, monkeypatch, q, date):
     return get_fundamentals(q, date=date).set_index("code")
 
 
-def test_statements_stored_year_to_date(tmp_path):
-    r, ad = _pull(tmp_path / "s")
+@pytest.fixture(scope="module")
+def pulled(tmp_path_factory):
+    """One pull of 2024-01-02 .. 2024-01-10 with reports (shared: the tests only read it)."""
+    out = tmp_path_factory.mktemp("jqfund") / "s"
+    r, ad = _pull(out)
+    return out, r, ad
+
+
+def test_statements_stored_year_to_date(pulled):
+    store, r, ad = pulled
     # 600000: income Q1..Q4, cash_flow Q1..Q4, balance/indicator Q3, Q4; 000001: income Q1..Q3
     # (its annual report is announced 2024-03-15, after the span)
     assert r["fundamentals"] == {"income": 7, "balance": 2, "cash_flow": 4, "indicator": 2}
-    inc = _table(tmp_path / "s", "income")
+    inc = _table(store, "income")
     np6 = inc.loc[P6, "np_parent_company_owners"]
     # single quarters 1.00, 1.10, 0.90, 1.20 e10 summed within 2023
     assert np6.tolist() == [1.00e10, 2.10e10, 3.00e10, 4.20e10]
@@ -66,14 +74,14 @@ def test_statements_stored_year_to_date(tmp_path):
     # Q3 = 1.0e8 + 1.2e8
     rd = inc.loc[P1, "rd_expenses"].tolist()
     assert np.isnan(rd[0]) and rd[1:] == [1.0e8, 2.2e8]
-    cf = _table(tmp_path / "s", "cash_flow").loc[P6]
+    cf = _table(store, "cash_flow").loc[P6]
     assert cf["net_operate_cash_flow"].tolist() == [2.0e10, 3.0e10, 2.5e10, 5.5e10]
     # the closing cash balance is a stock item: as served, not summed
     assert cf["cash_and_equivalents_at_end"].tolist() == [3.0e11, 3.2e11, 3.1e11, 3.3e11]
-    bal = _table(tmp_path / "s", "balance").loc[(P6, pd.Timestamp("2023-09-30"))]
+    bal = _table(store, "balance").loc[(P6, pd.Timestamp("2023-09-30"))]
     assert bal["total_assets"] == 9.0e12 and bal["total_liability"] == 8.3e12
     assert bal["perpetual_bonds_equity"] == 1.0e10          # SDK pepertual_liability_equity
-    ind = _table(tmp_path / "s", "indicator").loc[(P6, pd.Timestamp("2023-09-30"))]
+    ind = _table(store, "indicator").loc[(P6, pd.Timestamp("2023-09-30"))]
     assert ind["roe"] == 1.25 and ind["eps"] == 0.30 and ind["inc_revenue_year_on_year"] == -5.5
     # one call per table and quarter 2023q1..2023q4 for the one batch of 4 stocks; the query
     # selects code, pubDate, statDate and every mapped column the SDK table has
@@ -87,12 +95,12 @@ def test_statements_stored_year_to_date(tmp_path):
     assert widths == {"income": 3 + 44, "balance": 3 + 95, "cash_flow": 3 + 29, "indicator": 3 + 31}
 
 
-def test_point_in_time_in_research(tmp_path, monkeypatch):
+def test_point_in_time_in_research(pulled, monkeypatch):
     from jqlite.api.fundamentals import balance, cash_flow, income, indicator, query
-    _pull(tmp_path / "s")
+    store = pulled[0]
     q = query(income.code, income.np_parent_company_owners, income.rd_expenses, income.statDate, income.pubDate)
-    a = _gf(tmp_path / "s", monkeypatch, q, "2024-01-08")
-    b = _gf(tmp_path / "s", monkeypatch, q, "2024-01-09")
+    a = _gf(store, monkeypatch, q, "2024-01-08")
+    b = _gf(store, monkeypatch, q, "2024-01-09")
     # the day before the annual report's pubDate the latest is 2023Q3: single quarter derived
     # back from the stored YTD = 3.00e10 - 2.10e10 = 0.90e10, the recorded single quarter
     assert a.loc[P6, "statDate"] == "2023-09-30" and a.loc[P6, "np_parent_company_owners"] == pytest.approx(0.90e10)
@@ -102,7 +110,7 @@ def test_point_in_time_in_research(tmp_path, monkeypatch):
     # 000001 2023Q3: 3.96e10 - 2.73e10 = 1.23e10; rd_expenses 2.2e8 - 1.0e8 = 1.2e8
     assert b.loc[P1, "np_parent_company_owners"] == pytest.approx(1.23e10)
     assert b.loc[P1, "rd_expenses"] == pytest.approx(1.2e8)
-    c = _gf(tmp_path / "s", monkeypatch, query(income.code, cash_flow.net_operate_cash_flow,
+    c = _gf(store, monkeypatch, query(income.code, cash_flow.net_operate_cash_flow,
                                                cash_flow.cash_and_equivalents_at_end, balance.total_assets,
                                                indicator.roe), "2024-01-08").loc[P6]
     # cash flow 2023Q3 single: 2.5e10 - 3.0e10 = -0.5e10; the closing balance, balance sheet
@@ -129,18 +137,17 @@ def trade(context):
 '''
 
 
-def test_pulled_reports_in_a_backtest(tmp_path):
+def test_pulled_reports_in_a_backtest(pulled, tmp_path):
     import jqlite
-    _pull(tmp_path / "s")
     f = tmp_path / "strat.py"
     f.write_text(STRATEGY)
-    res = jqlite.run_backtest(f, "2024-01-08", "2024-01-10", 100000, data=tmp_path / "s")
+    res = jqlite.run_backtest(f, "2024-01-08", "2024-01-10", 100000, data=pulled[0])
     # a backtest reads the previous trading day: 2023Q3 (90 亿) on 01-08 and 01-09, the
     # annual report announced 2024-01-09 from 01-10 (Q4 single quarter 120 亿)
     assert res.daily.set_index("date")["record_np"].round(6).tolist() == [90.0, 90.0, 120.0]
 
 
-def test_update_keeps_the_first_announced_version(tmp_path, monkeypatch):
+def test_update_keeps_the_first_announced_version(pulled, tmp_path, monkeypatch):
     from jqlite.api.fundamentals import income, query
     _pull(tmp_path / "u", FakeJqdatasdkF(today="2024-01-05"), end="2024-01-05")
     inc = _table(tmp_path / "u", "income")
@@ -163,13 +170,12 @@ def test_update_keeps_the_first_announced_version(tmp_path, monkeypatch):
         pytest.approx(0.90e10)        # the original, not the correction announced that day
     assert _gf(tmp_path / "u", monkeypatch, q, "2024-01-09").loc[P6, "np_parent_company_owners"] == \
         pytest.approx(1.20e10)
-    # the same store as one pull from a server without the correction
-    _pull(tmp_path / "full")
+    # the same reports as one pull from a server without the correction
     for t in ("income", "balance", "cash_flow", "indicator"):
-        pd.testing.assert_frame_equal(_table(tmp_path / "u", t), _table(tmp_path / "full", t))
+        pd.testing.assert_frame_equal(_table(tmp_path / "u", t), _table(pulled[0], t))
 
 
-def test_quota_stops_between_batches_and_resumes(tmp_path):
+def test_quota_stops_between_batches_and_resumes(pulled, tmp_path):
     out = tmp_path / "s"
     # batch estimate: 2 codes x 7 days x 2 (get_price + get_extras) = 28, plus 4 tables x 4
     # quarters (2023q1..q4) x 2 codes = 32 -> 60.  Batch 1 (000001, 000002) spends 28 + 3
@@ -193,9 +199,8 @@ def test_quota_stops_between_batches_and_resumes(tmp_path):
     # batch 2: 28 bar rows + 600000's 12 report rows (income 4, cash_flow 4, balance 2, indicator 2)
     assert r["quota"] == {"total": 1000, "spare": 1000 - 40}
     assert r["fundamentals"] == {"income": 7, "balance": 2, "cash_flow": 4, "indicator": 2}
-    _pull(tmp_path / "one")                         # nothing duplicated or lost by the stop
-    for t in ("income", "balance", "cash_flow", "indicator"):
-        pd.testing.assert_frame_equal(_table(out, t), _table(tmp_path / "one", t))
+    for t in ("income", "balance", "cash_flow", "indicator"):     # nothing duplicated or lost by the stop
+        pd.testing.assert_frame_equal(_table(out, t), _table(pulled[0], t))
 
 
 def test_codes_per_call_and_the_row_cap(tmp_path):
@@ -241,6 +246,20 @@ def test_cumulate_and_rebase_by_hand():
     assert out["statDate"].tolist() == [d("2023-12-31")] and np.isnan(out["x"][0])
 
 
-def test_only_akshare_is_refused(tmp_path):
+def test_cli_pull_what_fundamentals(tmp_path, monkeypatch):
+    import sys
+
+    from click.testing import CliRunner
+
+    from jqlite.cli import main as cli
+    monkeypatch.setitem(sys.modules, "jqdatasdk", FakeJqdatasdkF())
+    for k, v in JQ_ENV.items():
+        monkeypatch.setenv(k, v)
+    r = CliRunner().invoke(cli, ["data", "pull", "--source", "jqdatasdk", "--out", str(tmp_path / "j"),
+                                 "--start", "2024-01-02", "--end", "2024-01-10", "--what", "fundamentals"])
+    assert r.exit_code == 0, r.output
+    assert "fundamentals income: 7 reports" in r.output and "fundamentals indicator: 2 reports" in r.output
+    assert (tmp_path / "j" / "fundamentals" / "cash_flow.parquet").exists()
+    # akshare is the one source still without reports: refused before anything is fetched
     with pytest.raises(SourceError, match=r"supported: baostock, tushare, jqdatasdk\)"):
         AkshareSource(FakeAkshare()).fetch_fundamentals([], None, None)
