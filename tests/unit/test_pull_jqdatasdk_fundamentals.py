@@ -78,6 +78,14 @@ def test_statements_stored_year_to_date(pulled):
     assert cf["net_operate_cash_flow"].tolist() == [2.0e10, 3.0e10, 2.5e10, 5.5e10]
     # the closing cash balance is a stock item: as served, not summed
     assert cf["cash_and_equivalents_at_end"].tolist() == [3.0e11, 3.2e11, 3.1e11, 3.3e11]
+    # depreciation from finance.STK_CASHFLOW_STATEMENT (YTD as reported, H1 and annual only):
+    # the first H1 version 1.2e9, not its correction 1.3e9 nor the report_type 1 figure 9.9e9
+    dep = cf["fixed_assets_depreciation"].tolist()
+    assert np.isnan(dep[0]) and dep[1] == 1.2e9 and np.isnan(dep[2]) and dep[3] == 2.5e9
+    assert cf["defferred_expense_amortization"].tolist()[3] == 2.2e7
+    rq = [c for c in ad.client.calls if c[0] == "run_query"]
+    assert len(rq) == 1 and rq[0][1] == ("code", "pub_date", "report_date", "fixed_assets_depreciation",
+                                         "intangible_assets_amortization", "defferred_expense_amortization")
     bal = _table(store, "balance").loc[(P6, pd.Timestamp("2023-09-30"))]
     assert bal["total_assets"] == 9.0e12 and bal["total_liability"] == 8.3e12
     assert bal["perpetual_bonds_equity"] == 1.0e10          # SDK pepertual_liability_equity
@@ -177,16 +185,16 @@ def test_update_keeps_the_first_announced_version(pulled, tmp_path, monkeypatch)
 
 def test_quota_stops_between_batches_and_resumes(pulled, tmp_path):
     out = tmp_path / "s"
-    # batch estimate: 2 codes x 7 days x 2 (get_price + get_extras) = 28, plus 4 tables x 4
-    # quarters (2023q1..q4) x 2 codes = 32 -> 60.  Batch 1 (000001, 000002) spends 28 + 3
-    # report rows (000001 income Q1..Q3) = 31 of 80: 49 left < 60, the pull stops
+    # batch estimate: 2 codes x 7 days x 2 (get_price + get_extras) = 28, plus (4 tables +
+    # STK_CASHFLOW_STATEMENT) x 4 quarters (2023q1..q4) x 2 codes = 40 -> 68.  Batch 1 (000001,
+    # 000002) spends 28 + 3 report rows (000001 income Q1..Q3) = 31 of 80: 49 left < 68, stop
     fake = FakeJqdatasdkF(total=80, spare=80)
     ad = JqdatasdkSource(fake)
-    assert ad.rows_estimate(2, 7, FUND, span=(_dt.date(2024, 1, 2), _dt.date(2024, 1, 10))) == 60
+    assert ad.rows_estimate(2, 7, FUND, span=(_dt.date(2024, 1, 2), _dt.date(2024, 1, 10))) == 68
     with pytest.raises(QuotaExhausted) as ei:
         run_pull("jqdatasdk", out, start="2024-01-02", end="2024-01-10", adapter=ad, env=dict(JQ_ENV), what=FUND,
                  batch_size=2, **NOKEY)
-    assert "31 of 80 rows used, 49 left, the next batch needs about 60" in str(ei.value)
+    assert "31 of 80 rows used, 49 left, the next batch needs about 68" in str(ei.value)
     assert "1 of 2 batches are committed" in str(ei.value)
     fake.spare = fake.total = 1000                  # the next day
     n_before = len(fake.calls)
@@ -196,8 +204,9 @@ def test_quota_stops_between_batches_and_resumes(pulled, tmp_path):
     # only batch 2 asks for reports again: 16 calls for (600000, 600087)
     again = [c for c in fake.calls[n_before:] if c[0] == "get_fundamentals"]
     assert len(again) == 16 and {c[3] for c in again} == {("600000.XSHG", "600087.XSHG")}
-    # batch 2: 28 bar rows + 600000's 12 report rows (income 4, cash_flow 4, balance 2, indicator 2)
-    assert r["quota"] == {"total": 1000, "spare": 1000 - 40}
+    # batch 2: 28 bar rows + 600000's 12 report rows (income 4, cash_flow 4, balance 2, indicator
+    # 2) + 3 STK_CASHFLOW_STATEMENT rows (report_type 0: H1, its correction, the annual report)
+    assert r["quota"] == {"total": 1000, "spare": 1000 - 43}
     assert r["fundamentals"] == {"income": 7, "balance": 2, "cash_flow": 4, "indicator": 2}
     for t in ("income", "balance", "cash_flow", "indicator"):     # nothing duplicated or lost by the stop
         pd.testing.assert_frame_equal(_table(out, t), _table(pulled[0], t))
@@ -241,9 +250,14 @@ def test_cumulate_and_rebase_by_hand():
                         "x": [1.0, 3.0, 6.0, 10.0]})
     out = rebase_on_kept(old, new)
     assert out["statDate"].tolist() == [d("2023-09-30"), d("2023-12-31")] and out["x"].tolist() == [5.5, 9.5]
-    # a pulled quarter missing between the kept one and the added one: NaN, not a guess
-    out = rebase_on_kept(old, new.drop(index=2))
-    assert out["statDate"].tolist() == [d("2023-12-31")] and np.isnan(out["x"][0])
+    # the same kept version: nothing moves, also an item the kept quarter has no value for
+    # (a year-to-date figure reported only in the annual report stays as reported)
+    new2 = new.assign(x=[1.5, 2.5, 5.5, 9.5], y=[np.nan, np.nan, np.nan, 7.0])
+    out = rebase_on_kept(old.assign(y=np.nan), new2)
+    assert out["x"].tolist() == [5.5, 9.5] and np.isnan(out["y"][0]) and out["y"][1] == 7.0
+    # the kept quarter not sent again: nothing to shift by, the pulled rows as they are
+    out = rebase_on_kept(old, new[new["statDate"] != d("2023-06-30")])
+    assert out["x"].tolist() == [6.0, 10.0]
 
 
 def test_cli_pull_what_fundamentals(tmp_path, monkeypatch):

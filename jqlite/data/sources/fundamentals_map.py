@@ -133,8 +133,8 @@ BS_PROFIT = {"netProfit": "net_profit"}
 #: item: 资产处置收益 (``asset_deal_income``), 其他收益 (``other_earnings``), 所有者权益-永续债
 #: (``pepertual_liability_equity``, sic).  SDK columns jqlite has no column for (e.g.
 #: ``sust_operate_net_profit``, the bank/insurer cash-flow items) are not asked for; jqlite
-#: columns the SDK table lacks (``settlement_provi_other``; the cash-flow supplement items,
-#: which live in ``finance.STK_CASHFLOW_STATEMENT``) stay absent.
+#: columns the SDK table lacks (``settlement_provi_other``) stay absent; the cash-flow
+#: supplement items come from ``finance.STK_CASHFLOW_STATEMENT`` instead (see the adapter).
 JQ_INCOME = {**{c: c for c in INCOME_COLUMNS if c not in ("asset_disposal_income", "other_income")},
              "asset_deal_income": "asset_disposal_income", "other_earnings": "other_income"}
 JQ_BALANCE = {**{c: c for c in BALANCE_COLUMNS if c not in ("perpetual_bonds_equity", "settlement_provi_other")},
@@ -242,11 +242,12 @@ def rebase_on_kept(old: pd.DataFrame, new: pd.DataFrame, stock_items=()) -> pd.D
     re-based on the store's (first-announced) version of those quarters.
 
     An update keeps the store's row of a report it already has (the first announced version)
-    and adds the reports announced since.  When the source sends another version of an
-    earlier quarter (a restatement), the new year-to-date rows were summed over that other
-    version; re-based, each added row is the kept row before it plus the new pull's own single
-    quarter, so the single quarters the reader derives are the source's for every added
-    quarter and the kept quarters are unchanged.  A no-op when both versions agree.
+    and adds the reports announced since.  When the source now sends another version of the
+    kept quarter (a restatement), the new year-to-date rows after it were built on that other
+    version; each is shifted by (kept value - newly sent value) of the last kept quarter of the
+    same year, so the single quarter the reader derives at the boundary (added row minus kept
+    row) is the newly sent single quarter, and the kept quarters are unchanged.  Where the two
+    versions agree (or either is NaN: nothing to shift by) the pulled values stay as they are.
 
     Parameters
     ----------
@@ -260,37 +261,27 @@ def rebase_on_kept(old: pd.DataFrame, new: pd.DataFrame, stock_items=()) -> pd.D
     Returns
     -------
     pandas.DataFrame
-        The rows of ``new`` whose (code, statDate) is not in ``old``, re-based where the
-        store holds the previous quarter of the same year; NaN where the chain from the kept
-        quarter is broken (a missing quarter or a NaN single quarter).
+        The rows of ``new`` whose (code, statDate) is not in ``old``, sorted by code and
+        statDate, shifted where the pull also sent the kept quarter they follow.
     """
-    key = lambda d: pd.MultiIndex.from_arrays([d["code"].to_numpy(), pd.DatetimeIndex(d["statDate"]).to_numpy()])
+    def key(d, col="statDate"):
+        return pd.MultiIndex.from_arrays([d["code"].to_numpy(), pd.DatetimeIndex(d[col]).to_numpy()])
     new = new.sort_values(["code", "statDate"], kind="stable").reset_index(drop=True)
     in_old = key(new).isin(key(old))
-    if not in_old.any():
-        return new
-    q = (pd.DatetimeIndex(new["statDate"]).year * 4 + pd.DatetimeIndex(new["statDate"]).quarter - 1).to_numpy()
-    same = np.r_[False, (new["code"].to_numpy()[1:] == new["code"].to_numpy()[:-1]) & (q[1:] == q[:-1] + 1)]
-    first = pd.DatetimeIndex(new["statDate"]).quarter.to_numpy() == 1
-    cols = [c for c in _value_columns(new, stock_items) if c in old.columns]
+    add = new[~in_old].reset_index(drop=True)
+    if not in_old.any() or add.empty:
+        return add
+    # the last kept quarter of the same code before each added row (merge_asof needs time order)
+    left = add[["code", "statDate"]].reset_index().sort_values("statDate", kind="stable")
+    right = pd.DataFrame({"code": old["code"].to_numpy(), "anchor": pd.DatetimeIndex(old["statDate"]).to_numpy()})
+    m = pd.merge_asof(left, right.sort_values("anchor", kind="stable"), left_on="statDate", right_on="anchor",
+                      by="code", allow_exact_matches=False, direction="backward").sort_values("index")
+    same_year = np.asarray(pd.DatetimeIndex(m["anchor"]).year == pd.DatetimeIndex(m["statDate"]).year)
+    anchors = key(m, "anchor")
     oldv = old.set_index(key(old))
-    ob = key(new)
-    out = new[~in_old].copy()
-    # chain id: rows of one code and year joined quarter to quarter; a kept row starts a segment
-    year = (q // 4)
-    codes = new["code"].to_numpy()
-    brk = np.r_[True, (codes[1:] != codes[:-1]) | (year[1:] != year[:-1])]
-    seg = np.cumsum(brk | in_old)
-    anchored = pd.Series(in_old).groupby(seg).transform("first").to_numpy()     # segment starts at a kept row
-    for c in cols:
-        cum = new[c].to_numpy(dtype=float)
-        prev = np.r_[np.nan, cum[:-1]]
-        single = np.where(first, cum, np.where(same, cum - prev, np.nan))
-        start = oldv[c].reindex(ob).to_numpy(dtype=float)
-        val = np.where(in_old, start, single)
-        run = pd.Series(val).groupby(seg).cumsum().to_numpy()
-        broken = pd.Series(np.isnan(val)).groupby(seg).cummax().to_numpy()
-        rebased = np.where(broken, np.nan, run)
-        res = np.where(anchored, rebased, cum)
-        out[c] = res[~in_old]
-    return out.reset_index(drop=True)
+    newv = new.set_index(key(new))
+    for c in [c for c in _value_columns(new, stock_items) if c in old.columns]:
+        delta = oldv[c].reindex(anchors).to_numpy(dtype=float) - newv[c].reindex(anchors).to_numpy(dtype=float)
+        ok = same_year & np.isfinite(delta)
+        add[c] = np.where(ok, add[c].to_numpy(dtype=float) + np.where(ok, delta, 0.0), add[c].to_numpy(dtype=float))
+    return add

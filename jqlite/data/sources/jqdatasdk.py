@@ -52,6 +52,14 @@ https://www.joinquant.com/help/api/doc?name=JQDatadoc):
   5,000), one row per code and quarter; rows count against the daily quota like any other.
   The columns asked for are ``fundamentals_map.JQ_STATEMENTS`` (JoinQuant's names; three
   differ in jqlite) that the installed SDK's table has.
+* ``finance.run_query(query(finance.STK_CASHFLOW_STATEMENT.code, .pub_date, .report_date,
+  .fixed_assets_depreciation, .intangible_assets_amortization,
+  .defferred_expense_amortization).filter(..., report_type == 0))`` (the table's columns are
+  loaded from the server, ``jqdatasdk/table.py`` ``DBTable``; names from the JQData doc
+  合并现金流量表 id=9898) -> DataFrame of the selected columns, values year-to-date as
+  reported, every version of a report its own row; at most 5,000 rows per call
+  (``DBTable.RESULT_ROWS_LIMIT``).  The three indirect-method items are not columns of
+  ``cash_flow``; jqlite keeps them beside it for the factor library.
 
 Fundamentals: one call per table, quarter (``report_quarters``: Q1 of the year before the
 span to the quarter of its end) and at most :attr:`JqdatasdkSource.fund_codes_per_call`
@@ -64,7 +72,9 @@ revision as its own row and a 5,000-row cap over all periods): the single quarte
 with ``pubDate <= end`` are kept; of several rows of one (code, statDate) the first announced.
 JoinQuant's statDate answer holds one version per report; which one after a correction is not
 documented (UNCONFIRMED), so an update keeps the store's version and re-bases the new
-year-to-date rows on it (``fundamentals_map.rebase_on_kept``).
+year-to-date rows on it (``fundamentals_map.rebase_on_kept``).  Quota: at most 5 rows per stock
+and report quarter (the four tables and ``STK_CASHFLOW_STATEMENT``), counted by
+:meth:`JqdatasdkSource.rows_estimate` before each batch.
 """
 
 from __future__ import annotations
@@ -110,6 +120,14 @@ class JqdatasdkSource(Source):
             kind = self.classify(exc) or SourceError
             raise kind(f"jqdatasdk {name}: {exc}") from None
 
+    def _run_query(self, q):
+        """``finance.run_query(q)`` with the library's errors classified as :meth:`_call` does."""
+        try:
+            return self.client.finance.run_query(q)
+        except Exception as exc:
+            kind = self.classify(exc) or SourceError
+            raise kind(f"jqdatasdk finance.run_query: {exc}") from None
+
     def login(self, credentials: Mapping[str, str]) -> None:
         u, p = credentials.get("username"), credentials.get("password")
         if not u or not p:
@@ -139,7 +157,8 @@ class JqdatasdkSource(Source):
         if "fundamentals" in what:      # one row per code, table and report quarter at most
             from .fundamentals_map import JQ_STATEMENTS, report_quarters
             nq = len(report_quarters(*span)) if span else 8 + n_days // 60 + 2
-            n += len(JQ_STATEMENTS) * nq * n_codes
+            # + finance.STK_CASHFLOW_STATEMENT (the supplement items): one row per report
+            n += (len(JQ_STATEMENTS) + 1) * nq * n_codes
         return n
 
     #: Codes per ``get_fundamentals`` call: one row per code and quarter, under the platform's
@@ -190,7 +209,51 @@ class JqdatasdkSource(Source):
                 got = cumulate_quarters(got, STOCK_ITEMS.get(table, ()))
             if len(got):
                 out[table] = got
+        if "cash_flow" in out:
+            out["cash_flow"] = self._cash_flow_supplement(out["cash_flow"], stocks, start, end)
         return out
+
+    def _cash_flow_supplement(self, cf: pd.DataFrame, stocks: list[str], start, end) -> pd.DataFrame:
+        """Add the indirect-method items jqlite keeps beside ``cash_flow`` (depreciation,
+        amortisation: ``fundamentals.CASH_FLOW_SUPPLEMENT``) from
+        ``finance.run_query(query(finance.STK_CASHFLOW_STATEMENT...))`` (JQData doc 合并现金流量表,
+        https://www.joinquant.com/help/api/doc?name=JQDatadoc&id=9898: ``code, pub_date,
+        report_date`` (报告期), ``report_type`` 0 本期 / 1 上期, values in yuan **as reported**,
+        i.e. year-to-date like the store; at most 5,000 rows per call).  Only ``report_type ==
+        0`` rows; of several versions of one report the first announced; attached to the
+        ``cash_flow`` row of the same (code, statDate), whose pubDate stays.
+        """
+        from ..fundamentals import CASH_FLOW_SUPPLEMENT
+        from .fundamentals_map import map_statement, report_quarters
+        try:
+            t = self.client.finance.STK_CASHFLOW_STATEMENT
+        except Exception as exc:       # no such table for this account: said, not fatal
+            self.note = f"jqdatasdk finance.STK_CASHFLOW_STATEMENT unavailable ({exc}): no depreciation items"
+            return cf
+        qs = report_quarters(start, end)
+        first = pd.Timestamp(year=qs[0][0], month=3 * qs[0][1], day=1) + pd.offsets.MonthEnd(0)
+        last = pd.Timestamp(year=qs[-1][0], month=3 * qs[-1][1], day=1) + pd.offsets.MonthEnd(0)
+        per_call = max(1, self.FUND_ROW_LIMIT // (2 * len(qs)))      # room for a correction per report
+        frames = []
+        for i in range(0, len(stocks), per_call):
+            chunk = stocks[i:i + per_call]
+            q = self.client.query(t.code, t.pub_date, t.report_date, *[getattr(t, c) for c in CASH_FLOW_SUPPLEMENT]) \
+                .filter(t.code.in_(chunk), t.report_type == 0, t.report_date >= iso(first), t.report_date <= iso(last),
+                        t.pub_date <= iso(end))
+            df = self._run_query(q)
+            if df is None or len(df) == 0:
+                continue
+            if len(df) >= self.FUND_ROW_LIMIT:
+                raise SourceError(f"jqdatasdk finance.run_query STK_CASHFLOW_STATEMENT: {len(df)} rows, the "
+                                  "answer cap; rows may be missing")
+            frames.append(df)
+        if not frames:
+            return cf
+        sup = map_statement(pd.concat(frames, ignore_index=True), {c: c for c in CASH_FLOW_SUPPLEMENT},
+                            code_col="code", stat_col="report_date", pub_col="pub_date",
+                            label="jqdatasdk STK_CASHFLOW_STATEMENT", table="cash_flow")
+        cf = cf.drop(columns=[c for c in CASH_FLOW_SUPPLEMENT if c in cf.columns])
+        return cf.merge(sup.drop(columns=["pubDate"]), on=["code", "statDate"], how="left")
 
     def etf_securities(self, date) -> pd.DataFrame:
         df = self._call("get_all_securities", types=["etf"])
