@@ -14,7 +14,8 @@ overlapping windows pay once and a one-date request computes at most one block.
   Each cached block owns its 64 rows (a copy, never a view that would keep the whole
   computed window -- up to 600 rows of lookback -- alive);
 * disk: ``STORE/.factor_cache/<store version>/<factor>/<lib version>_<first>_<last>.arrow``
-  (Arrow IPC / Feather v2, lz4: a block reads in ~0.4 ms against ~3 ms as parquet)
+  (Arrow IPC / Feather v2, lz4: a block reads in ~0.4 ms against ~3 ms as parquet; one
+  record batch per row, so a one-date request not in memory decompresses only its row)
   (or ``$JQLITE_CACHE/factor_cache/<store name>-<path hash>/...`` when ``$JQLITE_CACHE`` is
   set); factors that read fundamentals are cached under the fundamentals folder's own
   content version as well (``..._f<version>_...``), so a re-imported fundamentals folder
