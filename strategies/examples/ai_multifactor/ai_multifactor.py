@@ -46,6 +46,7 @@
 # few minutes on two cores; widen it in initialize.
 from jqdata import *
 
+import contextlib
 import math
 
 import numpy as np
@@ -518,6 +519,31 @@ if torch is not None:
             return self.head(h[:, -1, :]).squeeze(-1)
 
 
+TORCH_THREADS = 1        # intra-op threads of the LSTM / Transformer (see torch_threads)
+
+
+@contextlib.contextmanager
+def torch_threads(n=None):
+    """Run the block with PyTorch's intra-op thread count set to ``n`` (default TORCH_THREADS),
+    restored afterwards.
+
+    The nets here are tiny (batches of 256 sequences x 10 days x ~17 inputs, width 16): an op
+    split over two threads costs more in hand-offs than it computes, and on a busy machine the
+    waiting thread spins. Measured on the shared 2-core box (load ~8): an 8-epoch LSTM fit took
+    27.2 s CPU / 92 s wall with 2 threads against 3.8 s / 13 s with one; the Transformer 21.7 s
+    against 1.4 s. One thread also makes the nets' numbers independent of ``--threads``.
+    """
+    if torch is None:
+        yield
+        return
+    old = torch.get_num_threads()
+    torch.set_num_threads(int(n or TORCH_THREADS))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
 def sequences(X, idx, seq_len):
     """(len(idx) * n_stocks, seq_len, n_factors) windows ending at the days in ``idx``."""
     return np.concatenate([X[i - seq_len + 1:i + 1].transpose(1, 0, 2) for i in idx], axis=0)
@@ -562,15 +588,23 @@ def train_models(X, y, seq_len, params):
                                          subsample=0.8, colsample_bytree=0.8, min_child_weight=20,
                                          tree_method='hist', n_jobs=1, random_state=seed).fit(xt, yy[ok])
     if torch is not None:
-        device = 'cuda' if torch.cuda.is_available() else 'cpu'
-        xs = torch.tensor(sequences(X, idx, seq_len)[ok], device=device)
-        ys = torch.tensor(yy[ok].astype(np.float32), device=device)
-        if params.get('lstm_epochs', 0) > 0:
-            models['lstm'] = _fit_torch(SeqNet(X.shape[2], params['lstm_hidden']).to(device), xs, ys,
-                                        params['lstm_epochs'])
-        if params.get('tf_epochs', 0) > 0:
-            models['transformer'] = _fit_torch(TransNet(X.shape[2], params['tf_dim'], seq_len).to(device),
-                                               xs, ys, params['tf_epochs'])
+        with torch_threads():
+            models.update(_train_nets(X, idx, yy, ok, seq_len, params))
+    return models
+
+
+def _train_nets(X, idx, yy, ok, seq_len, params):
+    """The LSTM and the Transformer of :func:`train_models` (same days and targets)."""
+    models = {}
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    xs = torch.tensor(sequences(X, idx, seq_len)[ok], device=device)
+    ys = torch.tensor(yy[ok].astype(np.float32), device=device)
+    if params.get('lstm_epochs', 0) > 0:
+        models['lstm'] = _fit_torch(SeqNet(X.shape[2], params['lstm_hidden']).to(device), xs, ys,
+                                    params['lstm_epochs'])
+    if params.get('tf_epochs', 0) > 0:
+        models['transformer'] = _fit_torch(TransNet(X.shape[2], params['tf_dim'], seq_len).to(device),
+                                           xs, ys, params['tf_epochs'])
     return models
 
 
@@ -588,7 +622,7 @@ def predict_each(models, X, i, seq_len):
         if name in models:
             net = models[name]
             dev = next(net.parameters()).device
-            with torch.no_grad():
+            with torch.no_grad(), torch_threads():
                 out[name] = net(torch.tensor(sequences(X, [i], seq_len), device=dev)).cpu().numpy()
     return out
 
