@@ -144,36 +144,68 @@ def extra_factors(minute, daily_close, daily_volume, panel):
 
 
 def minute_factors(minute):
-    """Per (day, stock) factors from 1-minute bars; returns a DataFrame indexed by (day, code)."""
-    m = minute.sort_values(['code', 'time']).reset_index(drop=True)
-    m['day'] = m['time'].dt.normalize()
-    key = [m['code'], m['day']]
-    lc = np.log(m['close'].astype(float))
-    prev = lc.groupby(key).shift(1)
-    r = (lc - prev).fillna(np.log(m['close'] / m['open']))
-    m['r2'] = r ** 2
-    m['bp'] = r.abs() * r.abs().groupby(key).shift(1).fillna(0.0)
-    m['sv'] = np.sign(r) * m['volume']
-    m['hl'] = (m['high'] - m['low']) / ((m['high'] + m['low']) / 2.0)
-    hm = m['time'].dt.hour * 100 + m['time'].dt.minute
-    m['late_v'] = m['volume'].where(hm > 1430, 0.0)
-    m['c1400'] = m['close'].where(hm == 1400)
-    gb = m.groupby(['day', 'code'], sort=True)
-    agg = gb.agg(r2=('r2', 'sum'), bp=('bp', 'sum'), sv=('sv', 'sum'), vol=('volume', 'sum'),
-                 money=('money', 'sum'), hl=('hl', 'mean'), late_v=('late_v', 'sum'),
-                 c1400=('c1400', 'last'), close=('close', 'last'))
-    out = pd.DataFrame(index=agg.index)
-    rv2 = agg['r2']
-    out['rv_1m'] = np.sqrt(rv2)
-    bv = (math.pi / 2.0) * agg['bp']
-    out['jump_share'] = ((rv2 - bv) / rv2.where(rv2 > 0)).clip(0.0, 1.0)
-    vol = agg['vol'].where(agg['vol'] > 0)
-    out['ofi_proxy'] = agg['sv'] / vol
-    out['spread_proxy'] = agg['hl']
-    out['late_vol_share'] = agg['late_v'] / vol
-    out['pm_momentum'] = agg['close'] / agg['c1400'] - 1.0
-    out['vwap_gap'] = agg['close'] / (agg['money'] / vol) - 1.0
-    return out
+    """Per (day, stock) factors from 1-minute bars; returns a DataFrame indexed by (day, code).
+
+    ``minute``: columns time, code, open, close, high, low, volume, money (one row per bar, any
+    order, no NaN close). The bars of one (code, day) are reduced with numpy over contiguous
+    groups (a pandas groupby of the same sums cost ~5x more per day of 60 stocks).
+    """
+    m = minute.sort_values(['code', 'time'], kind='mergesort')
+    t = pd.DatetimeIndex(m['time'])
+    day = t.normalize().values
+    code = m['code'].values
+    c = m['close'].to_numpy(dtype=float)
+    o = m['open'].to_numpy(dtype=float)
+    hi = m['high'].to_numpy(dtype=float)
+    lo = m['low'].to_numpy(dtype=float)
+    v = m['volume'].to_numpy(dtype=float)
+    money = m['money'].to_numpy(dtype=float)
+    n = len(c)
+    first = np.ones(n, dtype=bool)                 # first bar of its (code, day) group
+    if n > 1:
+        first[1:] = (code[1:] != code[:-1]) | (day[1:] != day[:-1])
+    starts = np.flatnonzero(first)
+    gid = np.cumsum(first) - 1
+    lc = np.log(c)
+    r = np.empty(n)
+    r[1:] = lc[1:] - lc[:-1]
+    with np.errstate(divide='ignore', invalid='ignore'):
+        r[first] = np.log(c[first] / o[first])      # the day's first bar: log(close / open)
+    ar = np.abs(r)
+    prev_ar = np.empty(n)
+    prev_ar[1:] = ar[:-1]
+    prev_ar[first] = 0.0
+    hm = t.hour.values * 100 + t.minute.values
+    with np.errstate(invalid='ignore', divide='ignore'):
+        hl = (hi - lo) / ((hi + lo) / 2.0)
+
+    def gsum(x):                                   # NaN-skipping sum per group
+        return np.add.reduceat(np.where(np.isnan(x), 0.0, x), starts) if n else np.zeros(0)
+
+    rv2 = gsum(r ** 2)
+    bp = gsum(ar * prev_ar)
+    sv = gsum(np.sign(r) * v)
+    vol = gsum(v)
+    mon = gsum(money)
+    hl_n = gsum(np.isfinite(hl).astype(float))
+    late_v = gsum(np.where(hm > 1430, v, 0.0))
+    last = np.r_[starts[1:] - 1, n - 1].astype(np.int64)
+    close = c[last]
+    c1400 = np.full(len(starts), np.nan)
+    at = np.flatnonzero((hm == 1400) & np.isfinite(c))
+    c1400[gid[at]] = c[at]                         # the last 14:00 bar of each group
+    with np.errstate(invalid='ignore', divide='ignore'):
+        volp = np.where(vol > 0, vol, np.nan)
+        out = pd.DataFrame({
+            'rv_1m': np.sqrt(rv2),
+            'jump_share': np.clip((rv2 - (math.pi / 2.0) * bp) / np.where(rv2 > 0, rv2, np.nan), 0.0, 1.0),
+            'ofi_proxy': sv / volp,
+            'spread_proxy': gsum(hl) / np.where(hl_n > 0, hl_n, np.nan),
+            'late_vol_share': late_v / volp,
+            'pm_momentum': close / c1400 - 1.0,
+            'vwap_gap': close / (mon / volp) - 1.0,
+        }, index=pd.MultiIndex.from_arrays([pd.DatetimeIndex(day[starts]), code[starts]], names=['day', 'code']))
+    return out.sort_index()
 
 
 def load_minute_factors(stocks, days):
@@ -249,11 +281,41 @@ def base_factor_frames(stocks, days, close, high, volume):
     feats['ret1'] = ret
     feats['ret5'] = close / close.shift(5) - 1
     feats['ret20'] = close / close.shift(20) - 1
-    feats['vol20'] = ret.rolling(20).std()
-    feats['vol_ratio'] = volume.rolling(5).mean() / volume.rolling(20).mean()
-    feats['dist_high20'] = close / high.rolling(20).max() - 1
-    feats['rv_5d'] = feats['rv_1m'].rolling(5, min_periods=3).mean()
+    frame = lambda a: pd.DataFrame(a, index=close.index, columns=close.columns)
+    vol = volume.to_numpy(dtype=float)
+    feats['vol20'] = frame(rolling(ret.to_numpy(dtype=float), 20, lambda w: w.std(axis=-1, ddof=1)))
+    with np.errstate(invalid='ignore', divide='ignore'):
+        feats['vol_ratio'] = frame(rolling(vol, 5, lambda w: w.mean(axis=-1)) /
+                                   rolling(vol, 20, lambda w: w.mean(axis=-1)))
+    feats['dist_high20'] = close / frame(rolling(high.to_numpy(dtype=float), 20, lambda w: w.max(axis=-1))) - 1
+    feats['rv_5d'] = frame(rolling(feats['rv_1m'].to_numpy(dtype=float), 5, _nanmean, min_periods=3))
     return feats
+
+
+def _nanmean(w):
+    with np.errstate(invalid='ignore', divide='ignore'):
+        k = np.isfinite(w).sum(axis=-1)
+        return np.where(np.isfinite(w), w, 0.0).sum(axis=-1) / k
+
+
+def rolling(a, window, fn, min_periods=None):
+    """``fn`` over trailing windows of ``window`` rows of ``a`` (days x stocks), like pandas'
+    ``rolling(window, min_periods).fn()``: NaN where fewer than ``min_periods`` (default: all
+    ``window``) values of the window are finite, and on the first ``window - 1`` rows.
+
+    ``fn`` reduces the last axis of an array (rows, stocks, window). numpy over the whole
+    window at once; pandas' rolling works column by column (0.17 s a day for 60 stocks).
+    """
+    a = np.asarray(a, dtype=float)
+    out = np.full(a.shape, np.nan)
+    if a.shape[0] < window:
+        return out
+    w = np.lib.stride_tricks.sliding_window_view(a, window, axis=0)   # (rows - window + 1, stocks, window)
+    need = window if min_periods is None else min_periods
+    with np.errstate(invalid='ignore', divide='ignore'):
+        val = fn(w)
+    out[window - 1:] = np.where(np.isfinite(w).sum(axis=-1) >= need, val, np.nan)
+    return out
 
 
 def _rank_rows(frames, days, stocks):
