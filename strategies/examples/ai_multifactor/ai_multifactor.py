@@ -493,8 +493,9 @@ def select_programs(st, X2, k, max_corr=0.9):
 
     Candidates are the transformer's own picks, then the last generation by penalised fitness;
     a single factor or a constant (program length 1, already a model input) is skipped, and so is
-    a formula whose output correlates above ``max_corr`` (absolute Pearson on the training rows)
-    with one kept before or with a base factor, or is not finite.
+    a formula whose output is constant on the training rows (``neg(abs(-0.690))``), is not
+    finite, or correlates above ``max_corr`` (absolute Pearson on the training rows) with one kept
+    before or with a base factor.
 
     Returns
     -------
@@ -509,8 +510,10 @@ def select_programs(st, X2, k, max_corr=0.9):
         if p.length_ < 2 or f in seen:
             continue
         seen.add(f)
-        o = p.execute(X2)
-        if not np.isfinite(o).all() or not o.std() > 0:
+        o = np.broadcast_to(np.asarray(p.execute(X2), dtype=float), (X2.shape[0],))
+        # a constant (e.g. neg(abs(-0.690))) has a standard deviation of ~1e-16 from rounding,
+        # not 0: its max - min is exactly 0
+        if not np.isfinite(o).all() or not np.ptp(o) > 0:
             continue
         z = (o - o.mean()) / o.std()
         if np.abs(base.T.dot(z) / len(z)).max() > max_corr:
