@@ -152,6 +152,22 @@ def test_symbolic_search_finds_a_planted_formula():
     assert all(p.length_ > 1 for p in progs)
 
 
+def test_rolling_matches_pandas_with_gaps():
+    am = _load(STRATEGY, "ai_multifactor_under_test7")
+    a = np.array([[1.0, 2.0], [3.0, np.nan], [2.0, 5.0], [6.0, 4.0], [np.nan, 1.0], [4.0, 0.0]])
+    df = pd.DataFrame(a)
+    mean3 = am.rolling(a, 3, am._nanmean, min_periods=2)
+    # column 0: rows 1.. -> mean(1,3)=2, mean(1,3,2)=2, mean(3,2,6)=11/3, mean(2,6)=4, mean(6,4)=5
+    np.testing.assert_allclose(mean3[:, 0], [np.nan, 2.0, 2.0, 11 / 3, 4.0, 5.0])
+    # column 1: row 1 has one value (2), row 2: mean(2,5) = 3.5, row 3: mean(5, 4) = 4.5
+    np.testing.assert_allclose(mean3[:, 1], [np.nan, np.nan, 3.5, 4.5, 10 / 3, 5 / 3])
+    np.testing.assert_allclose(mean3, df.rolling(3, min_periods=2).mean().values)
+    std3 = am.rolling(a, 3, lambda w: w.std(axis=-1, ddof=1))
+    np.testing.assert_allclose(std3, df.rolling(3).std().values)          # any gap -> NaN
+    assert std3[2, 0] == pytest.approx(1.0) and np.isnan(std3[2, 1])
+    np.testing.assert_allclose(am.rolling(a, 2, lambda w: w.max(axis=-1)), df.rolling(2).max().values)
+
+
 def test_select_programs_skips_constants_and_look_alikes():
     am = _load(STRATEGY, "ai_multifactor_under_test6")
 

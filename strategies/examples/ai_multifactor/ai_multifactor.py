@@ -148,7 +148,7 @@ def minute_factors(minute):
 
     ``minute``: columns time, code, open, close, high, low, volume, money (one row per bar, any
     order, no NaN close). The bars of one (code, day) are reduced with numpy over contiguous
-    groups (a pandas groupby of the same sums cost ~5x more per day of 60 stocks).
+    groups (a pandas groupby of the same sums took 3.6x the CPU on 5 days x 60 stocks).
     """
     m = minute.sort_values(['code', 'time'], kind='mergesort')
     t = pd.DatetimeIndex(m['time'])
@@ -301,21 +301,20 @@ def _nanmean(w):
 def rolling(a, window, fn, min_periods=None):
     """``fn`` over trailing windows of ``window`` rows of ``a`` (days x stocks), like pandas'
     ``rolling(window, min_periods).fn()``: NaN where fewer than ``min_periods`` (default: all
-    ``window``) values of the window are finite, and on the first ``window - 1`` rows.
+    ``window``) values of the window are finite (the first rows' windows are short).
 
-    ``fn`` reduces the last axis of an array (rows, stocks, window). numpy over the whole
-    window at once; pandas' rolling works column by column (0.17 s a day for 60 stocks).
+    ``fn`` reduces the last axis of an array (rows, stocks, window) and is given the windows
+    with NaN in place of missing rows: numpy over all columns at once, where pandas' rolling
+    works column by column. Written without numpy's sliding_window_view (numpy >= 1.20).
     """
     a = np.asarray(a, dtype=float)
-    out = np.full(a.shape, np.nan)
-    if a.shape[0] < window:
-        return out
-    w = np.lib.stride_tricks.sliding_window_view(a, window, axis=0)   # (rows - window + 1, stocks, window)
+    n = a.shape[0]
+    pad = np.concatenate([np.full((window - 1,) + a.shape[1:], np.nan), a])
+    w = np.stack([pad[k:k + n] for k in range(window)], axis=-1)     # (rows, stocks, window)
     need = window if min_periods is None else min_periods
     with np.errstate(invalid='ignore', divide='ignore'):
         val = fn(w)
-    out[window - 1:] = np.where(np.isfinite(w).sum(axis=-1) >= need, val, np.nan)
-    return out
+    return np.where(np.isfinite(w).sum(axis=-1) >= need, val, np.nan)
 
 
 def _rank_rows(frames, days, stocks):
