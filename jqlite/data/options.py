@@ -280,13 +280,16 @@ def _build_raw(store, u: Underlying, sc) -> list:
     first = pd.Timestamp(d8[start])
     cur = (first.year, first.month)
     wide_from = np.datetime64(_WIDE_STRIKES_FROM, "D")
+    # the product's launch lies inside the calendar (a calendar starting later finds the
+    # chain already trading: its current month is listed)
+    launch = start > 0 or d8[0] == np.datetime64(u.listed, "D")
     skip = set()
     months_cache: dict = {}
     ks_cache: dict = {}
     for i in range(start, n):
         while expiry(cur)[0] < i:
             cur = _ym_add(*cur, 1)
-        if i == start and expiry(cur)[0] - i < 15:
+        if i == start and launch and expiry(cur)[0] - i < 15:
             # launch day: a current month expiring within 15 trading days is not listed
             # (50ETF launched 2015-02-09 with March/April/June/September, 300ETF options
             # 2019-12-23 with January/February/March/June)
