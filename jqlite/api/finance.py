@@ -23,6 +23,12 @@ Each builder's docstring gives its rule and the identities a reader can check by
 The ``macro`` database (``macro.MAC_MANUFACTURING_PMI``, ``macro.run_query``) has JoinQuant's
 columns but no data: ``run_query`` returns an empty frame and records a data gap.
 
+The ``opt`` database (期权): ``OPT_CONTRACT_INFO``, ``OPT_DAILY_PRICE``, ``OPT_RISK_INDICATOR``,
+``OPT_DAILY_PREOPEN``, ``OPT_EXERCISE_INFO`` from the sample market's option chains
+(:mod:`jqlite.api.options_db`, docs/options.md); ``OPT_ADJUSTMENT`` and
+``OPT_TRADE_RANK_STK`` answer empty with a data gap; a store that is not the sample answers
+every ``opt`` table empty with a data gap.
+
 ``jy`` (聚源, JuYuan): using it raises :class:`~jqlite.errors.ParamsError` saying so.
 Decision (issue 13): JuYuan is a licensed third-party database JoinQuant exposed in research
 only; its tables are keyed by JuYuan's own ``InnerCode`` and hold hundreds of columns
