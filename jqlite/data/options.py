@@ -751,7 +751,7 @@ def expand(store, codes, window=None) -> list[str]:
             continue
         out.add(code)
         if window is not None:
-            a = store.day_index(pd.Timestamp(window[0]) - pd.Timedelta(days=30), "left")
+            a = store.day_index(pd.Timestamp(window[0]) - pd.Timedelta(30, unit="D"), "left")
             z = store.day_index(pd.Timestamp(window[1]), "right")
             for x in chain(store, c.und).contracts:
                 if x.i0 <= z and x.i1 >= a:
