@@ -664,25 +664,21 @@ class Panel:
             "vega": bc["vega"], "rho": bc["rho"], "strike": K, "call": call, "list_price": list_px,
         }
         self.kk = kk
+        self._kidx = {c.code: k for k, c in enumerate(cs)}
 
     def rows(self, code: str) -> slice | None:
         """The row slice of ``code`` (None when unknown)."""
         c = self.chain.by_code.get(code)
         if c is None:
             return None
-        k = self.chain.contracts.index(c) if not hasattr(self, "_kidx") else self._kidx[code]
+        k = self._kidx[code]
         return slice(int(self.start[k]), int(self.start[k + 1]))
-
-    def __getstate__(self):  # pragma: no cover - not pickled
-        return self.__dict__
 
 
 def panel(store, key: str) -> Panel:
     """The (cached per store) :class:`Panel` of underlying ``key``."""
     def build():
-        p = Panel(store, key)
-        p._kidx = {c.code: k for k, c in enumerate(p.chain.contracts)}
-        return p
+        return Panel(store, key)
     got = store._cache.get(f"options_panel:{key}") if hasattr(store, "_cache") else None
     if got is not None:
         return got
