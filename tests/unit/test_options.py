@@ -217,3 +217,41 @@ def trade(context):
     assert res.trades.empty
     log = "\n".join(res.log)
     assert "10" in log and "是期权" in log and "OPT 1000" in log
+
+
+def test_margin_unit_is_the_sse_formula():
+    from jqlite.api.options_db import margin_unit
+    u = O.UNDERLYINGS["510050.XSHG"]
+    # call 3.1 strike, underlying 3.0 (0.1 out of the money), previous settlement 0.05:
+    # (0.05 + max(0.12 * 3.0 - 0.1, 0.07 * 3.0)) * 10000 = (0.05 + 0.26) * 10000 = 3100
+    # put 3.1 (0.1 in the money), settlement 0.13: min(0.13 + max(0.36, 0.217), 3.1) * 10000 = 4900
+    got = margin_unit(u, np.array([0.05, 0.13]), np.array([3.0, 3.0]), np.array([3.1, 3.1]),
+                      np.array([True, False]))
+    assert got.tolist() == pytest.approx([3100.0, 4900.0])
+
+
+def test_on_demand_expansion_and_io_bars(sample, monkeypatch):
+    from jqdata import get_bars, get_price
+    from jqlite.api import research as r
+    from jqlite.data.store import open_store
+    monkeypatch.setenv("JQLITE_DATA", str(sample))
+    monkeypatch.setattr(r, "research_store", lambda: open_store(sample))
+    st = open_store(sample)
+    io = O.chain(st, "IO")
+    i = st.day_index("2021-03-01")
+    c = next(x for x in io.listed_on(i) if (x.year, x.month) == (2021, 3) and x.cp == "PO")
+    # one code brings every contract of its underlying trading in the window (+30 days)
+    win = O.expand(st, [c.code], ("2021-03-01", "2021-03-05"))
+    a = st.day_index("2021-01-30", "left")
+    z = st.day_index("2021-03-05")
+    assert set(win) == {x.code for x in io.contracts if x.i0 <= z and x.i1 >= a}
+    assert all(x.endswith(".CCFX") for x in win) and c.code in win
+    assert O.expand(st, ["IO2103-C-1.CCFX"]) == []          # no such strike
+    px = get_price(c.code, start_date="2021-03-01", end_date="2021-03-05", fields=["close", "volume"])
+    p = O.panel(open_store(sample), "IO")
+    sl = p.rows(c.code)
+    rows = [sl.start + int(np.flatnonzero(p.t[sl] == j)[0]) for j in range(i, z + 1)]
+    assert px["close"].tolist() == pytest.approx(p.cols["close"][rows].tolist())
+    assert (np.abs(px["close"] / 0.2 - np.round(px["close"] / 0.2)) < 1e-6).all()     # IO tick 0.2
+    bars = get_bars(c.code, 2, "1d", ["close"], end_dt="2021-03-05 16:00:00")
+    assert bars["close"].tolist() == pytest.approx(p.cols["close"][rows[-2:]].tolist())
