@@ -542,6 +542,8 @@ class Run:
         events = self.store.xrxd_by_day().get(self.day_i)
         if not events:
             return
+        if self.futures is not None and self.futures.margin is not None:
+            self.futures.margin.corporate_actions(events)
         pf = self.portfolio
         for code, bonus, scale in events:
             p = pf.long_positions.get(code)

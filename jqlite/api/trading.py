@@ -359,11 +359,16 @@ def cancel_order(order) -> Order | None:
 
 
 def get_open_orders() -> dict[int, Order]:
-    """Today's unfinished orders (open-end fund orders waiting for a NAV included): dict
-    order_id -> Order."""
+    """Today's unfinished orders (open-end fund orders waiting for a NAV, futures and margin
+    orders waiting for the open included): dict order_id -> Order."""
     run = current_run("get_open_orders")
     out = dict(run.broker.open_orders)
     out.update({o.order_id: o for o in run.otc.pending})
+    if run.futures is not None:     # futures / margin orders waiting for the open
+        waiting = [t[0] for t in run.futures.pending]
+        if run.futures.margin is not None:
+            waiting += [t[0] for t in run.futures.margin.pending]
+        out.update({o.order_id: o for o in waiting if o.status is OrderStatus.new})
     return out
 
 

@@ -15,6 +15,8 @@ accounts are :class:`MarginAccount` objects (``context.subportfolios[i]``).  The
   ``sec_liability = shares x latest price`` (marked to market);  ``marginsec_close`` 买券还券
   -- buy shares back (the frozen proceeds pay first, then cash) and return them;
   ``marginsec_direct_refund(security, amount)`` 直接还券 -- return shares the account holds.
+  A short's costs (buy-back, interest) are paid from its frozen proceeds first; what is left
+  of them is released when the whole short is settled.
 * ordinary ``order*`` calls whose ``pindex`` names the margin account buy and sell collateral
   (担保品买卖) with the account's own cash.
 
@@ -44,9 +46,10 @@ Rules (decisions recorded in docs/margin.md):
   the day's volume x ``order_volume_ratio``, never at the limit price against the trade; before
   09:30 they wait for the open, after 15:00 they are cancelled; limit orders fill only when
   marketable when placed (no resting orders in margin accounts: simplification).
+* corporate actions (real-price runs): longs get dividends and bonus shares as in the stock
+  account; a short owes them (the dividend is paid from the cash, the shares owed grow).
 * not modelled: forced liquidation below the maintenance ratio (a warning is logged when it
-  falls under 130 %), collateral haircuts, concentration limits, dividends on margin-account
-  holdings and shorts, credit lines.
+  falls under 130 %), collateral haircuts, concentration limits, credit lines.
 """
 
 from __future__ import annotations
@@ -496,22 +499,24 @@ class MarginBook:
         return cash - pay_d
 
     def _return_shares(self, acc: MarginAccount, sp: MarginShortPosition, q: int, cost: float) -> None:
-        """Settle ``q`` of ``sp``'s owed shares: their share of the frozen proceeds is released,
-        ``cost`` (the buy-back, yuan; 0 for a direct return) and their share of the accrued
-        interest are paid from it, the rest goes to (or the shortfall comes from) the cash."""
+        """Settle ``q`` of ``sp``'s owed shares: ``cost`` (the buy-back, yuan; 0 for a direct
+        return) and their pro-rata share of the accrued interest are paid from the short's
+        frozen proceeds first, the shortfall from the cash; what is left of the proceeds is
+        released to the cash when the whole short is settled."""
         frac = q / sp.total_amount
-        proceeds = sp.proceeds * frac
         interest = sp.accrued * frac
-        sp.proceeds -= proceeds
         sp.accrued -= interest
         sp.sold_value -= sp.sold_value * frac
-        acc.available_cash += proceeds - cost - interest
+        pay = cost + interest
+        from_pool = min(pay, max(sp.proceeds, 0.0))
+        sp.proceeds -= from_pool
+        acc.available_cash -= pay - from_pool
         sp.total_amount -= q
         sp.closeable_amount = max(0, min(sp.closeable_amount - q, sp.total_amount))
         sp.today_amount = max(0, min(sp.today_amount, sp.total_amount))
         sp.transact_time = self.run.current_dt
         if sp.total_amount <= 0:
-            acc.available_cash += sp.proceeds - sp.accrued      # rounding leftovers
+            acc.available_cash += sp.proceeds - sp.accrued      # the surplus (and rounding leftovers)
             dict.pop(acc.short_positions, sp.security, None)
 
     # ------------------------------------------------------------------ direct refunds
@@ -554,6 +559,41 @@ class MarginBook:
         self._return_shares(acc, sp, q, 0.0)
         self.run.log.system_info(f"{code} 直接还券 {q} 股")
         return q
+
+    # ------------------------------------------------------------------ corporate actions
+    def corporate_actions(self, events) -> None:
+        """Dividends and bonus shares on the ex-date (real-price runs), for the positions held
+        at the previous close: a long gets the cash dividend (20 % withheld on stocks, as in
+        the stock account) and the bonus shares (the fraction of a share in cash at the
+        previous close); a short owes both -- the lender's dividend (pre-tax) is paid from the
+        cash (权益补偿) and the shares owed grow by the bonus ratio (the fraction in cash)."""
+        run = self.run
+        for code, bonus, scale in events:
+            cash_ps = bonus / 10.0
+            is_stock = run.sec_type(code) == "stock"
+            for a in self.accounts:
+                for book, sign in ((a.long_positions, 1), (a.short_positions, -1)):
+                    p = dict.get(book, code)
+                    if p is None or p.total_amount <= 0:
+                        continue
+                    held = p.total_amount
+                    if sign > 0:
+                        pay = cash_ps * held * (0.8 if is_stock else 1.0)
+                    else:
+                        pay = -cash_ps * held
+                    a.available_cash += round(pay, 2)
+                    if scale > 1.0:
+                        exact = held * scale
+                        new_total = int(math.floor(exact + 1e-9))
+                        ref = run.bar("pre_close", run.store.col(code))
+                        a.available_cash += sign * (exact - new_total) * ref
+                        p.total_amount = new_total
+                        p.closeable_amount = new_total
+                    p.avg_cost = (p.avg_cost - cash_ps) / max(scale, 1.0)
+                    p.acc_avg_cost = (p.acc_avg_cost - cash_ps) / max(scale, 1.0)
+                    p.hold_cost = (p.hold_cost - cash_ps) / max(scale, 1.0)
+                    run.log.system_info(f"{code} 分红送股 (融资融券子账户 {a.pindex}, {'多' if sign > 0 else '空'}头 "
+                                        f"{held}股): 每10股派{bonus:g}元, 送转比例{scale:g}")
 
     # ------------------------------------------------------------------ day boundaries
     def _positions(self):

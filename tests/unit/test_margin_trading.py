@@ -124,15 +124,17 @@ def trade(context):
     d2 = s[1]
     assert d2[5] == pytest.approx(2000 * 19.2) and d2[6] == pytest.approx(day_i)
     assert d2[8] == pytest.approx(100_000.0 + proceeds - 38400.0 - day_i)
-    # day 3: half bought back: half the proceeds released, half the interest paid
-    cash3 = 100_000.0 + proceeds / 2 - (19000.0 + 5.70) - day_i
+    # day 3: half bought back; the frozen proceeds pay it and half the interest, cash untouched
+    frozen3 = proceeds - (19000.0 + 5.70) - day_i
     d3 = s[2]
-    assert d3[2] == pytest.approx(cash3)
+    assert d3[2] == pytest.approx(100_000.0)
+    assert d3[3] == pytest.approx(100_000.0 + frozen3)
     assert d3[5] == pytest.approx(1000 * 18.8) and d3[6] == pytest.approx(day_i)
     assert d3[12] == {B: 1000}
-    # day 4: the rest; one more day of interest on the remaining 20000 sale value
+    # day 4: the rest, with one more day of interest on the remaining 20000 sale value; the
+    # short is settled, so what is left of its proceeds is released
     int_rest = day_i + 20000.0 * 0.10 / 360
-    cash4 = cash3 + proceeds / 2 - (18600.0 + 5.58) - int_rest
+    cash4 = 100_000.0 + frozen3 - (18600.0 + 5.58) - int_rest
     d4 = s[3]
     assert d4[2] == pytest.approx(cash4) and d4[12] == {} and d4[7] == 0
     # the whole trade: 2400 gained, 63.28 of fees, 2.5 days' interest on 40000 at 10 %
@@ -214,3 +216,82 @@ def trade(context):
     res = run_strategy(mstore, src, "2024-01-02", "2024-01-02", 100_000.0)
     assert res.error is None, res.error
     assert list(res.trades["amount"]) == [1000, 1000, 1000]
+
+
+def test_dividends_paid_to_longs_and_owed_by_shorts(tmp_path, run_strategy):
+    closes = {A: [10.2, 10.4, 10.3], B: [19.8, 19.2, 18.8], "000300.XSHG": [3900.0, 3910.0, 3890.0]}
+    st = tiny_store(tmp_path / "x", closes, types={"000300.XSHG": "index"},
+                    opens={A: [10.0, 10.3, 10.35], B: [20.0, 19.5, 19.0]},
+                    xrxd=[(A, "2024-01-03", 2.0, 1.0), (B, "2024-01-03", 1.0, 1.3)])
+    src = HEAD.replace("    run_daily(trade, 'open')", "    set_option('use_real_price', True)\n"
+                       "    set_order_cost(OrderCost(), type='stock')\n    run_daily(trade, 'open')") + """
+def trade(context):
+    if str(context.current_dt.date()) == '2024-01-02':
+        assert margincash_open('600000.XSHG', 5000).filled == 5000      # financed: no cash used
+        assert marginsec_open('600010.XSHG', 1000).filled == 1000       # proceeds frozen
+"""
+    res = run_strategy(st, src, "2024-01-02", "2024-01-03", 100_000.0)
+    assert res.error is None, res.error
+    s = _seen(res)
+    # ex-date: +0.2 * 5000 * 0.8 = 800 on the long; -0.1 * 1000 = 100 owed to the lender; the
+    # short grows to 1000 * 1.3 = 1300 shares owed
+    assert s[1][2] == pytest.approx(100_000.0 + 800.0 - 100.0)
+    assert s[1][11] == {A: 5000} and s[1][12] == {B: 1300}
+    assert s[1][5] == pytest.approx(1300 * 19.2)       # the liability: shares owed x the close
+
+
+@pytest.fixture(scope="module")
+def small_sample(tmp_path_factory):
+    from jqlite.data.sample import generate_sample_market
+    path = tmp_path_factory.mktemp("margin") / "sample"
+    generate_sample_market(path, n_stocks=20, start="2020-06-01", end="2020-12-31")
+    return path
+
+
+def test_margin_targets_follow_the_published_list(small_sample, run_strategy):
+    # the sample market's 融资融券 list (get_margincash_stocks, as of the previous trading day)
+    # decides what may be financed or shorted; a non-target is refused with the reason logged
+    from jqlite.data.store import open_store
+    src = """
+from jqdata import *
+def initialize(context):
+    set_subportfolios([SubPortfolioConfig(cash=context.portfolio.starting_cash, type='stock_margin')])
+    run_daily(trade, 'open')
+def trade(context):
+    listed = set(get_all_securities('stock', context.current_dt).index)
+    targets = set(get_margincash_stocks(context.previous_date))
+    assert targets and targets <= listed and targets != listed
+    inside = sorted(targets)[0]
+    outside = sorted(listed - targets)[0]
+    assert margincash_open(inside, 100).filled == 100
+    assert marginsec_open(outside, 100) is None
+    assert margincash_open(outside, 100) is None
+    assert order(outside, 100).filled == 100          # collateral may be any stock
+    g.pair = (inside, outside)
+    unschedule_all()
+"""
+    res = run_strategy(open_store(small_sample), src, "2020-11-02", "2020-11-03", 1_000_000.0)
+    assert res.error is None, res.error
+    log = "\n".join(res.log)
+    assert "不是融券标的" in log and "不是融资标的" in log
+    assert len(res.trades) == 2
+
+
+def test_orders_before_the_open_wait_and_can_be_cancelled(mstore, run_strategy):
+    src = HEAD.replace("    run_daily(trade, 'open')", "    run_daily(early, '09:00')\n    run_daily(trade, 'open')") + """
+def early(context):
+    if str(context.current_dt.date()) == '2024-01-02':
+        a = margincash_open('600000.XSHG', 1000)
+        b = marginsec_open('600010.XSHG', 1000)
+        assert a.status == OrderStatus.new and set(get_open_orders()) == {a.order_id, b.order_id}
+        cancel_order(b)
+        g.ids = (a.order_id, b.order_id)
+def trade(context):
+    if str(context.current_dt.date()) == '2024-01-02':
+        a, b = (get_orders()[i] for i in g.ids)
+        assert a.filled == 1000 and a.price == 10.0          # matched at the open
+        assert b.filled == 0 and b.status == OrderStatus.canceled
+"""
+    res = run_strategy(mstore, src, "2024-01-02", "2024-01-02", 100_000.0)
+    assert res.error is None, res.error
+    assert list(res.trades["amount"]) == [1000]
