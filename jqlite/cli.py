@@ -36,7 +36,8 @@ def _progress_printer():
         t1, d1 = state["t1"]
         eta = (now - t1) / (done - d1) * (total - done) if done > d1 else None
         fut = getattr(run, "futures", None)
-        val = (run.portfolio if fut is None else fut.view).total_value
+        # the equity the returns use (margin accounts: net of their liabilities)
+        val = run.ledger[-1][1] if run.ledger else (run.portfolio if fut is None else fut.view).total_value
         date = run.current_date
         if tty:
             if state["bar"] is None:

@@ -32,8 +32,18 @@ def set_benchmark(security) -> None:
 
 def set_option(name: str, value: Any) -> None:
     """JoinQuant options: ``use_real_price`` (bool, default False), ``order_volume_ratio``
-    (fraction of the day's volume, default 1.0), ``avoid_future_data`` (bool), ...
-    Unknown options warn and are ignored."""
+    (fraction of the day's volume, default 1.0), ``avoid_future_data`` (bool),
+    ``futures_margin_rate``, the margin-trading rates ``margincash_interest_rate`` /
+    ``marginsec_interest_rate`` (annual fractions, default 0.08 / 0.10) and
+    ``margincash_margin_rate`` / ``marginsec_margin_rate`` (保证金比率, default 1.0; docs/margin.md),
+    ... Unknown options warn and are ignored.
+
+    Raises
+    ------
+    ParamsError
+        A value out of range (``order_volume_ratio`` / ``futures_margin_rate`` outside (0, 1],
+        a negative interest rate, a margin ratio <= 0, a non-number) or ``use_real_price``
+        outside ``initialize``."""
     run = current_run("set_option")
     if name not in _KNOWN_OPTIONS:
         run.log.system_warning(f"set_option(): unknown option {name!r} ignored")

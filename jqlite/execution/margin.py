@@ -444,6 +444,7 @@ class MarginBook:
             pos.price = price
         elif kind in ("sell", "cash_close"):
             pos = dict.get(acc.long_positions, code)
+            o.avg_cost = pos.avg_cost       # the sell's cost basis (trade statistics, as the stock broker)
             pos.on_sell(q, fill, fees, dt, False)
             pos.price = price
             net = value - fees
@@ -474,7 +475,8 @@ class MarginBook:
             sp.price = price
         o.filled += q
         o.price = fill
-        o.avg_cost = fill
+        if kind not in ("sell", "cash_close"):
+            o.avg_cost = fill
         o.commission = round(o.commission + fees, 2)
         o.tax = round(o.tax + t, 2)
         o._value += value
