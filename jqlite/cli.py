@@ -37,7 +37,8 @@ def _progress_printer():
         eta = (now - t1) / (done - d1) * (total - done) if done > d1 else None
         fut = getattr(run, "futures", None)
         # the equity the returns use (margin accounts: net of their liabilities)
-        val = run.ledger[-1][1] if run.ledger else (run.portfolio if fut is None else fut.view).total_value
+        ledger = getattr(run, "ledger", None)
+        val = ledger[-1][1] if ledger else (run.portfolio if fut is None else fut.view).total_value
         date = run.current_date
         if tty:
             if state["bar"] is None:

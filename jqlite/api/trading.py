@@ -394,6 +394,6 @@ def get_trades() -> dict:
 def inout_cash(cash: float, pindex: int = 0) -> None:
     """Deposit (+) or withdraw (-) cash in yuan; it counts as principal from today."""
     run = current_run("inout_cash")
-    pf = run.portfolio
+    pf = _margin_target(run, pindex) or run.portfolio   # a margin account when pindex names one
     pf.available_cash += float(cash)
     pf.inout_cash += float(cash)

@@ -231,7 +231,8 @@ class MarginBook:
 
     def eligible(self, code: str, kind: str) -> bool:
         """Whether ``code`` is a 融资 (``cash_open``) / 融券 (``sec_open``) target today: the
-        previous trading day's list of the sample market for stocks (get_margincash_stocks);
+        sample market's list of the simulated day for stocks (what ``get_margincash_stocks()``
+        answers in the backtest; the exchanges publish the list in force before the open);
         exchange-traded funds always (the exchanges admit ETFs; the sample market has no list
         of them); any stock or fund on a store without lists (said once in the run log)."""
         run = self.run
@@ -240,7 +241,7 @@ class MarginBook:
         if t == "stock":
             from ..data import sample_flows
             if sample_flows.is_sample(st):
-                day = max(run.day_i - 1, 0)
+                day = run.day_i
                 lists = st.cached("margin_targets", lambda: {})
                 s = lists.get(day)
                 if s is None:

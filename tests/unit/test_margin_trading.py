@@ -212,6 +212,8 @@ def trade(context):
     transfer_cash(1, 0, 10000)
     assert s0.available_cash == 40000 and s1.available_cash == 50000
     assert context.portfolio.total_liability == 0
+    inout_cash(1000, pindex=1)
+    assert s1.available_cash == 51000 and s1.inout_cash == 51000 and s0.inout_cash == 50000
 """
     res = run_strategy(mstore, src, "2024-01-02", "2024-01-02", 100_000.0)
     assert res.error is None, res.error
@@ -249,8 +251,8 @@ def small_sample(tmp_path_factory):
 
 
 def test_margin_targets_follow_the_published_list(small_sample, run_strategy):
-    # the sample market's 融资融券 list (get_margincash_stocks, as of the previous trading day)
-    # decides what may be financed or shorted; a non-target is refused with the reason logged
+    # the sample market's 融资融券 list (get_margincash_stocks() of the simulated day) decides
+    # what may be financed or shorted; a non-target is refused with the reason logged
     from jqlite.data.store import open_store
     src = """
 from jqdata import *
@@ -259,7 +261,8 @@ def initialize(context):
     run_daily(trade, 'open')
 def trade(context):
     listed = set(get_all_securities('stock', context.current_dt).index)
-    targets = set(get_margincash_stocks(context.previous_date))
+    targets = set(get_margincash_stocks())
+    assert targets == set(get_marginsec_stocks())
     assert targets and targets <= listed and targets != listed
     inside = sorted(targets)[0]
     outside = sorted(listed - targets)[0]
