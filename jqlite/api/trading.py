@@ -203,10 +203,11 @@ def _margin_account(run, pindex, func: str, security: str | None = None):
     """The margin account of a margin function, or None (logged) when ``pindex`` names none
     (JoinQuant: only 'stock_margin' sub-accounts can trade on margin) or ``security`` is a
     futures code."""
+    from ..data.options import is_option_code
     from ..execution.futures import is_futures
     what = f"{func}({security or ''})"
-    if security is not None and is_futures(security):
-        run.log.order_warning(f"{what}: {security} 是期货, 不能融资融券, 订单取消")
+    if security is not None and (is_futures(security) or is_option_code(security)):
+        run.log.order_warning(f"{what}: {security} 是{'期货' if is_futures(security) else '期权'}, 不能融资融券, 订单取消")
         return None
     book = run.futures
     acc = book.margin_account(int(pindex)) if book is not None else None
