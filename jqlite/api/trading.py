@@ -50,8 +50,15 @@ def _sizing_price(run, security: str, style: OrderStyle | None) -> float:
 
 def _futures_book(run, security, func: str):
     """The run's FuturesBook when ``security`` is a futures code (None for anything else); a
-    futures code without a futures sub-account is refused (logged) with ``False``."""
+    futures code without a futures sub-account is refused (logged) with ``False``, and so is
+    an option code (JoinQuant serves option data but does not backtest option orders)."""
+    from ..data.options import is_option_code
     from ..execution.futures import is_futures
+    if is_option_code(security):
+        # JoinQuant's options docs: "目前只提供期权数据，暂时还不支持期权的回测、模拟及实盘"
+        run.log.order_warning(f"{func}(): {security} 是期权; 聚宽只提供期权数据, 不支持期权的回测交易 "
+                              f"(jqlite 同样拒绝), 订单取消")
+        return False
     if not is_futures(security):
         return None
     if run.futures is None:
