@@ -413,3 +413,21 @@ def test_runner_runs_a_file_at_its_inferred_frequency(tmp_path, forced, expect):
     assert argv[argv.index("--frequency") + 1] == expect
     assert row["run_frequency"] == expect
     assert row["cls"] == "pass-no-orders"
+
+
+def test_empty_security_code_is_the_strategys_unless_jqlite_answered_it():
+    # get_dominant_future('LH') before live hogs listed (2021-01-08) answers '' on JoinQuant too;
+    # get_price('') then fails there as here (caf889a7)
+    frames = [("S", 320, "get_ma", "df = get_price(stock, count=14, end_date=end_date)"), JQ]
+    exc = "jqlite.errors.SecurityNotFoundError: security '' is not in the data store /tmp/s"
+    o = cl(returncode=1, traceback=tb(*frames, exc=exc),
+           data_warning="data gap: security '' is not in the data store /tmp/s")
+    assert (o.cls, o.cause) == ("strategy-bug",
+                                "SecurityNotFoundError: empty security code '' (no such security on JoinQuant)")
+    # jqlite answered '' for lack of data: a data gap
+    o = cl(returncode=1, traceback=tb(*frames, exc=exc),
+           data_warning="get_dominant_future(): the data store has no open interest; returning ''")
+    assert o.cls == "data-absent"
+    # a real code the store lacks stays data-absent
+    o = cl(returncode=1, traceback=tb(*frames, exc=exc.replace("''", "'162719.XSHE'")))
+    assert o.cls == "data-absent"
