@@ -707,7 +707,7 @@ def _fund_portfolio_stock(store) -> pd.DataFrame:
             continue
         size = 2e8 * (1 + zlib.crc32(code.encode()) % 9) * 1.0
         for q in qs:
-            if q < pd.Timestamp(listed) or q + pd.Timedelta(days=21) > last:
+            if q < pd.Timestamp(listed) or q + pd.Timedelta(21, unit="D") > last:
                 continue
             i = store.day_index(q, "right")
             if i < 0:
@@ -739,7 +739,7 @@ def _fund_portfolio_stock(store) -> pd.DataFrame:
             prop = np.round(90.0 * cv[order] / tot, 2)
             mc = np.round(prop / 100.0 * size, 2)
             shares = np.round(mc / close[i, js])
-            qs0, qd = pd.Timestamp(q.year, q.month - 2, 1), q + pd.Timedelta(days=21)
+            qs0, qd = pd.Timestamp(q.year, q.month - 2, 1), q + pd.Timedelta(21, unit="D")
             for rank, (j, p_, m_, sh) in enumerate(zip(js.tolist(), prop.tolist(), mc.tolist(), shares.tolist()), 1):
                 c_ = store.codes[j]
                 rows.append((code[:6], qs0, q, qd, rid, rname, rank, c_[:6], names.get(c_), sh, m_, p_))

@@ -570,7 +570,7 @@ def _index_tables(snaps: pd.DataFrame, cal: pd.DatetimeIndex, known: set) -> tup
     parts = []
     for _icode, g in snaps.groupby("index_code"):
         days = np.sort(g["date"].unique())
-        ends = pd.Series(list(pd.DatetimeIndex(days[1:]) - pd.Timedelta(days=1)) + [FAR_FUTURE],
+        ends = pd.Series(list(pd.DatetimeIndex(days[1:]) - pd.Timedelta(1, unit="D")) + [FAR_FUTURE],
                          index=pd.DatetimeIndex(days))
         parts.append(pd.DataFrame({"index_code": g["index_code"].to_numpy(), "code": g["code"].to_numpy(),
                                    "start_date": g["date"].to_numpy(),
@@ -716,7 +716,7 @@ def run_update(store: str | os.PathLike, *, end=None, adapter: Source | None = N
             say(f"{stage}: the update to {st.get('end')} is already in the store; removing its staging folder")
             shutil.rmtree(stage, ignore_errors=True)
     end_d = pd.Timestamp(end or _dt.date.today()).normalize()
-    nxt = xshg_trading_days(str((last + pd.Timedelta(days=1)).date()), str(max(end_d, last).date()))
+    nxt = xshg_trading_days(str((last + pd.Timedelta(1, unit="D")).date()), str(max(end_d, last).date()))
     if len(nxt) == 0:
         return {"store": store, "status": "up to date", "rows": 0, "last_date": str(last.date())}
     codes = None
