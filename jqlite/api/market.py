@@ -545,7 +545,7 @@ def history(count, unit="1d", field="avg", security_list=None, df=True, skip_pau
         out = {c: _pad_front(_skip_paused_series(run, c, field, n, end_i, fq)[0], n) for c in codes}
         if not df:
             return out
-        return pd.DataFrame(out, index=pd.RangeIndex(n), columns=codes)
+        return pd.DataFrame(out, index=pd.RangeIndex(n), columns=list(out))
     v = _window(run, codes, field, count * ndays, end_i, fq)
     a = max(end_i - count * ndays + 1, 0)
     dates = run.store.dates[a:end_i + 1]
