@@ -745,7 +745,7 @@ def _fund_holdings(store):
         z_fixed = np.random.default_rng(seed).standard_normal(ncol) if active else None
         spec = under.split(":", 1)[1]
         for q in qs:
-            if q < pd.Timestamp(listed) or q + pd.Timedelta(days=21) > last:
+            if q < pd.Timestamp(listed) or q + pd.Timedelta(21, unit="D") > last:
                 continue
             i = store.day_index(q, "right")
             if i < 0:
@@ -821,7 +821,7 @@ def _fund_portfolio_stock(store) -> pd.DataFrame:
         mc = np.round(prop / 100.0 * size, 2)
         shares = np.round(mc / close[i, js])
         rid, rname = _QUARTERS[q.month]
-        qs0, qd = pd.Timestamp(q.year, q.month - 2, 1), q + pd.Timedelta(days=21)
+        qs0, qd = pd.Timestamp(q.year, q.month - 2, 1), q + pd.Timedelta(21, unit="D")
         for rank, (j, p_, m_, sh) in enumerate(zip(js.tolist(), prop.tolist(), mc.tolist(), shares.tolist()), 1):
             c_ = store.codes[j]
             rows.append((code[:6], qs0, q, qd, rid, rname, rank, c_[:6], names.get(c_), sh, m_, p_))
@@ -870,7 +870,7 @@ def _fund_portfolio(store) -> pd.DataFrame:
         eq = 100.0 * _equity_share(code, jtype, under)
         active = _is_active(kind, disp, under) or jtype == "mixture_fund"
         for q in qs:
-            if q < pd.Timestamp(listed) or q + pd.Timedelta(days=21) > last:
+            if q < pd.Timestamp(listed) or q + pd.Timedelta(21, unit="D") > last:
                 continue
             stock = fixed = metal = back = 0.0
             if at in ("股票型", "混合型") and under.startswith(("index:", "sector:", "board:")) or under == "sse50":
@@ -891,7 +891,7 @@ def _fund_portfolio(store) -> pd.DataFrame:
             fixed = round(fixed, 2)
             dep = round(100.0 - stock - fixed - metal - back, 2)
             rid, rname = _QUARTERS[q.month]
-            rows.append((code[:6], pd.Timestamp(q.year, q.month - 2, 1), q, q + pd.Timedelta(days=21), rid, rname,
+            rows.append((code[:6], pd.Timestamp(q.year, q.month - 2, 1), q, q + pd.Timedelta(21, unit="D"), rid, rname,
                          stock, fixed, metal, back, dep, size))
     n = len(rows)
     c = list(zip(*rows)) if rows else [[]] * 12

@@ -93,9 +93,10 @@ DEFAULT_SEED = 20240101
 #: 国证50, 399951 300银行; dividends paid with a persistent per-stock propensity (famous
 #: large caps yearly).
 #: 6: CSI reviews (000300/000905/000906/000985 and the rank indexes) look at the data up to the
-#: cut-off (April 30 / October 31) with CSI's listing-age rule (a quarter, top-30 caps at once,
+#: cut-off (April 30 / October 31) with CSI's listing-age rule (a quarter, top-30 caps at once
+#: -- scaled to the sample's size, sample_fast_entry_rank --,
 #: STAR and -- from 2021-12 -- ChiNext a year) instead of 60 trading days before the review;
-#: a realistic open-end fund universe (about 370 OF funds: stock, mixed, bond, money, QDII).
+#: a realistic open-end fund universe (405 more OF funds: stock, mixed, bond, money, QDII).
 SAMPLE_GENERATOR = 6
 DEFAULT_START = "2014-01-02"
 DEFAULT_END = "2025-12-31"
@@ -614,9 +615,9 @@ def _generate_of_funds(taken: set) -> tuple[tuple, dict]:
 
     def inception(first=None):
         y = int(rng.choice(years, p=wts))
-        d = pd.Timestamp(y, 1, 1) + pd.Timedelta(days=int(rng.integers(0, 365)))
+        d = pd.Timestamp(y, 1, 1) + pd.Timedelta(int(rng.integers(0, 365)), unit="D")
         if first is not None and d < pd.Timestamp(first):
-            d = pd.Timestamp(first) + pd.Timedelta(days=int(rng.integers(0, 700)))
+            d = pd.Timestamp(first) + pd.Timedelta(int(rng.integers(0, 700)), unit="D")
         return min(d, pd.Timestamp("2025-06-30"))
 
     def add(ftype, disp, nm, under, drag, dist, eq, first=None):
@@ -718,6 +719,16 @@ CSI_CHINEXT_ONE_YEAR_FROM = pd.Timestamp("2021-12-13")
 #: The fast-entry exception of the quarter rule: a newer listing whose average daily total
 #: market cap since listing ranks in the top ``CSI_FAST_ENTRY_RANK`` is eligible anyway.
 CSI_FAST_ENTRY_RANK = 30
+#: About how many A shares the real market had when the rule was written (2020-2021): the
+#: sample scales the top-30 rank to its own size (:func:`sample_fast_entry_rank`).
+CSI_MARKET_SIZE = 4500
+
+
+def sample_fast_entry_rank(n_stocks: int) -> int:
+    """The sample's equivalent of CSI's top-30 fast-entry rank: 30 of ~4,500 A shares is the
+    largest 0.67 %, so ``ceil(30 * n_stocks / 4500)`` (6 for the default 800 stocks; at least
+    1).  With 30 of 800, a tenth of the sample's IPOs would skip the quarter rule."""
+    return max(1, math.ceil(CSI_FAST_ENTRY_RANK * n_stocks / CSI_MARKET_SIZE))
 
 
 def review_cutoff(days: pd.DatetimeIndex, t: int) -> tuple[pd.Timestamp, int]:
@@ -753,7 +764,7 @@ def review_cutoff(days: pd.DatetimeIndex, t: int) -> tuple[pd.Timestamp, int]:
 
 
 def csi_review_age_ok(start_dates, board, avg_cap, active, cutoff, review_day,
-                      one_year_boards=("star", "chinext")) -> np.ndarray:
+                      one_year_boards=("star", "chinext"), fast_rank: int = CSI_FAST_ENTRY_RANK) -> np.ndarray:
     """The listing-age rule of CSI's size indexes (沪深300, 中证500, 中证800, ...) at a review.
 
     Rule (沪深300指数编制方案 sample space, 2020-12 edition and the 2021-11 ChiNext revision):
@@ -781,6 +792,9 @@ def csi_review_age_ok(start_dates, board, avg_cap, active, cutoff, review_day,
         The day the review takes effect (decides the ChiNext rule).
     one_year_boards : tuple of str
         Boards held to the one-year rule (``()`` for indexes with the quarter rule for all).
+    fast_rank : int
+        The fast-entry rank (30 on the real market; the sample passes
+        :func:`sample_fast_entry_rank` of its size).
 
     Returns
     -------
@@ -794,7 +808,7 @@ def csi_review_age_ok(start_dates, board, avg_cap, active, cutoff, review_day,
     one_year = np.isin(board, boards)
     capr = np.where(active, np.asarray(avg_cap, dtype=float), -np.inf)
     top = np.zeros(len(sd), bool)
-    top[np.argsort(-capr, kind="stable")[:CSI_FAST_ENTRY_RANK]] = True
+    top[np.argsort(-capr, kind="stable")[:fast_rank]] = True
     top &= active
     return np.where(one_year, year, quarter | top)
 
@@ -1533,6 +1547,7 @@ def _simulate(seed, n_stocks, start, end, say):
     m905 = np.zeros((T, n), bool)
     end_idx = np.where(act.any(0), T - 1 - act[::-1].argmax(0), -1)
     sd_days = lat["start_date"].to_numpy().astype("datetime64[D]")
+    fast = sample_fast_entry_rank(n)
     rankings = []      # (first day, next rebalance day, eligible stocks by average cap, descending)
     for k, t in enumerate(reb):
         nxt = reb[k + 1] if k + 1 < len(reb) else T
@@ -1541,7 +1556,7 @@ def _simulate(seed, n_stocks, start, end, say):
         win = slice(max(c - 242, 0), c + 1)
         avgcap = np.where(act[win], cap[win], 0.0).sum(0) / np.maximum(act[win].sum(0), 1)
         ok = act[c] & ~st[c] & (end_idx >= nxt - 1) & csi_review_age_ok(sd_days, board, avgcap, act[c], cut,
-                                                                         days[t])
+                                                                         days[t], fast_rank=fast)
         order = np.flatnonzero(ok)[np.argsort(-avgcap[ok], kind="stable")]
         rankings.append((t, nxt, order))
         m300[t:nxt, order[:300]] = True
@@ -1569,7 +1584,8 @@ def _simulate(seed, n_stocks, start, end, say):
         cut, c = _review_cutoff(days, t)
         win = slice(max(c - 242, 0), c + 1)
         avgcap = np.where(act[win], cap[win], 0.0).sum(0) / np.maximum(act[win].sum(0), 1)
-        ok = act[c] & ~st[c] & csi_review_age_ok(sd_days, board, avgcap, act[c], cut, days[t], one_year_boards=())
+        ok = act[c] & ~st[c] & csi_review_age_ok(sd_days, board, avgcap, act[c], cut, days[t], one_year_boards=(),
+                                                 fast_rank=fast)
         m985[t:nxt, ok] = True
     m985 &= act
     members = {

@@ -51,6 +51,18 @@ def test_quarter_rule_and_top30_fast_entry():
     assert ok[35:].tolist() == [True, False, False, True, True]
 
 
+def test_fast_entry_rank_scaled_to_the_sample():
+    # 30 of ~4,500 A shares = the largest 0.67 %: 6 of the sample's 800, 30 of 4,500
+    assert S.sample_fast_entry_rank(800) == 6 and S.sample_fast_entry_rank(790) == 6
+    assert S.sample_fast_entry_rank(4500) == 30 and S.sample_fast_entry_rank(20) == 1
+    # with fast_rank=1 only the single largest new listing skips the quarter rule
+    start = ["2010-01-04"] * 3 + ["2020-09-01", "2020-09-02"]
+    ok = S.csi_review_age_ok(np.array(start, dtype="datetime64[D]"), np.array(["sh_main"] * 5),
+                             np.array([5.0, 4.0, 3.0, 10.0, 9.0]), np.ones(5, bool), pd.Timestamp("2020-10-31"),
+                             pd.Timestamp("2020-12-14"), fast_rank=1)
+    assert ok.tolist() == [True, True, True, True, False]
+
+
 def test_one_year_rule_for_star_and_chinext_from_december_2021():
     start = ["2019-10-30", "2019-11-05", "2020-12-01", "2020-10-01", "2020-12-01"]
     board = ["star", "star", "chinext", "chinext", "sz_main"]
