@@ -302,9 +302,10 @@ def data_sample(out, seed) -> None:
               help="with --format real (default for a folder holding daily/): the real data folder; "
                    "otherwise your own bar files: a CSV/parquet file, a folder of them or a quoted glob")
 @click.option("--format", "fmt", default=None,
-              type=click.Choice(["real", "jqlite", "xbx", "xbx_csv", "tushare", "baostock", "csv"]),
+              type=click.Choice(["real", "jqlite", "xbx", "xbx_csv", "tushare", "baostock", "qlib", "csv"]),
               help="layout of SRC (docs/data-import.md): jqlite/csv column names date,code,open,...; "
-                   "xbx/xbx_csv 邢不行 files; tushare daily; baostock k-data; real = the real data folder")
+                   "xbx/xbx_csv 邢不行 files; tushare daily; baostock k-data; qlib = a qlib data folder "
+                   "(calendars/, features/*.day.bin); real = the real data folder")
 @click.option("--mapping", default=None, type=click.Path(dir_okay=False, exists=True),
               help="TOML/JSON file naming your files' columns and units (overrides --format's preset)")
 @click.option("--start", default=None, help="first day to import (default: the data's first)")
@@ -329,6 +330,7 @@ def data_import(src, fmt, mapping, start, end, out, fundamentals, minute, minute
     \b
     Own files:   jqlite data import --src 'bars/*.csv' --format tushare --out mystore
                  jqlite data import --src bars/ --mapping mymap.toml --out mystore
+    qlib folder: jqlite data import --src ~/.qlib/qlib_data/cn_data --format qlib --out mystore
     Real folder: jqlite data import --src ../shared/data/real --out realstore
 
     The new store, fundamentals and minute bars included, is built and checked in a
@@ -361,6 +363,22 @@ def data_import(src, fmt, mapping, start, end, out, fundamentals, minute, minute
     if fmt is None:
         fmt = ("real" if (src is None or (Path(src) / "daily").is_dir()) and mapping is None
                else "csv" if mapping is not None else "jqlite")
+    if fmt == "qlib":
+        from .data.formats.qlib import import_qlib_dir
+        if src is None or mapping is not None:
+            click.echo("jqlite data import: --format qlib needs --src QLIB_DIR and takes no --mapping", err=True)
+            sys.exit(2)
+        try:
+            path = import_qlib_dir(src, out, start=start, end=end, progress=say,
+                                   post_write=(lambda tmp: add_minute(tmp)) if minute else None)
+        except DataError as exc:
+            click.echo(f"jqlite data import: {exc}", err=True)
+            sys.exit(2)
+        from .data.store import Store
+        st = Store(path)
+        click.echo(f"store written to {path} in {time.perf_counter() - t0:.1f}s: {st.n_securities} securities, "
+                   f"{st.n_days} days {st.dates[0].date()} .. {st.dates[-1].date()}")
+        return
     if fmt != "real":
         from .data.ingest import import_bars_files, load_mapping
         if src is None:

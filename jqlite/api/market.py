@@ -1250,13 +1250,13 @@ def _bars_period_complete(last_day: pd.Timestamp, kind: str, end: _dt.datetime) 
     that date is the period's last trading day."""
     d = pd.Timestamp(last_day)
     if kind == "1w":
-        p_end = d + pd.Timedelta(days=6 - d.weekday())
+        p_end = d + pd.Timedelta(6 - d.weekday(), unit="D")
     else:
         p_end = d + pd.offsets.MonthEnd(0)
     e = pd.Timestamp(end.date())
     if e > p_end:
         return True
-    later = _trading_days_between(e + pd.Timedelta(days=1), p_end)
+    later = _trading_days_between(e + pd.Timedelta(1, unit="D"), p_end)
     if later:
         return False
     return not (_trading_days_between(e, e) and end.time() < CLOSE)
@@ -1270,7 +1270,7 @@ def _trading_days_between(a: pd.Timestamp, b: pd.Timestamp) -> int:
     cal_end = pd.Timestamp(_CAL_END)
     n = len(xshg_trading_days(a.strftime("%Y-%m-%d"), min(b, cal_end).strftime("%Y-%m-%d"))) if a <= cal_end else 0
     if b > cal_end:
-        n += len(pd.bdate_range(max(a, cal_end + pd.Timedelta(days=1)), b))
+        n += len(pd.bdate_range(max(a, cal_end + pd.Timedelta(1, unit="D")), b))
     return n
 
 

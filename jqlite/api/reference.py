@@ -400,7 +400,7 @@ def get_concept(security, date=None) -> dict:
 def _month_end_before(store, d: _dt.date) -> int:
     """Store row of the last trading day of the month before ``d``'s month (-1 if none)."""
     first = pd.Timestamp(d).replace(day=1)
-    return store.day_index(first - pd.Timedelta(days=1), "right")
+    return store.day_index(first - pd.Timedelta(1, unit="D"), "right")
 
 
 def get_index_weights(index_id: str, date=None) -> pd.DataFrame:

@@ -284,7 +284,7 @@ def append_days(store: str | os.PathLike, new_raw: pd.DataFrame, secs: pd.DataFr
     if np.isfinite(new_raw["factor"].to_numpy(np.float64)).any():
         raise AppendImpossible("the source gives its own adjustment factors")
     end = new_raw["date"].max()
-    new_days = xshg_trading_days(str((last + pd.Timedelta(days=1)).date()), str(end.date()))
+    new_days = xshg_trading_days(str((last + pd.Timedelta(1, unit="D")).date()), str(end.date()))
     if len(days) == 0 or days[0] != new_days[0]:
         raise AppendImpossible(f"gap: the update starts on {days[0].date() if len(days) else '-'}, the trading "
                                f"day after the store's last day {last.date()} is {new_days[0].date()}")

@@ -161,8 +161,8 @@ def densify_bars(raw: pd.DataFrame, calendar: pd.DatetimeIndex,
     last_di = di[glast].astype(np.int64)
     if spans is not None and len(spans):
         sp = spans.reindex(codes_u)
-        f = cal.searchsorted(pd.DatetimeIndex(sp["first"]).fillna(cal[-1] + pd.Timedelta(days=1)))
-        l_ = cal.searchsorted(pd.DatetimeIndex(sp["last"]).fillna(cal[0] - pd.Timedelta(days=1)), side="right") - 1
+        f = cal.searchsorted(pd.DatetimeIndex(sp["first"]).fillna(cal[-1] + pd.Timedelta(1, unit="D")))
+        l_ = cal.searchsorted(pd.DatetimeIndex(sp["last"]).fillna(cal[0] - pd.Timedelta(1, unit="D")), side="right") - 1
         has = sp["first"].notna().to_numpy()
         first_di = np.where(has, np.minimum(first_di, f), first_di)
         has = sp["last"].notna().to_numpy()

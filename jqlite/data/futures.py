@@ -628,7 +628,7 @@ def expand(store, codes, window=None) -> list[str]:
         out.add(f"{v.symbol}8888.{v.exchange}")
         out.add(f"{v.symbol}9999.{v.exchange}")
         if window is not None:
-            a = store.day_index(pd.Timestamp(window[0]) - pd.Timedelta(days=30), "left")
+            a = store.day_index(pd.Timestamp(window[0]) - pd.Timedelta(30, unit="D"), "left")
             z = store.day_index(pd.Timestamp(window[1]), "right")
             for c in contracts(dates, v):
                 if c.i0 <= z and c.i1 >= a:

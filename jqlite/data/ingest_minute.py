@@ -124,10 +124,10 @@ def _start_to_end(df: pd.DataFrame, base: int) -> pd.DataFrame:
     hm = t.dt.hour * 60 + t.dt.minute
     auction = hm < 9 * 60 + 30
     out = df.copy()
-    out["time"] = t + pd.Timedelta(minutes=base)
+    out["time"] = t + pd.Timedelta(base, unit="min")
     if auction.any():
         a = out[auction].copy()
-        a["time"] = t[auction].dt.normalize() + pd.Timedelta(hours=9, minutes=30 + base)
+        a["time"] = t[auction].dt.normalize() + pd.Timedelta(9 * 60 + 30 + base, unit="min")
         rest = out[~auction]
         key = ["code", "time"]
         m = rest.merge(a[key + ["open", "volume", "money", "high", "low"]], on=key, how="left", suffixes=("", "_a"))

@@ -217,7 +217,7 @@ def _listing_date(code: str, kind: CodeKind, u: float) -> pd.Timestamp:
         xs = [a for a, _ in anchors]
         ys = [pd.Timestamp(d).value for _, d in anchors]
         v = float(np.interp(num, xs, ys))
-        return pd.Timestamp(int(v)).normalize() + pd.Timedelta(days=int(u * 20))
+        return pd.Timestamp(int(v)).normalize() + pd.Timedelta(int(u * 20), unit="D")
     lo, hi = (pd.Timestamp(d) for d in kind.listed)
     return (lo + (hi - lo) * u).normalize()
 

@@ -314,7 +314,7 @@ def run_pull(source: str, out: str | os.PathLike, *, start=None, end=None, unive
             quota = call("quota", src.quota)
             if quota is not None:
                 need = src.rows_estimate(len(secs), 1, what) if state.get("by_day") else \
-                    src.rows_estimate(len(batch), len(cal), what)
+                    src.rows_estimate(len(batch), len(cal), what, span=(cal[0].date(), cal[-1].date()))
                 if quota["spare"] < need:
                     raise QuotaExhausted(
                         f"{source}: daily quota: {quota['total'] - quota['spare']:,} of {quota['total']:,} rows "
@@ -570,7 +570,7 @@ def _index_tables(snaps: pd.DataFrame, cal: pd.DatetimeIndex, known: set) -> tup
     parts = []
     for _icode, g in snaps.groupby("index_code"):
         days = np.sort(g["date"].unique())
-        ends = pd.Series(list(pd.DatetimeIndex(days[1:]) - pd.Timedelta(days=1)) + [FAR_FUTURE],
+        ends = pd.Series(list(pd.DatetimeIndex(days[1:]) - pd.Timedelta(1, unit="D")) + [FAR_FUTURE],
                          index=pd.DatetimeIndex(days))
         parts.append(pd.DataFrame({"index_code": g["index_code"].to_numpy(), "code": g["code"].to_numpy(),
                                    "start_date": g["date"].to_numpy(),
@@ -589,19 +589,33 @@ def _index_tables(snaps: pd.DataFrame, cal: pd.DatetimeIndex, known: set) -> tup
 
 def _collect_reports(stage: Path, update_of: Path | None) -> dict[str, pd.DataFrame]:
     """The committed report batches per table; on update merged with the store's own rows
-    (a report already in the store keeps its first-announced version)."""
+    (a report already in the store keeps its first-announced version; the year-to-date rows
+    added after a kept quarter are re-based on it, see
+    :func:`~jqlite.data.sources.fundamentals_map.rebase_on_kept`)."""
+    from .fundamentals import CUMULATIVE_TABLES, STOCK_ITEMS
+    from .sources.fundamentals_map import rebase_on_kept
+
+    def dates(df):
+        for c in ("statDate", "pubDate"):
+            df[c] = pd.to_datetime(df[c])
+        return df
+
     out = {}
     for t in STATEMENT_TABLES:
-        frames = []
+        old = None
         if update_of is not None and (update_of / FUND_DIR / f"{t}.parquet").exists():
-            frames.append(pd.read_parquet(update_of / FUND_DIR / f"{t}.parquet"))
-        frames += [pd.read_parquet(f) for f in sorted((stage / "batches").glob(f"*.{t}.parquet"))]
-        frames = [f for f in frames if len(f)]
+            old = dates(pd.read_parquet(update_of / FUND_DIR / f"{t}.parquet"))
+            old = old if len(old) else None
+        frames = [f for f in (pd.read_parquet(f) for f in sorted((stage / "batches").glob(f"*.{t}.parquet")))
+                  if len(f)]
+        new = dates(pd.concat(frames, ignore_index=True)).drop_duplicates(["code", "statDate"], keep="first") \
+            if frames else None
+        if old is not None and new is not None and t in CUMULATIVE_TABLES:
+            new = rebase_on_kept(old, new, STOCK_ITEMS.get(t, ()))
+        frames = [f for f in (old, new) if f is not None]
         if not frames:
             continue
         df = pd.concat(frames, ignore_index=True)
-        for c in ("statDate", "pubDate"):
-            df[c] = pd.to_datetime(df[c])
         out[t] = df.drop_duplicates(["code", "statDate"], keep="first").reset_index(drop=True)
     return out
 
@@ -716,7 +730,7 @@ def run_update(store: str | os.PathLike, *, end=None, adapter: Source | None = N
             say(f"{stage}: the update to {st.get('end')} is already in the store; removing its staging folder")
             shutil.rmtree(stage, ignore_errors=True)
     end_d = pd.Timestamp(end or _dt.date.today()).normalize()
-    nxt = xshg_trading_days(str((last + pd.Timedelta(days=1)).date()), str(max(end_d, last).date()))
+    nxt = xshg_trading_days(str((last + pd.Timedelta(1, unit="D")).date()), str(max(end_d, last).date()))
     if len(nxt) == 0:
         return {"store": store, "status": "up to date", "rows": 0, "last_date": str(last.date())}
     codes = None

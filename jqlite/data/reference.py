@@ -410,7 +410,7 @@ def _l1_eras(prefix: str) -> list | str:
         return jq_style_name(n21, 1)
     if n21 is None:
         return jq_style_name(n14, 1)
-    return [(jq_style_name(n14, 1), pd.Timestamp("1990-01-01"), SW2021_DAY - pd.Timedelta(days=1)),
+    return [(jq_style_name(n14, 1), pd.Timestamp("1990-01-01"), SW2021_DAY - pd.Timedelta(1, unit="D")),
             (jq_style_name(n21, 1), SW2021_DAY, FAR)]
 
 
@@ -450,7 +450,7 @@ def sample_reference_tables(securities: pd.DataFrame, sectors: pd.DataFrame) -> 
     rows: list = []
     names: dict = {}
     d14, d21 = SW2014_DAY, SW2021_DAY
-    one = pd.Timedelta(days=1)
+    one = pd.Timedelta(1, unit="D")
     for code, s, e in zip(sec["code"], sec["start_date"], sec["end_date"]):
         if code not in cls:
             continue
@@ -558,10 +558,10 @@ def read_real_industries(src_dir, codes=None, start=None, end=None) -> dict[str,
         h = h[h["code"].isin(set(codes))]
     h = h.sort_values(["code", "start_date"], kind="stable").drop_duplicates(["code", "start_date"], keep="last")
     nxt = h.groupby("code")["start_date"].shift(-1)
-    h["end_date"] = (nxt - pd.Timedelta(days=1)).fillna(FAR)
+    h["end_date"] = (nxt - pd.Timedelta(1, unit="D")).fillna(FAR)
     # every listed stock was re-coded on the SW2021 day: an older class never outlives it
     old = (h["start_date"] < SW2021_DAY).to_numpy()
-    h.loc[old, "end_date"] = h.loc[old, "end_date"].clip(upper=SW2021_DAY - pd.Timedelta(days=1))
+    h.loc[old, "end_date"] = h.loc[old, "end_date"].clip(upper=SW2021_DAY - pd.Timedelta(1, unit="D"))
     if start is not None:
         h = h[h["end_date"] >= pd.Timestamp(start)]
     if end is not None:
@@ -596,7 +596,7 @@ def read_real_industries(src_dir, codes=None, start=None, end=None) -> dict[str,
     mem = mem.sort_values(["scheme", "code", "start_date"], kind="stable").reset_index(drop=True)
     same = (mem["scheme"].eq(mem["scheme"].shift()) & mem["code"].eq(mem["code"].shift())
             & mem["industry_code"].eq(mem["industry_code"].shift())
-            & (mem["start_date"] - mem["end_date"].shift() <= pd.Timedelta(days=1))).to_numpy()
+            & (mem["start_date"] - mem["end_date"].shift() <= pd.Timedelta(1, unit="D"))).to_numpy()
     gid = np.cumsum(~same)
     mem = mem.groupby(gid).agg(scheme=("scheme", "first"), industry_code=("industry_code", "first"),
                                code=("code", "first"), start_date=("start_date", "min"),

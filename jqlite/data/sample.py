@@ -969,7 +969,7 @@ def sample_latents(seed: int = DEFAULT_SEED, n_stocks: int = 800, start: str = D
         elif len(ipo_i):
             pre_i = np.sort(np.concatenate([pre_i, ipo_i]))
         if len(pre_i) and pre is not None:
-            plo, phi = pd.Timestamp(pre[0]), min(pd.Timestamp(pre[1]), days[0] - pd.Timedelta(days=1))
+            plo, phi = pd.Timestamp(pre[0]), min(pd.Timestamp(pre[1]), days[0] - pd.Timedelta(1, unit="D"))
             bdays = pd.bdate_range(min(plo, phi), phi)
             start_date[pre_i] = np.sort(rng.choice(bdays.to_numpy(), size=len(pre_i)))
             start_idx[pre_i] = 0

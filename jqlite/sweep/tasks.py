@@ -151,7 +151,7 @@ def parse_windows(text: str) -> list[tuple[str, str]]:
     out, cur = [], a
     while cur <= b:
         nxt = cur + off
-        out.append((cur.strftime("%Y-%m-%d"), min(nxt - pd.Timedelta(days=1), b).strftime("%Y-%m-%d")))
+        out.append((cur.strftime("%Y-%m-%d"), min(nxt - pd.Timedelta(1, unit="D"), b).strftime("%Y-%m-%d")))
         cur = nxt
     return out
 

@@ -119,7 +119,7 @@ def tiny_store(path: str | os.PathLike, closes: Mapping[str, Sequence[float] | p
     types = dict(types or {})
     n_max = max(len(v) for v in closes.values())
     days = xshg_trading_days(pd.Timestamp(start).strftime("%Y-%m-%d"),
-                             (pd.Timestamp(start) + pd.Timedelta(days=int(n_max * 1.6) + 30)).strftime("%Y-%m-%d"))
+                             (pd.Timestamp(start) + pd.Timedelta(int(n_max * 1.6) + 30, unit="D")).strftime("%Y-%m-%d"))
     days = days[days >= pd.Timestamp(start)][:n_max]
     last_df = max((v["date"].max() for v in closes.values() if isinstance(v, pd.DataFrame)), default=None)
     if last_df is not None and (len(days) == 0 or pd.Timestamp(last_df) > days[-1]):
@@ -257,7 +257,7 @@ def tiny_market(path: str | os.PathLike, bars: Mapping[str, Sequence[float | Non
         norm_frames[code] = f
         s0 = min(s0, f["date"].iloc[0])
         last = max(last, f["date"].iloc[-1])
-    span_end = max(last, s0 + pd.Timedelta(days=int(n_list * 1.6) + 30))
+    span_end = max(last, s0 + pd.Timedelta(int(n_list * 1.6) + 30, unit="D"))
     cal = xshg_trading_days(s0.strftime("%Y-%m-%d"), span_end.strftime("%Y-%m-%d"))
     cal = cal[cal >= s0]
     n_days = max(n_list, int(cal.searchsorted(last, side="right")))

@@ -42,7 +42,7 @@ def eligible_mask(store, row: int) -> np.ndarray:
     typ = secs["type"].reindex(store.codes).astype(str).to_numpy()
     start = pd.to_datetime(secs["start_date"]).reindex(store.codes).to_numpy()
     day = store.dates[row]
-    return ((typ == "stock") & (start <= np.datetime64(day - pd.Timedelta(days=365)))
+    return ((typ == "stock") & (start <= np.datetime64(day - pd.Timedelta(365, unit="D")))
             & (store.field("paused")[row] == 0) & np.isfinite(store.field("close")[row]))
 
 

@@ -91,3 +91,24 @@ def test_pull_extras_from_the_real_service(tmp_path, source):
         assert sec.loc["510300.XSHG", "type"] == "etf"        # a FILE's ETFs are pulled as ETFs
         b = pd.read_parquet(tmp_path / "s" / "bars_daily" / "2024.parquet")
         assert 2.5 < b.loc[b["code"] == "510300.XSHG", "close"].iloc[0] < 5.0   # yuan, 0.001 tick
+
+
+def test_jqdatasdk_fundamentals_from_the_real_service(tmp_path):
+    """``--source jqdatasdk --what fundamentals`` for 600519 over April 2024: the sums a real
+    answer can confirm.  Kweichow Moutai's 2023 归母净利润 was about 747 亿 yuan (annual report,
+    early April 2024) and about 529 亿 for 2023Q1-Q3: the stored year-to-date rows (summed from
+    jqdatasdk's single quarters) must land there, in yuan."""
+    from jqlite.data.pull import run_pull
+    if importlib.util.find_spec("jqdatasdk") is None:
+        pytest.skip("jqdatasdk not installed: pip install 'jqlite-engine[jqdatasdk]'")
+    if any(not os.environ.get(v) for v in NEEDS["jqdatasdk"]):
+        pytest.skip(f"jqdatasdk: set {' and '.join(NEEDS['jqdatasdk'])}")
+    run_pull("jqdatasdk", tmp_path / "s", start="2024-04-01", end="2024-04-30", codes=["600519.XSHG"],
+             what=("bars", "fundamentals"))
+    inc = pd.read_parquet(tmp_path / "s" / "fundamentals" / "income.parquet")
+    inc["statDate"] = pd.to_datetime(inc["statDate"])
+    ytd = inc.set_index("statDate")["np_parent_company_owners"]
+    assert 7.0e10 < ytd[pd.Timestamp("2023-12-31")] < 8.0e10
+    assert 5.0e10 < ytd[pd.Timestamp("2023-09-30")] < 5.6e10
+    ind = pd.read_parquet(tmp_path / "s" / "fundamentals" / "indicator.parquet")
+    assert ((ind["roe"] > 2) & (ind["roe"] < 20)).all()        # single-quarter percent

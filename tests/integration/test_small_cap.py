@@ -26,7 +26,7 @@ def expected_picks(store, day: pd.Timestamp, n: int = 20) -> list[str]:
     valuation of the last trading day <= day - 1, each stock's latest indicator report
     published <= day - 1, listed on day - 1; roe > 0; ascending market cap (then code);
     skip stocks paused, ST, or opening at the limit-up price on ``day``."""
-    asof = day - pd.Timedelta(days=1)
+    asof = day - pd.Timedelta(1, unit="D")
     fd = store.path / "fundamentals"
     val = pd.read_parquet(fd / "valuation.parquet", columns=["day", "code", "market_cap"])
     val["day"] = pd.to_datetime(val["day"])

@@ -161,7 +161,7 @@ class FakeTushareApiX(FakeTushareApi):
                 b = intraday(code, d, 240)
                 k = int(np.flatnonzero(b["time"].dt.strftime("%H:%M") == "13:01")[0])
                 x = b.iloc[[k]].copy()
-                x["time"] = pd.Timestamp(d) + pd.Timedelta(hours=13)
+                x["time"] = pd.Timestamp(d) + pd.Timedelta(13, unit="h")
                 x[["close", "high", "low"]] = float(x["open"].iloc[0])
                 x[["volume", "money"]] = x[["volume", "money"]].to_numpy() / 4
                 b.loc[b.index[k], ["volume", "money"]] = b[["volume", "money"]].iloc[k].to_numpy() * 3 / 4
@@ -239,7 +239,7 @@ class FakeAkshareX(FakeAkshare):
             b = intraday(code, d, 240)
             # the opening auction as its own 09:30 row: a fifth of the 09:31 bar's volume, at the open
             auc = b.iloc[[0]].copy()
-            auc["time"] = pd.Timestamp(d) + pd.Timedelta(hours=9, minutes=30)
+            auc["time"] = pd.Timestamp(d) + pd.Timedelta(9 * 60 + 30, unit="min")
             auc[["close", "high", "low"]] = float(auc["open"].iloc[0])
             auc[["volume", "money"]] = auc[["volume", "money"]].to_numpy() / 5
             b.loc[b.index[0], ["volume", "money"]] = b[["volume", "money"]].iloc[0].to_numpy() * 4 / 5

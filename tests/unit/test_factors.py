@@ -268,7 +268,7 @@ def test_backtest_clips_end_date(store, monkeypatch):
     res = jqfactor.get_factor_values("000001.XSHE", "PSY", start_date=store.dates[0])["PSY"]
     assert res.index[-1] == store.dates[199]
     # intraday timestamp of the current day: still the previous trading day
-    monkeypatch.setattr(fapi, "current_date_or_none", lambda: cur + pd.Timedelta(hours=14, minutes=30))
+    monkeypatch.setattr(fapi, "current_date_or_none", lambda: cur + pd.Timedelta(14 * 60 + 30, unit="min"))
     res = jqfactor.get_factor_values("000001.XSHE", "PSY", count=1)["PSY"]
     assert res.index[-1] == store.dates[199]
 

@@ -87,7 +87,7 @@ def test_statement_invisible_before_pubdate_and_identities(research):
     row = inc[pd.to_datetime(inc["statDate"]) == pd.Timestamp("2020-12-31")].iloc[0]
     pub = pd.Timestamp(row["pubDate"])
     q = query(income.code, income.statDate, income.pubDate).filter(income.code == CODE)
-    before = jqdata.get_fundamentals(q, date=(pub - pd.Timedelta(days=1)).date())
+    before = jqdata.get_fundamentals(q, date=(pub - pd.Timedelta(1, unit="D")).date())
     on = jqdata.get_fundamentals(q, date=pub.date())
     assert before["statDate"].iloc[0] == "2020-09-30"
     assert on["statDate"].iloc[0] == "2020-12-31" and on["pubDate"].iloc[0] == str(pub.date())

@@ -50,7 +50,7 @@ def main():
     def ingest_fn(environ, asset_db_writer, minute_bar_writer, daily_bar_writer, adjustment_writer, calendar,
                   start_session, end_session, cache, show_progress, output_dir):
         eq = pd.DataFrame({"symbol": syms, "asset_name": syms, "start_date": sessions[0], "end_date": sessions[-1],
-                           "first_traded": sessions[0], "auto_close_date": sessions[-1] + pd.Timedelta(days=1),
+                           "first_traded": sessions[0], "auto_close_date": sessions[-1] + pd.Timedelta(1, unit="D"),
                            "exchange": "XSHG"})
         asset_db_writer.write(equities=eq, exchanges=pd.DataFrame(
             {"exchange": ["XSHG"], "canonical_name": ["XSHG"], "country_code": ["CN"]}))

@@ -9,6 +9,7 @@ module            what it reads
 ``xbx``           presets ``xbx`` (``daily/xbx`` parquet, prices in fen) and ``xbx_csv``
 ``tushare``       preset ``tushare`` (``daily``: lots, thousand yuan, ``20150105`` dates)
 ``baostock``      preset ``baostock`` (k-data: ``tradestatus``, ``isST``)
+``qlib``          a qlib data folder (``calendars/``, ``features/*.day.bin``; :func:`import_qlib_dir`)
 ``real``          the bundled real data set ``shared/data/real`` (:func:`import_real_data`)
 ``arrow_io``      fast pyarrow column readers used by the importers
 ================  ============================================================================

@@ -164,10 +164,10 @@ class Source:
         Raises
         ------
         SourceError
-            The source has no financial statements in jqlite (akshare, jqdatasdk for now).
+            The source has no financial statements in jqlite (akshare).
         """
         raise SourceError(f"{self.name}: --what fundamentals is not supported for this source "
-                          "(supported: baostock, tushare)")
+                          "(supported: baostock, tushare, jqdatasdk)")
 
     def index_snapshots(self, index_code: str, dates: list[_dt.date]) -> pd.DataFrame:
         """Members (and weights where the source has them) of ``index_code`` for
@@ -293,8 +293,12 @@ class Source:
         """``{'total': int, 'spare': int}`` rows per day for sources with a quota, else None."""
         return None
 
-    def rows_estimate(self, n_codes: int, n_days: int, what=("bars",)) -> int:
-        """Quota rows a batch of ``n_codes`` over ``n_days`` costs (sources with a quota)."""
+    def rows_estimate(self, n_codes: int, n_days: int, what=("bars",), span=None) -> int:
+        """Quota rows a batch of ``n_codes`` over ``n_days`` costs (sources with a quota).
+
+        ``what`` is the pull's ``--what`` items; ``span`` its ``(start, end)`` dates (report
+        quarters of ``--what fundamentals`` are counted from it), None when unknown.
+        """
         return n_codes * n_days
 
     # ---------------------------------------------------------------- shared

@@ -109,8 +109,8 @@ def fold_to_jq_labels(df: pd.DataFrame) -> pd.DataFrame:
     t = pd.to_datetime(df["time"])
     m = (t - t.dt.normalize()).dt.total_seconds() / 60.0
     day = t.dt.normalize()
-    label = t.where(~(m <= 9 * 60 + 30), day + pd.Timedelta(hours=9, minutes=31))
-    label = label.where(~((m > 11 * 60 + 30) & (m <= 13 * 60)), day + pd.Timedelta(hours=13, minutes=1))
+    label = t.where(~(m <= 9 * 60 + 30), day + pd.Timedelta(9 * 60 + 31, unit="min"))
+    label = label.where(~((m > 11 * 60 + 30) & (m <= 13 * 60)), day + pd.Timedelta(13 * 60 + 1, unit="min"))
     x = df.assign(_t=t, time=label).sort_values(["code", "time", "_t"], kind="stable")
     out = x.groupby(["code", "time"], sort=True).agg(open=("open", "first"), close=("close", "last"),
                                                      high=("high", "max"), low=("low", "min"),
@@ -162,7 +162,7 @@ def snapshots_to_intervals(snaps: pd.DataFrame, days=None) -> pd.DataFrame:
     for scheme, g in s.groupby("scheme", sort=True):
         days_ = np.sort(g["date"].unique()) if days is None else \
             np.sort(pd.DatetimeIndex(pd.to_datetime(list(days))).unique().to_numpy())
-        nxt = pd.Series(list(pd.DatetimeIndex(days_[1:]) - pd.Timedelta(days=1)) + [FAR], index=pd.DatetimeIndex(days_))
+        nxt = pd.Series(list(pd.DatetimeIndex(days_[1:]) - pd.Timedelta(1, unit="D")) + [FAR], index=pd.DatetimeIndex(days_))
         g = g.sort_values(["code", "date"], kind="stable").reset_index(drop=True)
         g["end_date"] = nxt.reindex(g["date"]).to_numpy()
         # the row continues the previous one: same code and industry, previous snapshot day
@@ -204,7 +204,7 @@ def merge_members(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
     keep = f.isna() | (old["start_date"] < f)
     old = old[keep.to_numpy()].copy()
     cut = old["_first"].notna() & (old["end_date"] >= old["_first"])
-    old.loc[cut, "end_date"] = old.loc[cut, "_first"] - pd.Timedelta(days=1)
+    old.loc[cut, "end_date"] = old.loc[cut, "_first"] - pd.Timedelta(1, unit="D")
     old = old.drop(columns="_first")
     both = pd.concat([old, new], ignore_index=True).sort_values(["scheme", "code", "start_date"], kind="stable")
     both = both.reset_index(drop=True)

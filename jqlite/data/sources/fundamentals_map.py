@@ -8,15 +8,23 @@ stored cumulative year-to-date for income / cash_flow (the reader derives single
 indicator single-quarter with ratios in percent.
 
 Point in time: ``pubDate`` is the date the report was first announced (tushare ``ann_date``
-of the original, un-revised version; baostock ``pubDate``), ``statDate`` the report period
-end (tushare ``end_date``; baostock ``statDate``).  A report is visible on day D when
-``pubDate <= D``.  The store keeps one version per (code, statDate): the first announced one.
+of the original, un-revised version; baostock ``pubDate``; jqdatasdk ``pubDate`` as
+``get_fundamentals`` answers it), ``statDate`` the report period end (tushare ``end_date``;
+baostock and jqdatasdk ``statDate``).  A report is visible on day D when ``pubDate <= D``.
+The store keeps one version per (code, statDate): the first announced one.
+
+jqdatasdk serves income / cash_flow as **single quarters** (``get_fundamentals(q,
+statDate='2023q3')``); :func:`cumulate_quarters` turns them into the store's year-to-date
+rows, and :func:`rebase_on_kept` keeps the single quarters exact when an update adds quarters
+to a year whose earlier reports the store already holds in another version.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from ..fundamentals import BALANCE_COLUMNS, CASH_FLOW_COLUMNS, INCOME_COLUMNS, INDICATOR_COLUMNS
 from ..ingest import normalize_codes
 
 # ------------------------------------------------------------------ tushare (yuan, YTD)
@@ -117,6 +125,26 @@ TUSHARE_STATEMENTS = {"income": ("income", TS_INCOME), "balancesheet": ("balance
 BS_PROFIT = {"netProfit": "net_profit"}
 
 
+# ------------------------------------------------------------------ jqdatasdk (JoinQuant's own)
+#: jqdatasdk 1.9.8 column -> jqlite column, per ``get_fundamentals`` table
+#: (``jqdatasdk/finance_tables.py``: ``IncomeStatementDay``, ``BalanceSheetDay``,
+#: ``CashFlowStatementDay``, ``FinancialIndicatorDay``).  The names are JoinQuant's, so the
+#: map is the identity except where jqlite's column name differs from the SDK's for the same
+#: item: 资产处置收益 (``asset_deal_income``), 其他收益 (``other_earnings``), 所有者权益-永续债
+#: (``pepertual_liability_equity``, sic).  SDK columns jqlite has no column for (e.g.
+#: ``sust_operate_net_profit``, the bank/insurer cash-flow items) are not asked for; jqlite
+#: columns the SDK table lacks (``settlement_provi_other``) stay absent; the cash-flow
+#: supplement items come from ``finance.STK_CASHFLOW_STATEMENT`` instead (see the adapter).
+JQ_INCOME = {**{c: c for c in INCOME_COLUMNS if c not in ("asset_disposal_income", "other_income")},
+             "asset_deal_income": "asset_disposal_income", "other_earnings": "other_income"}
+JQ_BALANCE = {**{c: c for c in BALANCE_COLUMNS if c not in ("perpetual_bonds_equity", "settlement_provi_other")},
+              "pepertual_liability_equity": "perpetual_bonds_equity"}
+JQ_CASH_FLOW = {c: c for c in CASH_FLOW_COLUMNS}
+JQ_INDICATOR = {c: c for c in INDICATOR_COLUMNS}
+#: JoinQuant table (the jqdatasdk attribute and jqlite's table name) -> column map.
+JQ_STATEMENTS = {"income": JQ_INCOME, "balance": JQ_BALANCE, "cash_flow": JQ_CASH_FLOW, "indicator": JQ_INDICATOR}
+
+
 def _empty(table: str) -> pd.DataFrame:
     return pd.DataFrame({"code": pd.Series(dtype=object), "statDate": pd.Series(dtype="datetime64[ns]"),
                          "pubDate": pd.Series(dtype="datetime64[ns]")})
@@ -170,3 +198,90 @@ def report_quarters(start, end) -> list[tuple[int, int]]:
     s, e = pd.Timestamp(start), pd.Timestamp(end)
     return [(y, q) for y in range(s.year - 1, e.year + 1) for q in (1, 2, 3, 4)
             if pd.Timestamp(year=y, month=3 * q, day=1) <= e]
+
+
+def _value_columns(df: pd.DataFrame, stock_items) -> list[str]:
+    return [c for c in df.columns if c not in ("code", "statDate", "pubDate") and c not in set(stock_items)]
+
+
+def cumulate_quarters(df: pd.DataFrame, stock_items=()) -> pd.DataFrame:
+    """Single-quarter statement rows -> the store's cumulative year-to-date rows.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        ``code, statDate, pubDate`` (datetime64) and float value columns, one row per
+        (code, statDate), each value the quarter alone (jqdatasdk's income / cash_flow).
+    stock_items : iterable of str
+        Balance-type columns served as they are (``cash_and_equivalents_at_end``,
+        ``cash_equivalents_at_beginning``): not summed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows sorted by code and statDate; each value column is the sum of the
+        quarters of the same year up to this one.  A quarter whose own value is NaN stays NaN;
+        an earlier NaN quarter or a missing earlier report counts as nothing in the sum.  So
+        the single quarter the reader derives back (this row minus the previous quarter's)
+        is the source's single quarter wherever both quarters have a value, and NaN (never a
+        wrong number) after a gap.
+    """
+    if df is None or len(df) == 0:
+        return df
+    df = df.sort_values(["code", "statDate"], kind="stable").reset_index(drop=True)
+    keys = [df["code"].to_numpy(), pd.DatetimeIndex(df["statDate"]).year.to_numpy()]
+    for c in _value_columns(df, stock_items):
+        v = df[c].astype(float)
+        run = v.fillna(0.0).groupby(keys).cumsum()
+        df[c] = run.where(v.notna()).to_numpy()
+    return df
+
+
+def rebase_on_kept(old: pd.DataFrame, new: pd.DataFrame, stock_items=()) -> pd.DataFrame:
+    """Newly pulled cumulative rows of a year the store already holds earlier quarters of,
+    re-based on the store's (first-announced) version of those quarters.
+
+    An update keeps the store's row of a report it already has (the first announced version)
+    and adds the reports announced since.  When the source now sends another version of the
+    kept quarter (a restatement), the new year-to-date rows after it were built on that other
+    version; each is shifted by (kept value - newly sent value) of the last kept quarter of the
+    same year, so the single quarter the reader derives at the boundary (added row minus kept
+    row) is the newly sent single quarter, and the kept quarters are unchanged.  Where the two
+    versions agree (or either is NaN: nothing to shift by) the pulled values stay as they are.
+
+    Parameters
+    ----------
+    old : pandas.DataFrame
+        The store's rows of one cumulative table (``code, statDate, pubDate``, values).
+    new : pandas.DataFrame
+        The pull's rows of the same table (cumulative, one per (code, statDate)).
+    stock_items : iterable of str
+        Columns never differenced (kept as pulled).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``new`` whose (code, statDate) is not in ``old``, sorted by code and
+        statDate, shifted where the pull also sent the kept quarter they follow.
+    """
+    def key(d, col="statDate"):
+        return pd.MultiIndex.from_arrays([d["code"].to_numpy(), pd.DatetimeIndex(d[col]).to_numpy()])
+    new = new.sort_values(["code", "statDate"], kind="stable").reset_index(drop=True)
+    in_old = key(new).isin(key(old))
+    add = new[~in_old].reset_index(drop=True)
+    if not in_old.any() or add.empty:
+        return add
+    # the last kept quarter of the same code before each added row (merge_asof needs time order)
+    left = add[["code", "statDate"]].reset_index().sort_values("statDate", kind="stable")
+    right = pd.DataFrame({"code": old["code"].to_numpy(), "anchor": pd.DatetimeIndex(old["statDate"]).to_numpy()})
+    m = pd.merge_asof(left, right.sort_values("anchor", kind="stable"), left_on="statDate", right_on="anchor",
+                      by="code", allow_exact_matches=False, direction="backward").sort_values("index")
+    same_year = np.asarray(pd.DatetimeIndex(m["anchor"]).year == pd.DatetimeIndex(m["statDate"]).year)
+    anchors = key(m, "anchor")
+    oldv = old.set_index(key(old))
+    newv = new.set_index(key(new))
+    for c in [c for c in _value_columns(new, stock_items) if c in old.columns]:
+        delta = oldv[c].reindex(anchors).to_numpy(dtype=float) - newv[c].reindex(anchors).to_numpy(dtype=float)
+        ok = same_year & np.isfinite(delta)
+        add[c] = np.where(ok, add[c].to_numpy(dtype=float) + np.where(ok, delta, 0.0), add[c].to_numpy(dtype=float))
+    return add

@@ -9,7 +9,8 @@ https://www.joinquant.com/help/api/doc?name=JQDatadoc):
 * ``auth(username, password)`` -> None; a rejected account raises ``Exception(msg)`` with the
   server's message (``JQDataClient.get_error``); network failures are socket errors.
 * ``get_query_count()`` -> ``{'total': int, 'spare': int}``: rows the account may fetch today
-  and rows left.  Each returned row of ``get_price``/``get_extras`` costs one.
+  and rows left.  Each returned row of ``get_price``/``get_extras``/``get_valuation``/
+  ``get_fundamentals`` costs one.
 * ``get_all_securities(types=['stock'])`` -> DataFrame indexed by code (``600000.XSHG``),
   columns ``display_name, name, start_date, end_date, type`` (dates as ``Timestamp``; listed
   and delisted stocks).
@@ -36,6 +37,44 @@ https://www.joinquant.com/help/api/doc?name=JQDatadoc):
 * ``get_all_securities(types=['etf'])`` (``--what etf``): ETFs, listed and delisted.
 * ``get_factor_values(codes, factors, start_date, end_date)`` (``jqlite data
   verify-factors``) -> ``{factor: DataFrame}`` indexed by date, one column per code.
+* ``get_fundamentals(query(income.code, income.pubDate, income.statDate, income.<col>, ...)
+  .filter(income.code.in_(codes)), statDate='2023q3')`` (``--what fundamentals``; ``query``
+  and the tables ``income balance cash_flow indicator`` are the module's own, sqlalchemy
+  objects of ``jqdatasdk/finance_tables.py``) -> DataFrame with the selected columns in
+  order: ``code``, ``pubDate``, ``statDate`` (dates) and the values (float, yuan; ratios in
+  percent; NaN where the report has no value).  With ``statDate='YYYYqN'``
+  ``jqdatasdk/finance_service.py`` ``get_fundamentals_sql`` reads the quarter tables
+  (``income_statement``, ``cash_flow_statement``, ``balance_sheet``,
+  ``financial_indicator``), whose income / cash-flow / indicator values are that **quarter
+  alone** (the ``get_history_fundamentals`` docstring: "income表中只有单个季度的利润"; JQData
+  doc 财务数据: 单季度); balance is the position at statDate.  At most
+  ``FUNDAMENTAL_RESULT_LIMIT`` rows per call (10,000 in 1.9.8; the platform manual says
+  5,000), one row per code and quarter; rows count against the daily quota like any other.
+  The columns asked for are ``fundamentals_map.JQ_STATEMENTS`` (JoinQuant's names; three
+  differ in jqlite) that the installed SDK's table has.
+* ``finance.run_query(query(finance.STK_CASHFLOW_STATEMENT.code, .pub_date, .report_date,
+  .fixed_assets_depreciation, .intangible_assets_amortization,
+  .defferred_expense_amortization).filter(..., report_type == 0))`` (the table's columns are
+  loaded from the server, ``jqdatasdk/table.py`` ``DBTable``; names from the JQData doc
+  合并现金流量表 id=9898) -> DataFrame of the selected columns, values year-to-date as
+  reported, every version of a report its own row; at most 5,000 rows per call
+  (``DBTable.RESULT_ROWS_LIMIT``).  The three indirect-method items are not columns of
+  ``cash_flow``; jqlite keeps them beside it for the factor library.
+
+Fundamentals: one call per table, quarter (``report_quarters``: Q1 of the year before the
+span to the quarter of its end) and at most :attr:`JqdatasdkSource.fund_codes_per_call`
+codes.  Income and cash_flow single quarters are summed within each year into the store's
+year-to-date rows (``fundamentals_map.cumulate_quarters``; the reader derives the single
+quarters back), rather than read from ``finance.STK_INCOME_STATEMENT`` /
+``STK_CASHFLOW_STATEMENT`` (cumulative as reported, but with a different column set, every
+revision as its own row and a 5,000-row cap over all periods): the single quarters
+``get_fundamentals(date=...)`` serves on JoinQuant are then exactly jqdatasdk's.  Only rows
+with ``pubDate <= end`` are kept; of several rows of one (code, statDate) the first announced.
+JoinQuant's statDate answer holds one version per report; which one after a correction is not
+documented (UNCONFIRMED), so an update keeps the store's version and re-bases the new
+year-to-date rows on it (``fundamentals_map.rebase_on_kept``).  Quota: at most 5 rows per stock
+and report quarter (the four tables and ``STK_CASHFLOW_STATEMENT``), counted by
+:meth:`JqdatasdkSource.rows_estimate` before each batch.
 """
 
 from __future__ import annotations
@@ -81,6 +120,14 @@ class JqdatasdkSource(Source):
             kind = self.classify(exc) or SourceError
             raise kind(f"jqdatasdk {name}: {exc}") from None
 
+    def _run_query(self, q):
+        """``finance.run_query(q)`` with the library's errors classified as :meth:`_call` does."""
+        try:
+            return self.client.finance.run_query(q)
+        except Exception as exc:
+            kind = self.classify(exc) or SourceError
+            raise kind(f"jqdatasdk finance.run_query: {exc}") from None
+
     def login(self, credentials: Mapping[str, str]) -> None:
         u, p = credentials.get("username"), credentials.get("password")
         if not u or not p:
@@ -101,13 +148,112 @@ class JqdatasdkSource(Source):
         q = self._call("get_query_count")
         return {"total": int(q["total"]), "spare": int(q["spare"])}
 
-    def rows_estimate(self, n_codes: int, n_days: int, what=("bars",)) -> int:
+    def rows_estimate(self, n_codes: int, n_days: int, what=("bars",), span=None) -> int:
         n = 2 * n_codes * n_days       # get_price + get_extras('is_st')
         if "minute" in what:
             n += 240 * n_codes * n_days
         if "valuation" in what:
             n += n_codes * n_days
+        if "fundamentals" in what:      # one row per code, table and report quarter at most
+            from .fundamentals_map import JQ_STATEMENTS, report_quarters
+            nq = len(report_quarters(*span)) if span else 8 + n_days // 60 + 2
+            # + finance.STK_CASHFLOW_STATEMENT (the supplement items): one row per report
+            n += (len(JQ_STATEMENTS) + 1) * nq * n_codes
         return n
+
+    #: Codes per ``get_fundamentals`` call: one row per code and quarter, under the platform's
+    #: 5,000-row cap (jqdatasdk 1.9.8 allows 10,000; an answer at the cap is refused below).
+    fund_codes_per_call = 5000
+    FUND_ROW_LIMIT = 5000
+
+    def fetch_fundamentals(self, codes: list[str], start, end) -> dict[str, pd.DataFrame]:
+        """Reports of ``codes`` by ``get_fundamentals(..., statDate='YYYYqN')`` (see the module
+        docstring): income / cash_flow cumulated to year-to-date, balance and indicator as
+        served; only reports announced by ``end``.
+
+        Raises
+        ------
+        SourceError
+            An answer reached the row cap (rows may be missing), or the library's own error
+            (quota, credentials, network: as :meth:`classify` says).
+        """
+        from ..fundamentals import CUMULATIVE_TABLES, STOCK_ITEMS
+        from .fundamentals_map import JQ_STATEMENTS, cumulate_quarters, map_statement, report_quarters
+        e = iso(end)
+        stocks = [c for c in codes if security_type_of(c) == "stock"]
+        out = {}
+        for table, mapping in JQ_STATEMENTS.items():
+            t = getattr(self.client, table)
+            cols = [c for c in mapping if hasattr(t, c)]
+            frames = []
+            for y, qn in report_quarters(start, end):
+                for i in range(0, len(stocks), self.fund_codes_per_call):
+                    chunk = stocks[i:i + self.fund_codes_per_call]
+                    q = self.client.query(t.code, t.pubDate, t.statDate, *[getattr(t, c) for c in cols]) \
+                        .filter(t.code.in_(chunk))
+                    df = self._call("get_fundamentals", q, statDate=f"{y}q{qn}")
+                    if df is None or len(df) == 0:
+                        continue
+                    if len(df) >= self.FUND_ROW_LIMIT:
+                        raise SourceError(f"jqdatasdk get_fundamentals {table} {y}q{qn}: {len(df)} rows, the "
+                                          f"answer cap; rows may be missing (ask fewer codes per call)")
+                    frames.append(df)
+            if not frames:
+                continue
+            df = pd.concat(frames, ignore_index=True)
+            pub = pd.to_datetime(df["pubDate"], errors="coerce")
+            df = df[(pub <= pd.Timestamp(e)).to_numpy()]
+            got = map_statement(df, {c: mapping[c] for c in cols}, code_col="code", stat_col="statDate",
+                                pub_col="pubDate", label=f"jqdatasdk get_fundamentals {table}", table=table)
+            if table in CUMULATIVE_TABLES:
+                got = cumulate_quarters(got, STOCK_ITEMS.get(table, ()))
+            if len(got):
+                out[table] = got
+        if "cash_flow" in out:
+            out["cash_flow"] = self._cash_flow_supplement(out["cash_flow"], stocks, start, end)
+        return out
+
+    def _cash_flow_supplement(self, cf: pd.DataFrame, stocks: list[str], start, end) -> pd.DataFrame:
+        """Add the indirect-method items jqlite keeps beside ``cash_flow`` (depreciation,
+        amortisation: ``fundamentals.CASH_FLOW_SUPPLEMENT``) from
+        ``finance.run_query(query(finance.STK_CASHFLOW_STATEMENT...))`` (JQData doc 合并现金流量表,
+        https://www.joinquant.com/help/api/doc?name=JQDatadoc&id=9898: ``code, pub_date,
+        report_date`` (报告期), ``report_type`` 0 本期 / 1 上期, values in yuan **as reported**,
+        i.e. year-to-date like the store; at most 5,000 rows per call).  Only ``report_type ==
+        0`` rows; of several versions of one report the first announced; attached to the
+        ``cash_flow`` row of the same (code, statDate), whose pubDate stays.
+        """
+        from ..fundamentals import CASH_FLOW_SUPPLEMENT
+        from .fundamentals_map import map_statement, report_quarters
+        try:
+            t = self.client.finance.STK_CASHFLOW_STATEMENT
+        except Exception as exc:       # no such table for this account: said, not fatal
+            self.note = f"jqdatasdk finance.STK_CASHFLOW_STATEMENT unavailable ({exc}): no depreciation items"
+            return cf
+        qs = report_quarters(start, end)
+        first = pd.Timestamp(year=qs[0][0], month=3 * qs[0][1], day=1) + pd.offsets.MonthEnd(0)
+        last = pd.Timestamp(year=qs[-1][0], month=3 * qs[-1][1], day=1) + pd.offsets.MonthEnd(0)
+        per_call = max(1, self.FUND_ROW_LIMIT // (2 * len(qs)))      # room for a correction per report
+        frames = []
+        for i in range(0, len(stocks), per_call):
+            chunk = stocks[i:i + per_call]
+            q = self.client.query(t.code, t.pub_date, t.report_date, *[getattr(t, c) for c in CASH_FLOW_SUPPLEMENT]) \
+                .filter(t.code.in_(chunk), t.report_type == 0, t.report_date >= iso(first), t.report_date <= iso(last),
+                        t.pub_date <= iso(end))
+            df = self._run_query(q)
+            if df is None or len(df) == 0:
+                continue
+            if len(df) >= self.FUND_ROW_LIMIT:
+                raise SourceError(f"jqdatasdk finance.run_query STK_CASHFLOW_STATEMENT: {len(df)} rows, the "
+                                  "answer cap; rows may be missing")
+            frames.append(df)
+        if not frames:
+            return cf
+        sup = map_statement(pd.concat(frames, ignore_index=True), {c: c for c in CASH_FLOW_SUPPLEMENT},
+                            code_col="code", stat_col="report_date", pub_col="pub_date",
+                            label="jqdatasdk STK_CASHFLOW_STATEMENT", table="cash_flow")
+        cf = cf.drop(columns=[c for c in CASH_FLOW_SUPPLEMENT if c in cf.columns])
+        return cf.merge(sup.drop(columns=["pubDate"]), on=["code", "statDate"], how="left")
 
     def etf_securities(self, date) -> pd.DataFrame:
         df = self._call("get_all_securities", types=["etf"])

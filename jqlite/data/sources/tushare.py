@@ -140,7 +140,7 @@ class TushareSource(Source):
             idx = {"hs300": "399300.SZ", "zz500": "000905.SH", "sz50": "000016.SH"}.get(universe)
             if idx is None:
                 raise SourceError(f"tushare: unknown universe {universe!r} (all, hs300, zz500, sz50)")
-            start = yyyymmdd(pd.Timestamp(date) - pd.Timedelta(days=40))
+            start = yyyymmdd(pd.Timestamp(date) - pd.Timedelta(40, unit="D"))
             w = self._q("index_weight", index_code=idx, start_date=start, end_date=d)
             if w.empty:
                 raise SourceError(f"tushare index_weight {idx}: no weights in the 40 days to {d}")
@@ -161,7 +161,7 @@ class TushareSource(Source):
         ts_idx = TS_INDEX.get(index_code)
         if ts_idx is None:
             raise SourceError(f"tushare: no index_weight code for {index_code} ({', '.join(TS_INDEX)})")
-        first = pd.Timestamp(min(dates)) - pd.Timedelta(days=40)
+        first = pd.Timestamp(min(dates)) - pd.Timedelta(40, unit="D")
         last = pd.Timestamp(max(dates))
         frames = []
         for y in range(first.year, last.year + 1):       # monthly weights: about 3,600 rows a year for CSI 300
@@ -286,7 +286,7 @@ class TushareSource(Source):
         jq = normalize_codes(df["ts_code"].to_numpy(), file="tushare index_member_all")
         start = pd.to_datetime(df["in_date"], format="%Y%m%d", errors="coerce")
         out_d = pd.to_datetime(df["out_date"].replace({"None": None, "": None}), format="%Y%m%d", errors="coerce")
-        end = (out_d - pd.Timedelta(days=1)).fillna(FAR)     # out_date: no longer a member that day
+        end = (out_d - pd.Timedelta(1, unit="D")).fillna(FAR)     # out_date: no longer a member that day
         parts = []
         for lvl in (1, 2, 3):
             parts.append(pd.DataFrame({
