@@ -24,6 +24,12 @@ Each builder's docstring gives its rule and the identities a reader can check by
 The ``macro`` database (``macro.MAC_MANUFACTURING_PMI``, ``macro.run_query``) has JoinQuant's
 columns but no data: ``run_query`` returns an empty frame and records a data gap.
 
+The ``opt`` database (期权): ``OPT_CONTRACT_INFO``, ``OPT_DAILY_PRICE``, ``OPT_RISK_INDICATOR``,
+``OPT_DAILY_PREOPEN``, ``OPT_EXERCISE_INFO`` from the sample market's option chains
+(:mod:`jqlite.api.options_db`, docs/options.md); ``OPT_ADJUSTMENT`` and
+``OPT_TRADE_RANK_STK`` answer empty with a data gap; a store that is not the sample answers
+every ``opt`` table empty with a data gap.
+
 ``jy`` (聚源, JuYuan): using it raises :class:`~jqlite.errors.ParamsError` saying so.
 Decision (issue 13): JuYuan is a licensed third-party database JoinQuant exposed in research
 only; its tables are keyed by JuYuan's own ``InnerCode`` and hold hundreds of columns
@@ -56,7 +62,7 @@ from . import _binding
 from ._binding import run_or_none
 from .fundamentals import SqlTable
 
-__all__ = ["finance", "macro", "jy", "gta"]
+__all__ = ["finance", "macro", "jy", "gta", "opt"]
 
 _MD = sa.MetaData()
 _S, _F, _D, _I = sa.String, sa.Float, sa.Date, sa.Integer
@@ -172,6 +178,56 @@ _MACRO_COLUMNS = {
         ("delivery_time_idx", _F), ("production_expected_idx", _F),
     ],
 }
+#: the ``opt`` (期权) database's tables (JoinQuant's columns, in JoinQuant's order; data:
+#: :mod:`jqlite.api.options_db` from the sample market's option chains)
+_OPT_COLUMNS = {
+    "OPT_CONTRACT_INFO": [
+        ("id", _I), ("code", _S), ("trading_code", _S), ("name", _S), ("contract_type", _S),
+        ("exchange_code", _S), ("currency_id", _S), ("underlying_symbol", _S), ("underlying_name", _S),
+        ("underlying_exchange", _S), ("underlying_type", _S), ("exercise_price", _F),
+        ("contract_unit", _I), ("contract_status", _S), ("list_date", _D), ("list_reason", _S),
+        ("list_price", _F), ("high_limit", _F), ("low_limit", _F), ("expire_date", _D),
+        ("last_trade_date", _D), ("exercise_date", _D), ("delivery_date", _D), ("is_adjust", _I),
+        ("delist_date", _D), ("delist_reason", _S),
+    ],
+    "OPT_DAILY_PRICE": [
+        ("id", _I), ("code", _S), ("exchange_code", _S), ("date", _D), ("pre_settle", _F),
+        ("pre_close", _F), ("open", _F), ("high", _F), ("low", _F), ("close", _F),
+        ("change_pct_close", _F), ("settle_price", _F), ("change_pct_settle", _F), ("volume", _F),
+        ("money", _F), ("position", _I),
+    ],
+    "OPT_RISK_INDICATOR": [
+        ("id", _I), ("code", _S), ("exchange_code", _S), ("date", _D), ("delta", _F), ("theta", _F),
+        ("gamma", _F), ("vega", _F), ("rho", _F),
+    ],
+    "OPT_DAILY_PREOPEN": [
+        ("id", _I), ("date", _D), ("code", _S), ("trading_code", _S), ("name", _S), ("exchange_code", _S),
+        ("underlying_symbol", _S), ("underlying_name", _S), ("underlying_exchange", _S),
+        ("underlying_type", _S), ("exercise_type", _S), ("contract_type", _S), ("contract_unit", _I),
+        ("exercise_price", _F), ("list_date", _D), ("last_trade_date", _D), ("exercise_date", _D),
+        ("delivery_date", _D), ("expire_date", _D), ("contract_version", _S), ("position", _I),
+        ("pre_close", _F), ("pre_settle", _F), ("pre_close_underlying", _F), ("is_limit", _S),
+        ("high_limit", _F), ("low_limit", _F), ("margin_unit", _F), ("margin_ratio_1", _F),
+        ("margin_ratio_2", _F), ("round_lot", _I), ("limit_order_min", _I), ("limit_order_max", _I),
+        ("market_order_min", _I), ("market_order_max", _I), ("quote_change_min", _F),
+        ("contract_status", _S),
+    ],
+    "OPT_ADJUSTMENT": [
+        ("id", _I), ("code", _S), ("adj_date", _D), ("contract_type", _S), ("ex_trading_code", _S),
+        ("ex_name", _S), ("ex_exercise_price", _F), ("ex_contract_unit", _I), ("new_trading_code", _S),
+        ("new_name", _S), ("new_exercise_price", _F), ("new_contract_unit", _I), ("adj_reason", _S),
+        ("expire_date", _D), ("last_trade_date", _D), ("exercise_date", _D), ("delivery_date", _D),
+        ("position", _I),
+    ],
+    "OPT_EXERCISE_INFO": [
+        ("id", _I), ("underlying_symbol", _S), ("underlying_name", _S), ("exercise_date", _D),
+        ("constract_type", _S), ("exercise_number", _I),
+    ],
+    "OPT_TRADE_RANK_STK": [
+        ("id", _I), ("underlying_symbol", _S), ("underlying_name", _S), ("underlying_exchange", _S),
+        ("date", _D), ("rank", _I), ("volume", _I), ("option_agency", _S), ("rank_type", _S),
+    ],
+}
 #: every table's columns, by table name (names are unique across databases)
 #: the ``gta`` (国泰安 / CSMAR) database: only its dividend table (CSMAR's upper-case names)
 _GTA_COLUMNS = {
@@ -182,15 +238,22 @@ _GTA_COLUMNS = {
         ("BONUSRATIO", _F), ("CONVERSIONRATIO", _F),
     ],
 }
-_ALL_COLUMNS = {**_COLUMNS, **_MACRO_COLUMNS, **_GTA_COLUMNS}
+_ALL_COLUMNS = {**_COLUMNS, **_MACRO_COLUMNS, **_OPT_COLUMNS, **_GTA_COLUMNS}
 #: tables the store has no data for -> what the one-time warning calls the data
-_EMPTY: dict[str, str] = {}
+_EMPTY: dict[str, str] = {
+    "OPT_ADJUSTMENT": "期权合约调整记录 (OPT_ADJUSTMENT) data: the sample market's ETF option "
+                      "contracts are never adjusted for dividends",
+    "OPT_TRADE_RANK_STK": "期权交易和持仓排名 (OPT_TRADE_RANK_STK) data: brokers' rankings are not "
+                          "modelled",
+}
 #: the column saying when a row became public (used by avoid_future_data)
 _PUB_COLUMN = {"STK_XR_XD": "implementation_pub_date", "STK_LIST": "start_date",
                "STK_HK_HOLD_INFO": "day", "STK_EL_TOP_ACTIVATE": "day", "STK_AUDIT_OPINION": "pub_date",
                "STK_CAPITAL_CHANGE": "pub_date", "STK_ML_QUOTA": "day", "STK_EXCHANGE_TRADE_INFO": "date",
                "FUND_MAIN_INFO": "start_date", "FUND_NET_VALUE": "day", "FUND_PORTFOLIO_STOCK": "pub_date",
-               "FUND_PORTFOLIO": "pub_date", "STK_MKT_DIVIDENT": "DECLAREDATE"}
+               "FUND_PORTFOLIO": "pub_date", "STK_MKT_DIVIDENT": "DECLAREDATE",
+               "OPT_CONTRACT_INFO": "list_date", "OPT_DAILY_PRICE": "date", "OPT_RISK_INDICATOR": "date",
+               "OPT_DAILY_PREOPEN": "date", "OPT_EXERCISE_INFO": "exercise_date"}
 #: tables the sample market synthesises that a real store has no source for: on a store that
 #: is not the sample they answer empty (JoinQuant's columns) and record a data gap
 _SAMPLE_ONLY = {"STK_ML_QUOTA": "沪深港通额度与成交 (STK_ML_QUOTA) data",
@@ -200,7 +263,12 @@ _SAMPLE_ONLY = {"STK_ML_QUOTA": "沪深港通额度与成交 (STK_ML_QUOTA) data
                 "STK_EL_TOP_ACTIVATE": "沪深港通十大成交活跃股 (STK_EL_TOP_ACTIVATE) data",
                 "STK_HK_HOLD_INFO": "沪深港通持股 (STK_HK_HOLD_INFO) data",
                 "STK_AUDIT_OPINION": "审计意见 (STK_AUDIT_OPINION) data",
-                "MAC_MANUFACTURING_PMI": "制造业PMI (MAC_MANUFACTURING_PMI) data"}
+                "MAC_MANUFACTURING_PMI": "制造业PMI (MAC_MANUFACTURING_PMI) data",
+                "OPT_CONTRACT_INFO": "期权合约资料 (OPT_CONTRACT_INFO) data",
+                "OPT_DAILY_PRICE": "期权日行情 (OPT_DAILY_PRICE) data",
+                "OPT_RISK_INDICATOR": "期权风险指标 (OPT_RISK_INDICATOR) data",
+                "OPT_DAILY_PREOPEN": "期权每日盘前静态 (OPT_DAILY_PREOPEN) data",
+                "OPT_EXERCISE_INFO": "期权行权交收 (OPT_EXERCISE_INFO) data"}
 #: tables whose publication day is derived from a period column (avoid_future_data)
 _PUB_DERIVED = {
     # NBS publishes a month's manufacturing PMI on that month's last day
@@ -1139,6 +1207,16 @@ _BUILDERS = {"STK_XR_XD": _xr_xd, "STK_LIST": _stk_list, "STK_CAPITAL_CHANGE": _
              **{t: (lambda store, t=t: _frame(t, 0, {})) for t in _EMPTY}}
 
 
+def _opt_builder(name: str):
+    def build(store):
+        from . import options_db
+        return options_db.build(store, name)
+    return build
+
+
+_BUILDERS.update({t: _opt_builder(t) for t in _OPT_COLUMNS if t not in _EMPTY})
+
+
 def _sample_only_elsewhere(store, name: str) -> bool:
     """A sample-only table (:data:`_SAMPLE_ONLY`) asked of a store that is not the sample."""
     return name in _SAMPLE_ONLY and store.meta.get("name") != "sample"
@@ -1158,7 +1236,12 @@ def _arrow(df: pd.DataFrame, name: str):
     arrays = []
     for c, t in _ALL_COLUMNS[name]:
         v = df[c]
-        if t is _D:
+        if t is _D and np.issubdtype(v.dtype, np.datetime64):
+            d = v.to_numpy().astype("datetime64[D]")
+            arrays.append(pa.array(d, type=pa.date32(), mask=np.isnat(d)))
+        elif t is _I and np.issubdtype(v.dtype, np.integer):
+            arrays.append(pa.array(v.to_numpy(), type=pa.int64()))
+        elif t is _D:
             arrays.append(pa.array(list(v), type=pa.date32()))
         elif t is _I:
             arrays.append(pa.array([None if x is None or (isinstance(x, float) and np.isnan(x)) else int(x)
@@ -1294,6 +1377,8 @@ class _Unavailable:
 
 
 jy = _Unavailable("jy", "聚源 (JuYuan)")
+
+
 class _PartialDb(_Finance):
     """A third-party JoinQuant database of which jqlite serves a few tables: those answer as
     ``finance`` tables do; any other table raises :class:`~jqlite.errors.ParamsError`
@@ -1317,6 +1402,7 @@ class _PartialDb(_Finance):
 #: dividend events (:func:`_gta_dividend`); any other of its hundreds of CSMAR tables raises
 #: ParamsError naming it (no source here, and an empty answer would be silent).
 gta = _PartialDb("gta", _GTA_COLUMNS, "国泰安 (GTA / CSMAR)")
-#: 期权 (options): ``opt.run_query(query(opt.OPT_CONTRACT_INFO)...)``.  jqlite has no options
-#: data or trading: importable, and any table or ``run_query`` raises ParamsError naming it.
-opt = _Unavailable("opt", "options (期权)")
+#: 期权 (options): ``opt.run_query(query(opt.OPT_CONTRACT_INFO)...)`` -- the sample market's
+#: ETF and CSI 300 index options (:mod:`jqlite.data.options`, docs/options.md); another store
+#: answers empty with JoinQuant's columns and a data gap.
+opt = _Finance("opt", _OPT_COLUMNS)

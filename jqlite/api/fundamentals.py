@@ -105,6 +105,7 @@ class FundamentalsTable(SqlTable):
         cols = [sa.Column("id", sa.Integer)]
         cols += [sa.Column(c, sa.String) for c in _KEY_COLS[name][1:]]
         cols += [sa.Column(c, sa.Float) for c in F.COLUMNS[name]]
+        cols += [sa.Column(c, sa.Float) for c in F.COLUMN_ALIASES.get(name, {})]
         super().__init__(name, cols)
 
     def _missing(self, item: str) -> str:

@@ -50,6 +50,7 @@ def _reports():
                     "2020-04-10", "2020-04-29"],
         "net_profit": [10.0, 25.0, 45.0, 70.0, 12.0, 100.0, 30.0],
         "total_operating_revenue": [100.0, 210.0, 330.0, 460.0, 120.0, 1000.0, 300.0],
+        "other_income": [1.0, 3.0, 6.0, 10.0, 2.0, 7.0, 1.5],
     })
     bal = pd.DataFrame({
         "code": ["000001.XSHE", "000001.XSHE", "000002.XSHE"],
@@ -152,6 +153,23 @@ def test_get_fundamentals_pit(fstore):
     assert b.loc["000001.XSHE", "statDate"] == "2019-12-31"
     assert b.loc["000001.XSHE", "pubDate"] == "2020-03-20"
     assert b.loc["000001.XSHE", "net_profit"] == pytest.approx(25.0)
+
+
+def test_jqdatasdk_column_names_are_aliases(fstore):
+    """``income.other_earnings`` / ``asset_deal_income`` and ``balance.pepertual_liability_equity``
+    (JoinQuant's own spellings, jqdatasdk ``finance_tables.py``) read the columns jqlite stores."""
+    from jqlite.api.fundamentals import balance, get_fundamentals, income, query
+    q = query(income.code, income.other_earnings, income.other_income, income.asset_deal_income,
+              balance.pepertual_liability_equity).filter(income.other_earnings > 2.5)
+    b = get_fundamentals(q, date="2020-03-20").set_index("code")
+    # 000001 Q4 single quarter 10 - 6 = 4 under both names; 000002 (no report yet) absent
+    assert b.index.tolist() == ["000001.XSHE"]
+    assert b.loc["000001.XSHE", "other_earnings"] == b.loc["000001.XSHE", "other_income"] == pytest.approx(4.0)
+    assert np.isnan(b.loc["000001.XSHE", "asset_deal_income"])
+    y = get_fundamentals(query(income.code, income.other_earnings), statDate="2019").set_index("code")
+    assert y.loc["000001.XSHE", "other_earnings"] == pytest.approx(10.0)   # the annual YTD
+    with pytest.raises(AttributeError, match="has no column 'other_earning'"):
+        income.other_earning
 
 
 def test_filter_order_limit(fstore):
