@@ -36,7 +36,9 @@ def _progress_printer():
         t1, d1 = state["t1"]
         eta = (now - t1) / (done - d1) * (total - done) if done > d1 else None
         fut = getattr(run, "futures", None)
-        val = (run.portfolio if fut is None else fut.view).total_value
+        # the equity the returns use (margin accounts: net of their liabilities)
+        ledger = getattr(run, "ledger", None)
+        val = ledger[-1][1] if ledger else (run.portfolio if fut is None else fut.view).total_value
         date = run.current_date
         if tty:
             if state["bar"] is None:
@@ -403,15 +405,11 @@ def data_import(src, fmt, mapping, start, end, out, fundamentals, minute, minute
     root = Path(src) if src else Path(default_real_data_dir())
 
     def post(tmp_store: Path) -> None:
-        if fundamentals and (root / "fundamentals").is_dir():
-            from .data.ingest_fundamentals import import_real_fundamentals
-            t1 = time.perf_counter()
-            import_real_fundamentals(root, tmp_store)
-            click.echo(f"  fundamentals and valuation imported in {time.perf_counter() - t1:.1f}s", err=True)
         if minute:
             add_minute(tmp_store)
     try:
-        path = import_real_data(root, out, progress=say, post_write=post)
+        # the fundamentals are built on a second thread beside the bars (import_real_data)
+        path = import_real_data(root, out, progress=say, post_write=post, fundamentals=fundamentals)
     except DataError as exc:
         click.echo(f"jqlite data import: {exc}", err=True)
         sys.exit(2)

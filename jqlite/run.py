@@ -54,6 +54,9 @@ class Settings:
     match_by_signal: bool = False
     t0_mode: bool = False
     futures_margin_rate: float | None = None   # set_option('futures_margin_rate')
+    #: set_option('margincash_interest_rate' | 'margincash_margin_rate' | 'marginsec_interest_rate' |
+    #: 'marginsec_margin_rate'): name -> value (jqlite.execution.margin.DEFAULT_RATES otherwise)
+    margin_rates: dict = field(default_factory=dict)
     benchmark: str | dict | None = "000300.XSHG"
 
 
@@ -539,6 +542,8 @@ class Run:
         events = self.store.xrxd_by_day().get(self.day_i)
         if not events:
             return
+        if self.futures is not None and self.futures.margin is not None:
+            self.futures.margin.corporate_actions(events)
         pf = self.portfolio
         for code, bonus, scale in events:
             p = pf.long_positions.get(code)
@@ -611,9 +616,9 @@ class Run:
         cash = pf.available_cash
         if self.futures is not None:     # daily settlement and expiry, then the accounts' equity
             self.futures.end_day()
-            total += self.futures.total_value()
-            cash += sum(a.available_cash for a in self.futures.accounts)
-            pv += sum(a.margin for a in self.futures.accounts)
+            total += self.futures.total_value()      # margin accounts: their net value
+            cash += self.futures.ledger_cash()
+            pv += self.futures.ledger_positions_value()
         self.ledger.append((d, total, cash, pv, self.broker.day_buy_value, self.broker.day_sell_value))
         pf.transferable_cash = pf.available_cash
 

@@ -104,6 +104,10 @@ def _calls(day: str):
         ("finance.STK_HK_HOLD_INFO", lambda: J.finance.run_query(q(J.finance.STK_HK_HOLD_INFO).limit(10))),
         ("finance.STK_EL_TOP_ACTIVATE", lambda: J.finance.run_query(q(J.finance.STK_EL_TOP_ACTIVATE).limit(10))),
         ("finance.STK_AUDIT_OPINION", lambda: J.finance.run_query(q(J.finance.STK_AUDIT_OPINION).limit(10))),
+        ("opt.OPT_CONTRACT_INFO (510050)", lambda: J.opt.run_query(q(J.opt.OPT_CONTRACT_INFO).filter(
+            J.opt.OPT_CONTRACT_INFO.underlying_symbol == "510050.XSHG").limit(10))),
+        ("opt.OPT_DAILY_PRICE / OPT_RISK_INDICATOR", lambda: J.opt.run_query(q(J.opt.OPT_RISK_INDICATOR).filter(
+            J.opt.OPT_RISK_INDICATOR.date == day).limit(10))),
         ("get_money_flow", lambda: J.get_money_flow(["000001.XSHE"], start_date=prev, end_date=day)),
         ("get_billboard_list", lambda: J.get_billboard_list(start_date=prev, end_date=day)),
         ("get_mtss", lambda: J.get_mtss(["000001.XSHE"], start_date=prev, end_date=day)),

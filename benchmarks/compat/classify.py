@@ -393,6 +393,13 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
         gist = re.sub(r"(data store) \S+", r"\1", gist)
         if etype == "FutureDataError":
             return out("strategy-bug", f"{etype}: {gist}")
+        if etype == "SecurityNotFoundError" and re.match(r"security '' ", first_msg) \
+                and not re.search(r"returning ''|answers? ''", data_warning or ""):
+            # an empty code: no market has it, JoinQuant raises too.  It comes from the strategy
+            # (get_dominant_future('LH') before the variety listed answers '' on JoinQuant, as
+            # documented; a blank config value) -- unless jqlite said it answered '' for lack
+            # of data (then the run log's first data warning says so, and it stays data-absent)
+            return out("strategy-bug", "SecurityNotFoundError: empty security code '' (no such security on JoinQuant)")
         return out("data-absent", f"{etype}: {gist}" + ("" if code else ""))
     # ---- Python 2 names -----------------------------------------------------------------
     if etype == "NameError":

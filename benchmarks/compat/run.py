@@ -7,12 +7,21 @@ Usage (from the repository root, with jqlite importable)::
         --results benchmarks/compat/results/latest.tsv
 
 Each file runs as ``python -m jqlite backtest FILE --start 2021-01-04 --end 2021-03-31
---cash 1000000 --out <tmp>/<id> --quiet`` (3 months of the sample market) in its own process,
+--cash 1000000 --frequency F --out <tmp>/<id> --quiet`` (3 months of the sample market) in its own process,
 ``--jobs`` at a time, killed after ``--timeout`` seconds.  The class of each run comes from
 :func:`classify.classify` (exit code, ``error.json``, the traceback's innermost frames).  The
 results are written as TSV (``--results``) and JSON (same name, ``.json``), joined with the
 manifest's columns (frequency, asset, python, ml) when the file's id is in the manifest, and a
 summary table is printed.
+
+The backtest frequency ``F`` (``--frequency``, default ``auto``): JoinQuant's is picked in its
+backtest form, not written in the file, so ``auto`` infers it the way a user reading the file
+would (:func:`features.guess_run_frequency`): ``minute`` for a file with a per-bar callback
+(``handle_data``, ``run_daily(f, 'every_bar')``) that reads the time of day or minute bars --
+logic that waits for 14:55 inside ``handle_data`` never fires at day frequency, where such a
+callback runs once at 09:30 -- else ``day`` (HH:MM ``run_daily`` tasks run at their time at day
+frequency too).  ``day`` / ``minute`` force one frequency for every file.  The frequency a
+file ran at is the ``run_frequency`` column.
 
 The cache folder defaults to ``$JQLITE_COMPAT_CACHE/files`` or ``/work/compat-cache/files``
 (see ``fetch.py``).
@@ -36,12 +45,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from classify import CLASSES, classify, first_data_warning, syntax_error_at_end  # noqa: E402
-from features import decode_source, describe  # noqa: E402
+from features import decode_source, describe, guess_run_frequency  # noqa: E402
 
 DEFAULT_CACHE = Path(os.environ.get("JQLITE_COMPAT_CACHE", "/work/compat-cache")) / "files"
 MANIFEST = HERE / "manifest.tsv"
 FIELDS = ["id", "cls", "cause", "where", "detail", "at", "returncode", "seconds", "orders", "trades",
-          "frequency", "asset", "python", "ml", "repo", "path"]
+          "run_frequency", "frequency", "asset", "python", "ml", "repo", "path"]
 
 
 def read_manifest(path: Path = MANIFEST) -> dict[str, dict[str, str]]:
@@ -61,12 +70,18 @@ def _count_rows(p: Path) -> int:
 
 
 def run_one(path: Path, out_root: Path, *, start: str, end: str, cash: float, timeout: float,
-            python: str, data: str | None = None) -> dict:
-    """Run one strategy file in a subprocess; return the raw facts plus its classification."""
+            python: str, data: str | None = None, frequency: str = "auto") -> dict:
+    """Run one strategy file in a subprocess; return the raw facts plus its classification.
+
+    ``frequency``: ``'day'``, ``'minute'`` or ``'auto'`` (:func:`features.guess_run_frequency`
+    of the file's source).
+    """
     sid = path.stem
     out = out_root / sid
+    raw = path.read_bytes()
+    freq = guess_run_frequency(decode_source(raw)) if frequency == "auto" else frequency
     cmd = [python, "-m", "jqlite", "backtest", str(path), "--start", start, "--end", end,
-           "--cash", str(cash), "--out", str(out), "--quiet"]
+           "--cash", str(cash), "--frequency", freq, "--out", str(out), "--quiet"]
     if data:
         cmd += ["--data", data]
     env = dict(os.environ)
@@ -104,7 +119,6 @@ def run_one(path: Path, out_root: Path, *, start: str, end: str, cash: float, ti
         data_warning = ""
     n_orders = _count_rows(out / "orders.csv")
     n_trades = _count_rows(out / "trades.csv")
-    raw = path.read_bytes()
     desc = describe(raw)
     res = classify(returncode=None if timed_out else proc.returncode, timed_out=timed_out,
                    traceback=tb, stderr=stderr[-20000:], n_orders=n_orders, n_trades=n_trades,
@@ -113,7 +127,7 @@ def run_one(path: Path, out_root: Path, *, start: str, end: str, cash: float, ti
                    truncated=syntax_error_at_end(stderr, decode_source(raw)), source=decode_source(raw),
                    data_warning=data_warning)
     return {"id": sid, "cls": res.cls, "cause": res.cause, "where": res.where, "detail": res.detail, "at": res.at,
-            "returncode": "" if timed_out else proc.returncode, "seconds": round(secs, 1),
+            "returncode": "" if timed_out else proc.returncode, "seconds": round(secs, 1), "run_frequency": freq,
             "orders": n_orders, "trades": n_trades, **desc, "path_local": str(path),
             "stderr_tail": stderr[-3000:], "traceback": tb[-6000:], "data_warning": data_warning}
 
@@ -313,7 +327,7 @@ def run_job(path: str, out_root: str, **kw) -> dict:
 def _outcomes(files: list[Path], out_root: Path, args):
     """Yield ``(file, row, exception)`` as each file finishes, on threads or on Dask."""
     kw = dict(start=args.start, end=args.end, cash=args.cash, timeout=args.timeout,
-              python=args.python, data=args.data)
+              python=args.python, data=args.data, frequency=args.frequency)
     if args.scheduler:
         import run as this  # by module name, so that Dask workers import it (not __main__)
         from jqlite.sweep.batch import map_unordered
@@ -347,6 +361,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--end", default="2021-03-31")
     ap.add_argument("--cash", type=float, default=1_000_000)
     ap.add_argument("--data", default=None, help="data store folder (default: jqlite's sample market)")
+    ap.add_argument("--frequency", default="auto", choices=("auto", "day", "minute"),
+                    help="backtest frequency: 'auto' (default) infers each file's from its source "
+                         "(features.guess_run_frequency: minute for a handle_data/every_bar callback that "
+                         "reads the time of day or minute bars), 'day'/'minute' force one"),
     ap.add_argument("--results", default="compat-results.tsv", help="TSV path; JSON written beside it")
     ap.add_argument("--out-root", default=None, help="keep run folders here (default: a temp folder); with "
                     "--reclassify: comma-separated run folders to read logs from")

@@ -21,8 +21,10 @@ from .scheduling import run_daily, run_monthly, run_weekly, unschedule_all
 from .settings import (SubPortfolioConfig, disable_cache, enable_profile, g, log, record,
                        send_message, set_benchmark, set_commission, set_option, set_order_cost,
                        set_params, set_slippage, set_subportfolios, set_universe, transfer_cash)
-from .trading import (cancel_order, get_open_orders, get_orders, get_trades, inout_cash, order,
-                      order_target, order_target_value, order_value)
+from .trading import (cancel_order, get_open_orders, get_orders, get_trades, inout_cash,
+                      margincash_close, margincash_direct_refund, margincash_open, marginsec_close,
+                      marginsec_direct_refund, marginsec_open, order, order_target,
+                      order_target_value, order_value)
 
 __all__ = [
     "FixedSlippage", "OrderCost", "PerTrade", "PriceRelatedSlippage", "StepRelatedSlippage",
@@ -42,6 +44,8 @@ __all__ = [
     "set_subportfolios", "set_universe", "transfer_cash",
     "cancel_order", "get_open_orders", "get_orders", "get_trades", "inout_cash", "order",
     "order_target", "order_target_value", "order_value",
+    "margincash_open", "margincash_close", "margincash_direct_refund", "marginsec_open",
+    "marginsec_close", "marginsec_direct_refund",
 ]
 
 

@@ -14,6 +14,7 @@ Tables served from the store (derived when first queried, cached on the store):
   gap): ``STK_ML_QUOTA`` (沪深港通额度与成交, derived from the sample's turnover and returns),
   ``FUND_MAIN_INFO`` (基金主体信息 of the sample's ETFs/LOFs/open-end funds),
   ``FUND_PORTFOLIO_STOCK`` (quarterly top-10 holdings of its equity funds),
+  ``FUND_PORTFOLIO`` (基金资产组合概况, the quarterly asset mix of every sample fund),
   ``STK_HK_HOLD_INFO`` (northbound holdings per stock), ``STK_EL_TOP_ACTIVATE`` (the ten
   most traded northbound stocks a day) and ``STK_AUDIT_OPINION`` (审计意见, one row per
   annual report).
@@ -22,6 +23,12 @@ Each builder's docstring gives its rule and the identities a reader can check by
 
 The ``macro`` database (``macro.MAC_MANUFACTURING_PMI``, ``macro.run_query``) has JoinQuant's
 columns but no data: ``run_query`` returns an empty frame and records a data gap.
+
+The ``opt`` database (期权): ``OPT_CONTRACT_INFO``, ``OPT_DAILY_PRICE``, ``OPT_RISK_INDICATOR``,
+``OPT_DAILY_PREOPEN``, ``OPT_EXERCISE_INFO`` from the sample market's option chains
+(:mod:`jqlite.api.options_db`, docs/options.md); ``OPT_ADJUSTMENT`` and
+``OPT_TRADE_RANK_STK`` answer empty with a data gap; a store that is not the sample answers
+every ``opt`` table empty with a data gap.
 
 ``jy`` (聚源, JuYuan): using it raises :class:`~jqlite.errors.ParamsError` saying so.
 Decision (issue 13): JuYuan is a licensed third-party database JoinQuant exposed in research
@@ -55,7 +62,7 @@ from . import _binding
 from ._binding import run_or_none
 from .fundamentals import SqlTable
 
-__all__ = ["finance", "macro", "jy", "gta"]
+__all__ = ["finance", "macro", "jy", "gta", "opt"]
 
 _MD = sa.MetaData()
 _S, _F, _D, _I = sa.String, sa.Float, sa.Date, sa.Integer
@@ -136,6 +143,16 @@ _COLUMNS = {
         ("report_type_id", _I), ("report_type", _S), ("rank", _I), ("symbol", _S), ("name", _S),
         ("shares", _F), ("market_cap", _F), ("proportion", _F), ("deadline", _D),
     ],
+    # 基金资产组合概况: rates in % of total assets, values in yuan
+    "FUND_PORTFOLIO": [
+        ("id", _I), ("code", _S), ("period_start", _D), ("period_end", _D), ("pub_date", _D),
+        ("report_type_id", _I), ("report_type", _S), ("equity_value", _F), ("equity_rate", _F),
+        ("stock_value", _F), ("stock_rate", _F), ("fund_value", _F), ("fund_rate", _F),
+        ("fixed_income_value", _F), ("fixed_income_rate", _F), ("precious_metal_value", _F),
+        ("precious_metal_rate", _F), ("derivative_value", _F), ("derivative_rate", _F),
+        ("buying_back_value", _F), ("buying_back_rate", _F), ("deposit_value", _F),
+        ("deposit_rate", _F), ("others_value", _F), ("others_rate", _F), ("total_asset", _F),
+    ],
     # tables without data in the store (empty results): JoinQuant's columns
     "STK_EL_TOP_ACTIVATE": [
         ("id", _I), ("day", _D), ("link_id", _I), ("link_name", _S), ("rank", _I), ("code", _S),
@@ -161,24 +178,97 @@ _MACRO_COLUMNS = {
         ("delivery_time_idx", _F), ("production_expected_idx", _F),
     ],
 }
+#: the ``opt`` (期权) database's tables (JoinQuant's columns, in JoinQuant's order; data:
+#: :mod:`jqlite.api.options_db` from the sample market's option chains)
+_OPT_COLUMNS = {
+    "OPT_CONTRACT_INFO": [
+        ("id", _I), ("code", _S), ("trading_code", _S), ("name", _S), ("contract_type", _S),
+        ("exchange_code", _S), ("currency_id", _S), ("underlying_symbol", _S), ("underlying_name", _S),
+        ("underlying_exchange", _S), ("underlying_type", _S), ("exercise_price", _F),
+        ("contract_unit", _I), ("contract_status", _S), ("list_date", _D), ("list_reason", _S),
+        ("list_price", _F), ("high_limit", _F), ("low_limit", _F), ("expire_date", _D),
+        ("last_trade_date", _D), ("exercise_date", _D), ("delivery_date", _D), ("is_adjust", _I),
+        ("delist_date", _D), ("delist_reason", _S),
+    ],
+    "OPT_DAILY_PRICE": [
+        ("id", _I), ("code", _S), ("exchange_code", _S), ("date", _D), ("pre_settle", _F),
+        ("pre_close", _F), ("open", _F), ("high", _F), ("low", _F), ("close", _F),
+        ("change_pct_close", _F), ("settle_price", _F), ("change_pct_settle", _F), ("volume", _F),
+        ("money", _F), ("position", _I),
+    ],
+    "OPT_RISK_INDICATOR": [
+        ("id", _I), ("code", _S), ("exchange_code", _S), ("date", _D), ("delta", _F), ("theta", _F),
+        ("gamma", _F), ("vega", _F), ("rho", _F),
+    ],
+    "OPT_DAILY_PREOPEN": [
+        ("id", _I), ("date", _D), ("code", _S), ("trading_code", _S), ("name", _S), ("exchange_code", _S),
+        ("underlying_symbol", _S), ("underlying_name", _S), ("underlying_exchange", _S),
+        ("underlying_type", _S), ("exercise_type", _S), ("contract_type", _S), ("contract_unit", _I),
+        ("exercise_price", _F), ("list_date", _D), ("last_trade_date", _D), ("exercise_date", _D),
+        ("delivery_date", _D), ("expire_date", _D), ("contract_version", _S), ("position", _I),
+        ("pre_close", _F), ("pre_settle", _F), ("pre_close_underlying", _F), ("is_limit", _S),
+        ("high_limit", _F), ("low_limit", _F), ("margin_unit", _F), ("margin_ratio_1", _F),
+        ("margin_ratio_2", _F), ("round_lot", _I), ("limit_order_min", _I), ("limit_order_max", _I),
+        ("market_order_min", _I), ("market_order_max", _I), ("quote_change_min", _F),
+        ("contract_status", _S),
+    ],
+    "OPT_ADJUSTMENT": [
+        ("id", _I), ("code", _S), ("adj_date", _D), ("contract_type", _S), ("ex_trading_code", _S),
+        ("ex_name", _S), ("ex_exercise_price", _F), ("ex_contract_unit", _I), ("new_trading_code", _S),
+        ("new_name", _S), ("new_exercise_price", _F), ("new_contract_unit", _I), ("adj_reason", _S),
+        ("expire_date", _D), ("last_trade_date", _D), ("exercise_date", _D), ("delivery_date", _D),
+        ("position", _I),
+    ],
+    "OPT_EXERCISE_INFO": [
+        ("id", _I), ("underlying_symbol", _S), ("underlying_name", _S), ("exercise_date", _D),
+        ("constract_type", _S), ("exercise_number", _I),
+    ],
+    "OPT_TRADE_RANK_STK": [
+        ("id", _I), ("underlying_symbol", _S), ("underlying_name", _S), ("underlying_exchange", _S),
+        ("date", _D), ("rank", _I), ("volume", _I), ("option_agency", _S), ("rank_type", _S),
+    ],
+}
 #: every table's columns, by table name (names are unique across databases)
-_ALL_COLUMNS = {**_COLUMNS, **_MACRO_COLUMNS}
+#: the ``gta`` (国泰安 / CSMAR) database: only its dividend table (CSMAR's upper-case names)
+_GTA_COLUMNS = {
+    "STK_MKT_DIVIDENT": [
+        ("SECURITYID", _I), ("EXDIVIDENDDATE", _D), ("DECLAREDATE", _D), ("SYMBOL", _S),
+        ("RECORDDATE", _D), ("FINALTRADINGDATE", _D), ("PAYMENTDATE", _D), ("CURRENCYCODE", _S),
+        ("ALLOTMENTPRICE", _F), ("ALLOTMENTPERSHARE", _F), ("DIVIDENTBT", _F), ("DIVIDENTAT", _F),
+        ("BONUSRATIO", _F), ("CONVERSIONRATIO", _F),
+    ],
+}
+_ALL_COLUMNS = {**_COLUMNS, **_MACRO_COLUMNS, **_OPT_COLUMNS, **_GTA_COLUMNS}
 #: tables the store has no data for -> what the one-time warning calls the data
-_EMPTY: dict[str, str] = {}
+_EMPTY: dict[str, str] = {
+    "OPT_ADJUSTMENT": "期权合约调整记录 (OPT_ADJUSTMENT) data: the sample market's ETF option "
+                      "contracts are never adjusted for dividends",
+    "OPT_TRADE_RANK_STK": "期权交易和持仓排名 (OPT_TRADE_RANK_STK) data: brokers' rankings are not "
+                          "modelled",
+}
 #: the column saying when a row became public (used by avoid_future_data)
 _PUB_COLUMN = {"STK_XR_XD": "implementation_pub_date", "STK_LIST": "start_date",
                "STK_HK_HOLD_INFO": "day", "STK_EL_TOP_ACTIVATE": "day", "STK_AUDIT_OPINION": "pub_date",
                "STK_CAPITAL_CHANGE": "pub_date", "STK_ML_QUOTA": "day", "STK_EXCHANGE_TRADE_INFO": "date",
-               "FUND_MAIN_INFO": "start_date", "FUND_NET_VALUE": "day", "FUND_PORTFOLIO_STOCK": "pub_date"}
+               "FUND_MAIN_INFO": "start_date", "FUND_NET_VALUE": "day", "FUND_PORTFOLIO_STOCK": "pub_date",
+               "FUND_PORTFOLIO": "pub_date", "STK_MKT_DIVIDENT": "DECLAREDATE",
+               "OPT_CONTRACT_INFO": "list_date", "OPT_DAILY_PRICE": "date", "OPT_RISK_INDICATOR": "date",
+               "OPT_DAILY_PREOPEN": "date", "OPT_EXERCISE_INFO": "exercise_date"}
 #: tables the sample market synthesises that a real store has no source for: on a store that
 #: is not the sample they answer empty (JoinQuant's columns) and record a data gap
 _SAMPLE_ONLY = {"STK_ML_QUOTA": "沪深港通额度与成交 (STK_ML_QUOTA) data",
                 "FUND_MAIN_INFO": "基金主体信息 (FUND_MAIN_INFO) data",
                 "FUND_PORTFOLIO_STOCK": "基金持股 (FUND_PORTFOLIO_STOCK) data",
+                "FUND_PORTFOLIO": "基金资产组合概况 (FUND_PORTFOLIO) data",
                 "STK_EL_TOP_ACTIVATE": "沪深港通十大成交活跃股 (STK_EL_TOP_ACTIVATE) data",
                 "STK_HK_HOLD_INFO": "沪深港通持股 (STK_HK_HOLD_INFO) data",
                 "STK_AUDIT_OPINION": "审计意见 (STK_AUDIT_OPINION) data",
-                "MAC_MANUFACTURING_PMI": "制造业PMI (MAC_MANUFACTURING_PMI) data"}
+                "MAC_MANUFACTURING_PMI": "制造业PMI (MAC_MANUFACTURING_PMI) data",
+                "OPT_CONTRACT_INFO": "期权合约资料 (OPT_CONTRACT_INFO) data",
+                "OPT_DAILY_PRICE": "期权日行情 (OPT_DAILY_PRICE) data",
+                "OPT_RISK_INDICATOR": "期权风险指标 (OPT_RISK_INDICATOR) data",
+                "OPT_DAILY_PREOPEN": "期权每日盘前静态 (OPT_DAILY_PREOPEN) data",
+                "OPT_EXERCISE_INFO": "期权行权交收 (OPT_EXERCISE_INFO) data"}
 #: tables whose publication day is derived from a period column (avoid_future_data)
 _PUB_DERIVED = {
     # NBS publishes a month's manufacturing PMI on that month's last day
@@ -602,7 +692,7 @@ def _fund_main_info(store) -> pd.DataFrame:
     for code, disp, listed, kind, jtype, under in _sample_funds(store):
         at = _asset_type(kind, jtype, under)
         mode = {"etf": "ETF", "lof": "LOF"}.get(kind, "开放式基金")
-        if mode == "ETF" and under.startswith("foreign:"):
+        if mode == "ETF" and under.startswith("foreign:") or jtype == "QDII_fund":
             mode = "QDII"
         h = zlib.crc32(code.encode())
         adv = next((a for a in _ADVISORS if disp.startswith(a)), _ADVISORS[h % len(_ADVISORS)])
@@ -664,29 +754,41 @@ def _fund_net_value(store) -> pd.DataFrame:
 _QUARTERS = {3: (403001, "第一季度"), 6: (403002, "第二季度"), 9: (403003, "第三季度"), 12: (403004, "第四季度")}
 
 
-def _fund_portfolio_stock(store) -> pd.DataFrame:
-    """FUND_PORTFOLIO_STOCK: the ten largest stock holdings of each sample equity fund per
-    quarter.
+def _fund_size(code: str) -> float:
+    """A sample fund's total assets (元): a deterministic 2-18 亿元 from crc32 of the code."""
+    return 2e8 * (1 + zlib.crc32(code.encode()) % 9) * 1.0
 
-    For each fund tracking stocks (an index's members, or sector baskets) and each quarter end
-    ``Q`` in the store (after the fund's start): the basket on ``Q`` (``index:`` -> the
-    index's members that day; ``sector:a+b`` -> the listed stocks of those sample sectors),
-    ranked by ``valuation.market_cap`` on the last trading day <= ``Q``.  The fund holds 90 %
-    of its assets in the whole basket, cap-weighted, so ``proportion`` (% of NAV) = 90 *
-    cap_i / basket cap (the ten rows sum to less than 90); ``market_cap`` (元) =
-    proportion / 100 * fund size, the size a deterministic 2-18 亿元 (crc32 of the code);
-    ``shares`` = market_cap / close on that day (rounded); ``name`` the stock's current
-    display name.  ``pub_date`` = ``Q`` + 21 days
-    (quarterly reports come within 15 working days), rows published after the store's last
-    day are left out; ``report_type`` 第一季度 ... 第四季度 (ids 403001-403004, UNCONFIRMED).
-    """
-    import zlib
+
+def _equity_share(code: str, jtype: str, under: str) -> float:
+    """Fraction of a sample fund's assets in stocks: the generated open-end funds' own share
+    (``jqlite.data.sample.OF_EQUITY_SHARE``), else 0.90 for funds tracking stocks and 0 for
+    bond / money / gold / foreign-index funds."""
+    from ..data import sample as S
+    if code in S.OF_EQUITY_SHARE:
+        return float(S.OF_EQUITY_SHARE[code])
+    if under.startswith(("index:", "sector:", "board:")) or under == "sse50":
+        return 0.90
+    return 0.0
+
+
+def _is_active(kind: str, disp: str, under: str) -> bool:
+    """An actively managed sample fund: an open-end fund holding a sector basket whose name
+    does not say it tracks an index (指数)."""
+    return kind == "of" and under.startswith("sector:") and "指数" not in disp
+
+
+def _fund_holdings(store):
+    """Per sample equity fund and quarter end: the full stock holdings.
+
+    Yields ``(code, disp, kind, jtype, under, q, i, cols, prop)`` with ``cols`` the store
+    columns held and ``prop`` their % of NAV (descending).  Rules: see
+    :func:`_fund_portfolio_stock`."""
     from ..data import fundamentals as F
     if not (store.path / F.DIRNAME).exists():
-        return _frame("FUND_PORTFOLIO_STOCK", 0, {})
+        return
     pn = F.fundamentals_panel(store)
     if not pn.has("valuation", "market_cap"):
-        return _frame("FUND_PORTFOLIO_STOCK", 0, {})
+        return
     cap = pn.valuation("market_cap")
     close = store.field("close")
     sec = store.securities
@@ -697,52 +799,100 @@ def _fund_portfolio_stock(store) -> pd.DataFrame:
         sectors = sample_sectors(store.path)["sector"].to_dict()
     except Exception:  # pragma: no cover - not a sample store
         pass
-    names = dict(zip(sec["code"].astype(str), sec["display_name"].astype(str)))
     basket_cols: dict = {}
+    ranked: dict = {}
     last = store.dates[-1]
     qs = pd.date_range(store.dates[0], last, freq="QE")
-    rows = []
+    ncol = len(store.codes)
     for code, disp, listed, kind, jtype, under in _sample_funds(store):
         if not under.startswith(("index:", "sector:")) or _asset_type(kind, jtype, under) not in ("股票型", "混合型"):
             continue
-        size = 2e8 * (1 + zlib.crc32(code.encode()) % 9) * 1.0
+        eq = 100.0 * _equity_share(code, jtype, under)
+        active = _is_active(kind, disp, under)
+        seed = zlib.crc32(code.encode())
+        z_fixed = np.random.default_rng(seed).standard_normal(ncol) if active else None
+        spec = under.split(":", 1)[1]
         for q in qs:
             if q < pd.Timestamp(listed) or q + pd.Timedelta(21, unit="D") > last:
                 continue
             i = store.day_index(q, "right")
             if i < 0:
                 continue
-            day = store.dates[i]
-            spec = under.split(":", 1)[1]
-            if under.startswith("index:"):
-                members = store.index_members(spec, day)
-            elif sectors is not None:
-                if spec not in basket_cols:
-                    want = set(spec.split("+"))
-                    basket_cols[spec] = [c for c in stock_codes if sectors.get(c) in want]
-                members = basket_cols[spec]
+            key = (under, i)
+            if key not in ranked:
+                day = store.dates[i]
+                if under.startswith("index:"):
+                    members = store.index_members(spec, day)
+                elif sectors is not None:
+                    if spec not in basket_cols:
+                        want = set(spec.split("+"))
+                        basket_cols[spec] = [c for c in stock_codes if sectors.get(c) in want]
+                    members = basket_cols[spec]
+                else:
+                    members = []
+                cols = np.array([store.col(c) for c in members if c in store.code_index], dtype=np.int64)
+                cv = cap[i, cols] if len(cols) else np.zeros(0)
+                ok = np.isfinite(cv) & (cv > 0) & np.isfinite(close[i, cols]) if len(cols) else np.zeros(0, bool)
+                cols, cv = cols[ok], cv[ok]
+                order = np.argsort(-cv, kind="stable")
+                ranked[key] = (cols[order], cv[order])
+            cols, cv = ranked[key]
+            if not len(cols):
+                continue
+            if active:
+                zq = np.random.default_rng([seed, q.year, q.month]).standard_normal(ncol)
+                z = 0.8 * z_fixed[cols] + 0.6 * zq[cols]
+                score = 0.5 * np.log(cv) + z
+                pick = np.argsort(-score, kind="stable")[:40]
+                w = np.exp(score[pick] - score[pick].max())
+                prop = eq * w / w.sum()
+                o = np.argsort(-prop, kind="stable")
+                yield code, disp, kind, jtype, under, q, i, cols[pick][o], prop[o]
             else:
-                continue
-            cols = [store.col(c) for c in members if c in store.code_index]
-            if not cols:
-                continue
-            cv = cap[i, cols]
-            ok = np.isfinite(cv) & (cv > 0) & np.isfinite(close[i, cols])
-            cols = [c for c, o in zip(cols, ok) if o]
-            cv = cv[ok]
-            if not cols:
-                continue
-            order = np.argsort(-cv, kind="stable")[:10]
-            tot = cv.sum()
-            rid, rname = _QUARTERS[q.month]
-            js = np.asarray(cols)[order]
-            prop = np.round(90.0 * cv[order] / tot, 2)
-            mc = np.round(prop / 100.0 * size, 2)
-            shares = np.round(mc / close[i, js])
-            qs0, qd = pd.Timestamp(q.year, q.month - 2, 1), q + pd.Timedelta(21, unit="D")
-            for rank, (j, p_, m_, sh) in enumerate(zip(js.tolist(), prop.tolist(), mc.tolist(), shares.tolist()), 1):
-                c_ = store.codes[j]
-                rows.append((code[:6], qs0, q, qd, rid, rname, rank, c_[:6], names.get(c_), sh, m_, p_))
+                yield code, disp, kind, jtype, under, q, i, cols, eq * cv / cv.sum()
+
+
+def _fund_portfolio_stock(store) -> pd.DataFrame:
+    """FUND_PORTFOLIO_STOCK: the ten largest stock holdings of each sample equity fund per
+    quarter.
+
+    For each fund tracking stocks (an index's members, or sector baskets) and each quarter end
+    ``Q`` in the store (after the fund's start): the basket on ``Q`` (``index:`` -> the
+    index's members that day; ``sector:a+b`` -> the listed stocks of those sample sectors)
+    with ``valuation.market_cap`` on the last trading day <= ``Q``.  The fund holds ``E`` % of
+    its assets in stocks (``E`` = 90 for the exchange funds and the famous open-end funds, the
+    generated open-end funds their own 60-95, ``jqlite.data.sample.OF_EQUITY_SHARE``):
+
+    * an index fund (an ETF / LOF, or an open-end fund on an ``index:`` basket or named
+      指数) holds the whole basket cap-weighted: ``proportion`` (% of NAV) = E * cap_i /
+      basket cap, so its ten rows are the ten largest caps;
+    * an actively managed open-end fund (a ``sector:`` basket, no 指数 in its name) holds 40
+      stocks of its basket picked by ``score = 0.5 * ln(cap) + z`` with ``z = 0.8 * a + 0.6 *
+      b`` (``a`` a fixed standard normal per fund and stock, ``b`` redrawn each quarter --
+      deterministic, keyed by crc32 of the fund code), weighted by ``exp(score)``: funds of one
+      theme hold different stocks and turn over part of them each quarter.
+
+    ``market_cap`` (元) = proportion / 100 * fund size, the size a deterministic 2-18 亿元
+    (crc32 of the code); ``shares`` = market_cap / close on that day (rounded); ``name`` the
+    stock's current display name.  ``pub_date`` = ``Q`` + 21 days (quarterly reports come
+    within 15 working days), rows published after the store's last day are left out;
+    ``report_type`` 第一季度 ... 第四季度 (ids 403001-403004, UNCONFIRMED).
+    """
+    close = store.field("close")
+    sec = store.securities
+    names = dict(zip(sec["code"].astype(str), sec["display_name"].astype(str)))
+    rows = []
+    for code, _disp, _k, _jt, _u, q, i, cols, prop_all in _fund_holdings(store):
+        size = _fund_size(code)
+        js = cols[:10]
+        prop = np.round(prop_all[:10], 2)
+        mc = np.round(prop / 100.0 * size, 2)
+        shares = np.round(mc / close[i, js])
+        rid, rname = _QUARTERS[q.month]
+        qs0, qd = pd.Timestamp(q.year, q.month - 2, 1), q + pd.Timedelta(21, unit="D")
+        for rank, (j, p_, m_, sh) in enumerate(zip(js.tolist(), prop.tolist(), mc.tolist(), shares.tolist()), 1):
+            c_ = store.codes[j]
+            rows.append((code[:6], qs0, q, qd, rid, rname, rank, c_[:6], names.get(c_), sh, m_, p_))
     n = len(rows)
     cols_ = list(zip(*rows)) if rows else [[]] * 12
     data = {"id": np.arange(1, n + 1), "code": np.array(cols_[0], dtype=object),
@@ -755,6 +905,116 @@ def _fund_portfolio_stock(store) -> pd.DataFrame:
             "market_cap": np.array(cols_[10], dtype=float), "proportion": np.array(cols_[11], dtype=float)}
     data["deadline"] = data["period_end"]
     return _frame("FUND_PORTFOLIO_STOCK", n, data)
+
+
+def _fund_portfolio(store) -> pd.DataFrame:
+    """FUND_PORTFOLIO (基金资产组合概况): each sample fund's asset mix per quarter.
+
+    One row per fund (ETFs, LOFs, open-end funds of every type) and quarter end ``Q`` after
+    its start with ``pub_date = Q + 21`` days inside the store.  ``total_asset`` (元) = the
+    fund's size (:func:`_fund_size`, 2-18 亿元); the mix in % of total assets
+    (``*_rate``; ``*_value`` = rate / 100 * total_asset, 元):
+
+    * equity funds (股票型 / 混合型 tracking stocks): ``stock_rate`` = the fund's equity share
+      E (as FUND_PORTFOLIO_STOCK) plus, for the actively managed ones, a quarterly move drawn
+      uniformly in +-3 points (deterministic, crc32 of the code and the quarter), capped to
+      [0, 95]; ``fixed_income_rate`` = 0.6 * (100 - stock_rate), the rest ``deposit``;
+    * bond funds: ``fixed_income_rate`` 92, ``deposit_rate`` 8; money-market funds:
+      ``fixed_income_rate`` 55, ``buying_back_rate`` (买入返售) 30, ``deposit_rate`` 15;
+      gold funds: ``precious_metal_rate`` 95, deposit 5; foreign-index (QDII / cross-border)
+      funds: ``stock_rate`` E or 92, deposit the rest.
+
+    ``equity_value`` = ``stock_value`` (no fund-of-fund holdings: ``fund_value`` 0);
+    ``derivative_value``, ``others_value`` 0.  ``report_type`` 第一季度 ... 第四季度 (ids
+    403001-403004, UNCONFIRMED); the half-year / annual reports are not repeated as rows.
+    Column list: JoinQuant's 基金资产组合概况 (FUND_PORTFOLIO) table.
+    """
+    last = store.dates[-1]
+    qs = pd.date_range(store.dates[0], last, freq="QE")
+    rows = []
+    for code, disp, listed, kind, jtype, under in _sample_funds(store):
+        at = _asset_type(kind, jtype, under)
+        size = _fund_size(code)
+        eq = 100.0 * _equity_share(code, jtype, under)
+        active = _is_active(kind, disp, under) or jtype == "mixture_fund"
+        for q in qs:
+            if q < pd.Timestamp(listed) or q + pd.Timedelta(21, unit="D") > last:
+                continue
+            stock = fixed = metal = back = 0.0
+            if at in ("股票型", "混合型") and under.startswith(("index:", "sector:", "board:")) or under == "sse50":
+                stock = eq
+                if active:
+                    u = np.random.default_rng([zlib.crc32(code.encode()), q.year, q.month, 7]).uniform(-3, 3)
+                    stock = min(max(eq + u, 0.0), 95.0)
+                fixed = 0.6 * (100.0 - stock)
+            elif at == "债券型":
+                fixed = 92.0
+            elif at == "货币型":
+                fixed, back = 55.0, 30.0
+            elif at == "贵金属":
+                metal = 95.0
+            else:                       # foreign-index funds
+                stock = eq if eq > 0 else 92.0
+            stock = round(stock, 2)
+            fixed = round(fixed, 2)
+            dep = round(100.0 - stock - fixed - metal - back, 2)
+            rid, rname = _QUARTERS[q.month]
+            rows.append((code[:6], pd.Timestamp(q.year, q.month - 2, 1), q, q + pd.Timedelta(21, unit="D"), rid, rname,
+                         stock, fixed, metal, back, dep, size))
+    n = len(rows)
+    c = list(zip(*rows)) if rows else [[]] * 12
+    size = np.array(c[11], dtype=float)
+
+    def val(rate):
+        return np.round(rate / 100.0 * size, 2)
+
+    stock, fixed, metal, back, dep = (np.array(c[k], dtype=float) for k in range(6, 11))
+    zero = np.zeros(n)
+    data = {"id": np.arange(1, n + 1), "code": np.array(c[0], dtype=object),
+            "period_start": _dates(np.array(c[1], dtype="datetime64[ns]")),
+            "period_end": _dates(np.array(c[2], dtype="datetime64[ns]")),
+            "pub_date": _dates(np.array(c[3], dtype="datetime64[ns]")),
+            "report_type_id": np.array(c[4], dtype=np.int64), "report_type": np.array(c[5], dtype=object),
+            "equity_value": val(stock), "equity_rate": stock, "stock_value": val(stock), "stock_rate": stock,
+            "fund_value": zero, "fund_rate": zero, "fixed_income_value": val(fixed), "fixed_income_rate": fixed,
+            "precious_metal_value": val(metal), "precious_metal_rate": metal,
+            "derivative_value": zero, "derivative_rate": zero,
+            "buying_back_value": val(back), "buying_back_rate": back,
+            "deposit_value": val(dep), "deposit_rate": dep, "others_value": zero, "others_rate": zero,
+            "total_asset": size}
+    return _frame("FUND_PORTFOLIO", n, data)
+
+
+def _gta_dividend(store) -> pd.DataFrame:
+    """gta.STK_MKT_DIVIDENT (国泰安 分红, CSMAR's dividend table) from the stock events of
+    STK_XR_XD, per share instead of per 10 shares.
+
+    ``SYMBOL`` = the 6-digit code; ``EXDIVIDENDDATE`` = ``a_xr_date``; ``RECORDDATE`` =
+    ``FINALTRADINGDATE`` = ``a_registration_date`` (the last day trading with the right);
+    ``PAYMENTDATE`` = ``a_bonus_date``; ``DECLAREDATE`` = ``implementation_pub_date``;
+    ``DIVIDENTBT`` (每股税前派息, 元) = ``bonus_ratio_rmb / 10``; ``DIVIDENTAT`` (税后) =
+    ``DIVIDENTBT * 0.9`` (the 10 % withheld on a holding of one month to a year -- the
+    figure announcements print as 税后); ``BONUSRATIO`` (每股送股) = ``dividend_ratio / 10``;
+    ``CONVERSIONRATIO`` (每股转增) = ``transfer_ratio / 10``; no rights issues
+    (``ALLOTMENT*`` NULL); ``CURRENCYCODE`` ``CNY``; ``SECURITYID`` = 2e11 + the 6-digit
+    code (CSMAR's own ids are not known here).  Column list: the gta table's model as
+    JoinQuant's jqdata client declared it (SECURITYID ... CONVERSIONRATIO)."""
+    x = _table(store, "STK_XR_XD")
+    sec = store.securities
+    stocks = set(sec.loc[sec["type"] == "stock", "code"].astype(str))
+    x = x[x["code"].isin(stocks)].reset_index(drop=True)
+    n = len(x)
+    code6 = x["code"].str[:6].astype(object).to_numpy()
+    bt = np.round(x["bonus_ratio_rmb"].to_numpy(np.float64) / 10.0, 6)
+    data = {"SECURITYID": np.array([200000000000 + int(c) for c in code6], dtype=np.int64),
+            "EXDIVIDENDDATE": x["a_xr_date"].to_numpy(), "DECLAREDATE": x["implementation_pub_date"].to_numpy(),
+            "SYMBOL": code6, "RECORDDATE": x["a_registration_date"].to_numpy(),
+            "FINALTRADINGDATE": x["a_registration_date"].to_numpy(), "PAYMENTDATE": x["a_bonus_date"].to_numpy(),
+            "CURRENCYCODE": np.full(n, "CNY", dtype=object), "DIVIDENTBT": bt,
+            "DIVIDENTAT": np.round(bt * 0.9, 6),
+            "BONUSRATIO": np.round(x["dividend_ratio"].to_numpy(np.float64) / 10.0, 6),
+            "CONVERSIONRATIO": np.round(x["transfer_ratio"].to_numpy(np.float64) / 10.0, 6)}
+    return _frame("STK_MKT_DIVIDENT", n, data)
 
 
 def _connect_members(store, indexes=("000300.XSHG", "000905.XSHG")) -> np.ndarray:
@@ -941,9 +1201,20 @@ _BUILDERS = {"STK_XR_XD": _xr_xd, "STK_LIST": _stk_list, "STK_CAPITAL_CHANGE": _
              "STK_COMPANY_INFO": _company_info, "STK_ML_QUOTA": _ml_quota,
              "STK_EXCHANGE_TRADE_INFO": _exchange_trade_info, "FUND_MAIN_INFO": _fund_main_info,
              "FUND_NET_VALUE": _fund_net_value, "FUND_PORTFOLIO_STOCK": _fund_portfolio_stock,
+             "FUND_PORTFOLIO": _fund_portfolio, "STK_MKT_DIVIDENT": _gta_dividend,
              "STK_HK_HOLD_INFO": _hk_hold_info, "STK_EL_TOP_ACTIVATE": _el_top_activate,
              "STK_AUDIT_OPINION": _audit_opinion, "MAC_MANUFACTURING_PMI": _manufacturing_pmi,
              **{t: (lambda store, t=t: _frame(t, 0, {})) for t in _EMPTY}}
+
+
+def _opt_builder(name: str):
+    def build(store):
+        from . import options_db
+        return options_db.build(store, name)
+    return build
+
+
+_BUILDERS.update({t: _opt_builder(t) for t in _OPT_COLUMNS if t not in _EMPTY})
 
 
 def _sample_only_elsewhere(store, name: str) -> bool:
@@ -965,7 +1236,12 @@ def _arrow(df: pd.DataFrame, name: str):
     arrays = []
     for c, t in _ALL_COLUMNS[name]:
         v = df[c]
-        if t is _D:
+        if t is _D and np.issubdtype(v.dtype, np.datetime64):
+            d = v.to_numpy().astype("datetime64[D]")
+            arrays.append(pa.array(d, type=pa.date32(), mask=np.isnat(d)))
+        elif t is _I and np.issubdtype(v.dtype, np.integer):
+            arrays.append(pa.array(v.to_numpy(), type=pa.int64()))
+        elif t is _D:
             arrays.append(pa.array(list(v), type=pa.date32()))
         elif t is _I:
             arrays.append(pa.array([None if x is None or (isinstance(x, float) and np.isnan(x)) else int(x)
@@ -1101,11 +1377,32 @@ class _Unavailable:
 
 
 jy = _Unavailable("jy", "聚源 (JuYuan)")
+
+
+class _PartialDb(_Finance):
+    """A third-party JoinQuant database of which jqlite serves a few tables: those answer as
+    ``finance`` tables do; any other table raises :class:`~jqlite.errors.ParamsError`
+    naming the database and the tables it has."""
+
+    def __init__(self, db: str, tables: dict, what: str):
+        super().__init__(db, tables)
+        object.__setattr__(self, "_what", what)
+
+    def __getattr__(self, item):
+        if item.startswith("_"):
+            raise AttributeError(item)
+        raise ParamsError(f"{self._db}.{item}: this table of the {self._what} database is not available in "
+                          f"jqlite; {self._db} serves only {', '.join(self._tables)}")
+
+
 #: 国泰安 (GTA / CSMAR): JoinQuant's old third-party database (``from jqdata import gta``,
 #: ``gta.run_query(query(gta.STK_MKT_DIVIDENT...))``), retired from JoinQuant years ago.
-#: Decision: importable, and any table or ``run_query`` raises ParamsError naming it -- its
-#: hundreds of CSMAR tables have no source here and an empty answer would be silent.
-gta = _Unavailable("gta", "国泰安 (GTA / CSMAR)")
-#: 期权 (options): ``opt.run_query(query(opt.OPT_CONTRACT_INFO)...)``.  jqlite has no options
-#: data or trading: importable, and any table or ``run_query`` raises ParamsError naming it.
-opt = _Unavailable("opt", "options (期权)")
+#: Decision: its dividend table STK_MKT_DIVIDENT -- the one public strategies query, for a
+#: dividend yield (``dividend_rate`` = DIVIDENTBT / close) -- is served from the store's
+#: dividend events (:func:`_gta_dividend`); any other of its hundreds of CSMAR tables raises
+#: ParamsError naming it (no source here, and an empty answer would be silent).
+gta = _PartialDb("gta", _GTA_COLUMNS, "国泰安 (GTA / CSMAR)")
+#: 期权 (options): ``opt.run_query(query(opt.OPT_CONTRACT_INFO)...)`` -- the sample market's
+#: ETF and CSI 300 index options (:mod:`jqlite.data.options`, docs/options.md); another store
+#: answers empty with JoinQuant's columns and a data gap.
+opt = _Finance("opt", _OPT_COLUMNS)

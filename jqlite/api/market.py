@@ -501,6 +501,23 @@ def history(count, unit="1d", field="avg", security_list=None, df=True, skip_pau
     (spec §3.2).  ``security_list`` defaults to ``context.universe``.
 
     Returns a DataFrame (dates x codes) or, with ``df=False``, dict code -> ndarray.
+
+    With ``skip_paused=True`` (daily units) each security's own last ``count`` traded bars
+    are taken, so the row index stops being dates (an integer position, oldest first).  A
+    security with fewer traded bars than ``count`` (listed today or lately, or not listed yet)
+    is **padded with NaN at the front** to ``count`` values, so every column / array has
+    ``count`` entries and position ``-1`` is each security's latest bar.  JoinQuant's manual
+    does not spell the short case out; jqlite pads because (a) a ``df=True`` frame of several
+    securities must be rectangular, and the alignment that keeps ``iloc[-1]`` the latest
+    bar is at the end, and (b) public strategies index ``history(3, ...,
+    skip_paused=True, df=False)[s][-3]`` over every stock of ``get_all_securities()``
+    without leaving out new listings, which on JoinQuant passes on IPO days (an IPO opens
+    at +20 %, below its +44 % first-day limit, so "one-price limit-up" filters keep it); with
+    short arrays those files would fail every day a stock lists (corpus file 55c624be), and
+    (c) JoinQuant's own helper libraries (the strategy wizard's and ``jqlib.technical_analysis``'s
+    ``MACD``/``ATR``, public copies) test ``history(..., skip_paused=True, df=False)`` results
+    for "输入数据全是 NaN, 该股票可能已退市或刚上市" (all NaN: delisted or just listed) and
+    back-fill partly-NaN ones, i.e. they receive NaN values, not shorter arrays.
     """
     run = current_run("history")
     codes = list(run.universe) if security_list is None else _codes(security_list)[0]
@@ -524,10 +541,11 @@ def history(count, unit="1d", field="avg", security_list=None, df=True, skip_pau
         raise ParamsError("history(): minute bars are not in this data store (daily bars only)")
     end_i = run.day_i - 1
     if skip_paused:
-        out = {c: _skip_paused_series(run, c, field, count * ndays, end_i, fq) for c in codes}
+        n = count * ndays
+        out = {c: _pad_front(_skip_paused_series(run, c, field, n, end_i, fq)[0], n) for c in codes}
         if not df:
-            return {c: v for c, (v, _d) in out.items()}
-        return pd.DataFrame({c: pd.Series(v) for c, (v, _d) in out.items()})
+            return out
+        return pd.DataFrame(out, index=pd.RangeIndex(n), columns=list(out))
     v = _window(run, codes, field, count * ndays, end_i, fq)
     a = max(end_i - count * ndays + 1, 0)
     dates = run.store.dates[a:end_i + 1]
@@ -540,6 +558,17 @@ def history(count, unit="1d", field="avg", security_list=None, df=True, skip_pau
     if not df:
         return {c: v[:, i] for i, c in enumerate(codes)}
     return pd.DataFrame(v, index=dates, columns=codes)
+
+
+def _pad_front(v: np.ndarray, n: int) -> np.ndarray:
+    """``v`` (1-D, oldest first) with NaN prepended up to ``n`` values (float; see :func:`history`)."""
+    n = max(int(n), 0)
+    if len(v) >= n:
+        return v
+    out = np.full(n, np.nan)
+    if len(v):
+        out[n - len(v):] = v
+    return out
 
 
 def _skip_paused_series(run, code, field, count, end_i, fq):

@@ -10,7 +10,9 @@ from ..errors import ParamsError
 from ..execution.costs import OrderCost, PerTrade, Slippage
 from ._binding import current_run, run_or_none
 
-_KNOWN_OPTIONS = {"futures_margin_rate", "use_real_price", "order_volume_ratio", "avoid_future_data", "match_by_signal",
+_MARGIN_OPTIONS = ("margincash_interest_rate", "margincash_margin_rate", "marginsec_interest_rate",
+                   "marginsec_margin_rate")
+_KNOWN_OPTIONS = {*_MARGIN_OPTIONS, "futures_margin_rate", "use_real_price", "order_volume_ratio", "avoid_future_data", "match_by_signal",
                   "t0_mode", "always_match_market_order", "match_with_order_book"}
 
 
@@ -30,8 +32,18 @@ def set_benchmark(security) -> None:
 
 def set_option(name: str, value: Any) -> None:
     """JoinQuant options: ``use_real_price`` (bool, default False), ``order_volume_ratio``
-    (fraction of the day's volume, default 1.0), ``avoid_future_data`` (bool), ...
-    Unknown options warn and are ignored."""
+    (fraction of the day's volume, default 1.0), ``avoid_future_data`` (bool),
+    ``futures_margin_rate``, the margin-trading rates ``margincash_interest_rate`` /
+    ``marginsec_interest_rate`` (annual fractions, default 0.08 / 0.10) and
+    ``margincash_margin_rate`` / ``marginsec_margin_rate`` (保证金比率, default 1.0; docs/margin.md),
+    ... Unknown options warn and are ignored.
+
+    Raises
+    ------
+    ParamsError
+        A value out of range (``order_volume_ratio`` / ``futures_margin_rate`` outside (0, 1],
+        a negative interest rate, a margin ratio <= 0, a non-number) or ``use_real_price``
+        outside ``initialize``."""
     run = current_run("set_option")
     if name not in _KNOWN_OPTIONS:
         run.log.system_warning(f"set_option(): unknown option {name!r} ignored")
@@ -49,11 +61,29 @@ def set_option(name: str, value: Any) -> None:
         run.settings.futures_margin_rate = v
         if run.futures is not None:
             run.futures.margin_rate = v
+    elif name in _MARGIN_OPTIONS:
+        # 融资/融券 annual interest rates (fractions, default 0.08 / 0.10) and margin ratios
+        # (保证金比率, default 1.0 = 100 %): jqlite.execution.margin
+        v = _finite_option(name, value)
+        if v < 0 or (name.endswith("margin_rate") and v <= 0):
+            raise ParamsError(f"set_option({name!r}): must be {'> 0' if name.endswith('margin_rate') else '>= 0'}, "
+                              f"was {value!r}")
+        run.settings.margin_rates[name] = v
     elif name in ("use_real_price", "avoid_future_data", "match_by_signal", "t0_mode"):
         if name == "use_real_price" and run.phase not in ("init", "initialize"):
             raise ParamsError("set_option('use_real_price') must be called in initialize")
         setattr(run.settings, name, bool(value))
     # always_match_market_order / match_with_order_book: accepted, no effect with daily bars
+
+
+def _finite_option(name: str, value) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ParamsError(f"set_option({name!r}): must be a number, was {value!r}") from None
+    if v != v or v in (float("inf"), float("-inf")):
+        raise ParamsError(f"set_option({name!r}): must be a finite number, was {value!r}")
+    return v
 
 
 def set_order_cost(cost: OrderCost, type: str, ref: str | None = None) -> None:
@@ -85,19 +115,21 @@ def set_subportfolios(configs) -> None:
 
     ``type`` ``'stock'`` is the stock account (jqlite keeps one: further stock sub-accounts are
     merged into it, said in the log), ``'futures'``/``'index_futures'`` a futures account
-    (:mod:`jqlite.execution.futures`: margin, long/short positions, daily settlement).  Without
-    a futures account nothing changes (one stock account with the starting cash).
+    (:mod:`jqlite.execution.futures`: margin, long/short positions, daily settlement),
+    ``'stock_margin'`` a margin-trading (融资融券) account (:mod:`jqlite.execution.margin`).
+    Without a futures or margin account nothing changes (one stock account with the starting
+    cash).
 
     Raises
     ------
     ParamsError
-        With a futures account: called outside ``initialize``, or cash that does not sum to
-        the starting cash.
+        With a futures or margin account: called outside ``initialize``, or cash that does
+        not sum to the starting cash.
     """
     run = current_run("set_subportfolios")
     configs = list(configs or [])
     kinds = [str(getattr(c, "type", "stock")) for c in configs]
-    if not any(k in ("futures", "index_futures") for k in kinds):
+    if not any(k in ("futures", "index_futures", "stock_margin") for k in kinds):
         run.log.system_warning("set_subportfolios(): jqlite runs a single stock account")
         return
     if run.phase not in ("init", "initialize"):
@@ -109,7 +141,7 @@ def set_subportfolios(configs) -> None:
                           f"not the starting cash {start:.2f}")
     from ..execution.futures import FuturesBook
     run.futures = FuturesBook(run, configs)
-    other = sorted({k for k in kinds if k not in ("stock", "futures", "index_futures")})
+    other = sorted({k for k in kinds if k not in ("stock", "futures", "index_futures", "stock_margin")})
     if other:
         run.log.system_warning(f"set_subportfolios(): sub-accounts of type {', '.join(other)} run as the stock account")
 
@@ -120,8 +152,8 @@ def transfer_cash(from_pindex: int, to_pindex: int, cash: float) -> None:
     ``available_cash``), the excess is said in the log."""
     run = current_run("transfer_cash")
     if run.futures is None:     # one stock account: all sub-accounts are the same cash
-        run.log.system_warning("transfer_cash(): jqlite runs a single stock account (no futures "
-                               "sub-account was configured); nothing to move")
+        run.log.system_warning("transfer_cash(): jqlite runs a single stock account (no futures or "
+                               "margin sub-account was configured); nothing to move")
         return
     run.futures.transfer(int(from_pindex), int(to_pindex), cash)
 

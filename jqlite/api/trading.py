@@ -1,5 +1,7 @@
 """Order functions: order, order_value, order_target, order_target_value, cancel_order,
-get_open_orders, get_orders, get_trades (spec ``jq_trading_semantics.md`` §3)."""
+get_open_orders, get_orders, get_trades (spec ``jq_trading_semantics.md`` §3), and the
+margin-trading (融资融券) functions margincash_open/close/direct_refund and
+marginsec_open/close/direct_refund (:mod:`jqlite.execution.margin`)."""
 
 from __future__ import annotations
 
@@ -50,8 +52,15 @@ def _sizing_price(run, security: str, style: OrderStyle | None) -> float:
 
 def _futures_book(run, security, func: str):
     """The run's FuturesBook when ``security`` is a futures code (None for anything else); a
-    futures code without a futures sub-account is refused (logged) with ``False``."""
+    futures code without a futures sub-account is refused (logged) with ``False``, and so is
+    an option code (JoinQuant serves option data but does not backtest option orders)."""
+    from ..data.options import is_option_code
     from ..execution.futures import is_futures
+    if is_option_code(security):
+        # JoinQuant's options docs: "目前只提供期权数据，暂时还不支持期权的回测、模拟及实盘"
+        run.log.order_warning(f"{func}(): {security} 是期权; 聚宽只提供期权数据, 不支持期权的回测交易 "
+                              f"(jqlite 同样拒绝), 订单取消")
+        return False
     if not is_futures(security):
         return None
     if run.futures is None:
@@ -98,6 +107,9 @@ def order(security: str, amount: int, style: OrderStyle | None = None, side: str
         return book.place(security, int(amount), side, int(pindex), style, close_today) if book else None
     if not _check_side(side, "order"):
         return None
+    acc = _margin_target(run, pindex)
+    if acc is not None:
+        return _margin_place(run, acc, security, int(amount), style)
     return run.broker.place(security, int(amount), style)
 
 
@@ -119,6 +131,7 @@ def order_value(security: str, value: float, style: OrderStyle | None = None, si
         return book.place(security, lots, side, int(pindex), style, close_today)
     if not _check_side(side, "order_value"):
         return None
+    pf, place = _stock_account(run, pindex)
     price = _sizing_price(run, security, style)
     if not (price > 0):
         run.log.order_warning(f"{security} 没有价格 (未上市/停牌), 订单取消")
@@ -127,24 +140,150 @@ def order_value(security: str, value: float, style: OrderStyle | None = None, si
     sec_type = run.sec_type(security)
     lot, mn, step = lot_rules(security, sec_type)
     if value < 0:
-        pos = run.portfolio.long_positions.get(security)
+        pos = dict.get(pf.long_positions, security)
         closeable = pos.closeable_amount if pos is not None else 0
         if shares >= closeable - 1e-6 and closeable > 0:
-            return run.broker.place(security, -closeable, style)
+            return place(security, -closeable, style)
     q = int(math.floor(shares + 1e-6))
     q = (q // step) * step if q >= mn else 0
     if q == 0:
         run.log.order_warning(f"{security} 下单金额{value:.2f}不足一手, 下单数量为0, 订单取消")
         return None
-    return run.broker.place(security, q if value > 0 else -q, style)
+    return place(security, q if value > 0 else -q, style)
 
 
-def _cancel_and_hold(run, security: str):
+def _cancel_and_hold(run, security: str, pf=None):
     """Cancel the security's unfinished orders (what the order_target* functions do first)
-    and return ``(position or None, shares held incl. locked)``."""
+    and return ``(position or None, shares held incl. locked)`` in ``pf`` (default: the stock
+    account)."""
     run.broker.cancel_open_for(security)
-    pos = run.portfolio.long_positions.get(security)
+    pos = dict.get((pf if pf is not None else run.portfolio).long_positions, security)
     return pos, (pos.total_amount + pos.locked_amount) if pos is not None else 0
+
+
+# ---------------------------------------------------------------------------- margin accounts
+def _margin_target(run, pindex):
+    """The margin account an ordinary order with ``pindex`` goes to (担保品买卖), or None for
+    the stock account: sub-account ``pindex`` is a ``'stock_margin'`` account, or ``pindex`` 0
+    when the strategy configured no stock account."""
+    book = run.futures
+    if book is None or book.margin is None:
+        return None
+    from ..execution.margin import MarginAccount
+    try:
+        k = int(pindex)
+    except (TypeError, ValueError):
+        return None
+    subs = book.subportfolios
+    if 0 <= k < len(subs) and isinstance(subs[k], MarginAccount):
+        return subs[k]
+    if k == 0 and run.portfolio.pindex == -1:
+        return book.margin.accounts[0]
+    return None
+
+
+def _margin_place(run, acc, security: str, amount: int, style):
+    """An ordinary buy (``amount`` > 0) or sell (< 0) of collateral on margin account ``acc``."""
+    if amount == 0:
+        run.log.order_warning(f"{security} 下单数量为0, 订单取消")
+        return None
+    return run.futures.margin.place(acc, security, abs(amount), "buy" if amount > 0 else "sell", style)
+
+
+def _stock_account(run, pindex):
+    """``(account, place)`` for an ordinary stock order: the margin account ``pindex`` names
+    (担保品买卖) or the stock account with the broker's ``place``."""
+    acc = _margin_target(run, pindex)
+    if acc is None:
+        return run.portfolio, run.broker.place
+    return acc, lambda security, q, style: _margin_place(run, acc, security, q, style)
+
+
+def _margin_account(run, pindex, func: str, security: str | None = None):
+    """The margin account of a margin function, or None (logged) when ``pindex`` names none
+    (JoinQuant: only 'stock_margin' sub-accounts can trade on margin) or ``security`` is a
+    futures code."""
+    from ..data.options import is_option_code
+    from ..execution.futures import is_futures
+    what = f"{func}({security or ''})"
+    if security is not None and (is_futures(security) or is_option_code(security)):
+        run.log.order_warning(f"{what}: {security} 是{'期货' if is_futures(security) else '期权'}, 不能融资融券, 订单取消")
+        return None
+    book = run.futures
+    acc = book.margin_account(int(pindex)) if book is not None else None
+    if acc is None:
+        run.log.order_warning(f"{what}: 子账户 pindex={pindex} 不是融资融券账户 (需要 set_subportfolios("
+                              f"[SubPortfolioConfig(cash, 'stock_margin')])), 订单取消")
+    return acc
+
+
+def _margin_order(func: str, kind: str, security, amount, style, pindex):
+    run = current_run(func)
+    amount = _finite(amount, "amount", func)
+    acc = _margin_account(run, pindex, func, security)
+    if acc is None:
+        return None
+    return run.futures.margin.place(acc, security, int(amount), kind, style)
+
+
+def margincash_open(security: str, amount: int, style: OrderStyle | None = None, pindex: int = 0) -> Order | None:
+    """融资买入: buy ``amount`` shares (rounded down to the lot) of ``security`` with borrowed
+    cash on margin account ``pindex``; price x shares + fees become ``cash_liability``.
+
+    Needs ``(value + fees) * margincash_margin_rate`` of ``available_margin``; the quantity
+    is reduced to what it affords.  Returns the Order (``canceled`` when nothing filled,
+    reason in the log) or None when it cannot be created: ``pindex`` is not a
+    ``'stock_margin'`` account, ``security`` is no 融资 target, suspended, ... (logged).
+    See :mod:`jqlite.execution.margin` and docs/margin.md.
+    """
+    return _margin_order("margincash_open", "cash_open", security, amount, style, pindex)
+
+
+def margincash_close(security: str, amount: int, style: OrderStyle | None = None, pindex: int = 0) -> Order | None:
+    """卖券还款: sell ``amount`` closeable shares (T+1) of ``security`` held in the margin
+    account; the proceeds net of fees repay the financing interest, then its principal, and
+    the rest is cash.  Returns the Order or None (logged)."""
+    return _margin_order("margincash_close", "cash_close", security, amount, style, pindex)
+
+
+def marginsec_open(security: str, amount: int, style: OrderStyle | None = None, pindex: int = 0) -> Order | None:
+    """融券卖出: sell ``amount`` borrowed shares of ``security`` (a 融券 target); the
+    proceeds are frozen for buy-backs and ``sec_liability`` is the shares owed at the latest
+    price.  Needs ``value * marginsec_margin_rate`` (+ fees) of ``available_margin``.  Returns
+    the Order or None (logged)."""
+    return _margin_order("marginsec_open", "sec_open", security, amount, style, pindex)
+
+
+def marginsec_close(security: str, amount: int, style: OrderStyle | None = None, pindex: int = 0) -> Order | None:
+    """买券还券: buy back ``amount`` shares of ``security`` (at most the shares owed; the
+    whole short may be an odd lot) and return them; the frozen proceeds pay first, then the
+    cash, and the short's accrued interest is paid pro rata.  Returns the Order or None."""
+    return _margin_order("marginsec_close", "sec_close", security, amount, style, pindex)
+
+
+def margincash_direct_refund(value: float, pindex: int = 0) -> float | None:
+    """直接还款: repay up to ``value`` yuan of financing (interest first) from the margin
+    account's cash.  Returns the yuan repaid (jqlite; JoinQuant documents no return value),
+    None when ``pindex`` is not a margin account (logged)."""
+    run = current_run("margincash_direct_refund")
+    value = _finite(value, "value", "margincash_direct_refund")
+    acc = _margin_account(run, pindex, "margincash_direct_refund")
+    if acc is None:
+        return None
+    return run.futures.margin.direct_refund_cash(acc, value)
+
+
+def marginsec_direct_refund(security: str, amount: int, pindex: int = 0) -> int | None:
+    """直接还券: return up to ``amount`` shares of ``security`` held in the margin account
+    (shares bought today included) against its short; its frozen proceeds are released and
+    its accrued interest paid pro rata.  Returns the shares returned (jqlite), None when
+    ``pindex`` is not a margin account (logged)."""
+    run = current_run("marginsec_direct_refund")
+    amount = _finite(amount, "amount", "marginsec_direct_refund")
+    acc = _margin_account(run, pindex, "marginsec_direct_refund", security)
+    if acc is None:
+        return None
+    return run.futures.margin.direct_refund_sec(acc, security, int(amount))
 
 
 def order_target(security: str, amount: int, style: OrderStyle | None = None, side: str = "long",
@@ -159,12 +298,13 @@ def order_target(security: str, amount: int, style: OrderStyle | None = None, si
                                "order_target") if book else None
     if not _check_side(side, "order_target"):
         return None
-    pos, held = _cancel_and_hold(run, security)
+    pf, place = _stock_account(run, pindex)
+    pos, held = _cancel_and_hold(run, security, pf)
     delta = int(amount) - held
     if delta == 0:
         run.log.order_warning(f"{security} 目标数量已经满足, 没有提交委托")
         return None
-    return run.broker.place(security, delta, style)
+    return place(security, delta, style)
 
 
 def order_target_value(security: str, value: float, style: OrderStyle | None = None, side: str = "long",
@@ -188,12 +328,13 @@ def order_target_value(security: str, value: float, style: OrderStyle | None = N
                                "order_target_value")
     if not _check_side(side, "order_target_value"):
         return None
-    pos, held = _cancel_and_hold(run, security)
+    pf, place = _stock_account(run, pindex)
+    pos, held = _cancel_and_hold(run, security, pf)
     if value <= 0:
         if held == 0:
             run.log.order_warning(f"{security} 目标数量已经满足, 没有提交委托")
             return None
-        return run.broker.place(security, -held, style)
+        return place(security, -held, style)
     price = _sizing_price(run, security, style)
     if not (price > 0):
         run.log.order_warning(f"{security} 没有价格 (未上市/停牌), 订单取消")
@@ -212,12 +353,12 @@ def order_target_value(security: str, value: float, style: OrderStyle | None = N
         if q <= 0:
             run.log.order_warning(f"{security} 目标数量已经满足, 没有提交委托")
             return None
-        return run.broker.place(security, -q, style)
+        return place(security, -q, style)
     q = (q // step) * step if q >= mn else 0
     if q <= 0:
         run.log.order_warning(f"{security} 下单数量为0, 订单取消")
         return None
-    return run.broker.place(security, q, style)
+    return place(security, q, style)
 
 
 def cancel_order(order) -> Order | None:
@@ -226,11 +367,16 @@ def cancel_order(order) -> Order | None:
 
 
 def get_open_orders() -> dict[int, Order]:
-    """Today's unfinished orders (open-end fund orders waiting for a NAV included): dict
-    order_id -> Order."""
+    """Today's unfinished orders (open-end fund orders waiting for a NAV, futures and margin
+    orders waiting for the open included): dict order_id -> Order."""
     run = current_run("get_open_orders")
     out = dict(run.broker.open_orders)
     out.update({o.order_id: o for o in run.otc.pending})
+    if run.futures is not None:     # futures / margin orders waiting for the open
+        waiting = [t[0] for t in run.futures.pending]
+        if run.futures.margin is not None:
+            waiting += [t[0] for t in run.futures.margin.pending]
+        out.update({o.order_id: o for o in waiting if o.status is OrderStatus.new})
     return out
 
 
@@ -256,6 +402,6 @@ def get_trades() -> dict:
 def inout_cash(cash: float, pindex: int = 0) -> None:
     """Deposit (+) or withdraw (-) cash in yuan; it counts as principal from today."""
     run = current_run("inout_cash")
-    pf = run.portfolio
+    pf = _margin_target(run, pindex) or run.portfolio   # a margin account when pindex names one
     pf.available_cash += float(cash)
     pf.inout_cash += float(cash)

@@ -583,9 +583,11 @@ def build_store_tables(raw: pd.DataFrame, calendar: pd.DatetimeIndex, *,
 
 
 def _build_store_tables(holder: list, calendar, *, securities=None, spans=None, ipo_dates=None,
-                        progress: Progress = None, source="<bars>"):
+                        progress: Progress = None, source="<bars>", on_dense: Callable[[], None] | None = None):
     """:func:`build_store_tables` on ``holder = [raw]``; the raw rows are dropped from the
-    holder once the dense bars exist, so a caller that keeps no other reference frees them."""
+    holder once the dense bars exist, so a caller that keeps no other reference frees them.
+    ``on_dense()`` is called right after that (the real import trims the heap there and
+    starts the fundamentals beside the derivations)."""
     say = progress or (lambda _m: None)
     cal = pd.DatetimeIndex(calendar)
     say("filling suspended days")
@@ -593,6 +595,8 @@ def _build_store_tables(holder: list, calendar, *, securities=None, spans=None, 
     bars = densify_bars(raw, cal, spans)
     n_raw = len(raw)
     del raw
+    if on_dense is not None:
+        on_dense()
     codes = bars["code"].to_numpy(object)
     # bars are sorted by code: security numbers from the boundaries (== pd.factorize)
     bfirst = np.ones(len(codes), bool)

@@ -294,7 +294,8 @@ def validate_fundamentals(name: str, df: pd.DataFrame, codes=None, calendar=None
     cols = [c for c in STORABLE[name] if c in df.columns]
     for c in cols:
         try:
-            cols_out[c] = pd.to_numeric(df[c], errors="raise").astype(np.float64).to_numpy()
+            # no copy when the column is float64 already (valuation: 9 columns x 5.7 M rows)
+            cols_out[c] = pd.to_numeric(df[c], errors="raise").to_numpy(np.float64, copy=False)
         except (ValueError, TypeError) as exc:
             raise DataValidationError(src, None, c, f"not numeric ({exc})") from exc
     if codes is not None:
@@ -337,9 +338,15 @@ def _write_table(df: pd.DataFrame, name: str, path: Path) -> None:
             fields.append((c, pa.string()))
         else:
             fields.append((c, pa.float64()))
-    df = df.drop(columns=[c for c in df.columns if c == "_row"])
+    if "_row" in df.columns:
+        df = df.drop(columns=["_row"])
     t = pa.Table.from_pandas(df, schema=pa.schema(fields), preserve_index=False)
-    pq.write_table(t, path, compression="zstd")
+    # dictionary pages only for the key columns (codes, dates repeat): the values are
+    # floats that barely repeat, so parquet's dictionary attempt on them is wasted work
+    # and a larger file (valuation, 5.7 M rows: 145 -> 132 MB, writing 2.9 -> 1.6 CPU s,
+    # reading back 1.4x faster; benchmarks/README.md "Real-data import")
+    pq.write_table(t, path, compression="zstd",
+                   use_dictionary=[c for c in t.column_names if c in ("code", "day", "statDate", "pubDate")])
 
 
 def write_fundamentals_dir(target: str | os.PathLike, tables: Mapping[str, pd.DataFrame],

@@ -119,77 +119,122 @@ def read_real_fundamentals(src_dir, codes=None, days=None) -> dict[str, pd.DataF
 def _real_valuation(root: Path, want: set | None, days) -> pd.DataFrame:
     """valuation rows from the xbx shares (every stock) and baostock's ratios (669 stocks).
 
-    Read column-wise with pyarrow and joined on integer (code, day) keys: 5.7 M rows, no
-    Python objects per row.  Rows come out sorted by (code, day), the order the writer
-    stores them in; the values are those of a left join of the xbx rows with baostock's on
-    (day, code), baostock's ``turn`` replacing xbx's turnover where present.
+    Read column-wise with pyarrow (codes dictionary-coded) and joined on integer (code, day)
+    keys: 5.7 M rows, no Python object per row.  Rows come out sorted by (code, day), the
+    order the writer stores them in, ``code`` as a categorical; the values are those of a
+    left join of the xbx rows with baostock's on (day, code), baostock's ``turn`` replacing
+    xbx's turnover where present.  The first xbx row of a repeated (code, day) is kept (the
+    files in name order, rows in file order).
     """
     from .formats.arrow_io import codes_of, dates_of, floats_of, read_parquet_table
     xcols = ["date", "code", "close", "volume", "float_shares", "total_shares"]
-    parts = [read_parquet_table(fp, xcols, xcols).select(xcols)
+    parts = [read_parquet_table(fp, xcols, xcols, dictionary=["code"]).select(xcols)
              for fp in sorted((root / "daily" / "xbx").glob("xbx_stock_daily_*.parquet"))]
     out_cols = ["day", "code", "capitalization", "circulating_cap", "market_cap", "circulating_market_cap",
                 "turnover_ratio", "pe_ratio", "pb_ratio", "ps_ratio", "pcf_ratio"]
     if not parts:
         return pd.DataFrame({c: [] for c in out_cols})
-    import pyarrow as pa
-    x = pa.concat_tables([t.cast(parts[0].schema) for t in parts])
-    xi, xu = codes_of(x.column("code"))
-    xd = dates_of(x.column("date"))
-    keep = xi >= 0
-    if want is not None:
-        keep &= pd.Index(xu).isin(want)[np.maximum(xi, 0)]
-    if days is not None:
-        keep &= pd.DatetimeIndex(xd).isin(days)
-    sel = np.flatnonzero(keep)
     bv = read_parquet_table(root / "fundamentals" / "baostock_daily_valuation_byz670_2014_2022.parquet",
-                            required=["date", "code", "peTTM", "pbMRQ", "psTTM", "pcfNcfTTM", "turn"])
+                            required=["date", "code", "peTTM", "pbMRQ", "psTTM", "pcfNcfTTM", "turn"],
+                            dictionary=["code"])
     bi, bu = codes_of(bv.column("code"))
+    pcodes = [codes_of(t.column("code")) for t in parts]
     # one vocabulary, sorted: code rank then day gives the (code, day) order
-    vocab = np.unique(np.concatenate([xu, bu]).astype(object))
-    xr = np.searchsorted(vocab, xu)[np.maximum(xi, 0)][sel].astype(np.int64)
-    xdi = xd[sel].astype("datetime64[D]").astype(np.int64)
-    order = np.lexsort((xdi, xr))          # stable: the first of a duplicate (code, day) stays first
-    xr, xdi = xr[order], xdi[order]
-    rows = sel[order]
+    vocab = np.unique(np.concatenate([u for _, u in pcodes] + [bu]).astype(object))
+    day_ns = None if days is None else np.unique(np.asarray(pd.DatetimeIndex(days), dtype="datetime64[ns]"))
+    span = np.int64(1 << 32)
+    keys, poss, ranks, dates = [], [], [], []
+    off = 0
+    for t, (ci, cu) in zip(parts, pcodes):
+        keep = ci >= 0
+        if want is not None:
+            keep &= pd.Index(cu).isin(want)[np.maximum(ci, 0)]
+        xd = dates_of(t.column("date"))
+        if day_ns is not None:
+            j = np.minimum(np.searchsorted(day_ns, xd), max(len(day_ns) - 1, 0))
+            keep &= (day_ns[j] == xd) if len(day_ns) else False
+        sel = np.flatnonzero(keep)
+        r = np.searchsorted(vocab, cu).astype(np.int64)[np.maximum(ci, 0)[sel]]
+        keys.append(r * span + xd[sel].astype("datetime64[D]").astype(np.int64))
+        poss.append(sel + off)
+        ranks.append(r.astype(np.int32))
+        dates.append(xd[sel])
+        off += t.num_rows
+    xkey = np.concatenate(keys)
+    del keys
+    order = np.argsort(xkey, kind="stable")  # == lexsort((day, code rank)): the first of a duplicate stays first
+    xkey = xkey[order]
+    rows = np.concatenate(poss)[order]
+    del poss
     first = np.ones(len(rows), bool)
-    first[1:] = (xr[1:] != xr[:-1]) | (xdi[1:] != xdi[:-1])
-    rows, xr, xdi = rows[first], xr[first], xdi[first]
-    close = floats_of(x.column("close"))[rows] / 100.0
-    tot = floats_of(x.column("total_shares"))[rows]
-    flo = floats_of(x.column("float_shares"))[rows]
-    vol = floats_of(x.column("volume"))[rows]
+    first[1:] = xkey[1:] != xkey[:-1]
+    order = order[first]
+    rows, xkey = rows[first], xkey[first]
+    day = np.concatenate(dates)[order]
+    rank = np.concatenate(ranks)[order]
+    del first, order, dates, ranks
+
+    def xcol(name: str) -> np.ndarray:
+        return np.concatenate([floats_of(t.column(name)) for t in parts])[rows]
+    close = xcol("close") / 100.0
+    tot, flo = xcol("total_shares"), xcol("float_shares")
     with np.errstate(divide="ignore", invalid="ignore"):
-        cols = {"day": xd[rows], "code": vocab[xr],
+        cols = {"day": day,
+                "code": pd.Categorical.from_codes(rank, categories=pd.Index(vocab, dtype=object)),
                 "capitalization": tot / 1e4, "circulating_cap": flo / 1e4,
-                "market_cap": close * tot / 1e8, "circulating_market_cap": close * flo / 1e8,
-                "turnover_ratio": vol / flo * 100.0}
+                "market_cap": close * tot / 1e8, "circulating_market_cap": close * flo / 1e8}
+        del close, tot
+        cols["turnover_ratio"] = xcol("volume") / flo * 100.0
+    del flo, parts, rows
     # baostock ratios: first baostock row of each (code, day), looked up by integer key
     bok = bi >= 0
     if want is not None:
         bok &= pd.Index(bu).isin(want)[np.maximum(bi, 0)]
     bsel = np.flatnonzero(bok)
-    span = np.int64(1 << 32)
     bkey = np.searchsorted(vocab, bu)[np.maximum(bi, 0)][bsel].astype(np.int64) * span + \
         dates_of(bv.column("date"))[bsel].astype("datetime64[D]").astype(np.int64)
     border = np.argsort(bkey, kind="stable")
     sk = bkey[border]
-    xkey = xr * span + xdi
     j = np.searchsorted(sk, xkey)
     hit = (j < len(sk))
     hit[hit] = sk[j[hit]] == xkey[hit]
     src = np.where(hit, bsel[border[np.minimum(j, max(len(sk) - 1, 0))]] if len(sk) else 0, -1)
+    del j, hit, xkey
 
     def take(name: str) -> np.ndarray:
         v = floats_of(bv.column(name))
         return np.where(src >= 0, v[np.maximum(src, 0)] if len(v) else np.nan, np.nan)
-    del x
     turn = take("turn")
     cols["turnover_ratio"] = np.where(~np.isnan(turn), turn, cols["turnover_ratio"])
+    del turn
     for k, srcname in (("pe_ratio", "peTTM"), ("pb_ratio", "pbMRQ"), ("ps_ratio", "psTTM"),
                        ("pcf_ratio", "pcfNcfTTM")):
         cols[k] = take(srcname)
     return pd.DataFrame({c: cols[c] for c in out_cols}, copy=False)
+
+
+def real_fundamentals_for(src_dir, codes, days) -> dict[str, pd.DataFrame]:
+    """:func:`read_real_fundamentals` kept to a store's ``codes`` (sorted JoinQuant codes)
+    and trading ``days`` (a DatetimeIndex): the tables :func:`import_real_fundamentals`
+    writes."""
+    tables = read_real_fundamentals(src_dir, codes=list(codes), days=days)
+    val = tables["valuation"]
+    on_cal = val["day"].isin(days).to_numpy()
+    if not on_cal.all():
+        tables["valuation"] = val[on_cal]
+    return tables
+
+
+def stage_real_fundamentals(src_dir, target, codes, days) -> Path:
+    """Write the real fundamentals of a store-to-be (its ``codes`` and trading ``days``) as
+    a fundamentals folder ``target`` (which must not exist), without the store itself.
+
+    The whole-market import runs this on a second thread while the bars are derived and
+    written, then moves ``target`` into the new store; the files are those
+    :func:`import_real_fundamentals` writes into a store with the same codes and days.
+    """
+    tables = real_fundamentals_for(src_dir, codes, days)
+    return F.write_fundamentals_dir(target, tables, codes=codes, calendar=days)
 
 
 def import_real_fundamentals(src_dir, store_path) -> Path:
@@ -198,9 +243,5 @@ def import_real_fundamentals(src_dir, store_path) -> Path:
     ``store_path/fundamentals`` with :func:`jqlite.data.fundamentals.write_fundamentals`."""
     from .store import Store
     st = Store(store_path)
-    tables = read_real_fundamentals(src_dir, codes=list(st.codes), days=st.dates)
-    val = tables["valuation"]
-    on_cal = val["day"].isin(st.dates).to_numpy()
-    if not on_cal.all():
-        tables["valuation"] = val[on_cal]
+    tables = real_fundamentals_for(src_dir, st.codes, st.dates)
     return F.write_fundamentals(store_path, tables)

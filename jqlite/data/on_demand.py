@@ -94,6 +94,16 @@ def _futures_kind(code) -> CodeKind | None:
     return CodeKind("futures", "futures", "futures", ("2010-01-04", "2200-01-01"), "futures")
 
 
+def _options_kind(code) -> CodeKind | None:
+    """The CodeKind of a code shaped like an option of :mod:`jqlite.data.options`
+    (``10002000.XSHG``, ``90000034.XSHE``, ``IO2012-C-4000.CCFX``), or None.  Whether the
+    contract exists is the store's business (:func:`jqlite.data.options.find`)."""
+    from . import options as _opt
+    if not _opt.is_option_code(code):
+        return None
+    return CodeKind("options", "options", "options", ("2015-02-09", "2200-01-01"), "options")
+
+
 def classify(code) -> CodeKind | None:
     """The :class:`CodeKind` of a valid JoinQuant code, or None.
 
@@ -109,14 +119,22 @@ def classify(code) -> CodeKind | None:
     (``.XSHG``), type ``reits``, listed from 2021-06-21 (the first batch; so a backtest before
     that finds the master row but no bars, as on JoinQuant); futures contract months and
     continuous codes (``IF2103.CCFX``, ``RB8888.XSGE``) of the varieties of
-    :mod:`jqlite.data.futures` (kind ``'futures'``).  B shares, bonds, repos, options and old
-    closed-end funds (184xxx, 500xxx) are not valid here.
+    :mod:`jqlite.data.futures` (kind ``'futures'``); option contracts shaped like those of
+    :mod:`jqlite.data.options` (``10002000.XSHG``, ``90000034.XSHE``, ``IO2012-C-4000.CCFX``;
+    kind ``'options'``, existence checked against the store's chains when synthesised);
+    closed-end funds (封闭式基金, type ``fund``): the traditional ones 184688-184799
+    (``.XSHE``, 基金开元 184688 ...) and 500001-500099 (``.XSHG``, 基金金泰 500001 ...), listed
+    1998-2002 and converted or wound up between 2007 and 2013 -- before the sample's first day,
+    so they have a master row and no bars -- and 184800-184899 (``.XSHE``, 前海REITs 184801:
+    listed in the second half of 2015, wound up in 2022-Q3; a 5 % carry path as the REITs).
+    The JoinQuant type string of closed-end funds is UNCONFIRMED (``fund`` here).  B shares,
+    bonds, repos and other options are not valid here.
     """
     if not isinstance(code, str):
         return None
     m = _CODE_RE.match(code)
     if not m:
-        return _futures_kind(code)
+        return _futures_kind(code) or _options_kind(code)
     num, ex = int(m.group(1)), m.group(2)
     if ex == "OF":
         return CodeKind("open_fund", "mixture_fund", "fund", ("2005-01-04", "2019-12-31"), "broad")
@@ -150,6 +168,9 @@ def classify(code) -> CodeKind | None:
             return CodeKind("fund", "lof", "fund", ("2016-01-04", "2019-12-31"), "broad")
         if 508000 <= num <= 508999:
             return CodeKind("fund", "reits", "fund", ("2021-06-21", "2021-12-31"), "reits")
+        if 500001 <= num <= 500099:     # 传统封闭式基金 (基金金泰 500001 ...)
+            return CodeKind("fund", "fund", "fund", ("1998-03-27", "2002-12-31"), "reits",
+                            ("2007-01-04", "2013-12-31"))
         return None
     # XSHE
     if 1 <= num <= 999:
@@ -181,6 +202,10 @@ def classify(code) -> CodeKind | None:
                         "structured_b" if b else "bond", ("2020-06-01", "2020-12-31"))
     if 180000 <= num <= 180999:
         return CodeKind("fund", "reits", "fund", ("2021-06-21", "2021-12-31"), "reits")
+    if 184688 <= num <= 184799:         # 传统封闭式基金 (基金开元 184688 ...)
+        return CodeKind("fund", "fund", "fund", ("1998-04-28", "2002-12-31"), "reits", ("2007-01-04", "2013-12-31"))
+    if 184800 <= num <= 184899:         # closed-end REIT-like funds (前海REITs 184801)
+        return CodeKind("fund", "fund", "fund", ("2015-07-01", "2015-12-31"), "reits", ("2022-07-01", "2022-09-30"))
     return None
 
 
@@ -497,7 +522,7 @@ def _tracker(base: _Base, code: str, kind: CodeKind, rng) -> tuple[pd.DataFrame,
         M = np.floor(V * np.clip((O + H + L + C) / 4, L, H) * 100 + 0.5) / 100
     bars = _frame(days[sl], code, O, C, H, L, V, M, PRE, HL, LL, np.zeros(n), np.ones(n))
     word = {"index": "指数", "open_fund": "基金"}.get(kind.kind, "ETF" if kind.type == "etf" else "LOF")
-    word = {"mmf": "货币", "fja": "A", "fjb": "B", "reits": "REIT"}.get(kind.type, word)
+    word = {"mmf": "货币", "fja": "A", "fjb": "B", "reits": "REIT", "fund": "封闭"}.get(kind.type, word)
     from .sample import _FIRST_CHARS, _SECOND_CHARS
     a, ia = _FIRST_CHARS[int(rng.integers(len(_FIRST_CHARS)))]
     b, ib = _SECOND_CHARS[int(rng.integers(len(_SECOND_CHARS)))]
@@ -505,7 +530,7 @@ def _tracker(base: _Base, code: str, kind: CodeKind, rng) -> tuple[pd.DataFrame,
     start = listed if not index else pd.Timestamp(kind.listed[0])
     if ser is not None and not index and t0 < T and pd.Timestamp(days[t0]) > listed:
         start = pd.Timestamp(days[t0])
-    elif kind.type in ("fja", "fjb", "reits"):          # a trading day, never a weekend
+    elif kind.type in ("fja", "fjb", "reits", "fund"):  # a trading day, never a weekend
         start = pd.offsets.BDay().rollforward(listed)
         if listed >= days[0] and t0 < T:
             start = pd.Timestamp(days[t0])
@@ -548,6 +573,9 @@ def synthesize(store, code: str) -> tuple[pd.DataFrame, dict]:
     if kind.kind == "futures":
         from . import futures as _fut
         return _fut.synthesize(store, code)
+    if kind.kind == "options":
+        from . import options as _opt
+        return _opt.synthesize(store, code)
     base = store.cached("on_demand_base", lambda: _Base(store))
     rng = _rng(base.seed, f"on_demand:{code}")
     if kind.kind == "stock":
@@ -582,15 +610,21 @@ def materialise(store, codes, window=None) -> list[str]:
     out = []
     codes = set(codes)
     fut = [c for c in codes if isinstance(c, str) and _futures_kind(c) is not None]
+    opt = [c for c in codes if isinstance(c, str) and _options_kind(c) is not None]
+    if (fut or opt) and window is None:
+        from ..api._binding import run_or_none
+        run = run_or_none()
+        if run is not None and getattr(run, "run_dates", None) is not None:
+            window = (run.run_dates[0], run.run_dates[-1])
     if fut:
         from . import futures as _fut
-        if window is None:
-            from ..api._binding import run_or_none
-            run = run_or_none()
-            if run is not None and getattr(run, "run_dates", None) is not None:
-                window = (run.run_dates[0], run.run_dates[-1])
         codes |= set(_fut.expand(store, fut, window))
         codes -= {c for c in fut if c not in set(_fut.expand(store, [c]))}   # months never traded
+    if opt:
+        from . import options as _opt
+        known = set(_opt.expand(store, opt))
+        codes -= {c for c in opt if c not in known}                          # no such contract
+        codes |= set(_opt.expand(store, sorted(known), window))
     for code in sorted(codes):
         if code in store.code_index or classify(code) is None:
             continue

@@ -11,8 +11,9 @@
   members with 800 stocks), 399101.XSHE (all 002xxx), 000001.XSHG (XSHG stocks) and
   000985.XSHG (all stocks), with ``index_members``; the composites take a new listing after
   their rules' delay, not from its first day (see ``members`` in ``_simulate``).  000300/000905 are re-ranked by average
-  cap (ST and < 60-day-old stocks excluded) on the first trading day after the second Friday
-  of June and December; index bars are cap-weighted (weights ``total_shares * pre_close``,
+  cap over the year to the data cut-off (April 30 / October 31; ST stocks and listings too
+  young by CSI's age rule excluded, :func:`csi_review_age_ok`) on the first trading day after
+  the second Friday of June and December; index bars are cap-weighted (weights ``total_shares * pre_close``,
   a stock counts from its second day) averages of member price returns, volume/money sums;
 * 13 ETFs tracking an index, a sector basket or (518880) a synthetic gold price;
 * IPOs, delistings, ST periods, suspensions, cash dividends and bonus shares, historical names.
@@ -91,7 +92,12 @@ DEFAULT_SEED = 20240101
 #: at 120 % of the issue price and close at the +44 % cap; indexes 000009 上证380, 399310
 #: 国证50, 399951 300银行; dividends paid with a persistent per-stock propensity (famous
 #: large caps yearly).
-SAMPLE_GENERATOR = 5
+#: 6: CSI reviews (000300/000905/000906/000985 and the rank indexes) look at the data up to the
+#: cut-off (April 30 / October 31) with CSI's listing-age rule (a quarter, top-30 caps at once
+#: -- scaled to the sample's size, sample_fast_entry_rank --,
+#: STAR and -- from 2021-12 -- ChiNext a year) instead of 60 trading days before the review;
+#: a realistic open-end fund universe (405 more OF funds: stock, mixed, bond, money, QDII).
+SAMPLE_GENERATOR = 6
 DEFAULT_START = "2014-01-02"
 DEFAULT_END = "2025-12-31"
 
@@ -505,6 +511,166 @@ _OF_FUNDS = (
     ("003003.OF", "华夏现金增利货币A", "HXXJZLHBA", "2016-07-25", "money_market_fund", "money:0.024", 1.00, 0.0, 0.0),
 )
 
+#: How many generated open-end funds of each JoinQuant type the sample adds to the famous ones
+#: above: the real universe's proportions (2021: ~1,700 stock, ~3,500 mixed, ~2,800 bond,
+#: ~700 money-market share classes, ~250 QDII) scaled down about 1:20 (money and QDII a little
+#: less, they are rarely the subject of a strategy).
+OF_UNIVERSE_COUNTS = {"stock_fund": 90, "mixture_fund": 160, "bond_fund": 110,
+                      "money_market_fund": 30, "QDII_fund": 15}
+
+_OF_COMPANIES = (("华夏", "HX"), ("易方达", "YFD"), ("南方", "NF"), ("嘉实", "JS"), ("广发", "GF"),
+                 ("富国", "FG"), ("汇添富", "HTF"), ("博时", "BS"), ("招商", "ZS"), ("工银瑞信", "GYRX"),
+                 ("鹏华", "PH"), ("景顺长城", "JSCC"), ("中欧", "ZO"), ("兴全", "XQ"), ("交银施罗德", "JYSLD"),
+                 ("银华", "YH"), ("大成", "DC"), ("国泰", "GT"), ("华安", "HA"), ("万家", "WJ"),
+                 ("诺安", "NA"), ("建信", "JX"), ("天弘", "TH"), ("中银", "ZY"), ("前海开源", "QHKY"),
+                 ("泓德", "HD"))
+# (theme, initials, underlying); active equity themes hold sector baskets
+_OF_ACTIVE_THEMES = (
+    ("成长精选", "CZJX", "sector:new_energy+semiconductors+healthcare"),
+    ("价值精选", "JZJX", "sector:financials+materials+industrials"),
+    ("消费升级", "XFSJ", "sector:consumer_staples+consumer_discretionary"),
+    ("医疗健康", "YLJK", "sector:healthcare"),
+    ("科技创新", "KJCX", "sector:semiconductors+telecom"),
+    ("新能源产业", "XNYCY", "sector:new_energy"),
+    ("先进制造", "XJZZ", "sector:industrials+new_energy"),
+    ("金融地产", "JRDC", "sector:financials+real_estate"),
+    ("周期优选", "ZQYX", "sector:materials+industrials"),
+    ("信息产业", "XXCY", "sector:telecom+semiconductors"),
+    ("品质生活", "PZSH", "sector:consumer_staples+healthcare"),
+    ("核心优势", "HXYS", "sector:consumer_staples+financials+healthcare"),
+    ("优势企业", "YSQY", "sector:consumer_discretionary+industrials+materials"),
+    ("蓝筹精选", "LCJX", "index:000300.XSHG"),
+    ("中小盘", "ZXP", "index:000905.XSHG"),
+)
+# (theme, initials, underlying, first possible inception)
+_OF_INDEX_THEMES = (
+    ("沪深300指数", "HS300ZS", "index:000300.XSHG", None),
+    ("中证500指数增强", "ZZ500ZSZQ", "index:000905.XSHG", None),
+    ("中证1000指数增强", "ZZ1000ZSZQ", "index:000852.XSHG", "2015-01-01"),
+    ("上证50指数", "SZ50ZS", "index:000016.XSHG", None),
+    ("创业板指数", "CYBZS", "index:399006.XSHE", None),
+    ("中证红利指数", "ZZHLZS", "index:000922.XSHG", None),
+    ("中证800指数", "ZZ800ZS", "index:000906.XSHG", None),
+    ("科创50指数", "KC50ZS", "index:000688.XSHG", "2020-11-16"),
+    ("中证银行指数", "ZZYHZS", "index:801780.XSHG", None),
+    ("医药指数", "YYZS", "index:801150.XSHG", None),
+    ("中证100指数", "ZZ100ZS", "index:000903.XSHG", None),
+    ("深证100指数", "SZ100ZS", "index:399330.XSHE", None),
+)
+_OF_BOND_THEMES = (("纯债", "CZ"), ("信用债", "XYZ"), ("双债增强", "SZZQ"), ("稳健收益", "WJSY"),
+                   ("短债", "DZ"), ("安心回报", "AXHB"), ("增利", "ZL"), ("中短债", "ZDZ"))
+_OF_MONEY_THEMES = (("货币", "HB"), ("现金宝货币", "XJBHB"), ("天天理财货币", "TTLCHB"), ("薪金宝货币", "XJBHB"))
+_OF_QDII_THEMES = (("纳斯达克100指数(QDII)", "NSDK100", "foreign:NDX:0.00065:0.013"),
+                   ("标普500指数(QDII)", "BP500", "foreign:SPX:0.00045:0.010"),
+                   ("恒生指数(QDII)", "HSZS", "foreign:HSI:0.0001:0.014"),
+                   ("全球医疗保健(QDII)", "QQYLBJ", "foreign:GHC:0.0003:0.011"),
+                   ("中概互联网(QDII)", "ZGHLW", "foreign:CNI:0.0002:0.020"),
+                   ("全球原油(QDII)", "QQYY", "foreign:OIL:0.0:0.022"))
+# inception years of the generated funds (weights) and the code block of each year (real
+# open-end codes were handed out roughly in ascending order from 2013 on)
+_OF_YEAR_WEIGHT = {2005: 0.3, 2006: 0.4, 2007: 0.6, 2008: 0.5, 2009: 0.6, 2010: 0.7, 2011: 0.7,
+                   2012: 0.8, 2013: 0.8, 2014: 0.9, 2015: 1.6, 2016: 1.2, 2017: 1.3, 2018: 1.3,
+                   2019: 1.8, 2020: 2.8, 2021: 3.0, 2022: 2.2, 2023: 1.6, 2024: 1.0}
+_OF_CODE_BLOCKS = {2013: (100, 700), 2014: (700, 1000), 2015: (1000, 2200), 2016: (2200, 3600),
+                   2017: (3600, 5100), 2018: (5100, 6600), 2019: (6600, 8300), 2020: (8300, 10800),
+                   2021: (10800, 14100), 2022: (14100, 17200), 2023: (17200, 20000),
+                   2024: (20000, 23000)}
+_OF_OLD_PREFIXES = ("050", "070", "100", "110", "160", "162", "202", "217", "260", "270", "290",
+                    "320", "360", "460", "519", "530", "540", "590")
+
+
+def _generate_of_funds(taken: set) -> tuple[tuple, dict]:
+    """The generated open-end funds (same tuple layout as :data:`_OF_FUNDS`) and their equity
+    share of assets (code -> fraction) -- deterministic, independent of the market seed.
+
+    Per type (:data:`OF_UNIVERSE_COUNTS`): stock funds (股票型, 45 % index funds tracking a
+    sample index, 55 % active funds holding sector baskets, equity share 88-94 %), mixed
+    funds (混合型, active, equity share 60-90 %, the rest in bonds), bond funds (债券型,
+    2.5-5.5 % carry, a fifth paying a yearly distribution), money-market funds (货币型,
+    1.8-2.8 %) and QDII funds (foreign index paths).  Names are ``{company}{theme}{type}`` with
+    an A share class for about half; codes follow the inception year (real codes were issued
+    roughly in order from 2013 on; company prefixes such as 110xxx/519xxx before).
+    """
+    rng = np.random.default_rng(zlib.crc32(b"jqlite open-end fund universe"))
+    years = np.array(list(_OF_YEAR_WEIGHT))
+    wts = np.array(list(_OF_YEAR_WEIGHT.values()))
+    wts = wts / wts.sum()
+    out, share = [], {}
+    used = set(taken)
+    names: set = {f[1] for f in _OF_FUNDS}
+
+    def new_code(year):
+        for _ in range(1000):
+            if year in _OF_CODE_BLOCKS:
+                lo, hi = _OF_CODE_BLOCKS[year]
+                c = f"{int(rng.integers(lo, hi)):06d}"
+            elif year < 2013:
+                c = _OF_OLD_PREFIXES[int(rng.integers(len(_OF_OLD_PREFIXES)))] + f"{int(rng.integers(1, 1000)):03d}"
+            else:
+                c = f"{int(rng.integers(23000, 25000)):06d}"
+            if c not in used:
+                used.add(c)
+                return c
+        raise RuntimeError("no free open-end fund code")  # pragma: no cover
+
+    def inception(first=None):
+        y = int(rng.choice(years, p=wts))
+        d = pd.Timestamp(y, 1, 1) + pd.Timedelta(int(rng.integers(0, 365)), unit="D")
+        if first is not None and d < pd.Timestamp(first):
+            d = pd.Timestamp(first) + pd.Timedelta(int(rng.integers(0, 700)), unit="D")
+        return min(d, pd.Timestamp("2025-06-30"))
+
+    def add(ftype, disp, nm, under, drag, dist, eq, first=None):
+        day = inception(first)
+        code = new_code(day.year)
+        cls = "A" if rng.random() < 0.5 else ""
+        if disp + cls in names:     # one name per fund: another share class
+            cls = next(c for c in ("C", "E", "I", "Y", "D", "F", "H") if disp + c not in names)
+        names.add(disp + cls)
+        nav0 = 1.0 if day >= pd.Timestamp(DEFAULT_START) else round(float(np.exp(rng.normal(0.45, 0.35))), 4)
+        if ftype == "money_market_fund":
+            nav0 = 1.0
+        out.append((f"{code}.OF", disp + cls, nm + cls, str(day.date()), ftype, under, nav0, drag, dist))
+        share[f"{code}.OF"] = eq
+
+    def company():
+        return _OF_COMPANIES[int(rng.integers(len(_OF_COMPANIES)))]
+
+    for _ in range(OF_UNIVERSE_COUNTS["stock_fund"]):
+        co, ci = company()
+        if rng.random() < 0.45:
+            th, ti, under, first = _OF_INDEX_THEMES[int(rng.integers(len(_OF_INDEX_THEMES)))]
+            add("stock_fund", co + th, ci + ti, under, 0.006, 0.0, round(float(rng.uniform(0.90, 0.95)), 3), first)
+        else:
+            th, ti, under = _OF_ACTIVE_THEMES[int(rng.integers(len(_OF_ACTIVE_THEMES)))]
+            add("stock_fund", f"{co}{th}股票", f"{ci}{ti}GP", under, 0.015, 0.0,
+                round(float(rng.uniform(0.88, 0.94)), 3))
+    for _ in range(OF_UNIVERSE_COUNTS["mixture_fund"]):
+        co, ci = company()
+        th, ti, under = _OF_ACTIVE_THEMES[int(rng.integers(len(_OF_ACTIVE_THEMES)))]
+        add("mixture_fund", f"{co}{th}混合", f"{ci}{ti}HH", under, 0.015, 0.0, round(float(rng.uniform(0.60, 0.90)), 3))
+    for _ in range(OF_UNIVERSE_COUNTS["bond_fund"]):
+        co, ci = company()
+        th, ti = _OF_BOND_THEMES[int(rng.integers(len(_OF_BOND_THEMES)))]
+        y = round(float(rng.uniform(0.025, 0.055)), 3)
+        add("bond_fund", f"{co}{th}债券", f"{ci}{ti}ZQ", f"bond:{y}", 0.006, 0.02 if rng.random() < 0.2 else 0.0, 0.0)
+    for _ in range(OF_UNIVERSE_COUNTS["money_market_fund"]):
+        co, ci = company()
+        th, ti = _OF_MONEY_THEMES[int(rng.integers(len(_OF_MONEY_THEMES)))]
+        y = round(float(rng.uniform(0.018, 0.028)), 3)
+        add("money_market_fund", co + th, ci + ti, f"money:{y}", 0.0, 0.0, 0.0)
+    for _ in range(OF_UNIVERSE_COUNTS["QDII_fund"]):
+        co, ci = company()
+        th, ti, under = _OF_QDII_THEMES[int(rng.integers(len(_OF_QDII_THEMES)))]
+        add("QDII_fund", co + th, ci + ti, under, 0.010, 0.0, round(float(rng.uniform(0.90, 0.95)), 3))
+    return tuple(out), share
+
+
+_GENERATED_OF, OF_EQUITY_SHARE = _generate_of_funds(
+    {c[:6] for c in [e[0] for e in _ETFS] + [e[0] for e in _MORE_FUNDS] + [e[0] for e in _OF_FUNDS]})
+_FAMOUS_OF_FUNDS = _OF_FUNDS
+_OF_FUNDS = _FAMOUS_OF_FUNDS + _GENERATED_OF
+
 _CHINEXT_20PCT = pd.Timestamp("2020-08-24")
 #: First day of the revised 上证综指 rules (new listings after a year, ST out, STAR in).
 _SSE_REVISION = pd.Timestamp("2020-07-22")
@@ -544,6 +710,111 @@ def round_half_up(x, decimals: int = 2):
 def _rhu3(x: float) -> float:
     """:func:`round_half_up` to 0.001 of one Python float (bit-identical, 20x faster)."""
     return math.floor(x * 1000.0 + 0.5 + 1e-7) / 1000.0
+
+
+#: First periodic review at which ChiNext stocks need a year of listing for the CSI size indexes
+#: (中证指数公司, 2021-11: 创业板证券进入沪深300样本空间的时间调整为上市超过一年, from the
+#: 2021-12-13 review on; before it they followed the quarter rule of the other boards).
+CSI_CHINEXT_ONE_YEAR_FROM = pd.Timestamp("2021-12-13")
+#: The fast-entry exception of the quarter rule: a newer listing whose average daily total
+#: market cap since listing ranks in the top ``CSI_FAST_ENTRY_RANK`` is eligible anyway.
+CSI_FAST_ENTRY_RANK = 30
+#: About how many A shares the real market had when the rule was written (2020-2021): the
+#: sample scales the top-30 rank to its own size (:func:`sample_fast_entry_rank`).
+CSI_MARKET_SIZE = 4500
+
+
+def sample_fast_entry_rank(n_stocks: int) -> int:
+    """The sample's equivalent of CSI's top-30 fast-entry rank: 30 of ~4,500 A shares is the
+    largest 0.67 %, so ``ceil(30 * n_stocks / 4500)`` (6 for the default 800 stocks; at least
+    1).  With 30 of 800, a tenth of the sample's IPOs would skip the quarter rule."""
+    return max(1, math.ceil(CSI_FAST_ENTRY_RANK * n_stocks / CSI_MARKET_SIZE))
+
+
+def review_cutoff(days: pd.DatetimeIndex, t: int) -> tuple[pd.Timestamp, int]:
+    """Data cut-off of the CSI periodic review taking effect on ``days[t]``.
+
+    CSI reviews 沪深300 / 中证500 / 中证全指 in June and December (effective the first trading
+    day after the second Friday); the data examined end on April 30 (June review) and
+    October 31 (December review).  For ``t`` that is not a June / December review day (the
+    store's first day) the cut-off of the latest review before it is used.
+
+    Parameters
+    ----------
+    days : pandas.DatetimeIndex
+        The store's trading days (ascending).
+    t : int
+        Index of the review day in ``days``.
+
+    Returns
+    -------
+    (pandas.Timestamp, int)
+        The calendar cut-off date and the index of the last trading day on or before it
+        (0 when the cut-off precedes the first day).
+    """
+    d = days[t]
+    if d.month == 12 and d.day >= 8:
+        cut = pd.Timestamp(d.year, 10, 31)
+    elif d.month == 6 and d.day >= 8 or 6 < d.month <= 12:
+        cut = pd.Timestamp(d.year, 4, 30)
+    else:
+        cut = pd.Timestamp(d.year - 1, 10, 31)
+    c = int(np.searchsorted(days, cut, side="right")) - 1
+    return cut, max(c, 0)
+
+
+def csi_review_age_ok(start_dates, board, avg_cap, active, cutoff, review_day,
+                      one_year_boards=("star", "chinext"), fast_rank: int = CSI_FAST_ENTRY_RANK) -> np.ndarray:
+    """The listing-age rule of CSI's size indexes (沪深300, 中证500, 中证800, ...) at a review.
+
+    Rule (沪深300指数编制方案 sample space, 2020-12 edition and the 2021-11 ChiNext revision):
+    a STAR (科创板) stock must be listed for more than a year before the data cut-off; a
+    ChiNext (创业板) stock too from the 2021-12-13 review on (:data:`CSI_CHINEXT_ONE_YEAR_FROM`);
+    any other stock for more than a quarter (three calendar months), unless its average daily
+    total market cap since listing ranks in the top 30 of the market
+    (:data:`CSI_FAST_ENTRY_RANK`).  ``start_date < cutoff - 3 months`` (resp. ``- 1 year``)
+    counts as "more than": a stock listed on 2020-07-31 is not older than a quarter on
+    2020-10-31, one listed on 2020-07-30 is.
+
+    Parameters
+    ----------
+    start_dates : numpy.ndarray of datetime64[D], shape (n,)
+        Listing days.
+    board : numpy.ndarray of str, shape (n,)
+        ``sh_main`` / ``sz_main`` / ``sme`` / ``chinext`` / ``star``.
+    avg_cap : numpy.ndarray of float, shape (n,)
+        Average daily total market cap since listing (or over the last year), yuan.
+    active : numpy.ndarray of bool, shape (n,)
+        Listed on the cut-off day (only these compete for the top 30).
+    cutoff : pandas.Timestamp
+        Data cut-off (April 30 / October 31).
+    review_day : pandas.Timestamp
+        The day the review takes effect (decides the ChiNext rule).
+    one_year_boards : tuple of str
+        Boards held to the one-year rule (``()`` for indexes with the quarter rule for all).
+    fast_rank : int
+        The fast-entry rank (30 on the real market; the sample passes
+        :func:`sample_fast_entry_rank` of its size).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n,)
+    """
+    sd = np.asarray(start_dates).astype("datetime64[D]")
+    board = np.asarray(board)
+    quarter = sd < np.datetime64((cutoff - pd.DateOffset(months=3)).date(), "D")
+    year = sd < np.datetime64((cutoff - pd.DateOffset(years=1)).date(), "D")
+    boards = [b for b in one_year_boards if b != "chinext" or review_day >= CSI_CHINEXT_ONE_YEAR_FROM]
+    one_year = np.isin(board, boards)
+    capr = np.where(active, np.asarray(avg_cap, dtype=float), -np.inf)
+    top = np.zeros(len(sd), bool)
+    top[np.argsort(-capr, kind="stable")[:fast_rank]] = True
+    top &= active
+    return np.where(one_year, year, quarter | top)
+
+
+def _review_cutoff(days, t):
+    return review_cutoff(days, t)
 
 
 def _day_mask(days: pd.DatetimeIndex, first: str, last: str) -> np.ndarray:
@@ -1274,15 +1545,18 @@ def _simulate(seed, n_stocks, start, end, say):
                 reb.append(t)
     m300 = np.zeros((T, n), bool)
     m905 = np.zeros((T, n), bool)
-    listed_days = np.cumsum(act, axis=0)
     end_idx = np.where(act.any(0), T - 1 - act[::-1].argmax(0), -1)
+    sd_days = lat["start_date"].to_numpy().astype("datetime64[D]")
+    fast = sample_fast_entry_rank(n)
     rankings = []      # (first day, next rebalance day, eligible stocks by average cap, descending)
     for k, t in enumerate(reb):
         nxt = reb[k + 1] if k + 1 < len(reb) else T
-        r0 = max(t - 10, 0)
-        win = slice(max(r0 - 120, 0), r0 + 1)
+        cut, c = _review_cutoff(days, t)
+        # 最近一年 (新股为上市以来) 的日均总市值 up to the data cut-off
+        win = slice(max(c - 242, 0), c + 1)
         avgcap = np.where(act[win], cap[win], 0.0).sum(0) / np.maximum(act[win].sum(0), 1)
-        ok = act[r0] & ~st[r0] & (end_idx >= nxt - 1) & ((listed_days[r0] >= 60) | (start_idx == 0) & (t == 0))
+        ok = act[c] & ~st[c] & (end_idx >= nxt - 1) & csi_review_age_ok(sd_days, board, avgcap, act[c], cut,
+                                                                         days[t], fast_rank=fast)
         order = np.flatnonzero(ok)[np.argsort(-avgcap[ok], kind="stable")]
         rankings.append((t, nxt, order))
         m300[t:nxt, order[:300]] = True
@@ -1299,16 +1573,19 @@ def _simulate(seed, n_stocks, start, end, say):
     # largest new listings is not modelled); 中证全指 at its June / December review once
     # listed for more than a quarter (ST excluded), as 000300/000905 are reviewed
     ipo_l = lat["ipo"].to_numpy()
+    listed_days = np.cumsum(act, axis=0)
     lag11 = (listed_days >= 11) | ~ipo_l[None, :]
-    sd_days = lat["start_date"].to_numpy().astype("datetime64[D]")
     age = np.asarray(days.values.astype("datetime64[D]"))[:, None] - sd_days[None, :]
     rev = np.asarray(days >= _SSE_REVISION)[:, None]
     sse = np.where(rev, (age >= np.timedelta64(365, "D")) & ~st, (xshg & (board != "star"))[None, :] & lag11)
     sse &= act & xshg[None, :]
     m985 = np.zeros((T, n), bool)
     for t, nxt, _order in rankings:
-        r0 = max(t - 10, 0)
-        ok = act[r0] & ~st[r0] & ((age[r0] > np.timedelta64(91, "D")) | ~ipo_l)
+        cut, c = _review_cutoff(days, t)
+        win = slice(max(c - 242, 0), c + 1)
+        avgcap = np.where(act[win], cap[win], 0.0).sum(0) / np.maximum(act[win].sum(0), 1)
+        ok = act[c] & ~st[c] & csi_review_age_ok(sd_days, board, avgcap, act[c], cut, days[t], one_year_boards=(),
+                                                 fast_rank=fast)
         m985[t:nxt, ok] = True
     m985 &= act
     members = {
@@ -1421,8 +1698,12 @@ def _simulate(seed, n_stocks, start, end, say):
     etf_rows = []
     foreign_paths: dict[str, tuple] = {}
 
+    sector_baskets: dict[str, tuple] = {}
+
     def underlying_returns(under, code):
         """(open, high, low, close) daily returns relative to the previous close."""
+        if under.startswith("sector:") and under in sector_baskets:
+            return sector_baskets[under]
         if under.startswith("index:"):
             return index_ret[under[6:]]
         if under.startswith("board:"):
@@ -1431,7 +1712,8 @@ def _simulate(seed, n_stocks, start, end, say):
             return basket(m300 & xshg[None, :])
         if under.startswith("sector:"):
             keys = under[7:].split("+")
-            return basket(act & np.isin(sec, [SECTOR_KEYS.index(k) for k in keys])[None, :])
+            sector_baskets[under] = basket(act & np.isin(sec, [SECTOR_KEYS.index(k) for k in keys])[None, :])
+            return sector_baskets[under]
         if under.startswith("foreign:"):
             key, drift, vol = under[8:].split(":")
             if key not in foreign_paths:
@@ -1511,7 +1793,12 @@ def _simulate(seed, n_stocks, start, end, say):
         if t0 >= T:
             continue
         fr = _rng(seed, f"of:{code}")
-        r = rc[t0:] - drag / 244 + (0.0 if under.startswith("money:") else 0.002 * fr.standard_normal(T - t0))
+        rc = rc[t0:]
+        eq = OF_EQUITY_SHARE.get(code, 0.0)
+        if eq > 0:              # a generated equity fund: the rest of its assets earn a bond carry
+            rc = eq * rc + (1.0 - eq) * 0.03 / 244
+        noise = 0.004 if (code in OF_EQUITY_SHARE and under.startswith("sector:")) else 0.002
+        r = rc - drag / 244 + (0.0 if under.startswith("money:") else noise * fr.standard_normal(T - t0))
         nav = np.empty(T - t0)
         pre = np.empty(T - t0)
         fac = np.empty(T - t0)

@@ -411,6 +411,10 @@ class Broker:
             return o
         if o.order_id in self.open_orders:
             self._cancel(o, "")
+        elif o.status is OrderStatus.new:
+            # a futures / margin order waiting for the open (FuturesBook / MarginBook pending:
+            # only orders still 'new' are matched there)
+            o.status = OrderStatus.canceled
         return o
 
     def cancel_open_for(self, security: str) -> None:

@@ -195,8 +195,11 @@ class PortfolioView:
     total_value = property(lambda self: self._sum("total_value"))
     portfolio_value = total_value
     margin = property(lambda self: sum(s.margin for s in self._subs()))
-    total_liability = property(lambda self: 0.0)
-    net_value = total_value
+    total_liability = property(lambda self: self._sum("total_liability"))
+    cash_liability = property(lambda self: self._sum("cash_liability"))
+    sec_liability = property(lambda self: self._sum("sec_liability"))
+    interest = property(lambda self: self._sum("interest"))
+    net_value = property(lambda self: self._sum("net_value"))
 
     @property
     def subportfolios(self) -> list:
@@ -240,6 +243,9 @@ class FuturesBook:
         self.accounts: list[FuturesAccount] = []
         self.margin_rate: float | None = None       # set_option('futures_margin_rate')
         self.pending: list[tuple] = []               # orders placed before the open
+        from .margin import MARGIN_TYPE, MarginBook
+        #: the 'stock_margin' accounts (jqlite.execution.margin), None when there is none
+        self.margin: MarginBook | None = None
         stock_cash = 0.0
         stock_index = None
         for i, c in enumerate(configs):
@@ -249,6 +255,10 @@ class FuturesBook:
                 a = FuturesAccount(cash, t, i)
                 self.accounts.append(a)
                 self.subportfolios.append(a)
+            elif t == MARGIN_TYPE:
+                if self.margin is None:
+                    self.margin = MarginBook(run)
+                self.subportfolios.append(self.margin.add(cash, i))
             else:
                 stock_cash += cash
                 if stock_index is None:
@@ -387,6 +397,8 @@ class FuturesBook:
 
     def at_open(self) -> None:
         """Match the orders placed before the open, in placement order."""
+        if self.margin is not None:
+            self.margin.at_open()
         pend, self.pending = self.pending, []
         for o, acc, v, ct in pend:
             if o.status is OrderStatus.new:
@@ -517,6 +529,8 @@ class FuturesBook:
         for _a, p in self.positions():
             p.today_amount = 0
             p.closeable_amount = p.total_amount
+        if self.margin is not None:
+            self.margin.start_day()
 
     def mark(self) -> None:
         run = self.run
@@ -524,12 +538,16 @@ class FuturesBook:
             px = run.latest_price(run.store.col(p.security))
             if px == px:
                 p.price = px
+        if self.margin is not None:
+            self.margin.mark()
 
     def end_day(self) -> None:
         """Cancel what waited for an open that never came, settle every position at the day's
         settlement price, close the positions of contracts whose last trading day is today."""
         run = self.run
         self.cancel_pending()
+        if self.margin is not None:
+            self.margin.end_day()
         today = run.current_date
         for a, p in list(self.positions()):
             j = run.store.col(p.security)
@@ -550,7 +568,33 @@ class FuturesBook:
                                     f"按结算价 {st:g} 平仓")
 
     def total_value(self) -> float:
-        return sum(a.total_value for a in self.accounts)
+        """Equity of the futures accounts plus the net value of the margin accounts (yuan)."""
+        v = sum(a.total_value for a in self.accounts)
+        return v + (self.margin.total_net() if self.margin is not None else 0.0)
+
+    def ledger_cash(self) -> float:
+        """Available cash of the futures and margin accounts (yuan)."""
+        m = sum(a.available_cash for a in self.margin.accounts) if self.margin is not None else 0.0
+        return sum(a.available_cash for a in self.accounts) + m
+
+    def ledger_positions_value(self) -> float:
+        """Futures margin plus the margin accounts' long market value (yuan)."""
+        m = sum(a.positions_value for a in self.margin.accounts) if self.margin is not None else 0.0
+        return sum(a.margin for a in self.accounts) + m
+
+    def margin_account(self, pindex: int):
+        """The margin account ``pindex`` names (the first one for ``pindex`` 0 when
+        sub-account 0 is not a margin account: files written for one margin account pass
+        no pindex); None when there is none."""
+        if self.margin is None:
+            return None
+        from .margin import MarginAccount
+        subs = self.subportfolios
+        if 0 <= pindex < len(subs) and isinstance(subs[pindex], MarginAccount):
+            return subs[pindex]
+        if pindex == 0:
+            return self.margin.accounts[0]
+        return None
 
     def transfer(self, src: int, dst: int, cash: float) -> None:
         """``transfer_cash``: move ``cash`` yuan between sub-accounts (at most what ``src`` can
@@ -564,16 +608,17 @@ class FuturesBook:
         cash = float(cash)
         if cash <= 0 or a is b:
             return
-        avail = min(a.available_cash, a.transferable_cash) if not isinstance(a, FuturesAccount) else a.available_cash
+        from .margin import MarginAccount
+        avail = a.available_cash if isinstance(a, FuturesAccount) else min(a.available_cash, a.transferable_cash)
         if cash > avail + 1e-6:
             self.run.log.system_warning(f"transfer_cash(): sub-account {src} can transfer {avail:.2f}, "
                                         f"not {cash:.2f}; {max(avail, 0):.2f} moved")
             cash = max(avail, 0.0)
         a.available_cash -= cash
         a.inout_cash -= cash
-        if not isinstance(a, FuturesAccount):
+        if not isinstance(a, (FuturesAccount, MarginAccount)):
             a.transferable_cash -= cash
         b.available_cash += cash
         b.inout_cash += cash
-        if not isinstance(b, FuturesAccount):
+        if not isinstance(b, (FuturesAccount, MarginAccount)):
             b.transferable_cash += cash

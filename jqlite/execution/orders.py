@@ -92,7 +92,8 @@ class Order:
 
     __slots__ = ("order_id", "security", "status", "add_time", "is_buy", "amount", "filled",
                  "price", "avg_cost", "commission", "tax", "side", "action", "style", "pindex",
-                 "_value", "_commission_only", "_locked_cash", "_reason", "_next_slot", "__weakref__")
+                 "_value", "_commission_only", "_locked_cash", "_reason", "_next_slot", "margin_kind",
+                 "__weakref__")
 
     def __init__(self, order_id: int, security: str, is_buy: bool, amount: int,
                  add_time: _dt.datetime, style: OrderStyle):
@@ -115,6 +116,8 @@ class Order:
         self._commission_only = 0.0
         self._locked_cash = 0.0
         self._reason = ""
+        #: margin-account order kind (jqlite.execution.margin): None for every other order
+        self.margin_kind = None
         self._next_slot = 0    # first minute bar (0..239) a resting limit order is matched against
 
     @property

@@ -269,21 +269,32 @@ def _exposures(how, codes, date):
     return pd.DataFrame(cols, index=list(codes))
 
 
-def _neutralize_one(y: pd.Series, how, date, fillna, add_constant):
+def _design(how, codes, date, fillna, add_constant):
+    """The regression design of one cross-section, shared by every factor neutralised over the
+    same codes and date: ``(X, fill_industries)`` -- the exposures (with the constant when
+    asked) and the ``fillna`` industry of each code (None when not asked or unknown)."""
+    ind = _industries(fillna, codes, date) if fillna is not None else None
+    X = _exposures(how, codes, date)
+    if add_constant:
+        X.insert(0, "const", 1.0)
+    return X, ind
+
+
+def _neutralize_one(y: pd.Series, how, date, fillna, add_constant, design=None):
+    """Residual of one cross-section ``y`` (index = codes); ``design``: :func:`_design` of the
+    same codes and date, computed once by the caller for many factors (the industry and market
+    cap look-ups cost far more than the regression)."""
     codes = y.index
     y = y.astype(np.float64).copy()
     y[np.isinf(y)] = np.nan
+    X, ind = design if design is not None else _design(how, codes, date, fillna, add_constant)
     if fillna is not None:
-        ind = _industries(fillna, codes, date)
         if ind is None:
             from ..api._gaps import record_gap
             record_gap("neutralize", f"industry mapping {fillna}",
                        f"neutralize: no industry mapping for fillna={fillna!r}; NaN kept")
         else:
             y = y.fillna(y.groupby(ind).transform("mean"))
-    X = _exposures(how, codes, date)
-    if add_constant:
-        X.insert(0, "const", 1.0)
     if X.shape[1] == 0:
         return y
     ok = y.notna() & X.notna().all(axis=1)
@@ -337,13 +348,19 @@ def neutralize(data, how=None, date=None, axis=1, fillna=None, add_constant=Fals
         return _neutralize_one(data, how, date, fillna, add_constant)
     if isinstance(data, pd.DataFrame):
         if axis == 0:
-            return pd.DataFrame({c: _neutralize_one(data[c], how, date, fillna, add_constant)
+            # every column is a cross-section of the same codes on the same date: one design
+            design = _design(how, data.index, date, fillna, add_constant)
+            return pd.DataFrame({c: _neutralize_one(data[c], how, date, fillna, add_constant, design)
                                  for c in data.columns}, index=data.index)[data.columns]
         rows = []
+        designs = {}
         for lab, row in data.iterrows():
             d = date
             if d is None and isinstance(lab, (pd.Timestamp, np.datetime64)):
                 d = lab
-            rows.append(_neutralize_one(row, how, d, fillna, add_constant))
+            key = pd.Timestamp(d) if d is not None else None
+            if key not in designs:      # rows of one date share the design
+                designs[key] = _design(how, data.columns, d, fillna, add_constant)
+            rows.append(_neutralize_one(row, how, d, fillna, add_constant, designs[key]))
         return pd.DataFrame(rows, index=data.index, columns=data.columns)
     raise TypeError("neutralize: data must be a pandas Series or DataFrame indexed by security code")

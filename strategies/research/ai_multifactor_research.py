@@ -196,6 +196,7 @@ def main(argv=None):
         print('symbolic factors: mean rank IC vs the 1-3 day best gain, train %.4f, test %.4f (%d formulas)'
               % (p['train_rank_ic'].mean(), p['test_rank_ic'].mean(), len(p)))
     table.attrs['programs'] = res['programs']
+    table.attrs['retrains'] = res['retrains']
     if a.plot:
         plot_table(table, a.plot, a.top)
     return table

@@ -1,5 +1,5 @@
 """get_call_auction (synthesised from the daily bar: price = the day's open), minute-bar
-ticks (get_current_tick / get_ticks) and the unavailable gta database."""
+ticks (get_current_tick / get_ticks) and the gta database (only its dividend table)."""
 
 
 import numpy as np
@@ -120,12 +120,15 @@ def late(context):
         assert list(first["current"]) == [9.9, 9.95]      # the auction snapshot (the open) first
 
 
-def test_gta_is_unavailable_by_name():
+def test_gta_serves_only_its_dividend_table():
     import jqdata
     from jqdata import gta
     from jqlite.errors import ParamsError
     with pytest.raises(ParamsError, match="国泰安"):
+        gta.STK_MKT_QUOTATION
+    with pytest.raises(ParamsError, match="gta.STK_FIN_BALANCE.*serves only STK_MKT_DIVIDENT"):
+        gta.STK_FIN_BALANCE
+    with pytest.raises(ParamsError, match="expects a query"):
         gta.run_query(None)
-    with pytest.raises(ParamsError, match="gta.STK_MKT_DIVIDENT"):
-        gta.STK_MKT_DIVIDENT
+    assert gta.STK_MKT_DIVIDENT.DIVIDENTBT is not None
     assert "gta" in jqdata.__all__

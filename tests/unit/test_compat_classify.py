@@ -302,6 +302,35 @@ def test_frequency_guess(src, freq):
     assert F.guess_frequency(src) == freq
 
 
+_HD = "def initialize(context):\n    pass\ndef handle_data(context, data):\n"
+
+
+@pytest.mark.parametrize("src,freq", [
+    # a per-bar callback that waits for a time of day: fires only at minute frequency
+    (_HD + "    if context.current_dt.hour == 14 and context.current_dt.minute == 55:\n        pass\n", "minute"),
+    ("def initialize(context):\n    run_daily(f, time='every_bar')\n"
+     "def f(context):\n    if context.current_dt.time() >= g.start:\n        pass\n", "minute"),
+    ("def initialize(context):\n    run_daily(f, 'every_bar')\n"
+     "def f(context):\n    t = context.current_dt.strftime('%H:%M:%S')\n", "minute"),
+    # a per-bar callback reading minute bars (a 缠论 engine fed one 1-minute bar per call)
+    ("def initialize(context):\n    run_daily(f, 'every_bar')\n"
+     "def f(context):\n    df = get_bars(s, count=1, unit='1m')\n", "minute"),
+    (_HD + "    h = history(1, '1m', 'close')\n", "minute"),
+    # day frequency: HH:MM tasks run at their time there too; a per-bar callback that neither
+    # reads the time of day nor minute bars; the time only logged; a commented-out every_bar
+    ("def initialize(context):\n    run_daily(f, '14:50')\n"
+     "def f(context):\n    if context.current_dt.hour == 14:\n        pass\n", "day"),
+    (_HD + "    order('600000.XSHG', 100)\n", "day"),
+    (_HD + "    log.info('time ' + str(context.current_dt.time()))\n", "day"),
+    ("def initialize(context):\n    #run_daily(f, time='every_bar')\n"
+     "    get_price(s, frequency='1m')\n", "day"),
+    # tick files: jqlite has no tick frequency
+    ("def handle_tick(context, tick):\n    pass\n" + _HD + "    x = context.current_dt.minute\n", "day"),
+])
+def test_run_frequency_guess(src, freq):
+    assert F.guess_run_frequency(src) == freq
+
+
 def test_asset_python_ml_guesses():
     assert F.guess_asset("order('510300.XSHG', 100)") == "etf"
     assert F.guess_asset("order('600519.XSHG', 100); order('510300.XSHG', 1)") == "mixed"
@@ -367,3 +396,38 @@ def test_exit_called_by_the_strategy_is_its_own_doing():
     o = cl(returncode=1, traceback=tb(line, exc="RuntimeError: the strategy called exit()/sys.exit(None) in "
                                                "before_trading_start(): the backtest stops here"))
     assert (o.cls, o.cause) == ("strategy-bug", "the strategy ends the backtest itself with exit()")
+
+
+@pytest.mark.parametrize("forced,expect", [("auto", "minute"), ("day", "day")])
+def test_runner_runs_a_file_at_its_inferred_frequency(tmp_path, forced, expect):
+    # a stand-in interpreter records the command line the runner gives it
+    R = _load("run")
+    fake = tmp_path / "python"
+    fake.write_text(f'#!/bin/sh\necho "$@" > {tmp_path}/argv\n')
+    fake.chmod(0o755)
+    strat = tmp_path / "s.py"
+    strat.write_text(_HD + "    if context.current_dt.hour == 14 and context.current_dt.minute == 55:\n        pass\n")
+    row = R.run_one(strat, tmp_path / "out", start="2021-01-04", end="2021-01-08", cash=1e6, timeout=30,
+                    python=str(fake), frequency=forced)
+    argv = (tmp_path / "argv").read_text().split()
+    assert argv[argv.index("--frequency") + 1] == expect
+    assert row["run_frequency"] == expect
+    assert row["cls"] == "pass-no-orders"
+
+
+def test_empty_security_code_is_the_strategys_unless_jqlite_answered_it():
+    # get_dominant_future('LH') before live hogs listed (2021-01-08) answers '' on JoinQuant too;
+    # get_price('') then fails there as here (caf889a7)
+    frames = [("S", 320, "get_ma", "df = get_price(stock, count=14, end_date=end_date)"), JQ]
+    exc = "jqlite.errors.SecurityNotFoundError: security '' is not in the data store /tmp/s"
+    o = cl(returncode=1, traceback=tb(*frames, exc=exc),
+           data_warning="data gap: security '' is not in the data store /tmp/s")
+    assert (o.cls, o.cause) == ("strategy-bug",
+                                "SecurityNotFoundError: empty security code '' (no such security on JoinQuant)")
+    # jqlite answered '' for lack of data: a data gap
+    o = cl(returncode=1, traceback=tb(*frames, exc=exc),
+           data_warning="get_dominant_future(): the data store has no open interest; returning ''")
+    assert o.cls == "data-absent"
+    # a real code the store lacks stays data-absent
+    o = cl(returncode=1, traceback=tb(*frames, exc=exc.replace("''", "'162719.XSHE'")))
+    assert o.cls == "data-absent"

@@ -149,3 +149,107 @@ def test_validate_fundamentals_on_code_ranks():
         F.validate_fundamentals("valuation", dup)
     with pytest.raises(DataValidationError, match="row 2.*not in the store's securities master"):
         F.validate_fundamentals("valuation", val, codes=["600000.XSHG"])
+
+
+# ---------------------------------------------------------------- valuation, fundamentals job, heap
+def _xbx_shares_file(path, rows):
+    """rows: (date, code, close_fen, volume, float_shares, total_shares)."""
+    d = pd.DataFrame(rows, columns=["date", "code", "close", "volume", "float_shares", "total_shares"])
+    pq.write_table(pa.table({
+        "date": pa.array(pd.to_datetime(d["date"]).dt.date, pa.date32()),
+        "code": pa.array(d["code"], pa.large_string()),
+        "close": pa.array(d["close"], pa.int32()), "volume": pa.array(d["volume"], pa.int64()),
+        "float_shares": pa.array(d["float_shares"], pa.int64()),
+        "total_shares": pa.array(d["total_shares"], pa.int64())}), path)
+
+
+@pytest.fixture
+def valuation_root(tmp_path):
+    (tmp_path / "daily" / "xbx").mkdir(parents=True)
+    (tmp_path / "fundamentals").mkdir()
+    xbx = tmp_path / "daily" / "xbx"
+    _xbx_shares_file(xbx / "xbx_stock_daily_2020.parquet", [
+        ("2020-12-30", "600000.XSHG", 1000, 2_000_000, 100_000_000, 200_000_000),
+        ("2020-12-31", "000001.XSHE", 1500, 3_000_000, 200_000_000, 300_000_000),
+        ("2020-12-31", "600000.XSHG", 1010, 1_000_000, 100_000_000, 200_000_000),
+        ("2020-12-31", None, 1, 1, 1, 1),                                        # no code: dropped
+    ])
+    _xbx_shares_file(xbx / "xbx_stock_daily_2021.parquet", [
+        ("2020-12-31", "600000.XSHG", 9999, 9, 9, 9),       # repeats (code, day) of the 2020 file: dropped
+        ("2021-01-04", "600000.XSHG", 1020, 4_000_000, 100_000_000, 200_000_000),
+        ("2021-01-02", "000001.XSHE", 1600, 1, 1, 1),       # a Saturday: not a store day
+    ])
+    b = pd.DataFrame([("2020-12-31", "600000.XSHG", 5.0, 0.5, 1.0, 2.0, 0.9),
+                      ("2020-12-31", "600000.XSHG", 6.0, 0.6, 1.1, 2.1, 0.8),     # repeat: the first wins
+                      ("2021-01-04", "600000.XSHG", 5.1, 0.51, 1.01, 2.01, np.nan),  # no turn: xbx's
+                      ("2020-12-31", "000001.XSHE", 7.0, 0.7, 1.7, 2.7, 1.1)],
+                     columns=["date", "code", "peTTM", "pbMRQ", "psTTM", "pcfNcfTTM", "turn"])
+    b["date"] = pd.to_datetime(b["date"]).dt.date
+    pq.write_table(pa.Table.from_pandas(b, preserve_index=False),
+                   tmp_path / "fundamentals" / "baostock_daily_valuation_byz670_2014_2022.parquet")
+    return tmp_path
+
+
+def test_real_valuation_join_by_hand(valuation_root):
+    from jqlite.data.ingest_fundamentals import _real_valuation
+    v = _real_valuation(valuation_root, {"600000.XSHG", "000001.XSHE"}, CAL)
+    assert v["code"].astype(str).tolist() == ["000001.XSHE", "600000.XSHG", "600000.XSHG", "600000.XSHG"]
+    assert v["day"].tolist() == list(pd.to_datetime(["2020-12-31", "2020-12-30", "2020-12-31", "2021-01-04"]))
+    # close (fen) / 100 x shares / 1e8 = 亿元; shares / 1e4 = 万股; volume / float shares x 100 = %
+    assert v["market_cap"].tolist() == pytest.approx([45.0, 20.0, 20.2, 20.4])
+    assert v["circulating_market_cap"].tolist() == pytest.approx([30.0, 10.0, 10.1, 10.2])
+    assert v["capitalization"].tolist() == [30_000.0, 20_000.0, 20_000.0, 20_000.0]
+    assert v["circulating_cap"].tolist() == [20_000.0, 10_000.0, 10_000.0, 10_000.0]
+    assert v["turnover_ratio"].tolist() == pytest.approx([1.1, 2.0, 0.9, 4.0])   # baostock's turn first
+    assert v["pe_ratio"].tolist()[0] == 7.0 and np.isnan(v["pe_ratio"].iloc[1])
+    assert v["pe_ratio"].tolist()[2:] == [5.0, 5.1] and v["pcf_ratio"].tolist()[2:] == [2.0, 2.01]
+    only = _real_valuation(valuation_root, {"600000.XSHG"}, CAL)
+    assert only["code"].astype(str).tolist() == ["600000.XSHG"] * 3
+    # written as the fundamentals writer does: keys dictionary-coded, the value columns not
+    clean = F.validate_fundamentals("valuation", v, codes=["000001.XSHE", "600000.XSHG"], calendar=CAL)
+    assert clean["code"].tolist() == ["000001.XSHE", "600000.XSHG", "600000.XSHG", "600000.XSHG"]
+    path = valuation_root / "valuation.parquet"
+    F._write_table(clean, "valuation", path)
+    md = pq.ParquetFile(path).metadata.row_group(0)
+    enc = {md.column(i).path_in_schema: md.column(i).encodings for i in range(md.num_columns)}
+    assert "RLE_DICTIONARY" in enc["code"] and "RLE_DICTIONARY" in enc["day"]
+    assert "RLE_DICTIONARY" not in enc["market_cap"] and "RLE_DICTIONARY" not in enc["pe_ratio"]
+    back = pq.read_table(path).to_pandas()
+    assert back["market_cap"].tolist() == clean["market_cap"].tolist()
+    assert back["code"].tolist() == clean["code"].tolist()
+
+
+def test_fundamentals_job_error_reaches_the_import_and_leaves_nothing(tmp_path):
+    from jqlite.data.formats.real import _FundamentalsJob
+    src = tmp_path / "src"
+    (src / "fundamentals").mkdir(parents=True)          # no source files in it
+    job = _FundamentalsJob(src, tmp_path / "store", ["600000.XSHG"], CAL, lambda _m: None)
+    assert job.stage.name.startswith(".store.tmp-") and job.stage.parent == tmp_path
+    with pytest.raises(DataValidationError, match="baostock_profit_data_byz670"):
+        job.install(tmp_path / "store")
+    job.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]
+
+
+def test_reuse_freed_memory_reuses_pages():
+    """Inside the block a freed 64 MB array's pages serve the next one (no new page faults);
+    outside, glibc maps fresh memory for it and the kernel faults it in again."""
+    import resource
+    import sys
+    from jqlite.data.heap import release_free_memory, reuse_freed_memory
+    if not sys.platform.startswith("linux") or not release_free_memory():
+        pytest.skip("glibc only")
+
+    def faults_of_second_alloc() -> int:
+        a = np.ones(8 * 2**20)
+        del a
+        f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        b = np.ones(8 * 2**20)
+        f1 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        del b
+        return f1 - f0
+    with reuse_freed_memory() as active:
+        assert active
+        inside = faults_of_second_alloc()
+    outside = faults_of_second_alloc()
+    assert inside < 8 <= outside      # 64 MB: >= 32 faults with 2 MB pages, 16,384 with 4 kB ones

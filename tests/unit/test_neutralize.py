@@ -89,3 +89,31 @@ def test_reference_get_industry_is_preferred(store, monkeypatch):
     # a kind the reference does not know falls back to the store's sector table
     res2 = jqfactor.neutralize(y, how=["jq_l1"], date=store.dates[-1])
     np.testing.assert_allclose(res2.to_numpy(), [-2, 2, 0, -2, -2, 4], atol=1e-12)
+
+
+def test_a_frame_of_factors_looks_industries_up_once(store, monkeypatch):
+    """Every column of an axis=0 frame is a cross-section of the same codes and date: the
+    industry look-up (the costly part: 0.17 s of 0.2 s per column on 631 stocks) runs once,
+    not once per column; each column's residuals are those of neutralising it alone."""
+    calls = []
+
+    def sector_map(kind, codes, date=None):
+        calls.append(kind)
+        return {c: SECTOR[c] for c in codes}
+    monkeypatch.setattr(pre, "reference_industry_map", sector_map)
+    df = pd.DataFrame({f"f{k}": [v * (k + 1) for v in Y] for k in range(5)}, index=CODES)
+    df.iloc[0, 2] = np.nan        # a column with its own missing value
+    out = jqfactor.neutralize(df, how=["sw_l1", "market_cap"], date=store.dates[-1], axis=0)
+    assert calls == ["sw_l1"]
+    np.testing.assert_allclose(out["f0"].to_numpy(), EXPECTED, atol=1e-9)
+    np.testing.assert_allclose(out["f3"].to_numpy(), [4 * v for v in EXPECTED], atol=1e-9)
+    alone = jqfactor.neutralize(df["f2"], how=["sw_l1", "market_cap"], date=store.dates[-1])
+    np.testing.assert_allclose(out["f2"].to_numpy(), alone.to_numpy(), atol=1e-12)
+    assert np.isnan(out.iloc[0, 2])
+    # axis=1 (rows = dates, columns = codes): once per distinct date
+    calls.clear()
+    rows = pd.DataFrame([Y, [2 * v for v in Y], Y], index=[store.dates[-1], store.dates[-1], store.dates[-2]],
+                        columns=CODES)
+    out1 = jqfactor.neutralize(rows, how=["sw_l1", "market_cap"], axis=1)
+    assert calls == ["sw_l1", "sw_l1"]
+    np.testing.assert_allclose(out1.iloc[1].to_numpy(), [2 * v for v in EXPECTED], atol=1e-9)

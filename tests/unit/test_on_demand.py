@@ -253,7 +253,8 @@ def test_structured_fund_shares_and_reits_answer(sample):
     # 2020; 180301 / 508000: public REITs, first listed 2021-06-21
     assert classify("150018.XSHE").type == "fja" and classify("150019.XSHE").type == "fjb"
     assert classify("180301.XSHE").type == "reits" and classify("508000.XSHG").type == "reits"
-    assert classify("184801.XSHE") is None
+    assert classify("184801.XSHE").type == "fund"          # closed-end (前海REITs), generator 6
+    assert classify("184600.XSHE") is None and classify("500100.XSHG") is None
     st = Store(sample)
     materialise(st, ["150019.XSHE", "180301.XSHE"])
     s2 = open_store(sample)

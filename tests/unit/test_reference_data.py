@@ -152,9 +152,13 @@ def test_index_weights_from_circulating_market_cap(research):
     assert w.loc["000013.XSHE", "display_name"] == "深明钢铁"
     # 0.197232 before the famous large caps joined 000300 (601398 工商银行 alone weighs 8.3 %)
     # 0.159182 with sample generator 4 (generator 5's IPO first-day and dividend models
-    # changed the caps)
-    assert w.loc["000013.XSHE", "weight"] == pytest.approx(0.160100, abs=1e-6)
-    assert w.loc["601398.XSHG", "weight"] == pytest.approx(8.307255, abs=1e-6)   # 8.329797 with generator 4
+    # changed the caps); 0.160100 with generator 5: generator 6's December 2019 review keeps
+    # the STAR listings of 2019 out (a year of listing before the 2019-10-31 cut-off; the old
+    # rule let them in after 60 trading days) and ranks by the year's average cap to the
+    # cut-off, so 13 of the 300 members differ and the member caps' total is smaller
+    assert w.loc["000013.XSHE", "weight"] == pytest.approx(0.162143, abs=1e-6)
+    # 8.329797 with generator 4, 8.307255 with generator 5 (same cause)
+    assert w.loc["601398.XSHG", "weight"] == pytest.approx(8.413244, abs=1e-6)
     # the same weights all month; a new month gives new weights
     assert get_index_weights("000300.XSHG", date="2020-03-31")["date"].iloc[0] == "2020-02-28"
     assert get_index_weights("000300.XSHG", date="2020-04-01")["date"].iloc[0] == "2020-03-31"
@@ -172,7 +176,8 @@ def test_get_all_securities_types(research):
     assert len(get_all_securities("etf")) == 92
     assert len(get_all_securities("fja")) == 0
     of = get_all_securities("open_fund")          # 场外基金: every .OF fund, whatever its sub-type
-    assert len(of) == 18 and of.index.str.endswith(".OF").all()
+    # 18 with generator 5; generator 6 adds 405 (OF_UNIVERSE_COUNTS), all listed by now
+    assert len(of) == 423 and of.index.str.endswith(".OF").all()
     with pytest.raises(ParamsError, match="bogus"):
         get_all_securities(["bogus"])
     info = get_security_info("510300.XSHG")

@@ -78,13 +78,14 @@ def test_securities_boards_and_codes(market):
     counts = sec.groupby(["type", "board"]).size().to_dict()
     # stocks per board unchanged by the famous codes (each replaces a stock of its board);
     # 5 original + 27 more + 21 Shenwan L1 indexes; 13 original + 79 more ETFs, 4 money-market
-    # funds, 10 LOFs; 18 open-end (OF) funds
+    # funds, 10 LOFs; 18 famous open-end (OF) funds (6 mixed, 5 stock, 3 bond, 2 money, 2
+    # QDII) plus generator 6's universe (OF_UNIVERSE_COUNTS: 160, 90, 110, 30, 15)
     assert counts == {("stock", "sh_main"): 320, ("stock", "sz_main"): 120, ("stock", "sme"): 160,
                       ("stock", "chinext"): 136, ("stock", "star"): 64,
                       ("index", "index"): 56, ("etf", "fund"): 92, ("mmf", "fund"): 4,
-                      ("lof", "fund"): 10, ("mixture_fund", "fund"): 6, ("stock_fund", "fund"): 5,
-                      ("bond_fund", "fund"): 3, ("money_market_fund", "fund"): 2,
-                      ("QDII_fund", "fund"): 2}
+                      ("lof", "fund"): 10, ("mixture_fund", "fund"): 6 + 160, ("stock_fund", "fund"): 5 + 90,
+                      ("bond_fund", "fund"): 3 + 110, ("money_market_fund", "fund"): 2 + 30,
+                      ("QDII_fund", "fund"): 2 + 15}
     prefixes = {"sh_main": ("600", "601", "603", "605"), "sz_main": ("000",), "sme": ("002",),
                 "chinext": ("300",), "star": ("688",)}
     for board, pre in prefixes.items():
@@ -481,11 +482,16 @@ def test_composite_indexes_take_new_listings_after_their_delay(market):
     st = pd.to_datetime(sec.loc[f.index, "start_date"])
     late = (st > pd.Timestamp("2020-07-22")).to_numpy()
     assert late.sum() > 10 and ((f[late] - st[late]).dt.days >= 365).all()
-    # 中证全指: listed more than a quarter, entering at a June / December review
+    # 中证全指: listed more than a quarter before the review's data cut-off (April 30 /
+    # October 31; generator 6 -- before, 91 days before the review), entering at a June /
+    # December review: at least ~4.5 months after listing
     f = first_in.loc["000985.XSHG"]
     st = pd.to_datetime(sec.loc[f.index, "start_date"])
     new = (st > days[0]).to_numpy()
-    assert ((f[new] - st[new]).dt.days > 91).all() and set(f[new].dt.month) <= {6, 7, 12, 1}
+    assert ((f[new] - st[new]).dt.days > 91 + 40).all() and set(f[new].dt.month) <= {6, 7, 12, 1}
+    cut = pd.to_datetime([f"{d.year}-04-30" if d.month in (6, 7) else
+                          f"{d.year if d.month == 12 else d.year - 1}-10-31" for d in f[new]])
+    assert (st[new].to_numpy() < (cut - pd.DateOffset(months=3)).to_numpy()).all()
 
 
 def test_indexes_added_in_generator_5(market):

@@ -55,3 +55,34 @@ def test_delisted_security_answers_its_last_bars(store):
     assert both.columns.tolist() == ["time", "code", "close"]
     assert both["code"].tolist() == ["600000.XSHG"] * 2 + ["600002.XSHG"] * 2
     assert both["close"].tolist() == [10.2, 10.5, 5.1, 5.2]
+
+
+def test_history_skip_paused_pads_short_histories_at_the_front(tmp_path):
+    # 600001 lists on the 4th trading day (closes 7, 8 on days 3, 4); 600000 trades every
+    # day (closes 1..6) but is suspended on day 4.  On day 5, history(3, skip_paused=True)
+    # answers each security's own last 3 traded bars, NaN-padded at the front to 3 values:
+    # 600000 -> days 1, 2, 3 (closes 2, 3, 4; day 4 suspended); 600001 -> [nan, 7, 8];
+    # 600002 (listing on day 5, today) -> [nan, nan, nan], never an empty array
+    # (corpus 55c624be indexes [-1], [-2], [-3] of every stock of get_all_securities()).
+    import numpy as np
+    from jqlite.testing import run_backtest, tiny_market
+    m = tiny_market(tmp_path / "m", {"600000.XSHG": [1.0, 2.0, 3.0, 4.0, 4.0, 6.0],
+                                     "600001.XSHG": [None, None, None, 7.0, 8.0, 9.0],
+                                     "600002.XSHG": [None] * 5 + [5.0]},
+                    paused={"600000.XSHG": [4]})
+    day = m.dates[5].strftime("%Y-%m-%d")
+    src = ("def initialize(context):\n    run_daily(f, '11:30')\n"
+           "def f(context):\n"
+           "    codes = ['600000.XSHG', '600001.XSHG', '600002.XSHG']\n"
+           "    g.d = history(3, '1d', 'close', codes, df=False, skip_paused=True, fq=None)\n"
+           "    g.f = history(3, '1d', 'close', codes, df=True, skip_paused=True, fq=None)\n"
+           "    g.kept = [s for s in codes if g.d[s][-1] != 99.0]\n")
+    r = run_backtest("pad.py", market=m, source=src, start=day, end=day)
+    d = r.run.g.d
+    assert d["600000.XSHG"].tolist() == [2.0, 3.0, 4.0]
+    assert np.isnan(d["600001.XSHG"][0]) and d["600001.XSHG"][1:].tolist() == [7.0, 8.0]
+    assert len(d["600002.XSHG"]) == 3 and np.isnan(d["600002.XSHG"]).all()
+    f = r.run.g.f
+    assert f.index.tolist() == [0, 1, 2]
+    assert f.iloc[-1].tolist()[:2] == [4.0, 8.0] and np.isnan(f.iloc[-1, 2])
+    assert r.run.g.kept == ["600000.XSHG", "600001.XSHG", "600002.XSHG"]

@@ -24,8 +24,11 @@ __all__ = ["read_parquet_table", "codes_of", "dates_of", "floats_of"]
 
 
 def read_parquet_table(path: str | Path, columns: Sequence[str] | None = None,
-                       required: Sequence[str] = ()) -> pa.Table:
+                       required: Sequence[str] = (), dictionary: Sequence[str] = ()) -> pa.Table:
     """Read ``columns`` (those the file has) of a parquet file as a pyarrow table.
+
+    ``dictionary`` names string columns to read dictionary-coded (a code column of millions
+    of rows and a few thousand values: no string per row).
 
     Raises
     ------
@@ -39,7 +42,8 @@ def read_parquet_table(path: str | Path, columns: Sequence[str] | None = None,
     try:
         have = pq.read_schema(path).names
         cols = None if columns is None else [c for c in columns if c in have]
-        t = pq.read_table(path, columns=cols, use_threads=True)
+        dic = [c for c in dictionary if c in have and (cols is None or c in cols)]
+        t = pq.read_table(path, columns=cols, use_threads=True, read_dictionary=dic or None)
     except Exception as exc:  # pyarrow.ArrowInvalid, OSError ...
         raise DataValidationError(file, None, None, f"not a readable parquet file (truncated or "
                                   f"corrupt?): {type(exc).__name__}: {exc}") from None

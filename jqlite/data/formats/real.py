@@ -165,9 +165,69 @@ def _concat_raw(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return out
 
 
+class _FundamentalsJob:
+    """The real fundamentals built on a second thread while the bars are derived and written.
+
+    Started once the store's codes are known (they are the codes of the bar rows; the
+    trading days are the calendar), it writes the fundamentals folder into a staging folder
+    next to the store (``.NAME.tmp-PID-fund-*``, same file system); :meth:`install` waits for
+    it and renames it into the finished store.  Most of its work (parquet reading and
+    writing, numpy sorts and joins) runs outside the GIL, so on two cores it overlaps the
+    bars' derivation.  Should the finished store's codes or days differ from those it was
+    started with, :meth:`install` builds the fundamentals again from the store (never
+    happens with the real data; kept so the result is always what the store asks for).
+    """
+
+    def __init__(self, src: Path, out_path: Path, codes, calendar: pd.DatetimeIndex, say) -> None:
+        import os
+        import tempfile
+        import threading
+        self.src, self.codes, self.calendar, self.say = src, np.asarray(codes, dtype=object), calendar, say
+        out_path = Path(out_path)
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        self.stage = Path(tempfile.mkdtemp(prefix=f".{out_path.name}.tmp-{os.getpid()}-fund-", dir=out_path.parent))
+        self.error: BaseException | None = None
+        self.seconds = self.cpu_seconds = 0.0
+        self.thread = threading.Thread(target=self._run, name="jqlite-fundamentals", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        from ..ingest_fundamentals import stage_real_fundamentals
+        t0, c0 = time.perf_counter(), time.thread_time()
+        try:
+            stage_real_fundamentals(self.src, self.stage / "fundamentals", self.codes, self.calendar)
+        except BaseException as exc:  # re-raised on the main thread by install()
+            self.error = exc
+        self.seconds, self.cpu_seconds = time.perf_counter() - t0, time.thread_time() - c0
+
+    def install(self, tmp_store: Path) -> None:
+        """Wait for the fundamentals and move them into ``tmp_store/fundamentals``."""
+        import os
+        from ..store import Store
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        st = Store(tmp_store)
+        if list(st.codes) != list(self.codes) or not pd.DatetimeIndex(st.dates).equals(self.calendar):
+            from ..ingest_fundamentals import import_real_fundamentals
+            self.say("fundamentals: the store's codes/days differ from the staged ones; building them again")
+            import_real_fundamentals(self.src, tmp_store)
+            return
+        os.replace(self.stage / "fundamentals", Path(tmp_store) / "fundamentals")
+        self.say(f"fundamentals and valuation built in {self.seconds:.1f}s ({self.cpu_seconds:.1f} CPU s, "
+                 "second thread, beside the bars)")
+
+    def close(self) -> None:
+        """Wait for the thread (an error elsewhere stops the import) and remove the staging folder."""
+        import shutil
+        self.thread.join()
+        shutil.rmtree(self.stage, ignore_errors=True)
+
+
 def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "store", *,
                      start=None, end=None, codes: Iterable[str] | None = None,
-                     progress: Progress = None, post_write: Callable[[Path], None] | None = None) -> Path:
+                     progress: Progress = None, post_write: Callable[[Path], None] | None = None,
+                     fundamentals: bool = False) -> Path:
     """Build a jqlite store from the real A-share data set (``shared/data/real``).
 
     Parameters
@@ -184,8 +244,14 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
         Called with short progress messages (and a final summary line).
     post_write : callable, optional
         ``f(new_store_folder)`` run on the complete new store before it replaces
-        ``out_path`` (the CLI imports the fundamentals there); if it raises, ``out_path`` is
-        left byte-identical.
+        ``out_path`` (the CLI adds minute bars there); if it raises, ``out_path`` is left
+        byte-identical.
+    fundamentals : bool, default False
+        Also import ``src_dir/fundamentals`` (statements, valuation, ratios:
+        :mod:`jqlite.data.ingest_fundamentals`) into the new store.  They are built on a
+        second thread while the bars are derived and written, and are the same files as
+        :func:`~jqlite.data.ingest_fundamentals.import_real_fundamentals` run on the finished
+        store writes.  Ignored when the folder has no ``fundamentals/``.
 
     Returns
     -------
@@ -206,7 +272,27 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
     DataValidationError
         A source file is malformed (file/row/column named), or the data's dates disagree
         with the XSHG calendar.
+
+    Notes
+    -----
+    Runs inside :func:`jqlite.data.heap.reuse_freed_memory` (freed arrays are reused instead
+    of being faulted in afresh), trimming the heap where the raw rows and the written
+    tables are dropped.
     """
+    from ..heap import reuse_freed_memory
+    jobs: list[_FundamentalsJob] = []
+    try:
+        with reuse_freed_memory():
+            return _import_real_data(src_dir, out_path, start=start, end=end, codes=codes, progress=progress,
+                                     post_write=post_write, fundamentals=fundamentals, jobs=jobs)
+    finally:
+        for job in jobs:
+            job.close()
+
+
+def _import_real_data(src_dir, out_path, *, start, end, codes, progress, post_write, fundamentals,
+                      jobs: list) -> Path:
+    from ..heap import release_free_memory
     t0 = time.perf_counter()
     say = progress or (lambda _m: None)
     src = Path(src_dir) if src_dir is not None else default_real_data_dir()
@@ -350,8 +436,19 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
         return str(row_file[hit[0]]) if len(hit) else str(src)
     holder = [raw.drop(columns=["_file"])]
     del raw, stocks, etfs, idxs
+    store_codes = g.index.to_numpy(object)
+
+    def on_dense() -> None:
+        release_free_memory()      # the raw rows are gone
+        if fundamentals and (src / "fundamentals").is_dir():
+            # the store's codes are those of the bar rows, its days the calendar: the
+            # fundamentals can be built now, beside the derivations and the bars' writing
+            # (started here, not earlier: the raw rows and the dense bars together are the
+            # import's largest memory)
+            jobs.append(_FundamentalsJob(src, Path(out_path), store_codes, cal, say))
     tables, stats = _build_store_tables(holder, cal, securities=sec_in, spans=spans, ipo_dates=ipo,
-                                        progress=say, source=file_of_row)
+                                        progress=say, source=file_of_row, on_dense=on_dense)
+    release_free_memory()
 
     # ---- index memberships
     say("index memberships")
@@ -393,8 +490,14 @@ def import_real_data(src_dir: str | Path | None = None, out_path: str | Path = "
     tables.update(read_real_reference(src, codes=set(master["code"]), calendar=cal))
     say(f"writing store {out_path}: {stats['bars']:,} bar rows ({stats['inserted_paused']:,} inserted paused), "
         f"{stats['securities']} securities, {n_members:,} membership intervals")
+    def post(tmp: Path) -> None:
+        release_free_memory()      # the written tables are gone
+        for job in jobs:
+            job.install(tmp)
+        if post_write is not None:
+            post_write(tmp)
     out = write_store(out_path, tables, name="jqlite-real-ashare", source=f"{src} (see SOURCES.md)",
-                      sources=file_label, progress=say, post_write=post_write, release_tables=True)
+                      sources=file_label, progress=say, post_write=post, release_tables=True)
     stats["index_members"] = n_members
     stats["seconds"] = round(time.perf_counter() - t0, 1)
     say("done: " + ", ".join(f"{k}={v}" for k, v in stats.items()))
