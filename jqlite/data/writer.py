@@ -164,7 +164,10 @@ def validate_table(table: str, df: pd.DataFrame, sources: Mapping[str, str] | No
     else:
         key = []
     if key:
-        fail(_duplicated(out, key), key[-1], f"duplicate row for key {key}")
+        # dictionary-coded source columns keep their codes for the check (O(n) fast path)
+        kdf = pd.DataFrame({k: (df[k].array if isinstance(df[k].dtype, pd.CategoricalDtype) else out[k].to_numpy())
+                            for k in key}) if len(out) else out
+        fail(_duplicated(kdf, key), key[-1], f"duplicate row for key {key}")
     return out
 
 
@@ -174,6 +177,9 @@ def _duplicated(df: pd.DataFrame, key: list[str]) -> np.ndarray:
     n = len(df)
     if n == 0:
         return np.zeros(0, bool)
+    fast = _no_duplicates_fast(df, key)
+    if fast:
+        return np.zeros(n, bool)
     comb = np.zeros(n, np.int64)
     for c in key:
         codes, uniq = pd.factorize(df[c], use_na_sentinel=False)
@@ -182,6 +188,59 @@ def _duplicated(df: pd.DataFrame, key: list[str]) -> np.ndarray:
             comb, _ = pd.factorize(comb)      # keep the combined key small (no overflow)
             comb = comb.astype(np.int64)
     return pd.Series(comb).duplicated(keep="first").to_numpy()
+
+
+def _no_duplicates_fast(df: pd.DataFrame, key: list[str]) -> bool:
+    """True when the key columns provably hold no duplicate, checked in O(n) without hashing
+    strings: every column must be dictionary-coded (Categorical) or day-aligned datetime64
+    (bars' ``code``/``date`` as the importers build them); the combined integer key is
+    counted with ``np.bincount``.  False means "unknown" (the caller then runs the general
+    check, which also finds *which* rows repeat)."""
+    day = np.int64(86_400_000_000_000)
+    if len(key) == 2:
+        kinds = {c: df[c].dtype for c in key}
+        obj = [c for c in key if kinds[c] == object]
+        dt = [c for c in key if str(kinds[c]) == "datetime64[ns]"]
+        if len(obj) == 1 and len(dt) == 1:
+            return _sorted_runs_unique(df[obj[0]].to_numpy(), df[dt[0]].to_numpy().view(np.int64))
+    comb, space = np.zeros(len(df), np.int64), 1
+    for c in key:
+        s = df[c]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            v = s.cat.codes.to_numpy().astype(np.int64) + 1          # NaN (-1) -> 0
+            card = len(s.cat.categories) + 1
+        elif s.dtype.kind == "M" and str(s.dtype) == "datetime64[ns]":
+            raw = s.to_numpy().view(np.int64)
+            if (raw == np.iinfo(np.int64).min).any() or (raw % day).any():
+                return False
+            lo = raw.min()
+            v = (raw - lo) // day
+            card = int(v.max()) + 1
+        else:
+            return False
+        space *= card
+        if space > 200_000_000:          # the count array would be too big: let the caller hash
+            return False
+        comb = comb * np.int64(card) + v
+    return bool(np.bincount(comb, minlength=1).max() <= 1)
+
+
+def _sorted_runs_unique(codes: np.ndarray, dates: np.ndarray) -> bool:
+    """True when rows sorted by (code, date) -- each code one contiguous run, dates strictly
+    increasing inside it -- which proves (code, date) unique with one pass of object
+    comparisons instead of hashing millions of strings (the importers' bar tables are built
+    in that order).  False = not shown (unsorted input, or a real duplicate)."""
+    n = len(codes)
+    if n < 2:
+        return True
+    if (dates == np.iinfo(np.int64).min).any():
+        return False
+    change = codes[1:] != codes[:-1]
+    starts = np.concatenate([[0], np.flatnonzero(change) + 1])
+    if len(set(codes[starts].tolist())) != len(starts):     # a code in two runs: unsorted
+        return False
+    same = ~change
+    return bool((dates[1:][same] > dates[:-1][same]).all())
 
 
 def is_store(path: str | os.PathLike) -> bool:

@@ -253,3 +253,36 @@ def test_reuse_freed_memory_reuses_pages():
         inside = faults_of_second_alloc()
     outside = faults_of_second_alloc()
     assert inside < 8 <= outside      # 64 MB: >= 32 faults with 2 MB pages, 16,384 with 4 kB ones
+
+
+def test_writer_duplicate_check_fast_path_agrees():
+    """The writer's O(n) duplicate check (Categorical codes x day-aligned dates, counted with
+    bincount) says "no duplicate" only when there is none; otherwise the general check names
+    the repeated row."""
+    from jqlite.data.writer import _duplicated, _no_duplicates_fast
+    df = pd.DataFrame({"date": pd.to_datetime(["2021-01-04", "2021-01-05", "2021-01-04", "2021-01-05"]),
+                       "code": pd.Categorical(["600000.XSHG", "600000.XSHG", "000001.XSHE", "000001.XSHE"])})
+    assert _no_duplicates_fast(df, ["date", "code"]) is True
+    assert not _duplicated(df, ["date", "code"]).any()
+    dup = pd.concat([df, df.iloc[[2]]], ignore_index=True)
+    assert _no_duplicates_fast(dup, ["date", "code"]) is False
+    assert np.flatnonzero(_duplicated(dup, ["date", "code"])).tolist() == [4]
+    # not provable cheaply -> "unknown" (integer codes, intraday times, NaT)
+    assert _no_duplicates_fast(df.assign(code=df["code"].cat.codes.astype(np.int64)), ["date", "code"]) is False
+    assert _no_duplicates_fast(df.assign(date=df["date"] + pd.Timedelta(1, unit="h")), ["date", "code"]) is False
+    assert _no_duplicates_fast(df.assign(date=df["date"].where(df.index != 1)), ["date", "code"]) is False
+
+
+def test_writer_duplicate_check_sorted_object_codes():
+    """Object codes sorted by (code, date): uniqueness shown by contiguous runs; an unsorted
+    table or a real repeat falls back to the general check."""
+    from jqlite.data.writer import _duplicated, _no_duplicates_fast
+    df = pd.DataFrame({"date": pd.to_datetime(["2021-01-04", "2021-01-05", "2021-01-04", "2021-01-05"]),
+                       "code": np.array(["000001.XSHE", "000001.XSHE", "600000.XSHG", "600000.XSHG"], dtype=object)})
+    assert _no_duplicates_fast(df, ["date", "code"]) is True
+    # same code in two runs (unsorted) -> not shown, general check: no duplicate
+    uns = df.iloc[[0, 2, 1, 3]].reset_index(drop=True)
+    assert _no_duplicates_fast(uns, ["date", "code"]) is False and not _duplicated(uns, ["date", "code"]).any()
+    rep = pd.concat([df.iloc[:2], df.iloc[[1]], df.iloc[2:]], ignore_index=True)   # 000001 05 twice
+    assert _no_duplicates_fast(rep, ["date", "code"]) is False
+    assert np.flatnonzero(_duplicated(rep, ["date", "code"])).tolist() == [2]
