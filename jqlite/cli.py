@@ -365,31 +365,23 @@ def data_import(src, fmt, mapping, start, end, out, fundamentals, minute, minute
     if fmt is None:
         fmt = ("real" if (src is None or (Path(src) / "daily").is_dir()) and mapping is None
                else "csv" if mapping is not None else "jqlite")
-    if fmt == "qlib":
-        from .data.formats.qlib import import_qlib_dir
-        if src is None or mapping is not None:
-            click.echo("jqlite data import: --format qlib needs --src QLIB_DIR and takes no --mapping", err=True)
-            sys.exit(2)
-        try:
-            path = import_qlib_dir(src, out, start=start, end=end, progress=say,
-                                   post_write=(lambda tmp: add_minute(tmp)) if minute else None)
-        except DataError as exc:
-            click.echo(f"jqlite data import: {exc}", err=True)
-            sys.exit(2)
-        from .data.store import Store
-        st = Store(path)
-        click.echo(f"store written to {path} in {time.perf_counter() - t0:.1f}s: {st.n_securities} securities, "
-                   f"{st.n_days} days {st.dates[0].date()} .. {st.dates[-1].date()}")
-        return
     if fmt != "real":
-        from .data.ingest import import_bars_files, load_mapping
-        if src is None:
-            click.echo("jqlite data import: --format %s needs --src FILES" % fmt, err=True)
+        if fmt == "qlib" and mapping is not None:
+            click.echo("jqlite data import: --format qlib takes no --mapping", err=True)
             sys.exit(2)
+        if src is None:
+            click.echo("jqlite data import: --format %s needs --src %s" % (fmt, "QLIB_DIR" if fmt == "qlib" else "FILES"),
+                       err=True)
+            sys.exit(2)
+        post_write = (lambda tmp: add_minute(tmp)) if minute else None
         try:
-            m = load_mapping(mapping, fmt)
-            path = import_bars_files(src, m, out, start=start, end=end, progress=say,
-                                     post_write=(lambda tmp: add_minute(tmp)) if minute else None)
+            if fmt == "qlib":
+                from .data.formats.qlib import import_qlib_dir
+                path = import_qlib_dir(src, out, start=start, end=end, progress=say, post_write=post_write)
+            else:
+                from .data.ingest import import_bars_files, load_mapping
+                path = import_bars_files(src, load_mapping(mapping, fmt), out, start=start, end=end, progress=say,
+                                         post_write=post_write)
         except DataError as exc:
             click.echo(f"jqlite data import: {exc}", err=True)
             sys.exit(2)
