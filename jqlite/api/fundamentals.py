@@ -105,8 +105,15 @@ class FundamentalsTable(SqlTable):
         cols = [sa.Column("id", sa.Integer)]
         cols += [sa.Column(c, sa.String) for c in _KEY_COLS[name][1:]]
         cols += [sa.Column(c, sa.Float) for c in F.COLUMNS[name]]
-        cols += [sa.Column(c, sa.Float) for c in F.COLUMN_ALIASES.get(name, {})]
         super().__init__(name, cols)
+
+    def __getattr__(self, item):
+        # JoinQuant's own spellings of a few columns (F.COLUMN_ALIASES): the stored column
+        # under the asked name; not part of ``query(table)``'s whole-table column list
+        canon = F.COLUMN_ALIASES.get(self.__dict__["_name"], {}).get(item)
+        if canon is not None:
+            return self.__table__.c[canon].label(item)
+        return super().__getattr__(item)
 
     def _missing(self, item: str) -> str:
         return (f"type object '{self._name}' has no attribute '{item}' "
