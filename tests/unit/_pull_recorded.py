@@ -35,6 +35,7 @@ The market (hand-made, numbers chosen to check by hand), 2024-01-02 .. 2024-01-1
 from __future__ import annotations
 
 import datetime as _dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -432,3 +433,19 @@ class FakeJqdatasdk:
         self._spend(len(days) * len(security_list))
         return pd.DataFrame({c: [d in MARKET[c][4] for d in days] for c in security_list},
                             index=pd.to_datetime(days))
+
+
+# ---------------------------------------------------------------- helpers of the fundamentals pull tests
+def fundamentals_table(store, t):
+    """A pulled store's ``fundamentals/<t>.parquet`` indexed by (code, statDate), dates parsed."""
+    df = pd.read_parquet(Path(store, "fundamentals", f"{t}.parquet"))
+    for c in ("statDate", "pubDate"):
+        df[c] = pd.to_datetime(df[c])
+    return df.set_index(["code", "statDate"])
+
+
+def get_fundamentals_on(store, monkeypatch, q, date):
+    """``get_fundamentals(q, date=date)`` on ``store``, indexed by code."""
+    from jqlite.api.fundamentals import get_fundamentals
+    monkeypatch.setenv("JQLITE_DATA", str(store))
+    return get_fundamentals(q, date=date).set_index("code")

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from _pull_recorded import FakeAkshare, FakeBaostock, FakeTushare
+from _pull_recorded import fundamentals_table as _table, get_fundamentals_on as _gf
 from jqlite.cli import main as cli
 from jqlite.data.pull import run_pull, run_update
 from jqlite.data.sources.baostock import BaostockSource
@@ -35,19 +36,6 @@ def _pull(source, out, start="2024-01-02", end="2024-01-10", **kw):
         ad, env = BaostockSource(FakeBaostock()), {}
     kw.setdefault("what", FUND)
     return run_pull(source, out, start=start, end=end, adapter=ad, env=env, **NOKEY, **kw), ad
-
-
-def _table(store, t):
-    df = pd.read_parquet(Path(store, "fundamentals", f"{t}.parquet"))
-    for c in ("statDate", "pubDate"):
-        df[c] = pd.to_datetime(df[c])
-    return df.set_index(["code", "statDate"])
-
-
-def _gf(store, monkeypatch, q, date):
-    from jqlite.api.fundamentals import get_fundamentals
-    monkeypatch.setenv("JQLITE_DATA", str(store))
-    return get_fundamentals(q, date=date).set_index("code")
 
 
 def test_report_quarters_start_a_year_early():

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from _pull_recorded import FakeAkshare
+from _pull_recorded import fundamentals_table as _table, get_fundamentals_on as _gf
 from _pull_recorded_jqfund import FakeJqdatasdkF
 from jqlite.data.pull import run_pull, run_update
 from jqlite.data.sources import QuotaExhausted, SourceError
@@ -32,19 +33,6 @@ def _pull(out, fake=None, start="2024-01-02", end="2024-01-10", **kw):
     ad = JqdatasdkSource(fake or FakeJqdatasdkF())
     kw.setdefault("what", FUND)
     return run_pull("jqdatasdk", out, start=start, end=end, adapter=ad, env=dict(JQ_ENV), **NOKEY, **kw), ad
-
-
-def _table(store, t):
-    df = pd.read_parquet(Path(store, "fundamentals", f"{t}.parquet"))
-    for c in ("statDate", "pubDate"):
-        df[c] = pd.to_datetime(df[c])
-    return df.set_index(["code", "statDate"])
-
-
-def _gf(store, monkeypatch, q, date):
-    from jqlite.api.fundamentals import get_fundamentals
-    monkeypatch.setenv("JQLITE_DATA", str(store))
-    return get_fundamentals(q, date=date).set_index("code")
 
 
 @pytest.fixture(scope="module")
