@@ -8,7 +8,6 @@ expected number below is worked out by hand in the comments.  No test here uses 
 from __future__ import annotations
 
 import datetime as _dt
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
