@@ -391,6 +391,28 @@ def test_get_bars_include_now_daily_bar_as_it_stands_at_the_minute(mstore, run_s
     assert not [x for x in r.metrics.get("data_gaps", []) if x["api"] == "get_bars"]
 
 
+def test_technical_analysis_include_now_intraday_uses_the_forming_bar(mstore, run_strategy):
+    """jqlib.technical_analysis takes get_bars' (unit, include_now, fq_ref_date): with
+    check_date = current_dt at 10:00 on 2024-01-03 the last bar is that day's bar as it
+    stands (close 10.06), no FutureDataError under avoid_future_data.  MA(2) = (10.00 +
+    10.06) / 2 = 10.03; include_now=False: the bars up to 01-02 only (one bar: NaN)."""
+    src = """
+    from jqdata import *
+    from jqlib.technical_analysis import MA
+    def initialize(context):
+        set_option('use_real_price', True)
+        set_option('avoid_future_data', True)
+        run_daily(look, '10:00')
+    def look(context):
+        if context.current_dt.day == 3:
+            g.now = MA(['600000.XSHG'], context.current_dt, timeperiod=2)
+            g.before = MA('600000.XSHG', context.current_dt, timeperiod=2, include_now=False)
+    """
+    r = run_strategy(mstore, src, D1, D2)
+    assert r.run.g.now["600000.XSHG"] == pytest.approx(10.03)
+    assert np.isnan(r.run.g.before["600000.XSHG"])
+
+
 def test_a_security_without_minute_bars_is_named_in_the_run_summary(tmp_path, run_strategy):
     st = tiny_store(tmp_path / "p", {"600000.XSHG": [10.0, 10.5], "600001.XSHG": [20.0, 21.0]})
     write_minute_bars(st.path, pd.concat([make_minute_bars("600000.XSHG", D1, 10.0),
