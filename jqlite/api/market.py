@@ -91,14 +91,16 @@ def _take(m: np.ndarray, rows: np.ndarray | slice, cols: list[int]) -> np.ndarra
 
 
 def _scale(store, rows: np.ndarray | slice, cols: list[int], fq, run) -> np.ndarray | None:
-    """Per-cell multiplier for price fields under ``fq`` (None when raw)."""
-    if fq is None:
+    """Per-cell multiplier for price fields under ``fq`` (None when raw).  ``'none'`` is
+    accepted as None: JoinQuant's server takes it (jqdatasdk passes ``fq`` through unchecked,
+    and public jqdatasdk / strategy code calls ``get_price(..., fq='none')`` for raw prices)."""
+    if fq is None or (isinstance(fq, str) and fq.lower() == "none"):
         return None
     f = _take(store.field("factor"), rows, cols)
     if fq == "post":
         return f
     if fq != "pre":
-        raise ParamsError(f"fq must be 'pre', 'post' or None, was {fq!r}")
+        raise ParamsError(f"fq must be 'pre', 'post' or None ('none'), was {fq!r}")
     ref_i = _ref_day(store, run, fq)
     if ref_i == -1:
         ref = _last_factor(store)[cols]
@@ -355,7 +357,8 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
         Drop suspended / unlisted days (one security, or ``panel=False``).
     fq : {'pre', 'post', None}
         Adjustment; 'pre' is relative to the current backtest day in real-price mode, to
-        the store's last day otherwise.  Adjusted prices are rounded to 0.01.
+        the store's last day otherwise.  Adjusted prices are rounded to 0.01.  The string
+        ``'none'`` means None (JoinQuant accepts it).
     count : int, optional
     panel : bool
         Several securities: True -> DataFrame with (field, code) column MultiIndex so that
