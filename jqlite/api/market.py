@@ -753,12 +753,16 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
         return out[codes[0]] if single else out
     if single:
         return pd.DataFrame(out[codes[0]])
-    return _records_frame(out, codes)
+    return _records_frame(out, codes, fields)
 
 
-def _records_frame(out: dict, codes: list[str]) -> pd.DataFrame:
+def _records_frame(out: dict, codes: list[str], fields=()) -> pd.DataFrame:
     """``pd.concat({code: pd.DataFrame(record)})`` built in one go: a ``(code, i)``
-    MultiIndex over the codes' structured arrays (one DataFrame instead of one per code)."""
+    MultiIndex over the codes' structured arrays (one DataFrame instead of one per code);
+    no codes: an empty frame with columns ``fields``."""
+    if not codes:       # an empty list of codes: no rows, the (code, i) index and the fields
+        return pd.DataFrame(columns=list(fields),
+                            index=pd.MultiIndex.from_arrays([np.zeros(0, dtype=object), np.zeros(0, np.int64)]))
     recs = [out[c] for c in codes]
     names = recs[0].dtype.names
     lens = [len(r) for r in recs]
@@ -817,6 +821,8 @@ def _get_bars_minute(run, store, codes, single, fields, count, x, include_now, e
     if not df:
         return out[codes[0]] if single else out
     frames = {c: pd.DataFrame(out[c]) for c in codes}
+    if not frames:
+        return _records_frame({}, [], fields)
     return frames[codes[0]] if single else pd.concat(frames)
 
 

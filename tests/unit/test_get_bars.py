@@ -231,3 +231,12 @@ def f(context):
 """ % (B, B)
     r = run_strategy(store, src, "2024-01-17", "2024-01-17")
     assert r.run.g.h == [10.0, 10.0]      # 01-15 (factor 1) and 01-16 (factor 2), raw
+
+
+def test_empty_code_list(store):
+    """get_bars([]): no rows -- {} (df=False) or an empty frame with the (code, i) index and
+    the asked fields (df=True), so ``reset_index()`` gives level_0 / level_1 as for codes."""
+    assert market.get_bars([], 2, unit="1d", fields=["date", "close"]) == {}
+    d = market.get_bars([], 2, unit="1w", fields=["date", "close"], df=True)
+    assert d.empty and list(d.columns) == ["date", "close"] and d.index.nlevels == 2
+    assert list(d.reset_index().columns) == ["level_0", "level_1", "date", "close"]
