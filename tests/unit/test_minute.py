@@ -391,6 +391,24 @@ def test_get_bars_include_now_daily_bar_as_it_stands_at_the_minute(mstore, run_s
     assert not [x for x in r.metrics.get("data_gaps", []) if x["api"] == "get_bars"]
 
 
+def test_get_bars_forming_bar_in_research(mstore, monkeypatch):
+    """Research (no run): an intraday end_dt gives the same forming bar, raw prices (no
+    fq_ref_date); at 10:03 the three 10:01-10:03 bars add volumes 300 + 400 + 500 and closes
+    10.20 (money 12,240), the low stays 10.01."""
+    import jqlite.api.market as market
+    monkeypatch.setattr(market, "active_store", lambda: mstore)
+    b = market.get_bars("600000.XSHG", 1, "1d", ["date", "high", "low", "close", "volume", "money"],
+                        include_now=True, end_dt="2024-01-03 10:03:00")
+    assert b["date"][0] == dt.date(2024, 1, 3)
+    assert (b["high"][0], b["low"][0], b["close"][0], b["volume"][0]) == (10.2, 10.01, 10.2, 31200.0)
+    assert b["money"][0] == pytest.approx(305010.0 + 12240.0)
+    # without include_now the forming day is left out; after the close the whole day's bar
+    assert market.get_bars("600000.XSHG", 1, "1d", ["date"], end_dt="2024-01-03 10:03:00")["date"][0] == \
+        dt.date(2024, 1, 2)
+    full = market.get_bars("600000.XSHG", 1, "1d", ["high", "close"], include_now=True, end_dt="2024-01-03 15:00:00")
+    assert (full["high"][0], full["close"][0]) == (10.4, 10.2)
+
+
 def test_technical_analysis_include_now_intraday_uses_the_forming_bar(mstore, run_strategy):
     """jqlib.technical_analysis takes get_bars' (unit, include_now, fq_ref_date): with
     check_date = current_dt at 10:00 on 2024-01-03 the last bar is that day's bar as it
