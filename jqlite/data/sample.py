@@ -97,7 +97,11 @@ DEFAULT_SEED = 20240101
 #: -- scaled to the sample's size, sample_fast_entry_rank --,
 #: STAR and -- from 2021-12 -- ChiNext a year) instead of 60 trading days before the review;
 #: a realistic open-end fund universe (405 more OF funds: stock, mixed, bond, money, QDII).
-SAMPLE_GENERATOR = 6
+#: 8: fundamentals at real valuation levels: each stock's profit and equity follow its
+#: trailing market cap at a target PE / PB drawn around its SW L1 industry's real 2019-2021
+#: levels (banks PE ~5-7 and PB ~0.6-0.9, liquor and pharma PE 40-60, ~7 % loss-makers);
+#: see jqlite.data.sample_fundamentals._SW_LEVELS.
+SAMPLE_GENERATOR = 8
 DEFAULT_START = "2014-01-02"
 DEFAULT_END = "2025-12-31"
 

@@ -46,6 +46,63 @@ _NONCUR_LIAB = {"longterm_loan": .55, "bonds_payable": .25, "deferred_tax_liabil
                 "estimate_liability": .05, "other_non_current_liability": .10}
 _SEASON = np.array([0.85, 1.0, 1.0, 1.15])
 
+#: Valuation levels of the real A-share market per Shenwan (SW2021) L1 industry:
+#: name -> (PE median, PE log-spread, loss-making share %, PB median, PB log-spread).
+#: Measured by ``benchmarks/data/valuation_levels.py --calib`` on baostock's daily peTTM /
+#: pbMRQ of the 669 stocks that were ever CSI 300 / CSI 500 members (internal fixture
+#: /work/shared/data/real/fundamentals, see its SOURCES.md), every 20th trading day of
+#: 2019-2021, each code in its latest SW2021 L1: PE median = exp(median log peTTM) over the
+#: profitable stock-days, spread = IQR(log) / 1.35 (the sigma of a normal with that IQR);
+#: loss share = % of stock-days with peTTM < 0; PB the same over pbMRQ.  Only these summary
+#: numbers are kept, no rows.  (n codes: 银行 29, 非银金融 51, 食品饮料 24, 医药生物 60 ...)
+_SW_LEVELS = {
+    "交通运输": (18.1, .59, 14.9, 1.43, .50), "传媒": (28.1, .78, 24.8, 1.83, .73),
+    "公用事业": (15.6, .35, 1.4, 1.21, .43), "农林牧渔": (32.8, .91, 16.3, 3.29, .66),
+    "医药生物": (41.2, .89, 4.7, 4.88, 1.2), "商贸零售": (24.0, .88, 8.3, 1.48, .66),
+    "国防军工": (64.5, .66, 7.2, 3.49, .64), "基础化工": (19.4, .67, 12.4, 2.11, .65),
+    "家用电器": (24.1, .61, 3.1, 3.75, .78), "建筑材料": (15.7, .81, 0.0, 1.97, .67),
+    "建筑装饰": (9.0, .41, 6.5, 0.97, .30), "房地产": (7.8, .63, 3.6, 1.20, .61),
+    "有色金属": (44.0, .85, 13.2, 2.15, .63), "机械设备": (21.9, .97, 4.8, 1.85, .73),
+    "汽车": (19.2, .87, 14.4, 1.95, .58), "煤炭": (10.0, .47, 7.5, 0.95, .44),
+    "环保": (18.0, .38, 4.9, 1.33, .26), "电力设备": (41.0, .80, 3.9, 4.04, 1.04),
+    "电子": (47.5, .93, 11.7, 5.53, .91), "石油石化": (19.1, .69, 7.8, 1.42, .80),
+    "社会服务": (57.1, .77, 18.9, 3.64, 1.0), "纺织服饰": (11.5, 1.26, 35.9, 1.95, .71),
+    "综合": (15.6, 1.22, 33.8, 0.78, .19), "美容护理": (76.8, .97, 0.0, 9.78, 1.14),
+    "计算机": (56.8, .79, 15.6, 5.62, .98), "轻工制造": (29.2, .49, 0.0, 5.62, .77),
+    "通信": (31.6, .61, 16.6, 2.12, .77), "钢铁": (12.5, .73, 6.1, 0.93, .81),
+    "银行": (6.1, .27, 0.0, 0.77, .33), "非银金融": (26.3, .72, 5.3, 1.67, .38),
+    "食品饮料": (39.7, .56, 4.8, 6.67, .81),
+}
+#: All 669 codes together (same measurement): PE 25.7 (spread 1.0), 8.8 % loss stock-days,
+#: PB 2.07 (spread 0.98); median psTTM 2.25; corr(log PE, log PB) within an industry 0.44.
+_ALL_LEVELS = (25.7, 1.0, 8.8, 2.07, .98)
+#: Scale of the PE / PB targets.  Profit and equity follow the trailing mean market cap, so a
+#: stock's PE and PB sit above target after a rally and below after a fall; the default
+#: sample market's prices stand at a local high in 2021-Q1 (the compat corpus period: median
+#: PE 37 / PB 2.8 there with scale 1, against the real 669 stocks' 25 / 2.2 on 2021-01-04)
+#: and a little above the real levels on average over 2015-2022 (mean of the yearly
+#: medians on the first trading day: 28 sample, 26 real; 24 with 0.85).  0.85 brings 2021-Q1 near the
+#: real levels without leaving the other years low.
+_LEVEL_SCALE = 0.85
+#: Balance-sheet leverage (liabilities / assets) centre of the financial and property L1s.
+_SW_LEVERAGE = {"银行": 0.92, "非银金融": 0.80, "房地产": 0.78}
+
+
+def _sw_l1_names(store, codes) -> np.ndarray:
+    """SW2021 L1 name of each stock (its latest ``sw_l1`` membership; SW2014's 采掘 counts as
+    煤炭); ``''`` where the store has no Shenwan classification."""
+    from .reference import SW_L1
+    name = {v[0]: (v[1] or "煤炭") for v in SW_L1.values()}
+    try:
+        mem = store.table("industry_members")
+    except Exception:
+        return np.full(len(codes), "", dtype=object)
+    if mem is None or not len(mem):
+        return np.full(len(codes), "", dtype=object)
+    m = mem[mem["scheme"] == "sw_l1"].sort_values(["code", "end_date"]).drop_duplicates("code", keep="last")
+    ind = dict(zip(m["code"], m["industry_code"]))
+    return np.array([name.get(ind.get(c, ""), "") for c in codes], dtype=object)
+
 
 def _latents(store, seed, idx, close, money):
     """(log mean market cap in yuan, quality z, growth z) per stock."""
@@ -128,11 +185,52 @@ def generate_sample_fundamentals(store, seed: int = 0) -> dict[str, pd.DataFrame
     t_years = (q - q[0]) / 4.0
     g = 0.08 + 0.08 * growth
     ps = np.exp(rng.normal(np.log(2.5), 0.5, n) + 0.3 * quality)
-    rev0 = np.exp(logcap) / ps / 4.0
     noise = lambda s: np.exp(rng.normal(0, s, (nq, n)))
-    rev = rev0[None, :] * np.exp(g[None, :] * (t_years - t_years.mean())[:, None]) \
-        * _SEASON[q % 4][:, None] * noise(0.06)
+    # ---- levels (generator 8): each stock has a target PE and PB drawn around its SW L1
+    # industry's real levels (_SW_LEVELS); revenue, profit and equity follow the company's
+    # market cap (the mean of the 120 trading days before each quarter end, extended before
+    # the listing with the growth rate), so that TTM PE ~ the target and PB ~ its target at
+    # any time, and ROE = PB / PE by identity.  Loss-making spells (6-12 quarters) give the
+    # industry's share of negative PE.  Own random stream: the draws above keep their values.
+    r3 = np.random.default_rng(seed + 13)
+    sw = _sw_l1_names(store, codes)
+    lv = np.array([_SW_LEVELS.get(s_, _ALL_LEVELS) for s_ in sw], dtype=float)      # (n, 5)
+    z1, z2, z3 = r3.standard_normal((3, n))
+    qz = (quality - quality.mean()) / (quality.std() + 1e-9)
+    # 0.8 x the measured spread: the measured one also holds the time variation, which the
+    # price moves around the smoothed cap add back here
+    # _LEVEL_SCALE: the sample's own price cycles (see _LEVEL_SCALE)
+    pe_t = _LEVEL_SCALE * np.exp(np.log(lv[:, 0]) + 0.8 * lv[:, 1] * z1)
+    pb_t = _LEVEL_SCALE * np.exp(np.log(lv[:, 3]) + 0.8 * lv[:, 4] * (0.44 * z1 + 0.6 * qz + 0.67 * z2))
+    ps = np.minimum(ps, 0.45 * pe_t)            # net margin ps / pe at most 45 %
+    mcap = np.where(np.isnan(close), np.nan, close * shares)                        # yuan
+    ok_ = ~np.isnan(mcap)
+    cs = np.vstack([np.zeros((1, n)), np.cumsum(np.where(ok_, mcap, 0.0), axis=0)])
+    cn = np.vstack([np.zeros((1, n)), np.cumsum(ok_, axis=0)])
+    lo_ = np.maximum(qe_idx - 119, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        capq = (cs[qe_idx + 1] - cs[lo_]) / (cn[qe_idx + 1] - cn[lo_])                # (nq, n)
+    # before the first traded quarter: the first value discounted by the growth rate; after
+    # the last one (delisted): the last value
+    for j in range(n):
+        col = capq[:, j]
+        have = np.flatnonzero(np.isfinite(col))
+        if not len(have):
+            col[:] = np.exp(logcap[j])
+            continue
+        a, b = have[0], have[-1]
+        col[:a] = col[a] * np.exp(-g[j] * (t_years[a] - t_years[:a]))
+        col[b + 1:] = col[b]
+    rev = capq / ps[None, :] / 4.0 * _SEASON[q % 4][:, None] * noise(0.06)
     gm = np.clip(0.26 + 0.07 * quality + rng.normal(0, 0.02, n), 0.05, 0.8)[None, :] * noise(0.03)
+    # loss spells: a stock is in one with probability share x nq / 9 (9 quarters on average)
+    p_loss = np.clip(np.clip(lv[:, 2], 0.0, 20.0) / 100.0 * nq / 9.0, 0.0, 1.0)
+    w_len = r3.integers(6, 13, n)
+    w_start = np.floor(r3.uniform(-w_len + 1, nq, n)).astype(int)
+    in_loss = (r3.uniform(size=n) < p_loss)[None, :] & (np.arange(nq)[:, None] >= w_start[None, :]) \
+        & (np.arange(nq)[:, None] < (w_start + w_len)[None, :])
+    m_net = np.where(in_loss, -r3.uniform(0.03, 0.25, n)[None, :], (ps / pe_t)[None, :]) \
+        * np.exp(r3.normal(0, 0.08, (nq, n)))        # net margin (parent net profit / revenue)
     inc = {}
     inc["total_operating_revenue"] = rev
     inc["operating_revenue"] = rev
@@ -163,10 +261,27 @@ def generate_sample_fundamentals(store, seed: int = 0) -> dict[str, pd.DataFrame
                                + inc["other_income"])
     inc["non_operating_revenue"] = rev * 0.002
     inc["non_operating_expense"] = rev * 0.001
+    mi = rng.uniform(0.0, 0.12, n)[None, :]
+    # the operating cost (or, for a loss below a gross margin of gm, the impairment) that
+    # gives the target net margin: parent net profit = m_net x revenue
+    tp_target = m_net * rev / (1 - mi)
+    tp_target = np.where(tp_target > 0, tp_target / 0.8, tp_target)     # before the 20 % tax
+    op_target = tp_target - inc["non_operating_revenue"] + inc["non_operating_expense"]
+    opc = rev - inc["credit_impairment_loss"] + inc["investment_income"] + inc["fair_value_variable_income"] \
+        + inc["other_income"] - (inc["total_operating_cost"] - inc["operating_cost"]) - op_target
+    opc_max = rev * (1 - gm)
+    inc["asset_impairment_loss"] = inc["asset_impairment_loss"] + np.maximum(opc - opc_max, 0.0)
+    inc["operating_cost"] = np.minimum(opc, opc_max)
+    inc["total_operating_cost"] = sum(inc[k] for k in (
+        "operating_cost", "interest_expense", "commission_expense", "operating_tax_surcharges",
+        "sale_expense", "administration_expense", "rd_expenses", "financial_expense",
+        "asset_impairment_loss"))
+    inc["operating_profit"] = (rev - inc["total_operating_cost"] - inc["credit_impairment_loss"]
+                               + inc["investment_income"] + inc["fair_value_variable_income"]
+                               + inc["other_income"])
     inc["total_profit"] = inc["operating_profit"] + inc["non_operating_revenue"] - inc["non_operating_expense"]
     inc["income_tax_expense"] = np.maximum(inc["total_profit"], 0) * 0.2
     inc["net_profit"] = inc["total_profit"] - inc["income_tax_expense"]
-    mi = rng.uniform(0.0, 0.12, n)[None, :]
     inc["minority_profit"] = inc["net_profit"] * mi
     inc["np_parent_company_owners"] = inc["net_profit"] - inc["minority_profit"]
     inc["basic_eps"] = inc["np_parent_company_owners"] / sh_q
@@ -176,11 +291,16 @@ def generate_sample_fundamentals(store, seed: int = 0) -> dict[str, pd.DataFrame
     inc["ci_minority_owners"] = inc["minority_profit"]
 
     # ---- balance sheet
-    annual_rev = rev0 * 4 * np.exp(g[None, :] * (t_years - t_years.mean())[:, None])
-    ta = annual_rev / np.clip(rng.normal(0.7, 0.15, n), 0.2, 2.0)[None, :] * noise(0.02)
-    lev = np.clip(0.5 - 0.08 * quality + rng.normal(0, 0.1, n), 0.1, 0.9)[None, :] * noise(0.02)
-    tl = ta * np.clip(lev, 0.05, 0.95)
-    te = ta - tl
+    # equity from the PB target (parent equity = cap / pb), assets from the leverage
+    _turn = rng.normal(0.7, 0.15, n)          # (asset turnover of generator <= 7: draw kept)
+    lev_c = np.array([_SW_LEVERAGE.get(s_, 0.5) for s_ in sw])
+    lev_sd = np.where(lev_c > 0.75, 0.02, 0.1)
+    lev = np.clip(lev_c - 0.08 * quality * lev_sd / 0.1 + rng.normal(0, 1, n) * lev_sd, 0.1, 0.95)[None, :] \
+        * noise(0.02)
+    lev = np.clip(lev, 0.05, 0.96)
+    te = capq / pb_t[None, :] / (1 - mi) * noise(0.02)
+    ta = te / (1 - lev)
+    tl = ta - te
     bal = {"total_assets": ta, "total_liability": tl, "total_owner_equities": te,
            "total_sheet_owner_equities": ta}
     tca = ta * np.clip(rng.normal(0.55, 0.1, n), 0.2, 0.85)[None, :]
