@@ -367,3 +367,38 @@ def test_bars_read_also_yields_the_valuation_columns(two_years, tmp_path):
     none: list = []
     _read_parquet_bars(files, m, CAL, CAL[0], CAL[-1], None, lambda _m: None, also=(cols + ["float_shares"], none))
     assert none == []
+
+
+def test_reuse_freed_memory_serves_threads_and_pyarrow():
+    """Inside the block pyarrow allocates from the C heap (restored after), and a thread
+    started in the block reuses the pages the main thread freed (glibc's main arena; a
+    thread's own arena would map and zero a 64 MB array afresh).  Run in a fresh process:
+    glibc fixes its arena limit once per process."""
+    import subprocess
+    import sys
+    from jqlite.data.heap import release_free_memory
+    if not sys.platform.startswith("linux") or not release_free_memory():
+        pytest.skip("glibc only")
+    code = r"""
+import resource, threading, numpy as np, pyarrow as pa
+from jqlite.data.heap import reuse_freed_memory
+before = pa.default_memory_pool().backend_name
+out = {}
+def second():
+    f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    b = np.ones(8 * 2**20)
+    out["faults"] = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
+    del b
+with reuse_freed_memory():
+    inside = pa.default_memory_pool().backend_name
+    a = np.ones(8 * 2**20)
+    del a
+    t = threading.Thread(target=second)
+    t.start(); t.join()
+print(before, inside, pa.default_memory_pool().backend_name, out["faults"])
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    before, inside, after, faults = r.stdout.split()
+    assert inside == "system" and after == before
+    assert int(faults) < 8       # 64 MB fresh: >= 32 faults with 2 MB pages

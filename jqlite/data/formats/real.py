@@ -77,6 +77,20 @@ def _read_real_bars(files: list[Path], mapping: ColumnMapping, cal: pd.DatetimeI
     return out
 
 
+def _dictionary_coded(t, col: str | None):
+    """``t`` with its string column ``col`` dictionary-coded (kept tables: a few thousand
+    codes instead of millions of strings in memory)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    if col is None or col not in t.column_names:
+        return t
+    c = t.column(col)
+    if not (pa.types.is_string(c.type) or pa.types.is_large_string(c.type)):
+        return t
+    i = t.column_names.index(col)
+    return t.set_column(i, col, pc.dictionary_encode(c.combine_chunks()))
+
+
 def _read_parquet_bars(files: list[Path], mapping: ColumnMapping, cal: pd.DatetimeIndex, start, end,
                        codes, say, also: tuple[list[str], list] | None = None) -> pd.DataFrame:
     """Read same-layout parquet bar files in one pass (pyarrow, dictionary-coded code and
@@ -105,7 +119,8 @@ def _read_parquet_bars(files: list[Path], mapping: ColumnMapping, cal: pd.Dateti
         if t.num_rows == 0:
             raise DataValidationError(str(f), None, None, "no data rows (header only)")
         if kept is not None and extra_cols:
-            kept = kept + [t.select(extra_cols)] if all(c in t.column_names for c in extra_cols) else None
+            kept = kept + [_dictionary_coded(t.select(extra_cols), mapping.code)] \
+                if all(c in t.column_names for c in extra_cols) else None
         tabs.append(t.select(cols))
         del t
     try:
@@ -400,6 +415,10 @@ def _import_real_data(src_dir, out_path, *, start, end, codes, progress, post_wr
         ix["_file"] = str(idx_file)
         idxs = ix[list(RAW_COLUMNS) + ["_file"]]
     raw = _concat_raw([stocks, etfs, idxs])
+    # the stock rows now live in ``raw`` (a copy): drop the 5.7 M-row frame and hand the
+    # read's free memory back before the listing ranges and densify, the import's peak
+    del stocks
+    release_free_memory()
     if raw.empty:
         raise DataValidationError(str(src), None, None, "no rows in the requested span/codes")
 
@@ -461,7 +480,7 @@ def _import_real_data(src_dir, out_path, *, start, end, codes, progress, post_wr
         hit = np.flatnonzero((row_date == pd.Timestamp(date).to_datetime64()) & (row_code == code))
         return str(row_file[hit[0]]) if len(hit) else str(src)
     holder = [raw.drop(columns=["_file"])]
-    del raw, stocks, etfs, idxs
+    del raw, etfs, idxs
     store_codes = g.index.to_numpy(object)
 
     def on_dense() -> None:
