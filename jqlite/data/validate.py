@@ -35,7 +35,9 @@ def _fail(file: str, df_rows: np.ndarray, mask: np.ndarray, col: str, msg: str) 
 
 def _parse_dates(s: pd.Series, fmt: str | None, file: str, col: str) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(s):
-        out = pd.to_datetime(s)
+        # tz-naive datetime64 of any unit (pyarrow's date32 -> datetime64[ms]): a cast, not
+        # pd.to_datetime's cache of distinct values mapped back onto millions of rows
+        out = s.astype("datetime64[ns]") if isinstance(s.dtype, np.dtype) else pd.to_datetime(s)
     else:
         if fmt is not None or pd.api.types.is_integer_dtype(s):
             src = s.astype(str) if pd.api.types.is_integer_dtype(s) else s

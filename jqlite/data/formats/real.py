@@ -112,7 +112,10 @@ def _read_parquet_bars(files: list[Path], mapping: ColumnMapping, cal: pd.Dateti
     tabs = []
     for f in files:
         say(f"reading {f.name}")
-        t = read_parquet_table(f, cols + [c for c in extra_cols if c not in cols])
+        # code and name come dictionary-coded straight from the parquet pages (a few thousand
+        # distinct strings, not 5.7 M of each)
+        t = read_parquet_table(f, cols + [c for c in extra_cols if c not in cols],
+                               dictionary=[c for c in (mapping.code, mapping.name) if c])
         missing = [c for c in cols if c not in t.column_names]
         if missing:
             raise DataValidationError(str(f), None, missing[0], f"missing column(s) {missing}")
