@@ -196,7 +196,14 @@ def read_bars_frame(df: pd.DataFrame, mapping: ColumnMapping | None = None, *, l
     _fail(file, rows, dup, m.date, "duplicate row for (code, date)")
     if calendar is not None and check_calendar:
         d = pd.DatetimeIndex(out["date"])
-        off = ~d.isin(calendar)
+        cal = pd.DatetimeIndex(calendar)
+        if len(cal) and cal.is_monotonic_increasing and cal.tz is None:
+            # binary search in the sorted calendar (no hash of millions of dates)
+            cv = cal.to_numpy("datetime64[ns]")
+            j = np.minimum(np.searchsorted(cv, out["date"]), len(cv) - 1)
+            off = cv[j] != out["date"]
+        else:
+            off = ~d.isin(calendar)
         if start is not None:  # only the part we import must be on the calendar
             off &= d >= pd.Timestamp(start)
         if end is not None:
