@@ -402,3 +402,19 @@ print(before, inside, pa.default_memory_pool().backend_name, out["faults"])
     before, inside, after, faults = r.stdout.split()
     assert inside == "system" and after == before
     assert int(faults) < 8       # 64 MB fresh: >= 32 faults with 2 MB pages
+
+
+def test_read_bars_frame_names_the_off_calendar_row():
+    """Dates off the XSHG calendar are found by binary search in the calendar: the error
+    names the first such row (2021-01-02 is a Saturday) and the date."""
+    from jqlite.data.validate import read_bars_frame
+    df = pd.DataFrame({"date": ["2021-01-04", "2020-12-31", "2021-01-02", "2021-01-09"],
+                       "code": ["600000.XSHG"] * 4, "open": 10.0, "high": 10.5, "low": 9.5,
+                       "close": 10.0, "volume": 100.0, "money": 1000.0})
+    with pytest.raises(DataValidationError, match=r"row 2.*not an XSHG trading day \(2021-01-02\)"):
+        read_bars_frame(df, calendar=CAL)
+    ok = read_bars_frame(df.iloc[:2], calendar=CAL)
+    assert ok["date"].tolist() == list(pd.to_datetime(["2020-12-31", "2021-01-04"]))
+    # outside [start, end] an off-calendar day is no error (it is dropped)
+    kept = read_bars_frame(df, calendar=CAL, end="2020-12-31")
+    assert kept["date"].tolist() == [pd.Timestamp("2020-12-31")]
