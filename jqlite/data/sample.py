@@ -97,7 +97,12 @@ DEFAULT_SEED = 20240101
 #: -- scaled to the sample's size, sample_fast_entry_rank --,
 #: STAR and -- from 2021-12 -- ChiNext a year) instead of 60 trading days before the review;
 #: a realistic open-end fund universe (405 more OF funds: stock, mixed, bond, money, QDII).
-SAMPLE_GENERATOR = 6
+#: 7: real listing days: the famous large caps that listed inside the store IPO on their real
+#: day (300750 宁德时代 2018-06-11, 300760 迈瑞医疗 2018-10-16, 601658 邮储银行 2019-12-10,
+#: 688981 中芯国际 2020-07-16 ...; before, they kept the day drawn for the synthetic stock
+#: they replace, e.g. 中芯国际 2025-03-26), 513060 恒生医疗ETF lists on 2021-03-29 (its first
+#: trading day; was 2021-09-24).
+SAMPLE_GENERATOR = 7
 DEFAULT_START = "2014-01-02"
 DEFAULT_END = "2025-12-31"
 
@@ -435,7 +440,7 @@ _MORE_FUNDS = (
     ("516510.XSHG", "云计算ETF", "YJSETF", "2021-04-07", "index:801750.XSHG", 1.00, 5e7, "etf"),
     ("159825.XSHE", "农业ETF", "NYETF", "2020-12-29", "index:801010.XSHG", 1.00, 5e7, "etf"),
     ("159866.XSHE", "日经ETF工银", "RJETFGY", "2021-06-25", "foreign:N225:0.0003:0.012", 1.00, 1e7, "etf"),
-    ("513060.XSHG", "恒生医疗ETF", "HSYLETF", "2021-09-24", "foreign:HSHC:-0.0003:0.022", 1.00, 5e8, "etf"),
+    ("513060.XSHG", "恒生医疗ETF", "HSYLETF", "2021-03-29", "foreign:HSHC:-0.0003:0.022", 1.00, 5e8, "etf"),
     ("512400.XSHG", "有色金属ETF", "YSJSETF", "2017-09-01", "index:801050.XSHG", 1.00, 1e8, "etf"),
     ("515220.XSHG", "煤炭ETF", "MTETF", "2020-03-02", "sector:materials", 1.00, 1e8, "etf"),
     ("515210.XSHG", "钢铁ETF", "GTETF", "2020-03-02", "index:801040.XSHG", 1.00, 5e7, "etf"),
@@ -996,19 +1001,26 @@ def sample_latents(seed: int = DEFAULT_SEED, n_stocks: int = 800, start: str = D
     # prices, shares
     log_cap = np.log(6e9) + 0.9 * size
     log_cap = np.where(ipo, log_cap - 0.8, log_cap)
-    price0 = np.where(ipo, np.clip(np.exp(np.log(14) + 0.5 * rng.standard_normal(n)), 3, 80),
-                      np.clip(np.exp(np.log(10) + 0.6 * rng.standard_normal(n) + 0.15 * quality), 2.5, 150))
-    price0 = round_half_up(price0, 2)
+    z_ipo, z_pre = rng.standard_normal(n), rng.standard_normal(n)
+
+    def issue_price(ipo_flags):
+        p = np.where(ipo_flags, np.clip(np.exp(np.log(14) + 0.5 * z_ipo), 3, 80),
+                     np.clip(np.exp(np.log(10) + 0.6 * z_pre + 0.15 * quality), 2.5, 150))
+        return round_half_up(p, 2)
+    price0 = issue_price(ipo)
     shares0 = np.maximum(np.round(np.exp(log_cap) / price0, -4), 1e6)
-    late = np.asarray(start_date >= np.datetime64("2019-01-01"))
     pop_late, pop_early = rng.uniform(0.15, 1.1, n), rng.uniform(0.35, 1.6, n)
     # an IPO with a first-day cap (main boards, SME, ChiNext before the 2020-08-24 reform)
     # closed at the +44 % cap on its first day since the 2014 IPO pricing rules, then ran up a
     # string of limit-up days: fair value 1.52x-4x the issue price (log 0.42-1.4); STAR and
     # registered ChiNext IPOs (no cap in their first five days) keep the wide range
-    capped = _ipo_day_capped(board, start_date)
-    ipo_pop = np.where(capped, 0.42 + (np.where(late, (pop_late - 0.15) / 0.95, (pop_early - 0.35) / 1.25)) * 0.98,
-                       np.where(late, pop_late, pop_early))
+
+    def ipo_pops(start_date):
+        late = np.asarray(start_date >= np.datetime64("2019-01-01"))
+        capped = _ipo_day_capped(board, start_date)
+        return np.where(capped, 0.42 + (np.where(late, (pop_late - 0.15) / 0.95, (pop_early - 0.35) / 1.25)) * 0.98,
+                        np.where(late, pop_late, pop_early))
+    ipo_pop = ipo_pops(start_date)
 
     # delistings: weak pre-existing main-board / SME stocks
     end_date = np.full(n, np.datetime64(schema.FAR_FUTURE), dtype="datetime64[ns]")
@@ -1048,10 +1060,22 @@ def sample_latents(seed: int = DEFAULT_SEED, n_stocks: int = 800, start: str = D
     for i, (fc, fname, fabbr, fsec, fsuf, flisted, fcap) in famous.items():
         code[i], display[i], abbr[i], suffix[i] = fc, fname, fabbr, fsuf
         sector[i] = SECTOR_KEYS.index(fsec)
-        if not ipo[i] and pd.Timestamp(flisted) < days[0]:
-            start_date[i] = np.datetime64(pd.Timestamp(flisted))
+        # the real listing day (generator 7): before the store, or its first trading day on or
+        # after the real day inside the store (an IPO of the store, whatever the replaced
+        # synthetic stock's own draw was)
+        listed = pd.Timestamp(flisted)
+        was_ipo = bool(ipo[i])
+        if listed < days[0]:
+            start_date[i] = np.datetime64(listed)
+            ipo[i] = False
+        else:
+            start_date[i] = days[min(int(days.searchsorted(listed)), T - 1)].to_datetime64()
+            ipo[i] = True
+        if ipo[i] != was_ipo:
+            price0[i] = issue_price(ipo)[i]
         cap = fcap * (np.exp(-0.8) if ipo[i] else 1.0)
         shares0[i] = max(np.round(cap / price0[i], -4), 1e6)
+    ipo_pop = ipo_pops(start_date)
     is_famous = np.zeros(n, bool)
     is_famous[list(famous)] = True
 
@@ -1908,3 +1932,31 @@ def sample_is_current(path) -> bool:
     except (OSError, ValueError):
         return False
     return g.get("generator") == SAMPLE_GENERATOR
+
+
+def real_listing_codes(store) -> frozenset:
+    """Codes of ``store`` (a sample market) whose listing day is the real one.
+
+    The sample's stocks are synthetic (their codes are real-looking, their listing days drawn)
+    except the :data:`FAMOUS` large caps, which list on their real day (generator 7: before
+    the store, or on the store's first trading day on or after it).  Indexes and funds of
+    :data:`_INDEXES`, :data:`_MORE_INDEXES`, :data:`_ETFS`, :data:`_MORE_FUNDS` and
+    :data:`_OF_FUNDS` carry their real listing (or base) days.  A code counts only when the store's ``start_date`` equals
+    the table's day (so a corrected table entry, or a store of another generator, never
+    claims a day it does not hold).
+
+    Parameters
+    ----------
+    store : jqlite.data.store.Store
+        A sample market.
+
+    Returns
+    -------
+    frozenset of str
+    """
+    sec = store.securities
+    start = dict(zip(sec["code"].astype(str), pd.to_datetime(sec["start_date"]).dt.strftime("%Y-%m-%d")))
+    table = {e[0]: e[5] for e in FAMOUS}
+    for tab in (_INDEXES, _MORE_INDEXES, _ETFS, _MORE_FUNDS, _OF_FUNDS):
+        table.update({e[0]: e[3] for e in tab})
+    return frozenset(c for c, d in table.items() if start.get(c) == d)
