@@ -97,11 +97,7 @@ DEFAULT_SEED = 20240101
 #: -- scaled to the sample's size, sample_fast_entry_rank --,
 #: STAR and -- from 2021-12 -- ChiNext a year) instead of 60 trading days before the review;
 #: a realistic open-end fund universe (405 more OF funds: stock, mixed, bond, money, QDII).
-#: 7: real listing days: the famous large caps that listed inside the store IPO on their real
-#: day (300750 宁德时代 2018-06-11, 300760 迈瑞医疗 2018-10-16, 601658 邮储银行 2019-12-10,
-#: 688981 中芯国际 2020-07-16 ...; before, they kept the day drawn for the synthetic stock
-#: they replace, e.g. 中芯国际 2025-03-26), 513060 恒生医疗ETF lists on 2021-03-29 (its first
-#: trading day; was 2021-09-24).
+#: 7: 513060 恒生医疗ETF lists on 2021-03-29, its first trading day (was 2021-09-24).
 SAMPLE_GENERATOR = 7
 DEFAULT_START = "2014-01-02"
 DEFAULT_END = "2025-12-31"
@@ -1001,26 +997,19 @@ def sample_latents(seed: int = DEFAULT_SEED, n_stocks: int = 800, start: str = D
     # prices, shares
     log_cap = np.log(6e9) + 0.9 * size
     log_cap = np.where(ipo, log_cap - 0.8, log_cap)
-    z_ipo, z_pre = rng.standard_normal(n), rng.standard_normal(n)
-
-    def issue_price(ipo_flags):
-        p = np.where(ipo_flags, np.clip(np.exp(np.log(14) + 0.5 * z_ipo), 3, 80),
-                     np.clip(np.exp(np.log(10) + 0.6 * z_pre + 0.15 * quality), 2.5, 150))
-        return round_half_up(p, 2)
-    price0 = issue_price(ipo)
+    price0 = np.where(ipo, np.clip(np.exp(np.log(14) + 0.5 * rng.standard_normal(n)), 3, 80),
+                      np.clip(np.exp(np.log(10) + 0.6 * rng.standard_normal(n) + 0.15 * quality), 2.5, 150))
+    price0 = round_half_up(price0, 2)
     shares0 = np.maximum(np.round(np.exp(log_cap) / price0, -4), 1e6)
+    late = np.asarray(start_date >= np.datetime64("2019-01-01"))
     pop_late, pop_early = rng.uniform(0.15, 1.1, n), rng.uniform(0.35, 1.6, n)
     # an IPO with a first-day cap (main boards, SME, ChiNext before the 2020-08-24 reform)
     # closed at the +44 % cap on its first day since the 2014 IPO pricing rules, then ran up a
     # string of limit-up days: fair value 1.52x-4x the issue price (log 0.42-1.4); STAR and
     # registered ChiNext IPOs (no cap in their first five days) keep the wide range
-
-    def ipo_pops(start_date):
-        late = np.asarray(start_date >= np.datetime64("2019-01-01"))
-        capped = _ipo_day_capped(board, start_date)
-        return np.where(capped, 0.42 + (np.where(late, (pop_late - 0.15) / 0.95, (pop_early - 0.35) / 1.25)) * 0.98,
-                        np.where(late, pop_late, pop_early))
-    ipo_pop = ipo_pops(start_date)
+    capped = _ipo_day_capped(board, start_date)
+    ipo_pop = np.where(capped, 0.42 + (np.where(late, (pop_late - 0.15) / 0.95, (pop_early - 0.35) / 1.25)) * 0.98,
+                       np.where(late, pop_late, pop_early))
 
     # delistings: weak pre-existing main-board / SME stocks
     end_date = np.full(n, np.datetime64(schema.FAR_FUTURE), dtype="datetime64[ns]")
@@ -1060,22 +1049,10 @@ def sample_latents(seed: int = DEFAULT_SEED, n_stocks: int = 800, start: str = D
     for i, (fc, fname, fabbr, fsec, fsuf, flisted, fcap) in famous.items():
         code[i], display[i], abbr[i], suffix[i] = fc, fname, fabbr, fsuf
         sector[i] = SECTOR_KEYS.index(fsec)
-        # the real listing day (generator 7): before the store, or its first trading day on or
-        # after the real day inside the store (an IPO of the store, whatever the replaced
-        # synthetic stock's own draw was)
-        listed = pd.Timestamp(flisted)
-        was_ipo = bool(ipo[i])
-        if listed < days[0]:
-            start_date[i] = np.datetime64(listed)
-            ipo[i] = False
-        else:
-            start_date[i] = days[min(int(days.searchsorted(listed)), T - 1)].to_datetime64()
-            ipo[i] = True
-        if ipo[i] != was_ipo:
-            price0[i] = issue_price(ipo)[i]
+        if not ipo[i] and pd.Timestamp(flisted) < days[0]:
+            start_date[i] = np.datetime64(pd.Timestamp(flisted))
         cap = fcap * (np.exp(-0.8) if ipo[i] else 1.0)
         shares0[i] = max(np.round(cap / price0[i], -4), 1e6)
-    ipo_pop = ipo_pops(start_date)
     is_famous = np.zeros(n, bool)
     is_famous[list(famous)] = True
 
@@ -1938,12 +1915,13 @@ def real_listing_codes(store) -> frozenset:
     """Codes of ``store`` (a sample market) whose listing day is the real one.
 
     The sample's stocks are synthetic (their codes are real-looking, their listing days drawn)
-    except the :data:`FAMOUS` large caps, which list on their real day (generator 7: before
-    the store, or on the store's first trading day on or after it).  Indexes and funds of
-    :data:`_INDEXES`, :data:`_MORE_INDEXES`, :data:`_ETFS`, :data:`_MORE_FUNDS` and
-    :data:`_OF_FUNDS` carry their real listing (or base) days.  A code counts only when the store's ``start_date`` equals
-    the table's day (so a corrected table entry, or a store of another generator, never
-    claims a day it does not hold).
+    except the :data:`FAMOUS` large caps that listed before the store's first day (a famous
+    code listing inside the store keeps the day drawn for the synthetic stock it replaced:
+    300750 宁德时代 2020-10-15, 688981 中芯国际 2025-03-26; the equality check below leaves
+    those out).  Indexes and funds of :data:`_INDEXES`, :data:`_MORE_INDEXES`, :data:`_ETFS`,
+    :data:`_MORE_FUNDS` and :data:`_OF_FUNDS` carry their real listing (or base) days.  A code
+    counts only when the store's ``start_date`` equals the table's day (so a store of another
+    generator never claims a day it does not hold).
 
     Parameters
     ----------

@@ -216,3 +216,25 @@ def test_get_contract_multiplier_is_not_a_joinquant_api():
     assert (o.cls, o.cause) == ("strategy-bug", "AttributeError: SecurityInfo.get_contract_multiplier "
                                                 "(not a JoinQuant API: QMT's)")
     assert "get_futures_info" in C.NOT_JOINQUANT_ATTRS[("SecurityInfo", "get_contract_multiplier")]
+
+
+# ------------------------------------------------------------------ get_futures_info
+def test_get_futures_info_multiplier_tick_and_sessions(research):
+    from jqdata import get_futures_info
+    info = get_futures_info(["IF2103.CCFX", "IC2103.CCFX", "RB2105.XSGE", "AU2106.XSGE"])
+    assert info["IF2103.CCFX"]["contract_multiplier"] == 300.0 and info["IF2103.CCFX"]["tick_size"] == 0.2
+    assert info["IC2103.CCFX"]["contract_multiplier"] == 200.0
+    # IF2103 expires on the third Friday of March 2021
+    tt = info["IF2103.CCFX"]["trade_time"]
+    assert len(tt) == 1 and tt[0][1] == "2021-03-19" and tt[0][2:] == ["09:30~11:30", "13:00~15:00"]
+    # RB2105: the 15th of May 2021 is a Saturday -> the next trading day; night session to 23:00
+    rb = info["RB2105.XSGE"]
+    assert (rb["contract_multiplier"], rb["tick_size"]) == (10.0, 1.0)
+    assert rb["trade_time"][0][1] == "2021-05-17"
+    assert rb["trade_time"][0][2:] == ["21:00~23:00", "09:00~10:15", "10:30~11:30", "13:30~15:00"]
+    assert info["AU2106.XSGE"]["trade_time"][0][2] == "21:00~02:30"
+    assert get_futures_info("IF8888.CCFX", fields="contract_multiplier") == {"IF8888.CCFX": {"contract_multiplier": 300.0}}
+    with pytest.raises(ParamsError, match="not a futures code"):
+        get_futures_info("000001.XSHE")
+    with pytest.raises(ParamsError, match="unknown field"):
+        get_futures_info("IF2103.CCFX", fields=["margin"])
