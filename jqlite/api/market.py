@@ -81,6 +81,40 @@ def _trading_rows(store, j: int, end_i: int, n: int) -> np.ndarray:
         start = 0
 
 
+def _listing_day_is_real(store, code: str) -> bool:
+    """True when ``code``'s listing day in ``store`` is the real one: any store but the
+    synthetic sample; in the sample, the securities whose listing day is the real one
+    (:func:`jqlite.data.sample.real_listing_codes`), never one synthesised on demand."""
+    if store.meta.get("name") != "sample":
+        return True
+    if code in store.on_demand:
+        return False
+    from ..data.sample import real_listing_codes
+    return code in store.cached("sample_real_listing_codes", lambda: real_listing_codes(store))
+
+
+def _note_unlisted(run, func: str, code: str, day) -> None:
+    """Log once per run and security that a ``skip_paused=True`` history of ``code`` asked
+    on ``day`` (the window's last day) found no row because ``code`` lists later: JoinQuant
+    answers the same 0 rows (spec jq_data_api §2: not-yet-listed days are dropped).  The
+    note ends with "as on JoinQuant" (the compatibility runner reads it, benchmarks/compat)
+    and says when the sample's listing day is a drawn one rather than the real one."""
+    if run is None:
+        return
+    store = run.store
+    r = store.cached("security_info_rows", lambda: _security_rows(store)).get(code)
+    if r is None or r[2] is None or r[2] <= day:
+        return
+    seen = run.__dict__.setdefault("_unlisted_noted", set())
+    if code in seen:
+        return
+    seen.add(code)
+    why = "" if _listing_day_is_real(store, code) else \
+        " (a synthetic sample security: its listing day is drawn, not the real one)"
+    run.log.warn(f"{func}({code!r}, skip_paused=True): {code} is not yet listed on {day} "
+                 f"(listing day {r[2]}){why}; the days before listing are skipped: 0 rows, as on JoinQuant")
+
+
 def _take(m: np.ndarray, rows: np.ndarray | slice, cols: list[int]) -> np.ndarray:
     """``m[rows][:, cols]`` without copying whole rows first: with an index array for
     ``rows``, ``m[rows]`` would copy every security of those days (a day x all-codes matrix)
@@ -442,6 +476,8 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
         df = pd.DataFrame({f: vals[f][:, 0] for f in fields}, index=dates)
         if skip_paused and ndays == 1:
             df = df[(~paused[:, 0]) & listed[:, 0]]
+            if df.empty and end_i >= 0:
+                _note_unlisted(run, "get_price", codes[0], store.dates[end_i].date())
         return df
     if panel and not skip_paused:
         if not codes:
@@ -473,6 +509,8 @@ def _traded_bars(store, run, codes, single, fields, end_i: int, count: int, fq) 
         j = store.col(c)
         ok = np.flatnonzero((paused[:end_i + 1, j] == 0) & ~np.isnan(close[:end_i + 1, j]))
         rows = ok[-count:] if count > 0 else ok[:0]
+        if count > 0 and not len(rows) and end_i >= 0:
+            _note_unlisted(run, "get_price", c, store.dates[end_i].date())
         vals = {f: _values(store, f, rows, [j], fq, run)[:, 0] for f in fields}
         parts.append((c, store.dates[rows], vals))
     if single:
@@ -546,6 +584,10 @@ def history(count, unit="1d", field="avg", security_list=None, df=True, skip_pau
     if skip_paused:
         n = count * ndays
         out = {c: _pad_front(_skip_paused_series(run, c, field, n, end_i, fq)[0], n) for c in codes}
+        if n > 0 and end_i >= 0:
+            for c in codes:
+                if np.isnan(out[c]).all():
+                    _note_unlisted(run, "history", c, run.store.dates[end_i].date())
         if not df:
             return out
         return pd.DataFrame(out, index=pd.RangeIndex(n), columns=list(out))
@@ -612,6 +654,8 @@ def attribute_history(security, count, unit="1d", fields=("open", "close", "high
     n = count * ndays
     if skip_paused:
         rows = _trading_rows(store, j, end_i, n) if n > 0 else np.arange(0)
+        if n > 0 and not len(rows) and end_i >= 0:
+            _note_unlisted(run, "attribute_history", security, store.dates[end_i].date())
     else:
         a = max(end_i - n + 1, 0)
         rows = np.arange(a, end_i + 1)
@@ -828,8 +872,23 @@ def _get_bars_minute(run, store, codes, single, fields, count, x, include_now, e
 
 # ---------------------------------------------------------------------------- current data
 class _CurrentUnit:
-    __slots__ = ("security", "last_price", "high_limit", "low_limit", "paused", "is_st", "day_open",
+    __slots__ = ("security", "last_price", "high_limit", "low_limit", "paused", "is_st", "_open", "_early",
                  "name", "industry_code", "pre_close")
+
+    @property
+    def day_open(self) -> float:
+        """Today's open from 09:27 on; NaN before (JoinQuant publishes it with the call
+        auction's result).  A read before 09:27 of a listed security is noted once per run
+        in the run log ("... as on JoinQuant")."""
+        run = self._early
+        if run is not None:
+            seen = run.__dict__.setdefault("_unlisted_noted", set())
+            if "day_open" not in seen:
+                seen.add("day_open")
+                run.log.warn(f"get_current_data()[{self.security!r}].day_open read at "
+                             f"{run.current_dt.time()} (before 09:27): NaN, as on JoinQuant "
+                             f"(today's open is known from 09:27)")
+        return self._open
 
     def __repr__(self) -> str:
         return (f"CurrentData(security={self.security}, last_price={self.last_price}, "
@@ -860,7 +919,9 @@ class CurrentData(dict):
         u.pre_close = run.bar("pre_close", j) * scale if listed else float("nan")
         u.paused = (not listed) or run.is_paused(j)
         u.is_st = bool(store.st_matrix()[run.day_i, j])
-        u.day_open = run.bar("open", j) * scale if listed and run.current_dt.time() >= _dt.time(9, 27) else float("nan")
+        early = run.current_dt.time() < _dt.time(9, 27)
+        u._open = run.bar("open", j) * scale if listed and not early else float("nan")
+        u._early = run if listed and early else None
         u.name = store.display_name(code, run.current_date)
         u.industry_code = None
         self[code] = u

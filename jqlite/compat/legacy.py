@@ -22,6 +22,8 @@ restored name                old meaning (modern spelling)
 ``as_matrix(columns)``       ``.to_numpy()``
 ``valid()``                  ``dropna()``
 ``get_value``/``set_value``  ``.at[...]``
+``DataFrame.to_panel()``     long frame (2-level row index major, minor) -> Panel: jqlite's
+                             :class:`~jqlite.compat.panel.PanelFrame` (``df.unstack(1)``)
 ``mad()``                    mean absolute deviation about the mean
 ``pd.np``/``pd.datetime``    ``numpy`` / ``datetime.datetime``
 ``pd.TimeGrouper(f)``        ``pd.Grouper(freq=f)``
@@ -192,6 +194,24 @@ def _frame_sort(self, columns=None, axis=0, ascending=True, inplace=False, kind=
                                na_position=na_position)
     return self.sort_values(by=columns, axis=axis, ascending=ascending, inplace=inplace,
                             kind=kind, na_position=na_position)
+
+
+def _frame_to_panel(self):
+    """pandas <= 0.25 ``DataFrame.to_panel``: a long frame whose row index has two levels
+    (major, minor) as a Panel -- items = the columns, major axis = level 0, minor axis =
+    level 1 (both sorted) -- here the :class:`~jqlite.compat.panel.PanelFrame` jqlite uses
+    for JoinQuant's Panels (``major_xs``, ``minor_xs``, ``p[item]`` as major x minor).
+
+    Raises
+    ------
+    ValueError
+        The index is not a two-level MultiIndex (pandas 0.25 raised the same).
+    """
+    from .panel import PanelFrame
+    if not isinstance(self.index, pd.MultiIndex) or self.index.nlevels != 2:
+        raise ValueError("Only 2-level MultiIndex are supported.")
+    wide = self.unstack(level=1).sort_index()
+    return PanelFrame(wide)
 
 
 _ORIG_SORT_INDEX = pd.DataFrame.sort_index
@@ -1141,6 +1161,7 @@ def install() -> None:
     _add(S, "get_value", _series_get_value, "s.at[label]")
     _add(S, "set_value", _series_set_value, "s.at[label] = v")
     _add(D, "lookup", _lookup, "df.to_numpy()[rows, cols]")
+    _add(D, "to_panel", _frame_to_panel, "df.unstack(level=1) (dates x (field, code) columns)")
     _add(S, "nonzero", _nonzero, "np.nonzero(s.to_numpy())")
     if not getattr(D.sort_index, "_jqlite_legacy", False):
         D.sort_index = _frame_sort_index
@@ -1165,7 +1186,7 @@ RESTORED = {
     "Series": ["sort", "order", "ix", "iteritems", "mad", "as_matrix", "append", "valid",
                "get_value", "set_value", "nonzero"],
     "DataFrame": ["sort", "sort_index(by=)", "ix", "iteritems", "mad", "as_matrix", "append",
-                  "get_value", "set_value", "lookup"],
+                  "get_value", "set_value", "lookup", "to_panel"],
     "pandas": sorted(set(_pd_names()) | {"stats"}),
     "numpy": sorted(_NP_NAMES),
     "sklearn.preprocessing": sorted(_SKLEARN_NAMES["sklearn.preprocessing"]),
