@@ -1089,11 +1089,40 @@ def _set_key(key):
     return key, False
 
 
+#: pandas 2.x's warning for ``ser[int]`` on a non-integer index (pandas/core/series.py, GH#50617).
+_POSITIONAL_GETITEM = ("Series.__getitem__ treating keys as positions is deprecated. "
+                       "In a future version, integer keys will always be treated "
+                       "as labels (consistent with DataFrame behavior). To access "
+                       "a value by position, use `ser.iloc[pos]`")
+#: pandas < 3 falls back to positions for ``ser[int]`` (pandas 3 treats it as a label).
+_PD_POSITIONAL = int(pd.__version__.split(".")[0]) < 3
+
+
 def _set_indexer(cls: type, name: str, label: str) -> None:
     orig = getattr(cls, name)
     if getattr(orig, "_jqlite_legacy", False):
         return
-    if name == "__getitem__":
+    if name == "__getitem__" and cls is pd.Series:
+        @functools.wraps(orig)
+        def wrapper(self, key):
+            tk = type(key)
+            if _PD_POSITIONAL and (tk is int or isinstance(key, np.integer)) \
+                    and self.index._should_fallback_to_positional:
+                # ``df['close'][-1]`` on a dates index, the commonest JoinQuant idiom: what
+                # pandas 2.x does (FutureWarning, then the value by position) without its
+                # find_stack_level() walk of the stack, which cost more than the rest of the
+                # lookup; the warning names the caller's line, as pandas' does for user code
+                f = sys._getframe(1)
+                if not f.f_globals.get("__name__", "").startswith("pandas"):
+                    warnings.warn(_POSITIONAL_GETITEM, FutureWarning, stacklevel=2)
+                    return self._values[key]
+            elif tk in (set, frozenset, tuple):
+                key2, hit = _set_key(key)
+                if hit and _caller_is_user(2):
+                    used(f"{label}[set]", f"{label}[sorted(the_set)]")
+                    key = key2
+            return orig(self, key)
+    elif name == "__getitem__":
         @functools.wraps(orig)
         def wrapper(self, key):
             if type(key) in (set, frozenset, tuple):

@@ -563,3 +563,23 @@ def initialize(context):
     r = run_backtest("rf_auto.py", market=market, source=src)
     assert r.error is None and r.run.g.m == ("sqrt", 1.0, 1)
     assert any("max_features='auto'" in ln and "scikit-learn" in ln for ln in r.log)
+
+
+def test_series_integer_key_on_dates_is_a_position_with_pandas_warning():
+    # ``df['close'][-1]``: pandas 2.x reads an int key on a dates index as a position and warns
+    # (FutureWarning, GH#50617); the legacy wrapper answers the same value and the same warning
+    # naming the caller's line, without pandas' stack walk (corpus c5f64603 spent ~10 % there)
+    s = pd.Series([1.5, 2.5, 3.5], index=pd.date_range("2024-01-02", periods=3))
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        assert s[-1] == 3.5 and s[0] == 1.5 and s[np.int64(1)] == 2.5
+    assert len(w) == 3 and all(x.category is FutureWarning for x in w)
+    assert all("treating keys as positions" in str(x.message) for x in w)
+    assert {Path(x.filename).name for x in w} == {Path(__file__).name}
+    # an integer index: the key is a label, as in pandas (no fallback, KeyError when absent)
+    r = pd.Series([1.5, 2.5, 3.5], index=[10, 20, 30])
+    assert r[20] == 2.5
+    with pytest.raises(KeyError):
+        r[-1]
+    with pytest.raises(IndexError):
+        s[3]
