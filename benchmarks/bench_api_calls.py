@@ -8,9 +8,11 @@ Public JoinQuant strategies often loop over an index's members and call ``attrib
 ae88495f, ae6ea0d8, 0f36825f timed out on that).  This runs one backtest over ``--days``
 trading days from 2021-01-04 whose 10:00 task calls each shape below once for each of ``--n``
 stocks of 000300.XSHG and times every call inside the strategy; it prints microseconds per
-call (wall, median over the days of the per-day mean).  With ``--old-root`` the same is run
-from another checkout (``PYTHONPATH=OLD``, same interpreter, same store) in a subprocess,
-alternating old/new for ``--rounds``, and the new/old ratio is printed per shape.
+call: CPU time of the process (the calls are single-threaded, and CPU time is steadier than
+wall time on a shared machine), median over the days of the per-day mean.  With
+``--old-root`` the same is run from another checkout (``PYTHONPATH=OLD``, same interpreter,
+same store) in a subprocess, alternating old/new for ``--rounds``, and the new/old ratio is
+printed per shape.
 """
 
 from __future__ import annotations
@@ -56,10 +58,10 @@ def initialize(context):
 
 def probe(context):
     for name, f in SHAPES.items():
-        t0 = _time.perf_counter()
+        t0 = _time.process_time()
         for s in g.pool:
             f(s, context)
-        g.t[name].append((_time.perf_counter() - t0) / len(g.pool))
+        g.t[name].append((_time.process_time() - t0) / len(g.pool))
 """
 
 
