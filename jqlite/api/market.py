@@ -185,14 +185,14 @@ def _col_values(store, fields, rows, j: int, fq, run) -> dict[str, np.ndarray]:
 
 
 def _col_scale(store, rows, j: int, fq, run) -> np.ndarray | None:
-    """:func:`_scale` of one security column, 1-D."""
-    if fq is None:
+    """:func:`_scale` of one security column, 1-D (same rules, ``'none'`` included)."""
+    if fq is None or (isinstance(fq, str) and fq.lower() == "none"):
         return None
     f = store.field("factor")[rows, j]
     if fq == "post":
         return np.array(f)
     if fq != "pre":
-        raise ParamsError(f"fq must be 'pre', 'post' or None, was {fq!r}")
+        raise ParamsError(f"fq must be 'pre', 'post' or None ('none'), was {fq!r}")
     ref_i = _ref_day(store, run, fq)
     if ref_i == -1:
         ref = _last_factor(store)[j]

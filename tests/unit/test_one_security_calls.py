@@ -56,6 +56,13 @@ def test_attribute_history_adjusts_around_a_bonus_issue_by_hand(market):
     post = m.get_price(A, start_date="2024-01-04", end_date="2024-01-09", fields=["close", "paused"], fq="post")
     assert post["close"].tolist() == [12.0, 12.0, 12.0, 14.0]
     assert post["paused"].tolist() == [0.0, 1.0, 1.0, 0.0]
+    # an unknown fq is refused when a price needs it, as on the general path
+    from jqlite.errors import ParamsError
+    with pytest.raises(ParamsError, match="fq must be"):
+        m.attribute_history(A, 3, "1d", ["close"], fq="bad")
+    assert m.attribute_history(A, 3, "1d", ["paused"], fq="bad")["paused"].tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(ParamsError, match="unknown field"):
+        m.get_price(A, count=2, end_date="2024-01-15", fields=["close", "vwap"])
     h.close()
 
 
@@ -98,7 +105,7 @@ def test_attribute_history_matches_the_general_path(market, real_price):
     h = _harness(market, real_price, "2024-01-16 10:00")
     run = h.run
     for code, count, unit, fields, skip, fq in itertools.product(
-            [A, B, C], [1, 3, 8, 30], ["1d", "2d"], FIELD_SETS, [True, False], ["pre", "post", None]):
+            [A, B, C], [1, 3, 8, 30], ["1d", "2d"], FIELD_SETS, [True, False], ["pre", "post", None, "none"]):
         got = m.attribute_history(code, count, unit, fields, skip_paused=skip, fq=fq)
         exp = _old_attribute_history(m, run, code, count, unit, fields, skip, True, fq)
         _same_frame(got, exp)
@@ -121,7 +128,7 @@ def test_get_price_one_security_matches_the_panel_of_several(market, real_price)
     h = _harness(market, real_price, "2024-01-16 10:00")
     for code, (start, end, count), fields, fq, fill, freq in itertools.product(
             [A, B, C], [("2024-01-02", "2024-01-15", None), (None, "2024-01-16", 7), (None, "2024-01-12", 1)],
-            FIELD_SETS[:2] + FIELD_SETS[4:], ["pre", "post", None], [True, False], ["daily", "2d"]):
+            FIELD_SETS[:2] + FIELD_SETS[4:], ["pre", "post", None, "None"], [True, False], ["daily", "2d"]):
         kw = dict(start_date=start, end_date=end, count=count, fields=fields, fq=fq, fill_paused=fill,
                   frequency=freq)
         got = m.get_price(code, **kw)
@@ -148,7 +155,7 @@ def test_get_price_skip_paused_count_matches_the_whole_history_scan(market):
     run = h.run
     for code, count, end, fields, fq in itertools.product(
             [A, B, C], [1, 2, 5, 11, 50], ["2024-01-03", "2024-01-11", "2024-01-16"],
-            [["close"], ["open", "close", "volume", "paused"], ["close", "close"]], ["pre", None]):
+            [["close"], ["open", "close", "volume", "paused"], ["close", "close"]], ["pre", None, "none"]):
         got = m.get_price(code, end_date=end, count=count, fields=fields, fq=fq, skip_paused=True)
         exp = _old_traded_bars(m, run, code, run.store.day_index(end, "right"), count, fields, fq)
         _same_frame(got, exp)
