@@ -13,6 +13,9 @@ hand-made data so they run everywhere.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -233,25 +236,39 @@ def test_fundamentals_job_error_reaches_the_import_and_leaves_nothing(tmp_path):
 
 def test_reuse_freed_memory_reuses_pages():
     """Inside the block a freed 64 MB array's pages serve the next one (no new page faults);
-    outside, glibc maps fresh memory for it and the kernel faults it in again."""
-    import resource
+    outside, glibc maps fresh memory for it and the kernel faults it in again.  Measured in a
+    fresh interpreter: glibc raises its mmap threshold for good once a large mapped chunk is
+    freed, so inside a long test process (after other tests freed big arrays) "outside" may
+    already reuse the heap and the comparison would say nothing."""
+    import subprocess
     import sys
-    from jqlite.data.heap import release_free_memory, reuse_freed_memory
+    from jqlite.data.heap import release_free_memory
     if not sys.platform.startswith("linux") or not release_free_memory():
         pytest.skip("glibc only")
+    code = """
+import resource
+import numpy as np
+from jqlite.data.heap import reuse_freed_memory
 
-    def faults_of_second_alloc() -> int:
-        a = np.ones(8 * 2**20)
-        del a
-        f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-        b = np.ones(8 * 2**20)
-        f1 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-        del b
-        return f1 - f0
-    with reuse_freed_memory() as active:
-        assert active
-        inside = faults_of_second_alloc()
-    outside = faults_of_second_alloc()
+def faults_of_second_alloc():
+    a = np.ones(8 * 2**20)
+    del a
+    f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    b = np.ones(8 * 2**20)
+    f1 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    del b
+    return f1 - f0
+
+with reuse_freed_memory() as active:
+    assert active
+    inside = faults_of_second_alloc()
+outside = faults_of_second_alloc()
+print(outside, inside)
+"""
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
+                         env={**os.environ, "PYTHONPATH": str(root)}, check=True).stdout
+    outside, inside = map(int, out.split())
     assert inside < 8 <= outside      # 64 MB: >= 32 faults with 2 MB pages, 16,384 with 4 kB ones
 
 
