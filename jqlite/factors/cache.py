@@ -127,12 +127,24 @@ class FactorEngine:
         self._pending: list = []
         self._inflight: dict = {}     # disk path -> block queued for writing (read it from here)
         self._readers: OrderedDict = OrderedDict()   # disk path -> (stat, reader, file): _row_reader
+        self._missing: dict = {}      # missing_inputs memo ("panel": the panel it is for)
 
     # ------------------------------------------------------------------ availability
     def missing_inputs(self, name: str, panel) -> list[str]:
-        """Required fundamentals inputs of ``name`` that ``panel`` cannot serve."""
-        fd = REGISTRY[name]
-        return [i for i in fd.required_fundamentals if not panel_has(panel, *i.split(".", 1))]
+        """Required fundamentals inputs of ``name`` that ``panel`` cannot serve.
+
+        Memoised per panel object (a panel's columns do not change; the flagship asks for
+        86 factors on each of its ~1,000 requests)."""
+        memo = self._missing
+        if memo.get("panel", memo) is not panel:
+            memo.clear()
+            memo["panel"] = panel
+        miss = memo.get(name)
+        if miss is None:
+            fd = REGISTRY[name]
+            miss = [i for i in fd.required_fundamentals if not panel_has(panel, *i.split(".", 1))]
+            memo[name] = miss
+        return list(miss)
 
     # ------------------------------------------------------------------ disk
     def disk_root(self):
@@ -341,6 +353,7 @@ class FactorEngine:
         ns, nd = st.n_securities, st.n_days
         out = {}
         todo = []
+        nan_rows = None
         for nm in names:
             miss = self.missing_inputs(nm, panel)
             if miss:
@@ -348,7 +361,10 @@ class FactorEngine:
                 record_gap("get_factor_values", f"factor {nm} (input {', '.join(miss)})",
                            f"jqfactor: factor {nm!r} is unavailable (missing input(s): "
                            f"{', '.join(miss)} absent in store); returning NaN")
-                out[nm] = np.full((r1 - r0 + 1, ns), np.nan)
+                if nan_rows is None:     # one read-only array for every missing factor
+                    nan_rows = np.full((r1 - r0 + 1, ns), np.nan)
+                    nan_rows.setflags(write=False)
+                out[nm] = nan_rows
             else:
                 todo.append(nm)
         if not todo:

@@ -602,6 +602,74 @@ def _cs_process(x, w, mask, k, seq, seq_w, out):
             out[i, j] = o if np.isfinite(o) else np.nan
 
 
+@njit(cache=True, parallel=True, error_model="numpy")
+def _slope5(y0, y1, y2, y3, y4):
+    """Body of :func:`slope_growth5` on five C-ordered ``(n, m)`` arrays."""
+    n, m = y0.shape
+    out = np.empty((n, m))
+    for i in prange(n):
+        for j in range(m):
+            v0 = y0[i, j]
+            v1 = y1[i, j]
+            v2 = y2[i, j]
+            v3 = y3[i, j]
+            v4 = y4[i, j]
+            k0 = v0 == v0
+            k1 = v1 == v1
+            k2 = v2 == v2
+            k3 = v3 == v3
+            k4 = v4 == v4
+            cnt = int(k0) + int(k1) + int(k2) + int(k3) + int(k4)
+            if cnt < 4:
+                out[i, j] = np.nan
+                continue
+            # numpy's axis-0 sums: the first slice, then the others added in order
+            st = ((((0.0 if k0 else 0.0) + (1.0 if k1 else 0.0)) + (2.0 if k2 else 0.0))
+                  + (3.0 if k3 else 0.0)) + (4.0 if k4 else 0.0)
+            sy = ((((v0 if k0 else 0.0) + (v1 if k1 else 0.0)) + (v2 if k2 else 0.0))
+                  + (v3 if k3 else 0.0)) + (v4 if k4 else 0.0)
+            mt = st / cnt
+            my = sy / cnt
+            d0 = 0.0 - mt
+            d1 = 1.0 - mt
+            d2 = 2.0 - mt
+            d3 = 3.0 - mt
+            d4 = 4.0 - mt
+            sxx = ((((d0 * d0 if k0 else 0.0) + (d1 * d1 if k1 else 0.0)) + (d2 * d2 if k2 else 0.0))
+                   + (d3 * d3 if k3 else 0.0)) + (d4 * d4 if k4 else 0.0)
+            sxy = ((((d0 * (v0 - my) if k0 else 0.0) + (d1 * (v1 - my) if k1 else 0.0))
+                    + (d2 * (v2 - my) if k2 else 0.0)) + (d3 * (v3 - my) if k3 else 0.0)) \
+                + (d4 * (v4 - my) if k4 else 0.0)
+            o = (sxy / sxx) / abs(my)
+            out[i, j] = o if np.isfinite(o) else np.nan
+    return out
+
+
+def slope_growth5(ys):
+    """Least-squares slope of five yearly points on ``t = 0..4``, over ``|mean|``.
+
+    Parameters
+    ----------
+    ys : sequence of 5 ndarrays, each shape (n_days, n_securities)
+        The points, oldest first (NaN: missing).
+
+    Returns
+    -------
+    ndarray of float64, shape (n_days, n_securities)
+        ``Σ(t - t̄)(y - ȳ) / Σ(t - t̄)² / |ȳ|`` over the non-NaN points (means over those
+        points too); NaN with fewer than 4 points or a non-finite result.  The arithmetic of
+        the numpy version it replaces (``np.stack`` then sums over the first axis, which
+        numpy adds slice after slice), so the values are the same bit for bit, without the
+        ten ``(5, n_days, n_securities)`` temporaries.
+    """
+    if len(ys) != 5:
+        raise ValueError(f"slope_growth5 takes 5 arrays, got {len(ys)}")
+    a = [np.ascontiguousarray(y, dtype=np.float64) for y in ys]
+    if any(y.ndim != 2 or y.shape != a[0].shape for y in a):
+        raise ValueError("slope_growth5: the 5 arrays must be 2-D of one shape")
+    return _slope5(a[0], a[1], a[2], a[3], a[4])
+
+
 # ---------------------------------------------------------------------------- wrappers
 # The kernels walk each column along time; Fortran-ordered inputs/outputs keep that walk
 # contiguous in memory (about 5x faster than strided C-order access).

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import MissingInput, factor
-from ..kernels import cs_process, ew_beta, ew_sum_lagged, rolling_sum, safe_div
+from ..kernels import cs_process, ew_beta, ew_sum_lagged, rolling_sum, safe_div, slope_growth5
 
 _MC = ("valuation.market_cap",)
 _C = ("bars.close", "bars.factor")
@@ -302,7 +302,14 @@ def earnings_yield(ctx):
 
 # ------------------------------------------------------------------ growth
 def _slope_growth(ys):
-    """Slope of ``ys`` (list of 5 arrays, oldest first) on [0..4] / |mean|; >= 4 points."""
+    """Slope of ``ys`` (list of 5 arrays, oldest first) on [0..4] / |mean|; >= 4 points
+    (compiled: :func:`jqlite.factors.kernels.slope_growth5`, the values of
+    :func:`_slope_growth_numpy`)."""
+    return slope_growth5(ys)
+
+
+def _slope_growth_numpy(ys):
+    """:func:`_slope_growth` as numpy array operations (the reference it is checked against)."""
     y = np.stack(ys)                              # (5, n, m)
     ok = ~np.isnan(y)
     t = np.arange(5.0)[:, None, None] * np.ones_like(y)
