@@ -542,10 +542,11 @@ def _row_sum(t, seq):
 
 
 @njit(cache=True, error_model="numpy")
-def _row_nanstd(a, t, seq):
+def _row_nanstd(a, t, seq_tot, seq_ss):
     """``(mean, std ddof=1)`` of the non-NaN values of row ``a`` (NaN std below 2 values),
-    numpy's ``nanmean`` / ``nansum`` arithmetic (sums as :func:`_row_sum`); ``t`` is scratch
-    space of ``a``'s length."""
+    numpy's ``nanmean`` / ``nansum`` arithmetic (sums as :func:`_row_sum`: ``seq_tot`` for
+    the values' sum, ``seq_ss`` for the squared deviations'); ``t`` is scratch space of
+    ``a``'s length."""
     m = a.shape[0]
     cnt = 0
     for j in range(m):
@@ -557,21 +558,21 @@ def _row_nanstd(a, t, seq):
             t[j] = 0.0
     if cnt == 0:
         return np.nan, np.nan
-    mu = _row_sum(t, seq) / cnt
+    mu = _row_sum(t, seq_tot) / cnt
     for j in range(m):
         d = a[j] - mu
         d = d * d
         t[j] = d if d == d else 0.0
     if cnt < 2:
         return mu, np.nan
-    return mu, math.sqrt(_row_sum(t, seq) / (cnt - 1))
+    return mu, math.sqrt(_row_sum(t, seq_ss) / (cnt - 1))
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _cs_process(x, w, mask, k, seq, seq_w, out):
+def _cs_process(x, w, mask, k, seq, out):
     """Row-wise §10.1 pipeline (see :func:`cs_process`) of ``x`` and ``w`` ``(n, m)``,
-    ``mask`` ``(m,)`` bool, into ``out`` ``(n, m)``; ``seq`` / ``seq_w``: the sums over values
-    / over weights as numpy sums the rows of F-ordered arrays (:func:`_row_sum`)."""
+    ``mask`` ``(m,)`` bool, into ``out`` ``(n, m)``; ``seq`` (6 bools): which of the row
+    sums go left to right rather than pairwise (:data:`CS_SUMS`, :func:`_row_sum`)."""
     n, m = x.shape
     for i in prange(n):
         a = np.empty(m)
@@ -579,7 +580,7 @@ def _cs_process(x, w, mask, k, seq, seq_w, out):
         for j in range(m):                        # stocks only, finite values
             v = x[i, j]
             a[j] = v if (mask[j] and np.isfinite(v)) else np.nan
-        mu, sd = _row_nanstd(a, t, seq)           # winsorise at mean +- k std
+        mu, sd = _row_nanstd(a, t, seq[0], seq[1])    # winsorise at mean +- k std
         lo = mu - k * sd
         hi = mu + k * sd
         for j in range(m):
@@ -590,13 +591,13 @@ def _cs_process(x, w, mask, k, seq, seq_w, out):
         for j in range(m):                        # cap-weighted mean
             wj = w[i, j]
             t[j] = wj if (a[j] == a[j] and np.isfinite(wj) and wj > 0.0) else 0.0
-        sw = _row_sum(t, seq_w)
+        sw = _row_sum(t, seq[4])
         for j in range(m):
             p = (a[j] if t[j] != 0.0 else 0.0) * t[j]
             t[j] = p if p == p else 0.0
-        num = _row_sum(t, seq)
+        num = _row_sum(t, seq[5])
         mw = num / sw if sw > 0.0 else np.nan
-        _, sd2 = _row_nanstd(a, t, seq)           # equal-weight std of the winsorised row
+        _, sd2 = _row_nanstd(a, t, seq[2], seq[3])   # equal-weight std of the clipped row
         for j in range(m):
             o = (a[j] - mw) / sd2
             out[i, j] = o if np.isfinite(o) else np.nan
@@ -747,6 +748,12 @@ def ew_beta_sigma(r, rm, w, halflife, min_obs):
                           int(min_obs))
 
 
+#: The row sums of :func:`cs_process`, in the order of its ``orders`` argument: values and
+#: squared deviations of the masked row, the same of the clipped row, the weights, the
+#: weighted values.
+CS_SUMS = ("values", "squares", "clipped values", "clipped squares", "weights", "weighted values")
+
+
 def _column_major(a) -> bool:
     """Whether numpy copies / reduces the 2-D ``a`` column by column (F-like strides: an
     F-ordered array or a row slice of one), as ``np.array(a, order="K")`` would lay it out."""
@@ -754,7 +761,7 @@ def _column_major(a) -> bool:
             and abs(a.strides[0]) < abs(a.strides[1]))
 
 
-def cs_process(x, w, mask, k=2.5):
+def cs_process(x, w, mask, k=2.5, orders=None, out_order=None):
     """Cross-sectional §10.1 pipeline of the style factors, row by row, in one compiled pass.
 
     Parameters
@@ -767,10 +774,17 @@ def cs_process(x, w, mask, k=2.5):
         Securities of the cross-section (stocks): the others come out NaN.
     k : float, default 2.5
         Winsorising width in standard deviations.
+    orders : sequence of 6 bool, optional
+        For each row sum of :data:`CS_SUMS`, True to add left to right (as numpy sums the
+        rows of an F-ordered array), False pairwise (:func:`_pairwise_sum`, as numpy sums the
+        rows of a C-ordered one).  Default: left to right when ``x`` is laid out column by
+        column, pairwise otherwise.
+    out_order : {"C", "F"}, optional
+        Memory order of the result (default: ``x``'s).
 
     Returns
     -------
-    ndarray of float64, shape (n_days, n_securities), in ``x``'s memory order
+    ndarray of float64, shape (n_days, n_securities)
         Per row: values outside ``mask`` and non-finite values set to NaN, clipped to
         ``mean ± k·std`` (equal-weight, ddof=1, over the row's non-NaN values), then
         ``(x - Σw·x / Σw) / std`` (``w``-weighted mean over the values with a finite positive
@@ -778,22 +792,25 @@ def cs_process(x, w, mask, k=2.5):
 
     Notes
     -----
-    The same arithmetic as ``jqlite.factors.library.style.winsorize_sigma`` followed by
-    ``cap_standardize`` (numpy), values bit for bit: numpy sums the rows of a C-ordered
-    array pairwise (:func:`_pairwise_sum`) and those of an F-ordered one (the rolling
-    kernels' outputs) left to right, so the kernel sums as numpy would for ``x``'s layout
-    and returns that layout.  ~5x less CPU than the numpy chain (one pass per row instead
-    of ~20 array temporaries).
+    The arithmetic of ``jqlite.factors.library.style.winsorize_sigma`` followed by
+    ``cap_standardize`` (numpy) in one pass per row instead of ~20 array temporaries (~5x
+    less CPU).  numpy sums the rows of a C-ordered array pairwise and those of an F-ordered
+    one left to right, and picks its temporaries' layouts from the inputs' layouts *and
+    shapes*; ``jqlite.factors.library.style.process`` finds those layouts once per shape
+    and passes them as ``orders``, which makes the values numpy's bit for bit.
     """
     x = np.asarray(x, dtype=np.float64)
-    fortran = _column_major(x)
     w = np.asarray(np.broadcast_to(w, x.shape), dtype=np.float64)
-    fortran_w = _column_major(w)
     mask = np.ascontiguousarray(np.broadcast_to(mask, x.shape[1:]), dtype=np.bool_)
-    out = np.empty(x.shape, dtype=np.float64, order="F" if fortran else "C")
-    # numpy's layouts in cap_standardize: the weights' temporary takes w's layout, the
-    # values' temporaries x's (checked for the four C/F combinations in the tests)
-    _cs_process(x, w, mask, float(k), fortran, fortran and fortran_w, out)
+    if orders is None:
+        orders = (_column_major(x),) * 6
+    seq = np.array([bool(o) for o in orders], dtype=np.bool_)
+    if seq.shape != (6,):
+        raise ValueError(f"cs_process: orders needs 6 flags ({', '.join(CS_SUMS)})")
+    if out_order is None:
+        out_order = "F" if _column_major(x) else "C"
+    out = np.empty(x.shape, dtype=np.float64, order=out_order)
+    _cs_process(x, w, mask, float(k), seq, out)
     return out
 
 

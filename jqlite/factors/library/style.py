@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import MissingInput, factor
-from ..kernels import cs_process, ew_beta, ew_sum_lagged, rolling_sum, safe_div, slope_growth5
+from ..kernels import (_column_major, cs_process, ew_beta, ew_sum_lagged, rolling_sum, safe_div,
+                       slope_growth5)
 
 _MC = ("valuation.market_cap",)
 _C = ("bars.close", "bars.factor")
@@ -75,10 +76,57 @@ def cap_standardize(x, w):
 def process(x, w, mask):
     """§10.1 steps 1/3/5: winsorise ±2.5σ, cap-weighted standardise (stocks only).
 
-    One compiled pass per row (:func:`jqlite.factors.kernels.cs_process`): the arithmetic
-    of ``cap_standardize(winsorize_sigma(_rowmask(x, mask)), w)`` (:func:`process_numpy`),
-    equal to it for C-ordered rows, within a few ulps otherwise."""
-    return cs_process(x, w, mask, 2.5)
+    One compiled pass per row (:func:`jqlite.factors.kernels.cs_process`) with the
+    arithmetic of :func:`process_numpy`, values bit for bit: its row sums follow the order
+    numpy would use for the layouts of :func:`process_numpy`'s temporaries
+    (:func:`_sum_orders`)."""
+    x = np.asarray(x, dtype=np.float64)
+    w = np.asarray(np.broadcast_to(w, x.shape), dtype=np.float64)
+    orders, out_order = _sum_orders(x.shape, _column_major(x), _column_major(w))
+    return cs_process(x, w, mask, 2.5, orders, out_order)
+
+
+_ORDERS: dict = {}
+
+
+def _sum_orders(shape, x_f: bool, w_f: bool):
+    """``(orders, out_order)`` for :func:`jqlite.factors.kernels.cs_process`: which row sums
+    of :func:`process_numpy` numpy does left to right (its temporary is F-ordered) for
+    inputs of ``shape`` laid out column by column (``x_f``, ``w_f``) or not.
+
+    numpy lays a temporary out from its operands' layouts, and for mixed layouts from their
+    shape as well (``~isnan(x) & isfinite(w)`` is F-ordered for 300 x 4,800 F/C inputs,
+    C-ordered for 120 x 1,500), so the layouts are found by running the numpy steps once
+    per (shape, layouts) on zero arrays of that shape (memoised; a few ms)."""
+    key = (tuple(shape), bool(x_f), bool(w_f))
+    hit = _ORDERS.get(key)
+    if hit is not None:
+        return hit
+
+    def col(a):
+        return bool(a.ndim == 2 and a.shape[0] > 1 and a.shape[1] > 1
+                    and not a.flags.c_contiguous and a.flags.f_contiguous)
+    import warnings
+    x = np.zeros(shape, order="F" if x_f else "C")
+    w = np.ones(shape, order="F" if w_f else "C")
+    mask = np.ones(shape[1], dtype=bool)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        xr = _rowmask(x, mask)
+        mu = np.zeros(shape[0])
+        sq1 = (xr - mu[:, None]) ** 2
+        xw = winsorize_sigma(xr)
+        sq2 = (xw - mu[:, None]) ** 2
+        ok = ~np.isnan(xw) & np.isfinite(w) & (w > 0)
+        ww = np.where(ok, w, 0.0)
+        prod = np.where(ok, xw, 0.0) * ww
+        res = (xw - mu[:, None]) / mu[:, None]
+    hit = ((col(xr), col(sq1), col(xw), col(sq2), col(ww), col(prod)),
+           "F" if col(res) else "C")
+    if len(_ORDERS) > 256:
+        _ORDERS.clear()
+    _ORDERS[key] = hit
+    return hit
 
 
 def process_numpy(x, w, mask):
