@@ -91,6 +91,15 @@ def _load(security_list, check_date, unit, include_now, fq_ref_date, count: int 
         out["__time__"] = np.zeros((1, len(codes)), dtype=np.int64)
         return codes, out
     freq = _freq(unit)
+    # check_date inside today's session with include_now: the daily bar of that day is still
+    # forming -- the bars before it come from get_price, that day's bar as it stands at
+    # check_date from get_bars(include_now=True) (the parameters unit / include_now /
+    # fq_ref_date are get_bars'), so no FutureDataError under avoid_future_data
+    forming = _forming_day(end, include_now, freq)
+    if forming is not None:
+        end = forming[0]
+        if count is not None:
+            count = max(count - 1, 1)
     kw = dict(count=count) if count is not None else dict(start_date="1990-01-01")
     fq = None if (raw or fq_ref_date is not None) else "pre"
     df = get_price(codes, end_date=end, frequency=freq, fields=fields, fq=fq, panel=False,
@@ -109,6 +118,9 @@ def _load(security_list, check_date, unit, include_now, fq_ref_date, count: int 
                 df[f] = np.round(df[f].to_numpy(float) * s, 2)
             elif f == "volume":
                 df[f] = df[f].to_numpy(float) / s
+    if forming is not None:
+        df = pd.concat([df, _forming_rows(codes, fields, forming[1], fq_ref_date, raw)], ignore_index=True)
+        end = forming[1]
     wide = {f: df.pivot(index="time", columns="code", values=f).reindex(columns=codes) for f in fields}
     index = wide["close"].index
     if with_valuation:
@@ -127,6 +139,53 @@ def _load(security_list, check_date, unit, include_now, fq_ref_date, count: int 
         out = {f: np.full((1, len(codes)), np.nan) for f in out}
         out["__time__"] = np.zeros((1, len(codes)), dtype=np.int64)
     return codes, out
+
+
+def _forming_day(end, include_now: bool, freq: str):
+    """``(previous trading day, end as a datetime)`` when ``end`` lies inside a trading day's
+    session (09:30 < time < 15:00) and the day's bar is wanted (``include_now``, daily unit);
+    else None."""
+    if not include_now or freq != "daily":
+        return None
+    t = pd.Timestamp(end)
+    if t.time() <= _dt.time(9, 30) or t.time() >= _dt.time(15, 0):
+        return None
+    from jqdata import get_trade_days
+    day = t.date()
+    days = list(get_trade_days(end_date=day, count=2))
+    if not days or days[-1] != day:
+        return None                     # not a trading day: nothing is forming
+    prev = [d for d in days if d < day]
+    if not prev:
+        return None
+    return prev[-1], t.to_pydatetime().replace(second=0, microsecond=0)
+
+
+def _forming_rows(codes, fields, end: _dt.datetime, fq_ref_date, raw: bool) -> pd.DataFrame:
+    """The day's still-forming bar at ``end`` per security, as ``get_price(panel=False)`` rows
+    (``time``, ``code``, fields), adjusted like the rows before it: pre-adjusted as
+    ``get_price(fq='pre')`` (in a backtest to the current day / store end; in research to the
+    store's last day), raw for ``raw``, to ``fq_ref_date`` when given.  A security suspended
+    that day has no row."""
+    from jqlite.api._binding import active_store, run_or_none
+    from jqlite.api.market import get_bars
+    if fq_ref_date is not None:
+        ref = fq_ref_date
+    elif raw:
+        ref = end.date()
+    elif run_or_none() is None:
+        ref = active_store().dates[-1].date()
+    else:
+        ref = None                      # the run's own adjustment, as get_price(fq='pre')
+    b = get_bars(codes, 1, "1d", ["date", *fields], include_now=True, end_dt=end, fq_ref_date=ref, df=True)
+    if b.empty:
+        return pd.DataFrame(columns=["time", "code", *fields])
+    b = b[pd.to_datetime(b["date"]) == pd.Timestamp(end.date())]
+    out = pd.DataFrame({"time": pd.to_datetime(b["date"]).to_numpy(),
+                        "code": b.index.get_level_values(0).to_numpy()})
+    for f in fields:
+        out[f] = b[f].to_numpy(float)
+    return out
 
 
 def _circulating(codes, index, end, n) -> pd.DataFrame:

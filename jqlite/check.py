@@ -168,7 +168,7 @@ class Finding:
         ``legacy``, ``option``, ``schedule``, ``frequency``, ``fundamentals``, ``finance``,
         ``security``, ``factor``, ``file`` (``read_file``), ``iteration``, ``futures``
         (``get_future_contracts(v)[i]`` on a store without the variety), ``future``
-        (``get_bars(include_now=True)`` under ``avoid_future_data``), ``exit``, ``unsupported``
+        (``get_bars(include_now=True)`` intraday on a store without minute bars), ``exit``, ``unsupported``
         (an API function this jqlite always raises in), ``shape`` (a comparison this jqlite's
         frames refuse), ``classification`` (industry/concept codes), ``source``
         (the loader's remarks), ``store``, ``internal`` (the check itself failed on a worker).
@@ -1782,8 +1782,8 @@ class _Checker:
                              "handle_data reads the time of day (.hour/.minute) but runs once a day on daily "
                              "bars (JoinQuant's minute mode calls it every minute)")
 
-    #: fields of today's still-forming daily bar that get_bars(include_now=True) serves under
-    #: avoid_future_data (jqlite.api.market.get_bars; the others raise FutureDataError)
+    #: fields of today's still-forming daily bar that are known intraday without minute bars
+    #: (the rest come from the minute bars that have ended, jqlite.api.market.get_bars)
     _KNOWN_INTRADAY = {"date", "open", "high_limit", "low_limit", "paused", "factor", "pre_close"}
 
     def _intraday_functions(self) -> set[str]:
@@ -1814,12 +1814,13 @@ class _Checker:
 
     def _check_future_bars(self) -> None:
         """``get_bars(..., include_now=True)`` of high/low/close/volume/money on daily units,
-        intraday, under ``set_option('avoid_future_data', True)``: FutureDataError (JoinQuant
-        raises it too)."""
-        if not any(isinstance(n, ast.Call) and _call_name(n) == "set_option" and
-                   _const_str(_arg(n, 0, "name")) == "avoid_future_data" and
-                   isinstance(_arg(n, 1, "value"), ast.Constant) and _arg(n, 1, "value").value is True
-                   for n in ast.walk(self.tree)):
+        intraday, on a store WITHOUT minute bars: JoinQuant returns today's bar as it stands at
+        that minute (not future data, no FutureDataError even under ``avoid_future_data``);
+        jqlite builds it from minute bars and, without them, returns the whole day's bar --
+        a look-ahead (WARNING; the run log says it too).  Nothing to say when the store has
+        minute bars or is not known."""
+        st = self.store
+        if st is None or st.minute_bars() is not None or st.minute_bars(5) is not None:
             return
         intraday = None
         for n in ast.walk(self.tree):
@@ -1839,11 +1840,12 @@ class _Checker:
             if intraday is None:
                 intraday = self._intraday_functions()
             fn = self._enclosing_function(n)
-            sev = BLOCKER if fn is not None and fn.name in intraday else WARNING
-            self.add("future", f"get_bars(include_now=True)", n.lineno, sev,
-                     f"get_bars(..., include_now=True) of {bad} under avoid_future_data raises FutureDataError "
-                     f"when it runs intraday (today's bar is not complete before 15:00)"
-                     + ("" if sev == BLOCKER else "; whether this call runs intraday is not known"))
+            if fn is None or fn.name not in intraday:
+                continue
+            self.add("future", "get_bars(include_now=True)", n.lineno, WARNING,
+                     f"get_bars(..., include_now=True) of {bad} runs intraday, and the data store has no minute "
+                     f"bars: today's still-forming bar is the whole day's bar (its close is the day's close, a "
+                     f"look-ahead; JoinQuant gives the bar as it stands at that minute)")
 
     def _check_exits(self) -> None:
         """``exit()``/``quit()``/``sys.exit()``/``os._exit()``: the backtest stops there (jqlite

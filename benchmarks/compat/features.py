@@ -29,13 +29,14 @@ _FUTURE = re.compile(r"""\.(?:CCFX|XSGE|XDCE|XZCE|XINE|GFEX)\b|get_dominant_futu
 #: a callback JoinQuant calls once per bar: once a day at day frequency, every minute at minute
 _PER_BAR = re.compile(r"""def\s+handle_data\s*\(|['"]every_bar['"]""")
 #: the time of day read to decide something (compared, or kept to compare later): an hour /
-#: minute attribute of the current time, ``current_dt.time()`` in a comparison, or an
-#: ``'%H...'`` strftime of it -- ``str(context.current_dt.time())`` in a log line does not count
+#: minute attribute of the current time, ``current_dt.time()`` (or its ``str()``, compared with
+#: ``'14:30:00'``) in a comparison, or an ``'%H...'`` strftime of it -- ``str(context.current_dt.time())`` in a log line does not count
 _TIME_OF_DAY = re.compile(
     r"""(?:current_dt|\bnow)\s*\.\s*(?:hour|minute)\b"""
     r"""|current_dt\s*\.\s*time\s*\(\s*\)\s*(?:[<>=!]=?)"""
     r"""|(?:[<>=!]=?)\s*(?:context\.)?current_dt\s*\.\s*time\s*\(\s*\)"""
-    r"""|current_dt\s*\.\s*strftime\s*\(\s*['"][^'"]*%[HM]""")
+    r"""|current_dt\s*\.\s*strftime\s*\(\s*['"][^'"]*%[HM]"""
+    r"""|str\s*\(\s*(?:context\.)?current_dt\s*\.\s*time\s*\(\s*\)\s*\)\s*(?:[<>=!]=?)""")
 #: minute bars asked for: a minute unit / frequency argument of a data call
 _MINUTE_DATA = re.compile(r"""(?:unit|frequency)\s*=\s*['"](?:\d+m|minute|1min)['"]"""
                           r"""|\b(?:history|attribute_history|get_bars|get_price)\s*\([^)]*['"]\d+m['"]""")

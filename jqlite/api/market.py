@@ -91,14 +91,16 @@ def _take(m: np.ndarray, rows: np.ndarray | slice, cols: list[int]) -> np.ndarra
 
 
 def _scale(store, rows: np.ndarray | slice, cols: list[int], fq, run) -> np.ndarray | None:
-    """Per-cell multiplier for price fields under ``fq`` (None when raw)."""
-    if fq is None:
+    """Per-cell multiplier for price fields under ``fq`` (None when raw).  ``'none'`` is
+    accepted as None: JoinQuant's server takes it (jqdatasdk passes ``fq`` through unchecked,
+    and public jqdatasdk / strategy code calls ``get_price(..., fq='none')`` for raw prices)."""
+    if fq is None or (isinstance(fq, str) and fq.lower() == "none"):
         return None
     f = _take(store.field("factor"), rows, cols)
     if fq == "post":
         return f
     if fq != "pre":
-        raise ParamsError(f"fq must be 'pre', 'post' or None, was {fq!r}")
+        raise ParamsError(f"fq must be 'pre', 'post' or None ('none'), was {fq!r}")
     ref_i = _ref_day(store, run, fq)
     if ref_i == -1:
         ref = _last_factor(store)[cols]
@@ -355,7 +357,8 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
         Drop suspended / unlisted days (one security, or ``panel=False``).
     fq : {'pre', 'post', None}
         Adjustment; 'pre' is relative to the current backtest day in real-price mode, to
-        the store's last day otherwise.  Adjusted prices are rounded to 0.01.
+        the store's last day otherwise.  Adjusted prices are rounded to 0.01.  The string
+        ``'none'`` means None (JoinQuant accepts it).
     count : int, optional
     panel : bool
         Several securities: True -> DataFrame with (field, code) column MultiIndex so that
@@ -670,7 +673,8 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
     ParamsError
         A minute or unknown unit, a field the unit does not have, ``count < 1``.
     FutureDataError
-        ``end_dt`` after ``current_dt`` with ``avoid_future_data`` on.
+        ``end_dt`` after ``current_dt`` with ``avoid_future_data`` on (today's still-forming
+        bar is not future data).
 
     Notes
     -----
@@ -684,13 +688,17 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
       last day included so far).
     * A bar is complete once the close of the last XSHG trading day of its period has
       passed at ``end_dt``; an incomplete bar is returned only with ``include_now=True``.
-    * Intraday in a backtest, ``include_now=True`` takes today's bar as the daily engine
-      sees it: nothing before 09:30, O=H=L=C=open and volume=money=0 at 09:30 (JoinQuant's
-      opening snapshot, whichever fields are asked for), the whole day's bar afterwards (the
-      engine's latest price is the close after the open) -- except under
-      ``avoid_future_data``, where any field beyond date/open/pre_close/limits/paused/factor
-      of the still-forming bar raises :class:`FutureDataError`, as ``get_price`` does.
-      Without ``include_now`` today is left out until 15:00.
+    * Intraday (``end_dt`` on a trading day between 09:30 and 15:00), ``include_now=True``
+      returns today's bar as it stands at ``end_dt`` (JoinQuant: "支持返回当前时刻所在 bar
+      的数据"; spec jq_data_api §3.4): nothing before 09:30, O=H=L=C=open and
+      volume=money=0 at 09:30 (JoinQuant's opening snapshot, whichever fields are asked
+      for), afterwards open = the day's open, high / low / close / volume / money from the
+      minute bars that have ended by ``end_dt`` (close = the engine's latest price).  This is
+      not future data: ``avoid_future_data`` does not reject it (only an ``end_dt`` after
+      ``current_dt`` raises).  A store without minute bars for that day returns the whole
+      day's bar instead and says so in the run log (data gap ``get_bars`` / ``minute bars``).
+      The week / month bar that contains today aggregates this forming day bar.  Without
+      ``include_now`` today is left out until 15:00.
     * ``factor`` is the store's cumulative post-adjustment factor, unaffected by
       ``fq_ref_date`` (spec §1.1).
     """
@@ -709,14 +717,11 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
         raise ParamsError(f"get_bars(): count must be a positive integer, was {count}")
     end = _bars_end(run, store, end_dt)
     end_i, snapshot = _bars_last_row(run, store, end, include_now)
-    if (run is not None and run.settings.avoid_future_data and not snapshot and end_i >= 0
-            and store.dates[end_i].date() == end.date() and end.time() < CLOSE):
-        # today's bar before the close: only what is known intraday (spec §10), as get_price
-        known = {"date", "open", "high_limit", "low_limit", "paused", "factor", "pre_close"}
-        bad = [f for f in fields if f not in known]
-        if bad:
-            raise FutureDataError(f"avoid_future_data=True时,get_bars(include_now=True)不能在{end}获取当天"
-                                  f"尚未走完的bar的{bad} (今日的收盘/最高/最低/成交量要到15:00才知道)")
+    # today's bar still forming (after the open, before the close): JoinQuant returns it as it
+    # stands at end_dt -- built from the minute bars that have ended by then (not future data,
+    # so no FutureDataError even under avoid_future_data)
+    forming = (not snapshot and end_i >= 0 and store.dates[end_i].date() == end.date()
+               and OPEN < end.time() < CLOSE)
     out = {}
     # trading days needed: the last `count` of them for days; for weeks / months enough
     # days to cover count + 1 periods (<= 5 trading days a week, <= 23 a month), the first,
@@ -733,6 +738,8 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
             # the snapshot needs today's open even when 'open' is not among the fields
             op = vals["open"] if "open" in vals else _bars_values(store, run, ["open"], ok, j, fq_ref_date)["open"]
             _bars_open_snapshot(vals, op[-1])
+        elif forming and ok.size and ok[-1] == end_i:
+            _bars_forming_today(store, run, vals, j, end_i, end, fq_ref_date, c)
         dates = store.dates[ok]
         if kind != "1d":
             vals, dates = _bars_aggregate(vals, dates, kind)
@@ -746,12 +753,16 @@ def get_bars(security, count, unit="1d", fields=("date", "open", "high", "low", 
         return out[codes[0]] if single else out
     if single:
         return pd.DataFrame(out[codes[0]])
-    return _records_frame(out, codes)
+    return _records_frame(out, codes, fields)
 
 
-def _records_frame(out: dict, codes: list[str]) -> pd.DataFrame:
+def _records_frame(out: dict, codes: list[str], fields=()) -> pd.DataFrame:
     """``pd.concat({code: pd.DataFrame(record)})`` built in one go: a ``(code, i)``
-    MultiIndex over the codes' structured arrays (one DataFrame instead of one per code)."""
+    MultiIndex over the codes' structured arrays (one DataFrame instead of one per code);
+    no codes: an empty frame with columns ``fields``."""
+    if not codes:       # an empty list of codes: no rows, the (code, i) index and the fields
+        return pd.DataFrame(columns=list(fields),
+                            index=pd.MultiIndex.from_arrays([np.zeros(0, dtype=object), np.zeros(0, np.int64)]))
     recs = [out[c] for c in codes]
     names = recs[0].dtype.names
     lens = [len(r) for r in recs]
@@ -810,6 +821,8 @@ def _get_bars_minute(run, store, codes, single, fields, count, x, include_now, e
     if not df:
         return out[codes[0]] if single else out
     frames = {c: pd.DataFrame(out[c]) for c in codes}
+    if not frames:
+        return _records_frame({}, [], fields)
     return frames[codes[0]] if single else pd.concat(frames)
 
 
@@ -1251,6 +1264,52 @@ def _bars_open_snapshot(vals, o: float) -> None:
     for f in ("volume", "money"):
         if f in vals:
             vals[f][-1] = 0.0
+
+
+def _bars_forming_today(store, run, vals: dict, j: int, i: int, end: _dt.datetime, fq_ref_date,
+                        code: str) -> None:
+    """Replace the last row of ``vals`` (store day ``i``, the day of ``end``) by the day's
+    bar as it stands at ``end`` (after 09:30, before 15:00): open = the day's open, high /
+    low = extremes of the open and of the minute bars that have ended by ``end`` (labels <=
+    ``end``), close = the last of them (the engine's latest price, spec §4.1), volume / money
+    their sums, avg = money / volume; ``pre_close``, limits, ``paused`` and ``factor`` are
+    the day's.  Prices are adjusted like the rest of the bars (ratio of day ``i``).
+
+    Without minute bars for that day (a daily-only store, a partial import) the whole day's
+    bar stays -- its close is the day's close, a look-ahead JoinQuant does not have -- and
+    the data-gap ledger says so in the run log (:func:`jqlite.api._gaps.record_gap`)."""
+    mb = store.minute_bars() or store.minute_bars(5)
+    d = mb.day(j, i) if mb is not None else None
+    if d is None:
+        from ._gaps import record_gap
+        record_gap("get_bars", "minute bars (today's forming bar)",
+                   f"get_bars(include_now=True): no minute bars for {code} on {end.date()} in the data store; "
+                   f"today's still-forming bar at {end:%H:%M} was the whole day's daily bar (close = the day's "
+                   f"close, a look-ahead JoinQuant does not have; import 1-minute bars to get the bar as it "
+                   f"stands)")
+        return
+    s = mb.slot(end.time())
+    o = float(store.field("open")[i, j])
+    if s < 0:        # 5-minute bars before the first one ends: the opening snapshot
+        raw = {"open": o, "high": o, "low": o, "close": o, "volume": 0.0, "money": 0.0, "avg": o}
+    else:
+        hi = float(np.nanmax(d["high"][:s + 1]))
+        lo = float(np.nanmin(d["low"][:s + 1]))
+        vol = float(np.nansum(d["volume"][:s + 1]))
+        money = float(np.nansum(d["money"][:s + 1]))
+        c = float(d["close"][s])
+        raw = {"open": o, "high": max(o, hi), "low": min(o, lo), "close": c, "volume": vol, "money": money,
+               "avg": money / vol if vol > 0 else c}
+    ratio = _bars_ratio(store, run, j, np.array([i]), fq_ref_date)
+    r = float(ratio[0]) if ratio is not None else None
+    for f, v in raw.items():
+        if f not in vals:
+            continue
+        if r is not None and f in PRICE_FIELDS:
+            v = round(v * r, 2)
+        elif r is not None and f == "volume":
+            v = v / r
+        vals[f][-1] = v
 
 
 def _bars_period_keys(dates: pd.DatetimeIndex, kind: str) -> np.ndarray:

@@ -11,7 +11,7 @@ not ``sample``) never gets these: its calls answer empty with a data gap.
 Models (per stock and trading day with a bar and volume > 0; ``chg`` = the day's change in
 percent from the previous close, post-adjusted; ``M`` = the day's money in yuan):
 
-* money flow -- ``net_pct_main = clip(0.8 chg + 3 z1, -60, 60)``; of it ``xl`` takes a share
+* money flow -- ``net_pct_main = clip(chg + 7 z1, -60, 60)``; of it ``xl`` takes a share
   in [0.35, 0.65] plus noise and ``l`` the rest (``main = xl + l``, JoinQuant's definition);
   small orders take ``-(0.55..0.80) main`` plus noise and medium the remainder, so the four
   buckets' net flows sum to zero (every trade has a buyer and a seller).  ``net_amount_x =
@@ -140,7 +140,11 @@ def money_flow(store, codes, a: int, b: int) -> pd.DataFrame:
     z1, z3, z5 = (_normal(keys, days, s) for s in (1, 3, 5))
     u2, u4 = _uniform(keys, days, 102), _uniform(keys, days, 104)
     c0 = np.nan_to_num(chg)
-    main = np.clip(0.8 * c0 + 3.0 * z1, -60.0, 60.0)
+    # spread: a CSI 300 member's 主力净占比 is beyond +-15 % on a few days a quarter and
+    # public JoinQuant strategies filter on > 10 / > 15 / > 20 (the strategy wizard's money-flow
+    # filter, 'net_pct_main > 20 and < 60' screens); 0.8 chg + 3 z (std ~3.3, never above
+    # ~10 on CSI 300) left such filters empty every day -- decision in docs/data-coverage.md
+    main = np.clip(c0 + 7.0 * z1, -60.0, 60.0)
     xl = (0.35 + 0.30 * u2) * main + 0.8 * z3
     lg = main - xl
     sm = -(0.55 + 0.25 * u4) * main + 1.5 * z5

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from jqlite import check as C
 from jqlite.cli import main
-from jqlite.testing.builders import tiny_store
+from jqlite.data.minute import write_minute_bars
+from jqlite.testing.builders import make_minute_bars, tiny_store
 
 
 @pytest.fixture(scope="module")
@@ -717,7 +718,10 @@ def test_undefined_name_in_a_comprehension_filter():
         ("judge_x", 2, C.BLOCKER), ("limit_x", 4, C.BLOCKER), ("undefined_iter_x", 3, C.BLOCKER)]
 
 
-def test_get_bars_include_now_under_avoid_future_data():
+def test_get_bars_include_now_intraday_without_minute_bars(tmp_path):
+    """JoinQuant returns today's forming bar (no FutureDataError, with or without
+    avoid_future_data); only a store without minute bars is worth a warning: there jqlite
+    returns the whole day's bar."""
     src = """
         def initialize(context):
             set_option('avoid_future_data', True)
@@ -734,13 +738,14 @@ def test_get_bars_include_now_under_avoid_future_data():
         def after(context):
             return get_bars('000001.XSHE', 5, fields=['close'], include_now=True)
         """
-    r = run_check(src)
-    sev = sorted((f.severity, f.lines) for f in only(r, "future"))
-    # check() runs intraday through buy() at 11:10; after()'s call runs at an unknown time
-    assert sev == [(C.BLOCKER, [11]), (C.WARNING, [14])]
-    assert "['close', 'high']" in only(r, "future", C.BLOCKER)[0].message
-    r = run_check(src.replace("set_option('avoid_future_data', True)", "pass"))
-    assert only(r, "future") == []
+    daily = tiny_store(tmp_path / "d", {"000001.XSHE": [10.0] * 5})
+    (f,) = only(run_check(src, daily), "future")
+    # check() runs intraday through buy() at 11:10; after() at 15:30 gets the finished bar
+    assert (f.severity, f.lines) == (C.WARNING, [11]) and "['close', 'high']" in f.message
+    assert only(run_check(src), "future") == []                  # store not known
+    minute = tiny_store(tmp_path / "m", {"000001.XSHE": [10.0] * 5})
+    write_minute_bars(minute.path, make_minute_bars("000001.XSHE", minute.dates[0], 10.0))
+    assert only(run_check(src, minute), "future") == []
 
 
 def test_indexing_future_contracts_the_store_does_not_hold(store, tmp_path):

@@ -316,6 +316,10 @@ _HD = "def initialize(context):\n    pass\ndef handle_data(context, data):\n"
     ("def initialize(context):\n    run_daily(f, 'every_bar')\n"
      "def f(context):\n    df = get_bars(s, count=1, unit='1m')\n", "minute"),
     (_HD + "    h = history(1, '1m', 'close')\n", "minute"),
+    # the time of day as a string compared with 'HH:MM:SS' (an IH futures file that trades
+    # from 14:30 inside an every_bar task)
+    ("def initialize(context):\n    run_daily(f, time='every_bar')\n"
+     "def f(context):\n    if str(context.current_dt.time()) < '14:30:00':\n        return\n", "minute"),
     # day frequency: HH:MM tasks run at their time there too; a per-bar callback that neither
     # reads the time of day nor minute bars; the time only logged; a commented-out every_bar
     ("def initialize(context):\n    run_daily(f, '14:50')\n"

@@ -208,3 +208,35 @@ def go(context):
     with pytest.raises(StrategyError, match="FutureDataError") as ei:
         run_strategy(store, src, "2024-01-18", "2024-01-18")
     assert isinstance(ei.value.__cause__, FutureDataError)
+
+
+def test_get_price_and_history_accept_fq_none_string(store, run_strategy):
+    """fq='none' (a string) means unadjusted, as fq=None: jqdatasdk sends fq to the server
+    unchecked and public jqdatasdk / strategy code uses fq='none' for raw prices.  B closes
+    10.0 every day, factor 1 on days 0-9 and 2 from day 10 (2024-01-16): raw 10.0; pre-adjusted
+    to the store end (factor 2) the factor-1 days are 5.0; post-adjusted the factor-2 days 20.0."""
+    kw = dict(end_date="2024-01-16", count=2, fields=["close"])
+    assert market.get_price(B, fq="none", **kw)["close"].tolist() == [10.0, 10.0]
+    assert market.get_price(B, fq=None, **kw)["close"].tolist() == [10.0, 10.0]
+    assert market.get_price(B, fq="pre", **kw)["close"].tolist() == [5.0, 10.0]
+    assert market.get_price(B, fq="post", **kw)["close"].tolist() == [10.0, 20.0]
+    with pytest.raises(ParamsError, match="fq must be"):
+        market.get_price(B, fq="qfq", **kw)
+    src = """
+def initialize(context):
+    set_option('use_real_price', True)
+    run_daily(f, 'open')
+def f(context):
+    g.h = history(2, '1d', 'close', ['%s'], fq='none')['%s'].tolist()
+""" % (B, B)
+    r = run_strategy(store, src, "2024-01-17", "2024-01-17")
+    assert r.run.g.h == [10.0, 10.0]      # 01-15 (factor 1) and 01-16 (factor 2), raw
+
+
+def test_empty_code_list(store):
+    """get_bars([]): no rows -- {} (df=False) or an empty frame with the (code, i) index and
+    the asked fields (df=True), so ``reset_index()`` gives level_0 / level_1 as for codes."""
+    assert market.get_bars([], 2, unit="1d", fields=["date", "close"]) == {}
+    d = market.get_bars([], 2, unit="1w", fields=["date", "close"], df=True)
+    assert d.empty and list(d.columns) == ["date", "close"] and d.index.nlevels == 2
+    assert list(d.reset_index().columns) == ["level_0", "level_1", "date", "close"]

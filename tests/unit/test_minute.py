@@ -352,6 +352,85 @@ def test_avoid_future_data_is_enforced_to_the_minute(mstore, run_strategy):
     assert r.run.g.err == "FutureDataError"
 
 
+def test_get_bars_include_now_daily_bar_as_it_stands_at_the_minute(mstore, run_strategy):
+    """JoinQuant's get_bars(include_now=True) returns the bar that contains the current
+    moment as it stands (spec jq_data_api §3.4; JoinQuant docs "同时还支持返回当前时刻所在 bar
+    的数据"): not future data, so no FutureDataError under avoid_future_data either.
+
+    600000 on 2024-01-03 at 10:00 (bars 09:31..10:00 ended): open 10.20 (daily), bars
+    09:31..09:54 flat 10.20, 09:55..10:00 close 10.01..10.06 (the 09:55 bar opens 10.20 and
+    falls to 10.01), 1,000 shares each -> high 10.20, low 10.01, close 10.06 = last_price,
+    volume 30 x 1,000 = 30,000, money 24,000 x 10.20 + 1,000 x (10.01 + ... + 10.06)
+    = 244,800 + 60,210 = 305,010, avg 305,010 / 30,000 = 10.167.  The whole day (high 10.40,
+    close 10.20) is not used.  The week of 01-02: 01-02 (10.0 flat) + the forming day."""
+    src = """
+    from jqdata import *
+    def initialize(context):
+        set_option('use_real_price', True)
+        set_option('avoid_future_data', True)
+        run_daily(look, '10:00')
+    def look(context):
+        if context.current_dt.day == 3:
+            f = ['date', 'open', 'high', 'low', 'close', 'volume', 'money', 'avg', 'pre_close']
+            g.d = get_bars('600000.XSHG', 2, '1d', f, include_now=True)
+            g.w = get_bars('600000.XSHG', 1, '1w', ['open', 'high', 'low', 'close', 'volume'], include_now=True)
+            g.without = get_bars('600000.XSHG', 1, '1d', ['date', 'close'])
+            g.last = get_current_data()['600000.XSHG'].last_price
+    """
+    r = run_strategy(mstore, src, D1, D2)
+    g = r.run.g
+    assert list(g.d["date"]) == [dt.date(2024, 1, 2), dt.date(2024, 1, 3)]
+    today = g.d[-1]
+    assert (today["open"], today["high"], today["low"], today["close"]) == (10.2, 10.2, 10.01, 10.06)
+    assert today["volume"] == 30000.0 and today["money"] == pytest.approx(305010.0)
+    assert today["avg"] == 10.17 and today["pre_close"] == 10.0 and g.last == pytest.approx(10.06)
+    # 01-02 is the stored daily bar (tiny_store's volume 1,000,000)
+    assert tuple(g.d[0][["open", "high", "low", "close", "volume"]]) == (10.0, 10.0, 10.0, 10.0, 1e6)
+    assert tuple(g.w[0]) == (10.0, 10.2, 10.0, 10.06, 1e6 + 30000.0)
+    assert g.without["date"][-1] == dt.date(2024, 1, 2)        # without include_now: yesterday
+    assert not [x for x in r.metrics.get("data_gaps", []) if x["api"] == "get_bars"]
+
+
+def test_get_bars_forming_bar_in_research(mstore, monkeypatch):
+    """Research (no run): an intraday end_dt gives the same forming bar, raw prices (no
+    fq_ref_date); at 10:03 the three 10:01-10:03 bars add volumes 300 + 400 + 500 and closes
+    10.20 (money 12,240), the low stays 10.01."""
+    import jqlite.api.market as market
+    monkeypatch.setattr(market, "active_store", lambda: mstore)
+    b = market.get_bars("600000.XSHG", 1, "1d", ["date", "high", "low", "close", "volume", "money"],
+                        include_now=True, end_dt="2024-01-03 10:03:00")
+    assert b["date"][0] == dt.date(2024, 1, 3)
+    assert (b["high"][0], b["low"][0], b["close"][0], b["volume"][0]) == (10.2, 10.01, 10.2, 31200.0)
+    assert b["money"][0] == pytest.approx(305010.0 + 12240.0)
+    # without include_now the forming day is left out; after the close the whole day's bar
+    assert market.get_bars("600000.XSHG", 1, "1d", ["date"], end_dt="2024-01-03 10:03:00")["date"][0] == \
+        dt.date(2024, 1, 2)
+    full = market.get_bars("600000.XSHG", 1, "1d", ["high", "close"], include_now=True, end_dt="2024-01-03 15:00:00")
+    assert (full["high"][0], full["close"][0]) == (10.4, 10.2)
+
+
+def test_technical_analysis_include_now_intraday_uses_the_forming_bar(mstore, run_strategy):
+    """jqlib.technical_analysis takes get_bars' (unit, include_now, fq_ref_date): with
+    check_date = current_dt at 10:00 on 2024-01-03 the last bar is that day's bar as it
+    stands (close 10.06), no FutureDataError under avoid_future_data.  MA(2) = (10.00 +
+    10.06) / 2 = 10.03; include_now=False: the bars up to 01-02 only (one bar: NaN)."""
+    src = """
+    from jqdata import *
+    from jqlib.technical_analysis import MA
+    def initialize(context):
+        set_option('use_real_price', True)
+        set_option('avoid_future_data', True)
+        run_daily(look, '10:00')
+    def look(context):
+        if context.current_dt.day == 3:
+            g.now = MA(['600000.XSHG'], context.current_dt, timeperiod=2)
+            g.before = MA('600000.XSHG', context.current_dt, timeperiod=2, include_now=False)
+    """
+    r = run_strategy(mstore, src, D1, D2)
+    assert r.run.g.now["600000.XSHG"] == pytest.approx(10.03)
+    assert np.isnan(r.run.g.before["600000.XSHG"])
+
+
 def test_a_security_without_minute_bars_is_named_in_the_run_summary(tmp_path, run_strategy):
     st = tiny_store(tmp_path / "p", {"600000.XSHG": [10.0, 10.5], "600001.XSHG": [20.0, 21.0]})
     write_minute_bars(st.path, pd.concat([make_minute_bars("600000.XSHG", D1, 10.0),

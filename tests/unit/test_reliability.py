@@ -458,15 +458,17 @@ def test_get_bars_at_open_without_open_field_is_the_snapshot(store, run_strategy
     assert r.run.g.r["high"][-1] == r.run.g.r["low"][-1] == today_open
 
 
-def test_get_bars_intraday_include_now_is_future_data(store, run_strategy):
+def test_get_bars_intraday_include_now_without_minute_bars_says_so(store, run_strategy):
+    """Today's forming bar is not future data on JoinQuant (no FutureDataError under
+    avoid_future_data); a store without minute bars cannot build it, returns the whole day's
+    bar (600000 on 2024-01-04: close 10.4) and names the gap in the run log."""
     src = BARS_SRC.format(opt="set_option('avoid_future_data', True)", t="10:00",
                           fields="['date', 'close']")
     r = run_strategy(store, src, "2024-01-04", "2024-01-04")
-    assert r.run.g.r.startswith("FutureDataError") and "close" in r.run.g.r
-    src = BARS_SRC.format(opt="set_option('avoid_future_data', True)", t="10:00",
-                          fields="['date', 'open']")
-    r = run_strategy(store, src, "2024-01-04", "2024-01-04")
-    assert r.run.g.r["open"][-1] == store.field("open")[2, store.col("600000.XSHG")]
+    assert list(r.run.g.r["close"]) == [10.2, 10.4]
+    (gap,) = [x for x in r.metrics["data_gaps"] if x["api"] == "get_bars"]
+    assert gap["first_dt"] == "2024-01-04 10:00:00" and "600000.XSHG" in gap["message"]
+    assert any("data gap: get_bars(include_now=True): no minute bars" in ln for ln in r.log)
 
 
 # ---------------------------------------------------------------- 11. other future reads

@@ -45,6 +45,20 @@ def test_money_flow_rows_follow_the_bars(J, store):
     assert np.abs(total).max() < 3e-4
 
 
+def test_money_flow_spread_reaches_the_thresholds_strategies_use(J):
+    """主力净占比 thresholds of public strategies (the wizard's > 10 / > 15, screens of > 20)
+    must be reachable: CSI 300 members over 2021-Q1 have a spread of ~7.4 points
+    (``chg + 7 z``; the former ``0.8 chg + 3 z`` had 3.3 and never passed 15), about 2 % of
+    stock-days above 15 and some above 20, bounded by the +-60 clip."""
+    codes = J.get_index_stocks("000300.XSHG", date="2021-01-12")
+    df = J.get_money_flow(codes, start_date="2021-01-04", end_date="2021-03-31")
+    x = df["net_pct_main"]
+    assert 6.5 < x.std() < 8.5 and abs(x.mean()) < 1.0
+    assert 0.01 < (x > 15).mean() < 0.04 and (x > 20).sum() > 10 and x.abs().max() <= 60
+    per_day = df[x > 15].groupby("date").size()
+    assert len(per_day) > 40          # most of the quarter's 58 days have a stock above 15
+
+
 def test_answers_do_not_depend_on_what_else_was_asked(J):
     one = J.get_money_flow("000001.XSHE", start_date="2021-03-03", end_date="2021-03-03")
     many = J.get_money_flow(["600036.XSHG", "000001.XSHE"], start_date="2021-02-01", end_date="2021-03-10")
