@@ -32,7 +32,7 @@ import re
 import sys
 from dataclasses import dataclass
 
-__all__ = ["CLASSES", "Frame", "Outcome", "parse_traceback", "classify", "syntax_error_at_end"]
+__all__ = ["CLASSES", "Frame", "Outcome", "parse_traceback", "classify", "syntax_error_at_end", "jq_notes"]
 
 CLASSES = ("pass-and-trades", "pass-no-orders", "api-missing", "shape-differs", "data-absent",
            "strategy-bug", "engine-crash", "timeout")
@@ -54,6 +54,15 @@ PY2_MODULES = frozenset({"cPickle", "StringIO", "cStringIO", "urllib2", "ConfigP
 NOT_JOINQUANT_NAMES = {
     "run_time_interval": "not a JoinQuant scheduler (run_daily/run_weekly/run_monthly)",
     "unpaused": "not a JoinQuant function (a helper the file does not define)",
+}
+#: Attributes of jqlite's API objects that JoinQuant's objects do not have either (its API
+#: reference and jqdatasdk's ``Security`` class: ``get_security_info`` answers code,
+#: display_name, name, start_date, end_date, type, parent); another platform's spelling:
+#: JoinQuant raises the same AttributeError.
+NOT_JOINQUANT_ATTRS = {
+    ("SecurityInfo", "get_contract_multiplier"):
+        "QMT's ContextInfo.get_contract_multiplier; JoinQuant's get_security_info object has no methods "
+        "(the multiplier: jqdatasdk get_futures_info(code)[code]['contract_multiplier'])",
 }
 #: Functions whose first argument is the strategy's own callback.
 SCHEDULERS = frozenset({"run_daily", "run_weekly", "run_monthly"})
@@ -226,6 +235,38 @@ def first_data_warning(log_text: str) -> str:
     return ""
 
 
+def jq_notes(log_text: str) -> str:
+    """jqlite's run-log notes that an answer is empty or NaN exactly as on JoinQuant (lines
+    ending in "as on JoinQuant": a ``skip_paused=True`` history of a security not yet listed,
+    ``day_open`` read before 09:27), without time stamps, one per line (``''`` when none)."""
+    out: list[str] = []
+    for line in (log_text or "").splitlines():
+        if "as on JoinQuant" in line:
+            note = re.sub(r"^.*?(?:WARNING|INFO)\s*-\s*", "", line).strip()
+            if note not in out:
+                out.append(note)
+    return "\n".join(out[:20])
+
+
+#: ``get_all_securities(...)`` without a date: every security JoinQuant has ever listed,
+#: including those that list after the backtest's day (its API reference warns of it)
+_ALL_SECURITIES_NO_DATE = re.compile(
+    r"get_all_securities\(\s*(?:(?:types\s*=\s*)?(?:\[[^\]]*\]|'[^']*'|\"[^\"]*\"))?\s*\)")
+
+
+def _unlisted_empty(notes: str, source: str) -> bool:
+    """An empty history that JoinQuant answers too: jqlite noted a ``skip_paused=True``
+    history of a security not yet listed, and either that security's listing day is the real
+    one or the strategy walks ``get_all_securities()`` without a date (the real market always
+    holds securities listing later, so JoinQuant meets the same empty answer)."""
+    unlisted = [n for n in (notes or "").splitlines() if "is not yet listed on" in n]
+    if not unlisted:
+        return False
+    if any("synthetic sample security" not in n for n in unlisted):
+        return True
+    return bool(source) and _ALL_SECURITIES_NO_DATE.search(source) is not None
+
+
 def syntax_error_at_end(stderr: str, source: str) -> bool:
     """True when jqlite's "<file>:<line>: syntax error" names the source's last non-blank line."""
     m = re.search(r":(\d+): syntax error", stderr or "")
@@ -273,7 +314,7 @@ def _attr_parts(msg: str) -> tuple[str, str]:
 def classify(*, returncode: int | None, timed_out: bool = False, traceback: str = "",
              stderr: str = "", n_orders: int = 0, n_trades: int = 0, strategy_path: str = "",
              timeout_s: float | None = None, python2: bool = False, truncated: bool = False,
-             source: str = "", data_warning: str = "") -> Outcome:
+             source: str = "", data_warning: str = "", jq_notes: str = "") -> Outcome:
     """Class and one-line cause of one corpus run.
 
     Parameters
@@ -300,6 +341,10 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
     data_warning : str, optional
         The first "data store has no ..." warning of the run log, shown in a pass-no-orders
         cause (a strategy that found no data places no orders).
+    jq_notes : str, optional
+        :func:`jq_notes` of the run log: an empty-data error after a note that a history of a
+        security not yet listed answered 0 rows (:func:`_unlisted_empty`), or that
+        ``day_open`` was read before 09:27 (NaN), is what JoinQuant raises too (strategy-bug).
     source : str, optional
         The strategy's text: a ``NameError`` on a name the file never defines, imports or
         assigns is marked "(defined nowhere in the file)" (a JoinQuant global jqlite lacks, or a
@@ -430,6 +475,9 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
         if m:   # jqlite knows JoinQuant's schema: JoinQuant raises the same AttributeError
             return out("strategy-bug", f"AttributeError: JoinQuant table {m.group(1)} has no column")
         typ, attr = _attr_parts(first_msg)
+        if (typ, attr) in NOT_JOINQUANT_ATTRS:
+            return out("strategy-bug", f"AttributeError: {typ}.{attr} (not a JoinQuant API: "
+                                       f"{NOT_JOINQUANT_ATTRS[(typ, attr)].split(' ')[0]})")
         if typ.startswith("module:"):
             return out("api-missing", f"AttributeError: {typ[7:]}.{attr}")
         if where == "jqlite" and (typ not in API_TYPES or inner.func != "__getattr__"):
@@ -493,15 +541,23 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
         return out("strategy-bug", etype)
     if where == "strategy" and inner is not None and re.match(r"raise\b", inner.text or ""):
         return out("strategy-bug", f"{etype} raised by the strategy")
+    empty_data = etype == "IndexError" or (etype in ("ValueError", "TypeError") and re.search(
+        r"out-of-bounds|out of bounds|empty|zero-size|0 elements|length 0|must not be empty|"
+        r"NoneType' object is not subscriptable|argmax of an empty|attempt to get arg(?:max|min)", msg))
+    no_column = etype == "KeyError" and re.match(r"\"?None of \[", first_msg.strip()) is not None
+    if (empty_data or no_column) and where != "jqlite":
+        # answers JoinQuant gives too, noted in the run log by jqlite
+        if _unlisted_empty(jq_notes, source):
+            return out("strategy-bug", "empty history of a security not yet listed (skip_paused=True: "
+                                       "0 rows on JoinQuant too)")
+        if "day_open" in (jq_notes or "") and "before 09:27" in (jq_notes or ""):
+            return out("strategy-bug", "pool emptied by day_open read before 09:27 (NaN on JoinQuant too)")
     if etype == "KeyError":
         if _CODE.search(msg):
             return out("data-absent", "KeyError: <security code> (not in the sample market)")
         key = first_msg.strip()
         return out("shape-differs", f"KeyError: {_short(key, 60)}")
-    if etype == "IndexError" or (etype in ("ValueError", "TypeError") and re.search(
-            r"out-of-bounds|out of bounds|empty|zero-size|0 elements|length 0|must not be empty|"
-            r"NoneType' object is not subscriptable|argmax of an empty|attempt to get arg(?:max|min)",
-            msg)):
+    if empty_data:
         return out("data-absent", f"{etype}: {_short(re.sub(r'[0-9]+', 'N', first_msg), 70)} (empty data?)")
     if etype == "TypeError" and re.search(r"datetime64\[ns\] and date|Timestamp with datetime\.date|"
                                           r"'DatetimeArray' and 'datetime\.date'|'datetime\.date' and 'DatetimeArray'|"

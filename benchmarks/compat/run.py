@@ -44,7 +44,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from classify import CLASSES, classify, first_data_warning, syntax_error_at_end  # noqa: E402
+from classify import CLASSES, classify, first_data_warning, jq_notes, syntax_error_at_end  # noqa: E402
 from features import decode_source, describe, guess_run_frequency  # noqa: E402
 
 DEFAULT_CACHE = Path(os.environ.get("JQLITE_COMPAT_CACHE", "/work/compat-cache")) / "files"
@@ -114,9 +114,11 @@ def run_one(path: Path, out_root: Path, *, start: str, end: str, cash: float, ti
         except (OSError, ValueError):
             tb = ""
     try:
-        data_warning = first_data_warning((out / "log.txt").read_text(encoding="utf-8", errors="replace"))
+        log_text = (out / "log.txt").read_text(encoding="utf-8", errors="replace")
     except OSError:
-        data_warning = ""
+        log_text = ""
+    data_warning = first_data_warning(log_text)
+    notes = jq_notes(log_text)
     n_orders = _count_rows(out / "orders.csv")
     n_trades = _count_rows(out / "trades.csv")
     desc = describe(raw)
@@ -125,11 +127,12 @@ def run_one(path: Path, out_root: Path, *, start: str, end: str, cash: float, ti
                    strategy_path=str(path.resolve()), timeout_s=timeout,
                    python2=desc["python"] == "2",
                    truncated=syntax_error_at_end(stderr, decode_source(raw)), source=decode_source(raw),
-                   data_warning=data_warning)
+                   data_warning=data_warning, jq_notes=notes)
     return {"id": sid, "cls": res.cls, "cause": res.cause, "where": res.where, "detail": res.detail, "at": res.at,
             "returncode": "" if timed_out else proc.returncode, "seconds": round(secs, 1), "run_frequency": freq,
             "orders": n_orders, "trades": n_trades, **desc, "path_local": str(path),
-            "stderr_tail": stderr[-3000:], "traceback": tb[-6000:], "data_warning": data_warning}
+            "stderr_tail": stderr[-3000:], "traceback": tb[-6000:], "data_warning": data_warning,
+            "jq_notes": notes}
 
 
 def reclassify(rows: list[dict], timeout: float, out_roots: tuple = ()) -> list[dict]:
@@ -141,11 +144,13 @@ def reclassify(rows: list[dict], timeout: float, out_roots: tuple = ()) -> list[
     out = []
     for r in rows:
         r = dict(r)
-        if "data_warning" not in r:
+        if "data_warning" not in r or "jq_notes" not in r:
             for root in out_roots:
                 log = Path(root) / r["id"] / "log.txt"
                 if log.exists():
-                    r["data_warning"] = first_data_warning(log.read_text(encoding="utf-8", errors="replace"))
+                    text = log.read_text(encoding="utf-8", errors="replace")
+                    r.setdefault("data_warning", first_data_warning(text))
+                    r.setdefault("jq_notes", jq_notes(text))
                     break
         if r.get("cls") == "timeout" or "stderr_tail" not in r:
             out.append(r)
@@ -159,7 +164,8 @@ def reclassify(rows: list[dict], timeout: float, out_roots: tuple = ()) -> list[
                        strategy_path=str(p.resolve()) if raw else "", timeout_s=timeout,
                        python2=r.get("python") == "2",
                        truncated=syntax_error_at_end(r.get("stderr_tail", ""), decode_source(raw)),
-                       source=decode_source(raw), data_warning=r.get("data_warning", ""))
+                       source=decode_source(raw), data_warning=r.get("data_warning", ""),
+                       jq_notes=r.get("jq_notes", ""))
         r.update(cls=res.cls, cause=res.cause, where=res.where, detail=res.detail, at=res.at)
         out.append(r)
     return out

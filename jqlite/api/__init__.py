@@ -13,7 +13,7 @@ from .market import (attribute_history, get_all_securities, get_all_trade_days, 
                      get_security_info, get_trade_days, history, normalize_code)
 from .finance import finance, gta, jy, macro, opt
 from .reference import (get_billboard_list, get_concept, get_concept_stocks, get_concepts,
-                        get_dominant_future, get_future_contracts, get_index_weights, get_industries, get_industry, get_industry_stocks,
+                        get_dominant_future, get_future_contracts, get_futures_info, get_index_weights, get_industries, get_industry, get_industry_stocks,
                         get_margincash_stocks, get_marginsec_stocks, get_money_flow, get_mtss,
                         get_ticks, get_current_tick, get_call_auction, subscribe, unsubscribe,
                         unsubscribe_all)
@@ -33,7 +33,7 @@ __all__ = [
     "attribute_history", "get_all_securities", "get_all_trade_days", "get_bars", "get_current_data",
     "get_extras", "get_index_stocks", "get_price", "get_security_info", "get_trade_days", "history",
     "normalize_code",
-    "finance", "macro", "jy", "gta", "opt", "get_billboard_list", "get_dominant_future", "get_future_contracts", "get_concept", "get_concept_stocks", "get_concepts",
+    "finance", "macro", "jy", "gta", "opt", "get_billboard_list", "get_dominant_future", "get_future_contracts", "get_futures_info", "get_concept", "get_concept_stocks", "get_concepts",
     "get_index_weights", "get_industries", "get_industry", "get_industry_stocks", "get_money_flow",
     "get_margincash_stocks", "get_marginsec_stocks",
     "get_mtss", "get_ticks", "get_current_tick", "get_call_auction", "subscribe", "unsubscribe",

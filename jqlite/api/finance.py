@@ -30,13 +30,15 @@ The ``opt`` database (期权): ``OPT_CONTRACT_INFO``, ``OPT_DAILY_PRICE``, ``OPT
 ``OPT_TRADE_RANK_STK`` answer empty with a data gap; a store that is not the sample answers
 every ``opt`` table empty with a data gap.
 
-``jy`` (聚源, JuYuan): using it raises :class:`~jqlite.errors.ParamsError` saying so.
-Decision (issue 13): JuYuan is a licensed third-party database JoinQuant exposed in research
-only; its tables are keyed by JuYuan's own ``InnerCode`` and hold hundreds of columns
-(``LC_DIndicesForValuation``, ``QT_SYWGIndexQuote``, ...).  A "minimal" ``SecuMain`` would
-only let a file reach the next ``jy`` table, which jqlite cannot fill faithfully; a clear
-error at the first use names the cause, where partial synthetic JuYuan tables would give
-silently wrong strategies.
+``jy`` (聚源, JuYuan): two tables, any other raises :class:`~jqlite.errors.ParamsError` naming it
+(decision, issue 13; docs/data-coverage.md).  JuYuan is a licensed third-party database
+JoinQuant exposes as ``jy`` (``jy.run_query(query(jy.SecuMain...))``); its tables are keyed by
+JuYuan's own ``InnerCode``.  Public strategy files use it for two things: mapping a 6-digit
+code to an ``InnerCode`` through the securities master ``SecuMain`` and reading a stock's
+daily valuation ratios (dividend yield above all) from ``LC_DIndicesForValuation``.  Both are
+built from what the store holds (:func:`_jy_secumain`, :func:`_jy_valuation`) with JuYuan's
+column names and codes; the other JuYuan tables (index quotes ``QT_*``, ``LC_Dividend``, ...)
+keep raising a clear error naming the table -- an empty answer would be silent.
 
 Queries are the same SQLAlchemy ``query`` objects as ``get_fundamentals`` (filter,
 order_by, limit, ...) and are executed by DuckDB over the table (see
@@ -238,7 +240,24 @@ _GTA_COLUMNS = {
         ("BONUSRATIO", _F), ("CONVERSIONRATIO", _F),
     ],
 }
-_ALL_COLUMNS = {**_COLUMNS, **_MACRO_COLUMNS, **_OPT_COLUMNS, **_GTA_COLUMNS}
+#: the ``jy`` (聚源 / JuYuan) database: its securities master and daily valuation ratios, with
+#: JuYuan's column names in JuYuan's order (JuYuan's data dictionary: SecuMain ID ... JSID;
+#: LC_DIndicesForValuation InnerCode, TradingDay, PE, PB, PCF, PS, DividendRatio, ...)
+_JY_COLUMNS = {
+    "SecuMain": [
+        ("ID", _I), ("InnerCode", _I), ("CompanyCode", _I), ("SecuCode", _S), ("ChiName", _S),
+        ("ChiNameAbbr", _S), ("EngName", _S), ("EngNameAbbr", _S), ("SecuAbbr", _S), ("ChiSpelling", _S),
+        ("SecuMarket", _I), ("SecuCategory", _I), ("ListedDate", _D), ("ListedSector", _I),
+        ("ListedState", _I), ("ISIN", _S),
+    ],
+    "LC_DIndicesForValuation": [
+        ("ID", _I), ("InnerCode", _I), ("TradingDay", _D), ("PE", _F), ("PB", _F), ("PCF", _F), ("PS", _F),
+        ("DividendRatio", _F), ("PSTTM", _F), ("TotalMV", _F), ("NegotiableMV", _F), ("PELYR", _F),
+        ("PCFTTM", _F), ("PCFS", _F), ("PCFSTTM", _F), ("DividendRatioLYR", _F), ("EnterpriseValueW", _F),
+        ("EnterpriseValueN", _F),
+    ],
+}
+_ALL_COLUMNS = {**_COLUMNS, **_MACRO_COLUMNS, **_OPT_COLUMNS, **_GTA_COLUMNS, **_JY_COLUMNS}
 #: tables the store has no data for -> what the one-time warning calls the data
 _EMPTY: dict[str, str] = {
     "OPT_ADJUSTMENT": "期权合约调整记录 (OPT_ADJUSTMENT) data: the sample market's ETF option "
@@ -252,6 +271,7 @@ _PUB_COLUMN = {"STK_XR_XD": "implementation_pub_date", "STK_LIST": "start_date",
                "STK_CAPITAL_CHANGE": "pub_date", "STK_ML_QUOTA": "day", "STK_EXCHANGE_TRADE_INFO": "date",
                "FUND_MAIN_INFO": "start_date", "FUND_NET_VALUE": "day", "FUND_PORTFOLIO_STOCK": "pub_date",
                "FUND_PORTFOLIO": "pub_date", "STK_MKT_DIVIDENT": "DECLAREDATE",
+               "SecuMain": "ListedDate", "LC_DIndicesForValuation": "TradingDay",
                "OPT_CONTRACT_INFO": "list_date", "OPT_DAILY_PRICE": "date", "OPT_RISK_INDICATOR": "date",
                "OPT_DAILY_PREOPEN": "date", "OPT_EXERCISE_INFO": "exercise_date"}
 #: tables the sample market synthesises that a real store has no source for: on a store that
@@ -1197,6 +1217,130 @@ def _manufacturing_pmi(store) -> pd.DataFrame:
     return _frame("MAC_MANUFACTURING_PMI", n, data)
 
 
+# ---------------------------------------------------------------------------- jy (聚源 / JuYuan)
+#: JuYuan's codes (its data dictionary, CT_SystemConst): SecuMarket (LB 201) 83 上海证券交易所,
+#: 90 深圳证券交易所; SecuCategory (LB 1177) 1 A股, 4 大盘 (indexes), 8 开放式基金 (exchange funds);
+#: ListedSector (LB 207) 1 主板, 2 中小企业板, 6 创业板, 7 科创板; ListedState (LB 1176) 1 上市,
+#: 5 终止.
+_JY_MARKET = {"XSHG": 83, "XSHE": 90}
+_JY_CATEGORY = {"stock": 1, "index": 4, "etf": 8, "lof": 8, "fja": 8, "fjb": 8, "fjm": 8}
+
+
+def _jy_inner_code(code: str, category: int) -> int:
+    """jqlite's stand-in for JuYuan's ``InnerCode`` (JuYuan's own numbers are not public):
+    ``1_000_000 * k + int(6-digit code)`` with ``k`` = 1/2 (A shares SSE/SZSE), 3/4 (indexes),
+    5/6 (exchange funds) -- unique per security and the same in every store."""
+    k = {1: 1, 4: 3, 8: 5}[category] + (0 if code.endswith(".XSHG") else 1)
+    return 1_000_000 * k + int(code[:6])
+
+
+def _jy_listed_sector(code: str, typ: str):
+    """JuYuan's 上市板块 of a stock from its code: 688 科创板 7, 300/301 创业板 6, 002/003
+    中小企业板 2 (the board merged into the SZSE main board on 2021-04-06), else 主板 1;
+    exchange funds 1; indexes NULL."""
+    if typ == "index":
+        return None
+    if typ != "stock":
+        return 1
+    c = code[:3]
+    return 7 if c == "688" else 6 if c in ("300", "301") else 2 if c in ("002", "003") else 1
+
+
+def _jy_secumain(store) -> pd.DataFrame:
+    """jy.SecuMain (证券主表) from the securities master: one row per stock (``SecuCategory`` 1),
+    index (4) and exchange fund (8: ETF/LOF/分级) of the SSE (``SecuMarket`` 83) and SZSE (90).
+
+    ``SecuCode`` = the 6-digit code (so 000001 is both 平安银行 and 上证指数, told apart by
+    ``SecuCategory``, as in JuYuan); ``InnerCode`` = :func:`_jy_inner_code`; ``CompanyCode`` =
+    the stock's ``company_id`` of ``finance.STK_COMPANY_INFO`` (NULL for funds and indexes);
+    ``SecuAbbr`` = ``ChiNameAbbr`` = the display name; ``ChiName`` = the company name of
+    STK_COMPANY_INFO for stocks (the display name otherwise); ``ChiSpelling`` = the pinyin
+    abbreviation; ``ListedDate`` = the listing day; ``ListedSector`` = :func:`_jy_listed_sector`;
+    ``ListedState`` 1 (上市) while listed at the store's end, 5 (终止) after delisting.
+    ``EngName``, ``EngNameAbbr``, ``ISIN`` NULL.  Securities synthesised on demand are not
+    listed (as in STK_LIST).  Rows ordered by InnerCode."""
+    sec = store.securities
+    sec = sec[sec["type"].isin(list(_JY_CATEGORY)) & sec["code"].astype(str).str[-4:].isin(list(_JY_MARKET))
+              & ~sec["code"].isin(list(store.on_demand))]
+    codes = sec["code"].astype(str).to_numpy()
+    types = sec["type"].astype(str).to_numpy()
+    cat = np.array([_JY_CATEGORY[t] for t in types], dtype=np.int64)
+    inner = np.array([_jy_inner_code(c, k) for c, k in zip(codes, cat)], dtype=np.int64)
+    order = np.argsort(inner, kind="stable")
+    sec, codes, types, cat, inner = sec.iloc[order], codes[order], types[order], cat[order], inner[order]
+    n = len(codes)
+    info = _table(store, "STK_COMPANY_INFO")
+    company = dict(zip(info["code"], info["company_id"]))
+    full = dict(zip(info["code"], info["full_name"]))
+    disp = sec["display_name"].astype(object).to_numpy()
+    far = pd.Timestamp("2200-01-01")
+    company_code = np.array([company.get(c) for c in codes], dtype=object)
+    data = {"ID": np.arange(1, n + 1), "InnerCode": inner, "CompanyCode": company_code,
+            "SecuCode": np.array([c[:6] for c in codes], dtype=object),
+            "ChiName": np.array([full.get(c, d) for c, d in zip(codes, disp)], dtype=object),
+            "ChiNameAbbr": disp, "SecuAbbr": disp, "ChiSpelling": sec["name"].astype(object).to_numpy(),
+            "SecuMarket": np.array([_JY_MARKET[c[-4:]] for c in codes], dtype=np.int64),
+            "SecuCategory": cat, "ListedDate": _dates(sec["start_date"].to_numpy()),
+            "ListedSector": np.array([_jy_listed_sector(c, t) for c, t in zip(codes, types)], dtype=object),
+            "ListedState": np.where((sec["end_date"] >= far).to_numpy(), 1, 5).astype(np.int64)}
+    return _frame("SecuMain", n, data)
+
+
+#: LC_DIndicesForValuation column <- (store valuation column, scale): JuYuan's PE is the TTM
+#: ratio (PELYR the last year's), PB the latest report's, PSTTM / PCFTTM / PCFSTTM the TTM
+#: price-to-sales, -to-operating-cash-flow and -to-net-cash-flow ratios (JuYuan's "S" =
+#: 现金净流量), DividendRatio the TTM cash dividend yield as a fraction (0.03 = 3 %; the store's
+#: ``dividend_ratio`` is in %), TotalMV / NegotiableMV in yuan (the store's caps are in 亿元)
+_JY_VALUATION = {"PE": ("pe_ratio", 1.0), "PB": ("pb_ratio", 1.0), "DividendRatio": ("dividend_ratio", 0.01),
+                 "PSTTM": ("ps_ratio", 1.0), "TotalMV": ("market_cap", 1e8),
+                 "NegotiableMV": ("circulating_market_cap", 1e8), "PELYR": ("pe_ratio_lyr", 1.0),
+                 "PCFTTM": ("pcf_ratio2", 1.0), "PCFSTTM": ("pcf_ratio", 1.0)}
+
+
+def _jy_valuation(store):
+    """jy.LC_DIndicesForValuation (公司指标-估值, daily) from the store's ``valuation`` table, as a
+    pyarrow Table (one row per stock of jy.SecuMain and trading day with a valuation row:
+    ~2 M rows for the sample, so no pandas copy is kept).
+
+    ``InnerCode`` = the stock's jy.SecuMain InnerCode; ``TradingDay`` = the day; the ratios
+    per :data:`_JY_VALUATION` (e.g. ``DividendRatio = valuation.dividend_ratio / 100``,
+    ``TotalMV = valuation.market_cap * 1e8``).  PCF, PS, PCFS, DividendRatioLYR and the
+    enterprise values (LYR / EV figures the store does not hold) are NULL.  A store without
+    fundamentals answers an empty table and records a data gap."""
+    import pyarrow as pa
+    from ..data import fundamentals as F
+    names = [c for c, _ in _ALL_COLUMNS["LC_DIndicesForValuation"]]
+    sm = _table(store, "SecuMain")
+    stocks = sm[sm["SecuCategory"] == 1]
+    codes = [f"{c}.{'XSHG' if m == 83 else 'XSHE'}" for c, m in zip(stocks["SecuCode"], stocks["SecuMarket"])]
+    panel = None
+    if (store.path / F.DIRNAME).exists():
+        p = F.fundamentals_panel(store)
+        if p.has("valuation", "market_cap"):
+            panel = p
+    if panel is None or not codes:
+        from .reference import _warn_once
+        _warn_once("jy.run_query", "valuation data (jy.LC_DIndicesForValuation)")
+        types = {_F: pa.float64(), _D: pa.date32(), _I: pa.int64()}
+        return pa.Table.from_arrays([pa.array([], type=types[t]) for _, t in _ALL_COLUMNS["LC_DIndicesForValuation"]],
+                                    names=names)
+    cols = np.array([store.col(c) for c in codes])
+    present = panel.valuation_present()[:, cols]
+    rr, cc = np.nonzero(present)                 # row-major: by day, then by InnerCode
+    n = len(rr)
+    arrays = {"ID": pa.array(np.arange(1, n + 1, dtype=np.int64)),
+              "InnerCode": pa.array(stocks["InnerCode"].to_numpy(np.int64)[cc]),
+              "TradingDay": pa.array(store.dates.values.astype("datetime64[D]")[rr], type=pa.date32())}
+    for col, (src, scale) in _JY_VALUATION.items():
+        if panel.has("valuation", src):
+            v = panel.valuation(src)[:, cols][rr, cc] * scale
+            arrays[col] = pa.array(v, type=pa.float64(), mask=np.isnan(v))
+    # the all-NULL float columns share one pair of buffers (the table is large)
+    null_f = pa.Array.from_buffers(pa.float64(), n, [pa.py_buffer(np.zeros((n + 7) // 8, np.uint8)),
+                                                     pa.py_buffer(np.zeros(n, np.float64))], null_count=n)
+    return pa.Table.from_arrays([arrays.get(c, null_f) for c in names], names=names)
+
+
 _BUILDERS = {"STK_XR_XD": _xr_xd, "STK_LIST": _stk_list, "STK_CAPITAL_CHANGE": _capital_change,
              "STK_COMPANY_INFO": _company_info, "STK_ML_QUOTA": _ml_quota,
              "STK_EXCHANGE_TRADE_INFO": _exchange_trade_info, "FUND_MAIN_INFO": _fund_main_info,
@@ -1204,6 +1348,7 @@ _BUILDERS = {"STK_XR_XD": _xr_xd, "STK_LIST": _stk_list, "STK_CAPITAL_CHANGE": _
              "FUND_PORTFOLIO": _fund_portfolio, "STK_MKT_DIVIDENT": _gta_dividend,
              "STK_HK_HOLD_INFO": _hk_hold_info, "STK_EL_TOP_ACTIVATE": _el_top_activate,
              "STK_AUDIT_OPINION": _audit_opinion, "MAC_MANUFACTURING_PMI": _manufacturing_pmi,
+             "SecuMain": _jy_secumain, "LC_DIndicesForValuation": _jy_valuation,
              **{t: (lambda store, t=t: _frame(t, 0, {})) for t in _EMPTY}}
 
 
@@ -1232,6 +1377,8 @@ def _table(store, name: str) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- run_query
 def _arrow(df: pd.DataFrame, name: str):
     import pyarrow as pa
+    if isinstance(df, pa.Table):          # a builder that answers arrow directly
+        return df
     types = {_S: pa.string(), _F: pa.float64(), _D: pa.date32(), _I: pa.int64()}
     arrays = []
     for c, t in _ALL_COLUMNS[name]:
@@ -1327,8 +1474,14 @@ class _Finance:
         run = run_or_none()
         if (run is not None and getattr(run.settings, "avoid_future_data", False)
                 and (name in _PUB_COLUMN or name in _PUB_DERIVED)):
-            pub = _PUB_DERIVED[name](df) if name in _PUB_DERIVED else pd.to_datetime(df[_PUB_COLUMN[name]])
-            df = df[~(pub > pd.Timestamp(run.current_dt.date())).to_numpy()]
+            if isinstance(df, pd.DataFrame):
+                pub = _PUB_DERIVED[name](df) if name in _PUB_DERIVED else pd.to_datetime(df[_PUB_COLUMN[name]])
+                df = df[~(pub > pd.Timestamp(run.current_dt.date())).to_numpy()]
+            else:                         # a pyarrow Table (jy.LC_DIndicesForValuation)
+                import pyarrow as pa
+                import pyarrow.compute as pc
+                keep = pc.less_equal(df[_PUB_COLUMN[name]], pa.scalar(run.current_dt.date(), type=pa.date32()))
+                df = df.filter(pc.fill_null(keep, True))
         if run is None or not getattr(run.settings, "avoid_future_data", False):
             from .reference import memo
             tbl = memo(store, ("finance_arrow", name, _sample_only_elsewhere(store, name)),
@@ -1376,7 +1529,6 @@ class _Unavailable:
         return f"<jqlite {self._db} database: not available>"
 
 
-jy = _Unavailable("jy", "聚源 (JuYuan)")
 
 
 class _PartialDb(_Finance):
@@ -1402,6 +1554,10 @@ class _PartialDb(_Finance):
 #: dividend events (:func:`_gta_dividend`); any other of its hundreds of CSMAR tables raises
 #: ParamsError naming it (no source here, and an empty answer would be silent).
 gta = _PartialDb("gta", _GTA_COLUMNS, "国泰安 (GTA / CSMAR)")
+#: 聚源 (JuYuan): ``jy.SecuMain`` and ``jy.LC_DIndicesForValuation`` from the store (see the
+#: module docstring and :func:`_jy_secumain` / :func:`_jy_valuation`); any other JuYuan table
+#: raises ParamsError naming it.
+jy = _PartialDb("jy", _JY_COLUMNS, "聚源 (JuYuan)")
 #: 期权 (options): ``opt.run_query(query(opt.OPT_CONTRACT_INFO)...)`` -- the sample market's
 #: ETF and CSI 300 index options (:mod:`jqlite.data.options`, docs/options.md); another store
 #: answers empty with JoinQuant's columns and a data gap.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import weakref
 from typing import Iterable
 
 import numpy as np
@@ -71,14 +72,57 @@ def _trading_rows(store, j: int, end_i: int, n: int) -> np.ndarray:
     """Day rows (ascending) of the last ``n`` days up to ``end_i`` on which security column
     ``j`` traded (listed and not suspended); fewer when its history is shorter.  Looked for
     in a trailing window first, the whole history only when the window holds fewer."""
+    traded = _traded_by_security(store)[j]
     start = max(end_i + 1 - (2 * n + 60), 0)
     while True:
-        paused = store.field("paused")[start:end_i + 1, j]
-        listed = store.field("close")[start:end_i + 1, j]
-        ok = np.flatnonzero((paused == 0) & (listed == listed)) + start
+        ok = np.flatnonzero(traded[start:end_i + 1]) + start
         if start == 0 or len(ok) >= n:
             return ok[-n:] if n > 0 else ok[:0]
         start = 0
+
+
+def _listing_day_is_real(store, code: str) -> bool:
+    """True when ``code``'s listing day in ``store`` is the real one: any store but the
+    synthetic sample; in the sample, the securities whose listing day is the real one
+    (:func:`jqlite.data.sample.real_listing_codes`), never one synthesised on demand."""
+    if store.meta.get("name") != "sample":
+        return True
+    if code in store.on_demand:
+        return False
+    from ..data.sample import real_listing_codes
+    return code in store.cached("sample_real_listing_codes", lambda: real_listing_codes(store))
+
+
+def _note_unlisted(run, func: str, code: str, day) -> None:
+    """Log once per run and security that a ``skip_paused=True`` history of ``code`` asked
+    on ``day`` (the window's last day) found no row because ``code`` lists later: JoinQuant
+    answers the same 0 rows (spec jq_data_api §2: not-yet-listed days are dropped).  The
+    note ends with "as on JoinQuant" (the compatibility runner reads it, benchmarks/compat)
+    and says when the sample's listing day is a drawn one rather than the real one."""
+    if run is None:
+        return
+    store = run.store
+    r = store.cached("security_info_rows", lambda: _security_rows(store)).get(code)
+    if r is None or r[2] is None or r[2] <= day:
+        return
+    seen = run.__dict__.setdefault("_unlisted_noted", set())
+    if code in seen:
+        return
+    seen.add(code)
+    why = "" if _listing_day_is_real(store, code) else \
+        " (a synthetic sample security: its listing day is drawn, not the real one)"
+    run.log.warn(f"{func}({code!r}, skip_paused=True): {code} is not yet listed on {day} "
+                 f"(listing day {r[2]}){why}; the days before listing are skipped: 0 rows, as on JoinQuant")
+
+
+def _traded_by_security(store) -> np.ndarray:
+    """``(n_securities, n_days)`` bool, C-ordered: listed (a close) and not suspended.  One
+    security's days are contiguous, so a per-security window read is one short scan instead
+    of a strided walk down two day-major matrices (5x faster per call)."""
+    def build():
+        close = store.field("close")
+        return np.ascontiguousarray(((store.field("paused") == 0) & (close == close)).T)
+    return store.cached("traded_by_security", build)
 
 
 def _take(m: np.ndarray, rows: np.ndarray | slice, cols: list[int]) -> np.ndarray:
@@ -138,6 +182,88 @@ def _values(store, field: str, rows, cols: list[int], fq, run) -> np.ndarray:
         s = _scale(store, rows, cols, fq, run)
         v = s if s is not None else np.where(np.isnan(v), np.nan, 1.0)
     return v
+
+
+def _col_values(store, fields, rows, j: int, fq, run) -> dict[str, np.ndarray]:
+    """``{f: _values(store, f, rows, [j], fq, run)[:, 0] for f in fields}`` for one security
+    column ``j``, computed once per call: the adjustment multiplier is taken once (not once
+    per price field) and cells are read by 1-D indexing (no ``np.ix_`` grid).  The same
+    arithmetic in the same order as :func:`_values`, so the values are bit-identical; each
+    array is a fresh copy (never a view of the store).  This is the per-call cost of
+    ``attribute_history`` / ``get_price`` for one security, which public strategies call for
+    every member of an index several times a day (benchmarks/bench_api_calls.py)."""
+    out: dict[str, np.ndarray] = {}
+    sc = None
+    have_sc = False
+    for f in fields:
+        if f in out:
+            continue
+        field = "avg" if f == "price" else f
+        if field not in ALL_FIELDS:
+            raise ParamsError(f"unknown field {field!r}; allowed: {list(ALL_FIELDS)}")
+        v = store.field(field)[rows, j]
+        if field in PRICE_FIELDS or field in ("volume", "factor"):
+            if not have_sc:
+                sc = _col_scale(store, rows, j, fq, run)
+                have_sc = True
+            if field in PRICE_FIELDS:
+                v = np.round(v * sc, 2) if sc is not None else np.array(v)
+            elif field == "volume":
+                v = v / sc if sc is not None else np.array(v)
+            else:
+                v = sc.copy() if sc is not None else np.where(np.isnan(v), np.nan, 1.0)
+        else:
+            v = np.array(v)
+        out[f] = v
+    return out
+
+
+def _col_scale(store, rows, j: int, fq, run) -> np.ndarray | None:
+    """:func:`_scale` of one security column, 1-D (same rules, ``'none'`` included)."""
+    if fq is None or (isinstance(fq, str) and fq.lower() == "none"):
+        return None
+    f = store.field("factor")[rows, j]
+    if fq == "post":
+        return np.array(f)
+    if fq != "pre":
+        raise ParamsError(f"fq must be 'pre', 'post' or None ('none'), was {fq!r}")
+    ref_i = _ref_day(store, run, fq)
+    if ref_i == -1:
+        ref = _last_factor(store)[j]
+    else:
+        ref = store.field("factor")[ref_i, j]
+        if not (ref == ref):
+            ref = _last_factor(store)[j]
+    return f / ref
+
+
+_COLUMN_INDEX: dict[tuple, pd.Index] = {}
+
+
+def _frame(vals: dict[str, np.ndarray], index) -> pd.DataFrame:
+    """``pd.DataFrame(vals, index=index)`` for equal-length float64 columns, built as one
+    block with a cached column index: building the column ``Index`` from a list of strings
+    was most of the cost of a small frame (pandas infers its dtype every time)."""
+    if not vals or any(v.dtype != np.float64 or v.ndim != 1 for v in vals.values()):
+        return pd.DataFrame(vals, index=index)
+    key = tuple(vals)
+    cols = _COLUMN_INDEX.get(key)
+    if cols is None:
+        if len(_COLUMN_INDEX) > 512:
+            _COLUMN_INDEX.clear()
+        cols = _COLUMN_INDEX[key] = pd.Index(list(key), dtype=object)
+    # a (fields x rows) C-ordered array is the block pandas keeps: no copy, contiguous columns
+    return pd.DataFrame(np.vstack(list(vals.values())).T, index=index, columns=cols._view())
+
+
+def _rows_dates(store, rows) -> pd.DatetimeIndex:
+    """``store.dates[rows]``, by slicing when ``rows`` is a run of consecutive days."""
+    if isinstance(rows, slice):
+        return store.dates[rows]
+    n = len(rows)
+    if n and rows[-1] - rows[0] == n - 1:
+        return store.dates[int(rows[0]):int(rows[-1]) + 1]
+    return store.dates[rows]
 
 
 def _window(run, codes: list[str], field: str, count: int, end_i: int, fq="pre") -> np.ndarray:
@@ -239,8 +365,7 @@ def _minute_series(store, run, code: str, fields, end: _dt.datetime, count: int 
         keep = np.asarray(times >= pd.Timestamp(start))
         rows, slots, times = rows[keep], slots[keep], times[keep]
         vals = {f: v[keep] for f, v in vals.items()}
-    sc = _scale(store, rows, [j], fq, run)
-    sc = None if sc is None else sc[:, 0]
+    sc = _col_scale(store, rows, j, fq, run)
     nd = 2 if run is None or run.sec_type(code) == "stock" else 3
     out = {}
     for f in fields:
@@ -275,7 +400,7 @@ def _minute_result(series: dict, fields, single: bool, panel: bool = True, df_ou
     codes = list(series)
     if single:
         t, v = series[codes[0]]
-        return pd.DataFrame({f: v[f] for f in fields}, index=t)
+        return _frame({f: v[f] for f in fields}, t)
     if panel:
         t0 = series[codes[0]][0]
         if all(len(series[c][0]) == len(t0) and series[c][0].equals(t0) for c in codes[1:]):
@@ -425,7 +550,10 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
     start_i = max(start_i, 0)
     cols = [store.col(c) for c in codes]
     rows = slice(start_i, end_i + 1)
-    vals = {f: _values(store, f, rows, cols, fq, run) for f in fields}
+    if single:
+        vals = {f: v[:, None] for f, v in _col_values(store, fields, rows, cols[0], fq, run).items()}
+    else:
+        vals = {f: _values(store, f, rows, cols, fq, run) for f in fields}
     dates = store.dates[start_i:end_i + 1]
     need_mask = skip_paused or not fill_paused
     if need_mask:
@@ -439,9 +567,11 @@ def get_price(security, start_date=None, end_date=None, frequency="daily", field
         vals, ends = _aggregate(vals, ndays)
         dates = dates[ends]
     if single:
-        df = pd.DataFrame({f: vals[f][:, 0] for f in fields}, index=dates)
+        df = _frame({f: vals[f][:, 0] for f in fields}, dates)
         if skip_paused and ndays == 1:
             df = df[(~paused[:, 0]) & listed[:, 0]]
+            if df.empty and end_i >= 0:
+                _note_unlisted(run, "get_price", codes[0], store.dates[end_i].date())
         return df
     if panel and not skip_paused:
         if not codes:
@@ -466,17 +596,18 @@ def _traded_bars(store, run, codes, single, fields, end_i: int, count: int, fq) 
     ``attribute_history``/``history`` with ``skip_paused=True`` do, so a security suspended
     for weeks or delisted before ``end_date`` still answers its last ``n`` bars (before
     this, jqlite cut ``n`` calendar days first and returned fewer or no rows)."""
-    paused = store.field("paused")
-    close = store.field("close")
     parts = []
     for c in codes:
         j = store.col(c)
-        ok = np.flatnonzero((paused[:end_i + 1, j] == 0) & ~np.isnan(close[:end_i + 1, j]))
-        rows = ok[-count:] if count > 0 else ok[:0]
-        vals = {f: _values(store, f, rows, [j], fq, run)[:, 0] for f in fields}
-        parts.append((c, store.dates[rows], vals))
+        rows = _trading_rows(store, j, end_i, count) if count > 0 else np.arange(0)
+        if count > 0 and not len(rows) and end_i >= 0:
+            _note_unlisted(run, "get_price", c, store.dates[end_i].date())
+        vals = _col_values(store, fields, rows, j, fq, run)
+        parts.append((c, _rows_dates(store, rows), vals))
     if single:
         c, dates, vals = parts[0]
+        if len(set(fields)) == len(fields):
+            return _frame(vals, dates)
         return pd.DataFrame(vals, index=dates, columns=fields)
     frames = [pd.DataFrame({"time": dates.values, "code": c, **vals}, columns=["time", "code", *fields])
               for c, dates, vals in parts]
@@ -546,6 +677,10 @@ def history(count, unit="1d", field="avg", security_list=None, df=True, skip_pau
     if skip_paused:
         n = count * ndays
         out = {c: _pad_front(_skip_paused_series(run, c, field, n, end_i, fq)[0], n) for c in codes}
+        if n > 0 and end_i >= 0:
+            for c in codes:
+                if np.isnan(out[c]).all():
+                    _note_unlisted(run, "history", c, run.store.dates[end_i].date())
         if not df:
             return out
         return pd.DataFrame(out, index=pd.RangeIndex(n), columns=list(out))
@@ -580,7 +715,7 @@ def _skip_paused_series(run, code, field, count, end_i, fq):
     paused = store.field("paused")[:end_i + 1, j]
     ok = np.flatnonzero(paused == 0)
     rows = ok[-count:] if count > 0 else ok[:0]
-    v = _values(store, field, rows, [j], fq, run)[:, 0]
+    v = _col_values(store, [field], rows, j, fq, run)[field]
     return v, store.dates[rows]
 
 
@@ -612,18 +747,22 @@ def attribute_history(security, count, unit="1d", fields=("open", "close", "high
     n = count * ndays
     if skip_paused:
         rows = _trading_rows(store, j, end_i, n) if n > 0 else np.arange(0)
+        if n > 0 and not len(rows) and end_i >= 0:
+            _note_unlisted(run, "attribute_history", security, store.dates[end_i].date())
     else:
         a = max(end_i - n + 1, 0)
         rows = np.arange(a, end_i + 1)
-    vals = {f: _values(store, f, rows, [j], fq, run)[:, 0] for f in fields}
-    dates = store.dates[rows]
+    vals = _col_values(store, fields, rows, j, fq, run)
     if ndays > 1:
+        dates = store.dates[rows]
         vals, ends = _aggregate({f: v[:, None] for f, v in vals.items()}, ndays)
         vals = {f: v[:, 0] for f, v in vals.items()}
         dates = dates[ends]
     if not df:
         return vals
-    return pd.DataFrame(vals, index=dates)
+    if ndays == 1:
+        dates = _rows_dates(store, rows)
+    return _frame(vals, dates)
 
 
 @timed("data")
@@ -828,8 +967,23 @@ def _get_bars_minute(run, store, codes, single, fields, count, x, include_now, e
 
 # ---------------------------------------------------------------------------- current data
 class _CurrentUnit:
-    __slots__ = ("security", "last_price", "high_limit", "low_limit", "paused", "is_st", "day_open",
+    __slots__ = ("security", "last_price", "high_limit", "low_limit", "paused", "is_st", "_open", "_early",
                  "name", "industry_code", "pre_close")
+
+    @property
+    def day_open(self) -> float:
+        """Today's open from 09:27 on; NaN before (JoinQuant publishes it with the call
+        auction's result).  A read before 09:27 of a listed security is noted once per run
+        in the run log ("... as on JoinQuant")."""
+        run = self._early
+        if run is not None:
+            seen = run.__dict__.setdefault("_unlisted_noted", set())
+            if "day_open" not in seen:
+                seen.add("day_open")
+                run.log.warn(f"get_current_data()[{self.security!r}].day_open read at "
+                             f"{run.current_dt.time()} (before 09:27): NaN, as on JoinQuant "
+                             f"(today's open is known from 09:27)")
+        return self._open
 
     def __repr__(self) -> str:
         return (f"CurrentData(security={self.security}, last_price={self.last_price}, "
@@ -860,7 +1014,9 @@ class CurrentData(dict):
         u.pre_close = run.bar("pre_close", j) * scale if listed else float("nan")
         u.paused = (not listed) or run.is_paused(j)
         u.is_st = bool(store.st_matrix()[run.day_i, j])
-        u.day_open = run.bar("open", j) * scale if listed and run.current_dt.time() >= _dt.time(9, 27) else float("nan")
+        early = run.current_dt.time() < _dt.time(9, 27)
+        u._open = run.bar("open", j) * scale if listed and not early else float("nan")
+        u._early = run if listed and early else None
         u.name = store.display_name(code, run.current_date)
         u.industry_code = None
         self[code] = u
@@ -876,8 +1032,26 @@ def get_current_data(security_list=None) -> CurrentData:
     security_list : str or list of str, optional
         Accepted as JoinQuant's older API took it (``get_current_data(stocks)`` in public
         files); the snapshot is lazy and answers any code either way.
+
+    Notes
+    -----
+    The same snapshot object is returned again while the run stays at the same time point
+    (same ``current_dt``, day, price mode and store): JoinQuant's manual says the returned
+    dict is filled on demand and is valid only at that time point, so a strategy calling
+    ``get_current_data()[s]`` for every stock of a loop (public files do) fills one snapshot
+    instead of building each unit afresh per call.
     """
-    return CurrentData(current_run("get_current_data"))
+    run = current_run("get_current_data")
+    key = (run.current_dt, run.day_i, run.settings.use_real_price, id(run.store))
+    hit = _SNAPSHOTS.get(run)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    cd = CurrentData(run)
+    _SNAPSHOTS[run] = (key, cd)
+    return cd
+
+
+_SNAPSHOTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 # ---------------------------------------------------------------------------- calendar

@@ -27,7 +27,7 @@ __all__ = [
     "get_industry", "get_industries", "get_industry_stocks", "get_concepts", "get_concept_stocks",
     "get_concept", "get_index_weights", "get_money_flow", "get_billboard_list", "get_mtss",
     "get_margincash_stocks", "get_marginsec_stocks",
-    "get_future_contracts", "get_dominant_future",
+    "get_future_contracts", "get_dominant_future", "get_futures_info",
 ]
 
 INDUSTRY_SCHEMES = ("sw_l1", "sw_l2", "sw_l3", "jq_l1", "jq_l2", "zjw")
@@ -741,6 +741,88 @@ def _today(date) -> _dt.date:
     if run is not None:
         return run.current_date
     return _binding.active_store().dates[-1].date()
+
+
+#: Night session of each variety (exchange trading hours as of 2021; SHFE base metals to
+#: 01:00, gold, silver and INE crude to 02:30, the other night varieties to 23:00; CFFEX,
+#: eggs, hogs, apples and the GFEX varieties have none)
+_NIGHT = {**{s: "21:00~01:00" for s in ("CU", "AL", "ZN", "PB", "NI", "SN", "SS")},
+          **{s: "21:00~02:30" for s in ("AU", "AG", "SC")},
+          **{s: "21:00~23:00" for s in ("RB", "HC", "RU", "BU", "FU", "SP", "I", "J", "JM", "M", "Y",
+                                        "A", "P", "C", "L", "PP", "V", "EG", "SR", "CF", "TA", "MA",
+                                        "FG", "RM", "OI", "ZC", "SA")}}
+_DAY_SESSIONS = ("09:00~10:15", "10:30~11:30", "13:30~15:00")
+_CFFEX_SESSIONS = ("09:30~11:30", "13:00~15:00")
+
+
+def get_futures_info(securities=None, fields=("contract_multiplier", "tick_size", "trade_time")) -> dict:
+    """Contract multiplier, price tick and trading hours of futures (jqdatasdk's
+    ``get_futures_info``).
+
+    The answer's shape is jqdatasdk's (its own test: ``get_futures_info('SN2107.XSGE')`` ==
+    ``{'SN2107.XSGE': {'tick_size': 10.0, 'trade_time': [['2020-07-16', '2021-07-15',
+    '21:00~01:00', '09:00~10:15', '10:30~11:30', '13:30~15:00']], 'contract_multiplier':
+    1.0}}``).  Multiplier and tick are the variety's (:data:`jqlite.data.futures.VARIETIES`:
+    IF/IH 300, IC/IM 200 yuan per point, tick 0.2; RB 10 t ...).  ``trade_time`` is one period
+    ``[first trading day, last trading day, sessions...]``: the contract's days in the store's
+    calendar (a continuous ``8888``/``9999`` code: the variety's listing day to the store's
+    last day), the night session first (:data:`_NIGHT`) then the day sessions.  jqlite's
+    futures bars follow the day sessions only (docs/futures.md); the night session is listed
+    as the exchanges trade it.
+
+    Parameters
+    ----------
+    securities : str or list of str
+        Futures codes (``'IF2103.CCFX'``, ``'RB8888.XSGE'``).
+    fields : sequence of str
+        Any of ``'contract_multiplier'``, ``'tick_size'``, ``'trade_time'``.
+
+    Returns
+    -------
+    dict
+        code -> {field: value}; ``contract_multiplier`` and ``tick_size`` floats.
+
+    Raises
+    ------
+    ParamsError
+        No securities, an unknown field, or a code that is no futures code of a variety jqlite
+        knows.
+    """
+    from ..data import futures as FU
+    if not securities:
+        raise ParamsError("get_futures_info(): securities is required")
+    codes = [securities] if isinstance(securities, str) else list(securities)
+    fields = [fields] if isinstance(fields, str) else list(fields)
+    bad = [f for f in fields if f not in ("contract_multiplier", "tick_size", "trade_time")]
+    if bad:
+        raise ParamsError(f"get_futures_info(): unknown field(s) {bad}; fields are 'contract_multiplier', "
+                          f"'tick_size', 'trade_time'")
+    store = _binding.active_store()
+    out = {}
+    for code in codes:
+        p = FU.parse(code)
+        if p is None:
+            raise ParamsError(f"get_futures_info(): {code!r} is not a futures code of a variety jqlite knows "
+                              f"(e.g. 'IF2103.CCFX', 'RB8888.XSGE')")
+        v, digits = p
+        info = {}
+        if "contract_multiplier" in fields:
+            info["contract_multiplier"] = float(v.multiplier)
+        if "tick_size" in fields:
+            info["tick_size"] = float(v.tick)
+        if "trade_time" in fields:
+            if digits in ("8888", "9999"):
+                a, b = _dt.date.fromisoformat(v.listed), store.dates[-1].date()
+            else:
+                c = FU.contract_range(store.dates, code)
+                if c is None:
+                    raise ParamsError(f"get_futures_info(): {code} does not trade within the data store's "
+                                      f"calendar ({store.dates[0].date()} - {store.dates[-1].date()})")
+                a, b = store.dates[c.i0].date(), store.dates[c.i1].date()
+            sessions = _CFFEX_SESSIONS if v.is_index else ((_NIGHT[v.symbol],) if v.symbol in _NIGHT else ()) + _DAY_SESSIONS
+            info["trade_time"] = [[str(a), str(b), *sessions]]
+        out[code] = info
+    return out
 
 
 def get_future_contracts(underlying_symbol: str, date=None) -> list[str]:

@@ -22,6 +22,8 @@ restored name                old meaning (modern spelling)
 ``as_matrix(columns)``       ``.to_numpy()``
 ``valid()``                  ``dropna()``
 ``get_value``/``set_value``  ``.at[...]``
+``DataFrame.to_panel()``     long frame (2-level row index major, minor) -> Panel: jqlite's
+                             :class:`~jqlite.compat.panel.PanelFrame` (``df.unstack(1)``)
 ``mad()``                    mean absolute deviation about the mean
 ``pd.np``/``pd.datetime``    ``numpy`` / ``datetime.datetime``
 ``pd.TimeGrouper(f)``        ``pd.Grouper(freq=f)``
@@ -192,6 +194,24 @@ def _frame_sort(self, columns=None, axis=0, ascending=True, inplace=False, kind=
                                na_position=na_position)
     return self.sort_values(by=columns, axis=axis, ascending=ascending, inplace=inplace,
                             kind=kind, na_position=na_position)
+
+
+def _frame_to_panel(self):
+    """pandas <= 0.25 ``DataFrame.to_panel``: a long frame whose row index has two levels
+    (major, minor) as a Panel -- items = the columns, major axis = level 0, minor axis =
+    level 1 (both sorted) -- here the :class:`~jqlite.compat.panel.PanelFrame` jqlite uses
+    for JoinQuant's Panels (``major_xs``, ``minor_xs``, ``p[item]`` as major x minor).
+
+    Raises
+    ------
+    ValueError
+        The index is not a two-level MultiIndex (pandas 0.25 raised the same).
+    """
+    from .panel import PanelFrame
+    if not isinstance(self.index, pd.MultiIndex) or self.index.nlevels != 2:
+        raise ValueError("Only 2-level MultiIndex are supported.")
+    wide = self.unstack(level=1).sort_index()
+    return PanelFrame(wide)
 
 
 _ORIG_SORT_INDEX = pd.DataFrame.sort_index
@@ -1089,11 +1109,102 @@ def _set_key(key):
     return key, False
 
 
+#: pandas 2.x's warning for ``ser[int]`` on a non-integer index (pandas/core/series.py, GH#50617).
+_POSITIONAL_GETITEM = ("Series.__getitem__ treating keys as positions is deprecated. "
+                       "In a future version, integer keys will always be treated "
+                       "as labels (consistent with DataFrame behavior). To access "
+                       "a value by position, use `ser.iloc[pos]`")
+#: pandas < 3 falls back to positions for ``ser[int]`` (pandas 3 treats it as a label).
+_PD_POSITIONAL = int(pd.__version__.split(".")[0]) < 3
+
+
+_POSITIONAL_SETITEM = ("Series.__setitem__ treating keys as positions is deprecated. "
+                       "In a future version, integer keys will always be treated "
+                       "as labels (consistent with DataFrame behavior). To set "
+                       "a value by position, use `ser.iloc[pos] = value`")
+
+
+def _fast_positional_set(ser: pd.Series, key, value) -> bool:
+    """``ser[i] = x`` (``i`` a position: a dates index) written straight into the values
+    when that is exactly what pandas 2.x would end with; False to let pandas do it.
+
+    JoinQuant files write ``df[code][0] = x`` for every column of a wide ``history()``
+    frame (corpus d17b6b6e: 3,000 codes a day).  pandas 2.x answers the chained assignment
+    by splitting the frame's block per written column and then, on each later write, reading
+    the dtypes of all columns (``_is_mixed_type``): quadratic, ~1 ms a write at 3,000
+    columns.  Here the value goes into the float64 array in place -- the Series' values are
+    the frame's own memory (checked), so the frame sees it, as the pandas of JoinQuant's era
+    did -- with pandas' positional FutureWarning.  Only for a real, non-bool number into a
+    writeable float64 Series without copy-on-write; anything else goes through pandas."""
+    if not _PD_POSITIONAL or pd.options.mode.copy_on_write:
+        return False
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return False
+    vals = ser._values
+    if type(vals) is not np.ndarray or vals.dtype != np.float64 or not vals.flags.writeable \
+            or not ser.index._should_fallback_to_positional:
+        return False
+    n = len(vals)
+    if not -n <= key < n:
+        return False
+    cacher = getattr(ser, "_cacher", None)
+    if cacher is not None:
+        frame = cacher[1]()
+        if frame is None:
+            return False
+        try:
+            loc = frame.columns.get_loc(cacher[0])
+            col = frame._mgr.iget_values(loc) if isinstance(loc, (int, np.integer)) else None
+        except Exception:
+            return False
+        if col is None or not (col.__array_interface__["data"][0] == vals.__array_interface__["data"][0]
+                               and col.strides == vals.strides and len(col) == n):
+            return False
+    f = sys._getframe(2)
+    if f.f_globals.get("__name__", "").startswith("pandas"):
+        return False
+    warnings.warn(_POSITIONAL_SETITEM, FutureWarning, stacklevel=3)
+    vals[key] = value
+    return True
+
+
 def _set_indexer(cls: type, name: str, label: str) -> None:
     orig = getattr(cls, name)
     if getattr(orig, "_jqlite_legacy", False):
         return
-    if name == "__getitem__":
+    if name == "__getitem__" and cls is pd.Series:
+        @functools.wraps(orig)
+        def wrapper(self, key):
+            tk = type(key)
+            if _PD_POSITIONAL and (tk is int or isinstance(key, np.integer)) \
+                    and self.index._should_fallback_to_positional:
+                # ``df['close'][-1]`` on a dates index, the commonest JoinQuant idiom: what
+                # pandas 2.x does (FutureWarning, then the value by position) without its
+                # find_stack_level() walk of the stack, which cost more than the rest of the
+                # lookup; the warning names the caller's line, as pandas' does for user code
+                f = sys._getframe(1)
+                if not f.f_globals.get("__name__", "").startswith("pandas"):
+                    warnings.warn(_POSITIONAL_GETITEM, FutureWarning, stacklevel=2)
+                    return self._values[key]
+            elif tk in (set, frozenset, tuple):
+                key2, hit = _set_key(key)
+                if hit and _caller_is_user(2):
+                    used(f"{label}[set]", f"{label}[sorted(the_set)]")
+                    key = key2
+            return orig(self, key)
+    elif name == "__setitem__" and cls is pd.Series:
+        @functools.wraps(orig)
+        def wrapper(self, key, value):
+            tk = type(key)
+            if (tk is int or isinstance(key, np.integer)) and _fast_positional_set(self, key, value):
+                return
+            if tk in (set, frozenset, tuple):
+                key2, hit = _set_key(key)
+                if hit and _caller_is_user(2):
+                    used(f"{label}[set]", f"{label}[sorted(the_set)]")
+                    key = key2
+            return orig(self, key, value)
+    elif name == "__getitem__":
         @functools.wraps(orig)
         def wrapper(self, key):
             if type(key) in (set, frozenset, tuple):
@@ -1141,6 +1252,7 @@ def install() -> None:
     _add(S, "get_value", _series_get_value, "s.at[label]")
     _add(S, "set_value", _series_set_value, "s.at[label] = v")
     _add(D, "lookup", _lookup, "df.to_numpy()[rows, cols]")
+    _add(D, "to_panel", _frame_to_panel, "df.unstack(level=1) (dates x (field, code) columns)")
     _add(S, "nonzero", _nonzero, "np.nonzero(s.to_numpy())")
     if not getattr(D.sort_index, "_jqlite_legacy", False):
         D.sort_index = _frame_sort_index
@@ -1165,7 +1277,7 @@ RESTORED = {
     "Series": ["sort", "order", "ix", "iteritems", "mad", "as_matrix", "append", "valid",
                "get_value", "set_value", "nonzero"],
     "DataFrame": ["sort", "sort_index(by=)", "ix", "iteritems", "mad", "as_matrix", "append",
-                  "get_value", "set_value", "lookup"],
+                  "get_value", "set_value", "lookup", "to_panel"],
     "pandas": sorted(set(_pd_names()) | {"stats"}),
     "numpy": sorted(_NP_NAMES),
     "sklearn.preprocessing": sorted(_SKLEARN_NAMES["sklearn.preprocessing"]),

@@ -583,11 +583,15 @@ def build_store_tables(raw: pd.DataFrame, calendar: pd.DatetimeIndex, *,
 
 
 def _build_store_tables(holder: list, calendar, *, securities=None, spans=None, ipo_dates=None,
-                        progress: Progress = None, source="<bars>", on_dense: Callable[[], None] | None = None):
+                        progress: Progress = None, source="<bars>", on_dense: Callable[[], None] | None = None,
+                        categorical_code: bool = False):
     """:func:`build_store_tables` on ``holder = [raw]``; the raw rows are dropped from the
     holder once the dense bars exist, so a caller that keeps no other reference frees them.
     ``on_dense()`` is called right after that (the real import trims the heap there and
-    starts the fundamentals beside the derivations)."""
+    starts the fundamentals beside the derivations).  ``categorical_code``: the bars'
+    ``code`` column comes out as a Categorical of the security numbers (categories: the
+    codes in row order) instead of 6 M Python strings, for :func:`jqlite.data.writer.write_store`,
+    which checks and writes it without hashing strings."""
     say = progress or (lambda _m: None)
     cal = pd.DatetimeIndex(calendar)
     say("filling suspended days")
@@ -624,10 +628,14 @@ def _build_store_tables(holder: list, calendar, *, securities=None, spans=None, 
     st = np.where(st_flag >= 0, st_flag == 1, is_st_name(bars["name"]) if has_names
                   else np.zeros(len(bars), bool))
     st &= is_stock_row
-    first_by_code = pd.Series(bars["date"].to_numpy()).groupby(inv).first()
-    first_by_code.index = ucodes[first_by_code.index]
-    last_by_code = pd.Series(bars["date"].to_numpy()).groupby(inv).last()
-    last_by_code.index = ucodes[last_by_code.index]
+    # rows are sorted by (code, date) and dense bars have no missing date: a security's first
+    # and last day are those of its first and last row (== groupby(inv).first()/.last())
+    dts = bars["date"].to_numpy("datetime64[ns]")
+    gstart = np.searchsorted(inv, np.arange(len(ucodes)), side="left")
+    gend = np.append(gstart[1:], len(inv)) - 1
+    first_by_code = pd.Series(dts[gstart], index=pd.Index(ucodes, dtype=object))
+    last_by_code = pd.Series(dts[gend], index=pd.Index(ucodes, dtype=object))
+    del dts
     if ipo_dates is None:
         ipo = first_by_code[first_by_code > cal[0]]
         bse_transfer = (pd.Index(ipo.index).str.endswith("BJSE")) & (ipo == BSE_OPENING_DATE).to_numpy()
@@ -680,6 +688,8 @@ def _build_store_tables(holder: list, calendar, *, securities=None, spans=None, 
     final = {c: bars[c].to_numpy() for c in list(schema.DAILY_BARS) + ["_row"]}
     final.update(lim)
     final["factor"] = factor
+    if categorical_code and len(ucodes) and pd.Index(ucodes).is_unique:
+        final["code"] = pd.Categorical.from_codes(inv.astype(np.int32), categories=pd.Index(ucodes, dtype=object))
     bars = pd.DataFrame(final, copy=False)
     tables = {"calendar": pd.DataFrame({"date": cal}), "securities": master[list(schema.SECURITIES)],
               "bars_daily": bars, "st": st_tab, "xrxd": xrxd}

@@ -53,8 +53,22 @@ def _single(df: pd.DataFrame, col: str) -> pd.Series:
     return pd.Series(np.where(q1, df[col], np.where(consecutive, df[col] - prev, np.nan)), index=df.index)
 
 
-def read_real_fundamentals(src_dir, codes=None, days=None) -> dict[str, pd.DataFrame]:
-    """Map the real sources to JoinQuant-named tables (not yet filtered to a store)."""
+#: Columns of the xbx stock files the valuation is built from (:func:`_real_valuation`).
+XBX_VALUATION_COLUMNS = ["date", "code", "close", "volume", "float_shares", "total_shares"]
+
+
+def xbx_stock_files(root) -> list[Path]:
+    """The xbx stock files the valuation reads: ``daily/xbx/xbx_stock_daily_*.parquet`` in name order."""
+    return sorted((Path(root) / "daily" / "xbx").glob("xbx_stock_daily_*.parquet"))
+
+
+def read_real_fundamentals(src_dir, codes=None, days=None, xbx_parts=None) -> dict[str, pd.DataFrame]:
+    """Map the real sources to JoinQuant-named tables (not yet filtered to a store).
+
+    ``xbx_parts``: the tables of :func:`xbx_stock_files` with :data:`XBX_VALUATION_COLUMNS`,
+    already read (the whole-market import reads the stock files once for the bars and the
+    valuation); default: read here.
+    """
     root = _root(src_dir)
     fd = root / "fundamentals"
     want = set(codes) if codes is not None else None
@@ -112,11 +126,11 @@ def read_real_fundamentals(src_dir, codes=None, days=None) -> dict[str, pd.DataF
                        "np_parent_company_owners": rep["net_profits"] * 1e4, "basic_eps": rep["eps"]})
     inc = pd.concat([inc, ts], ignore_index=True)
     # ---- valuation: xbx shares + baostock ratios
-    val = _real_valuation(root, want, days)
+    val = _real_valuation(root, want, days, parts=xbx_parts)
     return {"income": inc, "indicator": ind, "valuation": val}
 
 
-def _real_valuation(root: Path, want: set | None, days) -> pd.DataFrame:
+def _real_valuation(root: Path, want: set | None, days, parts: list | None = None) -> pd.DataFrame:
     """valuation rows from the xbx shares (every stock) and baostock's ratios (669 stocks).
 
     Read column-wise with pyarrow (codes dictionary-coded) and joined on integer (code, day)
@@ -124,12 +138,18 @@ def _real_valuation(root: Path, want: set | None, days) -> pd.DataFrame:
     order the writer stores them in, ``code`` as a categorical; the values are those of a
     left join of the xbx rows with baostock's on (day, code), baostock's ``turn`` replacing
     xbx's turnover where present.  The first xbx row of a repeated (code, day) is kept (the
-    files in name order, rows in file order).
+    files in name order, rows in file order).  ``parts``: those files' tables (columns
+    :data:`XBX_VALUATION_COLUMNS`, ``code`` plain or dictionary-coded strings) when the
+    caller read them already; the list is emptied here (the tables are freed once used).
     """
     from .formats.arrow_io import codes_of, dates_of, floats_of, read_parquet_table
-    xcols = ["date", "code", "close", "volume", "float_shares", "total_shares"]
-    parts = [read_parquet_table(fp, xcols, xcols, dictionary=["code"]).select(xcols)
-             for fp in sorted((root / "daily" / "xbx").glob("xbx_stock_daily_*.parquet"))]
+    xcols = XBX_VALUATION_COLUMNS
+    if parts is None:
+        parts = [read_parquet_table(fp, xcols, xcols, dictionary=["code"]).select(xcols)
+                 for fp in xbx_stock_files(root)]
+    else:
+        given, parts = parts, [t.select(xcols) for t in parts]
+        given.clear()            # the caller's list: nothing else keeps the tables alive
     out_cols = ["day", "code", "capitalization", "circulating_cap", "market_cap", "circulating_market_cap",
                 "turnover_ratio", "pe_ratio", "pb_ratio", "ps_ratio", "pcf_ratio"]
     if not parts:
@@ -213,11 +233,11 @@ def _real_valuation(root: Path, want: set | None, days) -> pd.DataFrame:
     return pd.DataFrame({c: cols[c] for c in out_cols}, copy=False)
 
 
-def real_fundamentals_for(src_dir, codes, days) -> dict[str, pd.DataFrame]:
+def real_fundamentals_for(src_dir, codes, days, xbx_parts=None) -> dict[str, pd.DataFrame]:
     """:func:`read_real_fundamentals` kept to a store's ``codes`` (sorted JoinQuant codes)
     and trading ``days`` (a DatetimeIndex): the tables :func:`import_real_fundamentals`
-    writes."""
-    tables = read_real_fundamentals(src_dir, codes=list(codes), days=days)
+    writes.  ``xbx_parts``: see :func:`read_real_fundamentals`."""
+    tables = read_real_fundamentals(src_dir, codes=list(codes), days=days, xbx_parts=xbx_parts)
     val = tables["valuation"]
     on_cal = val["day"].isin(days).to_numpy()
     if not on_cal.all():
@@ -225,15 +245,17 @@ def real_fundamentals_for(src_dir, codes, days) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def stage_real_fundamentals(src_dir, target, codes, days) -> Path:
+def stage_real_fundamentals(src_dir, target, codes, days, xbx_parts=None) -> Path:
     """Write the real fundamentals of a store-to-be (its ``codes`` and trading ``days``) as
     a fundamentals folder ``target`` (which must not exist), without the store itself.
 
     The whole-market import runs this on a second thread while the bars are derived and
     written, then moves ``target`` into the new store; the files are those
     :func:`import_real_fundamentals` writes into a store with the same codes and days.
+    ``xbx_parts``: the stock files' valuation columns when already read (see
+    :func:`read_real_fundamentals`).
     """
-    tables = real_fundamentals_for(src_dir, codes, days)
+    tables = real_fundamentals_for(src_dir, codes, days, xbx_parts=xbx_parts)
     return F.write_fundamentals_dir(target, tables, codes=codes, calendar=days)
 
 

@@ -97,7 +97,8 @@ DEFAULT_SEED = 20240101
 #: -- scaled to the sample's size, sample_fast_entry_rank --,
 #: STAR and -- from 2021-12 -- ChiNext a year) instead of 60 trading days before the review;
 #: a realistic open-end fund universe (405 more OF funds: stock, mixed, bond, money, QDII).
-SAMPLE_GENERATOR = 6
+#: 7: 513060 恒生医疗ETF lists on 2021-03-29, its first trading day (was 2021-09-24).
+SAMPLE_GENERATOR = 7
 DEFAULT_START = "2014-01-02"
 DEFAULT_END = "2025-12-31"
 
@@ -435,7 +436,7 @@ _MORE_FUNDS = (
     ("516510.XSHG", "云计算ETF", "YJSETF", "2021-04-07", "index:801750.XSHG", 1.00, 5e7, "etf"),
     ("159825.XSHE", "农业ETF", "NYETF", "2020-12-29", "index:801010.XSHG", 1.00, 5e7, "etf"),
     ("159866.XSHE", "日经ETF工银", "RJETFGY", "2021-06-25", "foreign:N225:0.0003:0.012", 1.00, 1e7, "etf"),
-    ("513060.XSHG", "恒生医疗ETF", "HSYLETF", "2021-09-24", "foreign:HSHC:-0.0003:0.022", 1.00, 5e8, "etf"),
+    ("513060.XSHG", "恒生医疗ETF", "HSYLETF", "2021-03-29", "foreign:HSHC:-0.0003:0.022", 1.00, 5e8, "etf"),
     ("512400.XSHG", "有色金属ETF", "YSJSETF", "2017-09-01", "index:801050.XSHG", 1.00, 1e8, "etf"),
     ("515220.XSHG", "煤炭ETF", "MTETF", "2020-03-02", "sector:materials", 1.00, 1e8, "etf"),
     ("515210.XSHG", "钢铁ETF", "GTETF", "2020-03-02", "index:801040.XSHG", 1.00, 5e7, "etf"),
@@ -1908,3 +1909,32 @@ def sample_is_current(path) -> bool:
     except (OSError, ValueError):
         return False
     return g.get("generator") == SAMPLE_GENERATOR
+
+
+def real_listing_codes(store) -> frozenset:
+    """Codes of ``store`` (a sample market) whose listing day is the real one.
+
+    The sample's stocks are synthetic (their codes are real-looking, their listing days drawn)
+    except the :data:`FAMOUS` large caps that listed before the store's first day (a famous
+    code listing inside the store keeps the day drawn for the synthetic stock it replaced:
+    300750 宁德时代 2020-10-15, 688981 中芯国际 2025-03-26; the equality check below leaves
+    those out).  Indexes and funds of :data:`_INDEXES`, :data:`_MORE_INDEXES`, :data:`_ETFS`,
+    :data:`_MORE_FUNDS` and :data:`_OF_FUNDS` carry their real listing (or base) days.  A code
+    counts only when the store's ``start_date`` equals the table's day (so a store of another
+    generator never claims a day it does not hold).
+
+    Parameters
+    ----------
+    store : jqlite.data.store.Store
+        A sample market.
+
+    Returns
+    -------
+    frozenset of str
+    """
+    sec = store.securities
+    start = dict(zip(sec["code"].astype(str), pd.to_datetime(sec["start_date"]).dt.strftime("%Y-%m-%d")))
+    table = {e[0]: e[5] for e in FAMOUS}
+    for tab in (_INDEXES, _MORE_INDEXES, _ETFS, _MORE_FUNDS, _OF_FUNDS):
+        table.update({e[0]: e[3] for e in tab})
+    return frozenset(c for c, d in table.items() if start.get(c) == d)

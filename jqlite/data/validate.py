@@ -35,7 +35,9 @@ def _fail(file: str, df_rows: np.ndarray, mask: np.ndarray, col: str, msg: str) 
 
 def _parse_dates(s: pd.Series, fmt: str | None, file: str, col: str) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(s):
-        out = pd.to_datetime(s)
+        # tz-naive datetime64 of any unit (pyarrow's date32 -> datetime64[ms]): a cast, not
+        # pd.to_datetime's cache of distinct values mapped back onto millions of rows
+        out = s.astype("datetime64[ns]") if isinstance(s.dtype, np.dtype) else pd.to_datetime(s)
     else:
         if fmt is not None or pd.api.types.is_integer_dtype(s):
             src = s.astype(str) if pd.api.types.is_integer_dtype(s) else s
@@ -194,7 +196,14 @@ def read_bars_frame(df: pd.DataFrame, mapping: ColumnMapping | None = None, *, l
     _fail(file, rows, dup, m.date, "duplicate row for (code, date)")
     if calendar is not None and check_calendar:
         d = pd.DatetimeIndex(out["date"])
-        off = ~d.isin(calendar)
+        cal = pd.DatetimeIndex(calendar)
+        if len(cal) and cal.is_monotonic_increasing and cal.tz is None:
+            # binary search in the sorted calendar (no hash of millions of dates)
+            cv = cal.to_numpy("datetime64[ns]")
+            j = np.minimum(np.searchsorted(cv, out["date"]), len(cv) - 1)
+            off = cv[j] != out["date"]
+        else:
+            off = ~d.isin(calendar)
         if start is not None:  # only the part we import must be on the calendar
             off &= d >= pd.Timestamp(start)
         if end is not None:
@@ -266,9 +275,7 @@ def check_xrxd_plausible(bars: pd.DataFrame, xrxd: pd.DataFrame, high_limit: np.
     ev = xrxd[xrxd["scale_factor"].to_numpy() > 1.0]
     if ev.empty:
         return
-    key = pd.MultiIndex.from_arrays([bars["code"].to_numpy(object), bars["date"].to_numpy("datetime64[ns]")])
-    pos = key.get_indexer(pd.MultiIndex.from_arrays([ev["code"].to_numpy(object),
-                                                     ev["date"].to_numpy("datetime64[ns]")]))
+    pos = _positions_of(bars, ev["code"].to_numpy(object), ev["date"].to_numpy("datetime64[ns]"))
     close = bars["close"].to_numpy(np.float64)
     paused = bars["paused"].to_numpy() if "paused" in bars.columns else np.zeros(len(bars))
     rows = bars["_row"].to_numpy() if "_row" in bars.columns else np.full(len(bars), -1)
@@ -298,6 +305,41 @@ def check_xrxd_plausible(bars: pd.DataFrame, xrxd: pd.DataFrame, high_limit: np.
                                   f"pre_close {bars['pre_close'].iloc[i]:g} after a close of {close[i - 1]:g} "
                                   f"would be 送转比例 {sf[k]:g}, but {why}; fix the price row (a unit slip, "
                                   "e.g. ×100?) -- it is not turned into bonus shares")
+
+
+def _positions_of(bars: pd.DataFrame, codes: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """Row positions of the ``(codes[k], dates[k])`` pairs in ``bars`` (-1 where absent).
+
+    ``bars`` sorted by (code, date), as the derivations keep them, is searched in place: each
+    code's block of rows is found from the row boundaries and its dates are binary-searched
+    (no hash of millions of (code, date) pairs).  Otherwise (or with a repeated code block)
+    the general ``MultiIndex.get_indexer`` answers.
+    """
+    bc = bars["code"].to_numpy(object)
+    bd = bars["date"].to_numpy("datetime64[ns]")
+    n = len(bc)
+    if n:
+        first = np.ones(n, bool)
+        first[1:] = bc[1:] != bc[:-1]
+        starts = np.flatnonzero(first)
+        blocks = pd.Index(bc[starts])
+        ends = np.append(starts[1:], n)
+        days = bd.view(np.int64)
+        # dates ascending inside every code block, each code in one block
+        inside = np.ones(n, bool)
+        inside[1:] = days[1:] > days[:-1]
+        if blocks.is_unique and bool((inside | first).all()):
+            g = blocks.get_indexer(pd.Index(codes, dtype=object))
+            want = np.asarray(dates, dtype="datetime64[ns]").view(np.int64)
+            out = np.full(len(codes), -1, np.int64)
+            for k in np.flatnonzero(g >= 0):
+                s, e = starts[g[k]], ends[g[k]]
+                i = s + int(np.searchsorted(days[s:e], want[k]))
+                if i < e and days[i] == want[k]:
+                    out[k] = i
+            return out
+    key = pd.MultiIndex.from_arrays([bc, bd])
+    return key.get_indexer(pd.MultiIndex.from_arrays([np.asarray(codes, dtype=object), dates]))
 
 
 def _check_calendar(data_dates: pd.DatetimeIndex, cal: pd.DatetimeIndex, label: str,

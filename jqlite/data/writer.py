@@ -86,7 +86,8 @@ def validate_table(table: str, df: pd.DataFrame, sources: Mapping[str, str] | No
     Returns
     -------
     pandas.DataFrame
-        Columns in schema order with schema dtypes (dates as ``datetime64[ns]``).
+        Columns in schema order with schema dtypes (dates as ``datetime64[ns]``); a bars
+        ``code`` column that arrives as a Categorical of strings stays one.
 
     Raises
     ------
@@ -106,10 +107,20 @@ def validate_table(table: str, df: pd.DataFrame, sources: Mapping[str, str] | No
         if t == "date32":
             arrays[c] = _to_dates(df, c, src).to_numpy()
         elif t == "string":
-            if df[c].isna().any() and c in ("code", "index_code", "type"):
-                pos = int(np.flatnonzero(df[c].isna().to_numpy())[0])
+            col = df[c]
+            if table == "bars_daily" and c == "code" and isinstance(col.dtype, pd.CategoricalDtype) \
+                    and col.cat.categories.dtype == object:
+                # dictionary-coded bar codes (the real-data import) stay coded: no 6 M strings
+                # to scan for NaN, hash against the master or factorize for the files
+                miss = col.cat.codes.to_numpy() < 0
+                if miss.any():
+                    raise DataValidationError(src, _row_of(df, int(np.flatnonzero(miss)[0])), c, "missing value")
+                arrays[c] = col.array
+                continue
+            if col.isna().any() and c in ("code", "index_code", "type"):
+                pos = int(np.flatnonzero(col.isna().to_numpy())[0])
                 raise DataValidationError(src, _row_of(df, pos), c, "missing value")
-            arrays[c] = df[c].astype(object, copy=False).to_numpy()
+            arrays[c] = col.astype(object, copy=False).to_numpy()
         else:
             try:
                 arrays[c] = pd.to_numeric(df[c], errors="raise").astype(t, copy=False).to_numpy()
@@ -474,11 +485,15 @@ def _write_bars_by_year(bars: pd.DataFrame, folder: Path, h, say: Callable[[str]
     if len(bars) == 0:
         return
     cols = [c for c in schema.DAILY_BARS]
-    sch = pa.Table.from_pandas(bars[cols].iloc[:0], schema=_arrow_schema("bars_daily"),
+    sch = pa.Table.from_pandas(bars[cols].iloc[:0].astype({"code": object}), schema=_arrow_schema("bars_daily"),
                                preserve_index=False).schema
     d = bars["date"].to_numpy("datetime64[ns]")
-    ci, uniq = pd.factorize(bars["code"].to_numpy(object))
-    uniq = np.asarray(uniq, dtype=object)
+    code = bars["code"]
+    if isinstance(code.dtype, pd.CategoricalDtype):       # dictionary-coded (validate_table)
+        ci, uniq = code.cat.codes.to_numpy(), np.asarray(code.cat.categories, dtype=object)
+    else:
+        ci, uniq = pd.factorize(code.to_numpy(object))
+        uniq = np.asarray(uniq, dtype=object)
     rank = np.empty(len(uniq), np.int64)
     rank[np.argsort(uniq, kind="stable")] = np.arange(len(uniq))
     order = np.lexsort((rank[ci], d.view(np.int64)))       # == sort_values(["date", "code"], kind="stable")

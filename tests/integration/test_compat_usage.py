@@ -222,10 +222,12 @@ def look(context):
         tbl = getattr(finance, t)
         g.frames[t] = finance.run_query(query(tbl).filter(tbl.code == '600000.XSHG').limit(10))
     g.pmi = macro.run_query(query(macro.MAC_MANUFACTURING_PMI).limit(5))
+    g.jy = jy.run_query(query(jy.SecuMain.SecuCode, jy.SecuMain.SecuMarket, jy.SecuMain.InnerCode)
+                        .filter(jy.SecuMain.SecuCategory == 1))
     try:
-        g.jy = jy.run_query(query(jy.SecuMain).limit(5))
+        jy.QT_IndexQuote
     except Exception as e:
-        g.jy = e
+        g.jy_err = e
 """
 
 
@@ -242,7 +244,11 @@ def check_finance(res):
     }
     assert all(len(f) == 0 for f in g.frames.values())
     assert len(g.pmi) == 0 and list(g.pmi.columns)[:3] == ["id", "stat_month", "pmi"]
-    assert isinstance(g.jy, jqlite.errors.ParamsError) and "jy" in str(g.jy)
+    # jy (聚源) serves SecuMain from the securities master: 600000 on the SSE (83) with
+    # jqlite's InnerCode 1_000_000 + code; other JuYuan tables raise naming themselves
+    row = g.jy[g.jy["SecuCode"] == "600000"].iloc[0]
+    assert (row["SecuMarket"], row["InnerCode"]) == (83, 1600000)
+    assert isinstance(g.jy_err, jqlite.errors.ParamsError) and "jy.QT_IndexQuote" in str(g.jy_err)
     # one warning per table per run, although the table is queried on every day, and one
     # end-of-run data-gap summary line counting the calls (jqlite.api._gaps)
     warns = [line for line in res.log if "STK_HK_HOLD_INFO" in line]

@@ -286,3 +286,135 @@ def test_writer_duplicate_check_sorted_object_codes():
     rep = pd.concat([df.iloc[:2], df.iloc[[1]], df.iloc[2:]], ignore_index=True)   # 000001 05 twice
     assert _no_duplicates_fast(rep, ["date", "code"]) is False
     assert np.flatnonzero(_duplicated(rep, ["date", "code"])).tolist() == [2]
+
+
+# ---------------------------------------------------------------- round 3 (issue 16's last gate)
+def test_positions_of_equals_multiindex_lookup():
+    """(code, date) -> row of bars sorted by (code, date), found by binary search in each
+    code's block: the same answer as ``MultiIndex.get_indexer`` (absent pairs -1), and the
+    general lookup for unsorted bars."""
+    from jqlite.data.validate import _positions_of
+    bars = pd.DataFrame({"code": ["000001.XSHE"] * 3 + ["600000.XSHG"] * 2,
+                         "date": pd.to_datetime(["2021-01-04", "2021-01-05", "2021-01-07",
+                                                 "2021-01-05", "2021-01-06"])})
+    qc = np.array(["600000.XSHG", "000001.XSHE", "000001.XSHE", "300001.XSHE", "600000.XSHG"], dtype=object)
+    qd = pd.to_datetime(["2021-01-06", "2021-01-07", "2021-01-06", "2021-01-05", "2021-01-04"]).to_numpy()
+    assert _positions_of(bars, qc, qd).tolist() == [4, 2, -1, -1, -1]
+    shuffled = bars.iloc[[3, 0, 4, 2, 1]].reset_index(drop=True)      # not sorted: the general path
+    assert _positions_of(shuffled, qc, qd).tolist() == [2, 3, -1, -1, -1]
+
+
+def test_bars_code_categorical_validated_and_written_like_strings(tmp_path):
+    """A Categorical bars ``code`` (the real import) stays coded through validate_table and
+    gives byte-identical year files and the same content hash as plain strings."""
+    import hashlib
+    from jqlite.data import schema
+    from jqlite.data.writer import validate_table
+    rng = np.random.default_rng(3)
+    dates = pd.to_datetime(["2020-12-30", "2020-12-31", "2021-01-04"])
+    codes = ["000001.XSHE", "510300.XSHG", "600000.XSHG"]
+    df = pd.DataFrame([(d, c) for c in codes for d in dates], columns=["date", "code"])
+    for c in ("open", "close", "high", "low", "volume", "money", "pre_close", "factor"):
+        df[c] = rng.uniform(1, 2, len(df)).round(2)
+    df["high"], df["low"] = 3.0, 0.5
+    df["high_limit"], df["low_limit"] = 3.3, 0.45
+    df["paused"] = np.int8(0)
+    df = df[list(schema.DAILY_BARS)]
+    cat = df.assign(code=pd.Categorical.from_codes(np.repeat([0, 1, 2], 3), categories=pd.Index(codes, dtype=object)))
+    vs, vc = validate_table("bars_daily", df), validate_table("bars_daily", cat)
+    assert isinstance(vc["code"].dtype, pd.CategoricalDtype) and vs["code"].dtype == object
+    assert vc["code"].astype(object).tolist() == vs["code"].tolist()
+    hashes = []
+    for name, v in (("s", vs), ("c", vc)):
+        (tmp_path / name).mkdir()
+        h = hashlib.sha256()
+        _write_bars_by_year(v, tmp_path / name, h, lambda _m: None)
+        hashes.append(h.hexdigest())
+    assert hashes[0] == hashes[1]
+    for y in (2020, 2021):
+        assert (tmp_path / "s" / f"{y}.parquet").read_bytes() == (tmp_path / "c" / f"{y}.parquet").read_bytes()
+    # a missing code is still an error naming the row
+    bad = cat.copy()
+    bad["code"] = bad["code"].cat.add_categories([]).where(np.arange(9) != 4)
+    with pytest.raises(DataValidationError, match="missing value"):
+        validate_table("bars_daily", bad)
+
+
+def test_valuation_from_the_bars_read_equals_its_own_read(valuation_root):
+    """The stock files read once for the bars and the valuation: the valuation built from
+    the bars read's tables is the valuation read on its own, and the list is emptied."""
+    from jqlite.data.ingest_fundamentals import XBX_VALUATION_COLUMNS, _real_valuation, xbx_stock_files
+    from jqlite.data.formats.arrow_io import read_parquet_table
+    files = xbx_stock_files(valuation_root)
+    assert [f.name for f in files] == ["xbx_stock_daily_2020.parquet", "xbx_stock_daily_2021.parquet"]
+    parts = [read_parquet_table(f) for f in files]          # plain (not dictionary) code strings
+    alone = _real_valuation(valuation_root, {"600000.XSHG", "000001.XSHE"}, CAL)
+    shared = _real_valuation(valuation_root, {"600000.XSHG", "000001.XSHE"}, CAL, parts=parts)
+    assert parts == []
+    pd.testing.assert_frame_equal(shared, alone)
+    assert len(shared) == 4 and set(XBX_VALUATION_COLUMNS) <= set(read_parquet_table(files[0]).column_names)
+
+
+def test_bars_read_also_yields_the_valuation_columns(two_years, tmp_path):
+    files, m = two_years
+    out: list = []
+    cols = ["date", "code", "close", "volume"]
+    raw = _read_parquet_bars(files, m, CAL, CAL[0], CAL[-1], None, lambda _m: None, also=(cols, out))
+    assert len(out) == 2 and [t.num_rows for t in out] == [pq.read_metadata(f).num_rows for f in files]
+    assert out[1].column_names == cols and out[1].column("close").to_pylist()[:2] == [1000, 494]
+    assert len(raw) == sum(t.num_rows for t in out)
+    # a column some file lacks: nothing is handed over (the valuation reads the files itself)
+    none: list = []
+    _read_parquet_bars(files, m, CAL, CAL[0], CAL[-1], None, lambda _m: None, also=(cols + ["float_shares"], none))
+    assert none == []
+
+
+def test_reuse_freed_memory_serves_threads_and_pyarrow():
+    """Inside the block pyarrow allocates from the C heap (restored after), and a thread
+    started in the block reuses the pages the main thread freed (glibc's main arena; a
+    thread's own arena would map and zero a 64 MB array afresh).  Run in a fresh process:
+    glibc fixes its arena limit once per process."""
+    import subprocess
+    import sys
+    from jqlite.data.heap import release_free_memory
+    if not sys.platform.startswith("linux") or not release_free_memory():
+        pytest.skip("glibc only")
+    code = r"""
+import resource, threading, numpy as np, pyarrow as pa
+from jqlite.data.heap import reuse_freed_memory
+before = pa.default_memory_pool().backend_name
+out = {}
+def second():
+    f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    b = np.ones(8 * 2**20)
+    out["faults"] = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
+    del b
+with reuse_freed_memory():
+    inside = pa.default_memory_pool().backend_name
+    a = np.ones(8 * 2**20)
+    del a
+    t = threading.Thread(target=second)
+    t.start(); t.join()
+print(before, inside, pa.default_memory_pool().backend_name, out["faults"])
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    before, inside, after, faults = r.stdout.split()
+    assert inside == "system" and after == before
+    assert int(faults) < 8       # 64 MB fresh: >= 32 faults with 2 MB pages
+
+
+def test_read_bars_frame_names_the_off_calendar_row():
+    """Dates off the XSHG calendar are found by binary search in the calendar: the error
+    names the first such row (2021-01-02 is a Saturday) and the date."""
+    from jqlite.data.validate import read_bars_frame
+    df = pd.DataFrame({"date": ["2021-01-04", "2020-12-31", "2021-01-02", "2021-01-09"],
+                       "code": ["600000.XSHG"] * 4, "open": 10.0, "high": 10.5, "low": 9.5,
+                       "close": 10.0, "volume": 100.0, "money": 1000.0})
+    with pytest.raises(DataValidationError, match=r"row 2.*not an XSHG trading day \(2021-01-02\)"):
+        read_bars_frame(df, calendar=CAL)
+    ok = read_bars_frame(df.iloc[:2], calendar=CAL)
+    assert ok["date"].tolist() == list(pd.to_datetime(["2020-12-31", "2021-01-04"]))
+    # outside [start, end] an off-calendar day is no error (it is dropped)
+    kept = read_bars_frame(df, calendar=CAL, end="2020-12-31")
+    assert kept["date"].tolist() == [pd.Timestamp("2020-12-31")]

@@ -231,10 +231,12 @@ def test_sample_only_finance_table_on_another_store_is_empty_with_a_gap(research
     assert any("STK_ML_QUOTA" in g["what"] for g in research_gaps())
 
 
-def test_jy_raises_a_clear_error(research):
+def test_jy_tables_it_does_not_serve_raise_a_clear_error(research):
+    # jy serves SecuMain and LC_DIndicesForValuation (tests/unit/test_datagaps.py); any
+    # other JuYuan table names itself and the database
     from jqlite.api.finance import jy
-    with pytest.raises(ParamsError, match="聚源"):
-        jy.SecuMain
+    with pytest.raises(ParamsError, match=r"jy\.QT_IndexQuote: .*聚源.*SecuMain, LC_DIndicesForValuation"):
+        jy.QT_IndexQuote
 
 
 def test_northbound_holdings_and_top_active(research):

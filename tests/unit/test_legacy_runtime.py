@@ -563,3 +563,55 @@ def initialize(context):
     r = run_backtest("rf_auto.py", market=market, source=src)
     assert r.error is None and r.run.g.m == ("sqrt", 1.0, 1)
     assert any("max_features='auto'" in ln and "scikit-learn" in ln for ln in r.log)
+
+
+def test_series_integer_key_on_dates_is_a_position_with_pandas_warning():
+    # ``df['close'][-1]``: pandas 2.x reads an int key on a dates index as a position and warns
+    # (FutureWarning, GH#50617); the legacy wrapper answers the same value and the same warning
+    # naming the caller's line, without pandas' stack walk (corpus c5f64603 spent ~10 % there)
+    s = pd.Series([1.5, 2.5, 3.5], index=pd.date_range("2024-01-02", periods=3))
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        assert s[-1] == 3.5 and s[0] == 1.5 and s[np.int64(1)] == 2.5
+    assert len(w) == 3 and all(x.category is FutureWarning for x in w)
+    assert all("treating keys as positions" in str(x.message) for x in w)
+    assert {Path(x.filename).name for x in w} == {Path(__file__).name}
+    # an integer index: the key is a label, as in pandas (no fallback, KeyError when absent)
+    r = pd.Series([1.5, 2.5, 3.5], index=[10, 20, 30])
+    assert r[20] == 2.5
+    with pytest.raises(KeyError):
+        r[-1]
+    with pytest.raises(IndexError):
+        s[3]
+
+
+def test_chained_positional_write_into_a_wide_history_frame():
+    # ``g.x1[code][0] = x`` for every column of a history() frame (corpus d17b6b6e): the value
+    # lands in the frame, as in the pandas JoinQuant ran, and the frame stays one block
+    # (pandas 2.x split it per write, which made the loop quadratic in the number of columns)
+    cols = ["600000.XSHG", "600001.XSHG", "000001.XSHE"]
+    df = pd.DataFrame([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], index=pd.to_datetime(["2024-01-02", "2024-01-03"]),
+                      columns=cols)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        for k, c in enumerate(cols):
+            df[c][0] = 10.0 + k
+        df["000001.XSHE"][-1] = np.float64(0.5)
+    assert df.values.tolist() == [[10.0, 11.0, 12.0], [4.0, 5.0, 0.5]]
+    assert df._mgr.nblocks == 1
+    assert {x.category for x in w} == {FutureWarning} and {Path(x.filename).name for x in w} == {Path(__file__).name}
+    # a Series of its own: written in place; a position past the end raises as in pandas
+    s = pd.Series([1.0, 2.0], index=pd.to_datetime(["2024-01-02", "2024-01-03"]))
+    s[1] = 3
+    assert s.tolist() == [1.0, 3.0]
+    with pytest.raises(IndexError):
+        s[2] = 1.0
+    # an integer column takes pandas' own path (a float written into it upcasts, as pandas does)
+    di = pd.DataFrame({"a": [1, 2]}, index=pd.to_datetime(["2024-01-02", "2024-01-03"]))
+    col = di["a"]
+    col[0] = 5
+    assert col.tolist() == [5, 2]
+    # a column of a copied frame changes the copy only
+    df2 = df[["600000.XSHG"]].copy()
+    df2["600000.XSHG"][1] = -1.0
+    assert df2["600000.XSHG"].tolist() == [10.0, -1.0] and df["600000.XSHG"].tolist() == [10.0, 4.0]

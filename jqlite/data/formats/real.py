@@ -77,32 +77,63 @@ def _read_real_bars(files: list[Path], mapping: ColumnMapping, cal: pd.DatetimeI
     return out
 
 
+def _dictionary_coded(t, col: str | None):
+    """``t`` with its string column ``col`` dictionary-coded (kept tables: a few thousand
+    codes instead of millions of strings in memory)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    if col is None or col not in t.column_names:
+        return t
+    c = t.column(col)
+    if not (pa.types.is_string(c.type) or pa.types.is_large_string(c.type)):
+        return t
+    i = t.column_names.index(col)
+    return t.set_column(i, col, pc.dictionary_encode(c.combine_chunks()))
+
+
 def _read_parquet_bars(files: list[Path], mapping: ColumnMapping, cal: pd.DatetimeIndex, start, end,
-                       codes, say) -> pd.DataFrame:
+                       codes, say, also: tuple[list[str], list] | None = None) -> pd.DataFrame:
     """Read same-layout parquet bar files in one pass (pyarrow, dictionary-coded code and
     name columns) and check them as :func:`read_bars_file` does file by file.
 
     Errors name the file and the row in that file.  The result is :data:`RAW_COLUMNS` plus a
     categorical ``_file`` column, sorted by code, date; ``name`` stays categorical.
+
+    ``also = (columns, out)``: the same read also yields these source columns of every file
+    (the real import's valuation: shares, close, volume), appended to the list ``out`` as
+    one pyarrow table per file, in ``files`` order -- only when every file has them all
+    (``out`` stays empty otherwise).
     """
     import pyarrow as pa
     from .arrow_io import read_parquet_table
     cols = list(mapping.source_columns().values())
+    extra_cols = list(also[0]) if also is not None else []
+    kept: list = []
     tabs = []
     for f in files:
         say(f"reading {f.name}")
-        t = read_parquet_table(f, cols)
+        # code and name come dictionary-coded straight from the parquet pages (a few thousand
+        # distinct strings, not 5.7 M of each)
+        t = read_parquet_table(f, cols + [c for c in extra_cols if c not in cols],
+                               dictionary=[c for c in (mapping.code, mapping.name) if c])
         missing = [c for c in cols if c not in t.column_names]
         if missing:
             raise DataValidationError(str(f), None, missing[0], f"missing column(s) {missing}")
         if t.num_rows == 0:
             raise DataValidationError(str(f), None, None, "no data rows (header only)")
+        if kept is not None and extra_cols:
+            kept = kept + [_dictionary_coded(t.select(extra_cols), mapping.code)] \
+                if all(c in t.column_names for c in extra_cols) else None
         tabs.append(t.select(cols))
+        del t
     try:
         t = pa.concat_tables([x.cast(tabs[0].schema) for x in tabs])
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return pd.concat(_read_real_bars(files, mapping, cal, start, end, codes, lambda _m: None),
                          ignore_index=True)
+    if also is not None and kept:
+        also[1].extend(kept)
+    del kept
     str_cols = {c for c in (mapping.code, mapping.name) if c}
     arrays = {}
     for c in cols:
@@ -178,11 +209,13 @@ class _FundamentalsJob:
     happens with the real data; kept so the result is always what the store asks for).
     """
 
-    def __init__(self, src: Path, out_path: Path, codes, calendar: pd.DatetimeIndex, say) -> None:
+    def __init__(self, src: Path, out_path: Path, codes, calendar: pd.DatetimeIndex, say,
+                 xbx_parts: list | None = None) -> None:
         import os
         import tempfile
         import threading
         self.src, self.codes, self.calendar, self.say = src, np.asarray(codes, dtype=object), calendar, say
+        self.xbx_parts = xbx_parts      # the stock files' valuation columns, read with the bars
         out_path = Path(out_path)
         out_path.parent.mkdir(parents=True, exist_ok=True)
         self.stage = Path(tempfile.mkdtemp(prefix=f".{out_path.name}.tmp-{os.getpid()}-fund-", dir=out_path.parent))
@@ -195,7 +228,10 @@ class _FundamentalsJob:
         from ..ingest_fundamentals import stage_real_fundamentals
         t0, c0 = time.perf_counter(), time.thread_time()
         try:
-            stage_real_fundamentals(self.src, self.stage / "fundamentals", self.codes, self.calendar)
+            parts, self.xbx_parts = self.xbx_parts, None
+            stage_real_fundamentals(self.src, self.stage / "fundamentals", self.codes, self.calendar,
+                                    xbx_parts=parts)
+            del parts
         except BaseException as exc:  # re-raised on the main thread by install()
             self.error = exc
         self.seconds, self.cpu_seconds = time.perf_counter() - t0, time.thread_time() - c0
@@ -324,7 +360,15 @@ def _import_real_data(src_dir, out_path, *, start, end, codes, progress, post_wr
     stock_files = [f for f in stock_files if f.exists()]
     xbx = ColumnMapping.xbx()
     xbx.code_format = "jq"
-    stocks = _read_parquet_bars(stock_files, xbx, cal, start, end, codes, say) if stock_files \
+    # the valuation (fundamentals) is built from the same files: read its columns in the same
+    # pass when it will read exactly these files (every year of the folder)
+    xbx_parts: list = []
+    also = None
+    if fundamentals and (src / "fundamentals").is_dir():
+        from ..ingest_fundamentals import XBX_VALUATION_COLUMNS, xbx_stock_files
+        if xbx_stock_files(src) == stock_files:
+            also = (XBX_VALUATION_COLUMNS, xbx_parts)
+    stocks = _read_parquet_bars(stock_files, xbx, cal, start, end, codes, say, also=also) if stock_files \
         else pd.DataFrame(columns=list(RAW_COLUMNS))
     if len(stocks):
         # codes in the stock files must already be JoinQuant codes
@@ -374,6 +418,10 @@ def _import_real_data(src_dir, out_path, *, start, end, codes, progress, post_wr
         ix["_file"] = str(idx_file)
         idxs = ix[list(RAW_COLUMNS) + ["_file"]]
     raw = _concat_raw([stocks, etfs, idxs])
+    # the stock rows now live in ``raw`` (a copy): drop the 5.7 M-row frame and hand the
+    # read's free memory back before the listing ranges and densify, the import's peak
+    del stocks
+    release_free_memory()
     if raw.empty:
         raise DataValidationError(str(src), None, None, "no rows in the requested span/codes")
 
@@ -435,7 +483,7 @@ def _import_real_data(src_dir, out_path, *, start, end, codes, progress, post_wr
         hit = np.flatnonzero((row_date == pd.Timestamp(date).to_datetime64()) & (row_code == code))
         return str(row_file[hit[0]]) if len(hit) else str(src)
     holder = [raw.drop(columns=["_file"])]
-    del raw, stocks, etfs, idxs
+    del raw, etfs, idxs
     store_codes = g.index.to_numpy(object)
 
     def on_dense() -> None:
@@ -445,9 +493,12 @@ def _import_real_data(src_dir, out_path, *, start, end, codes, progress, post_wr
             # fundamentals can be built now, beside the derivations and the bars' writing
             # (started here, not earlier: the raw rows and the dense bars together are the
             # import's largest memory)
-            jobs.append(_FundamentalsJob(src, Path(out_path), store_codes, cal, say))
+            jobs.append(_FundamentalsJob(src, Path(out_path), store_codes, cal, say,
+                                         xbx_parts=list(xbx_parts) if xbx_parts else None))
+        xbx_parts.clear()
     tables, stats = _build_store_tables(holder, cal, securities=sec_in, spans=spans, ipo_dates=ipo,
-                                        progress=say, source=file_of_row, on_dense=on_dense)
+                                        progress=say, source=file_of_row, on_dense=on_dense,
+                                        categorical_code=True)
     release_free_memory()
 
     # ---- index memberships
