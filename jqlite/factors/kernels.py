@@ -444,6 +444,233 @@ def _ew_beta_sigma(r, rm, w, halflife, min_obs):
     return beta, sig
 
 
+# ---------------------------------------------------------------------------- cross-section
+@njit(cache=True, inline="always")
+def _pairwise_leaf(a, lo, n):
+    """numpy's pairwise sum of ``a[lo:lo + n]`` for ``n <= 128`` (no split)."""
+    if n < 8:
+        res = -0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r0 = a[lo]
+    r1 = a[lo + 1]
+    r2 = a[lo + 2]
+    r3 = a[lo + 3]
+    r4 = a[lo + 4]
+    r5 = a[lo + 5]
+    r6 = a[lo + 6]
+    r7 = a[lo + 7]
+    i = 8
+    m = n - (n % 8)
+    while i < m:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _pairwise_sum(a, lo, n):
+    """Sum of ``a[lo:lo + n]`` in numpy's pairwise order (``np.sum`` of a contiguous row):
+    runs of up to 128 values summed with 8 interleaved accumulators, longer runs split in
+    two at a multiple of 8 and the halves' sums added -- so a row sum here equals numpy's
+    ``x.sum(axis=1)`` of a C-ordered array bit for bit (checked in
+    ``tests/unit/test_factor_kernels_cs.py``).  The split tree is walked with an explicit
+    stack: numba's on-disk cache does not reload recursive functions safely."""
+    if n <= 128:
+        return _pairwise_leaf(a, lo, n)
+    seg_lo = np.empty(64, np.int64)
+    seg_n = np.empty(64, np.int64)
+    seg_st = np.zeros(64, np.int64)      # 0: left half next, 1: right half next, 2: add them
+    res = np.empty(64)
+    seg_lo[0] = lo
+    seg_n[0] = n
+    sp = 1
+    rp = 0
+    while sp > 0:
+        i = sp - 1
+        nn = seg_n[i]
+        if nn <= 128:
+            res[rp] = _pairwise_leaf(a, seg_lo[i], nn)
+            rp += 1
+            sp -= 1
+            continue
+        n2 = nn // 2
+        n2 -= n2 % 8
+        st = seg_st[i]
+        if st == 0:
+            seg_st[i] = 1
+            seg_lo[sp] = seg_lo[i]
+            seg_n[sp] = n2
+            seg_st[sp] = 0
+            sp += 1
+        elif st == 1:
+            seg_st[i] = 2
+            seg_lo[sp] = seg_lo[i] + n2
+            seg_n[sp] = nn - n2
+            seg_st[sp] = 0
+            sp += 1
+        else:
+            rp -= 1
+            res[rp - 1] = res[rp - 1] + res[rp]
+            sp -= 1
+    return res[0]
+
+
+@njit(cache=True, inline="always")
+def _row_sum(t, seq):
+    """Sum of row ``t`` as numpy sums a row of a C-ordered array (pairwise, ``seq`` False) or
+    of an F-ordered one (left to right, ``seq`` True: numpy then adds column after column)."""
+    m = t.shape[0]
+    if seq:
+        s = 0.0
+        for j in range(m):
+            s += t[j]
+        return s
+    return 0.0 + _pairwise_sum(t, 0, m)
+
+
+@njit(cache=True, error_model="numpy")
+def _row_nanstd(a, t, seq_tot, seq_ss):
+    """``(mean, std ddof=1)`` of the non-NaN values of row ``a`` (NaN std below 2 values),
+    numpy's ``nanmean`` / ``nansum`` arithmetic (sums as :func:`_row_sum`: ``seq_tot`` for
+    the values' sum, ``seq_ss`` for the squared deviations'); ``t`` is scratch space of
+    ``a``'s length."""
+    m = a.shape[0]
+    cnt = 0
+    for j in range(m):
+        v = a[j]
+        if v == v:
+            t[j] = v
+            cnt += 1
+        else:
+            t[j] = 0.0
+    if cnt == 0:
+        return np.nan, np.nan
+    mu = _row_sum(t, seq_tot) / cnt
+    for j in range(m):
+        d = a[j] - mu
+        d = d * d
+        t[j] = d if d == d else 0.0
+    if cnt < 2:
+        return mu, np.nan
+    return mu, math.sqrt(_row_sum(t, seq_ss) / (cnt - 1))
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _cs_process(x, w, mask, k, seq, out):
+    """Row-wise §10.1 pipeline (see :func:`cs_process`) of ``x`` and ``w`` ``(n, m)``,
+    ``mask`` ``(m,)`` bool, into ``out`` ``(n, m)``; ``seq`` (6 bools): which of the row
+    sums go left to right rather than pairwise (:data:`CS_SUMS`, :func:`_row_sum`)."""
+    n, m = x.shape
+    for i in prange(n):
+        a = np.empty(m)
+        t = np.empty(m)
+        for j in range(m):                        # stocks only, finite values
+            v = x[i, j]
+            a[j] = v if (mask[j] and np.isfinite(v)) else np.nan
+        mu, sd = _row_nanstd(a, t, seq[0], seq[1])    # winsorise at mean +- k std
+        lo = mu - k * sd
+        hi = mu + k * sd
+        for j in range(m):
+            v = a[j]
+            if v == v:                            # np.clip's order: max with lo, min with hi
+                v = v if v > lo else lo
+                a[j] = v if v < hi else hi
+        for j in range(m):                        # cap-weighted mean
+            wj = w[i, j]
+            t[j] = wj if (a[j] == a[j] and np.isfinite(wj) and wj > 0.0) else 0.0
+        sw = _row_sum(t, seq[4])
+        for j in range(m):
+            p = (a[j] if t[j] != 0.0 else 0.0) * t[j]
+            t[j] = p if p == p else 0.0
+        num = _row_sum(t, seq[5])
+        mw = num / sw if sw > 0.0 else np.nan
+        _, sd2 = _row_nanstd(a, t, seq[2], seq[3])   # equal-weight std of the clipped row
+        for j in range(m):
+            o = (a[j] - mw) / sd2
+            out[i, j] = o if np.isfinite(o) else np.nan
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _slope5(y0, y1, y2, y3, y4):
+    """Body of :func:`slope_growth5` on five C-ordered ``(n, m)`` arrays."""
+    n, m = y0.shape
+    out = np.empty((n, m))
+    for i in prange(n):
+        for j in range(m):
+            v0 = y0[i, j]
+            v1 = y1[i, j]
+            v2 = y2[i, j]
+            v3 = y3[i, j]
+            v4 = y4[i, j]
+            k0 = v0 == v0
+            k1 = v1 == v1
+            k2 = v2 == v2
+            k3 = v3 == v3
+            k4 = v4 == v4
+            cnt = int(k0) + int(k1) + int(k2) + int(k3) + int(k4)
+            if cnt < 4:
+                out[i, j] = np.nan
+                continue
+            # numpy's axis-0 sums: the first slice, then the others added in order
+            st = ((((0.0 if k0 else 0.0) + (1.0 if k1 else 0.0)) + (2.0 if k2 else 0.0))
+                  + (3.0 if k3 else 0.0)) + (4.0 if k4 else 0.0)
+            sy = ((((v0 if k0 else 0.0) + (v1 if k1 else 0.0)) + (v2 if k2 else 0.0))
+                  + (v3 if k3 else 0.0)) + (v4 if k4 else 0.0)
+            mt = st / cnt
+            my = sy / cnt
+            d0 = 0.0 - mt
+            d1 = 1.0 - mt
+            d2 = 2.0 - mt
+            d3 = 3.0 - mt
+            d4 = 4.0 - mt
+            sxx = ((((d0 * d0 if k0 else 0.0) + (d1 * d1 if k1 else 0.0)) + (d2 * d2 if k2 else 0.0))
+                   + (d3 * d3 if k3 else 0.0)) + (d4 * d4 if k4 else 0.0)
+            sxy = ((((d0 * (v0 - my) if k0 else 0.0) + (d1 * (v1 - my) if k1 else 0.0))
+                    + (d2 * (v2 - my) if k2 else 0.0)) + (d3 * (v3 - my) if k3 else 0.0)) \
+                + (d4 * (v4 - my) if k4 else 0.0)
+            o = (sxy / sxx) / abs(my)
+            out[i, j] = o if np.isfinite(o) else np.nan
+    return out
+
+
+def slope_growth5(ys):
+    """Least-squares slope of five yearly points on ``t = 0..4``, over ``|mean|``.
+
+    Parameters
+    ----------
+    ys : sequence of 5 ndarrays, each shape (n_days, n_securities)
+        The points, oldest first (NaN: missing).
+
+    Returns
+    -------
+    ndarray of float64, shape (n_days, n_securities)
+        ``Σ(t - t̄)(y - ȳ) / Σ(t - t̄)² / |ȳ|`` over the non-NaN points (means over those
+        points too); NaN with fewer than 4 points or a non-finite result.  The arithmetic of
+        the numpy version it replaces (``np.stack`` then sums over the first axis, which
+        numpy adds slice after slice), so the values are the same bit for bit, without the
+        ten ``(5, n_days, n_securities)`` temporaries.
+    """
+    if len(ys) != 5:
+        raise ValueError(f"slope_growth5 takes 5 arrays, got {len(ys)}")
+    a = [np.ascontiguousarray(y, dtype=np.float64) for y in ys]
+    if any(y.ndim != 2 or y.shape != a[0].shape for y in a):
+        raise ValueError("slope_growth5: the 5 arrays must be 2-D of one shape")
+    return _slope5(a[0], a[1], a[2], a[3], a[4])
+
+
 # ---------------------------------------------------------------------------- wrappers
 # The kernels walk each column along time; Fortran-ordered inputs/outputs keep that walk
 # contiguous in memory (about 5x faster than strided C-order access).
@@ -519,6 +746,72 @@ def ew_beta_sigma(r, rm, w, halflife, min_obs):
     """``(beta, residual std)`` of :func:`ew_beta`'s regression (residual std ddof=1)."""
     return _ew_beta_sigma(_F(r), np.ascontiguousarray(rm, dtype=np.float64), int(w), float(halflife),
                           int(min_obs))
+
+
+#: The row sums of :func:`cs_process`, in the order of its ``orders`` argument: values and
+#: squared deviations of the masked row, the same of the clipped row, the weights, the
+#: weighted values.
+CS_SUMS = ("values", "squares", "clipped values", "clipped squares", "weights", "weighted values")
+
+
+def _column_major(a) -> bool:
+    """Whether numpy copies / reduces the 2-D ``a`` column by column (F-like strides: an
+    F-ordered array or a row slice of one), as ``np.array(a, order="K")`` would lay it out."""
+    return (a.ndim == 2 and a.shape[0] > 1 and a.shape[1] > 1
+            and abs(a.strides[0]) < abs(a.strides[1]))
+
+
+def cs_process(x, w, mask, k=2.5, orders=None, out_order=None):
+    """Cross-sectional §10.1 pipeline of the style factors, row by row, in one compiled pass.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_days, n_securities)
+        Raw descriptor values.
+    w : ndarray, shape (n_days, n_securities)
+        Weights of the mean (total market cap); only finite positive ones count.
+    mask : ndarray of bool, shape (n_securities,)
+        Securities of the cross-section (stocks): the others come out NaN.
+    k : float, default 2.5
+        Winsorising width in standard deviations.
+    orders : sequence of 6 bool, optional
+        For each row sum of :data:`CS_SUMS`, True to add left to right (as numpy sums the
+        rows of an F-ordered array), False pairwise (:func:`_pairwise_sum`, as numpy sums the
+        rows of a C-ordered one).  Default: left to right when ``x`` is laid out column by
+        column, pairwise otherwise.
+    out_order : {"C", "F"}, optional
+        Memory order of the result (default: ``x``'s).
+
+    Returns
+    -------
+    ndarray of float64, shape (n_days, n_securities)
+        Per row: values outside ``mask`` and non-finite values set to NaN, clipped to
+        ``mean ± k·std`` (equal-weight, ddof=1, over the row's non-NaN values), then
+        ``(x - Σw·x / Σw) / std`` (``w``-weighted mean over the values with a finite positive
+        weight, equal-weight std of the clipped row); non-finite results are NaN.
+
+    Notes
+    -----
+    The arithmetic of ``jqlite.factors.library.style.winsorize_sigma`` followed by
+    ``cap_standardize`` (numpy) in one pass per row instead of ~20 array temporaries (~5x
+    less CPU).  numpy sums the rows of a C-ordered array pairwise and those of an F-ordered
+    one left to right, and picks its temporaries' layouts from the inputs' layouts *and
+    shapes*; ``jqlite.factors.library.style.process`` finds those layouts once per shape
+    and passes them as ``orders``, which makes the values numpy's bit for bit.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    w = np.asarray(np.broadcast_to(w, x.shape), dtype=np.float64)
+    mask = np.ascontiguousarray(np.broadcast_to(mask, x.shape[1:]), dtype=np.bool_)
+    if orders is None:
+        orders = (_column_major(x),) * 6
+    seq = np.array([bool(o) for o in orders], dtype=np.bool_)
+    if seq.shape != (6,):
+        raise ValueError(f"cs_process: orders needs 6 flags ({', '.join(CS_SUMS)})")
+    if out_order is None:
+        out_order = "F" if _column_major(x) else "C"
+    out = np.empty(x.shape, dtype=np.float64, order=out_order)
+    _cs_process(x, w, mask, float(k), seq, out)
+    return out
 
 
 def shift(x, n=1):

@@ -886,3 +886,33 @@ def test_one_date_requests_read_one_row_from_disk(store):
     eng._inflight[p] = blk * 2
     np.testing.assert_array_equal(eng._disk_get_row("PSY", 2, 7, ""), blk[7:8] * 2)
     eng._inflight.pop(p)
+
+
+def test_one_row_reads_keep_their_file_open(store):
+    """One-date requests keep the block file's reader open for the next dates of the block
+    (no reopening per date); a file replaced since is reopened; ``clear`` closes them."""
+    import pyarrow as pa
+    import pyarrow.feather as feather
+
+    from jqlite.factors import cache as fcache
+    codes = list(store.codes)
+    eng = engine_for(store)
+    eng.clear(disk=True)
+    ref = jqfactor.get_factor_values(codes, ["PSY"], start_date=store.dates[0], end_date=store.dates[-1])
+    eng.flush()
+    eng.clear()
+    p = eng._disk_path("PSY", 2, "")
+    r = 2 * fcache.BLOCK
+    for i in (5, 9):
+        one = jqfactor.get_factor_values(codes, ["PSY"], end_date=store.dates[r + i], count=1)
+        pd.testing.assert_frame_equal(one["PSY"], ref["PSY"].iloc[[r + i]])
+        if i == 5:
+            reader = eng._readers[p][1]
+    assert eng._readers[p][1] is reader and not eng.mem          # same reader, no block read
+    blk = feather.read_table(p).column("v").to_numpy().reshape(fcache.BLOCK, store.n_securities)
+    feather.write_feather(pa.table({"v": blk.ravel() + 1.0}), p, compression="lz4",
+                          chunksize=store.n_securities)          # replaced (new inode)
+    np.testing.assert_array_equal(eng._disk_get_row("PSY", 2, 9, ""), blk[9:10] + 1.0)
+    assert eng._readers[p][1] is not reader
+    eng.clear()
+    assert not eng._readers

@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import MissingInput, factor
-from ..kernels import ew_beta, ew_sum_lagged, rolling_sum, safe_div
+from ..kernels import (_column_major, cs_process, ew_beta, ew_sum_lagged, rolling_sum, safe_div,
+                       slope_growth5)
 
 _MC = ("valuation.market_cap",)
 _C = ("bars.close", "bars.factor")
@@ -73,7 +74,64 @@ def cap_standardize(x, w):
 
 
 def process(x, w, mask):
-    """§10.1 steps 1/3/5: winsorise ±2.5σ, cap-weighted standardise (stocks only)."""
+    """§10.1 steps 1/3/5: winsorise ±2.5σ, cap-weighted standardise (stocks only).
+
+    One compiled pass per row (:func:`jqlite.factors.kernels.cs_process`) with the
+    arithmetic of :func:`process_numpy`, values bit for bit: its row sums follow the order
+    numpy would use for the layouts of :func:`process_numpy`'s temporaries
+    (:func:`_sum_orders`)."""
+    x = np.asarray(x, dtype=np.float64)
+    w = np.asarray(np.broadcast_to(w, x.shape), dtype=np.float64)
+    orders, out_order = _sum_orders(x.shape, _column_major(x), _column_major(w))
+    return cs_process(x, w, mask, 2.5, orders, out_order)
+
+
+_ORDERS: dict = {}
+
+
+def _sum_orders(shape, x_f: bool, w_f: bool):
+    """``(orders, out_order)`` for :func:`jqlite.factors.kernels.cs_process`: which row sums
+    of :func:`process_numpy` numpy does left to right (its temporary is F-ordered) for
+    inputs of ``shape`` laid out column by column (``x_f``, ``w_f``) or not.
+
+    numpy lays a temporary out from its operands' layouts, and for mixed layouts from their
+    shape as well (``~isnan(x) & isfinite(w)`` is F-ordered for 300 x 4,800 F/C inputs,
+    C-ordered for 120 x 1,500), so the layouts are found by running the numpy steps once
+    per (shape, layouts) on zero arrays of that shape (memoised; a few ms)."""
+    key = (tuple(shape), bool(x_f), bool(w_f))
+    hit = _ORDERS.get(key)
+    if hit is not None:
+        return hit
+
+    def col(a):
+        return bool(a.ndim == 2 and a.shape[0] > 1 and a.shape[1] > 1
+                    and not a.flags.c_contiguous and a.flags.f_contiguous)
+    import warnings
+    x = np.zeros(shape, order="F" if x_f else "C")
+    w = np.ones(shape, order="F" if w_f else "C")
+    mask = np.ones(shape[1], dtype=bool)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        xr = _rowmask(x, mask)
+        mu = np.zeros(shape[0])
+        sq1 = (xr - mu[:, None]) ** 2
+        xw = winsorize_sigma(xr)
+        sq2 = (xw - mu[:, None]) ** 2
+        ok = ~np.isnan(xw) & np.isfinite(w) & (w > 0)
+        ww = np.where(ok, w, 0.0)
+        prod = np.where(ok, xw, 0.0) * ww
+        res = (xw - mu[:, None]) / mu[:, None]
+    hit = ((col(xr), col(sq1), col(xw), col(sq2), col(ww), col(prod)),
+           "F" if col(res) else "C")
+    if len(_ORDERS) > 256:
+        _ORDERS.clear()
+    _ORDERS[key] = hit
+    return hit
+
+
+def process_numpy(x, w, mask):
+    """:func:`process` as numpy array operations (the reference :func:`process` is checked
+    against)."""
     x = _rowmask(x, mask)
     return cap_standardize(winsorize_sigma(x), w)
 
@@ -292,7 +350,14 @@ def earnings_yield(ctx):
 
 # ------------------------------------------------------------------ growth
 def _slope_growth(ys):
-    """Slope of ``ys`` (list of 5 arrays, oldest first) on [0..4] / |mean|; >= 4 points."""
+    """Slope of ``ys`` (list of 5 arrays, oldest first) on [0..4] / |mean|; >= 4 points
+    (compiled: :func:`jqlite.factors.kernels.slope_growth5`, the values of
+    :func:`_slope_growth_numpy`)."""
+    return slope_growth5(ys)
+
+
+def _slope_growth_numpy(ys):
+    """:func:`_slope_growth` as numpy array operations (the reference it is checked against)."""
     y = np.stack(ys)                              # (5, n, m)
     ok = ~np.isnan(y)
     t = np.arange(5.0)[:, None, None] * np.ones_like(y)
