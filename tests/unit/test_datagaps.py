@@ -20,20 +20,6 @@ from jqlite.errors import ParamsError
 _ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def store():
-    from jqlite.data import ensure_default_store
-    return ensure_default_store(progress=False)
-
-
-@pytest.fixture
-def research(store, monkeypatch):
-    monkeypatch.setenv("JQLITE_DATA", str(store.path))
-    from jqlite.api._gaps import reset_research_gaps
-    reset_research_gaps()
-    return store
-
-
 # ------------------------------------------------------------------ jy.SecuMain
 def test_secumain_codes_markets_and_categories(research):
     from jqdata import jy, query

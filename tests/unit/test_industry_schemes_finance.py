@@ -14,20 +14,6 @@ import pytest
 from jqlite.errors import ParamsError
 
 
-@pytest.fixture(scope="module")
-def store():
-    from jqlite.data import ensure_default_store
-    return ensure_default_store(progress=False)
-
-
-@pytest.fixture
-def research(store, monkeypatch):
-    monkeypatch.setenv("JQLITE_DATA", str(store.path))
-    from jqlite.api._gaps import reset_research_gaps
-    reset_research_gaps()
-    return store
-
-
 # ---------------------------------------------------------------------------- schemes
 def test_every_code_of_every_scheme_has_members(research):
     from jqlite.data import industry_codes as IC

@@ -14,18 +14,6 @@ import pytest
 from jqlite.errors import ParamsError
 
 
-@pytest.fixture(scope="module")
-def store():
-    from jqlite.data import ensure_default_store
-    return ensure_default_store(progress=False)
-
-
-@pytest.fixture
-def research(store, monkeypatch):
-    monkeypatch.setenv("JQLITE_DATA", str(store.path))
-    return store
-
-
 def _lithium(store):
     """Sample stocks named ...锂业 listed on 2021-07-29 and 2021-07-30 (store's own tables)."""
     from jqlite.data.sample import sample_sectors

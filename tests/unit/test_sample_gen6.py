@@ -101,20 +101,6 @@ def test_open_end_fund_universe_counts_and_codes():
 
 
 # ------------------------------------------------------------------ the sample store
-@pytest.fixture(scope="module")
-def store():
-    from jqlite.data import ensure_default_store
-    return ensure_default_store(progress=False)
-
-
-@pytest.fixture
-def research(store, monkeypatch):
-    monkeypatch.setenv("JQLITE_DATA", str(store.path))
-    from jqlite.api._gaps import reset_research_gaps
-    reset_research_gaps()
-    return store
-
-
 def test_csi300_members_obey_the_age_rule_at_the_december_2020_review(store):
     sec = store.securities.set_index("code")
     dec = store.index_members("000300.XSHG", pd.Timestamp("2020-12-14"))
