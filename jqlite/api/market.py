@@ -138,22 +138,35 @@ def _scale(store, rows: np.ndarray | slice, cols: list[int], fq, run) -> np.ndar
     """Per-cell multiplier for price fields under ``fq`` (None when raw).  ``'none'`` is
     accepted as None: JoinQuant's server takes it (jqdatasdk passes ``fq`` through unchecked,
     and public jqdatasdk / strategy code calls ``get_price(..., fq='none')`` for raw prices)."""
-    if fq is None or (isinstance(fq, str) and fq.lower() == "none"):
+    if _fq_mode(fq) is None:
         return None
     f = _take(store.field("factor"), rows, cols)
     if fq == "post":
         return f
-    if fq != "pre":
+    return f / _fq_ref(store, run, fq, cols)
+
+
+def _fq_mode(fq):
+    """``None`` (raw: ``None`` or ``'none'``), ``'pre'`` or ``'post'``; ParamsError otherwise."""
+    if fq is None or (isinstance(fq, str) and fq.lower() == "none"):
+        return None
+    if fq not in ("pre", "post"):
         raise ParamsError(f"fq must be 'pre', 'post' or None ('none'), was {fq!r}")
+    return fq
+
+
+def _fq_ref(store, run, fq, cols):
+    """The reference day's adjustment factor of ``cols`` (a list of columns or one column
+    number) for ``fq='pre'``: the run's reference day, or the last known factor where the
+    store has none on that day (a security not yet listed or already delisted)."""
     ref_i = _ref_day(store, run, fq)
     if ref_i == -1:
-        ref = _last_factor(store)[cols]
-    else:
-        ref = store.field("factor")[ref_i, cols]
-        bad = ~(ref == ref)
-        if bad.any():
-            ref = np.where(bad, _last_factor(store)[cols], ref)
-    return f / ref
+        return _last_factor(store)[cols]
+    ref = store.field("factor")[ref_i, cols]
+    bad = ~(ref == ref)
+    if bad.any():
+        ref = np.where(bad, _last_factor(store)[cols], ref)
+    return ref
 
 
 def _last_factor(store) -> np.ndarray:
@@ -220,21 +233,12 @@ def _col_values(store, fields, rows, j: int, fq, run) -> dict[str, np.ndarray]:
 
 def _col_scale(store, rows, j: int, fq, run) -> np.ndarray | None:
     """:func:`_scale` of one security column, 1-D (same rules, ``'none'`` included)."""
-    if fq is None or (isinstance(fq, str) and fq.lower() == "none"):
+    if _fq_mode(fq) is None:
         return None
     f = store.field("factor")[rows, j]
     if fq == "post":
         return np.array(f)
-    if fq != "pre":
-        raise ParamsError(f"fq must be 'pre', 'post' or None ('none'), was {fq!r}")
-    ref_i = _ref_day(store, run, fq)
-    if ref_i == -1:
-        ref = _last_factor(store)[j]
-    else:
-        ref = store.field("factor")[ref_i, j]
-        if not (ref == ref):
-            ref = _last_factor(store)[j]
-    return f / ref
+    return f / _fq_ref(store, run, fq, j)
 
 
 _COLUMN_INDEX: dict[tuple, pd.Index] = {}
