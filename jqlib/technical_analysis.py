@@ -147,7 +147,7 @@ def _forming_day(end, include_now: bool, freq: str):
     else None."""
     if not include_now or freq != "daily":
         return None
-    t = pd.Timestamp(end)
+    t = pd.Timestamp(str(end) if isinstance(end, str) else end)   # numpy.str_ too
     if t.time() <= _dt.time(9, 30) or t.time() >= _dt.time(15, 0):
         return None
     from jqdata import get_trade_days

@@ -1183,9 +1183,12 @@ def _set_indexer(cls: type, name: str, label: str) -> None:
                 # find_stack_level() walk of the stack, which cost more than the rest of the
                 # lookup; the warning names the caller's line, as pandas' does for user code
                 f = sys._getframe(1)
-                if not f.f_globals.get("__name__", "").startswith("pandas"):
+                n = len(self)
+                if -n <= key < n and not f.f_globals.get("__name__", "").startswith("pandas"):
                     warnings.warn(_POSITIONAL_GETITEM, FutureWarning, stacklevel=2)
                     return self._values[key]
+                # out of range: pandas' own path raises its IndexError (from pandas, as on
+                # JoinQuant, so the traceback does not end in jqlite)
             elif tk in (set, frozenset, tuple):
                 key2, hit = _set_key(key)
                 if hit and _caller_is_user(2):
