@@ -5,21 +5,12 @@ Synthetic tracebacks, exit codes and stderr texts; no corpus needed.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
-_ROOT = Path(__file__).resolve().parents[2]
-
-
 def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"_compat_{name}", _ROOT / "benchmarks" / "compat" / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    from _compat_modules import load_compat
+    return load_compat(name)
 
 
 C = _load("classify")

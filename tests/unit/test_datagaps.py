@@ -7,18 +7,12 @@ the corpus classifier rules that read them.  The store tests read the default sa
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from jqlite.errors import ParamsError
-
-_ROOT = Path(__file__).resolve().parents[2]
-
 
 # ------------------------------------------------------------------ jy.SecuMain
 def test_secumain_codes_markets_and_categories(research):
@@ -136,11 +130,8 @@ def test_day_open_before_0927_is_noted_once(tmp_path, store):
 
 # ------------------------------------------------------------------ classifier
 def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"_compat_dg_{name}", _ROOT / "benchmarks" / "compat" / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    from _compat_modules import load_compat
+    return load_compat(name)
 
 
 C = _load("classify")
