@@ -32,7 +32,8 @@ import re
 import sys
 from dataclasses import dataclass
 
-__all__ = ["CLASSES", "Frame", "Outcome", "parse_traceback", "classify", "syntax_error_at_end", "jq_notes"]
+__all__ = ["CLASSES", "Frame", "Outcome", "parse_traceback", "classify", "syntax_error_at_end", "name_cut_at_end",
+           "jq_notes"]
 
 CLASSES = ("pass-and-trades", "pass-no-orders", "api-missing", "shape-differs", "data-absent",
            "strategy-bug", "engine-crash", "timeout")
@@ -265,6 +266,15 @@ def _unlisted_empty(notes: str, source: str) -> bool:
     if any("synthetic sample security" not in n for n in unlisted):
         return True
     return bool(source) and _ALL_SECURITIES_NO_DATE.search(source) is not None
+
+
+def name_cut_at_end(source: str, name: str) -> bool:
+    """True when ``source`` ends, without a final newline, in the identifier ``name``: the
+    file was cut short in the middle of a name (``close_now = get_``), which is still valid
+    Python and fails only when that line runs, with a ``NameError`` on the stump."""
+    if not source or not name or source.endswith(("\n", "\r")):
+        return False
+    return re.search(r"(?<![\w.])" + re.escape(name) + r"\Z", source) is not None
 
 
 def syntax_error_at_end(stderr: str, source: str) -> bool:
@@ -549,6 +559,10 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
                 return out("strategy-bug", f"NameError: {name} (a scheduled callback the file never defines)")
             if name in NOT_JOINQUANT_NAMES:
                 return out("strategy-bug", f"NameError: {name} ({NOT_JOINQUANT_NAMES[name]})")
+            if name_cut_at_end(source, name):
+                # ``close_now = get_`` as the file's last bytes, no final newline: the file was
+                # cut short in the middle of a name (still valid Python); JoinQuant raises the same
+                return out("strategy-bug", f"NameError: {name} (the file is cut short in the middle of this name)")
             # conservative: still counted against jqlite (JoinQuant's namespace may have it)
             return out("api-missing", f"NameError: {name} (defined nowhere in the file)")
         return out("api-missing", f"NameError: {name}")

@@ -95,6 +95,18 @@ def test_name_error_is_api_missing_with_the_name():
     assert o.detail == "NameError: name 'xrange' is not defined"
 
 
+def test_name_error_on_a_name_the_file_is_cut_short_in_is_a_strategy_bug():
+    # the file's last bytes are "close_now = get_" (no newline): valid Python, cut mid-name
+    src = "def initialize(context):\n    pass\n\ndef f(stock):\n    close_now = get_"
+    o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'get_' is not defined"), source=src)
+    assert (o.cls, o.cause) == ("strategy-bug", "NameError: get_ (the file is cut short in the middle of this name)")
+    # the same name with a final newline, or a longer name ending in it, is not a cut
+    o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'get_' is not defined"), source=src + "\n")
+    assert o.cls == "api-missing"
+    o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'et_' is not defined"), source=src)
+    assert o.cls == "api-missing"
+
+
 def test_name_error_on_a_name_the_file_never_defines_is_marked():
     src = ("def initialize(context):\n    x = get_call_auction(context)\n    run_daily(before_market_open, 'open')\n"
            "    y = unpaused(context)\n\ndef helper(a, b):\n    total = 1\n")
