@@ -255,6 +255,12 @@ _ALL_SECURITIES_NO_DATE = re.compile(
     r"get_all_securities\(\s*(?:(?:types\s*=\s*)?(?:\[[^\]]*\]|'[^']*'|\"[^\"]*\"))?\s*\)")
 
 
+#: numpy/pandas/scipy/sklearn errors of arrays of different lengths met in one operation
+_SHAPE_MISMATCH = re.compile(r"could not be broadcast|incompatible for broadcasting|same length|Length of values|"
+                             r"Lengths must match|inconsistent numbers of samples|shapes .* not aligned|"
+                             r"all the input array dimensions")
+
+
 def _unlisted_empty(notes: str, source: str) -> bool:
     """An empty history that JoinQuant answers too: jqlite noted a ``skip_paused=True``
     history of a security not yet listed, and either that security's listing day is the real
@@ -678,6 +684,14 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
                                        "0 rows on JoinQuant too)")
         if "day_open" in (jq_notes or "") and "before 09:27" in (jq_notes or ""):
             return out("strategy-bug", "pool emptied by day_open read before 09:27 (NaN on JoinQuant too)")
+    if (etype == "ValueError" and where != "jqlite" and "inside the window" in (jq_notes or "")
+            and _SHAPE_MISMATCH.search(msg)):
+        # a regression/array op of a security's history against a full-length one, the
+        # security listed inside the history's window: JoinQuant drops the days before
+        # listing too (jqlite noted the short answer), and the real market lists new
+        # securities every month
+        return out("strategy-bug", "history shorter than count: a security listed inside the window "
+                                   "(skip_paused=True: fewer rows on JoinQuant too)")
     if etype == "KeyError":
         if _CODE.search(msg):
             return out("data-absent", "KeyError: <security code> (not in the sample market)")

@@ -115,6 +115,32 @@ def _note_unlisted(run, func: str, code: str, day) -> None:
                  f"(listing day {r[2]}){why}; the days before listing are skipped: 0 rows, as on JoinQuant")
 
 
+def _note_listed_within(run, func: str, code: str, day, got: int, count: int) -> None:
+    """Log once per run and security that a ``skip_paused=True`` history of ``code`` asked
+    on ``day`` (the window's last day) for ``count`` bars answered only ``got`` (0 < got <
+    count) because ``code`` listed inside the window: JoinQuant drops the days before
+    listing too (spec jq_data_api §2), so the answer is shorter than ``count`` there as well
+    (a regression of it on an index's full-length history then fails on JoinQuant too).  The
+    note ends with "as on JoinQuant" (read by the compatibility runner, benchmarks/compat)."""
+    if run is None or not 0 < got < count:
+        return
+    store = run.store
+    r = store.cached("security_info_rows", lambda: _security_rows(store)).get(code)
+    if r is None or r[2] is None or r[2] > day:
+        return
+    first = store.dates[0].date()
+    if r[2] <= first:
+        return  # the store starts after the listing: short for lack of data, not of listing
+    seen = run.__dict__.setdefault("_listed_within_noted", set())
+    if code in seen:
+        return
+    seen.add(code)
+    why = "" if _listing_day_is_real(store, code) else \
+        " (a synthetic sample security: its listing day is drawn, not the real one)"
+    run.log.warn(f"{func}({code!r}, {count}, skip_paused=True) on {day}: {code} listed on {r[2]}{why}, "
+                 f"inside the window: {got} rows, not {count}, as on JoinQuant")
+
+
 def _traded_by_security(store) -> np.ndarray:
     """``(n_securities, n_days)`` bool, C-ordered: listed (a close) and not suspended.  One
     security's days are contiguous, so a per-security window read is one short scan instead
@@ -606,6 +632,8 @@ def _traded_bars(store, run, codes, single, fields, end_i: int, count: int, fq) 
         rows = _trading_rows(store, j, end_i, count) if count > 0 else np.arange(0)
         if count > 0 and not len(rows) and end_i >= 0:
             _note_unlisted(run, "get_price", c, store.dates[end_i].date())
+        elif 0 < len(rows) < count:
+            _note_listed_within(run, "get_price", c, store.dates[end_i].date(), len(rows), count)
         vals = _col_values(store, fields, rows, j, fq, run)
         parts.append((c, _rows_dates(store, rows), vals))
     if single:
@@ -753,6 +781,8 @@ def attribute_history(security, count, unit="1d", fields=("open", "close", "high
         rows = _trading_rows(store, j, end_i, n) if n > 0 else np.arange(0)
         if n > 0 and not len(rows) and end_i >= 0:
             _note_unlisted(run, "attribute_history", security, store.dates[end_i].date())
+        elif 0 < len(rows) < n:
+            _note_listed_within(run, "attribute_history", security, store.dates[end_i].date(), len(rows), n)
     else:
         a = max(end_i - n + 1, 0)
         rows = np.arange(a, end_i + 1)

@@ -121,6 +121,19 @@ def test_history_of_a_security_not_yet_listed_is_noted(tmp_path, store):
     assert line[0].endswith("as on JoinQuant") and "synthetic" not in line[0]
 
 
+def test_history_of_a_security_listed_inside_the_window_is_noted(tmp_path, store):
+    # 515790 光伏ETF lists on 2020-12-18 (real day): on 2021-01-04 the 20 bars before today
+    # hold its 10 trading days Dec 18, 21-25, 28-31 only, as on JoinQuant (pre-listing dropped)
+    src = NOT_LISTED.replace("5, '1d'", "20, '1d'").format(code="515790.XSHG")
+    res = _run(tmp_path, src, store, end="2021-01-04")
+    log = "\n".join(map(str, res.log))
+    line = [x for x in log.splitlines() if "inside the window" in x]
+    assert len(line) == 1
+    assert ("attribute_history('515790.XSHG', 20, skip_paused=True) on 2020-12-31: 515790.XSHG listed on "
+            "2020-12-18, inside the window: 10 rows, not 20, as on JoinQuant") in line[0]
+    assert "synthetic" not in line[0]
+
+
 def test_day_open_before_0927_is_noted_once(tmp_path, store):
     res = _run(tmp_path, DAY_OPEN, store)
     log = "\n".join(map(str, res.log))
@@ -215,3 +228,20 @@ def test_get_futures_info_multiplier_tick_and_sessions(research):
         get_futures_info("000001.XSHE")
     with pytest.raises(ParamsError, match="unknown field"):
         get_futures_info("IF2103.CCFX", fields=["margin"])
+
+
+WITHIN = ("attribute_history('300999.XSHE', 121, skip_paused=True) on 2020-12-31: 300999.XSHE listed on "
+          "2020-10-15, inside the window: 53 rows, not 121, as on JoinQuant")
+SCIPY = ("/venv/lib/python3.11/site-packages/scipy/stats/_axis_nan_policy.py", 114, "_broadcast_shapes",
+         "raise ValueError(\"Array shapes are incompatible for broadcasting.\")")
+
+
+def test_shape_mismatch_after_a_history_cut_by_listing_is_what_joinquant_raises():
+    reg = (STRAT, 151, "get_signal", "beta, a, r, p, e = stats.linregress(marketreturn, stockreturn)")
+    t = _tb(reg, SCIPY, exc="ValueError: Array shapes are incompatible for broadcasting.")
+    o = C.classify(returncode=1, traceback=t, strategy_path=STRAT, jq_notes=WITHIN)
+    assert o.cls == "strategy-bug" and o.cause.startswith("history shorter than count")
+    # the same error without jqlite's note stays a shape difference (jqlite's to fix)
+    o = C.classify(returncode=1, traceback=t, strategy_path=STRAT, jq_notes=REAL)
+    assert o.cls == "shape-differs"
+
