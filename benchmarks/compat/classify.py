@@ -33,7 +33,7 @@ import sys
 from dataclasses import dataclass
 
 __all__ = ["CLASSES", "Frame", "Outcome", "parse_traceback", "classify", "syntax_error_at_end", "name_cut_at_end",
-           "jq_notes"]
+           "file_cut_short", "jq_notes"]
 
 CLASSES = ("pass-and-trades", "pass-no-orders", "api-missing", "shape-differs", "data-absent",
            "strategy-bug", "engine-crash", "timeout")
@@ -281,6 +281,16 @@ def name_cut_at_end(source: str, name: str) -> bool:
     if not source or not name or source.endswith(("\n", "\r")):
         return False
     return re.search(r"(?<![\w.])" + re.escape(name) + r"\Z", source) is not None
+
+
+def file_cut_short(source: str) -> bool:
+    """True when ``source`` ends without a final newline on an indented line (inside a
+    function or class body): a file cut short that still compiles (``g.pools = g.equity + g``
+    as its last bytes), whose later definitions were lost."""
+    if not source or source.endswith(("\n", "\r")):
+        return False
+    last = source.splitlines()[-1] if source.splitlines() else ""
+    return bool(last.strip()) and last[:1] in (" ", "\t")
 
 
 def syntax_error_at_end(stderr: str, source: str) -> bool:
@@ -569,6 +579,11 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
                 # ``close_now = get_`` as the file's last bytes, no final newline: the file was
                 # cut short in the middle of a name (still valid Python); JoinQuant raises the same
                 return out("strategy-bug", f"NameError: {name} (the file is cut short in the middle of this name)")
+            if file_cut_short(source):
+                # the file ends mid-block without a final newline: the rest, where such
+                # helpers/classes are usually defined, was lost; JoinQuant raises the same
+                return out("strategy-bug", f"NameError: {name} (defined nowhere in a file cut short: it ends "
+                                           "inside a block without a final newline)")
             # conservative: still counted against jqlite (JoinQuant's namespace may have it)
             return out("api-missing", f"NameError: {name} (defined nowhere in the file)")
         return out("api-missing", f"NameError: {name}")

@@ -104,6 +104,17 @@ def test_name_error_on_a_name_the_file_is_cut_short_in_is_a_strategy_bug():
     o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'get_' is not defined"), source=src + "\n")
     assert o.cls == "api-missing"
     o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'et_' is not defined"), source=src)
+    assert o.cause.startswith("NameError: et_ (defined nowhere in a file cut short")
+
+
+def test_name_error_in_a_file_cut_short_inside_a_block_is_a_strategy_bug():
+    # initialize uses a class the file would define further down; the text stops mid-body
+    src = "def initialize(context):\n    g.lib = QuantLib()\n\ndef f(context):\n    g.pools = g.equity + g"
+    o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'QuantLib' is not defined"), source=src)
+    assert o.cls == "strategy-bug" and o.cause.startswith("NameError: QuantLib (defined nowhere in a file cut short")
+    # a complete last line at top level without a final newline is not a cut
+    o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'QuantLib' is not defined"),
+           source=src + "\n\nx = 1")
     assert o.cls == "api-missing"
 
 
