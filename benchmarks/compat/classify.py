@@ -33,7 +33,7 @@ import sys
 from dataclasses import dataclass
 
 __all__ = ["CLASSES", "Frame", "Outcome", "parse_traceback", "classify", "syntax_error_at_end", "name_cut_at_end",
-           "file_cut_short", "jq_notes"]
+           "file_cut_short", "literal_list_lookup", "jq_notes"]
 
 CLASSES = ("pass-and-trades", "pass-no-orders", "api-missing", "shape-differs", "data-absent",
            "strategy-bug", "engine-crash", "timeout")
@@ -281,6 +281,16 @@ def name_cut_at_end(source: str, name: str) -> bool:
     if not source or not name or source.endswith(("\n", "\r")):
         return False
     return re.search(r"(?<![\w.])" + re.escape(name) + r"\Z", source) is not None
+
+
+def literal_list_lookup(source: str, frame: "Frame | None") -> bool:
+    """True when the strategy line of ``frame`` calls ``NAME.index(...)`` and ``NAME`` (a
+    name or ``g.attr``) is assigned a list literal somewhere in ``source``."""
+    if not source or frame is None or not frame.text:
+        return False
+    names = re.findall(r"((?:\w+\.)?\w+)\s*\.\s*index\s*\(", frame.text)
+    return any(re.search(r"^\s*" + re.escape(n).replace(r"\.", r"\s*\.\s*") + r"\s*=\s*\[", source, re.M)
+               for n in names)
 
 
 def file_cut_short(source: str) -> bool:
@@ -699,6 +709,11 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
                                        "0 rows on JoinQuant too)")
         if "day_open" in (jq_notes or "") and "before 09:27" in (jq_notes or ""):
             return out("strategy-bug", "pool emptied by day_open read before 09:27 (NaN on JoinQuant too)")
+    if etype == "ValueError" and where == "strategy" and "is not in list" in first_msg and \
+            literal_list_lookup(source, last_strat):
+        # ``g.table.index('2020-12-31')`` on a list typed into the file (macro figures up to
+        # 2018): the backtest runs past the author's table; JoinQuant raises the same
+        return out("strategy-bug", "ValueError: list.index() of a value past the file's own hard-coded list")
     if (etype == "ValueError" and where != "jqlite" and "inside the window" in (jq_notes or "")
             and _SHAPE_MISMATCH.search(msg)):
         # a regression/array op of a security's history against a full-length one, the

@@ -118,6 +118,18 @@ def test_name_error_in_a_file_cut_short_inside_a_block_is_a_strategy_bug():
     assert o.cls == "api-missing"
 
 
+def test_index_past_a_hard_coded_list_is_a_strategy_bug():
+    src = "g.PMI = ['2018-11-30', '50', '2018-10-31', '50.2']\ndef f(context):\n    i = g.PMI.index(d)\n"
+    frame = (S[0], 3, "f", "i = g.PMI.index('%s' % g.pre_month)")
+    o = cl(returncode=1, traceback=tb(frame, exc="ValueError: '2020-12-31' is not in list"), source=src)
+    assert (o.cls, o.cause) == ("strategy-bug", "ValueError: list.index() of a value past the file's own "
+                                                "hard-coded list")
+    # a list the file builds from an API answer is not the file's table
+    src2 = "def f(context):\n    g.PMI = list(get_trade_days(count=5))\n    i = g.PMI.index(d)\n"
+    o = cl(returncode=1, traceback=tb(frame, exc="ValueError: '2020-12-31' is not in list"), source=src2)
+    assert o.cls != "strategy-bug"
+
+
 def test_name_error_on_a_name_the_file_never_defines_is_marked():
     src = ("def initialize(context):\n    x = get_call_auction(context)\n    run_daily(before_market_open, 'open')\n"
            "    y = unpaused(context)\n\ndef helper(a, b):\n    total = 1\n")
