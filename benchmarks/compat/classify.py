@@ -261,6 +261,19 @@ _SHAPE_MISMATCH = re.compile(r"could not be broadcast|incompatible for broadcast
                              r"all the input array dimensions")
 
 
+def _eve_of_listing(note: str) -> bool:
+    """True when an "is not yet listed on DAY (listing day L)" note's history ended on the
+    business day just before the listing day: the strategy picked the security on its first
+    day (``get_all_securities(date=...)``) and read the history up to the day before.  New
+    securities list on most trading days of the real market, so JoinQuant meets the same
+    empty answer whether or not the sample's listing day is the real one."""
+    m = re.search(r"is not yet listed on (\d{4}-\d{2}-\d{2}) \(listing day (\d{4}-\d{2}-\d{2})\)", note)
+    if not m:
+        return False
+    import numpy as np
+    return int(np.busday_count(m.group(1), m.group(2))) == 1
+
+
 def _unlisted_empty(notes: str, source: str) -> bool:
     """An empty history that JoinQuant answers too: jqlite noted a ``skip_paused=True``
     history of a security not yet listed, and either that security's listing day is the real
@@ -270,6 +283,8 @@ def _unlisted_empty(notes: str, source: str) -> bool:
     if not unlisted:
         return False
     if any("synthetic sample security" not in n for n in unlisted):
+        return True
+    if any(_eve_of_listing(n) for n in unlisted):
         return True
     return bool(source) and _ALL_SECURITIES_NO_DATE.search(source) is not None
 
@@ -723,6 +738,12 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
         return out("strategy-bug", "history shorter than count: a security listed inside the window "
                                    "(skip_paused=True: fewer rows on JoinQuant too)")
     if etype == "KeyError":
+        code_m = _CODE.search(msg)
+        if code_m and where != "jqlite" and _unlisted_empty(
+                "\n".join(n for n in (jq_notes or "").splitlines() if code_m.group(0) + " is not yet listed" in n),
+                source):
+            return out("strategy-bug", "KeyError: <security code> of a security not yet listed at the history's "
+                                       "end (skip_paused=True: 0 rows on JoinQuant too)")
         if _CODE.search(msg):
             return out("data-absent", "KeyError: <security code> (not in the sample market)")
         key = first_msg.strip()

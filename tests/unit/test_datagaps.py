@@ -245,3 +245,21 @@ def test_shape_mismatch_after_a_history_cut_by_listing_is_what_joinquant_raises(
     o = C.classify(returncode=1, traceback=t, strategy_path=STRAT, jq_notes=REAL)
     assert o.cls == "shape-differs"
 
+
+def test_history_ending_the_day_before_listing_is_what_joinquant_answers():
+    # picked on its listing day 2021-01-11 (a Monday), history up to Friday 2021-01-08: 0 rows
+    # for any security listing that day on JoinQuant too, synthetic listing day or not
+    eve = ("get_price('002939.XSHE', skip_paused=True): 002939.XSHE is not yet listed on 2021-01-08 (listing day "
+           "2021-01-11) (a synthetic sample security: its listing day is drawn, not the real one); the days before "
+           "listing are skipped: 0 rows, as on JoinQuant")
+    fr = (STRAT, 51, "before_trading_start", "p2_ma5_close = p2_ma5['close'][stock]")
+    t = _tb(fr, PD, exc="KeyError: '002939.XSHE'")
+    o = C.classify(returncode=1, traceback=t, strategy_path=STRAT, jq_notes=eve)
+    assert o.cls == "strategy-bug" and "not yet listed" in o.cause
+    # a synthetic listing three weeks after the history's end stays data-absent (jqlite's sample)
+    o = C.classify(returncode=1, traceback=t, strategy_path=STRAT, jq_notes=SYNTH)
+    assert o.cls == "data-absent"           # SYNTH: 2020-12-30 -> 2021-01-11 is not the eve
+    o = C.classify(returncode=1, traceback=_tb(fr, PD, exc="KeyError: '600000.XSHG'"), strategy_path=STRAT,
+                   jq_notes=eve)
+    assert o.cls == "data-absent"
+
