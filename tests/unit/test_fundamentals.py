@@ -311,6 +311,27 @@ def test_continuously_valuation_history(fstore):
         get_history_fundamentals("000001.XSHE", [income.code], stat_date="2020q1")
 
 
+def test_continuously_runs_all_days_in_one_query_with_the_per_day_answers(fstore):
+    from jqlite.api import fundamentals as FA
+    from jqlite.api.fundamentals import get_fundamentals_continuously, income, query, valuation
+    # two tables joined on code and day; 000001's 2019Q4 report is public from 2020-03-20:
+    # single-quarter net_profit 45 - 25 = 20 before, 70 - 45 = 25 from that day
+    q = query(valuation.code, income.net_profit).filter(valuation.code == "000001.XSHE")
+    df = get_fundamentals_continuously(q, end_date="2020-03-23", count=3, panel=False)
+    assert list(df["day"]) == ["2020-03-19", "2020-03-20", "2020-03-23"]
+    assert df["net_profit"].tolist() == pytest.approx([20.0, 25.0, 25.0])
+    # the same rows as the query run day by day
+    days = [fstore.dates[fstore.day_index("2020-03-23") - k].date() for k in (2, 1, 0)]
+    sq = FA.Query(q._entities, q.statement.add_columns(valuation.day))
+    one = FA._run_days(sq, FA._panel(fstore), days).sort_values("day").reset_index(drop=True)
+    each = pd.concat([FA._run(sq, FA._panel(fstore), d) for d in days], ignore_index=True)
+    pd.testing.assert_frame_equal(one[each.columns], each)
+    # a LIMIT works per day: not batched (None), one row per day
+    lq = query(valuation.code, valuation.market_cap).order_by(valuation.market_cap.desc()).limit(1)
+    assert FA._run_days(lq, FA._panel(fstore), days) is None
+    assert len(get_fundamentals_continuously(lq, end_date="2020-03-23", count=3, panel=False)) == 3
+
+
 # ---------------------------------------------------------------------------- sample
 def test_sample_fundamentals_add_up(tmp_path):
     from jqlite.data.sample_fundamentals import generate_sample_fundamentals
