@@ -360,6 +360,68 @@ globals().update(_JUDGES)
 
 # ============================================================================ filters
 
+def _situation(security, search, count: int) -> np.ndarray:
+    """The last ``count`` daily values of the bar field ``search`` ('close', 'volume', 'high',
+    ...) before today, paused days skipped (``attribute_history``'s default), float64."""
+    d = _jq().attribute_history(security, count, "1d", fields=search, df=False)
+    return np.asarray(d[search], dtype=float)
+
+
+@_guarded
+def situation_filter_dayu(security, search, value):
+    """True when yesterday's bar field ``search`` (e.g. ``'close'``) is greater than ``value``."""
+    return _situation(security, search, 1)[-1] > value
+
+
+@_guarded
+def situation_filter_xiaoyu(security, search, value):
+    """True when yesterday's bar field ``search`` is less than ``value``."""
+    return _situation(security, search, 1)[-1] < value
+
+
+@_guarded
+def situation_filter_qujian(security, search, value):
+    """True when yesterday's bar field ``search`` is strictly between ``value[0]`` and ``value[1]``."""
+    a, b = value
+    return a < _situation(security, search, 1)[-1] < b
+
+
+@_guarded
+def situation_filter_dayu_ma(security, search, value):
+    """True when yesterday's ``search`` is greater than its mean over the last ``value`` bars
+    (yesterday included)."""
+    x = _situation(security, search, value)
+    return x[-1] > x.mean()
+
+
+@_guarded
+def situation_filter_xiaoyu_ma(security, search, value):
+    """True when yesterday's ``search`` is less than its mean over the last ``value`` bars."""
+    x = _situation(security, search, value)
+    return x[-1] < x.mean()
+
+
+@_guarded
+def situation_filter_qujian_ma(security, search, value):
+    """True when yesterday's ``search`` lies strictly between its mean over the last
+    ``max(value)`` bars (below) and over the last ``min(value)`` bars (above)."""
+    x = _situation(security, search, max(value))
+    return x.mean() < x[-1] < x[-min(value):].mean()
+
+
+def get_n_day_chg(security, n, include_now=False):
+    """Change of the close over ``n`` daily bars of ``get_bars`` (``n + 1`` closes; with
+    ``include_now`` today's forming bar is the last): ``close[-1] / close[0] - 1``; None
+    (the error logged) when it cannot be computed, as the wizard does."""
+    try:
+        d = _jq().get_bars(security, n + 1, "1d", "close", include_now)
+        c = np.asarray(d["close"], dtype=float)
+        return c[-1] / c[0] - 1
+    except Exception:
+        _log_failure()
+        return None
+
+
 def _n_day_chg(security, n) -> float:
     d = _jq().attribute_history(security, n + 1, "1d", "close", skip_paused=False, df=False)
     close = np.asarray(d["close"], dtype=float)
@@ -687,7 +749,9 @@ def index_stoploss_diefu(context, n=10, zs=0.03, open_sell_securities=None, stop
 __all__ = sorted(
     ["financial_data_filter_dayu", "financial_data_filter_xiaoyu", "financial_data_filter_qujian",
      "MACD", "MA", "EMA", "MA_MONEY", "MA_VOLUME", "TRIX", "RSI", "Bollinger_Bands", "BIAS", "ATR", "CCI",
-     "n_day_chg_dayu", "n_day_chg_xiaoyu", "n_day_chg_qujian", "ipo_days_dayu", "ipo_days_xiaoyu",
+     "n_day_chg_dayu", "n_day_chg_xiaoyu", "n_day_chg_qujian", "get_n_day_chg", "situation_filter_dayu",
+     "situation_filter_xiaoyu", "situation_filter_qujian", "situation_filter_dayu_ma",
+     "situation_filter_xiaoyu_ma", "situation_filter_qujian_ma", "ipo_days_dayu", "ipo_days_xiaoyu",
      "ipo_days_qujian", "not_sell_in_n_days", "max_hold_days", "money_flow_dayu", "money_flow_xiaoyu",
      "money_flow_qujian", "get_sort_dataframe", "get_all_avg_cost", "judge_security_max_proportion",
      "max_buy_value_or_amount", "open_sell_func", "sell_by_amount_or_percent_or_none", "order_style",

@@ -54,6 +54,34 @@ def test_indicator_judges_and_n_day_change(market, days):
     assert any("ERROR" in ln and "999999.XSHG" in ln for ln in r.log)
 
 
+SITUATION = """
+from kuanke.wizard import *
+def initialize(context):
+    g.res = []
+    run_daily(f, 'before_open')
+def f(context):
+    s = '600000.XSHG'
+    g.res.append((situation_filter_dayu(s, 'close', 12.9), situation_filter_xiaoyu(s, 'close', 12.9),
+                  situation_filter_qujian(s, 'close', (9.5, 10.5)), situation_filter_dayu_ma(s, 'close', 5),
+                  situation_filter_xiaoyu_ma(s, 'close', 5), situation_filter_qujian_ma(s, 'close', (2, 5)),
+                  round(get_n_day_chg(s, 1), 6), situation_filter_dayu('999999.XSHG', 'close', 1)))
+"""
+
+
+def test_situation_filters_and_n_day_change(market, days):
+    # day 25 (history to day 24): closes ... 10.4 10.3 10.2 10.1 10.0; MA5 = 10.2, MA2 = 10.05:
+    #   10.0 < 12.9, inside (9.5, 10.5), below MA5; qujian_ma wants MA5 < 10.0 < MA2: no;
+    #   1-day change 10.0 / 10.1 - 1
+    # day 26 (history to day 25 = 13.0): MA5 = (10.3+10.2+10.1+10.0+13)/5 = 10.72, MA2 = 11.5:
+    #   13.0 > 12.9, above MA5; 10.72 < 13.0 but not < 11.5; change 13.0 / 10.0 - 1 = 0.3
+    r = run_backtest("wiz.py", market=market, source=SITUATION, start=days[24], end=days[25])
+    before, after = r.run.g.res
+    assert before == (False, True, True, False, True, False, round(10.0 / 10.1 - 1, 6), False)
+    assert after == (True, False, False, True, False, False, 0.3, False)
+    # an unknown code: the filter logs the traceback and answers False, as the wizard does
+    assert any("ERROR" in ln and "999999.XSHG" in ln for ln in r.log)
+
+
 RISK = """
 from kuanke.wizard import *
 def initialize(context):
