@@ -525,12 +525,44 @@ def _arrow_table(result):
     return fetch()
 
 
+def _hoist_order_modifiers(stmt):
+    """``order_by(a / (b * 1e8).desc())`` -- ``.desc()`` called on an operand instead of the
+    whole term -- as MySQL reads what JoinQuant's SQLAlchemy writes for it,
+    ``ORDER BY a / b * 100000000 DESC``: the modifier sorts the whole term.  SQLAlchemy 2
+    with jqlite's dialect would write ``CAST(b * 100000000 DESC AS NUMERIC)``, which no SQL
+    parser accepts.  Terms whose modifier is already outermost are left as they are."""
+    clauses = list(getattr(stmt, "_order_by_clauses", ()) or ())
+    if not clauses:
+        return stmt
+    from sqlalchemy.sql import operators as ops
+    from sqlalchemy.sql.elements import UnaryExpression
+    mods = (ops.desc_op, ops.asc_op)
+    out, changed = [], False
+    for c in clauses:
+        if isinstance(c, UnaryExpression) and c.modifier in mods:
+            out.append(c)
+            continue
+        found = []
+
+        def inner(el, found=found):
+            if isinstance(el, UnaryExpression) and el.modifier in mods:
+                found.append(el.modifier)
+                return el.element
+            return None
+        c2 = _visitors.replacement_traverse(c, {}, inner)
+        if found:
+            changed = True
+            c2 = c2.desc() if found[-1] is ops.desc_op else c2.asc()
+        out.append(c2)
+    return stmt.order_by(None).order_by(*out) if changed else stmt
+
+
 def _plan(q: Query):
     """(compiled SQL, {table name: [columns needed]}) for a query; cached per Query."""
     plan = getattr(q, "_plan_cache", None)
     if plan is not None:
         return plan
-    stmt = q.statement
+    stmt = _hoist_order_modifiers(q.statement)
     froms = stmt.get_final_froms()
     names = []
     for f in froms:

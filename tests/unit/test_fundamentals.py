@@ -311,6 +311,16 @@ def test_continuously_valuation_history(fstore):
         get_history_fundamentals("000001.XSHE", [income.code], stat_date="2020q1")
 
 
+def test_desc_of_an_operand_sorts_the_whole_order_by_term(fstore):
+    from jqlite.api.fundamentals import get_fundamentals, query, valuation
+    # pe / market_cap: 5/100 = 0.05, 15/200 = 0.075, 25/300 = 0.0833; ``.desc()`` written on the
+    # divisor sorts the quotient descending, as MySQL reads JoinQuant's SQL ("a / b * 1 DESC")
+    q = query(valuation.code).order_by(valuation.pe_ratio / (valuation.market_cap * 1).desc())
+    assert list(get_fundamentals(q, date="2020-01-10")["code"]) == CODES[::-1]
+    q = query(valuation.code).order_by(valuation.pe_ratio / (valuation.market_cap * 1).asc()).limit(2)
+    assert list(get_fundamentals(q, date="2020-01-10")["code"]) == CODES[:2]
+
+
 def test_continuously_runs_all_days_in_one_query_with_the_per_day_answers(fstore):
     from jqlite.api import fundamentals as FA
     from jqlite.api.fundamentals import get_fundamentals_continuously, income, query, valuation
