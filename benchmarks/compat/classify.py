@@ -186,6 +186,28 @@ def parse_traceback(text: str) -> tuple[list[Frame], str, str]:
     return frames, exc_type, msg
 
 
+_COMMENT_LINE = re.compile(r"#[^\n]*")
+
+
+def defined_names_by_text(source: str) -> frozenset[str]:
+    """The names a source that does not parse as Python 3 (Python 2 text, a file cut short)
+    binds, found by their spelling: ``def``/``class``, ``NAME =`` / ``a, b =`` / ``g.x =``,
+    ``for NAME in``, imports, ``global``, function parameters.  Comments are ignored."""
+    text = _COMMENT_LINE.sub("", source or "")
+    out = set(re.findall(r"\b(?:def|class)\s+(\w+)", text))
+    for m in re.finditer(r"^[ \t]*([\w ,.]+?)\s*=(?!=)", text, re.M):
+        out.update(re.findall(r"\b[A-Za-z_]\w*\b", m.group(1)))
+    for m in re.finditer(r"\bfor\s+([\w ,()]+?)\s+in\b", text):
+        out.update(re.findall(r"\b[A-Za-z_]\w*\b", m.group(1)))
+    for m in re.finditer(r"^[ \t]*(?:from\s+\S+\s+)?import\s+([^\n#]+)", text, re.M):
+        out.update(re.findall(r"\b[A-Za-z_]\w*\b", m.group(1)))
+    for m in re.finditer(r"\b(?:global|nonlocal)\s+([\w ,]+)", text):
+        out.update(re.findall(r"\b[A-Za-z_]\w*\b", m.group(1)))
+    for m in re.finditer(r"\bdef\s+\w+\s*\(([^)]*)\)", text):
+        out.update(re.findall(r"\b[A-Za-z_]\w*\b", m.group(1)))
+    return frozenset(out)
+
+
 def defined_names(source: str) -> frozenset[str] | None:
     """Every name a source binds anywhere (def, class, assignment, import, loop/with/except
     target, argument, global); None when it does not parse as Python 3."""
@@ -219,7 +241,10 @@ def scheduled_names(source: str) -> frozenset[str]:
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
-        return frozenset()
+        # Python 2 text or a file cut short: the calls found by their spelling
+        text = _COMMENT_LINE.sub("", source or "")
+        return frozenset(re.findall(r"\b(?:" + "|".join(SCHEDULERS) + r")\s*\(\s*(?:func\s*=\s*)?([A-Za-z_]\w*)",
+                                    text))
     out: set[str] = set()
     for n in ast.walk(tree):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in SCHEDULERS:
@@ -593,6 +618,8 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
         m = re.search(r"name '([^']+)' is not defined", msg)
         name = m.group(1) if m else first_msg
         defined = defined_names(source) if source else None
+        if defined is None and source:
+            defined = defined_names_by_text(source)
         if defined is not None and name not in PY2_NAMES and name not in defined:
             if name in scheduled_names(source):
                 # run_daily(before_market_open, ...) with no such function: the template's

@@ -130,6 +130,17 @@ def test_index_past_a_hard_coded_list_is_a_strategy_bug():
     assert o.cls != "strategy-bug"
 
 
+def test_scheduled_callback_never_defined_in_a_python2_file():
+    # Python 2 text (print statement): ast cannot read it, the spellings are read instead
+    src = ("def initialize(context):\n    run_monthly(mode2_check, 1, time='09:00')\n"
+           "    g.x = 1\n\ndef other(context):\n    print 'hi'\n")
+    o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'mode2_check' is not defined"), source=src)
+    assert (o.cls, o.cause) == ("strategy-bug", "NameError: mode2_check (a scheduled callback the file never defines)")
+    # a name the Python 2 file does define stays jqlite's (plain NameError cause)
+    o = cl(returncode=1, traceback=tb(S, exc="NameError: name 'other' is not defined"), source=src)
+    assert (o.cls, o.cause) == ("api-missing", "NameError: other")
+
+
 def test_name_error_on_a_name_the_file_never_defines_is_marked():
     src = ("def initialize(context):\n    x = get_call_auction(context)\n    run_daily(before_market_open, 'open')\n"
            "    y = unpaused(context)\n\ndef helper(a, b):\n    total = 1\n")
