@@ -281,7 +281,9 @@ _ALL_SECURITIES_NO_DATE = re.compile(
 
 
 #: numpy/pandas/scipy/sklearn errors of arrays of different lengths met in one operation
-_SHAPE_MISMATCH = re.compile(r"could not be broadcast|incompatible for broadcasting|same length|Length of values|"
+#: (not pandas' "Columns must be same length as key" / "Length of values": a frame assigned
+#: from an apply over an empty selection raises them too)
+_SHAPE_MISMATCH = re.compile(r"could not be broadcast|incompatible for broadcasting|"
                              r"Lengths must match|inconsistent numbers of samples|shapes .* not aligned|"
                              r"all the input array dimensions")
 

@@ -244,6 +244,9 @@ def test_shape_mismatch_after_a_history_cut_by_listing_is_what_joinquant_raises(
     # the same error without jqlite's note stays a shape difference (jqlite's to fix)
     o = C.classify(returncode=1, traceback=t, strategy_path=STRAT, jq_notes=REAL)
     assert o.cls == "shape-differs"
+    # pandas' key/value length check is not counted (an apply over an empty pool raises it too)
+    t2 = _tb(reg, exc="ValueError: Columns must be same length as key")
+    assert C.classify(returncode=1, traceback=t2, strategy_path=STRAT, jq_notes=WITHIN).cls == "shape-differs"
 
 
 def test_history_ending_the_day_before_listing_is_what_joinquant_answers():
