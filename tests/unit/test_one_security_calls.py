@@ -230,3 +230,20 @@ def test_held_current_data_fills_from_the_day_it_is_read(market):
     h.at("2024-01-16 10:00")
     assert cd[B].last_price == 22.1 and cd[A].last_price == 8.5   # B: day 10's close
     h.close()
+
+
+def test_kept_date_windows_are_fresh_index_objects(market):
+    # _rows_dates keeps the index of a run of days and hands out views: an answer's index
+    # renamed (or given a freq-less name) by a strategy must not show in the next answer
+    import jqlite.api.market as m
+    h = _harness(market, True, "2024-01-16 10:00")
+    a = m.attribute_history(B, 3, "1d", ["close"])
+    b = m.attribute_history(B, 3, "1d", ["close"])
+    assert a.index is not b.index and a.index.equals(b.index)
+    a.index.name = "when"
+    c = m.attribute_history(B, 3, "1d", ["close"])
+    exp = h.run.store.dates[7:10]
+    assert c.index.name == exp.name and a.index.name == "when"
+    assert c.index.equals(exp) and c.index.freq == exp.freq and c.index.dtype == exp.dtype
+    assert [d.day for d in c.index] == [11, 12, 15]
+    h.close()
