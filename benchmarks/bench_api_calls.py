@@ -48,6 +48,8 @@ SHAPES = {
     "history(20, '1d', 'close', [s])": lambda s, c: history(20, '1d', 'close', [s]),
     "get_bars(s, 1, '1d', ['close'])": lambda s, c: get_bars(s, count=1, unit='1d', fields=['close']),
     'get_current_data()[s].last_price': lambda s, c: get_current_data()[s].last_price,
+    "get_price(10 codes, count=5, ['close','low_limit'], skip_paused=True, panel=False)": lambda s, c: get_price(
+        g.pool[:10], end_date=c.previous_date, count=5, fields=['close', 'low_limit'], skip_paused=True, panel=False),
 }
 
 def initialize(context):

@@ -288,6 +288,96 @@ def _where(frame: Frame | None, strategy_path: str) -> str:
     return "library"
 
 
+def _parse_code_line(text: str):
+    """``ast`` module of one source line (a trailing ``# comment`` dropped); None if it is not
+    a whole statement (a continuation line, Python 2 syntax)."""
+    import ast
+    text = (text or "").strip()
+    for cand in (text, text.split("#", 1)[0].strip()):
+        if not cand:
+            continue
+        try:
+            return ast.parse(cand)
+        except (SyntaxError, ValueError):
+            continue
+    return None
+
+
+def _assigned_before(source: str, line: int, name: str) -> str:
+    """Right-hand side of the last ``name = ...`` above 1-based ``line`` inside the same
+    function (the walk stops at the ``def`` line that encloses ``line``); ``''`` when none."""
+    lines = (source or "").splitlines()
+    if not (0 < line <= len(lines)):
+        return ""
+    here = lines[line - 1]
+    indent = len(here) - len(here.lstrip())
+    pat = re.compile(r"^\s*" + re.escape(name) + r"\s*=(?!=)\s*(.+)$")
+    for ln in reversed(lines[: line - 1]):
+        stripped = ln.lstrip()
+        if not stripped:
+            continue
+        lead = len(ln) - len(stripped)
+        if re.match(r"(?:async\s+)?def\s", stripped) and lead < indent:
+            break
+        m = pat.match(ln)
+        if m:
+            return m.group(1)
+    return ""
+
+
+def zero_divisor(source: str, frame: Frame | None) -> tuple[str, str]:
+    """What the strategy divided by at the line of a ``ZeroDivisionError``, from its source.
+
+    The divisor of each ``/``, ``//`` or ``%`` on the frame's line (its text as the traceback
+    printed it, else ``source``'s line) is read; a bare name is followed back to its last
+    assignment in the same function (up to three hops: ``n = len(x)``, ``w = c / n``).
+
+    Returns
+    -------
+    (kind, expr) : tuple of str
+        ``("slots", expr)``: ``N - len(...positions...)``, the count of free places of a
+        strategy that holds N securities -- zero exactly when it already holds N, the state the
+        strategy aims at; ``("len", expr)``: ``len(x)`` -- an empty list; ``("", "")`` when
+        the line shows neither or is ambiguous (another divisor that is no non-zero literal
+        and reads otherwise, a continuation line, Python 2 syntax).
+    """
+    import ast
+    if frame is None:
+        return "", ""
+    lines = (source or "").splitlines()
+    text = frame.text or (lines[frame.line - 1] if 0 < frame.line <= len(lines) else "")
+    tree = _parse_code_line(text)
+    if tree is None:
+        return "", ""
+    divisors = [n.right for n in ast.walk(tree)
+                if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod))]
+    divisors += [n.value for n in ast.walk(tree)
+                 if isinstance(n, ast.AugAssign) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod))]
+
+    def kind_of(expr, hops: int = 0) -> tuple[str, str]:
+        if isinstance(expr, ast.Name) and hops < 3:
+            rhs = _assigned_before(source, frame.line, expr.id)
+            sub = _parse_code_line(rhs)
+            if sub is not None and len(sub.body) == 1 and isinstance(sub.body[0], ast.Expr):
+                k, e = kind_of(sub.body[0].value, hops + 1)
+                return (k, f"{expr.id} = {e}") if k else ("", "")
+            return "", ""
+        shown = ast.unparse(expr)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Sub) and any(
+                isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == "len"
+                and "positions" in ast.unparse(c) for c in ast.walk(expr.right)):
+            return "slots", shown
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "len":
+            return "len", shown
+        return "", ""
+
+    # a literal divisor other than 0 cannot be the zero; of the rest, every one must read the
+    # same way, else which of them was zero is a guess
+    kinds = {kind_of(d) for d in divisors
+             if not (isinstance(d, ast.Constant) and isinstance(d.value, (int, float)) and d.value)}
+    return next(iter(kinds)) if len(kinds) == 1 and next(iter(kinds))[0] else ("", "")
+
+
 def _first_line(msg: str) -> str:
     return msg.strip().splitlines()[0].strip() if msg.strip() else ""
 
@@ -340,7 +430,8 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
         short where it was published); JoinQuant could not run it either.
     data_warning : str, optional
         The first "data store has no ..." warning of the run log, shown in a pass-no-orders
-        cause (a strategy that found no data places no orders).
+        cause (a strategy that found no data places no orders); a ``ZeroDivisionError`` whose
+        divisor is not ``N - len(positions)`` after such a warning is data-absent.
     jq_notes : str, optional
         :func:`jq_notes` of the run log: an empty-data error after a note that a history of a
         security not yet listed answered 0 rows (:func:`_unlisted_empty`), or that
@@ -537,7 +628,28 @@ def classify(*, returncode: int | None, timed_out: bool = False, traceback: str 
         gist = re.sub(r"\b\d{6}\.[A-Z]{4}\b", "<code>", first_msg)
         return out("engine-crash", f"{etype} in jqlite {inner.func}(): {_short(gist, 70)}")
     # ---- errors raised in the strategy or in a library called by the strategy ------------
-    if etype in ("ZeroDivisionError", "AssertionError", "RecursionError"):
+    if etype == "ZeroDivisionError":
+        # what was zero, read off the strategy's own line (zero_divisor): jqlite's data are
+        # never the divisor in these shapes -- a count of free places or of a list's items
+        kind, expr = zero_divisor(source, last_strat) if where == "strategy" else ("", "")
+        if expr:
+            at = _short(f"{at} [divisor {expr}]", 160)
+        if kind == "slots":
+            # cash / (N - len(positions)): zero on the first day the strategy holds the N
+            # securities it aims at; JoinQuant's positions count the same holdings (spec 7.3:
+            # a sold-out position leaves, positions[missing] does not insert)
+            return Outcome("strategy-bug", "ZeroDivisionError: free places N - len(positions) = 0 "
+                           "(already holds N; JoinQuant too)", where, detail, at)
+        if data_warning:
+            # the run log said data were missing before the division: an empty selection or a
+            # zero count may be jqlite's gap, not the strategy's (like an empty-data IndexError)
+            return Outcome("data-absent", _short("ZeroDivisionError after a data gap: " + data_warning, 100),
+                           where, detail, at)
+        if kind == "len":
+            return Outcome("strategy-bug", "ZeroDivisionError: len() of an empty list (no data gap logged; "
+                           "JoinQuant too)", where, detail, at)
+        return out("strategy-bug", etype)
+    if etype in ("AssertionError", "RecursionError"):
         return out("strategy-bug", etype)
     if where == "strategy" and inner is not None and re.match(r"raise\b", inner.text or ""):
         return out("strategy-bug", f"{etype} raised by the strategy")

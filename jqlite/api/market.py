@@ -613,11 +613,16 @@ def _traded_bars(store, run, codes, single, fields, end_i: int, count: int, fq) 
         if len(set(fields)) == len(fields):
             return _frame(vals, dates)
         return pd.DataFrame(vals, index=dates, columns=fields)
-    frames = [pd.DataFrame({"time": dates.values, "code": c, **vals}, columns=["time", "code", *fields])
-              for c, dates, vals in parts]
-    if not frames:
+    if not parts:
         return pd.DataFrame(columns=["time", "code", *fields])
-    return pd.concat(frames, ignore_index=True)
+    # one long frame built from concatenated columns: a DataFrame per security, then
+    # pd.concat, cost ~4 ms a security (a 3,000-stock call took seconds; corpus 16921600)
+    lens = [len(dates) for _, dates, _ in parts]
+    data = {"time": np.concatenate([dates.values for _, dates, _ in parts]),
+            "code": np.repeat(np.array([c for c, _, _ in parts], dtype=object), lens)}
+    for f in dict.fromkeys(fields):
+        data[f] = np.concatenate([vals[f] for _, _, vals in parts])
+    return pd.DataFrame(data, columns=["time", "code", *fields])
 
 
 def _check_future(run, end: _dt.datetime, fields, func: str) -> None:

@@ -186,6 +186,107 @@ def test_strategy_own_errors_are_strategy_bugs():
     assert (o.cls, o.cause) == ("strategy-bug", "ValueError raised by the strategy")
 
 
+# A strategy in the shape of five corpus files (558ec0c3, b27a2e8d, b4837061: cash / Num with
+# Num = g.stocknum - len(positions); af23f1f6: the same with len(list(positions.keys())) and a
+# comment on the line; f7a148bc: cash / len(new_names)).  Line numbers are this text's.
+ZD_SRC = """\
+def initialize(context):
+    g.stocknum = 3
+
+def buy(context):
+    Num = g.stocknum - len(context.portfolio.positions)
+    avg_cash = context.portfolio.cash / Num
+    for s in g.stock_list:
+        order_value(s, avg_cash)
+
+def weekly(context):
+    stock_count=3-len(list(context.portfolio.positions.keys()))#准备买入数量
+    every_stock_money=context.portfolio.available_cash/stock_count#每只股的买入资金
+
+def market_open(context):
+    cash = context.portfolio.available_cash / len(g.security2)
+    n = len(g.picks)
+    w = 1.0 / n
+
+def other(context):
+    w = context.portfolio.total_value / n
+    k = len(g.picks)
+    k = g.weights_sum
+    x = 1.0 / k
+    y = 2 / k * 3 / len(g.picks)
+"""
+ZD_STRAT = (STRAT, "ZeroDivisionError: float division by zero")
+
+
+def _zd(line: int, func: str, text: str, **kw):
+    return cl(returncode=1, traceback=tb((STRAT, line, func, text), exc=ZD_STRAT[1]), source=ZD_SRC, **kw)
+
+
+def test_zero_division_names_the_free_places_count():
+    o = _zd(6, "buy", "avg_cash = context.portfolio.cash / Num")
+    assert o.cls == "strategy-bug"
+    assert o.cause == "ZeroDivisionError: free places N - len(positions) = 0 (already holds N; JoinQuant too)"
+    assert o.at == ("L6 buy: avg_cash = context.portfolio.cash / Num "
+                    "[divisor Num = g.stocknum - len(context.portfolio.positions)]")
+    # the comment after the statement, no spaces around '=', positions.keys() inside list()
+    o = _zd(12, "weekly", "every_stock_money=context.portfolio.available_cash/stock_count#每只股的买入资金")
+    assert o.cause.startswith("ZeroDivisionError: free places N - len(positions) = 0")
+    assert o.at.endswith("[divisor stock_count = 3 - len(list(context.portfolio.positions.keys()))]")
+    # a data gap elsewhere in the log does not move it: the count is of the strategy's own holdings
+    o = _zd(6, "buy", "avg_cash = context.portfolio.cash / Num",
+            data_warning="get_billboard_list: billboard (龙虎榜) data absent in store")
+    assert o.cls == "strategy-bug" and "free places" in o.cause
+
+
+def test_zero_division_by_an_empty_list_and_after_a_data_gap():
+    o = _zd(15, "market_open", "cash = context.portfolio.available_cash / len(g.security2)")
+    assert (o.cls, o.cause) == ("strategy-bug", "ZeroDivisionError: len() of an empty list (no data gap logged; "
+                                                "JoinQuant too)")
+    assert o.at.endswith("[divisor len(g.security2)]")
+    # a name followed back to its assignment in the same function
+    o = _zd(17, "market_open", "w = 1.0 / n")
+    assert o.cause.startswith("ZeroDivisionError: len() of an empty list")
+    assert o.at.endswith("[divisor n = len(g.picks)]")
+    # the same empty list after the run log said data were missing: maybe jqlite's gap
+    w = "get_fundamentals(): table valuation has no rows on 2021-01-04 (data store has no fundamentals)"
+    o = _zd(15, "market_open", "cash = context.portfolio.available_cash / len(g.security2)", data_warning=w)
+    assert o.cls == "data-absent"
+    assert o.cause == C._short("ZeroDivisionError after a data gap: " + w, 100)
+    assert len(o.cause) == 100 and o.cause.endswith("…")
+
+
+def test_zero_division_divisor_not_read_stays_plain():
+    # n is assigned in another function only: the walk stops at 'def other'
+    o = _zd(20, "other", "w = context.portfolio.total_value / n")
+    assert (o.cls, o.cause, o.at) == ("strategy-bug", "ZeroDivisionError", "L20 other: w = context.portfolio.total_value / n")
+    # the last assignment above the line wins (k = g.weights_sum, not len(...))
+    o = _zd(23, "other", "x = 1.0 / k")
+    assert o.cause == "ZeroDivisionError"
+    # two divisions of different kinds on one line: not guessed
+    o = _zd(24, "other", "y = 2 / k * 3 / len(g.picks)")
+    assert o.cause == "ZeroDivisionError"
+    # a Python 2 line (does not parse) and a division raised inside a library
+    o = _zd(24, "other", "print 1 / len(x)")
+    assert o.cause == "ZeroDivisionError"
+    lib = ("/usr/lib/python3.11/statistics.py", 330, "mean", "return total / n")
+    o = cl(returncode=1, traceback=tb((STRAT, 15, "market_open", "m = mean([])"), lib, exc="ZeroDivisionError: x"),
+           source=ZD_SRC)
+    assert (o.cls, o.cause) == ("strategy-bug", "ZeroDivisionError")
+
+
+def test_zero_divisor_reader():
+    F15 = C.Frame(STRAT, 15, "market_open", "")   # no text in the traceback: read from the source
+    assert C.zero_divisor(ZD_SRC, F15) == ("len", "len(g.security2)")
+    assert C.zero_divisor(ZD_SRC, C.Frame(STRAT, 6, "buy", "")) == (
+        "slots", "Num = g.stocknum - len(context.portfolio.positions)")
+    assert C.zero_divisor("", C.Frame(STRAT, 3, "f", "a = b / c")) == ("", "")
+    assert C.zero_divisor(ZD_SRC, None) == ("", "")
+    # augmented division
+    assert C.zero_divisor("def f(x):\n    x /= len(y)\n", C.Frame(STRAT, 2, "f", "")) == ("len", "len(y)")
+    # comparisons are not assignments
+    src = "def f(c):\n    n = len(a)\n    n == 0\n    return c / n\n"
+    assert C.zero_divisor(src, C.Frame(STRAT, 4, "f", "")) == ("len", "n = len(a)")
+
 def test_empty_data_and_library_errors():
     o = cl(returncode=1, traceback=tb(S, PD, exc="IndexError: single positional indexer is out-of-bounds"))
     assert o.cls == "data-absent"
@@ -426,3 +527,10 @@ def test_empty_security_code_is_the_strategys_unless_jqlite_answered_it():
     # a real code the store lacks stays data-absent
     o = cl(returncode=1, traceback=tb(*frames, exc=exc.replace("''", "'162719.XSHE'")))
     assert o.cls == "data-absent"
+
+
+def test_zero_divisor_ignores_literal_divisors():
+    src = "def f(c):\n    return c / len(a) * 100 / 2.0\n"
+    assert C.zero_divisor(src, C.Frame(STRAT, 2, "f", "")) == ("len", "len(a)")
+    src = "def f(c):\n    return c / len(a) / 0\n"
+    assert C.zero_divisor(src, C.Frame(STRAT, 2, "f", "")) == ("", "")

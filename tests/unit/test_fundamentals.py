@@ -390,3 +390,41 @@ def test_real_fundamentals_import(tmp_path):
     v = val[(val.code == "600036.XSHG") & (val.day == pd.Timestamp("2019-12-31"))]
     assert v["pe_ratio"].iloc[0] == pytest.approx(10.48, rel=0.01)
     assert v["market_cap"].iloc[0] > 5000   # 亿元
+
+
+def test_suspended_day_turnover_is_nan(tmp_path, monkeypatch):
+    """A stock suspended on D has no turnover on D (NaN, as on a non-trading day), even when
+    the store holds 0 (volume 0); its other valuation fields are kept, other stocks' are not
+    touched.  JoinQuant has no valuation row on a suspended day (get_valuation skips it)."""
+    from jqlite.api.fundamentals import get_fundamentals, get_valuation, query, valuation
+    path = tmp_path / "store"
+    days = pd.bdate_range("2019-12-30", "2020-01-10")
+    bars = _bars(days, CODES)
+    sus = (bars["code"] == "000002.XSHE") & (bars["date"] == pd.Timestamp("2020-01-06"))
+    bars.loc[sus, ["volume", "money", "paused"]] = [0.0, 0.0, 1]
+    sec = pd.DataFrame(dict(code=CODES, display_name=["A", "B", "C"], name=["A", "B", "C"],
+                            type="stock", start_date=pd.Timestamp("2010-01-01"),
+                            end_date=pd.Timestamp("2200-01-01"),
+                            board=["sz_main", "sz_main", "sh_main"]))
+    write_store(path, {"calendar": pd.DataFrame({"date": days}), "securities": sec,
+                       "bars_daily": bars}, name="t", source="test")
+    val = pd.DataFrame([dict(day=d, code=c, market_cap=100.0 * (j + 1),
+                             turnover_ratio=0.0 if (c == "000002.XSHE" and d == pd.Timestamp("2020-01-06"))
+                             else 1.5 + j)
+                        for d in days for j, c in enumerate(CODES)])
+    write_fundamentals(path, {"valuation": val})
+    monkeypatch.setenv("JQLITE_DATA", str(path))
+    q = query(valuation.code, valuation.market_cap, valuation.turnover_ratio)
+    df = get_fundamentals(q, date="2020-01-06").set_index("code")
+    assert np.isnan(df.loc["000002.XSHE", "turnover_ratio"])
+    assert df.loc["000002.XSHE", "market_cap"] == pytest.approx(200.0)
+    assert df.loc["000001.XSHE", "turnover_ratio"] == pytest.approx(1.5)
+    assert df.loc["600000.XSHG", "turnover_ratio"] == pytest.approx(3.5)
+    # the next day it trades again: its own turnover
+    df = get_fundamentals(q, date="2020-01-07").set_index("code")
+    assert df.loc["000002.XSHE", "turnover_ratio"] == pytest.approx(2.5)
+    # a filter on turnover sees NaN (SQL NULL): the suspended stock drops out of "> 0"
+    df = get_fundamentals(query(valuation.code).filter(valuation.turnover_ratio > 0), date="2020-01-06")
+    assert sorted(df["code"]) == ["000001.XSHE", "600000.XSHG"]
+    v = get_valuation(["000002.XSHE"], end_date="2020-01-07", count=3, fields=["turnover_ratio"])
+    assert v["day"].tolist() == [dt.date(2020, 1, 3), dt.date(2020, 1, 7)]
