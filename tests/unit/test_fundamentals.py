@@ -345,6 +345,37 @@ def test_sample_fundamentals_add_up(tmp_path):
 
 
 # ---------------------------------------------------------------------------- real data
+def test_sample_financials_have_no_current_noncurrent_split(tmp_path):
+    """Banks / brokers / insurers (SW L1 银行 801780, 非银金融 801790) report no current /
+    non-current split: JoinQuant leaves the four subtotals empty (jq_factors.md §11), so a
+    ``get_history_fundamentals(...).dropna()`` on them keeps only the industrial company."""
+    from jqlite.data.sample_fundamentals import _UNSPLIT_BALANCE_TOTALS, generate_sample_fundamentals
+    path = tmp_path / "store"
+    days = pd.bdate_range("2019-01-02", "2020-06-30")
+    sec = pd.DataFrame(dict(code=CODES, display_name=["A", "B", "C"], name=["A", "B", "C"],
+                            type="stock", start_date=pd.Timestamp("2010-01-01"),
+                            end_date=pd.Timestamp("2200-01-01"),
+                            board=["sz_main", "sz_main", "sh_main"]))
+    mem = pd.DataFrame(dict(scheme="sw_l1", industry_code=["801780", "801790", "801120"], code=CODES,
+                            start_date="2010-01-01", end_date="2200-01-01"))
+    write_store(path, {"calendar": pd.DataFrame({"date": days}), "securities": sec,
+                       "bars_daily": _bars(days, CODES), "industry_members": mem}, name="t", source="test")
+    b = generate_sample_fundamentals(open_store(path), seed=3)["balance"]
+    assert set(b.code) == set(CODES)
+    fin = b.code.isin(["000001.XSHE", "000002.XSHE"])
+    for k in _UNSPLIT_BALANCE_TOTALS:
+        assert b.loc[fin, k].isna().all(), k
+        assert np.isfinite(b.loc[~fin, k]).all(), k
+    # the items and the other totals stay: assets = liabilities + equity for every company
+    assert np.isfinite(b.total_assets).all() and np.isfinite(b.cash_equivalents).all()
+    assert np.allclose(b.total_assets, b.total_liability + b.total_owner_equities)
+    nf = b[~fin]
+    assert np.allclose(nf.total_assets, nf.total_current_assets + nf.total_non_current_assets)
+    assert np.allclose(nf.total_liability, nf.total_current_liability + nf.total_non_current_liability)
+    kept = b[["code", "total_assets", "total_current_assets", "total_current_liability"]].dropna()
+    assert set(kept.code) == {"600000.XSHG"}
+
+
 @pytest.mark.skipif(not (REAL / "fundamentals").exists(),
                     reason="real data not present: /work/shared/data/real/fundamentals is absent")
 def test_real_fundamentals_import(tmp_path):
