@@ -48,7 +48,20 @@ SHAPES = {
     "history(20, '1d', 'close', [s])": lambda s, c: history(20, '1d', 'close', [s]),
     "get_bars(s, 1, '1d', ['close'])": lambda s, c: get_bars(s, count=1, unit='1d', fields=['close']),
     'get_current_data()[s].last_price': lambda s, c: get_current_data()[s].last_price,
+    "get_current_data() unit filled afresh (day_open, limits, paused, name)": lambda s, c: _fresh_unit(s),
+    "attribute_history(s, 1, '1m', 'close')": lambda s, c: attribute_history(s, 1, '1m', 'close'),
+    "get_price(s, end_date=str, count=5, ['close','open'], skip_paused=True)": lambda s, c: get_price(
+        s, end_date=str(c.previous_date), frequency='daily', fields=['close', 'open'], count=5, skip_paused=True),
+    "get_price(10 codes, count=5, ['close','low_limit'], skip_paused=True, panel=False)": lambda s, c: get_price(
+        g.pool[:10], end_date=c.previous_date, count=5, fields=['close', 'low_limit'], skip_paused=True, panel=False),
 }
+
+def _fresh_unit(s):
+    # the snapshot fills a unit once per time point: drop it so every call measures the fill
+    cd = get_current_data()
+    cd.pop(s, None)
+    u = cd[s]
+    return (u.day_open, u.high_limit, u.low_limit, u.paused, u.name)
 
 def initialize(context):
     set_option('use_real_price', True)

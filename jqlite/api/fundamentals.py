@@ -446,6 +446,14 @@ def _table_frame(panel, name: str, cols: list[str], day: _dt.date | None,
                 continue
             if c == "turnover_ratio" and not trading:
                 data[c] = np.full(len(s), np.nan)
+            elif c == "turnover_ratio":
+                # A security suspended that day did not trade: no turnover, as on a
+                # non-trading day (NaN, not the 0 a store may hold for volume 0).
+                # JoinQuant keeps no valuation row for a suspended day (get_valuation
+                # returns fewer rows), so its turnover is never a 0 there.
+                v = np.array(panel.valuation(c)[i, s], dtype=np.float64)
+                v[store.field("paused")[i, s] == 1] = np.nan
+                data[c] = v
             else:
                 data[c] = panel.valuation(c)[i, s]
         return _arrow(data)

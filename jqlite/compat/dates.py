@@ -72,7 +72,16 @@ def to_timestamp(x: Any, arg: str = "date", func: str | None = None) -> pd.Times
 
 
 def to_date(x: Any, arg: str = "date", func: str | None = None) -> _dt.date:
-    """A date argument as ``datetime.date`` (time of day dropped); see :func:`to_timestamp`."""
+    """A date argument as ``datetime.date`` (time of day dropped); see :func:`to_timestamp`.
+
+    Exact ``datetime.date`` / naive ``datetime.datetime`` / naive ``pandas.Timestamp``
+    arguments (what the engine passes on every data call: ``context.current_dt``,
+    ``previous_date``) skip the ``Timestamp`` round trip; the answer is the same date."""
+    t = type(x)
+    if t is _dt.date:
+        return x
+    if (t is _dt.datetime or t is pd.Timestamp) and x.tzinfo is None:
+        return x.date()
     return to_timestamp(x, arg, func).date()
 
 

@@ -1052,10 +1052,34 @@ def _merge_allowing_duplicates(call, suffixes, args, kwargs):
     return out
 
 
+_AMBIGUOUS = "is both an index level and a column label"
+
+
+def _column_over_level(obj):
+    """``obj`` with the names of its index levels that are also column labels cleared (a
+    shallow copy; ``obj`` itself when nothing clashes or it is no DataFrame): a merge key
+    then means the column, as pandas 0.21-0.25 resolved it (with a FutureWarning "Defaulting
+    to column, but this will raise an ambiguity error in a future version"; pandas >= 1.0
+    raises ValueError)."""
+    if not isinstance(obj, pd.DataFrame):
+        return obj
+    cols = set(c for c in obj.columns if isinstance(c, str))
+    names = list(obj.index.names)
+    if not any(n in cols for n in names if isinstance(n, str)):
+        return obj
+    out = obj.copy(deep=False)
+    out.index = out.index.set_names([None if isinstance(n, str) and n in cols else n for n in names])
+    return out
+
+
 def _merge_fallback() -> None:
     """``DataFrame.merge`` / ``pd.merge`` from *user code*: a merge whose suffixes create
     duplicate column names gives those duplicates, as pandas < 2 did, instead of pandas 2's
-    MergeError (warning once).  Merges that work are untouched; library calls keep raising."""
+    MergeError (warning once); a merge key that is both an index level name and a column label
+    of a frame means the column, as pandas < 1.0 resolved it (pandas >= 1.0: ValueError; an
+    empty frame merged with ``left_on=``/``right_index=True`` takes the right frame's named
+    index, so a chain of such merges on an empty selection met it).  Merges that work are
+    untouched; library calls keep raising."""
     from pandas.errors import MergeError
     D = pd.DataFrame
     orig_m = D.__dict__.get("merge")
@@ -1064,13 +1088,19 @@ def _merge_fallback() -> None:
         def merge(self, right, *args, **kwargs):
             try:
                 return orig_m(self, right, *args, **kwargs)
-            except MergeError as exc:
-                if "duplicate columns" not in str(exc) or not _caller_is_user(2):
+            except ValueError as exc:
+                if not _caller_is_user(2):
                     raise
-                used("DataFrame.merge() creating duplicate column names",
-                     "suffixes that make the names unique")
-                return _merge_allowing_duplicates(lambda *a, **k: orig_m(self, right, *a, **k),
-                                                  kwargs.pop("suffixes", None), args, kwargs)
+                if isinstance(exc, MergeError) and "duplicate columns" in str(exc):
+                    used("DataFrame.merge() creating duplicate column names",
+                         "suffixes that make the names unique")
+                    return _merge_allowing_duplicates(lambda *a, **k: orig_m(self, right, *a, **k),
+                                                      kwargs.pop("suffixes", None), args, kwargs)
+                if _AMBIGUOUS in str(exc):
+                    used("DataFrame.merge() on a key that is both an index level and a column label",
+                         "df.rename_axis(None) before the merge (pandas < 1.0 used the column)")
+                    return orig_m(_column_over_level(self), _column_over_level(right), *args, **kwargs)
+                raise
         merge._jqlite_legacy = True  # type: ignore[attr-defined]
         D.merge = merge
     orig_f = pd.merge
@@ -1079,12 +1109,18 @@ def _merge_fallback() -> None:
         def pd_merge(left, right, *args, **kwargs):
             try:
                 return orig_f(left, right, *args, **kwargs)
-            except MergeError as exc:
-                if "duplicate columns" not in str(exc) or not _caller_is_user(2):
+            except ValueError as exc:
+                if not _caller_is_user(2):
                     raise
-                used("pd.merge() creating duplicate column names", "suffixes that make the names unique")
-                return _merge_allowing_duplicates(lambda *a, **k: orig_f(left, right, *a, **k),
-                                                  kwargs.pop("suffixes", None), args, kwargs)
+                if isinstance(exc, MergeError) and "duplicate columns" in str(exc):
+                    used("pd.merge() creating duplicate column names", "suffixes that make the names unique")
+                    return _merge_allowing_duplicates(lambda *a, **k: orig_f(left, right, *a, **k),
+                                                      kwargs.pop("suffixes", None), args, kwargs)
+                if _AMBIGUOUS in str(exc):
+                    used("pd.merge() on a key that is both an index level and a column label",
+                         "df.rename_axis(None) before the merge (pandas < 1.0 used the column)")
+                    return orig_f(_column_over_level(left), _column_over_level(right), *args, **kwargs)
+                raise
         pd_merge._jqlite_legacy = True  # type: ignore[attr-defined]
         pd.merge = pd_merge
 

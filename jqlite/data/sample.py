@@ -102,7 +102,10 @@ DEFAULT_SEED = 20240101
 #: trailing market cap at a target PE / PB drawn around its SW L1 industry's real 2019-2021
 #: levels (banks PE ~5-7 and PB ~0.6-0.9, liquor and pharma PE 40-60, ~7 % loss-makers);
 #: see jqlite.data.sample_fundamentals._SW_LEVELS.
-SAMPLE_GENERATOR = 8
+#: 9: banks, brokers and insurers (SW L1 银行 / 非银金融) have NaN total_current_assets,
+#: total_non_current_assets, total_current_liability and total_non_current_liability (no
+#: current / non-current split in their statements, as on JoinQuant).
+SAMPLE_GENERATOR = 9
 DEFAULT_START = "2014-01-02"
 DEFAULT_END = "2025-12-31"
 

@@ -5,7 +5,10 @@ cumulative year-to-date, balance sheets, indicator) and daily valuation for ever
 store, vectorised over stocks.  Identities that hold exactly:
 
 * balance: total_assets = total_liability + total_owner_equities
-  = total_current_assets + total_non_current_assets; each total = sum of its items;
+  = total_current_assets + total_non_current_assets (these two and the two liability
+  subtotals are NaN for banks, brokers and insurers -- SW L1 银行 / 非银金融 -- whose
+  statements have no current / non-current split, as in JoinQuant's tables); each total =
+  sum of its items;
   total_owner_equities = equities_parent_company_owners + minority_interests.
 * income (single quarter and YTD): total_operating_cost = sum of its cost items;
   operating_profit = total_operating_revenue - total_operating_cost - credit_impairment_loss
@@ -84,6 +87,11 @@ _ALL_LEVELS = (25.7, 1.0, 8.8, 2.07, .98)
 #: medians on the first trading day: 28 sample, 26 real; 24 with 0.85).  0.85 brings 2021-Q1 near the
 #: real levels without leaving the other years low.
 _LEVEL_SCALE = 0.85
+#: SW L1 industries whose companies' balance sheets have no current / non-current split
+#: (generator 9): the subtotals in :data:`_UNSPLIT_BALANCE_TOTALS` are NaN for them.
+_UNSPLIT_BALANCE_L1 = ("银行", "非银金融")
+_UNSPLIT_BALANCE_TOTALS = ("total_current_assets", "total_non_current_assets",
+                           "total_current_liability", "total_non_current_liability")
 #: Balance-sheet leverage (liabilities / assets) centre of the financial and property L1s.
 _SW_LEVERAGE = {"银行": 0.92, "非银金融": 0.80, "房地产": 0.78}
 
@@ -499,6 +507,13 @@ def generate_sample_fundamentals(store, seed: int = 0) -> dict[str, pd.DataFrame
     for k in range(nq):
         if k4[k] == 0 and k >= 1:
             pub[k] = np.maximum(pub[k], pub[k - 1])
+    # ---- financial companies (generator 9): banks, brokers and insurers do not split their
+    # balance sheets into current / non-current, so JoinQuant's balance table leaves these
+    # four subtotals empty for them (jq_factors.md §11: 000001.XSHE current_ratio is NaN).
+    # Their items are kept (total_assets still = total_liability + total_owner_equities).
+    fin = np.isin(sw, _UNSPLIT_BALANCE_L1)[None, :]
+    for k in _UNSPLIT_BALANCE_TOTALS:
+        bal[k] = np.where(fin, np.nan, bal[k])
     # ---- long frames: rows (quarter, stock) for quarters the company existed and published
     end = sec["end_date"].to_numpy()[idx].astype("datetime64[D]").astype(np.int64)
     listed_start = sec["start_date"].to_numpy()[idx].astype("datetime64[D]").astype(np.int64)

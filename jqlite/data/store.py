@@ -8,6 +8,7 @@ depends on a run: runs keep their own state elsewhere.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import os
 import threading
@@ -23,6 +24,8 @@ from ..errors import DataError, SecuritiesAdded, SecurityNotFoundError
 from . import schema
 
 FAR_FUTURE = pd.Timestamp(schema.FAR_FUTURE)
+
+_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
 
 
 def default_store_path() -> Path:
@@ -171,7 +174,7 @@ class Store:
         ``side='right'`` gives the index of the last trading day <= date (-1 if none);
         ``side='left'`` the first trading day >= date (n_days if none).
         """
-        d = np.datetime64(to_date(date), "D").astype(np.int64)
+        d = to_date(date).toordinal() - _EPOCH_ORDINAL    # days since 1970-01-01
         if side == "right":
             return int(np.searchsorted(self._dates_i8, d, side="right")) - 1
         return int(np.searchsorted(self._dates_i8, d, side="left"))
@@ -436,7 +439,7 @@ class Store:
             g = names.get(code)
             if g is not None:
                 starts, ends, vals = g
-                d = np.datetime64(to_date(date), "D").astype(np.int64)
+                d = to_date(date).toordinal() - _EPOCH_ORDINAL    # days since 1970-01-01
                 k = int(np.searchsorted(starts, d, side="right")) - 1
                 if k >= 0 and ends[k] >= d:
                     return vals[k]

@@ -64,7 +64,14 @@ def test_all_flagship_factors_finite_on_sample_market(sample_store):
         assert elig.sum() >= 500, f"only {elig.sum()} eligible stocks on {d}"
         arrays = eng.compute(list(FLAGSHIP_FACTORS), row, row, panel)
         for f in FLAGSHIP_FACTORS:
-            shares.setdefault(f, {})[d] = float(np.isfinite(arrays[f][0][elig]).mean())
+            m = _where_defined(store, panel, f, row, elig)
+            shares.setdefault(f, {})[d] = float(np.isfinite(arrays[f][0][m]).mean())
+        if d == DATES[0]:
+            # the split-based factors are NaN exactly on the eligible financial companies
+            fin = elig & _financials(store)
+            assert fin.sum() >= 50
+            for f in ("net_working_capital", "MLEV", "non_current_asset_ratio"):
+                assert np.isnan(arrays[f][0][fin]).all(), f
     table = pd.DataFrame(shares).T
     worst = table.min(axis=1).sort_values()
     print("\nlowest finite shares:\n" + table.loc[worst.index[:8]].to_string())
@@ -72,10 +79,25 @@ def test_all_flagship_factors_finite_on_sample_market(sample_store):
     assert bad.empty, f"factors finite for < {MIN_FINITE:.0%} of eligible stocks:\n{table.loc[bad.index]}"
 
 
+#: Balance subtotals banks / brokers / insurers do not report (no current / non-current split:
+#: NaN on JoinQuant, jq_factors.md §11; sample generator 9).
+UNSPLIT = {"balance.total_current_assets", "balance.total_non_current_assets",
+           "balance.total_current_liability", "balance.total_non_current_liability"}
+
+
+def _financials(store) -> np.ndarray:
+    """Stocks whose latest SW L1 is 银行 or 非银金融 (bool per ``store.codes``)."""
+    from jqlite.data.sample_fundamentals import _UNSPLIT_BALANCE_L1, _sw_l1_names
+    return np.isin(_sw_l1_names(store, store.codes), _UNSPLIT_BALANCE_L1)
+
+
 def _where_defined(store, panel, name, row, elig):
     """Stocks on which JoinQuant's own definition gives a value: PEG is NaN by definition when
-    PE or the parent net profit TTM growth is negative ([D-growth]); every other factor is
-    expected on every eligible stock."""
+    PE or the parent net profit TTM growth is negative ([D-growth]); a factor built on the
+    current / non-current subtotals is NaN for banks, brokers and insurers; every other factor
+    is expected on every eligible stock."""
+    if UNSPLIT & set(REGISTRY[name].inputs):
+        return elig & ~_financials(store)
     if name != "PEG":
         return elig
     g = engine_for(store).compute(["np_parent_company_owners_growth_rate"], row, row, panel)

@@ -376,6 +376,37 @@ def test_sample_fundamentals_add_up(tmp_path):
 
 
 # ---------------------------------------------------------------------------- real data
+def test_sample_financials_have_no_current_noncurrent_split(tmp_path):
+    """Banks / brokers / insurers (SW L1 银行 801780, 非银金融 801790) report no current /
+    non-current split: JoinQuant leaves the four subtotals empty (jq_factors.md §11), so a
+    ``get_history_fundamentals(...).dropna()`` on them keeps only the industrial company."""
+    from jqlite.data.sample_fundamentals import _UNSPLIT_BALANCE_TOTALS, generate_sample_fundamentals
+    path = tmp_path / "store"
+    days = pd.bdate_range("2019-01-02", "2020-06-30")
+    sec = pd.DataFrame(dict(code=CODES, display_name=["A", "B", "C"], name=["A", "B", "C"],
+                            type="stock", start_date=pd.Timestamp("2010-01-01"),
+                            end_date=pd.Timestamp("2200-01-01"),
+                            board=["sz_main", "sz_main", "sh_main"]))
+    mem = pd.DataFrame(dict(scheme="sw_l1", industry_code=["801780", "801790", "801120"], code=CODES,
+                            start_date="2010-01-01", end_date="2200-01-01"))
+    write_store(path, {"calendar": pd.DataFrame({"date": days}), "securities": sec,
+                       "bars_daily": _bars(days, CODES), "industry_members": mem}, name="t", source="test")
+    b = generate_sample_fundamentals(open_store(path), seed=3)["balance"]
+    assert set(b.code) == set(CODES)
+    fin = b.code.isin(["000001.XSHE", "000002.XSHE"])
+    for k in _UNSPLIT_BALANCE_TOTALS:
+        assert b.loc[fin, k].isna().all(), k
+        assert np.isfinite(b.loc[~fin, k]).all(), k
+    # the items and the other totals stay: assets = liabilities + equity for every company
+    assert np.isfinite(b.total_assets).all() and np.isfinite(b.cash_equivalents).all()
+    assert np.allclose(b.total_assets, b.total_liability + b.total_owner_equities)
+    nf = b[~fin]
+    assert np.allclose(nf.total_assets, nf.total_current_assets + nf.total_non_current_assets)
+    assert np.allclose(nf.total_liability, nf.total_current_liability + nf.total_non_current_liability)
+    kept = b[["code", "total_assets", "total_current_assets", "total_current_liability"]].dropna()
+    assert set(kept.code) == {"600000.XSHG"}
+
+
 @pytest.mark.skipif(not (REAL / "fundamentals").exists(),
                     reason="real data not present: /work/shared/data/real/fundamentals is absent")
 def test_real_fundamentals_import(tmp_path):
@@ -390,3 +421,41 @@ def test_real_fundamentals_import(tmp_path):
     v = val[(val.code == "600036.XSHG") & (val.day == pd.Timestamp("2019-12-31"))]
     assert v["pe_ratio"].iloc[0] == pytest.approx(10.48, rel=0.01)
     assert v["market_cap"].iloc[0] > 5000   # 亿元
+
+
+def test_suspended_day_turnover_is_nan(tmp_path, monkeypatch):
+    """A stock suspended on D has no turnover on D (NaN, as on a non-trading day), even when
+    the store holds 0 (volume 0); its other valuation fields are kept, other stocks' are not
+    touched.  JoinQuant has no valuation row on a suspended day (get_valuation skips it)."""
+    from jqlite.api.fundamentals import get_fundamentals, get_valuation, query, valuation
+    path = tmp_path / "store"
+    days = pd.bdate_range("2019-12-30", "2020-01-10")
+    bars = _bars(days, CODES)
+    sus = (bars["code"] == "000002.XSHE") & (bars["date"] == pd.Timestamp("2020-01-06"))
+    bars.loc[sus, ["volume", "money", "paused"]] = [0.0, 0.0, 1]
+    sec = pd.DataFrame(dict(code=CODES, display_name=["A", "B", "C"], name=["A", "B", "C"],
+                            type="stock", start_date=pd.Timestamp("2010-01-01"),
+                            end_date=pd.Timestamp("2200-01-01"),
+                            board=["sz_main", "sz_main", "sh_main"]))
+    write_store(path, {"calendar": pd.DataFrame({"date": days}), "securities": sec,
+                       "bars_daily": bars}, name="t", source="test")
+    val = pd.DataFrame([dict(day=d, code=c, market_cap=100.0 * (j + 1),
+                             turnover_ratio=0.0 if (c == "000002.XSHE" and d == pd.Timestamp("2020-01-06"))
+                             else 1.5 + j)
+                        for d in days for j, c in enumerate(CODES)])
+    write_fundamentals(path, {"valuation": val})
+    monkeypatch.setenv("JQLITE_DATA", str(path))
+    q = query(valuation.code, valuation.market_cap, valuation.turnover_ratio)
+    df = get_fundamentals(q, date="2020-01-06").set_index("code")
+    assert np.isnan(df.loc["000002.XSHE", "turnover_ratio"])
+    assert df.loc["000002.XSHE", "market_cap"] == pytest.approx(200.0)
+    assert df.loc["000001.XSHE", "turnover_ratio"] == pytest.approx(1.5)
+    assert df.loc["600000.XSHG", "turnover_ratio"] == pytest.approx(3.5)
+    # the next day it trades again: its own turnover
+    df = get_fundamentals(q, date="2020-01-07").set_index("code")
+    assert df.loc["000002.XSHE", "turnover_ratio"] == pytest.approx(2.5)
+    # a filter on turnover sees NaN (SQL NULL): the suspended stock drops out of "> 0"
+    df = get_fundamentals(query(valuation.code).filter(valuation.turnover_ratio > 0), date="2020-01-06")
+    assert sorted(df["code"]) == ["000001.XSHE", "600000.XSHG"]
+    v = get_valuation(["000002.XSHE"], end_date="2020-01-07", count=3, fields=["turnover_ratio"])
+    assert v["day"].tolist() == [dt.date(2020, 1, 3), dt.date(2020, 1, 7)]

@@ -615,3 +615,29 @@ def test_chained_positional_write_into_a_wide_history_frame():
     df2 = df[["600000.XSHG"]].copy()
     df2["600000.XSHG"][1] = -1.0
     assert df2["600000.XSHG"].tolist() == [10.0, -1.0] and df["600000.XSHG"].tolist() == [10.0, 4.0]
+
+
+def test_merge_key_both_index_level_and_column_means_the_column_as_old_pandas():
+    # pandas 0.21-0.25 took the column (FutureWarning); pandas >= 1.0 raises ValueError.  A
+    # chain of merges on an empty selection meets it: merging an empty frame with
+    # left_on='code', right_index=True gives the right frame's index, named 'code'
+    cur = pd.DataFrame({"code": pd.Series([], dtype=object), "close": pd.Series([], dtype=float)})
+    base = pd.DataFrame({"code": ["a", "a", "b"], "high": [1.0, 2.0, 3.0], "low": [0.5, 0.7, 0.9]})
+    hi = base.groupby("code").aggregate({"high": "max"})
+    lo = base.groupby("code").aggregate({"low": "min"})
+    t1 = pd.merge(cur, hi, left_on="code", right_index=True, how="inner")
+    assert t1.index.name == "code" and "code" in t1.columns       # pandas' own shape
+    t2 = quiet(lambda: pd.merge(t1, lo, left_on="code", right_index=True, how="inner"))
+    assert len(t2) == 0 and t2.columns.tolist() == ["code", "close", "high", "low"]
+    # non-empty: the column is the key (its values, not the index's)
+    left = pd.DataFrame({"code": ["b", "a"], "close": [2.0, 1.0]},
+                        index=pd.Index(["x", "y"], name="code"))
+    m = quiet(lambda: left.merge(lo, left_on="code", right_index=True))
+    assert m["low"].tolist() == [0.9, 0.5] and left.index.name == "code"   # caller's frame kept
+    m = quiet(lambda: pd.merge(left, lo.reset_index(), on="code"))
+    assert m["low"].tolist() == [0.9, 0.5]
+    # library code (not the strategy) keeps pandas' error
+    from jqlite.compat import legacy
+    with pytest.raises(ValueError, match="both an index level and a column label"):
+        legacy._merge_fallback.__globals__["pd"].DataFrame.merge.__wrapped__(
+            left, lo, left_on="code", right_index=True)

@@ -485,3 +485,29 @@ def test_get_price_minute_several_codes_long_and_panel_forms(mstore, run_strateg
     assert wide["close"]["600000.XSHG"].tolist() == pytest.approx(a["close"].tolist())
     assert wide["volume"]["600001.XSHG"].tolist() == [100.0] * 10
     assert list(wide["close"].columns) == ["600000.XSHG", "600001.XSHG"]
+
+
+@pytest.mark.parametrize("real_price", [True, False])
+def test_attribute_history_minute_frame_is_the_general_dataframe(mstore, real_price):
+    # attribute_history with a minute unit builds its frame as one float block
+    # (jqlite.api.market._frame); it must be exactly pd.DataFrame(dict, index=times): same
+    # values bit for bit, same columns (object Index, order as asked), index and dtypes
+    import jqlite.api.market as m
+    from jqlite.testing import load_strategy
+    src = f"def initialize(context):\n    set_option('use_real_price', {real_price})\n"
+    h = load_strategy("mf.py", market=mstore, source=src)
+    h.at(f"{D3} 10:00")
+    run = h.run
+    shapes = [("600000.XSHG", 1, "1m", ["close"], "pre"), ("600001.XSHG", 5, "1m", ["high", "low", "close"], None),
+              ("600000.XSHG", 3, "5m", ["open", "close", "volume"], "pre"),
+              ("600001.XSHG", 30, "1m", ["close", "money", "volume", "open"], "post"),
+              ("600000.XSHG", 4, "15m", ["volume", "close"], None)]
+    for code, count, unit, fields, fq in shapes:
+        got = m.attribute_history(code, count, unit, fields, fq=fq)
+        t, vals = m._minute_series(run.store, run, code, fields, m._minute_history_end(run), count, None,
+                                   fq, True, int(unit[:-1]), "attribute_history")
+        exp = pd.DataFrame(vals, index=t)
+        pd.testing.assert_frame_equal(got, exp, check_exact=True)
+        assert got.columns.dtype == object and list(got.columns) == fields
+        assert all(got.dtypes == np.float64) and len(got) == min(count, len(got)) and len(got)
+    h.close()

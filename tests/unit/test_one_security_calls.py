@@ -184,3 +184,66 @@ def test_one_minute_bar_labels_are_nanosecond_timestamps(tmp_path):
     t = mb.times(np.array([0, 0, 0, 1]), np.array([0, 119, 120, 239]))
     assert t.dtype == "datetime64[ns]" and t.freq is None
     assert [x.strftime("%m-%d %H:%M") for x in t] == ["01-02 09:31", "01-02 11:30", "01-02 13:01", "01-03 15:00"]
+
+
+@pytest.mark.parametrize("real_price", [True, False])
+@pytest.mark.parametrize("when", ["2024-01-05 09:20", "2024-01-05 10:00", "2024-01-10 14:00",
+                                  "2024-01-16 10:00"])
+def test_current_data_units_match_per_field_reads(market, real_price, when):
+    # get_current_data() fills units from today's rows taken once per day; each unit must be
+    # what the per-field run reads give (listed / paused / limits x the price scale / the
+    # day's name): A suspended on 01-05, around its bonus issue on 01-10, B before listing
+    # (01-02..01-03 only) and C after delisting (01-16)
+    import jqlite.api.market as m
+    h = _harness(market, real_price, when)
+    run = h.run
+    cd = m.get_current_data()
+    nan = float("nan")
+    for code in (A, B, C):
+        j = run.store.col(code)
+        u = cd[code]
+        listed = run.is_listed(j)
+        sc = run.price_scale(j)
+        early = run.current_dt.time() < __import__("datetime").time(9, 27)
+        exp = {"last_price": run.latest_price(j) if listed else nan,
+               "high_limit": run.bar("high_limit", j) * sc if listed else nan,
+               "low_limit": run.bar("low_limit", j) * sc if listed else nan,
+               "pre_close": run.bar("pre_close", j) * sc if listed else nan,
+               "day_open": run.bar("open", j) * sc if listed and not early else nan,
+               "paused": (not listed) or run.is_paused(j),
+               "is_st": bool(run.store.st_matrix()[run.day_i, j]),
+               "name": run.store.display_name(code, run.current_date)}
+        for k, v in exp.items():
+            got = getattr(u, k)
+            assert type(got) is type(v), (code, k)
+            assert got == v or (v != v and got != got), (code, k, got, v)
+    h.close()
+
+
+def test_held_current_data_fills_from_the_day_it_is_read(market):
+    # a snapshot kept across days (JoinQuant says not to) fills a new code from the day it is
+    # read at, as it did before the per-day rows were cached
+    import jqlite.api.market as m
+    h = _harness(market, True, "2024-01-15 10:00")
+    cd = m.get_current_data()
+    assert cd[A].last_price == 8.5                        # day 9's close (no minute bars)
+    h.at("2024-01-16 10:00")
+    assert cd[B].last_price == 22.1 and cd[A].last_price == 8.5   # B: day 10's close
+    h.close()
+
+
+def test_kept_date_windows_are_fresh_index_objects(market):
+    # _rows_dates keeps the index of a run of days and hands out views: an answer's index
+    # renamed (or given a freq-less name) by a strategy must not show in the next answer
+    import jqlite.api.market as m
+    h = _harness(market, True, "2024-01-16 10:00")
+    a = m.attribute_history(B, 3, "1d", ["close"])
+    b = m.attribute_history(B, 3, "1d", ["close"])
+    assert a.index is not b.index and a.index.equals(b.index)
+    a.index.name = "when"
+    c = m.attribute_history(B, 3, "1d", ["close"])
+    exp = h.run.store.dates[7:10]
+    assert c.index.name == exp.name and a.index.name == "when"
+    assert c.index.equals(exp) and c.index.freq == exp.freq and c.index.dtype == exp.dtype
+    assert [d.day for d in c.index] == [11, 12, 15]
+    h.close()

@@ -86,3 +86,27 @@ def test_history_skip_paused_pads_short_histories_at_the_front(tmp_path):
     assert f.index.tolist() == [0, 1, 2]
     assert f.iloc[-1].tolist()[:2] == [4.0, 8.0] and np.isnan(f.iloc[-1, 2])
     assert r.run.g.kept == ["600000.XSHG", "600001.XSHG", "600002.XSHG"]
+
+
+def test_several_securities_long_frame_equals_per_security_answers(store):
+    # the long frame of several codes is each code's own answer, stacked in the order asked,
+    # with a RangeIndex and the dtypes of one-code answers (a code with no traded bar adds
+    # no row); a field asked twice stays twice
+    codes = ["600002.XSHG", "600000.XSHG"]
+    both = _get_price(store, codes, count=3, end_date="2024-01-11", skip_paused=True,
+                      fields=["close", "volume", "close"], fq=None, panel=False)
+    assert both.columns.tolist() == ["time", "code", "close", "volume", "close"]
+    assert isinstance(both.index, pd.RangeIndex) and len(both) == 6
+    assert both["code"].tolist() == ["600002.XSHG"] * 3 + ["600000.XSHG"] * 3
+    assert both["code"].dtype == object and both["time"].dtype == "datetime64[ns]"
+    assert [t.strftime("%m-%d") for t in both["time"]] == ["01-02", "01-03", "01-04",
+                                                          "01-04", "01-10", "01-11"]
+    assert both.iloc[:, 2].tolist() == [5.0, 5.1, 5.2, 10.2, 10.2, 10.5]
+    for c in codes:
+        one = _get_price(store, c, count=3, end_date="2024-01-11", skip_paused=True,
+                         fields=["volume"], fq=None)
+        assert both.loc[both["code"] == c, "volume"].tolist() == one["volume"].tolist()
+    # before anything listed: no rows, the same columns
+    none = _get_price(store, codes, count=3, end_date="2023-12-29", skip_paused=True,
+                      fields=["close"], fq=None, panel=False)
+    assert len(none) == 0 and none.columns.tolist() == ["time", "code", "close"]
