@@ -636,13 +636,20 @@ def _run(q: Query, panel, day=None, stat_q=None, annual=False, api="get_fundamen
     for n, cols in needed.items():
         _gap(api, panel, n, cols)
     allow = _named_on_demand(panel.store, sql)
+    return _execute(sql, {n: _table_frame(panel, n, cols, day, stat_q, annual, allow)
+                          for n, cols in needed.items()})
+
+
+def _execute(sql: str, frames: dict) -> pd.DataFrame:
+    """``sql`` run by DuckDB over ``frames`` (table name -> pandas DataFrame or Arrow table),
+    registered for this query only; the answer with MySQL's 0/1 booleans."""
     con = _conn()
-    for n, cols in needed.items():
-        con.register(n, _table_frame(panel, n, cols, day, stat_q, annual, allow))
+    for n, t in frames.items():
+        con.register(n, t)
     try:
         return _mysql_booleans(_arrow_table(con.execute(sql)).to_pandas())
     finally:
-        for n in needed:
+        for n in frames:
             try:
                 con.unregister(n)
             except Exception:
@@ -676,19 +683,12 @@ def _run_days(q: Query, panel, days: list) -> "pd.DataFrame | None":
     for n, cols in needed.items():
         _gap("get_fundamentals_continuously", panel, n, cols)
     allow = _named_on_demand(panel.store, sql)
-    con = _conn()
+    frames = {}
     for n, cols in needed.items():
         parts = [_table_frame(panel, n, cols, d, None, False, allow) for d in days]
         parts = [t if isinstance(t, pa.Table) else pa.Table.from_pandas(t, preserve_index=False) for t in parts]
-        con.register(n, pa.concat_tables(parts, promote_options="default"))
-    try:
-        return _mysql_booleans(_arrow_table(con.execute(sql)).to_pandas())
-    finally:
-        for n in needed:
-            try:
-                con.unregister(n)
-            except Exception:
-                pass
+        frames[n] = pa.concat_tables(parts, promote_options="default")
+    return _execute(sql, frames)
 
 
 def _panel(store):

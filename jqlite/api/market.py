@@ -103,16 +103,28 @@ def _note_unlisted(run, func: str, code: str, day) -> None:
         return
     store = run.store
     r = store.cached("security_info_rows", lambda: _security_rows(store)).get(code)
-    if r is None or r[2] is None or r[2] <= day:
+    if r is None or r[2] is None or r[2] <= day or not _first_note(run, "_unlisted_noted", code):
         return
-    seen = run.__dict__.setdefault("_unlisted_noted", set())
-    if code in seen:
-        return
-    seen.add(code)
-    why = "" if _listing_day_is_real(store, code) else \
-        " (a synthetic sample security: its listing day is drawn, not the real one)"
+    why = _drawn_listing(store, code)
     run.log.warn(f"{func}({code!r}, skip_paused=True): {code} is not yet listed on {day} "
                  f"(listing day {r[2]}){why}; the days before listing are skipped: 0 rows, as on JoinQuant")
+
+
+def _first_note(run, kind: str, code: str) -> bool:
+    """True the first time a note of ``kind`` is asked for ``code`` in ``run`` (once per run
+    and security), False afterwards."""
+    seen = run.__dict__.setdefault(kind, set())
+    if code in seen:
+        return False
+    seen.add(code)
+    return True
+
+
+def _drawn_listing(store, code: str) -> str:
+    """'' when ``code``'s listing day in ``store`` is the real one, else the words saying the
+    sample drew it."""
+    return "" if _listing_day_is_real(store, code) else \
+        " (a synthetic sample security: its listing day is drawn, not the real one)"
 
 
 def _note_listed_within(run, func: str, code: str, day, got: int, count: int) -> None:
@@ -131,12 +143,9 @@ def _note_listed_within(run, func: str, code: str, day, got: int, count: int) ->
     first = store.dates[0].date()
     if r[2] <= first:
         return  # the store starts after the listing: short for lack of data, not of listing
-    seen = run.__dict__.setdefault("_listed_within_noted", set())
-    if code in seen:
+    if not _first_note(run, "_listed_within_noted", code):
         return
-    seen.add(code)
-    why = "" if _listing_day_is_real(store, code) else \
-        " (a synthetic sample security: its listing day is drawn, not the real one)"
+    why = _drawn_listing(store, code)
     run.log.warn(f"{func}({code!r}, {count}, skip_paused=True) on {day}: {code} listed on {r[2]}{why}, "
                  f"inside the window: {got} rows, not {count}, as on JoinQuant")
 
