@@ -1072,6 +1072,23 @@ def _column_over_level(obj):
     return out
 
 
+def _merge_as_old_pandas(exc: ValueError, what: str, call, left, right, args, kwargs):
+    """The answer old pandas gave to a user merge ``call(left, right, *args, **kwargs)`` that
+    pandas 2 refused with ``exc``: duplicate column names from the suffixes kept (pandas < 2),
+    or a key that is both an index level and a column label meaning the column (pandas < 1.0).
+    Any other error is raised again.  ``what`` names the call in the run's legacy notes."""
+    from pandas.errors import MergeError
+    if isinstance(exc, MergeError) and "duplicate columns" in str(exc):
+        used(f"{what} creating duplicate column names", "suffixes that make the names unique")
+        return _merge_allowing_duplicates(lambda *a, **k: call(left, right, *a, **k),
+                                          kwargs.pop("suffixes", None), args, kwargs)
+    if _AMBIGUOUS in str(exc):
+        used(f"{what} on a key that is both an index level and a column label",
+             "df.rename_axis(None) before the merge (pandas < 1.0 used the column)")
+        return call(_column_over_level(left), _column_over_level(right), *args, **kwargs)
+    raise exc
+
+
 def _merge_fallback() -> None:
     """``DataFrame.merge`` / ``pd.merge`` from *user code*: a merge whose suffixes create
     duplicate column names gives those duplicates, as pandas < 2 did, instead of pandas 2's
@@ -1080,7 +1097,6 @@ def _merge_fallback() -> None:
     empty frame merged with ``left_on=``/``right_index=True`` takes the right frame's named
     index, so a chain of such merges on an empty selection met it).  Merges that work are
     untouched; library calls keep raising."""
-    from pandas.errors import MergeError
     D = pd.DataFrame
     orig_m = D.__dict__.get("merge")
     if orig_m is not None and not getattr(orig_m, "_jqlite_legacy", False):
@@ -1091,16 +1107,7 @@ def _merge_fallback() -> None:
             except ValueError as exc:
                 if not _caller_is_user(2):
                     raise
-                if isinstance(exc, MergeError) and "duplicate columns" in str(exc):
-                    used("DataFrame.merge() creating duplicate column names",
-                         "suffixes that make the names unique")
-                    return _merge_allowing_duplicates(lambda *a, **k: orig_m(self, right, *a, **k),
-                                                      kwargs.pop("suffixes", None), args, kwargs)
-                if _AMBIGUOUS in str(exc):
-                    used("DataFrame.merge() on a key that is both an index level and a column label",
-                         "df.rename_axis(None) before the merge (pandas < 1.0 used the column)")
-                    return orig_m(_column_over_level(self), _column_over_level(right), *args, **kwargs)
-                raise
+                return _merge_as_old_pandas(exc, "DataFrame.merge()", orig_m, self, right, args, kwargs)
         merge._jqlite_legacy = True  # type: ignore[attr-defined]
         D.merge = merge
     orig_f = pd.merge
@@ -1112,15 +1119,7 @@ def _merge_fallback() -> None:
             except ValueError as exc:
                 if not _caller_is_user(2):
                     raise
-                if isinstance(exc, MergeError) and "duplicate columns" in str(exc):
-                    used("pd.merge() creating duplicate column names", "suffixes that make the names unique")
-                    return _merge_allowing_duplicates(lambda *a, **k: orig_f(left, right, *a, **k),
-                                                      kwargs.pop("suffixes", None), args, kwargs)
-                if _AMBIGUOUS in str(exc):
-                    used("pd.merge() on a key that is both an index level and a column label",
-                         "df.rename_axis(None) before the merge (pandas < 1.0 used the column)")
-                    return orig_f(_column_over_level(left), _column_over_level(right), *args, **kwargs)
-                raise
+                return _merge_as_old_pandas(exc, "pd.merge()", orig_f, left, right, args, kwargs)
         pd_merge._jqlite_legacy = True  # type: ignore[attr-defined]
         pd.merge = pd_merge
 
